@@ -1,0 +1,73 @@
+// Import direction of docs/architecture.md, enforced (run by `npm run lint`).
+// Arrows point down only: cli/api/a2a -> runtime -> agents/hooks/wasm -> core -> plan -> spec -> errors.
+const IO_MODULES = [
+  'fs', 'fs/promises', 'net', 'http', 'http2', 'https', 'child_process', 'worker_threads', 'dgram',
+  'cluster', 'os', 'readline', 'tty', 'perf_hooks', 'better-sqlite3', 'pg', 'ioredis',
+  '@grpc/grpc-js', '@extism/extism', 'express',
+];
+const ioPattern = `^(node:)?(${IO_MODULES.map((m) => m.replace(/[/.]/g, '\\$&')).join('|')})$`;
+
+const pure = (layer, allowed) => ({
+  name: `${layer}-imports-down-only`,
+  comment: `src/${layer} may import only ${allowed.join(', ') || 'itself'} (and errors/).`,
+  severity: 'error',
+  from: { path: `^src/${layer}/` },
+  to: {
+    path: '^src/',
+    pathNot: [`^src/${layer}/`, '^src/errors/', ...allowed.map((l) => `^src/${l}/`)],
+  },
+});
+
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    {
+      name: 'pure-layers-do-no-io',
+      comment: 'spec, plan and core are pure: no file, network, process or database modules.',
+      severity: 'error',
+      from: { path: '^src/(spec|plan|core|errors)/' },
+      to: { path: ioPattern },
+    },
+    {
+      name: 'pure-layers-no-io-builtins',
+      severity: 'error',
+      from: { path: '^src/(spec|plan|core|errors)/' },
+      to: { dependencyTypes: ['core'], pathNot: '^(node:)?(util|events|crypto|assert)$' },
+    },
+    pure('errors', []),
+    pure('spec', []),
+    pure('plan', ['spec']),
+    pure('core', ['spec', 'plan']),
+    {
+      name: 'store-bus-are-leaves',
+      comment: 'Adapters know nothing of the engine above them.',
+      severity: 'error',
+      from: { path: '^src/(store|bus|telemetry)/' },
+      to: { path: '^src/(cli|api|a2a|runtime|agents|hooks|wasm|app)' },
+    },
+    {
+      name: 'runtime-below-edges',
+      severity: 'error',
+      from: { path: '^src/(runtime|agents|hooks|wasm)/' },
+      to: { path: '^src/(cli|api|a2a)/' },
+    },
+    {
+      name: 'middle-layers-below-runtime',
+      severity: 'error',
+      from: { path: '^src/(agents|hooks|wasm)/' },
+      to: { path: '^src/runtime/' },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+  },
+};

@@ -1,0 +1,107 @@
+// The one registry of Baton's error codes: stable code, meaning, gRPC status, and whether a retry can help.
+// Every layer reports problems by these codes; docs/errors.md is generated from (and tested against) this table.
+
+/** gRPC status names (numbers in GRPC_STATUS), kept here so pure layers need no gRPC import. */
+export type GrpcStatusName =
+  | 'INVALID_ARGUMENT'
+  | 'NOT_FOUND'
+  | 'ALREADY_EXISTS'
+  | 'FAILED_PRECONDITION'
+  | 'RESOURCE_EXHAUSTED'
+  | 'DEADLINE_EXCEEDED'
+  | 'UNAVAILABLE'
+  | 'INTERNAL'
+  | 'PERMISSION_DENIED'
+  | 'ABORTED';
+
+export const GRPC_STATUS: Readonly<Record<GrpcStatusName, number>> = {
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  ABORTED: 10,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+};
+
+export interface ErrorDef {
+  /** When this error is raised, in one sentence a user can act on. */
+  readonly summary: string;
+  readonly grpc: GrpcStatusName;
+  /** A retry of the same request can succeed (the scheduler never parses messages to decide). */
+  readonly retryable: boolean;
+}
+
+const def = (summary: string, grpc: GrpcStatusName = 'INVALID_ARGUMENT', retryable = false): ErrorDef => ({
+  summary,
+  grpc,
+  retryable,
+});
+
+export const ERRORS = {
+  // Reading a workflow file
+  BATON_E_FILE_READ: def('The file could not be read (missing, a directory, or no permission).', 'NOT_FOUND'),
+  BATON_E_FILE_TOO_LARGE: def('The file is larger than the configured maximum for a workflow definition.'),
+  BATON_E_NOT_TEXT: def('The file is not UTF-8 text (binary data or a NUL byte was found).'),
+  // YAML
+  BATON_E_YAML_SYNTAX: def('The file is not well-formed YAML.'),
+  BATON_E_YAML_DUPLICATE_KEY: def('A mapping has the same key twice.'),
+  BATON_E_YAML_ALIAS_LIMIT: def('Anchors and aliases expand to more nodes than allowed (a YAML bomb).'),
+  BATON_E_YAML_TOO_DEEP: def('The document nests deeper than allowed.'),
+  BATON_E_YAML_MULTI_DOCUMENT: def('The file holds more than one YAML document; a workflow file holds one.'),
+  // Shape (schema)
+  BATON_E_UNKNOWN_KEY: def('A key that the workflow language does not define.'),
+  BATON_E_MISSING_KEY: def('A required key is missing.'),
+  BATON_E_WRONG_TYPE: def('A value has the wrong type (e.g. a string where a list is expected).'),
+  BATON_E_INVALID_VALUE: def('A value has the right type but is not allowed (format, range or choice).'),
+  BATON_E_CONFLICTING_KEYS: def('Two keys that cannot be used together, or a task with no way to run.'),
+  // Graph and references
+  BATON_E_DUPLICATE_TASK: def('Two tasks have the same id.'),
+  BATON_E_UNKNOWN_AGENT: def('A task names an agent that the workflow does not declare.'),
+  BATON_E_UNKNOWN_DEPENDENCY: def('depends_on names a task that does not exist.'),
+  BATON_E_SELF_DEPENDENCY: def('A task depends on itself.'),
+  BATON_E_CYCLE: def('Dependencies form a cycle, so no task in it could ever start.'),
+  BATON_E_UNREACHABLE_TASK: def('A task can never start: nothing it waits for can happen.'),
+  BATON_E_UNKNOWN_CHANNEL: def('An event names a channel not declared in coordination.event_driven.'),
+  BATON_E_FAN_OUT_SOURCE: def('parallel: true has no list to fan out over (no for_each and not exactly one dependency).'),
+  // Expressions
+  BATON_E_CEL_SYNTAX: def('A CEL expression does not compile.'),
+  BATON_E_CEL_UNKNOWN_TASK: def('A CEL expression reads the output of a task that does not exist.'),
+  BATON_E_CEL_NOT_UPSTREAM: def('A CEL expression reads the output of a task that is not upstream, so it may not exist yet.'),
+  BATON_E_CEL_UNKNOWN_VARIABLE: def('A CEL expression uses a variable that is not available where it is evaluated.'),
+  // Agents and resources
+  BATON_E_CAPABILITY_MISMATCH: def("A task requires a capability that its agent does not have."),
+  BATON_E_UNKNOWN_AGENT_TYPE: def('An agent type is not known to the supplied agent registry.'),
+  BATON_E_QUOTA_AGENTS: def('The plan needs more agents at once than resource_constraints.max_agents allows.', 'RESOURCE_EXHAUSTED'),
+  BATON_E_QUOTA_CPU: def('The plan needs more CPU at once than resource_constraints.max_cpu allows.', 'RESOURCE_EXHAUSTED'),
+  BATON_E_QUOTA_MEMORY: def('The plan needs more memory at once than resource_constraints.max_memory allows.', 'RESOURCE_EXHAUSTED'),
+  BATON_E_AGENT_TOO_LARGE: def('One agent instance alone needs more than a resource quota allows, so no allocation fits.', 'RESOURCE_EXHAUSTED'),
+  // Command line
+  BATON_E_USAGE: def('The command line is not valid (unknown command, flag, or missing argument).'),
+  BATON_E_INTERNAL: def('A bug in Baton: please report it with the command that caused it.', 'INTERNAL'),
+} as const satisfies Record<string, ErrorDef>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export const isErrorCode = (s: string): s is ErrorCode => Object.prototype.hasOwnProperty.call(ERRORS, s);
+
+/** An error Baton knows: carries its registry code so edges (CLI, gRPC) can map it without parsing text. */
+export class BatonError extends Error {
+  override readonly name = 'BatonError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+  get retryable(): boolean {
+    return ERRORS[this.code].retryable;
+  }
+  get grpcStatus(): number {
+    return GRPC_STATUS[ERRORS[this.code].grpc];
+  }
+}
