@@ -62,23 +62,125 @@ export const ERRORS = {
   BATON_E_DUPLICATE_TASK: def('Two tasks have the same id.'),
   BATON_E_UNKNOWN_AGENT: def('A task names an agent that the workflow does not declare.'),
   BATON_E_UNKNOWN_DEPENDENCY: def('depends_on names a task that does not exist.'),
+  BATON_E_UNKNOWN_TASK: def(
+    'A reference other than depends_on (e.g. the tasks list of a hook) names a task that does not exist.',
+  ),
   BATON_E_SELF_DEPENDENCY: def('A task depends on itself.'),
   BATON_E_CYCLE: def('Dependencies form a cycle, so no task in it could ever start.'),
   BATON_E_UNREACHABLE_TASK: def('A task can never start: nothing it waits for can happen.'),
   BATON_E_UNKNOWN_CHANNEL: def('An event names a channel not declared in coordination.event_driven.'),
-  BATON_E_FAN_OUT_SOURCE: def('parallel: true has no list to fan out over (no for_each and not exactly one dependency).'),
+  BATON_E_FAN_OUT_SOURCE: def(
+    'parallel: true has no list to fan out over (no for_each and not exactly one dependency).',
+  ),
   // Expressions
   BATON_E_CEL_SYNTAX: def('A CEL expression does not compile.'),
   BATON_E_CEL_UNKNOWN_TASK: def('A CEL expression reads the output of a task that does not exist.'),
-  BATON_E_CEL_NOT_UPSTREAM: def('A CEL expression reads the output of a task that is not upstream, so it may not exist yet.'),
-  BATON_E_CEL_UNKNOWN_VARIABLE: def('A CEL expression uses a variable that is not available where it is evaluated.'),
+  BATON_E_CEL_NOT_UPSTREAM: def(
+    'A CEL expression reads the output of a task that is not upstream, so it may not exist yet.',
+  ),
+  BATON_E_CEL_UNKNOWN_VARIABLE: def(
+    'A CEL expression uses a variable that is not available where it is evaluated.',
+  ),
+  BATON_E_CEL_EVALUATION: def(
+    'A CEL expression failed while running (a missing key, a wrong type, a division by zero).',
+  ),
   // Agents and resources
-  BATON_E_CAPABILITY_MISMATCH: def("A task requires a capability that its agent does not have."),
+  BATON_E_CAPABILITY_MISMATCH: def('A task requires a capability that its agent does not have.'),
   BATON_E_UNKNOWN_AGENT_TYPE: def('An agent type is not known to the supplied agent registry.'),
-  BATON_E_QUOTA_AGENTS: def('The plan needs more agents at once than resource_constraints.max_agents allows.', 'RESOURCE_EXHAUSTED'),
-  BATON_E_QUOTA_CPU: def('The plan needs more CPU at once than resource_constraints.max_cpu allows.', 'RESOURCE_EXHAUSTED'),
-  BATON_E_QUOTA_MEMORY: def('The plan needs more memory at once than resource_constraints.max_memory allows.', 'RESOURCE_EXHAUSTED'),
-  BATON_E_AGENT_TOO_LARGE: def('One agent instance alone needs more than a resource quota allows, so no allocation fits.', 'RESOURCE_EXHAUSTED'),
+  BATON_E_QUOTA_AGENTS: def(
+    'The plan needs more agents at once than resource_constraints.max_agents allows.',
+    'RESOURCE_EXHAUSTED',
+  ),
+  BATON_E_QUOTA_CPU: def(
+    'The plan needs more CPU at once than resource_constraints.max_cpu allows.',
+    'RESOURCE_EXHAUSTED',
+  ),
+  BATON_E_QUOTA_MEMORY: def(
+    'The plan needs more memory at once than resource_constraints.max_memory allows.',
+    'RESOURCE_EXHAUSTED',
+  ),
+  BATON_E_AGENT_TOO_LARGE: def(
+    'One agent instance alone needs more than a resource quota allows, so no allocation fits.',
+    'RESOURCE_EXHAUSTED',
+  ),
+  // Agents at run time (the engine retries by these flags, never by message text)
+  BATON_E_AGENT_FAILED: def(
+    'The agent failed while working on the task; a retry may succeed.',
+    'ABORTED',
+    true,
+  ),
+  BATON_E_AGENT_TIMEOUT: def('The agent did not finish before the task deadline.', 'DEADLINE_EXCEEDED', true),
+  BATON_E_AGENT_REJECTED: def(
+    'The agent refused the task or said a retry cannot help (e.g. a TerminalError).',
+    'FAILED_PRECONDITION',
+  ),
+  BATON_E_AGENT_UNAVAILABLE: def(
+    'The agent could not be reached or loaded (module missing, endpoint down).',
+    'UNAVAILABLE',
+    true,
+  ),
+  // The engine (src/core): outcomes it decides itself
+  BATON_E_WAIT_TIMEOUT: def(
+    "A task's wait_for event did not arrive before its timeout.",
+    'DEADLINE_EXCEEDED',
+  ),
+  BATON_E_RUN_TIMEOUT: def(
+    'The run did not finish within its timeout; running tasks were cancelled.',
+    'DEADLINE_EXCEEDED',
+  ),
+  BATON_E_FAN_OUT_NOT_LIST: def(
+    "A fan-out task's list (its for_each, or its dependency's output) was not a list when the task started.",
+  ),
+  BATON_E_JOURNAL_INVALID: def(
+    "A journal entry cannot follow the run's history (no RunStarted first, seq out of order, unknown entry version).",
+    'INTERNAL',
+  ),
+  // The runtime (src/runtime)
+  BATON_E_UNSUPPORTED_FEATURE: def(
+    'The workflow uses a feature this engine cannot run yet (named in the message).',
+    'FAILED_PRECONDITION',
+  ),
+  BATON_E_AGENT_UNBOUND: def(
+    'An agent has no endpoint and no adapter was registered for its type, so nothing can run its tasks.',
+    'FAILED_PRECONDITION',
+  ),
+  BATON_E_RUN_OWNED: def(
+    'Another live process is driving this run; it was left alone (retry once that process stops).',
+    'FAILED_PRECONDITION',
+    true,
+  ),
+  BATON_E_RUN_ENDED: def(
+    'The run has already ended; it cannot be resumed, signalled or cancelled.',
+    'FAILED_PRECONDITION',
+  ),
+  // Store and bus (adapters wrap the driver's error as `cause`)
+  BATON_E_JOURNAL_CONFLICT: def(
+    "Another writer appended to this run's journal first; the loser reloads the run instead of retrying its append.",
+    'ABORTED',
+  ),
+  BATON_E_RUN_EXISTS: def('A run with this id already exists in this namespace.', 'ALREADY_EXISTS'),
+  BATON_E_RUN_NOT_FOUND: def('No run with this id exists in this namespace.', 'NOT_FOUND'),
+  BATON_E_WORKFLOW_CONFLICT: def(
+    'This workflow name and version is already stored with a different source: give the change a new version.',
+    'ALREADY_EXISTS',
+  ),
+  BATON_E_STORE_INVALID: def(
+    'A store call got something it cannot store: records not numbered from the expected seq, data that is not JSON, or a malformed cursor or limit.',
+  ),
+  BATON_E_STORE_SCHEMA: def(
+    'The database was migrated by a newer Baton than this one: upgrade Baton or use another data directory.',
+    'FAILED_PRECONDITION',
+  ),
+  BATON_E_STORE_CLOSED: def('The store was used after it was closed.', 'FAILED_PRECONDITION'),
+  BATON_E_STORE_UNAVAILABLE: def(
+    'The database failed an operation (locked, unreachable, full or damaged); the cause names the driver error.',
+    'UNAVAILABLE',
+    true,
+  ),
+  BATON_E_BUS_INVALID: def(
+    'A bus call got something it cannot carry: a message that is not JSON, a malformed message id, or an empty group or consumer name.',
+  ),
+  BATON_E_BUS_CLOSED: def('The bus was used after it was closed.', 'FAILED_PRECONDITION'),
   // Command line
   BATON_E_USAGE: def('The command line is not valid (unknown command, flag, or missing argument).'),
   BATON_E_INTERNAL: def('A bug in Baton: please report it with the command that caused it.', 'INTERNAL'),

@@ -8,6 +8,10 @@ export interface TaskGraph {
   /** Task id by index, in file order. */
   readonly ids: readonly string[];
   readonly index: ReadonlyMap<string, number>;
+  /** Position in spec.tasks of task i: its first occurrence when an id repeats. */
+  readonly position: Int32Array;
+  /** Index of the task at position p of spec.tasks (a repeated id maps to its first occurrence). */
+  readonly indexAt: Int32Array;
   /** Dependencies of task i: deps[depStart[i] .. depStart[i + 1]). */
   readonly depStart: Int32Array;
   readonly deps: Int32Array;
@@ -16,56 +20,65 @@ export interface TaskGraph {
   readonly outs: Int32Array;
 }
 
+/** O(V + E), one map lookup per id and per dependency (the cost that dominates on large files). */
 export function buildGraph(spec: Pick<WorkflowSpec, 'tasks'>): TaskGraph {
+  const { tasks } = spec;
   const ids: string[] = [];
   const index = new Map<string, number>();
-  for (const t of spec.tasks) {
-    if (!index.has(t.id)) {
-      index.set(t.id, ids.length);
-      ids.push(t.id);
+  const indexAt = new Int32Array(tasks.length);
+  const positions: number[] = [];
+  let declared = 0;
+  for (let p = 0; p < tasks.length; p++) {
+    const t = tasks[p]!;
+    const known = index.get(t.id);
+    if (known !== undefined) {
+      indexAt[p] = known;
+      continue;
     }
+    indexAt[p] = ids.length;
+    index.set(t.id, ids.length);
+    ids.push(t.id);
+    positions.push(p);
+    declared += t.depends_on.length;
   }
   const n = ids.length;
+  const position = Int32Array.from(positions);
   const depStart = new Int32Array(n + 1);
-  const depList: number[] = [];
+  const depBuffer = new Int32Array(declared);
   const outCount = new Int32Array(n);
-  const seen = new Set<number>();
-  const filled = new Uint8Array(n);
-  // First occurrences come in index order, so depStart grows monotonically; a duplicate id: first wins.
-  for (const t of spec.tasks) {
-    const i = index.get(t.id)!;
-    if (filled[i]) continue;
-    filled[i] = 1;
-    depStart[i] = depList.length;
-    seen.clear();
-    for (const d of t.depends_on) {
+  // lastSeenBy[j] === i + 1 when task i already lists j: duplicates are dropped without a Set.
+  const lastSeenBy = new Int32Array(n);
+  let edges = 0;
+  for (let i = 0; i < n; i++) {
+    depStart[i] = edges;
+    for (const d of tasks[position[i]!]!.depends_on) {
       const j = index.get(d);
-      if (j === undefined || j === i || seen.has(j)) continue;
-      seen.add(j);
-      depList.push(j);
+      if (j === undefined || j === i || lastSeenBy[j] === i + 1) continue;
+      lastSeenBy[j] = i + 1;
+      depBuffer[edges++] = j;
       outCount[j]!++;
     }
-    depStart[i + 1] = depList.length;
   }
-  const deps = Int32Array.from(depList);
+  depStart[n] = edges;
+  const deps = depBuffer.slice(0, edges);
   const outStart = new Int32Array(n + 1);
   for (let i = 0; i < n; i++) outStart[i + 1] = outStart[i]! + outCount[i]!;
-  const outs = new Int32Array(deps.length);
+  const outs = new Int32Array(edges);
   const fill = outStart.slice(0, n);
   for (let i = 0; i < n; i++) {
     for (let k = depStart[i]!; k < depStart[i + 1]!; k++) outs[fill[deps[k]!]!++] = i;
   }
-  return { ids, index, depStart, deps, outStart, outs };
+  return { ids, index, position, indexAt, depStart, deps, outStart, outs };
 }
 
 /** Dependencies of task i as a fresh array (for callers off the hot path). */
 export function depsOf(g: TaskGraph, i: number): number[] {
-  return Array.from(g.deps.subarray(g.depStart[i]!, g.depStart[i + 1]!));
+  return Array.from(g.deps.subarray(g.depStart[i], g.depStart[i + 1]));
 }
 
 /** Dependents of task i as a fresh array (for callers off the hot path). */
 export function dependentsOf(g: TaskGraph, i: number): number[] {
-  return Array.from(g.outs.subarray(g.outStart[i]!, g.outStart[i + 1]!));
+  return Array.from(g.outs.subarray(g.outStart[i], g.outStart[i + 1]));
 }
 
 /**

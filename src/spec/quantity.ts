@@ -21,7 +21,11 @@ export function parseDuration(v: string | number): Parsed {
       : { ok: false, reason: 'a duration must be a non-negative number of seconds' };
   }
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h|d)\s*$/.exec(v);
-  if (!m) return { ok: false, reason: 'expected a duration like "250ms", "30s", "5m", "1h" or a number of seconds' };
+  if (!m)
+    return {
+      ok: false,
+      reason: 'expected a duration like "250ms", "30s", "5m", "1h" or a number of seconds',
+    };
   return { ok: true, value: Math.round(Number(m[1]) * DURATION_UNITS_MS[m[2]!]!) };
 }
 
@@ -75,7 +79,8 @@ export function parseMemory(v: string | number): Parsed {
 }
 
 export function formatCpu(millicores: number): string {
-  return millicores % 1000 === 0 ? `${millicores / 1000} cores` : `${(millicores / 1000).toFixed(3).replace(/0+$/, '')} cores`;
+  const cores = Number((millicores / 1000).toFixed(3));
+  return `${cores} ${cores === 1 ? 'core' : 'cores'}`;
 }
 
 export function formatMemory(bytes: number): string {

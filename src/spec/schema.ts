@@ -7,7 +7,9 @@ import { parseCpu, parseDuration, parseMemory, type Parsed } from './quantity.js
 
 /** Task and agent ids: usable as CEL identifiers (`tasks.research.output`); hyphens need `tasks["a-b"]`. */
 export const ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
-const Id = z.string().regex(ID_PATTERN, { message: 'an id: letters, digits, "_" or "-", starting with a letter or "_"' });
+const Id = z
+  .string()
+  .regex(ID_PATTERN, { message: 'an id: letters, digits, "_" or "-", starting with a letter or "_"' });
 
 const quantity = (parse: (v: string | number) => Parsed, example: string) =>
   z
@@ -40,11 +42,18 @@ export const Resources = z
 /** How an agent is reached: exactly one of module, a2a or queue. */
 export const Endpoint = z.union([
   z.strictObject({
-    module: z.string().min(1).meta({ description: 'Path of an ES module (relative to the workflow file) exporting a handler' }),
+    module: z
+      .string()
+      .min(1)
+      .meta({ description: 'Path of an ES module (relative to the workflow file) exporting a handler' }),
     export: z.string().min(1).optional().meta({ description: 'Export name; default "default"' }),
   }),
-  z.strictObject({ a2a: z.url().meta({ description: 'URL of an A2A agent (its card at /.well-known/agent-card.json)' }) }),
-  z.strictObject({ queue: z.string().min(1).meta({ description: 'Worker queue name: gRPC workers take tasks from it' }) }),
+  z.strictObject({
+    a2a: z.url().meta({ description: 'URL of an A2A agent (its card at /.well-known/agent-card.json)' }),
+  }),
+  z.strictObject({
+    queue: z.string().min(1).meta({ description: 'Worker queue name: gRPC workers take tasks from it' }),
+  }),
 ]);
 
 export const Agent = z.strictObject({
@@ -52,7 +61,13 @@ export const Agent = z.strictObject({
   capabilities: z.array(z.string().min(1)).default([]),
   description: z.string().optional(),
   resources: Resources.optional(),
-  max_instances: z.number().int().min(1).max(100_000).optional().meta({ description: 'Most concurrent instances; default 1' }),
+  max_instances: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .optional()
+    .meta({ description: 'Most concurrent instances; default 1' }),
   endpoint: Endpoint.optional(),
   config: z.record(z.string(), z.unknown()).optional(),
 });
@@ -148,7 +163,9 @@ export const Task = z.strictObject({
     .union([z.boolean(), z.number().int().min(1).max(100_000)])
     .optional()
     .meta({ description: 'Fan out: true, or the most instances at once' }),
-  for_each: CelExpr.optional().meta({ description: 'A list to fan out over; default: the one dependency output' }),
+  for_each: CelExpr.optional().meta({
+    description: 'A list to fan out over; default: the one dependency output',
+  }),
   input: z.union([CelExpr, z.record(z.string(), CelExpr)]).optional(),
   requires: z.array(z.string().min(1)).optional(),
   retry: RetryPolicy.optional(),
