@@ -1,9 +1,26 @@
 // Import direction of docs/architecture.md, enforced (run by `npm run lint`).
 // Arrows point down only: cli/api/a2a -> runtime -> agents/hooks/wasm -> core -> plan -> spec -> errors.
 const IO_MODULES = [
-  'fs', 'fs/promises', 'net', 'http', 'http2', 'https', 'child_process', 'worker_threads', 'dgram',
-  'cluster', 'os', 'readline', 'tty', 'perf_hooks', 'better-sqlite3', 'pg', 'ioredis',
-  '@grpc/grpc-js', '@extism/extism', 'express',
+  'fs',
+  'fs/promises',
+  'net',
+  'http',
+  'http2',
+  'https',
+  'child_process',
+  'worker_threads',
+  'dgram',
+  'cluster',
+  'os',
+  'readline',
+  'tty',
+  'perf_hooks',
+  'better-sqlite3',
+  'pg',
+  'ioredis',
+  '@grpc/grpc-js',
+  '@extism/extism',
+  'express',
 ];
 const ioPattern = `^(node:)?(${IO_MODULES.map((m) => m.replace(/[/.]/g, '\\$&')).join('|')})$`;
 
@@ -68,6 +85,9 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+    },
   },
 };

@@ -1,0 +1,48 @@
+// `baton validate FILE...`: every problem in every file in one pass; exit 0 valid, 1 invalid.
+
+import { checkWorkflowSource } from '../../plan/index.js';
+import { diagnosticToJson, formatDiagnostics } from '../../spec/index.js';
+import { paint, readInputFile, type Output } from '../io.js';
+import { fileDiagnostic, loadCheckInputs } from './context.js';
+
+export async function validateCommand(
+  files: string[],
+  opts: { json?: boolean; registry?: string; constraints?: string },
+  o: Output,
+): Promise<number> {
+  const inputs = await loadCheckInputs(opts, o);
+  if (!inputs) return 1;
+  const results = [];
+  let allValid = true;
+  for (const file of files) {
+    let r;
+    try {
+      r = checkWorkflowSource(await readInputFile(file), { file, ...inputs });
+    } catch (e) {
+      r = { ok: false as const, diagnostics: [fileDiagnostic(e)], warnings: [] };
+    }
+    allValid &&= r.ok;
+    if (opts.json) {
+      results.push({
+        file,
+        valid: r.ok,
+        tasks: r.ok ? r.spec.tasks.length : undefined,
+        diagnostics: r.diagnostics.map(diagnosticToJson),
+        warnings: r.warnings.map(diagnosticToJson),
+      });
+      continue;
+    }
+    if (r.warnings.length > 0) o.err(formatDiagnostics(r.warnings, file, o.color));
+    if (r.ok) {
+      o.out(
+        `${paint(o, 'green', '✓')} ${file}: valid (${r.spec.name}@${r.spec.version}, ${r.spec.tasks.length} tasks)`,
+      );
+    } else {
+      o.err(formatDiagnostics(r.diagnostics, file, o.color));
+      const n = r.diagnostics.length;
+      o.err(`${paint(o, 'red', '✗')} ${file}: ${n} problem${n === 1 ? '' : 's'}`);
+    }
+  }
+  if (opts.json) o.out(JSON.stringify(files.length === 1 ? results[0] : results, null, 2));
+  return allValid ? 0 : 1;
+}
