@@ -1,0 +1,123 @@
+// Every fixed query of the SQLite store, prepared once per connection, with the row shapes they return.
+// listRuns builds its few filter combinations at call time and caches them in sqlite-store.ts.
+
+import type { Database } from 'better-sqlite3';
+
+export interface JournalRow {
+  seq: number;
+  type: string;
+  v: number;
+  at: number;
+  data: string;
+}
+
+export interface RunRow {
+  namespace: string;
+  run_id: string;
+  workflow_name: string;
+  workflow_version: string;
+  status: string;
+  created_at: number;
+  updated_at: number;
+  last_seq: number;
+  input: string;
+  summary: string | null;
+  owner: string | null;
+  lease_until: number;
+}
+
+export interface InboxRow {
+  id: number;
+  kind: string;
+  payload: string;
+  at: number;
+}
+
+export interface WorkflowRow {
+  name: string;
+  version: string;
+  source: string;
+  spec: string;
+}
+
+type Ns = string;
+type Key = [Ns, string];
+
+export type Statements = ReturnType<typeof prepareStatements>;
+
+export function prepareStatements(db: Database) {
+  return {
+    nextSeq: db
+      .prepare<Key, number>(
+        'SELECT coalesce(max(seq), 0) + 1 FROM journal WHERE namespace = ? AND run_id = ?',
+      )
+      .pluck(),
+    insertRecord: db.prepare<[Ns, string, number, string, number, number, string]>(
+      'INSERT INTO journal (namespace, run_id, seq, type, v, at, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    // LIMIT -1 is SQLite for "no limit".
+    readJournal: db.prepare<[Ns, string, number, number], JournalRow>(
+      'SELECT seq, type, v, at, data FROM journal WHERE namespace = ? AND run_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+    ),
+
+    insertRun: db.prepare<[Ns, string, string, string, string, number, number, string]>(
+      `INSERT INTO runs (namespace, run_id, workflow_name, workflow_version, status, created_at, updated_at, input)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    ),
+    // A NULL summary parameter means "not given": keep the stored one.
+    updateRun: db.prepare<[string, number, number, string | null, Ns, string]>(
+      `UPDATE runs SET status = ?, updated_at = ?, last_seq = ?, summary = coalesce(?, summary)
+       WHERE namespace = ? AND run_id = ?`,
+    ),
+    getRun: db.prepare<Key, RunRow>('SELECT * FROM runs WHERE namespace = ? AND run_id = ?'),
+
+    saveSnapshot: db.prepare<[Ns, string, number, string]>(
+      `INSERT INTO snapshots (namespace, run_id, seq, state) VALUES (?, ?, ?, ?)
+       ON CONFLICT (namespace, run_id) DO UPDATE SET seq = excluded.seq, state = excluded.state
+       WHERE excluded.seq >= snapshots.seq`,
+    ),
+    loadSnapshot: db.prepare<Key, { seq: number; state: string }>(
+      'SELECT seq, state FROM snapshots WHERE namespace = ? AND run_id = ?',
+    ),
+
+    insertWorkflow: db.prepare<[Ns, string, string, string, string]>(
+      `INSERT INTO workflows (namespace, name, version, source, spec) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (namespace, name, version) DO NOTHING`,
+    ),
+    getWorkflowVersion: db.prepare<[Ns, string, string], WorkflowRow>(
+      'SELECT name, version, source, spec FROM workflows WHERE namespace = ? AND name = ? AND version = ?',
+    ),
+    getWorkflowLatest: db.prepare<Key, WorkflowRow>(
+      'SELECT name, version, source, spec FROM workflows WHERE namespace = ? AND name = ? ORDER BY id DESC LIMIT 1',
+    ),
+    listWorkflows: db.prepare<[Ns], { name: string; version: string }>(
+      'SELECT name, version FROM workflows WHERE namespace = ? ORDER BY name, id',
+    ),
+    deleteWorkflowVersion: db.prepare<[Ns, string, string]>(
+      'DELETE FROM workflows WHERE namespace = ? AND name = ? AND version = ?',
+    ),
+    deleteWorkflowAll: db.prepare<Key>('DELETE FROM workflows WHERE namespace = ? AND name = ?'),
+
+    // Free, expired, or already ours: the same statement claims and renews.
+    claimRun: db.prepare<[string, number, Ns, string, string, number]>(
+      `UPDATE runs SET owner = ?, lease_until = ?
+       WHERE namespace = ? AND run_id = ? AND (owner IS NULL OR owner = ? OR lease_until <= ?)`,
+    ),
+    releaseRun: db.prepare<[Ns, string, string]>(
+      'UPDATE runs SET owner = NULL, lease_until = 0 WHERE namespace = ? AND run_id = ? AND owner = ?',
+    ),
+    postInbox: db.prepare<[Ns, string, string, string, number]>(
+      'INSERT INTO inbox (namespace, run_id, kind, payload, at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    readInbox: db.prepare<[Ns, string, number], InboxRow>(
+      'SELECT id, kind, payload, at FROM inbox WHERE namespace = ? AND run_id = ? AND id > ? ORDER BY id',
+    ),
+    deleteInbox: db.prepare<[Ns, string, number]>(
+      'DELETE FROM inbox WHERE namespace = ? AND run_id = ? AND id <= ?',
+    ),
+
+    markSeen: db.prepare<[Ns, string, string]>(
+      'INSERT INTO seen (namespace, scope, id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+    ),
+  };
+}

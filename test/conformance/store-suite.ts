@@ -1,0 +1,442 @@
+// The Store contract as one vitest suite every adapter runs (SQLite now, PostgreSQL later): an adapter
+// is conformant when this passes unchanged against it.
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  JournalConflictError,
+  RunExistsError,
+  RunNotFoundError,
+  StoreClosedError,
+  StoreInvalidArgumentError,
+  WorkflowConflictError,
+  type JournalRecord,
+  type NewRun,
+  type RunRecord,
+  type Store,
+} from '../../src/store/store.js';
+
+export interface StoreHarness {
+  /** A fresh, empty store. */
+  readonly store: Store;
+  /** Opens another handle on the same data: a second writer while `store` is open, or a restart after close. */
+  connect(): Promise<Store>;
+  /** Closes `store` if still open and removes the data; handles from connect() are closed by the suite. */
+  cleanup(): Promise<void>;
+}
+
+const rec = (seq: number, data: unknown = { n: seq }, type = 'TaskCompleted'): JournalRecord => ({
+  seq,
+  type,
+  v: 1,
+  at: 1_700_000_000_000 + seq,
+  data,
+});
+const recs = (from: number, count: number): JournalRecord[] =>
+  Array.from({ length: count }, (_, i) => rec(from + i));
+
+const newRun = (runId: string, createdAt: number, extra: Partial<NewRun> = {}): NewRun => ({
+  ns: 'acme',
+  runId,
+  workflowName: 'review',
+  workflowVersion: '1',
+  status: 'running',
+  createdAt,
+  input: { pr: runId },
+  ...extra,
+});
+
+export function storeConformance(name: string, makeStore: () => Promise<StoreHarness>): void {
+  describe(`Store conformance: ${name}`, () => {
+    let h: StoreHarness;
+    let store: Store;
+    const extra: Store[] = [];
+    const connect = async (): Promise<Store> => {
+      const s = await h.connect();
+      extra.push(s);
+      return s;
+    };
+
+    beforeEach(async () => {
+      h = await makeStore();
+      store = h.store;
+    });
+    afterEach(async () => {
+      await Promise.all(extra.splice(0).map((s) => s.close()));
+      await h.cleanup();
+    });
+
+    describe('journal', () => {
+      it('reads back what was appended, in seq order, with data intact', async () => {
+        const data = { text: 'héllo ✓', nested: { list: [1, null, true], n: 1.5 } };
+        await store.append('acme', 'r1', 1, [rec(1, data), rec(2)]);
+        await store.append('acme', 'r1', 3, [rec(3)]);
+        expect(await store.read('acme', 'r1')).toEqual([rec(1, data), rec(2), rec(3)]);
+      });
+
+      it('pages with afterSeq and limit', async () => {
+        await store.append('acme', 'r1', 1, recs(1, 10));
+        const page = await store.read('acme', 'r1', { afterSeq: 4, limit: 3 });
+        expect(page.map((r) => r.seq)).toEqual([5, 6, 7]);
+        expect(await store.read('acme', 'r1', { afterSeq: 10 })).toEqual([]);
+        expect(await store.read('acme', 'nobody')).toEqual([]);
+      });
+
+      it('rejects a stale writer (seq already taken) and a writer that skips ahead, writing nothing', async () => {
+        await store.append('acme', 'r1', 1, recs(1, 3));
+        const stale = store.append('acme', 'r1', 3, [rec(3, 'stale')]);
+        await expect(stale).rejects.toBeInstanceOf(JournalConflictError);
+        await expect(stale).rejects.toMatchObject({
+          code: 'BATON_E_JOURNAL_CONFLICT',
+          runId: 'r1',
+          expectedNextSeq: 3,
+          actualNextSeq: 4,
+        });
+        await expect(store.append('acme', 'r1', 6, [rec(6)])).rejects.toBeInstanceOf(JournalConflictError);
+        expect(await store.read('acme', 'r1')).toEqual(recs(1, 3));
+      });
+
+      it('lets exactly one of two writers of the same seq win, on one handle or two', async () => {
+        const other = await connect();
+        await store.append('acme', 'r1', 1, [rec(1)]);
+        const results = await Promise.allSettled([
+          store.append('acme', 'r1', 2, [rec(2, 'A')]),
+          other.append('acme', 'r1', 2, [rec(2, 'B')]),
+          store.append('acme', 'r1', 2, [rec(2, 'C')]),
+        ]);
+        const won = results.flatMap((r, i) => (r.status === 'fulfilled' ? ['ABC'[i]] : []));
+        expect(won).toHaveLength(1);
+        for (const r of results) {
+          if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(JournalConflictError);
+        }
+        expect((await other.read('acme', 'r1')).map((r) => r.data)).toEqual([{ n: 1 }, won[0]]);
+      });
+
+      it('refuses records not numbered from expectedNextSeq, and data that is not JSON', async () => {
+        await expect(store.append('acme', 'r1', 1, [rec(1), rec(3)])).rejects.toBeInstanceOf(
+          StoreInvalidArgumentError,
+        );
+        await expect(store.append('acme', 'r1', 0, [rec(0)])).rejects.toMatchObject({
+          code: 'BATON_E_STORE_INVALID',
+        });
+        await expect(store.append('acme', 'r1', 1, [rec(1), rec(2, { big: 1n })])).rejects.toMatchObject({
+          code: 'BATON_E_STORE_INVALID',
+          message: expect.stringContaining('record 2') as unknown,
+        });
+        await expect(store.append('acme', 'r1', 1, [rec(1, () => 1)])).rejects.toBeInstanceOf(
+          StoreInvalidArgumentError,
+        );
+        expect(await store.read('acme', 'r1')).toEqual([]);
+      });
+
+      it('treats an empty append as a check of expectedNextSeq', async () => {
+        await store.append('acme', 'r1', 1, []);
+        await store.append('acme', 'r1', 1, [rec(1)]);
+        await store.append('acme', 'r1', 2, []);
+        await expect(store.append('acme', 'r1', 1, [])).rejects.toBeInstanceOf(JournalConflictError);
+      });
+    });
+
+    describe('group commit (appendMany)', () => {
+      it('commits appends for many runs, and successive appends to one run, in one batch', async () => {
+        await store.append('acme', 'b', 1, [rec(1)]);
+        await store.appendMany([
+          { ns: 'acme', runId: 'a', expectedNextSeq: 1, records: recs(1, 2) },
+          { ns: 'acme', runId: 'b', expectedNextSeq: 2, records: recs(2, 1) },
+          { ns: 'acme', runId: 'a', expectedNextSeq: 3, records: recs(3, 1) },
+        ]);
+        expect((await store.read('acme', 'a')).map((r) => r.seq)).toEqual([1, 2, 3]);
+        expect((await store.read('acme', 'b')).map((r) => r.seq)).toEqual([1, 2]);
+      });
+
+      it('writes nothing for any run when one run in the batch conflicts', async () => {
+        await store.append('acme', 'c', 1, [rec(1)]);
+        const batch = store.appendMany([
+          { ns: 'acme', runId: 'a', expectedNextSeq: 1, records: recs(1, 2) },
+          { ns: 'acme', runId: 'c', expectedNextSeq: 1, records: [rec(1, 'stale')] },
+          { ns: 'acme', runId: 'b', expectedNextSeq: 1, records: recs(1, 2) },
+        ]);
+        await expect(batch).rejects.toMatchObject({ code: 'BATON_E_JOURNAL_CONFLICT', runId: 'c' });
+        expect(await store.read('acme', 'a')).toEqual([]);
+        expect(await store.read('acme', 'b')).toEqual([]);
+        expect(await store.read('acme', 'c')).toEqual([rec(1)]);
+        // The store is still usable and the same batch without the stale run commits.
+        await store.appendMany([{ ns: 'acme', runId: 'a', expectedNextSeq: 1, records: recs(1, 2) }]);
+        expect(await store.read('acme', 'a')).toHaveLength(2);
+      });
+
+      it('writes nothing when one record in the batch cannot be serialised', async () => {
+        const batch = store.appendMany([
+          { ns: 'acme', runId: 'a', expectedNextSeq: 1, records: recs(1, 2) },
+          { ns: 'acme', runId: 'b', expectedNextSeq: 1, records: [rec(1, { f: 1n })] },
+        ]);
+        await expect(batch).rejects.toBeInstanceOf(StoreInvalidArgumentError);
+        expect(await store.read('acme', 'a')).toEqual([]);
+      });
+    });
+
+    describe('run ownership and inbox', () => {
+      it('lets one owner at a time drive a run; another takes over only after the lease lapses', async () => {
+        await store.createRun(newRun('r1', 1000));
+        expect(await store.claimRun('acme', 'r1', 'proc-a', 10_000, 5_000)).toBe(true);
+        expect(await store.claimRun('acme', 'r1', 'proc-b', 12_000, 5_000)).toBe(false);
+        expect(await store.claimRun('acme', 'r1', 'proc-a', 14_000, 5_000)).toBe(true); // renewal
+        expect(await store.getRun('acme', 'r1')).toMatchObject({ owner: 'proc-a', leaseUntil: 19_000 });
+        expect(await store.claimRun('acme', 'r1', 'proc-b', 19_000, 5_000)).toBe(true); // lapsed
+        await store.releaseRun('acme', 'r1', 'proc-a'); // not the owner any more: no effect
+        expect((await store.getRun('acme', 'r1'))?.owner).toBe('proc-b');
+        await store.releaseRun('acme', 'r1', 'proc-b');
+        expect(await store.claimRun('acme', 'r1', 'proc-c', 19_001, 5_000)).toBe(true);
+        expect(await store.claimRun('acme', 'missing', 'proc-c', 0, 5_000)).toBe(false);
+        expect(await store.claimRun('other', 'r1', 'proc-c', 0, 5_000)).toBe(false); // namespaced
+      });
+
+      it('keeps commands posted to a run in order until they are deleted', async () => {
+        const a = await store.postToInbox('acme', 'r1', { kind: 'signal', payload: { name: 'go' }, at: 5 });
+        const b = await store.postToInbox('acme', 'r1', { kind: 'cancel', payload: { reason: 'x' }, at: 6 });
+        await store.postToInbox('acme', 'r2', { kind: 'pause', payload: {}, at: 7 });
+        expect(b).toBeGreaterThan(a);
+        expect(await store.readInbox('acme', 'r1')).toEqual([
+          { id: a, kind: 'signal', payload: { name: 'go' }, at: 5 },
+          { id: b, kind: 'cancel', payload: { reason: 'x' }, at: 6 },
+        ]);
+        expect((await store.readInbox('acme', 'r1', a)).map((m) => m.id)).toEqual([b]);
+        await store.deleteInbox('acme', 'r1', a);
+        expect((await store.readInbox('acme', 'r1')).map((m) => m.id)).toEqual([b]);
+        expect(await store.readInbox('other', 'r1')).toEqual([]);
+        expect((await store.readInbox('acme', 'r2')).map((m) => m.kind)).toEqual(['pause']);
+      });
+    });
+
+    describe('runs', () => {
+      it('creates, reads and updates a run; summary is kept unless replaced', async () => {
+        await store.createRun(newRun('r1', 1000));
+        expect(await store.getRun('acme', 'r1')).toEqual({
+          ns: 'acme',
+          runId: 'r1',
+          workflowName: 'review',
+          workflowVersion: '1',
+          status: 'running',
+          createdAt: 1000,
+          updatedAt: 1000,
+          lastSeq: 0,
+          input: { pr: 'r1' },
+          leaseUntil: 0,
+        } satisfies RunRecord);
+        await store.updateRun('acme', 'r1', {
+          status: 'paused',
+          updatedAt: 2000,
+          lastSeq: 7,
+          summary: { done: 3 },
+        });
+        await store.updateRun('acme', 'r1', { status: 'running', updatedAt: 3000, lastSeq: 9 });
+        expect(await store.getRun('acme', 'r1')).toMatchObject({
+          status: 'running',
+          updatedAt: 3000,
+          lastSeq: 9,
+          summary: { done: 3 },
+        });
+        expect(await store.getRun('acme', 'missing')).toBeUndefined();
+      });
+
+      it('refuses a duplicate run id and an update of a missing run', async () => {
+        await store.createRun(newRun('r1', 1000));
+        await expect(store.createRun(newRun('r1', 2000, { status: 'other' }))).rejects.toBeInstanceOf(
+          RunExistsError,
+        );
+        expect((await store.getRun('acme', 'r1'))?.status).toBe('running');
+        const update = store.updateRun('acme', 'nope', { status: 'x', updatedAt: 1, lastSeq: 1 });
+        await expect(update).rejects.toBeInstanceOf(RunNotFoundError);
+        await expect(update).rejects.toMatchObject({ code: 'BATON_E_RUN_NOT_FOUND', runId: 'nope' });
+      });
+
+      it('lists newest first with stable cursor pages, even as new runs arrive', async () => {
+        // Pairs of runs share a createdAt (ties are broken by run id), and are created out of order.
+        const runs = Array.from({ length: 25 }, (_, i) =>
+          newRun(`run-${String(i).padStart(2, '0')}`, 1000 + (i >> 1)),
+        );
+        for (let i = 0; i < 25; i++) await store.createRun(runs[(i * 7) % 25]!);
+        const expected = runs
+          .sort((a, b) => b.createdAt - a.createdAt || (a.runId < b.runId ? 1 : -1))
+          .map((r) => r.runId);
+        expect((await store.listRuns('acme', { limit: 1000 })).runs.map((r) => r.runId)).toEqual(expected);
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        let pages = 0;
+        do {
+          const page = await store.listRuns('acme', { limit: 10, ...(cursor ? { cursor } : {}) });
+          seen.push(...page.runs.map((r) => r.runId));
+          cursor = page.nextCursor;
+          pages++;
+          // A run created mid-listing is newer than every cursor, so it never shifts later pages.
+          if (pages === 1) await store.createRun(newRun('late', 5000));
+        } while (cursor);
+        expect(pages).toBe(3);
+        expect(seen).toEqual(expected);
+      });
+
+      it('filters by status and workflow name, and pages the filtered list', async () => {
+        await store.createRun(newRun('a', 1, { status: 'completed' }));
+        await store.createRun(newRun('b', 2, { workflowName: 'deploy' }));
+        await store.createRun(newRun('c', 3, { status: 'completed', workflowName: 'deploy' }));
+        await store.createRun(newRun('d', 4, { status: 'completed' }));
+        const ids = async (o: Parameters<Store['listRuns']>[1]) =>
+          (await store.listRuns('acme', o)).runs.map((r) => r.runId);
+        expect(await ids({ status: 'completed' })).toEqual(['d', 'c', 'a']);
+        expect(await ids({ workflowName: 'deploy' })).toEqual(['c', 'b']);
+        expect(await ids({ status: 'completed', workflowName: 'deploy' })).toEqual(['c']);
+        const first = await store.listRuns('acme', { status: 'completed', limit: 2 });
+        expect(first.runs.map((r) => r.runId)).toEqual(['d', 'c']);
+        const second = await store.listRuns('acme', {
+          status: 'completed',
+          limit: 2,
+          cursor: first.nextCursor!,
+        });
+        expect(second.runs.map((r) => r.runId)).toEqual(['a']);
+        expect(second.nextCursor).toBeUndefined();
+      });
+
+      it('refuses a malformed cursor and an out-of-range limit', async () => {
+        await expect(store.listRuns('acme', { cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(
+          StoreInvalidArgumentError,
+        );
+        await expect(store.listRuns('acme', { limit: 0 })).rejects.toBeInstanceOf(StoreInvalidArgumentError);
+        await expect(store.listRuns('acme', { limit: 100_000 })).rejects.toBeInstanceOf(
+          StoreInvalidArgumentError,
+        );
+      });
+    });
+
+    describe('snapshots', () => {
+      it('loads the latest snapshot and ignores an older one saved late', async () => {
+        expect(await store.loadSnapshot('acme', 'r1')).toBeUndefined();
+        await store.saveSnapshot('acme', 'r1', 100, { tasks: { a: 'done' } });
+        await store.saveSnapshot('acme', 'r1', 200, { tasks: { a: 'done', b: 'done' } });
+        await store.saveSnapshot('acme', 'r1', 150, { stale: true });
+        expect(await store.loadSnapshot('acme', 'r1')).toEqual({
+          seq: 200,
+          state: { tasks: { a: 'done', b: 'done' } },
+        });
+      });
+    });
+
+    describe('workflows', () => {
+      const wf = (version: string, source = `name: review\nversion: ${version}\n`) => ({
+        name: 'review',
+        version,
+        source,
+        spec: { name: 'review', version, tasks: [{ id: 't' }] },
+      });
+
+      it('stores versions; without a version, get returns the most recently stored one', async () => {
+        await store.putWorkflow('acme', wf('2'));
+        await store.putWorkflow('acme', wf('10'));
+        await store.putWorkflow('acme', wf('1.5'));
+        expect(await store.getWorkflow('acme', 'review', '10')).toEqual(wf('10'));
+        expect((await store.getWorkflow('acme', 'review'))?.version).toBe('1.5');
+        expect(await store.getWorkflow('acme', 'review', '3')).toBeUndefined();
+        expect(await store.getWorkflow('acme', 'other')).toBeUndefined();
+        expect(await store.listWorkflows('acme')).toEqual([
+          { name: 'review', version: '2' },
+          { name: 'review', version: '10' },
+          { name: 'review', version: '1.5' },
+        ]);
+      });
+
+      it('is idempotent for the same source and refuses a different source under the same version', async () => {
+        await store.putWorkflow('acme', wf('1'));
+        await store.putWorkflow('acme', wf('2'));
+        await store.putWorkflow('acme', wf('1'));
+        expect((await store.getWorkflow('acme', 'review'))?.version).toBe('2');
+        const changed = store.putWorkflow('acme', wf('1', 'name: review\nversion: 1\n# edited\n'));
+        await expect(changed).rejects.toBeInstanceOf(WorkflowConflictError);
+        await expect(changed).rejects.toMatchObject({ code: 'BATON_E_WORKFLOW_CONFLICT', version: '1' });
+        expect((await store.getWorkflow('acme', 'review', '1'))?.source).toBe(wf('1').source);
+      });
+
+      it('deletes one version (the previous becomes latest) or all of them', async () => {
+        await store.putWorkflow('acme', wf('1'));
+        await store.putWorkflow('acme', wf('2'));
+        await store.putWorkflow('acme', { ...wf('1'), name: 'deploy' });
+        expect(await store.deleteWorkflow('acme', 'review', '2')).toBe(1);
+        expect((await store.getWorkflow('acme', 'review'))?.version).toBe('1');
+        expect(await store.deleteWorkflow('acme', 'review', '2')).toBe(0);
+        await store.putWorkflow('acme', wf('3'));
+        expect(await store.deleteWorkflow('acme', 'review')).toBe(2);
+        expect(await store.listWorkflows('acme')).toEqual([{ name: 'deploy', version: '1' }]);
+      });
+    });
+
+    describe('dedupe (markSeen)', () => {
+      it('answers true only the first time a (scope, id) is seen', async () => {
+        expect(await store.markSeen('acme', 'events:r1', 'e1')).toBe(true);
+        expect(await store.markSeen('acme', 'events:r1', 'e1')).toBe(false);
+        expect(await store.markSeen('acme', 'events:r2', 'e1')).toBe(true);
+        expect(await store.markSeen('acme', 'events:r1', 'e2')).toBe(true);
+      });
+    });
+
+    describe('namespaces', () => {
+      it('keeps the same run id, workflow and event id in two namespaces apart', async () => {
+        for (const ns of ['acme', 'globex']) {
+          await store.append(ns, 'r1', 1, [rec(1, { ns })]);
+          await store.createRun({ ...newRun('r1', 1000), ns, input: { ns } });
+          await store.saveSnapshot(ns, 'r1', 1, { ns });
+          await store.putWorkflow(ns, { name: 'review', version: '1', source: `# ${ns}`, spec: { ns } });
+          expect(await store.markSeen(ns, 'events', 'e1')).toBe(true);
+        }
+        await store.append('acme', 'r1', 2, [rec(2)]);
+        expect((await store.read('globex', 'r1')).map((r) => r.data)).toEqual([{ ns: 'globex' }]);
+        expect((await store.getRun('globex', 'r1'))?.input).toEqual({ ns: 'globex' });
+        expect((await store.loadSnapshot('globex', 'r1'))?.state).toEqual({ ns: 'globex' });
+        expect((await store.getWorkflow('globex', 'review'))?.source).toBe('# globex');
+        expect((await store.listRuns('globex')).runs).toHaveLength(1);
+        expect(await store.deleteWorkflow('acme', 'review')).toBe(1);
+        expect(await store.listWorkflows('globex')).toEqual([{ name: 'review', version: '1' }]);
+        expect(await store.getRun('initech', 'r1')).toBeUndefined();
+      });
+    });
+
+    describe('lifecycle', () => {
+      it('keeps everything across close and reopen', async () => {
+        await store.append('acme', 'r1', 1, recs(1, 3));
+        await store.createRun(newRun('r1', 1000));
+        await store.saveSnapshot('acme', 'r1', 2, { at: 2 });
+        await store.putWorkflow('acme', { name: 'review', version: '1', source: 's', spec: {} });
+        await store.markSeen('acme', 'events', 'e1');
+        await store.close();
+
+        const reopened = await connect();
+        expect(await reopened.read('acme', 'r1')).toEqual(recs(1, 3));
+        expect((await reopened.getRun('acme', 'r1'))?.runId).toBe('r1');
+        expect(await reopened.loadSnapshot('acme', 'r1')).toEqual({ seq: 2, state: { at: 2 } });
+        expect((await reopened.getWorkflow('acme', 'review'))?.source).toBe('s');
+        expect(await reopened.markSeen('acme', 'events', 'e1')).toBe(false);
+        // The journal continues where it ended, and a stale seq still conflicts.
+        await reopened.append('acme', 'r1', 4, [rec(4)]);
+        await expect(reopened.append('acme', 'r1', 4, [rec(4)])).rejects.toBeInstanceOf(JournalConflictError);
+      });
+
+      it('opens the same data repeatedly without re-applying migrations or losing data', async () => {
+        await store.append('acme', 'r1', 1, [rec(1)]);
+        await store.close();
+        for (let i = 0; i < 3; i++) {
+          const s = await connect();
+          await s.append('acme', 'r1', i + 2, [rec(i + 2)]);
+          await s.close();
+        }
+        const last = await connect();
+        expect((await last.read('acme', 'r1')).map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+      });
+
+      it('rejects every call after close with StoreClosedError; closing twice is harmless', async () => {
+        await store.close();
+        await store.close();
+        await expect(store.read('acme', 'r1')).rejects.toBeInstanceOf(StoreClosedError);
+        await expect(store.append('acme', 'r1', 1, [rec(1)])).rejects.toMatchObject({
+          code: 'BATON_E_STORE_CLOSED',
+        });
+        await expect(store.markSeen('acme', 's', 'i')).rejects.toBeInstanceOf(StoreClosedError);
+      });
+    });
+  });
+}
