@@ -1,0 +1,131 @@
+// Builds and reads the A2A v1.0 values Baton exchanges with agents (protobuf-shaped: parts are
+// `{ content: { $case, value } }`, enums are numbers, timestamps ISO strings).
+
+import {
+  Role,
+  TaskState,
+  type Artifact,
+  type Message,
+  type Part,
+  type TaskStatusUpdateEvent,
+} from '@a2a-js/sdk';
+
+export function dataPart(value: unknown): Part {
+  return {
+    content: { $case: 'data', value },
+    metadata: undefined,
+    filename: '',
+    mediaType: 'application/json',
+  };
+}
+
+export function textPart(text: string): Part {
+  return {
+    content: { $case: 'text', value: text },
+    metadata: undefined,
+    filename: '',
+    mediaType: 'text/plain',
+  };
+}
+
+export interface TaskMessageInit {
+  readonly runId: string;
+  readonly idempotencyKey: string;
+  /** The task input: any JSON value. */
+  readonly input: unknown;
+  /** The task's description from the workflow, if it has one. */
+  readonly description?: string;
+}
+
+/**
+ * The user-role message that hands a task to an agent. Its id is the idempotency key, so a dispatch
+ * re-issued after a crash carries the same message id; the run is the A2A context. The task id stays
+ * empty: in A2A the agent assigns it.
+ */
+export function taskMessage(init: TaskMessageInit): Message {
+  const parts = [dataPart(init.input)];
+  if (init.description) parts.push(textPart(init.description));
+  return {
+    messageId: init.idempotencyKey,
+    contextId: init.runId,
+    taskId: '',
+    role: Role.ROLE_USER,
+    parts,
+    metadata: undefined,
+    extensions: [],
+    referenceTaskIds: [],
+  };
+}
+
+/** The JSON input of a task message: its first data part, or null when it has none. */
+export function inputOf(message: Message): unknown {
+  for (const p of message.parts) if (p.content?.$case === 'data') return p.content.value ?? null;
+  return null;
+}
+
+/** The text parts of a list of parts, joined by blank lines ('' when there are none). */
+export function textOf(parts: readonly Part[]): string {
+  const texts: string[] = [];
+  for (const p of parts) if (p.content?.$case === 'text') texts.push(p.content.value);
+  return texts.join('\n\n');
+}
+
+/** The artifact an agent's JSON result travels in. */
+export function outputArtifact(value: unknown): Artifact {
+  return {
+    artifactId: 'output',
+    name: 'output',
+    description: 'The task output as JSON',
+    parts: [dataPart(value)],
+    metadata: undefined,
+    extensions: [],
+  };
+}
+
+/**
+ * The task output carried by artifacts: the first data part in artifact order; failing that, the
+ * artifacts' text (an agent that answers in prose); failing that, null.
+ */
+export function outputOf(artifacts: readonly Artifact[]): unknown {
+  for (const a of artifacts)
+    for (const p of a.parts) if (p.content?.$case === 'data') return p.content.value ?? null;
+  const text = artifacts
+    .map((a) => textOf(a.parts))
+    .filter((t) => t !== '')
+    .join('\n\n');
+  return text === '' ? null : text;
+}
+
+export interface ProgressInit {
+  /** The A2A task id the update is about. */
+  readonly taskId: string;
+  readonly contextId: string;
+  readonly messageId: string;
+  /** Fraction done, 0..1. */
+  readonly progress: number;
+  readonly text?: string;
+  readonly at: Date;
+}
+
+/** A working-state update; progress rides in metadata since A2A's TaskStatus has no field for it. */
+export function progressUpdate(init: ProgressInit): TaskStatusUpdateEvent {
+  const message: Message | undefined =
+    init.text === undefined
+      ? undefined
+      : {
+          messageId: init.messageId,
+          contextId: init.contextId,
+          taskId: init.taskId,
+          role: Role.ROLE_AGENT,
+          parts: [textPart(init.text)],
+          metadata: undefined,
+          extensions: [],
+          referenceTaskIds: [],
+        };
+  return {
+    taskId: init.taskId,
+    contextId: init.contextId,
+    status: { state: TaskState.TASK_STATE_WORKING, message, timestamp: init.at.toISOString() },
+    metadata: { progress: init.progress },
+  };
+}

@@ -1,0 +1,98 @@
+// The one interface every agent adapter implements (in-process today; A2A over HTTP and gRPC workers
+// later), and the A2A-shaped values that cross it: the task message in, status updates out, a terminal outcome.
+
+import { TaskState, type Artifact, type Message, type TaskStatusUpdateEvent } from '@a2a-js/sdk';
+import { ERRORS } from '../errors/registry.js';
+
+/** One attempt at one task instance, as the engine dispatches it. Plain data, so it can cross a wire. */
+export interface AgentInvocation {
+  readonly runId: string;
+  /** The task's id in the workflow (`research`). */
+  readonly taskId: string;
+  /** The concrete instance: `research[2]` in a fan-out, `refine#2` in a repeat, else the task id. */
+  readonly instanceKey: string;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+  /** Unique per dispatch and stable when a dispatch is re-issued after a crash: agents dedupe by it. */
+  readonly idempotencyKey: string;
+  /**
+   * When the agent must have finished, in ms since the epoch (an absolute time, so it survives
+   * queueing and can be forwarded as a gRPC deadline). Undefined: no task deadline.
+   */
+  readonly deadline: number | undefined;
+  /** The task input as an A2A message: a data part with the JSON input, a text part with the description. */
+  readonly message: Message;
+  /** Progress and status while the agent works; never called after `invoke` has resolved. */
+  readonly onUpdate?: (update: TaskStatusUpdateEvent) => void;
+}
+
+export interface AgentAdapter {
+  /**
+   * Runs one attempt. Resolves with the outcome and never rejects: every failure (the agent's, a
+   * timeout, an unreachable agent) is an outcome carrying a typed error. Aborting `signal` cancels
+   * the attempt; the promise then resolves with a canceled outcome.
+   */
+  invoke(invocation: AgentInvocation, signal: AbortSignal): Promise<AgentOutcome>;
+}
+
+/** The registry codes an agent failure can carry. */
+export type AgentErrorCode =
+  'BATON_E_AGENT_FAILED' | 'BATON_E_AGENT_TIMEOUT' | 'BATON_E_AGENT_REJECTED' | 'BATON_E_AGENT_UNAVAILABLE';
+
+/** Why an attempt did not complete. JSON-serialisable, so it is journaled as it is. */
+export interface AgentFailure {
+  readonly code: AgentErrorCode;
+  readonly message: string;
+  /** Always the registry's flag for `code`, so the engine needs no lookup (and never reads `message`). */
+  readonly retryable: boolean;
+  /** The agent's hint for the earliest useful retry; the engine's backoff applies when absent. */
+  readonly retryAfterMs?: number;
+}
+
+export type CompletedOutcome = {
+  readonly state: TaskState.TASK_STATE_COMPLETED;
+  readonly artifacts: readonly Artifact[];
+  /** The task output: a JSON value taken from the artifacts (see outputOf in a2a-parts.ts). */
+  readonly output: unknown;
+};
+
+export type FailedOutcome = {
+  /** REJECTED when the failure is terminal (a retry cannot help), FAILED otherwise. */
+  readonly state: TaskState.TASK_STATE_FAILED | TaskState.TASK_STATE_REJECTED;
+  readonly artifacts: readonly Artifact[];
+  readonly error: AgentFailure;
+};
+
+/** The engine asked for the cancellation (its signal aborted); an agent that cancels on its own has failed. */
+export type CanceledOutcome = {
+  readonly state: TaskState.TASK_STATE_CANCELED;
+  readonly artifacts: readonly Artifact[];
+  readonly reason: string;
+};
+
+export type AgentOutcome = CompletedOutcome | FailedOutcome | CanceledOutcome;
+
+/** A failure with its retry flag taken from the registry. */
+export function agentFailure(code: AgentErrorCode, message: string, retryAfterMs?: number): AgentFailure {
+  const { retryable } = ERRORS[code];
+  return retryAfterMs === undefined
+    ? { code, message, retryable }
+    : { code, message, retryable, retryAfterMs };
+}
+
+export function completed(artifacts: readonly Artifact[], output: unknown): CompletedOutcome {
+  return { state: TaskState.TASK_STATE_COMPLETED, artifacts, output };
+}
+
+/**
+ * A2A has no "failed, do not retry" state; REJECTED (the agent "can't or won't proceed") is the
+ * terminal one, so a non-retryable failure is reported as rejected and a retryable one as failed.
+ */
+export function failed(error: AgentFailure, artifacts: readonly Artifact[] = []): FailedOutcome {
+  const state = error.retryable ? TaskState.TASK_STATE_FAILED : TaskState.TASK_STATE_REJECTED;
+  return { state, artifacts, error };
+}
+
+export function canceled(reason: string): CanceledOutcome {
+  return { state: TaskState.TASK_STATE_CANCELED, artifacts: [], reason };
+}

@@ -1,0 +1,199 @@
+// The in-process adapter: runs a handler (a function, or a module export loaded by path) in this
+// process, and enforces cancellation and the deadline even when the handler ignores its signal.
+// Module agents are trusted code: loading one runs it with the engine's own permissions.
+
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BatonError } from '../errors/registry.js';
+import { inputOf, outputArtifact, progressUpdate } from './a2a-parts.js';
+import {
+  agentFailure,
+  canceled,
+  completed,
+  failed,
+  type AgentAdapter,
+  type AgentFailure,
+  type AgentInvocation,
+  type AgentOutcome,
+} from './adapter.js';
+import { failureFromThrown, type AgentHandler, type HandlerContext } from './handler.js';
+
+/** Where a module agent lives: the `endpoint` of an agent declared with `module:`. */
+export interface ModuleEndpoint {
+  /** Path of an ES module, relative to the base directory (the workflow file's folder). */
+  readonly module: string;
+  /** The handler's export name; default "default". */
+  readonly export?: string;
+}
+
+type Loaded =
+  | { readonly ok: true; readonly handler: AgentHandler }
+  | { readonly ok: false; readonly failure: AgentFailure };
+type HandlerSource = () => Promise<Loaded>;
+
+/** An adapter for a handler function given directly. */
+export function inProcessAdapter(handler: AgentHandler): AgentAdapter {
+  const loaded: Promise<Loaded> = Promise.resolve({ ok: true, handler });
+  return { invoke: (invocation, signal) => runAttempt(() => loaded, invocation, signal) };
+}
+
+/**
+ * An adapter for a module's handler export, imported on first use. A module that cannot be
+ * imported is UNAVAILABLE (retryable: the file may yet appear) and is tried again on the next
+ * attempt; a module without that function export is REJECTED (no retry can fix the workflow).
+ */
+export function moduleAdapter(endpoint: ModuleEndpoint, baseDir: string): AgentAdapter {
+  const path = resolve(baseDir, endpoint.module);
+  const exportName = endpoint.export ?? 'default';
+  let cached: Promise<Loaded> | undefined;
+  const load: HandlerSource = () => {
+    cached ??= importHandler(path, exportName).then((loaded) => {
+      if (!loaded.ok && loaded.failure.retryable) cached = undefined;
+      return loaded;
+    });
+    return cached;
+  };
+  return { invoke: (invocation, signal) => runAttempt(load, invocation, signal) };
+}
+
+async function importHandler(path: string, exportName: string): Promise<Loaded> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    return {
+      ok: false,
+      failure: agentFailure('BATON_E_AGENT_UNAVAILABLE', `could not load agent module ${path}: ${why}`),
+    };
+  }
+  const handler = mod[exportName];
+  if (typeof handler === 'function') return { ok: true, handler: handler as AgentHandler };
+  const found = Object.keys(mod).join(', ') || 'none';
+  return {
+    ok: false,
+    failure: agentFailure(
+      'BATON_E_AGENT_REJECTED',
+      `agent module ${path} has no function export "${exportName}" (its exports: ${found})`,
+    ),
+  };
+}
+
+/** One attempt: the first of handler result, engine cancel and deadline decides the outcome. */
+function runAttempt(load: HandlerSource, inv: AgentInvocation, signal: AbortSignal): Promise<AgentOutcome> {
+  if (signal.aborted) return Promise.resolve(canceled(reasonText(signal.reason)));
+  return new Promise<AgentOutcome>((settle) => {
+    // The handler's own signal: aborted on engine cancel and on the deadline, which the engine's
+    // signal knows nothing about.
+    const handlerAbort = new AbortController();
+    let settled = false;
+    const cleanups: Array<() => void> = [];
+    const finish = (outcome: AgentOutcome): void => {
+      if (settled) return;
+      settled = true;
+      for (const cleanup of cleanups) cleanup();
+      settle(outcome);
+    };
+
+    const onCancel = (): void => {
+      handlerAbort.abort(signal.reason);
+      finish(canceled(reasonText(signal.reason)));
+    };
+    signal.addEventListener('abort', onCancel, { once: true });
+    cleanups.push(() => signal.removeEventListener('abort', onCancel));
+    if (inv.deadline !== undefined) {
+      const deadline = inv.deadline;
+      cleanups.push(
+        armDeadline(deadline, () => {
+          const failure = agentFailure(
+            'BATON_E_AGENT_TIMEOUT',
+            `task ${inv.instanceKey} (attempt ${inv.attempt}) did not finish by its deadline ${new Date(deadline).toISOString()}`,
+          );
+          handlerAbort.abort(new BatonError(failure.code, failure.message));
+          finish(failed(failure));
+        }),
+      );
+    }
+
+    let updates = 0;
+    const ctx: HandlerContext = {
+      input: inputOf(inv.message),
+      message: inv.message,
+      runId: inv.runId,
+      taskId: inv.taskId,
+      instanceKey: inv.instanceKey,
+      attempt: inv.attempt,
+      idempotencyKey: inv.idempotencyKey,
+      signal: handlerAbort.signal,
+      report: (progress, text) => {
+        if (settled || !inv.onUpdate) return;
+        updates += 1;
+        inv.onUpdate(
+          progressUpdate({
+            // In process, the dispatch itself is the A2A task: its idempotency key names it.
+            taskId: inv.idempotencyKey,
+            contextId: inv.runId,
+            messageId: `${inv.idempotencyKey}/progress/${updates}`,
+            progress: progress > 0 ? Math.min(progress, 1) : 0,
+            text,
+            at: new Date(),
+          }),
+        );
+      },
+    };
+
+    const run = async (): Promise<AgentOutcome | undefined> => {
+      const loaded = await load();
+      if (!loaded.ok) return failed(loaded.failure);
+      // Cancelled or out of time while loading: the outcome is decided, so the handler never starts.
+      if (settled) return undefined;
+      let value: unknown;
+      try {
+        value = await loaded.handler(ctx);
+      } catch (e) {
+        return failed(failureFromThrown(e));
+      }
+      return completedWith(value);
+    };
+    // run() catches what the handler throws; the rejection path only guards the promise that
+    // invoke never rejects against a bug here.
+    run().then(
+      (outcome) => outcome && finish(outcome),
+      (e: unknown) => finish(failed(failureFromThrown(e))),
+    );
+  });
+}
+
+/** The output is journaled and sent over the wire: normalise it to plain JSON now, or reject it. */
+function completedWith(value: unknown): AgentOutcome {
+  let output: unknown;
+  try {
+    const json = JSON.stringify(value);
+    output = json === undefined ? null : JSON.parse(json);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    return failed(
+      agentFailure('BATON_E_AGENT_REJECTED', `the handler's output is not JSON-serialisable: ${why}`),
+    );
+  }
+  return completed([outputArtifact(output)], output);
+}
+
+// setTimeout fires at once for delays beyond 2^31-1 ms (~24.8 days), so long deadlines re-arm.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function armDeadline(deadline: number, onExpire: () => void): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    const left = deadline - Date.now();
+    if (left <= 0) onExpire();
+    else timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+  };
+  arm();
+  return () => clearTimeout(timer);
+}
+
+function reasonText(reason: unknown): string {
+  if (reason instanceof Error) return reason.message;
+  return typeof reason === 'string' ? reason : 'canceled by the engine';
+}
