@@ -1,0 +1,267 @@
+// The journal entries of a run: every fact about it, typed and versioned. A run's state is the fold of
+// these (fold.ts); inputs come from the runtime, derived entries from decide() so replay never re-decides.
+
+import type { ResourceConstraintsSpec, WorkflowSpec } from '../spec/schema.js';
+
+/** The version written into every entry; apply() refuses entries of a version it does not know. */
+export const ENTRY_VERSION = 1;
+
+/** Fields every entry carries. `at` is ms since the epoch, stamped by the runtime when it appends. */
+interface EntryBase<T extends string> {
+  readonly seq: number;
+  readonly at: number;
+  readonly type: T;
+  readonly v: typeof ENTRY_VERSION;
+}
+
+export interface RunOptions {
+  /** Overrides the workflow's `timeout`. */
+  readonly timeoutMs?: number;
+  readonly constraints?: ResourceConstraintsSpec;
+}
+
+/** Why an attempt (or a task) failed. The engine retries by `retryable` and `code`, never by message. */
+export interface TaskError {
+  readonly code: string;
+  readonly message: string;
+  readonly retryable: boolean;
+  /** The agent asks not to be called again before this many ms (a lower bound on the backoff). */
+  readonly retryAfterMs?: number;
+  /** error: the agent reported it; timeout: the attempt's deadline passed; lost: the worker vanished. */
+  readonly kind: 'error' | 'timeout' | 'lost';
+}
+
+/** Why a run failed: the error of the task that failed it (with its key), or the engine's own. */
+export interface RunError {
+  readonly code: string;
+  readonly message: string;
+  readonly key?: string;
+}
+
+/** An event as the engine records it on the task it started or released. */
+export interface EventRecord {
+  readonly eventId: string;
+  readonly channel: string;
+  readonly name: string | null;
+  readonly data: unknown;
+  readonly source: string;
+}
+
+// ── Inputs: appended by the runtime ─────────────────────────────────────────────────────────────
+
+export interface RunStarted extends EntryBase<'RunStarted'> {
+  readonly runId: string;
+  readonly namespace: string;
+  /** Already validated and planned. */
+  readonly workflow: WorkflowSpec;
+  readonly input: unknown;
+  readonly options: RunOptions;
+  /** The run's only source of randomness (retry jitter). */
+  readonly seed: number;
+}
+
+export interface TaskDispatched extends EntryBase<'TaskDispatched'> {
+  /** `id`, `id[3]` (fan-out instance), `id#2` (repeat iteration), or `id[3]#2`. */
+  readonly key: string;
+  readonly task: string;
+  readonly attempt: number;
+  /** The agent the task declares; null for a sub-workflow or block task. */
+  readonly agent: string | null;
+  /** The concrete agent the runtime chose (differs from `agent` when a breaker routed around it). */
+  readonly instance: string | null;
+  readonly idem: string;
+}
+
+export interface TaskCompleted extends EntryBase<'TaskCompleted'> {
+  readonly key: string;
+  readonly attempt: number;
+  readonly output: unknown;
+}
+
+/**
+ * An attempt failed. Attempt 0 (derived, keyed by task id) means the task failed before any agent saw
+ * it: the engine could not evaluate its input, `when` or fan-out list. Such a failure is never retried.
+ */
+export interface TaskFailed extends EntryBase<'TaskFailed'> {
+  readonly key: string;
+  readonly attempt: number;
+  readonly error: TaskError;
+}
+
+export interface TimerFired extends EntryBase<'TimerFired'> {
+  readonly timerId: string;
+}
+
+export interface EventReceived extends EntryBase<'EventReceived'> {
+  readonly eventId: string;
+  readonly channel: string;
+  readonly name?: string;
+  readonly data: unknown;
+  readonly source: string;
+}
+
+export interface RunCancelRequested extends EntryBase<'RunCancelRequested'> {
+  readonly by: string;
+  readonly reason: string;
+}
+
+export interface RunPaused extends EntryBase<'RunPaused'> {
+  readonly by: string;
+}
+
+export interface RunResumed extends EntryBase<'RunResumed'> {
+  readonly by: string;
+}
+
+/** Also derived (ok: false) when the engine cannot evaluate the compensation's input. */
+export interface CompensationDone extends EntryBase<'CompensationDone'> {
+  /** The task id whose compensation ran. */
+  readonly key: string;
+  readonly ok: boolean;
+  readonly error?: TaskError;
+}
+
+/**
+ * @experimental A pattern plugin's state after one step, journaled so replay needs no plugin memory.
+ * The runtime appends it and executes the plugin's commands itself.
+ */
+export interface PatternStep extends EntryBase<'PatternStep'> {
+  readonly pattern: string;
+  readonly state: unknown;
+}
+
+// ── Derived: decide() asks the runtime to append these ──────────────────────────────────────────
+
+/** A subtask a pattern's verdict delegates: run by `agent` with exactly `input`. */
+export interface DelegatedTask {
+  readonly agent: string;
+  readonly input: unknown;
+}
+
+/**
+ * What an orchestration pattern decides about a task's output (patterns/registry.ts). The engine
+ * carries it out mechanically; `reason` only explains it in the journal (e.g. `rounds_exhausted`).
+ * - continue: the task completes and the graph goes on.
+ * - rerun: the task does not complete; it and the tasks in `also` run again, each in its next round,
+ *   awaiting only their dependencies inside that set, with `input`'s fields added to their input.
+ * - delegate: the subtasks run at once; when all have completed the task runs again (next round)
+ *   with `results` ({ key, agent, input, output } per subtask, in order) added to its input.
+ * - handoff: the task completes and task `to` runs next (its next round if it ran before) with
+ *   `input`'s fields added to its input.
+ * - complete: the task completes and the run completes with `{ <task id>: output }`.
+ * - fail: the run fails with `error` (after its saga, like any failure).
+ */
+export type PatternDecision = { readonly reason?: string } & (
+  | { readonly op: 'continue' }
+  | { readonly op: 'rerun'; readonly also: readonly string[]; readonly input: Record<string, unknown> }
+  | { readonly op: 'delegate'; readonly subtasks: readonly DelegatedTask[] }
+  | { readonly op: 'handoff'; readonly to: string; readonly input: Record<string, unknown> }
+  | { readonly op: 'complete' }
+  | { readonly op: 'fail'; readonly error: { readonly code: string; readonly message: string } }
+);
+
+/**
+ * An orchestration pattern's verdict on the output of a task it judges, with the pattern's state after
+ * it: replay applies the verdict and never asks the pattern again.
+ */
+export interface PatternDecided extends EntryBase<'PatternDecided'> {
+  /** The judged task's round: `synthesize`, `synthesize@2` (keys.ts roundKey). */
+  readonly key: string;
+  readonly pattern: string;
+  readonly state: unknown;
+  readonly decision: PatternDecision;
+}
+
+export interface TaskSkipped extends EntryBase<'TaskSkipped'> {
+  /** The task id. */
+  readonly key: string;
+  /** condition: its `when` was false; upstream_skipped: every one of its dependencies was skipped. */
+  readonly reason: 'condition' | 'upstream_skipped';
+}
+
+export interface FanOutExpanded extends EntryBase<'FanOutExpanded'> {
+  readonly task: string;
+  readonly count: number;
+}
+
+export interface RetryScheduled extends EntryBase<'RetryScheduled'> {
+  readonly key: string;
+  /** The attempt that will run at `fireAt`. */
+  readonly attempt: number;
+  readonly fireAt: number;
+}
+
+/** The outcome of a `repeat.until` check after an iteration completed. */
+export interface RepeatDecided extends EntryBase<'RepeatDecided'> {
+  /** The instance key without the iteration suffix. */
+  readonly key: string;
+  readonly iteration: number;
+  /** true: run iteration + 1; false: `until` held or max_iterations was reached. */
+  readonly again: boolean;
+}
+
+/** An event matched the `on` or `wait_for` of these tasks (filters are CEL, so decided once, here). */
+export interface EventMatched extends EntryBase<'EventMatched'> {
+  readonly event: EventRecord;
+  readonly tasks: readonly string[];
+}
+
+export interface CompensationStarted extends EntryBase<'CompensationStarted'> {
+  /** Task ids to compensate, in reverse completion order; run one at a time. */
+  readonly keys: readonly string[];
+  readonly outcome: 'failed' | 'cancelled';
+  /** Why the run fails (outcome failed). */
+  readonly error: RunError | null;
+}
+
+export interface RunCompleted extends EntryBase<'RunCompleted'> {
+  /** Outputs of the sink tasks (no dependents) that completed, keyed by task id. */
+  readonly output: Record<string, unknown>;
+}
+
+export interface RunFailed extends EntryBase<'RunFailed'> {
+  readonly error: RunError;
+}
+
+export type RunCancelled = EntryBase<'RunCancelled'>;
+
+export type InputEntry =
+  | RunStarted
+  | TaskDispatched
+  | TaskCompleted
+  | TaskFailed
+  | TimerFired
+  | EventReceived
+  | RunCancelRequested
+  | RunPaused
+  | RunResumed
+  | CompensationDone
+  | PatternStep;
+
+export type DerivedEntry =
+  | TaskSkipped
+  | FanOutExpanded
+  | RetryScheduled
+  | RepeatDecided
+  | PatternDecided
+  | EventMatched
+  | CompensationStarted
+  | RunCompleted
+  | RunFailed
+  | RunCancelled
+  | TaskFailed
+  | CompensationDone;
+
+export type JournalEntry = InputEntry | DerivedEntry;
+export type EntryType = JournalEntry['type'];
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** An entry before the runtime numbers and stamps it (what an Append command carries). */
+export type EntryDraft = DistributiveOmit<DerivedEntry, 'seq' | 'at'>;
+
+/** What decide() fills in for a derived entry (it adds the version). */
+export type EntryFields = DistributiveOmit<DerivedEntry, 'seq' | 'at' | 'v'>;
+
+/** What the runtime fills in for an input entry before stamping seq, at and v. */
+export type InputFields = DistributiveOmit<InputEntry, 'seq' | 'at' | 'v'>;

@@ -1,0 +1,38 @@
+// The pure engine core: journal entries, the state they fold into, and decide(), the scheduler.
+// The runtime (src/runtime) appends entries, applies them, and performs the commands decide returns.
+
+export * from './entries.js';
+export type * from './commands.js';
+export { apply, fold } from './fold.js';
+export { decide } from './decide.js';
+export { resumeCommands } from './resume.js';
+export { pendingTimers, type PendingTimer } from './timers.js';
+export { statusOf, type WorkflowStatusView } from './status.js';
+export { graphPattern, type Pattern, type PatternStepResult } from './pattern.js';
+export { DEFAULT_RETRY, backoffMs, retryPolicy, shouldRetry, type RetryPolicy } from './retry.js';
+export {
+  attemptKey,
+  parseKey,
+  parseTimerId,
+  timerId,
+  unitKey,
+  type ParsedKey,
+  type TimerRef,
+} from './keys.js';
+export {
+  initialState,
+  isActive,
+  restore,
+  snapshot,
+  SNAPSHOT_VERSION,
+  type FanState,
+  type Metrics,
+  type RunSnapshot,
+  type RunState,
+  type RunStatus,
+  type SagaState,
+  type TaskState,
+  type TaskStatus,
+  type UnitState,
+  type UnitStatus,
+} from './state.js';

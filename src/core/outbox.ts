@@ -1,0 +1,28 @@
+// The commands one decide() call builds, and the idempotency key each effect gets: the runId, the seq
+// of the entry that caused it and the command's position (`r` marks commands re-derived on resume).
+
+import type { Command } from './commands.js';
+import { ENTRY_VERSION, type EntryFields } from './entries.js';
+import type { RunState } from './state.js';
+
+export interface Outbox {
+  readonly state: RunState;
+  /** The time decisions are made at: the entry's `at` (or the last one's, on resume). */
+  readonly now: number;
+  readonly prefix: string;
+  readonly commands: Command[];
+}
+
+export const outbox = (state: RunState, seq: number, now: number, resumed = false): Outbox => ({
+  state,
+  now,
+  prefix: `${state.runId}/${seq}/${resumed ? 'r' : ''}`,
+  commands: [],
+});
+
+/** The idem of the command about to be pushed. */
+export const nextIdem = (out: Outbox): string => `${out.prefix}${out.commands.length}`;
+
+export function append(out: Outbox, fields: EntryFields): void {
+  out.commands.push({ type: 'Append', entry: { ...fields, v: ENTRY_VERSION } });
+}

@@ -1,0 +1,244 @@
+// The state of one run: what fold(journal) produces. Plain data (null, never undefined) so a snapshot
+// is JSON and restore(snapshot(s)) equals s exactly; the derived RunContext is rebuilt, not stored.
+
+import { BatonError } from '../errors/registry.js';
+import type { WorkflowSpec } from '../spec/schema.js';
+import { buildContext, type RunContext } from './context.js';
+import type { EventRecord, RunError, RunOptions, TaskError } from './entries.js';
+
+/**
+ * planning: before RunStarted. failing / cancelling: compensations are running (or about to); the run
+ * then ends failed / cancelled.
+ */
+export type RunStatus =
+  'planning' | 'executing' | 'paused' | 'failing' | 'cancelling' | 'completed' | 'failed' | 'cancelled';
+
+/**
+ * A task as a node of the graph. pending: dependencies not done (or its `on` event not seen, if they
+ * are); waiting_event: its dependencies are done and an `on`/`wait_for` event is awaited; ready: may
+ * start; running: started (its instances carry the detail).
+ */
+export type TaskStatus =
+  | 'pending'
+  | 'waiting_event'
+  | 'ready'
+  | 'running'
+  | 'completed'
+  | 'failed'
+  | 'skipped'
+  | 'compensated'
+  | 'cancelled';
+
+/**
+ * One dispatchable instance of a task (the task itself, or one fan-out position). evaluating: an
+ * iteration finished and its `repeat.until` verdict is not journaled yet.
+ */
+export type UnitStatus =
+  'ready' | 'dispatched' | 'evaluating' | 'waiting_retry' | 'completed' | 'failed' | 'cancelled';
+
+export interface FanState {
+  readonly count: number;
+  /** Instances 0 .. started-1 have been dispatched at least once (they start in order). */
+  started: number;
+  done: number;
+}
+
+export interface TaskState {
+  status: TaskStatus;
+  /** Dependencies not yet completed or skipped. */
+  remaining: number;
+  /** Dependencies that completed (not skipped): none of several means this task is skipped too. */
+  depsCompleted: number;
+  /** When the task began waiting for its `wait_for` event (the timeout counts from here). */
+  waitSince: number | null;
+  onEvent: EventRecord | null;
+  waitEvent: EventRecord | null;
+  fan: FanState | null;
+  output: unknown;
+  /** A failure of the task as a whole (before dispatch, or its wait_for timed out). */
+  error: TaskError | null;
+  skipped: 'condition' | 'upstream_skipped' | null;
+}
+
+export interface UnitState {
+  readonly key: string;
+  readonly task: number;
+  /** Fan-out position, or -1. */
+  readonly index: number;
+  status: UnitStatus;
+  iteration: number;
+  /** Attempts of the current iteration that were dispatched. */
+  attempts: number;
+  /** idem of the latest dispatch: re-issued unchanged after a crash. */
+  idem: string | null;
+  /** The concrete agent that took the latest dispatch. */
+  instance: string | null;
+  dispatchedAt: number | null;
+  retryAt: number | null;
+  output: unknown;
+  error: TaskError | null;
+}
+
+export interface SagaState {
+  readonly keys: readonly string[];
+  readonly outcome: 'failed' | 'cancelled';
+  /** Position in `keys` of the compensation running now. */
+  next: number;
+  readonly compensated: string[];
+  readonly failed: Array<{ key: string; error: TaskError | null }>;
+}
+
+export interface Metrics {
+  dispatched: number;
+  completed: number;
+  failed: number;
+  retries: number;
+  timeouts: number;
+  events: number;
+  duplicateEvents: number;
+  /** Results for attempts that were no longer current (late, duplicate, after a timeout). */
+  staleResults: number;
+}
+
+export interface RunState {
+  runId: string;
+  namespace: string;
+  workflow: WorkflowSpec | null;
+  input: unknown;
+  options: RunOptions;
+  seed: number;
+  status: RunStatus;
+  /** The task most recently dispatched, or the run's closing phase (compensation, done). */
+  phase: string;
+  startedAt: number;
+  endedAt: number | null;
+  lastSeq: number;
+  /** `at` of the last applied entry: the engine's notion of now when it resumes after a crash. */
+  lastAt: number;
+  /** Whether the last applied entry changed anything (stale results and duplicate events do not). */
+  lastChanged: boolean;
+  /** Task state by graph index. */
+  tasks: TaskState[];
+  /** Instances by unit key, in the order they were first dispatched. */
+  units: Map<string, UnitState>;
+  /** Unit keys with an attempt dispatched and no result yet. */
+  inFlight: Set<string>;
+  /** Tasks neither completed nor skipped. */
+  openTasks: number;
+  /** Task ids in the order they completed (the saga runs it backwards). */
+  completionOrder: string[];
+  /** eventId -> seq of the entry that first carried it (later copies are duplicates). */
+  events: Map<string, number>;
+  /**
+   * The event of the last entry, while its matching is not journaled: a crash between EventReceived
+   * and its EventMatched would otherwise lose the match (a re-delivery is a duplicate).
+   */
+  eventToMatch: EventRecord | null;
+  saga: SagaState | null;
+  cancel: { by: string; reason: string } | null;
+  error: RunError | null;
+  output: Record<string, unknown> | null;
+  /** @experimental The latest state journaled by a pattern plugin. */
+  pattern: { name: string; state: unknown } | null;
+  metrics: Metrics;
+  /** Derived from `workflow`; not part of a snapshot. */
+  ctx: RunContext | null;
+}
+
+export function initialState(): RunState {
+  return {
+    runId: '',
+    namespace: '',
+    workflow: null,
+    input: null,
+    options: {},
+    seed: 0,
+    status: 'planning',
+    phase: 'planning',
+    startedAt: 0,
+    endedAt: null,
+    lastSeq: 0,
+    lastAt: 0,
+    lastChanged: false,
+    tasks: [],
+    units: new Map(),
+    inFlight: new Set(),
+    openTasks: 0,
+    completionOrder: [],
+    events: new Map(),
+    eventToMatch: null,
+    saga: null,
+    cancel: null,
+    error: null,
+    output: null,
+    pattern: null,
+    metrics: {
+      dispatched: 0,
+      completed: 0,
+      failed: 0,
+      retries: 0,
+      timeouts: 0,
+      events: 0,
+      duplicateEvents: 0,
+      staleResults: 0,
+    },
+    ctx: null,
+  };
+}
+
+/** The run context; only a run that has started has one. */
+export function contextOf(state: RunState): RunContext {
+  if (state.ctx === null) {
+    throw new BatonError('BATON_E_JOURNAL_INVALID', 'the run has no RunStarted entry before this one');
+  }
+  return state.ctx;
+}
+
+/** The run still makes progress (no failure, cancellation or end decided). */
+export const isActive = (state: RunState): boolean =>
+  state.status === 'executing' || state.status === 'paused';
+
+/** The run's deadline after its start: the run options' timeout, else the workflow's. */
+export const runTimeoutMs = (state: RunState): number | undefined =>
+  state.options.timeoutMs ?? state.workflow?.timeout;
+
+export const SNAPSHOT_VERSION = 1;
+
+type Plain<T> = { [K in keyof T]: T[K] };
+
+/** The JSON form of a RunState: Maps and Sets as arrays, no derived context. */
+export interface RunSnapshot extends Plain<Omit<RunState, 'units' | 'inFlight' | 'events' | 'ctx'>> {
+  readonly snapshotVersion: typeof SNAPSHOT_VERSION;
+  units: UnitState[];
+  inFlight: string[];
+  events: Array<[string, number]>;
+}
+
+/** A deep copy of the state as JSON-serialisable data (the live state keeps changing after this). */
+export function snapshot(state: RunState): RunSnapshot {
+  const { units, inFlight, events, ctx: _ctx, ...rest } = state;
+  return structuredClone({
+    snapshotVersion: SNAPSHOT_VERSION,
+    ...rest,
+    units: [...units.values()],
+    inFlight: [...inFlight],
+    events: [...events],
+  });
+}
+
+export function restore(snap: RunSnapshot): RunState {
+  if (snap.snapshotVersion !== SNAPSHOT_VERSION) {
+    throw new BatonError(
+      'BATON_E_JOURNAL_INVALID',
+      `unknown snapshot version ${String(snap.snapshotVersion)}`,
+    );
+  }
+  const { snapshotVersion: _v, units, inFlight, events, ...rest } = structuredClone(snap);
+  return {
+    ...rest,
+    units: new Map(units.map((u) => [u.key, u])),
+    inFlight: new Set(inFlight),
+    events: new Map(events),
+    ctx: rest.workflow === null ? null : buildContext(rest.workflow),
+  };
+}
