@@ -1,0 +1,36 @@
+// The composition root: builds the embedded default (SQLite store in a data directory, in-process bus)
+// and the engine over them. The only module that picks concrete store and bus adapters.
+
+import { openMemoryBus } from './bus/memory/memory-bus.js';
+import { openSqliteStore } from './store/sqlite/sqlite-store.js';
+import { Engine, type EngineOptions } from './runtime/engine.js';
+import type { Bus } from './bus/bus.js';
+import type { Store } from './store/store.js';
+
+export const DEFAULT_DATA_DIR = '.baton';
+
+export interface App {
+  readonly store: Store;
+  readonly bus: Bus;
+  readonly engine: Engine;
+  close(): Promise<void>;
+}
+
+export async function openApp(
+  options: { dataDir?: string } & Omit<EngineOptions, 'store' | 'bus'> = {},
+): Promise<App> {
+  const { dataDir = DEFAULT_DATA_DIR, ...engineOptions } = options;
+  const store = await openSqliteStore({ dataDir });
+  const bus = openMemoryBus();
+  const engine = new Engine({ store, bus, ...engineOptions });
+  return {
+    store,
+    bus,
+    engine,
+    async close() {
+      await engine.close();
+      await bus.close();
+      await store.close();
+    },
+  };
+}

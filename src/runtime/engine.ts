@@ -1,0 +1,375 @@
+// The engine: starts, resumes and steers runs in this process. Each live run is a RunActor holding a lease
+// on it in the store (one process drives a run at a time); commands from other processes (signal, cancel,
+// pause, resume) arrive through the run's inbox. Adapters come in through EngineOptions: the engine knows
+// the Store, Bus and agent interfaces only.
+
+import { randomBytes, randomInt } from 'node:crypto';
+import { hostname } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
+import {
+  fold,
+  initialState,
+  restore,
+  statusOf,
+  type InputFields,
+  type RunSnapshot,
+  type RunState,
+  type WorkflowStatusView,
+} from '../core/index.js';
+import type { Bus } from '../bus/bus.js';
+import type { Store } from '../store/store.js';
+import { RunNotFoundError } from '../store/store.js';
+import type { AgentAdapter } from '../agents/adapter.js';
+import { moduleAdapter } from '../agents/in-process.js';
+import { AgentRoster } from '../agents/roster.js';
+import { BatonError } from '../errors/registry.js';
+import type { AgentSpec, ResourceConstraintsSpec, WorkflowSpec } from '../spec/schema.js';
+import { CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions, type BreakerView } from './breaker.js';
+import { AgentGateway } from './gateway.js';
+import { JournalWriter } from './journal-writer.js';
+import { toEntry } from './records.js';
+import { RunActor } from './run-actor.js';
+
+export interface EngineOptions {
+  readonly store: Store;
+  readonly bus: Bus;
+  readonly namespace?: string;
+  /** This process's name in run leases. */
+  readonly owner?: string;
+  readonly now?: () => number;
+  /** How long a run stays ours without renewal; another process may take it over after. */
+  readonly leaseMs?: number;
+  readonly snapshotEvery?: number;
+  /** How often live runs look for commands posted by other processes. */
+  readonly inboxPollMs?: number;
+  readonly breakers?: BreakerOptions;
+  /** Adapters for agents without an `endpoint`, by agent (e.g. registered handlers by type). */
+  readonly adapterFor?: (agentId: string, spec: AgentSpec) => AgentAdapter | undefined;
+  /** Called after each committed turn of any run (progress views). */
+  readonly onTurn?: (actor: RunActor) => void;
+}
+
+export interface StartOptions {
+  readonly runId?: string;
+  readonly timeoutMs?: number;
+  readonly constraints?: ResourceConstraintsSpec;
+  /** Directory that relative module endpoints resolve against (the workflow file's folder). */
+  readonly baseDir?: string;
+}
+
+/** A command for a run, from whoever steers it (CLI, API). */
+export type RunCommand =
+  | { readonly kind: 'signal'; readonly channel: string; readonly name?: string; readonly data: unknown }
+  | { readonly kind: 'cancel'; readonly by: string; readonly reason: string }
+  | { readonly kind: 'pause'; readonly by: string }
+  | { readonly kind: 'resume'; readonly by: string };
+
+export class Engine {
+  readonly namespace: string;
+  readonly owner: string;
+  readonly breakers: CircuitBreakers;
+  private readonly now: () => number;
+  private readonly writer: JournalWriter;
+  private readonly actors = new Map<string, RunActor>();
+  private readonly ended = new Map<
+    string,
+    { resolve: (s: RunState) => void; reject: (e: unknown) => void; promise: Promise<RunState> }
+  >();
+  private readonly inboxSeen = new Map<string, number>();
+  private readonly leaseMs: number;
+  private readonly renewTimer: NodeJS.Timeout;
+  private readonly inboxTimer: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.namespace = opts.namespace ?? 'default';
+    this.owner = opts.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.now = opts.now ?? Date.now;
+    this.leaseMs = opts.leaseMs ?? 15_000;
+    this.writer = new JournalWriter(opts.store);
+    this.breakers = new CircuitBreakers(opts.breakers ?? DEFAULT_BREAKER, this.now);
+    this.renewTimer = setInterval(() => void this.renewLeases(), Math.max(50, this.leaseMs / 3));
+    this.inboxTimer = setInterval(() => void this.pollInboxes(), opts.inboxPollMs ?? 200);
+    this.renewTimer.unref();
+    this.inboxTimer.unref();
+  }
+
+  /** Group-commit transactions so far (benchmarks report entries per commit). */
+  get commits(): number {
+    return this.writer.commits;
+  }
+
+  /** Starts a run of a validated workflow; resolves once it is registered (the run goes on by itself). */
+  async start(spec: WorkflowSpec, input: unknown, options: StartOptions = {}): Promise<RunActor> {
+    const workflow = resolveEndpoints(spec, options.baseDir ?? process.cwd());
+    checkRunnable(workflow);
+    const runId = options.runId ?? newRunId(this.now());
+    const gateway = this.gateway(workflow, options.constraints);
+    await this.opts.store.createRun({
+      ns: this.namespace,
+      runId,
+      workflowName: workflow.name,
+      workflowVersion: workflow.version,
+      status: 'executing',
+      createdAt: this.now(),
+      input,
+    });
+    await this.opts.store.claimRun(this.namespace, runId, this.owner, this.now(), this.leaseMs);
+    const actor = this.track(new RunActor(this.namespace, runId, initialState(), gateway, this.host()));
+    actor.submit({
+      type: 'RunStarted',
+      runId,
+      namespace: this.namespace,
+      workflow,
+      input,
+      options: {
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        ...(options.constraints === undefined ? {} : { constraints: options.constraints }),
+      },
+      seed: randomInt(2 ** 31),
+    });
+    return actor;
+  }
+
+  /** Takes over a run whose process died (or stopped): replays its journal and re-issues what is owed. */
+  async resume(runId: string): Promise<RunActor> {
+    const live = this.actors.get(runId);
+    if (live) return live;
+    const run = await this.opts.store.getRun(this.namespace, runId);
+    if (!run) throw new RunNotFoundError(this.namespace, runId);
+    const state = await this.load(runId);
+    if (['completed', 'failed', 'cancelled'].includes(state.status)) {
+      throw new BatonError('BATON_E_RUN_ENDED', `run "${runId}" already ${state.status}`);
+    }
+    if (!(await this.opts.store.claimRun(this.namespace, runId, this.owner, this.now(), this.leaseMs))) {
+      const until = new Date(run.leaseUntil).toISOString();
+      throw new BatonError(
+        'BATON_E_RUN_OWNED',
+        `run "${runId}" is driven by ${run.owner ?? 'another process'} (lease until ${until})`,
+      );
+    }
+    const workflow = state.workflow!;
+    const actor = this.track(
+      new RunActor(
+        this.namespace,
+        runId,
+        state,
+        this.gateway(workflow, state.options.constraints),
+        this.host(),
+      ),
+    );
+    actor.recover();
+    await this.pollInbox(actor);
+    return actor;
+  }
+
+  /** The run's state folded from its journal (snapshot + tail): the truth, whoever drives the run. */
+  async load(runId: string): Promise<RunState> {
+    const live = this.actors.get(runId);
+    if (live) return live.state;
+    const snap = await this.opts.store.loadSnapshot(this.namespace, runId);
+    const state = snap ? restore(snap.state as RunSnapshot) : initialState();
+    const records = await this.opts.store.read(this.namespace, runId, { afterSeq: snap?.seq ?? 0 });
+    if (!snap && records.length === 0) throw new RunNotFoundError(this.namespace, runId);
+    return fold(records.map(toEntry), state);
+  }
+
+  /** The status response of the specification, with coordination overhead measured by the driving engine. */
+  async status(runId: string): Promise<WorkflowStatusView & { breakers: BreakerView[] }> {
+    const live = this.actors.get(runId);
+    const state = await this.load(runId);
+    let overhead = live?.overhead();
+    if (overhead === undefined) {
+      const summary = (await this.opts.store.getRun(this.namespace, runId))?.summary as
+        { engine_ms?: number; wall_ms?: number } | undefined;
+      overhead = summary?.engine_ms && summary.wall_ms ? Math.min(1, summary.engine_ms / summary.wall_ms) : 0;
+    }
+    return { ...statusOf(state, this.now(), overhead), breakers: this.breakers.view() };
+  }
+
+  /** Resolves with the final state when the run ends in this process; rejects if this process stops driving it. */
+  settled(runId: string): Promise<RunState> {
+    const waiter = this.ended.get(runId);
+    if (!waiter)
+      return Promise.reject(
+        new BatonError('BATON_E_RUN_NOT_FOUND', `run "${runId}" is not driven by this engine`),
+      );
+    return waiter.promise;
+  }
+
+  /** Steers a run: directly when this process drives it, else through its inbox. */
+  async command(runId: string, cmd: RunCommand): Promise<void> {
+    const actor = this.actors.get(runId);
+    if (actor) {
+      actor.submit(commandEntry(`local:${this.now()}:${randomBytes(4).toString('hex')}`, cmd));
+      return;
+    }
+    const run = await this.opts.store.getRun(this.namespace, runId);
+    if (!run) throw new RunNotFoundError(this.namespace, runId);
+    if (['completed', 'failed', 'cancelled'].includes(run.status)) {
+      throw new BatonError('BATON_E_RUN_ENDED', `run "${runId}" already ${run.status}`);
+    }
+    const { kind, ...payload } = cmd;
+    await this.opts.store.postToInbox(this.namespace, runId, { kind, payload, at: this.now() });
+  }
+
+  /** Stops driving every run (their leases are released so another process may resume them at once). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.renewTimer);
+    clearInterval(this.inboxTimer);
+    for (const actor of [...this.actors.values()]) {
+      actor.stop();
+      this.actors.delete(actor.runId);
+      await this.opts.store.releaseRun(this.namespace, actor.runId, this.owner).catch(() => undefined);
+    }
+  }
+
+  private host() {
+    return {
+      writer: this.writer,
+      store: this.opts.store,
+      bus: this.opts.bus,
+      now: this.now,
+      snapshotEvery: this.opts.snapshotEvery ?? 500,
+      onEnd: (actor: RunActor, error?: unknown) => this.onEnd(actor, error),
+      ...(this.opts.onTurn ? { onTurn: this.opts.onTurn } : {}),
+    };
+  }
+
+  private track(actor: RunActor): RunActor {
+    this.actors.set(actor.runId, actor);
+    let resolveFn!: (s: RunState) => void;
+    let rejectFn!: (e: unknown) => void;
+    const promise = new Promise<RunState>((res, rej) => {
+      resolveFn = res;
+      rejectFn = rej;
+    });
+    promise.catch(() => undefined); // a caller that never awaits settled() must not see an unhandled rejection
+    this.ended.set(actor.runId, { resolve: resolveFn, reject: rejectFn, promise });
+    return actor;
+  }
+
+  private onEnd(actor: RunActor, error?: unknown): void {
+    this.actors.delete(actor.runId);
+    void this.opts.store.releaseRun(this.namespace, actor.runId, this.owner).catch(() => undefined);
+    const waiter = this.ended.get(actor.runId);
+    if (error === undefined) waiter?.resolve(actor.state);
+    else waiter?.reject(error);
+  }
+
+  private gateway(workflow: WorkflowSpec, constraints: ResourceConstraintsSpec | undefined): AgentGateway {
+    const limits = { ...workflow.resource_constraints, ...constraints };
+    const roster = new AgentRoster(workflow.agents, (id, spec) => this.bind(id, spec), limits);
+    return new AgentGateway(roster, this.breakers, workflow.agents, (id) =>
+      breakerKey(id, workflow.agents[id]),
+    );
+  }
+
+  private bind(agentId: string, spec: AgentSpec): AgentAdapter {
+    if (spec.endpoint && 'module' in spec.endpoint) return moduleAdapter(spec.endpoint, '/');
+    const adapter = this.opts.adapterFor?.(agentId, spec);
+    if (adapter) return adapter;
+    throw new BatonError(
+      'BATON_E_AGENT_UNBOUND',
+      `agent "${agentId}" (type ${spec.type}) has no endpoint and no registered adapter`,
+    );
+  }
+
+  private async renewLeases(): Promise<void> {
+    for (const actor of [...this.actors.values()]) {
+      const ok = await this.opts.store
+        .claimRun(this.namespace, actor.runId, this.owner, this.now(), this.leaseMs)
+        .catch(() => true); // a store hiccup is not proof that someone else took the run
+      if (!ok) {
+        actor.stop();
+        this.onEnd(
+          actor,
+          new BatonError('BATON_E_RUN_OWNED', `run "${actor.runId}" was taken over by another process`),
+        );
+      }
+    }
+  }
+
+  private async pollInboxes(): Promise<void> {
+    for (const actor of [...this.actors.values()]) await this.pollInbox(actor).catch(() => undefined);
+  }
+
+  private async pollInbox(actor: RunActor): Promise<void> {
+    const after = this.inboxSeen.get(actor.runId) ?? 0;
+    const messages = await this.opts.store.readInbox(this.namespace, actor.runId, after);
+    const last = messages.at(-1);
+    if (!last) return;
+    this.inboxSeen.set(actor.runId, last.id);
+    for (const m of messages) {
+      const cmd = { kind: m.kind, ...(m.payload as object) } as RunCommand;
+      // The inbox id is the event id: a message journaled twice (crash before the delete) is a duplicate.
+      const after =
+        m === last ? () => void this.opts.store.deleteInbox(this.namespace, actor.runId, last.id) : undefined;
+      actor.submit(commandEntry(`inbox:${m.id}`, cmd), after);
+    }
+  }
+}
+
+function commandEntry(eventId: string, cmd: RunCommand): InputFields {
+  switch (cmd.kind) {
+    case 'signal':
+      return {
+        type: 'EventReceived',
+        eventId,
+        channel: cmd.channel,
+        ...(cmd.name === undefined ? {} : { name: cmd.name }),
+        data: cmd.data,
+        source: 'signal',
+      };
+    case 'cancel':
+      return { type: 'RunCancelRequested', by: cmd.by, reason: cmd.reason };
+    case 'pause':
+      return { type: 'RunPaused', by: cmd.by };
+    case 'resume':
+      return { type: 'RunResumed', by: cmd.by };
+  }
+}
+
+/** Module endpoints become absolute, so a resumed run (maybe from another directory) finds them. */
+function resolveEndpoints(spec: WorkflowSpec, baseDir: string): WorkflowSpec {
+  const agents: Record<string, AgentSpec> = {};
+  for (const [id, a] of Object.entries(spec.agents)) {
+    const ep = a.endpoint;
+    agents[id] =
+      ep && 'module' in ep && !isAbsolute(ep.module)
+        ? { ...a, endpoint: { ...ep, module: resolve(baseDir, ep.module) } }
+        : a;
+  }
+  return { ...spec, agents };
+}
+
+/** Refuses, before a run exists, what this engine cannot carry through. */
+function checkRunnable(spec: WorkflowSpec): void {
+  const problems: string[] = [];
+  for (const t of spec.tasks) {
+    if (t.block) problems.push(`task "${t.id}" is a nested block (pattern "${t.block.pattern}")`);
+    if (t.workflow) problems.push(`task "${t.id}" runs a sub-workflow`);
+  }
+  for (const [id, a] of Object.entries(spec.agents)) {
+    if (a.endpoint && 'a2a' in a.endpoint) problems.push(`agent "${id}" is a remote A2A agent`);
+    if (a.endpoint && 'queue' in a.endpoint) problems.push(`agent "${id}" takes tasks from a worker queue`);
+  }
+  if (problems.length > 0) {
+    throw new BatonError('BATON_E_UNSUPPORTED_FEATURE', `this engine cannot run yet: ${problems.join('; ')}`);
+  }
+}
+
+function breakerKey(agentId: string, spec: AgentSpec | undefined): string {
+  const ep = spec?.endpoint;
+  if (ep && 'module' in ep) return `module:${ep.module}#${ep.export ?? 'default'}`;
+  if (ep && 'a2a' in ep) return `a2a:${ep.a2a}`;
+  if (ep && 'queue' in ep) return `queue:${ep.queue}`;
+  return `agent:${agentId}:${spec?.type ?? ''}`;
+}
+
+/** Sortable by creation time, unique without coordination: `run_<time36>_<random>`. */
+function newRunId(now: number): string {
+  return `run_${now.toString(36)}_${randomBytes(5).toString('hex')}`;
+}

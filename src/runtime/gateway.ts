@@ -1,0 +1,118 @@
+// The agent side of one run: picks the concrete agent for a dispatch (routing around open circuit
+// breakers to another capable agent), leases an instance slot, invokes it in A2A shape, and turns the
+// outcome into the journal entry that reports it.
+
+import { TaskState } from '@a2a-js/sdk';
+import type { InputFields, TaskError } from '../core/index.js';
+import { taskMessage } from '../agents/a2a-parts.js';
+import type { AgentOutcome } from '../agents/adapter.js';
+import type { AgentLease, AgentRoster } from '../agents/roster.js';
+import type { AgentSpec } from '../spec/schema.js';
+import type { CircuitBreakers } from './breaker.js';
+
+export interface Attempt {
+  readonly runId: string;
+  readonly key: string;
+  readonly task: string;
+  readonly attempt: number;
+  readonly idem: string;
+  readonly input: unknown;
+  readonly description?: string;
+  /** Absolute deadline (ms since epoch), or undefined. */
+  readonly deadline: number | undefined;
+}
+
+/** What an attempt ended with, as the entry the run journals; null when the engine cancelled it. */
+export type AttemptResult = InputFields | null;
+
+export class AgentGateway {
+  constructor(
+    private readonly roster: AgentRoster,
+    private readonly breakers: CircuitBreakers,
+    private readonly agents: Readonly<Record<string, AgentSpec>>,
+    /** Breakers are shared across runs: they key agents by what identifies them (endpoint or type). */
+    private readonly breakerKey: (agentId: string) => string,
+  ) {}
+
+  /**
+   * The agent to use for a task declared on `agentId`: that agent unless its breaker is open, else the
+   * first other declared agent with every capability of the declared one (or of `requires`) whose breaker
+   * lets calls through. With no healthy alternative the declared agent is kept (its breaker will half-open).
+   */
+  choose(agentId: string, requires: readonly string[] | undefined): string {
+    if (this.breakers.isAvailable(this.breakerKey(agentId))) return agentId;
+    const needed = requires ?? this.agents[agentId]?.capabilities ?? [];
+    for (const alt of this.roster.capableAgents(needed)) {
+      if (alt !== agentId && this.breakers.isAvailable(this.breakerKey(alt))) return alt;
+    }
+    return agentId;
+  }
+
+  tryLease(agentId: string): AgentLease | undefined {
+    return this.roster.tryLease(agentId);
+  }
+
+  lease(agentId: string, signal: AbortSignal): Promise<AgentLease> {
+    return this.roster.lease(agentId, signal);
+  }
+
+  /** Runs one attempt on a leased instance and releases it; never rejects. */
+  async invoke(
+    lease: AgentLease,
+    a: Attempt,
+    signal: AbortSignal,
+    kind: 'task' | 'compensation',
+  ): Promise<AgentOutcome> {
+    const breaker = this.breakerKey(lease.agentId);
+    this.breakers.tryAcquire(breaker);
+    try {
+      const outcome = await lease.adapter.invoke(
+        {
+          runId: a.runId,
+          taskId: a.task,
+          instanceKey: kind === 'compensation' ? `${a.key}/compensate` : a.key,
+          attempt: a.attempt,
+          idempotencyKey: a.idem,
+          deadline: a.deadline,
+          message: taskMessage({
+            runId: a.runId,
+            idempotencyKey: a.idem,
+            input: a.input,
+            ...(a.description ? { description: a.description } : {}),
+          }),
+        },
+        signal,
+      );
+      if (outcome.state === TaskState.TASK_STATE_COMPLETED) this.breakers.onSuccess(breaker);
+      // A retryable failure says the agent is unhealthy; a terminal one says the input was bad.
+      else if (outcome.state !== TaskState.TASK_STATE_CANCELED && outcome.error.retryable)
+        this.breakers.onFailure(breaker);
+      return outcome;
+    } finally {
+      lease.release();
+    }
+  }
+}
+
+/** The journal entry reporting a task attempt's outcome (null: cancelled by the engine, nothing to report). */
+export function attemptResult(key: string, attempt: number, outcome: AgentOutcome): AttemptResult {
+  switch (outcome.state) {
+    case TaskState.TASK_STATE_COMPLETED:
+      return { type: 'TaskCompleted', key, attempt, output: outcome.output };
+    case TaskState.TASK_STATE_CANCELED:
+      return null;
+    default:
+      return { type: 'TaskFailed', key, attempt, error: taskError(outcome) };
+  }
+}
+
+export function taskError(outcome: Extract<AgentOutcome, { error: unknown }>): TaskError {
+  const { code, message, retryable, retryAfterMs } = outcome.error;
+  return {
+    code,
+    message,
+    retryable,
+    kind: code === 'BATON_E_AGENT_TIMEOUT' ? 'timeout' : 'error',
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  };
+}

@@ -1,0 +1,386 @@
+// One live run: the single writer of its journal in this process. Inputs queue up; each turn stamps
+// them, applies and decides them (derived entries too) in memory, commits the turn's entries in one
+// group commit, and only then performs effects (agent calls, timers, events). Nothing reaches the
+// outside world before the fact that caused it is durable, so a crash at any point loses no decision.
+
+import {
+  apply,
+  decide,
+  ENTRY_VERSION,
+  parseKey,
+  resumeCommands,
+  snapshot,
+  type Command,
+  type Compensate,
+  type Dispatch,
+  type EntryDraft,
+  type InputFields,
+  type JournalEntry,
+  type Publish,
+  type RunState,
+} from '../core/index.js';
+import type { Bus } from '../bus/bus.js';
+import type { JournalRecord, Store } from '../store/store.js';
+import type { AgentLease } from '../agents/roster.js';
+import { BatonError } from '../errors/registry.js';
+import { attemptResult, taskError, type AgentGateway, type Attempt } from './gateway.js';
+import type { JournalWriter } from './journal-writer.js';
+import { toRecord } from './records.js';
+import { TimerSet } from './timers.js';
+
+export interface ActorHost {
+  readonly writer: JournalWriter;
+  readonly store: Store;
+  readonly bus: Bus;
+  readonly now: () => number;
+  /** Save a snapshot once this many entries have been appended since the last one. */
+  readonly snapshotEvery: number;
+  /** Called once when the run ended or the actor had to stop (error set: it can no longer write). */
+  readonly onEnd: (actor: RunActor, error?: unknown) => void;
+  /** Called after each committed turn (progress views, metrics). */
+  readonly onTurn?: (actor: RunActor) => void;
+}
+
+type Effect = () => void;
+
+const FINAL = new Set(['completed', 'failed', 'cancelled']);
+
+export class RunActor {
+  private queue: Array<{ fields: InputFields; after?: (changed: boolean) => void }> = [];
+  private running = false;
+  private stopped = false;
+  private readonly timers: TimerSet;
+  /** Attempts (and lease waits) in flight, by unit key: aborted on CancelTask or stop. */
+  private readonly inflight = new Map<string, AbortController>();
+  private lastSnapshotSeq: number;
+  private lastReportedStatus = '';
+  /** Time spent deciding and performing (not waiting for agents or the disk): coordination overhead. */
+  engineMs = 0;
+  readonly wallStart = performance.now();
+
+  constructor(
+    readonly ns: string,
+    readonly runId: string,
+    readonly state: RunState,
+    private readonly gateway: AgentGateway,
+    private readonly host: ActorHost,
+  ) {
+    this.timers = new TimerSet(host.now);
+    this.lastSnapshotSeq = state.lastSeq;
+  }
+
+  get nextSeq(): number {
+    return this.state.lastSeq + 1;
+  }
+
+  get ended(): boolean {
+    return FINAL.has(this.state.status);
+  }
+
+  /** Queue an input entry; `after` runs once it is durable, told whether apply accepted it. */
+  submit(fields: InputFields, after?: (changed: boolean) => void): void {
+    if (this.stopped) return;
+    this.queue.push(after ? { fields, after } : { fields });
+    if (!this.running) void this.pump();
+  }
+
+  /** After a takeover: re-issue what the journal says is owed (same idems), re-arm timers. */
+  recover(): void {
+    const effects: Effect[] = [];
+    const records: JournalRecord[] = [];
+    const first = this.nextSeq;
+    this.execute(resumeCommands(this.state), records, effects);
+    // Recovery may derive entries (decisions lost in the crash): commit them before any effect.
+    this.running = true;
+    void this.commit(first, records, effects).finally(() => {
+      this.running = false;
+      if (this.queue.length > 0) void this.pump();
+      else this.settleIfDone();
+    });
+  }
+
+  /** Stop driving the run (shutdown or lost ownership): timers and in-flight calls are abandoned. */
+  stop(): void {
+    this.stopped = true;
+    this.queue = [];
+    this.timers.clearAll();
+    for (const ac of this.inflight.values()) ac.abort(new Error('the engine stopped driving this run'));
+    this.inflight.clear();
+  }
+
+  /** Live coordination overhead: engine time over wall time since this actor started. */
+  overhead(): number {
+    const wall = performance.now() - this.wallStart;
+    return wall > 0 ? Math.min(1, this.engineMs / wall) : 0;
+  }
+
+  private async pump(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length > 0 && !this.stopped) {
+        const t0 = performance.now();
+        const batch = this.queue;
+        this.queue = [];
+        const records: JournalRecord[] = [];
+        const effects: Effect[] = [];
+        const first = this.nextSeq;
+        for (const item of batch) {
+          const changed = this.process(this.stamp(item.fields), records, effects);
+          if (item.after) effects.push(() => item.after!(changed));
+        }
+        this.engineMs += performance.now() - t0;
+        await this.commit(first, records, effects);
+      }
+    } finally {
+      this.running = false;
+      this.settleIfDone();
+    }
+  }
+
+  private async commit(first: number, records: JournalRecord[], effects: Effect[]): Promise<void> {
+    try {
+      if (records.length > 0) {
+        await this.host.writer.write({ ns: this.ns, runId: this.runId, expectedNextSeq: first, records });
+      }
+    } catch (e) {
+      // The state is ahead of the journal now: this actor can never write again. A takeover replays.
+      this.stop();
+      this.host.onEnd(this, e);
+      return;
+    }
+    if (this.stopped) return;
+    const t1 = performance.now();
+    for (const effect of effects) effect();
+    this.engineMs += performance.now() - t1;
+    await this.afterTurn();
+  }
+
+  private async afterTurn(): Promise<void> {
+    const s = this.state;
+    if (s.lastSeq - this.lastSnapshotSeq >= this.host.snapshotEvery && !this.ended) {
+      this.lastSnapshotSeq = s.lastSeq;
+      await this.host.store.saveSnapshot(this.ns, this.runId, s.lastSeq, snapshot(s));
+    }
+    if (s.status !== this.lastReportedStatus || this.ended) {
+      this.lastReportedStatus = s.status;
+      await this.host.store.updateRun(this.ns, this.runId, {
+        status: s.status,
+        updatedAt: this.host.now(),
+        lastSeq: s.lastSeq,
+        summary: { engine_ms: this.engineMs, wall_ms: performance.now() - this.wallStart },
+      });
+    }
+    this.host.onTurn?.(this);
+  }
+
+  /** Once the run has ended and nothing is left in flight, the actor lets go of it (once). */
+  private settleIfDone(): void {
+    if (this.stopped || this.running || !this.ended || this.queue.length > 0 || this.inflight.size > 0)
+      return;
+    this.stop();
+    this.host.onEnd(this);
+  }
+
+  private stamp(fields: InputFields | EntryDraft): JournalEntry {
+    return { v: ENTRY_VERSION, ...fields, seq: this.state.lastSeq + 1, at: this.host.now() };
+  }
+
+  /** Applies and decides one entry (and, depth first, what it derives); returns whether it applied. */
+  private process(entry: JournalEntry, records: JournalRecord[], effects: Effect[]): boolean {
+    apply(this.state, entry);
+    const changed = this.state.lastChanged;
+    records.push(toRecord(entry));
+    this.execute(decide(this.state, entry), records, effects);
+    return changed;
+  }
+
+  private execute(commands: readonly Command[], records: JournalRecord[], effects: Effect[]): void {
+    for (const c of commands) {
+      switch (c.type) {
+        case 'Append':
+          this.process(this.stamp(c.entry), records, effects);
+          break;
+        case 'Dispatch':
+          this.dispatch(c, records, effects);
+          break;
+        case 'Publish':
+          effects.push(() => this.publish(c));
+          break;
+        case 'Compensate':
+          effects.push(() => void this.compensate(c));
+          break;
+        case 'CancelTask':
+          effects.push(() => this.inflight.get(c.key)?.abort(new Error(c.reason)));
+          break;
+        case 'ArmTimer':
+          effects.push(() =>
+            this.timers.arm(c.timerId, c.fireAt, () =>
+              this.submit({ type: 'TimerFired', timerId: c.timerId }),
+            ),
+          );
+          break;
+      }
+    }
+  }
+
+  private taskSpec(task: string) {
+    const ctx = this.state.ctx!;
+    return ctx.specs[ctx.graph.index.get(task)!]!;
+  }
+
+  private dispatch(c: Dispatch, records: JournalRecord[], effects: Effect[]): void {
+    if (c.agent === null) {
+      // Sub-workflow and block tasks need the pattern host; the run cannot go on with them.
+      const error = {
+        code: 'BATON_E_UNSUPPORTED_FEATURE',
+        message: `task "${c.task}" is a sub-workflow or nested block, which this engine cannot run yet`,
+        retryable: false,
+        kind: 'error' as const,
+      };
+      effects.push(() => this.submit({ type: 'TaskFailed', key: c.key, attempt: c.attempt, error }));
+      return;
+    }
+    const spec = this.taskSpec(c.task);
+    if (c.redispatch) {
+      const instance = this.state.units.get(unitOf(c.key))?.instance ?? c.agent;
+      effects.push(() => void this.waitAndInvoke(c, instance, false));
+      return;
+    }
+    const instance = this.gateway.choose(c.agent, spec.requires);
+    const lease = this.gateway.tryLease(instance);
+    if (lease === undefined) {
+      effects.push(() => void this.waitAndInvoke(c, instance, true));
+      return;
+    }
+    const changed = this.process(this.stamp(dispatched(c, instance)), records, effects);
+    if (changed) effects.push(() => void this.invoke(lease, c));
+    else lease.release();
+  }
+
+  /** No instance was free: wait for one, then journal the dispatch (unless redispatching) and call it. */
+  private async waitAndInvoke(c: Dispatch, instance: string, journal: boolean): Promise<void> {
+    const ac = new AbortController();
+    this.inflight.set(c.key, ac);
+    let lease: AgentLease;
+    try {
+      lease = await this.gateway.lease(instance, ac.signal);
+    } catch (e) {
+      if (this.inflight.get(c.key) === ac) this.inflight.delete(c.key);
+      if (this.stopped || ac.signal.aborted) return;
+      // No instance can ever be had (unknown agent, larger than a quota): the attempt fails for good.
+      const error =
+        e instanceof BatonError
+          ? { code: e.code, message: e.message }
+          : { code: 'BATON_E_INTERNAL', message: String(e) };
+      const failed: InputFields = {
+        type: 'TaskFailed',
+        key: c.key,
+        attempt: c.attempt,
+        error: { ...error, retryable: false, kind: 'error' },
+      };
+      if (journal) this.submit(dispatched(c, instance), (ok) => ok && this.submit(failed));
+      else this.submit(failed);
+      return;
+    }
+    if (this.inflight.get(c.key) === ac) this.inflight.delete(c.key);
+    if (this.stopped) return lease.release();
+    if (!journal) return void this.invoke(lease, c);
+    this.submit(dispatched(c, instance), (changed) =>
+      changed ? void this.invoke(lease, c) : lease.release(),
+    );
+  }
+
+  private async invoke(lease: AgentLease, c: Dispatch): Promise<void> {
+    const ac = new AbortController();
+    this.inflight.set(c.key, ac);
+    const spec = this.taskSpec(c.task);
+    const dispatchedAt = this.state.units.get(unitOf(c.key))?.dispatchedAt ?? this.host.now();
+    const attempt: Attempt = {
+      runId: this.runId,
+      key: c.key,
+      task: c.task,
+      attempt: c.attempt,
+      idem: c.idem,
+      input: c.input,
+      deadline: spec.timeout === undefined ? undefined : dispatchedAt + spec.timeout,
+      ...(spec.description ? { description: spec.description } : {}),
+    };
+    const outcome = await this.gateway.invoke(lease, attempt, ac.signal, 'task');
+    if (this.inflight.get(c.key) === ac) this.inflight.delete(c.key);
+    if (this.stopped) return;
+    const result = attemptResult(c.key, c.attempt, outcome);
+    if (result) this.submit(result);
+    else this.settleIfDone();
+  }
+
+  private async compensate(c: Compensate): Promise<void> {
+    const ac = new AbortController();
+    const key = `${c.key}/compensate`;
+    this.inflight.set(key, ac);
+    const done = (fields: InputFields): void => {
+      if (this.inflight.get(key) === ac) this.inflight.delete(key);
+      if (!this.stopped) this.submit(fields);
+    };
+    let lease: AgentLease;
+    try {
+      lease = await this.gateway.lease(c.agent, ac.signal);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      return done({
+        type: 'CompensationDone',
+        key: c.key,
+        ok: false,
+        error: { code: 'BATON_E_AGENT_UNAVAILABLE', message, retryable: false, kind: 'error' },
+      });
+    }
+    const outcome = await this.gateway.invoke(
+      lease,
+      {
+        runId: this.runId,
+        key: c.key,
+        task: c.task,
+        attempt: 1,
+        idem: c.idem,
+        input: c.input,
+        deadline: c.timeoutMs === null ? undefined : this.host.now() + c.timeoutMs,
+      },
+      ac.signal,
+      'compensation',
+    );
+    if ('error' in outcome)
+      done({ type: 'CompensationDone', key: c.key, ok: false, error: taskError(outcome) });
+    else done({ type: 'CompensationDone', key: c.key, ok: true });
+  }
+
+  private publish(c: Publish): void {
+    const event = { eventId: c.eventId, channel: c.channel, name: c.name, data: c.data, run: this.runId };
+    void this.host.bus.publish(`ns:${this.ns}:run:${this.runId}:events`, event).catch(() => {
+      // Watchers are best effort; the journal is the record, and the loopback below is what the run needs.
+    });
+    if (c.loopback) {
+      this.submit({
+        type: 'EventReceived',
+        eventId: c.eventId,
+        channel: c.channel,
+        ...(c.name === null ? {} : { name: c.name }),
+        data: c.data,
+        source: `run:${this.runId}`,
+      });
+    }
+  }
+}
+
+function dispatched(c: Dispatch, instance: string): InputFields {
+  return {
+    type: 'TaskDispatched',
+    key: c.key,
+    task: c.task,
+    attempt: c.attempt,
+    agent: c.agent,
+    instance,
+    idem: c.idem,
+  };
+}
+
+/** `research[2]#3` -> `research[2]`: the unit a dispatch key belongs to. */
+const unitOf = (key: string): string => parseKey(key)?.unit ?? key;
