@@ -7,6 +7,10 @@ import { processOutput, type Output } from './io.js';
 import { validateCommand } from './commands/validate.js';
 import { planCommand } from './commands/plan.js';
 import { schemaCommand } from './commands/schema.js';
+import { resumeCommand, runCommand } from './commands/run.js';
+import { eventsCommand, runsCommand, statusCommand } from './commands/status.js';
+import { cancelCommand, signalCommand } from './commands/steer.js';
+import { DEFAULT_DATA_DIR } from '../app.js';
 import { VERSION } from './version.js';
 
 export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
@@ -46,6 +50,88 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .description('print the JSON Schema of workflow files (for editors and CI)')
     .action(() => {
       setExit(schemaCommand(o));
+    });
+
+  const dataDir = ['--data-dir <dir>', 'where runs are stored (SQLite)', DEFAULT_DATA_DIR] as const;
+
+  program
+    .command('run')
+    .description('run a workflow to its end on the embedded engine, with live progress, and print its report')
+    .argument('<file>', 'workflow YAML file')
+    .option('--input <json>', 'run input as JSON, or @file.json')
+    .option('--json', 'print the final status as JSON')
+    .option('--constraints <file>', "resource constraints (YAML/JSON), overriding the workflow's own")
+    .option('--registry <file>', 'agent registry to validate agent types against')
+    .option(...dataDir)
+    .action(
+      async (
+        file: string,
+        opts: { input?: string; json?: boolean; dataDir: string; constraints?: string; registry?: string },
+      ) => {
+        setExit(await runCommand(file, opts, o));
+      },
+    );
+
+  program
+    .command('resume')
+    .description('take over a run whose process stopped (or un-pause one) and drive it to its end')
+    .argument('<run>', 'run id')
+    .option('--json', 'print the final status as JSON')
+    .option(...dataDir)
+    .action(async (run: string, opts: { json?: boolean; dataDir: string }) => {
+      setExit(await resumeCommand(run, opts, o));
+    });
+
+  program
+    .command('status')
+    .description("a run's status (the specification's status response with --json)")
+    .argument('<run>', 'run id')
+    .option('--json', 'print JSON')
+    .option(...dataDir)
+    .action(async (run: string, opts: { json?: boolean; dataDir: string }) => {
+      setExit(await statusCommand(run, opts, o));
+    });
+
+  program
+    .command('runs')
+    .description('list runs, newest first')
+    .option('--status <status>', 'only runs in this status')
+    .option('--limit <n>', 'at most this many', '20')
+    .option('--json', 'print JSON')
+    .option(...dataDir)
+    .action(async (opts: { json?: boolean; dataDir: string; status?: string; limit?: string }) => {
+      setExit(await runsCommand(opts, o));
+    });
+
+  program
+    .command('events')
+    .description("a run's journal as a timeline: every fact, in order")
+    .argument('<run>', 'run id')
+    .option('--json', 'one JSON entry per line')
+    .option(...dataDir)
+    .action(async (run: string, opts: { json?: boolean; dataDir: string }) => {
+      setExit(await eventsCommand(run, opts, o));
+    });
+
+  program
+    .command('cancel')
+    .description('cancel a run: in-flight tasks are cancelled, completed ones compensated')
+    .argument('<run>', 'run id')
+    .option('--reason <text>', 'recorded in the journal')
+    .option(...dataDir)
+    .action(async (run: string, opts: { reason?: string; dataDir: string }) => {
+      setExit(await cancelCommand(run, opts, o));
+    });
+
+  program
+    .command('signal')
+    .description('send an event into a run (tasks waiting `on` / `wait_for` it proceed)')
+    .argument('<run>', 'run id')
+    .argument('<event>', 'CHANNEL or CHANNEL:EVENT')
+    .argument('[json]', 'event data as JSON')
+    .option(...dataDir)
+    .action(async (run: string, event: string, json: string | undefined, opts: { dataDir: string }) => {
+      setExit(await signalCommand(run, event, json, opts, o));
     });
 
   return program;

@@ -1,9 +1,12 @@
 // What the engine derives once from a run's workflow: the task graph, each task's spec by index, who
-// listens on which channel, and caches of compiled CEL. Never snapshotted: rebuilt from the workflow.
+// listens on which channel, its orchestration pattern set up, and caches of compiled CEL. Never
+// snapshotted: rebuilt from the workflow.
 
 import { buildGraph, type TaskGraph } from '../plan/graph.js';
 import type { TaskSpec, WorkflowSpec } from '../spec/schema.js';
 import { compileCel, type CelCompiled, type CelError, type CelScope } from '../spec/cel.js';
+import type { RunError } from './entries.js';
+import { hostPattern, type HostedPattern } from './patterns/index.js';
 
 export interface RunContext {
   readonly spec: WorkflowSpec;
@@ -16,8 +19,13 @@ export interface RunContext {
   readonly channels: ReadonlySet<string>;
   /** Compiled expressions by scope place and text (compileCel caches the parse; this the scope check). */
   readonly compiled: Map<string, CelCompiled | CelError>;
-  /** Fan-out lists by task index: evaluated once, re-evaluated after a restore (they are deterministic). */
+  /**
+   * Fan-out lists by task index: evaluated once per round, re-evaluated after a restore (they are
+   * deterministic).
+   */
   readonly fanItems: Map<number, readonly unknown[]>;
+  /** The workflow's orchestration pattern, set up; or why the run cannot start with it. */
+  readonly pattern: HostedPattern | RunError;
 }
 
 export function buildContext(spec: WorkflowSpec): RunContext {
@@ -45,6 +53,7 @@ export function buildContext(spec: WorkflowSpec): RunContext {
     channels: new Set(spec.coordination?.event_driven ?? []),
     compiled: new Map(),
     fanItems: new Map(),
+    pattern: hostPattern(spec, graph),
   };
 }
 

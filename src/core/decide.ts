@@ -3,11 +3,13 @@
 
 import { BatonError } from '../errors/registry.js';
 import type { Command } from './commands.js';
-import type { JournalEntry, TimerFired } from './entries.js';
+import type { JournalEntry, RunError, TimerFired } from './entries.js';
 import { matchEvent } from './events.js';
 import { armRetry, failRun, sagaStep, unitFailed } from './failure.js';
 import { parseKey, parseTimerId, timerId } from './keys.js';
 import { outbox, type Outbox } from './outbox.js';
+import { hosted } from './patterns/registry.js';
+import { subtaskFinished, verdictApplied } from './patterns/verdicts.js';
 import { advance } from './resume.js';
 import {
   decideRepeat,
@@ -51,6 +53,7 @@ function decideEntry(out: Outbox, e: JournalEntry): void {
       return dispatched(out, unitOf(s, e.key));
     case 'TaskCompleted': {
       const u = unitOf(s, e.key);
+      if (u.subtask !== null) return subtaskFinished(out, u);
       return u.status === 'evaluating' ? decideRepeat(out, u) : unitFinished(out, u);
     }
     case 'RepeatDecided': {
@@ -59,6 +62,8 @@ function decideEntry(out: Outbox, e: JournalEntry): void {
       else unitFinished(out, u);
       return;
     }
+    case 'PatternDecided':
+      return verdictApplied(out, e);
     case 'TaskFailed':
       if (e.attempt === 0)
         return failRun(out, { code: e.error.code, message: e.error.message, key: e.key }, 'failed');
@@ -92,9 +97,14 @@ function decideEntry(out: Outbox, e: JournalEntry): void {
   }
 }
 
-/** Arms the run's deadline and starts every task that has no dependencies. */
+/**
+ * Arms the run's deadline and starts every task that has no dependencies, or fails the run when its
+ * orchestration pattern is unknown or does not fit the workflow.
+ */
 function runStarted(out: Outbox): void {
   const s = out.state;
+  const pattern = contextOf(s).pattern;
+  if (hosted(pattern) === null) return failRun(out, pattern as RunError, 'failed');
   const timeout = runTimeoutMs(s);
   if (timeout !== undefined) {
     out.commands.push({ type: 'ArmTimer', timerId: timerId({ kind: 'run' }), fireAt: s.startedAt + timeout });

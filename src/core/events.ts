@@ -74,7 +74,7 @@ function agentStatus(out: Outbox, u: UnitState, status: 'running' | 'completed')
   if (!ctx.channels.has(AGENT_STATUS)) return;
   const spec = ctx.specs[u.task]!;
   publish(out, AGENT_STATUS, status, {
-    agent_id: spec.agent ?? null,
+    agent_id: u.subtask?.agent ?? spec.agent ?? null,
     instance: u.instance,
     task: spec.id,
     key: attemptKey(u.key, u.iteration),

@@ -6,7 +6,7 @@ import { evaluateCel, isCelError, type CelScope, type CelVars } from '../spec/ce
 import { compiled } from './context.js';
 import type { TaskError } from './entries.js';
 import { unitKey } from './keys.js';
-import { contextOf, type RunState } from './state.js';
+import { contextOf, type RunState, type TaskState } from './state.js';
 
 export type Evaluation =
   { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: TaskError };
@@ -61,21 +61,17 @@ function tasksVar(state: RunState, ids: readonly string[]): Record<string, unkno
     const i = ctx.graph.index.get(id);
     if (i === undefined) continue;
     const t = state.tasks[i]!;
-    const entry = {
-      output: t.output,
-      status: t.status,
-      attempts: attemptsOf(state, id, t.fan?.started ?? -1),
-    };
+    const entry = { output: t.output, status: t.status, attempts: attemptsOf(state, id, t) };
     // A task id may be "__proto__": keep it a plain data key.
     Object.defineProperty(out, id, { value: entry, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
 
-/** Attempts dispatched for a task: of its one instance, or summed over its fan-out instances. */
-function attemptsOf(state: RunState, id: string, started: number): number {
-  if (started < 0) return state.units.get(id)?.attempts ?? 0;
+/** Attempts dispatched for a task's round: of its one instance, or summed over its fan-out instances. */
+function attemptsOf(state: RunState, id: string, t: TaskState): number {
+  if (t.fan === null) return state.units.get(unitKey(id, -1, t.round))?.attempts ?? 0;
   let n = 0;
-  for (let k = 0; k < started; k++) n += state.units.get(unitKey(id, k))!.attempts;
+  for (let k = 0; k < t.fan.started; k++) n += state.units.get(unitKey(id, k, t.round))!.attempts;
   return n;
 }

@@ -6,6 +6,8 @@ import { buildContext, fansOut } from './context.js';
 import { ENTRY_VERSION, type JournalEntry, type RunError, type TaskError } from './entries.js';
 import type * as E from './entries.js';
 import { parseKey, parseTimerId } from './keys.js';
+import { applyVerdict, finishSubtask } from './patterns/rounds.js';
+import { hosted } from './patterns/registry.js';
 import {
   completeTask,
   finishUnit,
@@ -81,6 +83,8 @@ function applyEntry(s: RunState, e: JournalEntry): boolean {
       return retryScheduled(s, e);
     case 'RepeatDecided':
       return repeatDecided(s, e);
+    case 'PatternDecided':
+      return applyVerdict(s, e);
     case 'CompensationStarted':
       return compensationStarted(s, e);
     case 'CompensationDone':
@@ -136,7 +140,12 @@ function runStarted(s: RunState, e: E.RunStarted): boolean {
   s.phase = 'started';
   s.startedAt = e.at;
   const g = ctx.graph;
-  s.tasks = ctx.specs.map((_, i) => newTask(g.depStart[i + 1]! - g.depStart[i]!));
+  const pattern = hosted(ctx.pattern);
+  if (pattern !== null && pattern.initial !== null)
+    s.pattern = { name: pattern.pattern.name, state: pattern.initial };
+  // A task the pattern holds waits for one more thing than its dependencies: a verdict naming it.
+  const held = (i: number) => (pattern?.held.has(i) === true ? 1 : 0);
+  s.tasks = ctx.specs.map((_, i) => newTask(g.depStart[i + 1]! - g.depStart[i]! + held(i)));
   s.openTasks = s.tasks.length;
   for (let i = 0; i < s.tasks.length; i++) refreshGates(s, i, e.at);
   return true;
@@ -158,9 +167,11 @@ function taskDispatched(s: RunState, e: E.TaskDispatched): boolean {
   const t = s.tasks[i]!;
   let u = s.units.get(p.unit);
   if (u === undefined) {
-    // A first dispatch: the task itself once ready, or the next fan-out position (they start in order).
+    // A first dispatch of the task's current round: the task itself once ready, or the next fan-out
+    // position (they start in order). Delegated subtasks exist before they are dispatched.
     const first = t.fan === null ? p.index < 0 && t.status === 'ready' : p.index === t.fan.started;
-    if (!first || p.iteration !== 1 || e.attempt !== 1) return false;
+    const current = (p.round ?? 1) === t.round && p.delegate === undefined;
+    if (!first || !current || p.iteration !== 1 || e.attempt !== 1) return false;
     u = newUnit(p.unit, i, p.index);
     s.units.set(p.unit, u);
     if (t.fan === null) t.status = 'running';
@@ -195,7 +206,8 @@ function taskCompleted(s: RunState, e: E.TaskCompleted): boolean {
   if (u === null) return false;
   u.output = e.output;
   u.error = null;
-  if (contextOf(s).specs[u.task]!.repeat !== undefined) u.status = 'evaluating';
+  if (u.subtask !== null) finishSubtask(s, u, e.at);
+  else if (contextOf(s).specs[u.task]!.repeat !== undefined) u.status = 'evaluating';
   else finishUnit(s, u, e.at);
   return true;
 }

@@ -9,10 +9,25 @@ export { resumeCommands } from './resume.js';
 export { pendingTimers, type PendingTimer } from './timers.js';
 export { statusOf, type WorkflowStatusView } from './status.js';
 export { graphPattern, type Pattern, type PatternStepResult } from './pattern.js';
+export {
+  handoffPattern,
+  parsePatternConfig,
+  patternFor,
+  registerPattern,
+  supervisorPattern,
+  type HandoffState,
+  type OrchestrationPattern,
+  type PatternSetup,
+  type PatternTrigger,
+  type PatternVerdict,
+  type SupervisorState,
+} from './patterns/index.js';
 export { DEFAULT_RETRY, backoffMs, retryPolicy, shouldRetry, type RetryPolicy } from './retry.js';
 export {
   attemptKey,
+  delegateKey,
   parseKey,
+  roundKey,
   parseTimerId,
   timerId,
   unitKey,

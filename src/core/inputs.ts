@@ -6,12 +6,24 @@ import { evaluate, evaluationError, type Evaluation } from './expressions.js';
 import { contextOf, type RunState, type UnitState } from './state.js';
 
 /**
- * The input of one attempt. With an `input` mapping: its CEL value(s), with `item` and `index` for a
- * fan-out instance. Without: `{ input, <dependency id>: <its output>, ... }` over the dependencies that
- * completed, plus `item`/`index` (fan-out), `event` (the event that started or released the task), and
- * `iteration`/`previous` (the last iteration's output) from a repeat's second iteration on.
+ * The input of one attempt. A delegated subtask's is the one its verdict gave. Otherwise, with an
+ * `input` mapping: its CEL value(s), with `item` and `index` for a fan-out instance. Without:
+ * `{ input, <dependency id>: <its output>, ... }` over the dependencies that completed, plus
+ * `item`/`index` (fan-out), `event` (the event that started or released the task), and
+ * `iteration`/`previous` (the last iteration's output) from a repeat's second iteration on. Fields a
+ * pattern's verdict added for the task's round (feedback, results, handoff context) join an input that
+ * is an object; an input mapped to anything else is sent as it is.
  */
 export function taskInput(state: RunState, u: UnitState): Evaluation {
+  if (u.subtask !== null) return { ok: true, value: u.subtask.input };
+  const r = ownInput(state, u);
+  const extra = state.tasks[u.task]!.extra;
+  if (!r.ok || extra === null || typeof r.value !== 'object' || r.value === null || Array.isArray(r.value))
+    return r;
+  return { ok: true, value: { ...r.value, ...extra } };
+}
+
+function ownInput(state: RunState, u: UnitState): Evaluation {
   const ctx = contextOf(state);
   const spec = ctx.specs[u.task]!;
   const fanOut = u.index >= 0;

@@ -1,5 +1,6 @@
-// @experimental The orchestration-pattern extension point: a pattern is a reducer over the run's
-// journal. Plugins (WASM, loaded by src/wasm) implement it; the built-in graph pattern is the engine.
+// @experimental A run as one reducer over its journal, the shape a runtime drives. The built-in graph
+// pattern is the engine: apply() then decide(), which host whichever orchestration pattern the workflow
+// selects (graph, sequential, supervisor, handoff, ...: patterns/registry.ts is that extension point).
 
 import type { WorkflowSpec } from '../spec/schema.js';
 import type { Command } from './commands.js';

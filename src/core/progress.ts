@@ -2,6 +2,7 @@
 // (no superstep barrier), fan-out instances join in order, and an ending run stops what is in flight.
 
 import { unitKey } from './keys.js';
+import { hosted } from './patterns/registry.js';
 import { contextOf, type RunState, type TaskState, type UnitState } from './state.js';
 
 export function newTask(remaining: number): TaskState {
@@ -16,6 +17,10 @@ export function newTask(remaining: number): TaskState {
     output: null,
     error: null,
     skipped: null,
+    round: 1,
+    extra: null,
+    judging: false,
+    delegated: null,
   };
 }
 
@@ -33,6 +38,7 @@ export function newUnit(key: string, task: number, index: number): UnitState {
     retryAt: null,
     output: null,
     error: null,
+    subtask: null,
   };
 }
 
@@ -55,25 +61,49 @@ export function refreshGates(state: RunState, i: number, at: number): void {
   }
 }
 
-/** A finished (completed or skipped) task counts down its dependents' remaining dependencies. */
+/**
+ * A finished (completed or skipped) task counts down the remaining dependencies of its dependents that
+ * still wait (one that already ran, when this task finishes again in a later round, is left alone).
+ */
 function finish(state: RunState, i: number, completed: boolean, at: number): void {
   state.openTasks--;
   const g = contextOf(state).graph;
   for (let k = g.outStart[i]!; k < g.outStart[i + 1]!; k++) {
     const j = g.outs[k]!;
     const d = state.tasks[j]!;
+    if (d.status !== 'pending') continue;
     d.remaining--;
     if (completed) d.depsCompleted++;
     refreshGates(state, j, at);
   }
 }
 
+/** The task's output is in: it completes, unless its pattern judges it first (it then stays running). */
 export function completeTask(state: RunState, i: number, output: unknown, at: number): void {
   const t = state.tasks[i]!;
-  t.status = 'completed';
   t.output = output;
-  state.completionOrder.push(contextOf(state).graph.ids[i]!);
+  if (hosted(contextOf(state).pattern)?.judged.has(i) === true) t.judging = true;
+  else closeTask(state, i, at);
+}
+
+/** Marks the task completed and releases its dependents. */
+export function closeTask(state: RunState, i: number, at: number): void {
+  markCompleted(state, i);
   finish(state, i, true, at);
+}
+
+/**
+ * Marks the task completed, releasing nothing (its pattern ends the run with it). A task completing
+ * again in a later round moves to the end of the completion order: the saga compensates it once, for
+ * its latest output.
+ */
+export function markCompleted(state: RunState, i: number): void {
+  const t = state.tasks[i]!;
+  const id = contextOf(state).graph.ids[i]!;
+  t.status = 'completed';
+  const earlier = t.round > 1 ? state.completionOrder.indexOf(id) : -1;
+  if (earlier >= 0) state.completionOrder.splice(earlier, 1);
+  state.completionOrder.push(id);
 }
 
 export function skipTask(state: RunState, i: number, reason: TaskState['skipped'], at: number): void {
@@ -95,7 +125,7 @@ export function finishUnit(state: RunState, u: UnitState, at: number): void {
   if (++t.fan.done < t.fan.count) return;
   const id = contextOf(state).graph.ids[u.task]!;
   const joined = new Array<unknown>(t.fan.count);
-  for (let k = 0; k < t.fan.count; k++) joined[k] = state.units.get(unitKey(id, k))!.output;
+  for (let k = 0; k < t.fan.count; k++) joined[k] = state.units.get(unitKey(id, k, t.round))!.output;
   completeTask(state, u.task, joined, at);
 }
 

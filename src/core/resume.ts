@@ -4,7 +4,10 @@
 import type { Command } from './commands.js';
 import { matchEvent, publishEmits } from './events.js';
 import { failRun, sagaStep, unitFailed } from './failure.js';
+import type { RunError } from './entries.js';
 import { outbox, type Outbox } from './outbox.js';
+import { judge } from './patterns/judge.js';
+import { hosted } from './patterns/registry.js';
 import { completeRunIfDone, decideRepeat, dispatchUnit, fillFanOut, startTask } from './schedule.js';
 import { contextOf, isActive, type RunState } from './state.js';
 import { pendingTimers } from './timers.js';
@@ -13,9 +16,9 @@ import { pendingTimers } from './timers.js';
  * The commands to issue when a runtime takes over a run (after loading its snapshot and replaying the
  * tail): every attempt in flight is dispatched again with its journaled idem (agents deduplicate by
  * it); decisions whose entries were not journaled yet are made again (their Dispatches get fresh
- * idems: no agent saw them, since TaskDispatched precedes the call); the saga's current compensation
- * is re-issued; an event received last is matched again; `emits` of completed tasks are re-published under their stable ids; pending timers
- * are re-armed.
+ * idems: no agent saw them, since TaskDispatched precedes the call), a pattern's verdict too; the
+ * saga's current compensation is re-issued; an event received last is matched again; `emits` of
+ * completed tasks are re-published under their stable ids; pending timers are re-armed.
  */
 export function resumeCommands(state: RunState): Command[] {
   if (state.ctx === null) return [];
@@ -41,6 +44,13 @@ export function advance(out: Outbox, recover: boolean): void {
     return;
   }
   if (!isActive(s)) return;
+  const pattern = contextOf(s).pattern;
+  if (recover && hosted(pattern) === null) return failRun(out, pattern as RunError, 'failed');
+  if (recover && s.completion !== null) {
+    // A verdict ended the run: nothing else starts; only its announcements and its end are redone.
+    s.tasks.forEach((t, i) => t.status === 'completed' && publishEmits(out, i));
+    return completeRunIfDone(out);
+  }
   if (recover && s.eventToMatch !== null) matchEvent(out, s.eventToMatch);
   for (const u of s.units.values()) {
     if (u.status === 'ready') dispatchUnit(out, u);
@@ -50,6 +60,7 @@ export function advance(out: Outbox, recover: boolean): void {
   }
   s.tasks.forEach((t, i) => {
     if (t.status === 'ready' || (recover && t.status === 'waiting_event')) startTask(out, i);
+    else if (recover && t.judging) judge(out, i);
     else if (t.status === 'running') fillFanOut(out, i);
     else if (recover && t.status === 'completed') publishEmits(out, i);
     else if (recover && t.status === 'failed' && t.error !== null) {

@@ -1,5 +1,6 @@
 // decide()'s forward path: start a released task (skip it, wait for its event, fan it out, or dispatch
-// it), keep a fan-out's instances flowing within its limit, and finish the run when every task is done.
+// it), keep a fan-out's instances flowing within its limit, have the run's pattern judge an output it
+// awaits, and finish the run when every task is done (or when a pattern's verdict completed it).
 
 import { CEL_SCOPES } from '../spec/cel.js';
 import type { TaskSpec } from '../spec/schema.js';
@@ -8,8 +9,10 @@ import { evaluateBool } from './expressions.js';
 import { fanItems, taskInput } from './inputs.js';
 import { attemptKey, timerId, unitKey } from './keys.js';
 import { append, nextIdem, type Outbox } from './outbox.js';
+import { judge } from './patterns/judge.js';
+import { hosted } from './patterns/registry.js';
 import { newUnit } from './progress.js';
-import { contextOf, type UnitState } from './state.js';
+import { contextOf, type RunState, type UnitState } from './state.js';
 import { fansOut } from './context.js';
 import type { TaskError } from './entries.js';
 
@@ -22,17 +25,30 @@ export function failBeforeDispatch(out: Outbox, task: string, error: TaskError):
   append(out, { type: 'TaskFailed', key: task, attempt: 0, error });
 }
 
+const isSerial = (s: RunState): boolean => hosted(contextOf(s).pattern)?.serial === true;
+
+/** Under a serial pattern, task i may start: no task is running and no ready task comes before it. */
+function serialTurn(s: RunState, i: number): boolean {
+  for (let k = 0; k < s.tasks.length; k++) {
+    const status = s.tasks[k]!.status;
+    if (status === 'running' || (k < i && status === 'ready')) return false;
+  }
+  return true;
+}
+
 /**
  * Starts a task whose dependencies are done. Skip rule (as Airflow's none_failed_min_one_success):
  * a task all of whose dependencies were skipped is skipped too, so a branch that did not run skips
  * its whole chain, while a join runs when at least one of its branches completed. Then `when`; then a
  * task still waiting for an event arms its wait_for deadline; else it fans out or is dispatched.
+ * Under a serial pattern a ready task waits its turn (it is started when the running one finishes).
  */
 export function startTask(out: Outbox, i: number): void {
   const s = out.state;
   const ctx = contextOf(s);
   const t = s.tasks[i]!;
   if (t.status !== 'ready' && t.status !== 'waiting_event') return;
+  if (t.status === 'ready' && isSerial(s) && !serialTurn(s, i)) return;
   const spec = ctx.specs[i]!;
   const id = spec.id;
   if (ctx.graph.depStart[i + 1]! > ctx.graph.depStart[i]! && t.depsCompleted === 0) {
@@ -55,7 +71,7 @@ export function startTask(out: Outbox, i: number): void {
     return;
   }
   if (!fansOut(spec)) {
-    dispatchUnit(out, newUnit(id, i, -1));
+    dispatchUnit(out, newUnit(unitKey(id, -1, t.round), i, -1));
     return;
   }
   const items = fanItems(s, i);
@@ -80,7 +96,7 @@ export function dispatchUnit(out: Outbox, u: UnitState, reissue = false): boolea
     type: 'Dispatch',
     key: attemptKey(u.key, u.iteration),
     task: spec.id,
-    agent: spec.agent ?? null,
+    agent: u.subtask?.agent ?? spec.agent ?? null,
     attempt: reissue ? u.attempts : u.attempts + 1,
     input: input.value,
     idem: reissue ? u.idem! : nextIdem(out),
@@ -92,12 +108,12 @@ export function dispatchUnit(out: Outbox, u: UnitState, reissue = false): boolea
 /** Dispatches fan-out instances, in order, while fewer than the task's limit are unfinished. */
 export function fillFanOut(out: Outbox, i: number): void {
   const s = out.state;
-  const fan = s.tasks[i]!.fan;
+  const { fan, round } = s.tasks[i]!;
   if (s.status !== 'executing' || fan === null) return;
   const spec = contextOf(s).specs[i]!;
   const limit = fanLimit(spec);
   for (let k = fan.started; k < fan.count && k - fan.done < limit; k++) {
-    if (!dispatchUnit(out, newUnit(unitKey(spec.id, k), i, k))) return;
+    if (!dispatchUnit(out, newUnit(unitKey(spec.id, k, round), i, k))) return;
   }
 }
 
@@ -115,29 +131,44 @@ export function dispatched(out: Outbox, u: UnitState): void {
   publishDispatch(out, u);
 }
 
-/** After an instance's final result: its task may be complete, or another instance may start. */
+/** After an instance's final result: its task may be complete (or judged), or another instance may start. */
 export function unitFinished(out: Outbox, u: UnitState): void {
   publishCompletion(out, u);
-  if (out.state.tasks[u.task]!.status === 'completed') taskFinished(out, u.task);
+  const t = out.state.tasks[u.task]!;
+  if (t.status === 'completed' || t.judging) taskFinished(out, u.task);
   else fillFanOut(out, u.task);
 }
 
-/** After a task completed or was skipped: publish its emits, start the dependents it released, maybe end. */
+/**
+ * After a task completed or was skipped: publish its emits, start the dependents it released, maybe
+ * end. A task whose output its pattern judges is judged first (the verdict's entry brings it back here).
+ * Under a serial pattern the ready task first in file order starts, released now or earlier.
+ */
 export function taskFinished(out: Outbox, i: number): void {
   const s = out.state;
+  if (s.tasks[i]!.judging) return judge(out, i);
   if (s.tasks[i]!.status === 'completed' && !publishEmits(out, i)) return;
   const g = contextOf(s).graph;
+  const serial = isSerial(s);
   for (let k = g.outStart[i]!; k < g.outStart[i + 1]!; k++) {
     const j = g.outs[k]!;
     // Only this finish can have brought j's count to zero: j is released now, not before.
-    if (s.tasks[j]!.remaining === 0) startTask(out, j);
+    if (s.tasks[j]!.remaining === 0 && !(serial && s.tasks[j]!.status === 'ready')) startTask(out, j);
+  }
+  if (serial) {
+    const next = s.tasks.findIndex((t) => t.status === 'ready');
+    if (next >= 0) startTask(out, next);
   }
   completeRunIfDone(out);
 }
 
-/** All tasks completed or skipped: the run completes with the outputs of its sinks (tasks nothing depends on). */
+/**
+ * All tasks completed or skipped: the run completes with the outputs of its sinks (tasks nothing
+ * depends on). A pattern's verdict may have completed it already, with the output it names.
+ */
 export function completeRunIfDone(out: Outbox): void {
   const s = out.state;
+  if (s.completion !== null) return append(out, { type: 'RunCompleted', output: s.completion });
   if (s.openTasks > 0) return;
   const g = contextOf(s).graph;
   const output: Record<string, unknown> = {};

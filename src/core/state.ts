@@ -4,7 +4,7 @@
 import { BatonError } from '../errors/registry.js';
 import type { WorkflowSpec } from '../spec/schema.js';
 import { buildContext, type RunContext } from './context.js';
-import type { EventRecord, RunError, RunOptions, TaskError } from './entries.js';
+import type { DelegatedTask, EventRecord, RunError, RunOptions, TaskError } from './entries.js';
 
 /**
  * planning: before RunStarted. failing / cancelling: compensations are running (or about to); the run
@@ -58,6 +58,14 @@ export interface TaskState {
   /** A failure of the task as a whole (before dispatch, or its wait_for timed out). */
   error: TaskError | null;
   skipped: 'condition' | 'upstream_skipped' | null;
+  /** From 1; a pattern's verdict may run the task again, in its next round (keys carry `@round`). */
+  round: number;
+  /** Fields a pattern's verdict adds to the input of this round (feedback, results, handoff context). */
+  extra: Record<string, unknown> | null;
+  /** Its output (in `output`) awaits its pattern's verdict, a PatternDecided entry. */
+  judging: boolean;
+  /** Subtasks this round delegated, and how many of them completed. */
+  delegated: { readonly count: number; done: number } | null;
 }
 
 export interface UnitState {
@@ -77,6 +85,8 @@ export interface UnitState {
   retryAt: number | null;
   output: unknown;
   error: TaskError | null;
+  /** Set on a subtask a pattern delegated: its agent and input are given, not derived from the task. */
+  subtask: DelegatedTask | null;
 }
 
 export interface SagaState {
@@ -138,7 +148,12 @@ export interface RunState {
   cancel: { by: string; reason: string } | null;
   error: RunError | null;
   output: Record<string, unknown> | null;
-  /** @experimental The latest state journaled by a pattern plugin. */
+  /** The output a pattern's verdict completes the run with, until RunCompleted is journaled. */
+  completion: Record<string, unknown> | null;
+  /**
+   * @experimental The state of the run's pattern, if it keeps one: its initial state from RunStarted,
+   * then the latest journaled (a plugin's PatternStep, a hosted pattern's PatternDecided).
+   */
   pattern: { name: string; state: unknown } | null;
   metrics: Metrics;
   /** Derived from `workflow`; not part of a snapshot. */
@@ -171,6 +186,7 @@ export function initialState(): RunState {
     cancel: null,
     error: null,
     output: null,
+    completion: null,
     pattern: null,
     metrics: {
       dispatched: 0,

@@ -1,10 +1,10 @@
 // The status of a run as the API reports it: the shape of SPEC.md's "Workflow Status Response", plus
-// Baton's detail under `baton`. A query over the state (linear in its tasks), never on the hot path.
+// Baton's detail under `baton`. A query over the state (linear in its tasks and instances), never on the hot path.
 
 import type { AgentStatus, WorkflowRunStatus, WorkflowStatusResponse } from '../spec/execution.js';
 import type { RunError } from './entries.js';
-import { unitKey } from './keys.js';
-import { contextOf, type Metrics, type RunState, type RunStatus } from './state.js';
+import { parseKey } from './keys.js';
+import { contextOf, type Metrics, type RunState, type RunStatus, type UnitState } from './state.js';
 
 /** SPEC.md's status response (types in spec/execution.ts) plus Baton's detail. */
 export interface WorkflowStatusView extends WorkflowStatusResponse {
@@ -41,56 +41,86 @@ interface Tally {
   readonly instances: Set<string>;
 }
 
+interface AgentTally {
+  total: number;
+  done: number;
+  current: string | null;
+}
+
+const countIn = (tally: Tally, status: string, n = 1) =>
+  (tally.counts[status] = (tally.counts[status] ?? 0) + n);
+
 /**
- * Counts task i's instances into `tally` (a task not started counts once, by its own status; fan-out
- * positions not started count as pending). Returns the share of the task that is finished and the key
- * of an attempt of it in flight.
+ * Counts task i's instances, of every round, into `tally` (a task not started in its current round
+ * counts once more, by its own status; fan-out positions not started count as pending). Returns the
+ * share of the task that is finished and the key of an attempt of it in flight.
  */
-function tallyTask(state: RunState, i: number, tally: Tally): { done: number; current: string | null } {
+function tallyTask(
+  state: RunState,
+  i: number,
+  units: readonly UnitState[],
+  tally: Tally,
+): { done: number; current: string | null } {
   const t = state.tasks[i]!;
-  const id = contextOf(state).specs[i]!.id;
-  const count = (status: string, n = 1) => (tally.counts[status] = (tally.counts[status] ?? 0) + n);
-  const keys = t.fan === null ? [id] : Array.from({ length: t.fan.started }, (_, k) => unitKey(id, k));
   let completed = 0;
   let current: string | null = null;
   let started = 0;
-  for (const key of keys) {
-    const u = state.units.get(key);
-    if (u === undefined) continue;
-    started++;
+  for (const u of units) {
     if (u.instance !== null) tally.instances.add(u.instance);
-    count(t.status === 'compensated' ? 'compensated' : u.status);
+    countIn(tally, t.status === 'compensated' ? 'compensated' : u.status);
+    if (u.status === 'dispatched') current = u.key;
+    if ((parseKey(u.key)!.round ?? 1) !== t.round) continue;
+    started++;
     if (u.status === 'completed') completed++;
-    if (u.status === 'dispatched') current = key;
   }
-  if (started === 0) count(t.status);
-  if (t.fan !== null && t.fan.count > t.fan.started) count('pending', t.fan.count - t.fan.started);
+  if (started === 0) countIn(tally, t.status);
+  if (t.fan !== null && t.fan.count > t.fan.started) countIn(tally, 'pending', t.fan.count - t.fan.started);
   const partial = t.fan === null || t.fan.count === 0 ? 0 : completed / t.fan.count;
   return { done: FINISHED.has(t.status) ? 1 : partial, current };
 }
 
+/** A delegated subtask counts as one task of the agent it went to. */
+function tallySubtask(u: UnitState, agent: AgentTally, tally: Tally): void {
+  if (u.instance !== null) tally.instances.add(u.instance);
+  countIn(tally, u.status);
+  agent.total++;
+  if (u.status === 'completed') agent.done++;
+  if (u.status === 'dispatched') agent.current = u.key;
+}
+
 /**
- * An agent is running while an attempt of one of its tasks is in flight (current_task names it),
- * completed when all its tasks are finished; its progress is the share of its tasks finished, a
- * fan-out task counting by its finished instances.
+ * An agent is running while an attempt of one of its tasks (or subtasks delegated to it) is in flight
+ * (current_task names it), completed when all of them are finished; its progress is the share of them
+ * finished, a fan-out task counting by its finished instances.
  * @param now the caller's clock (ms since the epoch), for the runtime of a run still going.
  * @param coordinationOverhead engine time / wall time, measured by the runtime.
  */
 export function statusOf(state: RunState, now: number, coordinationOverhead = 0): WorkflowStatusView {
-  const byAgent = new Map<string, { total: number; done: number; current: string | null }>();
+  const byAgent = new Map<string, AgentTally>();
+  const agentOf = (id: string) => {
+    const a = byAgent.get(id) ?? { total: 0, done: 0, current: null };
+    byAgent.set(id, a);
+    return a;
+  };
   const tally: Tally = { counts: {}, instances: new Set() };
+  const unitsOf = state.tasks.map((): UnitState[] => []);
+  for (const u of state.units.values()) {
+    if (u.subtask === null) unitsOf[u.task]!.push(u);
+  }
   let tasksCompleted = 0;
   state.tasks.forEach((t, i) => {
     const spec = contextOf(state).specs[i]!;
     if (t.status === 'completed' || t.status === 'compensated') tasksCompleted++;
-    const { done, current } = tallyTask(state, i, tally);
+    const { done, current } = tallyTask(state, i, unitsOf[i]!, tally);
     if (spec.agent === undefined) return;
-    const agent = byAgent.get(spec.agent) ?? { total: 0, done: 0, current: null };
-    byAgent.set(spec.agent, agent);
+    const agent = agentOf(spec.agent);
     agent.total++;
     agent.done += done;
     agent.current = current ?? agent.current;
   });
+  for (const u of state.units.values()) {
+    if (u.subtask !== null) tallySubtask(u, agentOf(u.subtask.agent), tally);
+  }
   const agents = [...byAgent].map(([agent_id, a]): AgentStatus => ({
     agent_id,
     status: a.current !== null ? 'running' : a.done === a.total ? 'completed' : 'assigned',

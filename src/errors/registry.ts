@@ -135,7 +135,26 @@ export const ERRORS = {
     "A journal entry cannot follow the run's history (no RunStarted first, seq out of order, unknown entry version).",
     'INTERNAL',
   ),
+  // Orchestration patterns (src/core/patterns): decided when a run starts or a pattern judges an output
+  BATON_E_PATTERN_UNKNOWN: def(
+    "The workflow's orchestration_pattern is not registered with this engine (neither built in nor loaded as a plugin).",
+    'FAILED_PRECONDITION',
+  ),
+  BATON_E_PATTERN_CONFIG: def(
+    'pattern_config is invalid, or the tasks are not shaped as the orchestration pattern needs (the message says which and why).',
+  ),
+  BATON_E_PATTERN_OUTPUT: def(
+    "A task's output asks its orchestration pattern for something malformed (a delegate or handoff entry of the wrong shape).",
+  ),
+  BATON_E_HANDOFF_TARGET: def(
+    'A handoff names an agent that is not declared or has no task (the first task of an agent is where a handoff to it runs).',
+  ),
+  BATON_E_HANDOFF_LIMIT: def(
+    'The run handed off more times than pattern_config.max_handoffs allows (default 8).',
+    'RESOURCE_EXHAUSTED',
+  ),
   // The runtime (src/runtime)
+  BATON_E_MISSING_INPUT: def('A run was started without an input the workflow declares as required.'),
   BATON_E_UNSUPPORTED_FEATURE: def(
     'The workflow uses a feature this engine cannot run yet (named in the message).',
     'FAILED_PRECONDITION',

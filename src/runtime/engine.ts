@@ -9,6 +9,7 @@ import { isAbsolute, resolve } from 'node:path';
 import {
   fold,
   initialState,
+  patternFor,
   restore,
   statusOf,
   type InputFields,
@@ -17,13 +18,14 @@ import {
   type WorkflowStatusView,
 } from '../core/index.js';
 import type { Bus } from '../bus/bus.js';
-import type { Store } from '../store/store.js';
+import type { JournalRecord, Store } from '../store/store.js';
 import { RunNotFoundError } from '../store/store.js';
 import type { AgentAdapter } from '../agents/adapter.js';
 import { moduleAdapter } from '../agents/in-process.js';
 import { AgentRoster } from '../agents/roster.js';
 import { BatonError } from '../errors/registry.js';
 import type { AgentSpec, ResourceConstraintsSpec, WorkflowSpec } from '../spec/schema.js';
+import { resolveRunInput } from '../spec/run-input.js';
 import { CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions, type BreakerView } from './breaker.js';
 import { AgentGateway } from './gateway.js';
 import { JournalWriter } from './journal-writer.js';
@@ -45,8 +47,8 @@ export interface EngineOptions {
   readonly breakers?: BreakerOptions;
   /** Adapters for agents without an `endpoint`, by agent (e.g. registered handlers by type). */
   readonly adapterFor?: (agentId: string, spec: AgentSpec) => AgentAdapter | undefined;
-  /** Called after each committed turn of any run (progress views). */
-  readonly onTurn?: (actor: RunActor) => void;
+  /** Called after each committed turn of any run, with the entries it journaled (progress views). */
+  readonly onTurn?: (actor: RunActor, entries: readonly JournalRecord[]) => void;
 }
 
 export interface StartOptions {
@@ -103,6 +105,7 @@ export class Engine {
   async start(spec: WorkflowSpec, input: unknown, options: StartOptions = {}): Promise<RunActor> {
     const workflow = resolveEndpoints(spec, options.baseDir ?? process.cwd());
     checkRunnable(workflow);
+    input = resolveRunInput(workflow, input);
     const runId = options.runId ?? newRunId(this.now());
     const gateway = this.gateway(workflow, options.constraints);
     await this.opts.store.createRun({
@@ -141,7 +144,10 @@ export class Engine {
     if (['completed', 'failed', 'cancelled'].includes(state.status)) {
       throw new BatonError('BATON_E_RUN_ENDED', `run "${runId}" already ${state.status}`);
     }
-    if (!(await this.opts.store.claimRun(this.namespace, runId, this.owner, this.now(), this.leaseMs))) {
+    const dead = run.owner !== undefined && isDeadLocalOwner(run.owner) ? run.owner : undefined;
+    if (
+      !(await this.opts.store.claimRun(this.namespace, runId, this.owner, this.now(), this.leaseMs, dead))
+    ) {
       const until = new Date(run.leaseUntil).toISOString();
       throw new BatonError(
         'BATON_E_RUN_OWNED',
@@ -359,6 +365,14 @@ function checkRunnable(spec: WorkflowSpec): void {
   if (problems.length > 0) {
     throw new BatonError('BATON_E_UNSUPPORTED_FEATURE', `this engine cannot run yet: ${problems.join('; ')}`);
   }
+  const pattern = patternFor(spec.orchestration_pattern);
+  if (!pattern) {
+    throw new BatonError(
+      'BATON_E_PATTERN_UNKNOWN',
+      `orchestration pattern "${spec.orchestration_pattern}" is not available in this engine yet`,
+    );
+  }
+  pattern.init(spec, spec.pattern_config ?? {}); // throws BATON_E_PATTERN_CONFIG naming the bad setting
 }
 
 function breakerKey(agentId: string, spec: AgentSpec | undefined): string {
@@ -367,6 +381,21 @@ function breakerKey(agentId: string, spec: AgentSpec | undefined): string {
   if (ep && 'a2a' in ep) return `a2a:${ep.a2a}`;
   if (ep && 'queue' in ep) return `queue:${ep.queue}`;
   return `agent:${agentId}:${spec?.type ?? ''}`;
+}
+
+/**
+ * Owners are `host:pid:nonce`. One on this host whose process is gone is dead for sure (kill -9 leaves
+ * its lease behind), so its run can be taken over at once instead of after the lease lapses.
+ */
+function isDeadLocalOwner(owner: string): boolean {
+  const [host, pid] = owner.split(':');
+  if (host !== hostname() || !/^\d+$/.test(pid ?? '') || Number(pid) === process.pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 /** Sortable by creation time, unique without coordination: `run_<time36>_<random>`. */

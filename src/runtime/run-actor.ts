@@ -37,8 +37,8 @@ export interface ActorHost {
   readonly snapshotEvery: number;
   /** Called once when the run ended or the actor had to stop (error set: it can no longer write). */
   readonly onEnd: (actor: RunActor, error?: unknown) => void;
-  /** Called after each committed turn (progress views, metrics). */
-  readonly onTurn?: (actor: RunActor) => void;
+  /** Called after each committed turn with the entries it journaled (progress views, metrics). */
+  readonly onTurn?: (actor: RunActor, entries: readonly JournalRecord[]) => void;
 }
 
 type Effect = () => void;
@@ -152,10 +152,10 @@ export class RunActor {
     const t1 = performance.now();
     for (const effect of effects) effect();
     this.engineMs += performance.now() - t1;
-    await this.afterTurn();
+    await this.afterTurn(records);
   }
 
-  private async afterTurn(): Promise<void> {
+  private async afterTurn(records: readonly JournalRecord[]): Promise<void> {
     const s = this.state;
     if (s.lastSeq - this.lastSnapshotSeq >= this.host.snapshotEvery && !this.ended) {
       this.lastSnapshotSeq = s.lastSeq;
@@ -170,7 +170,7 @@ export class RunActor {
         summary: { engine_ms: this.engineMs, wall_ms: performance.now() - this.wallStart },
       });
     }
-    this.host.onTurn?.(this);
+    this.host.onTurn?.(this, records);
   }
 
   /** Once the run has ended and nothing is left in flight, the actor lets go of it (once). */

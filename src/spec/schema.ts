@@ -191,11 +191,21 @@ export const Coordination = z.strictObject({
   graph_based: z.array(z.string().min(1)).default([]),
 });
 
+/** A declared run input: documented, optionally required, optionally defaulted. */
+export const InputDecl = z.strictObject({
+  description: z.string().optional(),
+  required: z.boolean().default(false),
+  default: z.unknown().optional(),
+});
+
 export const Workflow = z.strictObject({
   name: z.string().min(1),
   version: z.union([z.string().min(1), z.number()]).transform((v) => String(v)),
   description: z.string().optional(),
   orchestration_pattern: z.string().min(1).default('graph'),
+  inputs: z.record(z.string().regex(ID_PATTERN), InputDecl).optional().meta({
+    description: 'The run input: defaults fill what a run does not give; a required one must be given',
+  }),
   pattern_config: z.record(z.string(), z.unknown()).optional(),
   agents: z.record(Id, Agent),
   tasks: z.array(Task).min(1),
@@ -213,6 +223,7 @@ export type TaskSpec = z.output<typeof Task>;
 export type AgentSpec = z.output<typeof Agent>;
 export type RetryPolicySpec = z.output<typeof RetryPolicy>;
 export type ResourceConstraintsSpec = z.output<typeof ResourceConstraints>;
+export type InputDeclSpec = z.output<typeof InputDecl>;
 export type HookSpec = z.output<typeof Hook>;
 export type EventRefSpec = z.output<typeof EventRef>;
 export type EmitSpec = z.output<typeof Emit>;

@@ -163,9 +163,17 @@ export interface Store {
   /**
    * Takes or renews the run's lease for `owner` until `now + leaseMs`: true when `owner` holds it now
    * (it was free, expired at `now`, or already `owner`'s); false when another owner's lease is live or
-   * there is no such run. One process drives a run at a time.
+   * there is no such run. One process drives a run at a time. `takeOverFrom` names an owner the caller
+   * knows is dead (e.g. a process on this host that no longer exists): its lease counts as expired.
    */
-  claimRun(ns: string, runId: string, owner: string, now: number, leaseMs: number): Promise<boolean>;
+  claimRun(
+    ns: string,
+    runId: string,
+    owner: string,
+    now: number,
+    leaseMs: number,
+    takeOverFrom?: string,
+  ): Promise<boolean>;
   /** Gives the lease up if `owner` holds it. */
   releaseRun(ns: string, runId: string, owner: string): Promise<void>;
 

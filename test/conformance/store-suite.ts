@@ -187,6 +187,9 @@ export function storeConformance(name: string, makeStore: () => Promise<StoreHar
         await store.releaseRun('acme', 'r1', 'proc-b');
         expect(await store.claimRun('acme', 'r1', 'proc-c', 19_001, 5_000)).toBe(true);
         expect(await store.claimRun('acme', 'missing', 'proc-c', 0, 5_000)).toBe(false);
+        // A live lease can be taken over only from the owner the caller names as dead.
+        expect(await store.claimRun('acme', 'r1', 'proc-d', 19_002, 5_000, 'proc-x')).toBe(false);
+        expect(await store.claimRun('acme', 'r1', 'proc-d', 19_002, 5_000, 'proc-c')).toBe(true);
         expect(await store.claimRun('other', 'r1', 'proc-c', 0, 5_000)).toBe(false); // namespaced
       });
 

@@ -37,11 +37,14 @@ import {
 import { migrate } from './migrate.js';
 import { prepareStatements, type RunRow, type Statements } from './statements.js';
 
+/** A data directory of this name keeps the store in memory (benchmarks without durability, tests). */
+export const MEMORY = ':memory:';
+
 /** The database file inside the data directory. */
 export const SQLITE_FILE = 'baton.db';
 
 export interface SqliteStoreOptions {
-  /** Created (with parents) if missing. */
+  /** Created (with parents) if missing. `:memory:` keeps everything in memory: nothing survives close. */
   readonly dataDir: string;
   /** How long a call waits for a lock another process holds before failing (default 5000 ms). */
   readonly busyTimeoutMs?: number;
@@ -49,10 +52,11 @@ export interface SqliteStoreOptions {
 
 /** Opens (creating if needed) and migrates the store in `dataDir`. */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
-  const file = join(options.dataDir, SQLITE_FILE);
+  const inMemory = options.dataDir === MEMORY;
+  const file = inMemory ? MEMORY : join(options.dataDir, SQLITE_FILE);
   let db: Db | undefined;
   try {
-    await mkdir(options.dataDir, { recursive: true });
+    if (!inMemory) await mkdir(options.dataDir, { recursive: true });
     db = new Database(file);
     db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode: a power cut may lose the last commits, never corrupt the file.
@@ -269,10 +273,18 @@ class SqliteStore implements Store {
     });
   }
 
-  claimRun(ns: string, runId: string, owner: string, now: number, leaseMs: number): Promise<boolean> {
+  claimRun(
+    ns: string,
+    runId: string,
+    owner: string,
+    now: number,
+    leaseMs: number,
+    takeOverFrom?: string,
+  ): Promise<boolean> {
     return this.#do(
       `claimRun "${runId}" for ${owner} (namespace "${ns}")`,
-      () => this.#q.claimRun.run(owner, now + leaseMs, ns, runId, owner, now).changes === 1,
+      () =>
+        this.#q.claimRun.run(owner, now + leaseMs, ns, runId, owner, now, takeOverFrom ?? null).changes === 1,
     );
   }
 

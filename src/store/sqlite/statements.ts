@@ -99,9 +99,9 @@ export function prepareStatements(db: Database) {
     deleteWorkflowAll: db.prepare<Key>('DELETE FROM workflows WHERE namespace = ? AND name = ?'),
 
     // Free, expired, or already ours: the same statement claims and renews.
-    claimRun: db.prepare<[string, number, Ns, string, string, number]>(
+    claimRun: db.prepare<[string, number, Ns, string, string, number, string | null]>(
       `UPDATE runs SET owner = ?, lease_until = ?
-       WHERE namespace = ? AND run_id = ? AND (owner IS NULL OR owner = ? OR lease_until <= ?)`,
+       WHERE namespace = ? AND run_id = ? AND (owner IS NULL OR owner = ? OR lease_until <= ? OR owner = ?)`,
     ),
     releaseRun: db.prepare<[Ns, string, string]>(
       'UPDATE runs SET owner = NULL, lease_until = 0 WHERE namespace = ? AND run_id = ? AND owner = ?',

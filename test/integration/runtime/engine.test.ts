@@ -245,3 +245,34 @@ describe('engine (embedded)', () => {
     expect((await store.listRuns('default')).runs).toEqual([]);
   });
 });
+
+describe('engine: what it refuses before a run exists', () => {
+  it('names an orchestration pattern it does not have, and a bad pattern_config', async () => {
+    const { engine, store } = await app({});
+    await expect(
+      engine.start(wf([{ id: 'one', agent: 'a' }], { orchestration_pattern: 'swarm' }), {}),
+    ).rejects.toMatchObject({
+      code: 'BATON_E_PATTERN_UNKNOWN',
+      message: expect.stringContaining('"swarm"') as unknown,
+    });
+    await expect(
+      engine.start(
+        wf([{ id: 'one', agent: 'a' }], {
+          orchestration_pattern: 'supervisor',
+          pattern_config: { max_rounds: 'x' },
+        }),
+        {},
+      ),
+    ).rejects.toMatchObject({
+      code: 'BATON_E_PATTERN_CONFIG',
+      message: expect.stringContaining('max_rounds') as unknown,
+    });
+    expect((await store.listRuns('default')).runs).toEqual([]);
+  });
+
+  it('names a required input the run was not given', async () => {
+    const { engine } = await app({});
+    const spec = wf([{ id: 'one', agent: 'a' }], { inputs: { question: { required: true } } });
+    await expect(engine.start(spec, {})).rejects.toMatchObject({ code: 'BATON_E_MISSING_INPUT' });
+  });
+});

@@ -1,0 +1,100 @@
+// Engine benchmark: the comparison workloads with no-op agents, durable (SQLite journal on disk, WAL)
+// and in memory (the same engine over an in-memory SQLite store). One JSON object per line.
+// W2 a chain of 1,000 tasks; W3 1 -> 1,000 parallel -> 1 join; W4 1,000 concurrent runs of a 10-task
+// chain; W5 a layered DAG of 1,000 tasks (width 10, each task depending on 2 of the previous layer).
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openApp } from '../src/app.js';
+import { inProcessAdapter } from '../src/agents/in-process.js';
+import { Workflow, type WorkflowSpec } from '../src/spec/schema.js';
+import { peakRssMb } from './lib.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+
+const wf = (name: string, tasks: unknown[]): WorkflowSpec =>
+  Workflow.parse({ name, version: '1', agents: { noop: { type: 'noop', max_instances: 100_000 } }, tasks });
+
+const chain = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ id: `t${i}`, agent: 'noop', depends_on: i ? [`t${i - 1}`] : [] }));
+
+function fanOut(n: number) {
+  return [
+    { id: 'start', agent: 'noop' },
+    ...Array.from({ length: n }, (_, i) => ({ id: `p${i}`, agent: 'noop', depends_on: ['start'] })),
+    { id: 'join', agent: 'noop', depends_on: Array.from({ length: n }, (_, i) => `p${i}`) },
+  ];
+}
+
+function layered(n: number, width: number) {
+  const tasks = [];
+  for (let i = 0; i < n; i++) {
+    const layer = Math.floor(i / width);
+    const pos = i % width;
+    const deps =
+      layer === 0 ? [] : [`t${(layer - 1) * width + pos}`, `t${(layer - 1) * width + ((pos + 1) % width)}`];
+    tasks.push({ id: `t${i}`, agent: 'noop', depends_on: deps });
+  }
+  return tasks;
+}
+
+const WORKLOADS: Array<{ workload: string; spec: WorkflowSpec; runs: number }> = [
+  { workload: 'W2_chain_1000', spec: wf('w2', chain(1000)), runs: 1 },
+  { workload: 'W3_fanout_1000', spec: wf('w3', fanOut(1000)), runs: 1 },
+  { workload: 'W4_1000_runs_x_chain_10', spec: wf('w4', chain(10)), runs: 1000 },
+  { workload: 'W5_layered_1000_w10', spec: wf('w5', layered(1000, 10)), runs: 1 },
+];
+
+async function once(
+  spec: WorkflowSpec,
+  runs: number,
+  durable: boolean,
+): Promise<{ ms: number; entries: number; commits: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'baton-bench-'));
+  const app = await openApp({
+    dataDir: durable ? dir : ':memory:',
+    adapterFor: () => inProcessAdapter(() => null),
+    snapshotEvery: 1_000_000,
+  });
+  try {
+    const start = performance.now();
+    const actors = await Promise.all(Array.from({ length: runs }, () => app.engine.start(spec, {})));
+    const finals = await Promise.all(actors.map((a) => app.engine.settled(a.runId)));
+    const ms = performance.now() - start;
+    if (finals.some((s) => s.status !== 'completed')) throw new Error(`a ${spec.name} run did not complete`);
+    return { ms, entries: finals.reduce((n, s) => n + s.lastSeq, 0), commits: app.engine.commits };
+  } finally {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+for (const { workload, spec, runs } of WORKLOADS) {
+  for (const mode of ['durable', 'memory'] as const) {
+    await once(spec, runs, mode === 'durable'); // warm-up: JIT and module loading
+    const samples: number[] = [];
+    let last = { entries: 0, commits: 0 };
+    for (let i = 0; i < RUNS; i++) {
+      const r = await once(spec, runs, mode === 'durable');
+      samples.push(r.ms);
+      last = r;
+    }
+    samples.sort((a, b) => a - b);
+    const round = (x: number) => Math.round(x * 100) / 100;
+    console.log(
+      JSON.stringify({
+        bench: 'engine',
+        workload,
+        mode,
+        tasks: spec.tasks.length * runs,
+        runs: RUNS,
+        min_ms: round(samples[0]!),
+        median_ms: round(samples[Math.floor(samples.length / 2)]!),
+        journal_entries: last.entries,
+        commits: last.commits,
+        peak_rss_mb: peakRssMb(),
+      }),
+    );
+  }
+}

@@ -1,0 +1,113 @@
+// `baton run FILE` and `baton resume RUN`: drive a run in this process to its end, with live progress,
+// then print its report. The run is durable: kill this process at any moment and `baton resume` it.
+
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { openApp, type App } from '../../app.js';
+import { BatonError } from '../../errors/registry.js';
+import { checkWorkflowSource } from '../../plan/index.js';
+import { formatDiagnostics } from '../../spec/index.js';
+import type { RunState } from '../../core/index.js';
+import { readInputFile, type Output } from '../io.js';
+import { Progress } from '../progress.js';
+import { printOutcome } from '../report.js';
+import { statusJson } from './status.js';
+import { fileDiagnostic, loadCheckInputs } from './context.js';
+
+export interface RunOpts {
+  readonly input?: string;
+  readonly json?: boolean;
+  readonly dataDir: string;
+  readonly constraints?: string;
+  readonly registry?: string;
+}
+
+export async function runCommand(file: string, opts: RunOpts, o: Output): Promise<number> {
+  const inputs = await loadCheckInputs(opts, o);
+  if (!inputs) return 1;
+  let checked;
+  try {
+    checked = checkWorkflowSource(await readInputFile(file), { file, ...inputs });
+  } catch (e) {
+    checked = { ok: false as const, diagnostics: [fileDiagnostic(e)], warnings: [] };
+  }
+  if (!checked.ok) {
+    o.err(formatDiagnostics(checked.diagnostics, file, o.color));
+    return 1;
+  }
+  const input = await parseInputOption(opts.input);
+  return drive(opts, o, async (app) => {
+    const actor = await app.engine.start(checked.spec, input, {
+      baseDir: dirname(resolve(file)),
+      ...(inputs.constraints ? { constraints: inputs.constraints } : {}),
+    });
+    return actor.runId;
+  });
+}
+
+export async function resumeCommand(
+  runId: string,
+  opts: Pick<RunOpts, 'json' | 'dataDir'>,
+  o: Output,
+): Promise<number> {
+  return drive(opts, o, async (app) => {
+    const actor = await app.engine.resume(runId);
+    if (actor.state.status === 'paused') await app.engine.command(runId, { kind: 'resume', by: 'cli' });
+    return runId;
+  });
+}
+
+/** Opens the embedded app, starts or takes over a run, shows progress, and prints how it ended. */
+async function drive(
+  opts: Pick<RunOpts, 'json' | 'dataDir'>,
+  o: Output,
+  begin: (app: App) => Promise<string>,
+): Promise<number> {
+  const view: { progress?: Progress } = {};
+  const app = await openApp({
+    dataDir: opts.dataDir,
+    onTurn: (actor, records) => view.progress?.turn(actor, records),
+  });
+  const progress = (view.progress = new Progress(o, app.engine.breakers));
+  let runId: string | undefined;
+  const interrupt = () => {
+    progress.done();
+    o.err(runId ? `interrupted: the run is saved; continue it with: baton resume ${runId}` : 'interrupted');
+    void app.close().then(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
+  try {
+    runId = await begin(app);
+    o.err(`run ${runId} (data dir ${opts.dataDir})`);
+    let final: RunState;
+    try {
+      final = await app.engine.settled(runId);
+    } finally {
+      progress.done();
+    }
+    if (opts.json) o.out(JSON.stringify(statusJson(await app.engine.status(runId), true), null, 2));
+    else printOutcome(final, o);
+    return final.status === 'completed' ? 0 : 1;
+  } finally {
+    process.removeListener('SIGINT', interrupt);
+    await app.close();
+  }
+}
+
+/** `--input '{"q": 1}'` or `--input @file.json`; the usage is wrong when it is not JSON. */
+export async function parseInputOption(value: string | undefined): Promise<unknown> {
+  if (value === undefined) return undefined;
+  const text = value.startsWith('@')
+    ? await readFile(value.slice(1), 'utf8').catch((e: NodeJS.ErrnoException) => {
+        throw new BatonError(
+          'BATON_E_USAGE',
+          `--input ${value}: cannot read ${value.slice(1)} (${e.code ?? e.message})`,
+        );
+      })
+    : value;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new BatonError('BATON_E_USAGE', `--input is not JSON: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,83 @@
+// A run's journal as readable lines: `baton events` prints every entry; `baton run` on a non-terminal
+// prints the notable ones as they happen. One function says what each entry means to a person.
+
+import type { JournalRecord } from '../store/store.js';
+
+type Data = Record<string, unknown>;
+
+const err = (d: Data): string => {
+  const e = d.error as { code?: string; message?: string } | null | undefined;
+  return e ? `${e.code ?? ''}: ${e.message ?? ''}` : '';
+};
+
+/** What an entry says, in a few words; `notable` entries are worth a line in a live progress log. */
+export function describeEntry(r: Pick<JournalRecord, 'type' | 'data'>): { text: string; notable: boolean } {
+  const d = r.data as Data;
+  const s = (k: string) => String(d[k]);
+  switch (r.type) {
+    case 'RunStarted':
+      return {
+        text: `run started: ${(d.workflow as Data).name as string}@${(d.workflow as Data).version as string}`,
+        notable: true,
+      };
+    case 'TaskDispatched':
+      return { text: `${s('key')} dispatched to ${s('instance')} (attempt ${s('attempt')})`, notable: false };
+    case 'TaskCompleted':
+      return { text: `${s('key')} completed (attempt ${s('attempt')})`, notable: true };
+    case 'TaskFailed':
+      return { text: `${s('key')} failed (attempt ${s('attempt')}): ${err(d)}`, notable: true };
+    case 'RetryScheduled':
+      return {
+        text: `${s('key')} retry ${s('attempt')} at ${new Date(Number(d.fireAt)).toISOString()}`,
+        notable: true,
+      };
+    case 'TaskSkipped':
+      return { text: `${s('key')} skipped (${s('reason')})`, notable: true };
+    case 'FanOutExpanded':
+      return { text: `${s('task')} fans out to ${s('count')} instances`, notable: true };
+    case 'RepeatDecided':
+      return {
+        text: `${s('key')} iteration ${s('iteration')}: ${d.again ? 'again' : 'done'}`,
+        notable: true,
+      };
+    case 'TimerFired':
+      return { text: `timer ${s('timerId')} fired`, notable: false };
+    case 'EventReceived':
+      return {
+        text: `event ${s('channel')}${d.name ? `:${s('name')}` : ''} from ${s('source')}`,
+        notable: !s('source').startsWith('run:'),
+      };
+    case 'EventMatched':
+      return {
+        text: `event ${String((d.event as Data).channel)} matched ${(d.tasks as string[]).join(', ')}`,
+        notable: true,
+      };
+    case 'RunCancelRequested':
+      return { text: `cancel requested by ${s('by')}: ${s('reason')}`, notable: true };
+    case 'RunPaused':
+      return { text: `paused by ${s('by')}`, notable: true };
+    case 'RunResumed':
+      return { text: `resumed by ${s('by')}`, notable: true };
+    case 'CompensationStarted':
+      return {
+        text: `compensating ${(d.keys as string[]).join(', ') || 'nothing'} (run ${s('outcome')})`,
+        notable: true,
+      };
+    case 'CompensationDone':
+      return { text: `compensation of ${s('key')} ${d.ok ? 'done' : `failed: ${err(d)}`}`, notable: true };
+    case 'RunCompleted':
+      return { text: 'run completed', notable: true };
+    case 'RunFailed':
+      return { text: `run failed: ${err(d)}`, notable: true };
+    case 'RunCancelled':
+      return { text: 'run cancelled', notable: true };
+    default:
+      return { text: `${r.type} ${JSON.stringify(d).slice(0, 120)}`, notable: true };
+  }
+}
+
+/** `   12  +1.234s  TaskCompleted  research[2] completed (attempt 1)` */
+export function timelineLine(r: JournalRecord, startedAt: number): string {
+  const offset = ((r.at - startedAt) / 1000).toFixed(3);
+  return `${String(r.seq).padStart(5)}  +${offset.padStart(8)}s  ${r.type.padEnd(20)} ${describeEntry(r).text}`;
+}

@@ -1,0 +1,41 @@
+// decide()'s side of a hosted pattern: show it the output of a task it judges and journal its verdict
+// (with its new state) as a PatternDecided entry, so apply() only carries verdicts out.
+
+import type { PatternDecision } from '../entries.js';
+import { roundKey } from '../keys.js';
+import { append, type Outbox } from '../outbox.js';
+import { contextOf } from '../state.js';
+import type { RunContext } from '../context.js';
+import { failure } from './outputs.js';
+import { hosted } from './registry.js';
+
+/** Asks the run's pattern about task i, whose output awaits its verdict. */
+export function judge(out: Outbox, i: number): void {
+  const s = out.state;
+  const ctx = contextOf(s);
+  const { pattern, initial } = hosted(ctx.pattern)!;
+  const t = s.tasks[i]!;
+  const spec = ctx.specs[i]!;
+  const key = roundKey(spec.id, t.round);
+  const trigger = { task: spec.id, key, round: t.round, agent: spec.agent ?? null, output: t.output };
+  const verdict = pattern.step(s.pattern?.state ?? initial, trigger);
+  append(out, {
+    type: 'PatternDecided',
+    key,
+    pattern: pattern.name,
+    state: verdict.state,
+    decision: checked(ctx, key, verdict.decision),
+  });
+}
+
+/** A verdict naming a task the workflow does not have fails the run instead (the pattern's bug, named). */
+function checked(ctx: RunContext, key: string, d: PatternDecision): PatternDecision {
+  const named = d.op === 'rerun' ? d.also : d.op === 'handoff' ? [d.to] : [];
+  const unknown = named.find((id) => !ctx.graph.index.has(id));
+  if (unknown === undefined) return d;
+  return failure(
+    'BATON_E_UNKNOWN_TASK',
+    key,
+    `the ${d.op} verdict names task "${unknown}", which does not exist`,
+  );
+}

@@ -1,0 +1,118 @@
+// The orchestration-pattern extension point: the reducer a pattern implements, what it exchanges with
+// the engine, the parser for its pattern_config, and the registry a workflow's pattern is chosen from.
+
+import type { z } from 'zod';
+import { BatonError } from '../../errors/registry.js';
+import type { TaskGraph } from '../../plan/graph.js';
+import type { WorkflowSpec } from '../../spec/schema.js';
+import type { PatternDecision, RunError } from '../entries.js';
+
+export type { DelegatedTask, PatternDecision } from '../entries.js';
+
+/** How the engine runs a workflow under a pattern; fixed when the run starts. */
+export interface PatternSetup<S> {
+  /** The pattern's state to start from (JSON), journaled with every verdict; null if it keeps none. */
+  readonly state: S;
+  /** Tasks whose outputs the pattern judges (step) before the graph moves on. */
+  readonly judges: readonly string[];
+  /** Tasks that start only when a verdict names them; until then they stay pending. */
+  readonly holds: readonly string[];
+  /** At most one task runs at a time: when none does, the ready task first in file order starts. */
+  readonly serial: boolean;
+}
+
+/** What a pattern is shown when a task it judges has its output (a fan-out's joined list, a repeat's last). */
+export interface PatternTrigger {
+  readonly task: string;
+  /** The task's round key: `plan`, `plan@2`. */
+  readonly key: string;
+  readonly round: number;
+  /** The agent the task declares. */
+  readonly agent: string | null;
+  readonly output: unknown;
+}
+
+export interface PatternVerdict<S> {
+  readonly state: S;
+  readonly decision: PatternDecision;
+}
+
+/**
+ * A pattern as a pure reducer, so the same logic can later run as a WASM plugin: `init` reads the
+ * workflow and its pattern_config (throwing BatonError BATON_E_PATTERN_CONFIG when they do not fit,
+ * which fails the run at its start); `step` judges one output from the state and the trigger alone.
+ * Both must be deterministic and return JSON: the verdict and the new state are journaled.
+ */
+export interface OrchestrationPattern<S = unknown> {
+  readonly name: string;
+  init(spec: WorkflowSpec, config: Readonly<Record<string, unknown>>): PatternSetup<S>;
+  step(state: S, trigger: PatternTrigger): PatternVerdict<S>;
+}
+
+const registry = new Map<string, OrchestrationPattern>();
+
+/**
+ * Makes `pattern` selectable by `orchestration_pattern: <name>`. A later registration under the same
+ * name replaces the earlier one; a run replays with the pattern registered under its name.
+ */
+export function registerPattern<S>(pattern: OrchestrationPattern<S>): void {
+  registry.set(pattern.name, pattern);
+}
+
+export const patternFor = (name: string): OrchestrationPattern | undefined => registry.get(name);
+
+/** Parses a pattern's config with `schema`; every problem is reported with its path under pattern_config. */
+export function parsePatternConfig<T>(pattern: string, schema: z.ZodType<T>, config: unknown): T {
+  const r = schema.safeParse(config);
+  if (r.success) return r.data;
+  const problems = r.error.issues.map(
+    (i) => `${['pattern_config', ...i.path.map(String)].join('.')}: ${i.message}`,
+  );
+  throw new BatonError('BATON_E_PATTERN_CONFIG', `${pattern}: ${problems.join('; ')}`);
+}
+
+/** The engine's view of a run's pattern: its setup, by graph index. Rebuilt from the workflow, never stored. */
+export interface HostedPattern {
+  readonly pattern: OrchestrationPattern;
+  readonly initial: unknown;
+  readonly judged: ReadonlySet<number>;
+  readonly held: ReadonlySet<number>;
+  readonly serial: boolean;
+}
+
+/** Resolves the workflow's pattern and sets it up, or says why the run cannot start with it. */
+export function hostPattern(spec: WorkflowSpec, graph: TaskGraph): HostedPattern | RunError {
+  const name = spec.orchestration_pattern;
+  const pattern = registry.get(name);
+  if (pattern === undefined) {
+    return {
+      code: 'BATON_E_PATTERN_UNKNOWN',
+      message: `orchestration_pattern "${name}" is not available (registered: ${[...registry.keys()].join(', ')})`,
+    };
+  }
+  try {
+    const setup = pattern.init(spec, spec.pattern_config ?? {});
+    const indices = (ids: readonly string[]) =>
+      new Set(
+        ids.map((id) => {
+          const i = graph.index.get(id);
+          if (i === undefined) throw new BatonError('BATON_E_PATTERN_CONFIG', `${name}: no task "${id}"`);
+          return i;
+        }),
+      );
+    return {
+      pattern,
+      initial: setup.state,
+      judged: indices(setup.judges),
+      held: indices(setup.holds),
+      serial: setup.serial,
+    };
+  } catch (e) {
+    if (e instanceof BatonError) return { code: e.code, message: e.message };
+    throw e;
+  }
+}
+
+/** The run's pattern, or null when it could not be set up (the run fails at its start). */
+export const hosted = (pattern: HostedPattern | RunError): HostedPattern | null =>
+  'pattern' in pattern ? pattern : null;
