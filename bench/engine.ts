@@ -70,8 +70,11 @@ async function once(
   }
 }
 
-for (const { workload, spec, runs } of WORKLOADS) {
-  for (const mode of ['durable', 'memory'] as const) {
+const only = process.env.BENCH_ONLY; // e.g. BENCH_ONLY=W4 to profile one workload
+const modes = (process.env.BENCH_MODES ?? 'durable,memory').split(',') as Array<'durable' | 'memory'>;
+
+for (const { workload, spec, runs } of WORKLOADS.filter((w) => !only || w.workload.startsWith(only))) {
+  for (const mode of modes) {
     await once(spec, runs, mode === 'durable'); // warm-up: JIT and module loading
     const samples: number[] = [];
     let last = { entries: 0, commits: 0 };

@@ -18,7 +18,7 @@ import {
   type WorkflowStatusView,
 } from '../core/index.js';
 import type { Bus } from '../bus/bus.js';
-import type { JournalRecord, Store } from '../store/store.js';
+import type { InboxMessage, JournalRecord, Store } from '../store/store.js';
 import { RunNotFoundError } from '../store/store.js';
 import type { AgentAdapter } from '../agents/adapter.js';
 import { moduleAdapter } from '../agents/in-process.js';
@@ -77,7 +77,8 @@ export class Engine {
     string,
     { resolve: (s: RunState) => void; reject: (e: unknown) => void; promise: Promise<RunState> }
   >();
-  private readonly inboxSeen = new Map<string, number>();
+  /** Highest inbox id this engine has read. */
+  private inboxCursor = 0;
   private readonly leaseMs: number;
   private readonly renewTimer: NodeJS.Timeout;
   private readonly inboxTimer: NodeJS.Timeout;
@@ -116,9 +117,12 @@ export class Engine {
       status: 'executing',
       createdAt: this.now(),
       input,
+      owner: this.owner,
+      leaseUntil: this.now() + this.leaseMs,
     });
-    await this.opts.store.claimRun(this.namespace, runId, this.owner, this.now(), this.leaseMs);
-    const actor = this.track(new RunActor(this.namespace, runId, initialState(), gateway, this.host()));
+    const actor = this.track(
+      new RunActor(this.namespace, runId, initialState(), gateway, this.host(), 'executing'),
+    );
     actor.submit({
       type: 'RunStarted',
       runId,
@@ -162,10 +166,11 @@ export class Engine {
         state,
         this.gateway(workflow, state.options.constraints),
         this.host(),
+        run.status,
       ),
     );
     actor.recover();
-    await this.pollInbox(actor);
+    this.deliverInbox(await this.opts.store.readInbox(this.namespace, runId));
     return actor;
   }
 
@@ -259,7 +264,9 @@ export class Engine {
 
   private onEnd(actor: RunActor, error?: unknown): void {
     this.actors.delete(actor.runId);
-    void this.opts.store.releaseRun(this.namespace, actor.runId, this.owner).catch(() => undefined);
+    // A run that ended released its lease in its last commit; one we had to stop driving releases it now.
+    if (error !== undefined)
+      void this.opts.store.releaseRun(this.namespace, actor.runId, this.owner).catch(() => undefined);
     const waiter = this.ended.get(actor.runId);
     if (error === undefined) waiter?.resolve(actor.state);
     else waiter?.reject(error);
@@ -298,21 +305,26 @@ export class Engine {
     }
   }
 
+  /** One read for every run this process drives: commands other processes posted since the last poll. */
   private async pollInboxes(): Promise<void> {
-    for (const actor of [...this.actors.values()]) await this.pollInbox(actor).catch(() => undefined);
+    if (this.actors.size === 0) return;
+    const messages = await this.opts.store.readInbox(this.namespace, null, this.inboxCursor).catch(() => []);
+    const last = messages.at(-1);
+    if (last) this.inboxCursor = Math.max(this.inboxCursor, last.id);
+    this.deliverInbox(messages.filter((m) => this.actors.has(m.runId)));
   }
 
-  private async pollInbox(actor: RunActor): Promise<void> {
-    const after = this.inboxSeen.get(actor.runId) ?? 0;
-    const messages = await this.opts.store.readInbox(this.namespace, actor.runId, after);
-    const last = messages.at(-1);
-    if (!last) return;
-    this.inboxSeen.set(actor.runId, last.id);
+  private deliverInbox(messages: readonly InboxMessage[]): void {
+    const lastOfRun = new Map(messages.map((m) => [m.runId, m.id]));
     for (const m of messages) {
+      const actor = this.actors.get(m.runId);
+      if (!actor) continue;
       const cmd = { kind: m.kind, ...(m.payload as object) } as RunCommand;
       // The inbox id is the event id: a message journaled twice (crash before the delete) is a duplicate.
       const after =
-        m === last ? () => void this.opts.store.deleteInbox(this.namespace, actor.runId, last.id) : undefined;
+        lastOfRun.get(m.runId) === m.id
+          ? () => void this.opts.store.deleteInbox(this.namespace, m.runId, m.id).catch(() => undefined)
+          : undefined;
       actor.submit(commandEntry(`inbox:${m.id}`, cmd), after);
     }
   }

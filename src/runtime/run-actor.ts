@@ -20,7 +20,7 @@ import {
   type RunState,
 } from '../core/index.js';
 import type { Bus } from '../bus/bus.js';
-import type { JournalRecord, Store } from '../store/store.js';
+import type { JournalRecord, RunPatch, Store } from '../store/store.js';
 import type { AgentLease } from '../agents/roster.js';
 import { BatonError } from '../errors/registry.js';
 import { attemptResult, taskError, type AgentGateway, type Attempt } from './gateway.js';
@@ -64,9 +64,12 @@ export class RunActor {
     readonly state: RunState,
     private readonly gateway: AgentGateway,
     private readonly host: ActorHost,
+    /** The status the run's row has now: the row is updated, with the journal, when it changes. */
+    reportedStatus: string,
   ) {
     this.timers = new TimerSet(host.now);
     this.lastSnapshotSeq = state.lastSeq;
+    this.lastReportedStatus = reportedStatus;
   }
 
   get nextSeq(): number {
@@ -140,7 +143,13 @@ export class RunActor {
   private async commit(first: number, records: JournalRecord[], effects: Effect[]): Promise<void> {
     try {
       if (records.length > 0) {
-        await this.host.writer.write({ ns: this.ns, runId: this.runId, expectedNextSeq: first, records });
+        await this.host.writer.write({
+          ns: this.ns,
+          runId: this.runId,
+          expectedNextSeq: first,
+          records,
+          ...this.runPatch(),
+        });
       }
     } catch (e) {
       // The state is ahead of the journal now: this actor can never write again. A takeover replays.
@@ -161,16 +170,23 @@ export class RunActor {
       this.lastSnapshotSeq = s.lastSeq;
       await this.host.store.saveSnapshot(this.ns, this.runId, s.lastSeq, snapshot(s));
     }
-    if (s.status !== this.lastReportedStatus || this.ended) {
-      this.lastReportedStatus = s.status;
-      await this.host.store.updateRun(this.ns, this.runId, {
+    this.host.onTurn?.(this, records);
+  }
+
+  /** The run row's update that goes with this turn's entries, when the status changed (or the run ended). */
+  private runPatch(): { run?: RunPatch } {
+    const s = this.state;
+    if (s.status === this.lastReportedStatus) return {};
+    this.lastReportedStatus = s.status;
+    return {
+      run: {
         status: s.status,
         updatedAt: this.host.now(),
         lastSeq: s.lastSeq,
         summary: { engine_ms: this.engineMs, wall_ms: performance.now() - this.wallStart },
-      });
-    }
-    this.host.onTurn?.(this, records);
+        release: this.ended,
+      },
+    };
   }
 
   /** Once the run has ended and nothing is left in flight, the actor lets go of it (once). */

@@ -26,6 +26,8 @@ export interface AppendRequest {
   readonly expectedNextSeq: number;
   /** Numbered expectedNextSeq, expectedNextSeq + 1, ... An empty list only checks expectedNextSeq. */
   readonly records: readonly JournalRecord[];
+  /** Updates the run's row in the same transaction, so its status never disagrees with its journal. */
+  readonly run?: RunPatch;
 }
 
 export interface ReadOptions {
@@ -46,6 +48,9 @@ export interface NewRun {
   /** ms since the Unix epoch; runs are listed newest first by it. */
   readonly createdAt: number;
   readonly input: unknown;
+  /** Claim the run for this owner at creation (see claimRun), until `leaseUntil`. */
+  readonly owner?: string;
+  readonly leaseUntil?: number;
 }
 
 export interface RunPatch {
@@ -54,6 +59,8 @@ export interface RunPatch {
   readonly lastSeq: number;
   /** Replaces the stored summary when given; kept as it was when omitted. */
   readonly summary?: unknown;
+  /** Give up ownership with this update (the run ended): owner cleared, lease lapsed. */
+  readonly release?: boolean;
 }
 
 export interface RunRecord {
@@ -78,6 +85,7 @@ export interface RunRecord {
 export interface InboxMessage {
   /** Increasing per store: the order commands are taken in, and their dedupe id. */
   readonly id: number;
+  readonly runId: string;
   readonly kind: string;
   readonly payload: unknown;
   readonly at: number;
@@ -178,9 +186,9 @@ export interface Store {
   releaseRun(ns: string, runId: string, owner: string): Promise<void>;
 
   /** Posts a command for the run's owner (or whoever takes the run over next); returns its id. */
-  postToInbox(ns: string, runId: string, message: Omit<InboxMessage, 'id'>): Promise<number>;
-  /** Commands posted to the run with id > afterId, oldest first. */
-  readInbox(ns: string, runId: string, afterId?: number): Promise<InboxMessage[]>;
+  postToInbox(ns: string, runId: string, message: Omit<InboxMessage, 'id' | 'runId'>): Promise<number>;
+  /** Commands posted to the run (to any run of the namespace when runId is null) with id > afterId, oldest first. */
+  readInbox(ns: string, runId: string | null, afterId?: number): Promise<InboxMessage[]>;
   /** Drops the run's commands with id <= upToId (after they were journaled). */
   deleteInbox(ns: string, runId: string, upToId: number): Promise<void>;
 

@@ -199,14 +199,60 @@ export function storeConformance(name: string, makeStore: () => Promise<StoreHar
         await store.postToInbox('acme', 'r2', { kind: 'pause', payload: {}, at: 7 });
         expect(b).toBeGreaterThan(a);
         expect(await store.readInbox('acme', 'r1')).toEqual([
-          { id: a, kind: 'signal', payload: { name: 'go' }, at: 5 },
-          { id: b, kind: 'cancel', payload: { reason: 'x' }, at: 6 },
+          { id: a, runId: 'r1', kind: 'signal', payload: { name: 'go' }, at: 5 },
+          { id: b, runId: 'r1', kind: 'cancel', payload: { reason: 'x' }, at: 6 },
         ]);
+        // One read for every run of a namespace: a process polls all the runs it drives at once.
+        expect((await store.readInbox('acme', null)).map((m) => `${m.runId}:${m.kind}`)).toEqual([
+          'r1:signal',
+          'r1:cancel',
+          'r2:pause',
+        ]);
+        expect((await store.readInbox('acme', null, b)).map((m) => m.runId)).toEqual(['r2']);
         expect((await store.readInbox('acme', 'r1', a)).map((m) => m.id)).toEqual([b]);
         await store.deleteInbox('acme', 'r1', a);
         expect((await store.readInbox('acme', 'r1')).map((m) => m.id)).toEqual([b]);
         expect(await store.readInbox('other', 'r1')).toEqual([]);
         expect((await store.readInbox('acme', 'r2')).map((m) => m.kind)).toEqual(['pause']);
+        // Ids keep growing after the newest message is deleted.
+        await store.deleteInbox('acme', 'r2', Number.MAX_SAFE_INTEGER);
+        await store.deleteInbox('acme', 'r1', Number.MAX_SAFE_INTEGER);
+        const c = await store.postToInbox('acme', 'r1', { kind: 'resume', payload: {}, at: 8 });
+        expect(c).toBeGreaterThan(b + 1);
+      });
+
+      it('creates a run already claimed, and releases it with the update that ends it', async () => {
+        await store.createRun({ ...newRun('r9', 1000), owner: 'proc-a', leaseUntil: 50_000 });
+        expect(await store.claimRun('acme', 'r9', 'proc-b', 2_000, 5_000)).toBe(false);
+        await store.appendMany([
+          {
+            ns: 'acme',
+            runId: 'r9',
+            expectedNextSeq: 1,
+            records: [rec(1)],
+            run: { status: 'completed', updatedAt: 3000, lastSeq: 1, release: true },
+          },
+        ]);
+        expect(await store.getRun('acme', 'r9')).toMatchObject({
+          status: 'completed',
+          lastSeq: 1,
+          leaseUntil: 0,
+        });
+        expect((await store.getRun('acme', 'r9'))?.owner).toBeUndefined();
+        // The run row changes with the journal or not at all.
+        await expect(
+          store.appendMany([
+            {
+              ns: 'acme',
+              runId: 'r9',
+              expectedNextSeq: 2,
+              records: [rec(2)],
+              run: { status: 'x', updatedAt: 1, lastSeq: 2 },
+            },
+            { ns: 'acme', runId: 'r9', expectedNextSeq: 9, records: [rec(9)] },
+          ]),
+        ).rejects.toBeInstanceOf(JournalConflictError);
+        expect((await store.getRun('acme', 'r9'))?.status).toBe('completed');
       });
     });
 

@@ -82,8 +82,9 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE runs ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;
 
       -- Commands for a run from outside its owner (signal, cancel, pause, resume), taken in id order.
+      -- AUTOINCREMENT: ids never repeat, even after the newest is deleted, so readers can keep a cursor.
       CREATE TABLE inbox (
-        id        INTEGER PRIMARY KEY,
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
         namespace TEXT NOT NULL,
         run_id    TEXT NOT NULL,
         kind      TEXT NOT NULL,

@@ -127,6 +127,7 @@ class SqliteStore implements Store {
       const data = toJson(r.data, () => `data of record ${r.seq} of run "${runId}" (namespace "${ns}")`);
       this.#q.insertRecord.run(ns, runId, r.seq, r.type, r.v, r.at, data);
     }
+    if (req.run) this.#updateRun(ns, runId, req.run);
   }
 
   append(
@@ -176,24 +177,31 @@ class SqliteStore implements Store {
         createdAt,
         createdAt,
         input,
+        run.owner ?? null,
+        run.leaseUntil ?? 0,
       );
       if (changes === 0) throw new RunExistsError(ns, runId);
     });
   }
 
   updateRun(ns: string, runId: string, patch: RunPatch): Promise<void> {
-    return this.#do(`updateRun "${runId}" (namespace "${ns}")`, () => {
-      const summary = patch.summary === undefined ? null : toJson(patch.summary, `summary of run "${runId}"`);
-      const { changes } = this.#q.updateRun.run(
-        patch.status,
-        patch.updatedAt,
-        patch.lastSeq,
-        summary,
-        ns,
-        runId,
-      );
-      if (changes === 0) throw new RunNotFoundError(ns, runId);
-    });
+    return this.#do(`updateRun "${runId}" (namespace "${ns}")`, () => this.#updateRun(ns, runId, patch));
+  }
+
+  #updateRun(ns: string, runId: string, patch: RunPatch): void {
+    const summary = patch.summary === undefined ? null : toJson(patch.summary, `summary of run "${runId}"`);
+    const release = patch.release ? 1 : 0;
+    const { changes } = this.#q.updateRun.run(
+      patch.status,
+      patch.updatedAt,
+      patch.lastSeq,
+      summary,
+      release,
+      release,
+      ns,
+      runId,
+    );
+    if (changes === 0) throw new RunNotFoundError(ns, runId);
   }
 
   getRun(ns: string, runId: string): Promise<RunRecord | undefined> {
@@ -294,18 +302,25 @@ class SqliteStore implements Store {
     });
   }
 
-  postToInbox(ns: string, runId: string, message: Omit<InboxMessage, 'id'>): Promise<number> {
+  postToInbox(ns: string, runId: string, message: Omit<InboxMessage, 'id' | 'runId'>): Promise<number> {
     return this.#do(`postToInbox "${runId}" (namespace "${ns}")`, () => {
       const payload = toJson(message.payload, () => `payload of a ${message.kind} for run "${runId}"`);
       return Number(this.#q.postInbox.run(ns, runId, message.kind, payload, message.at).lastInsertRowid);
     });
   }
 
-  readInbox(ns: string, runId: string, afterId = 0): Promise<InboxMessage[]> {
-    return this.#do(`readInbox "${runId}" (namespace "${ns}")`, () =>
-      this.#q.readInbox
-        .all(ns, runId, afterId)
-        .map((r) => ({ id: r.id, kind: r.kind, payload: JSON.parse(r.payload) as unknown, at: r.at })),
+  readInbox(ns: string, runId: string | null, afterId = 0): Promise<InboxMessage[]> {
+    return this.#do(`readInbox "${runId ?? '*'}" (namespace "${ns}")`, () =>
+      (runId === null
+        ? this.#q.readInboxAll.all(ns, afterId)
+        : this.#q.readInbox.all(ns, runId, afterId)
+      ).map((r) => ({
+        id: r.id,
+        runId: r.run_id,
+        kind: r.kind,
+        payload: JSON.parse(r.payload) as unknown,
+        at: r.at,
+      })),
     );
   }
 

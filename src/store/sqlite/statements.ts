@@ -28,6 +28,7 @@ export interface RunRow {
 
 export interface InboxRow {
   id: number;
+  run_id: string;
   kind: string;
   payload: string;
   at: number;
@@ -60,13 +61,19 @@ export function prepareStatements(db: Database) {
       'SELECT seq, type, v, at, data FROM journal WHERE namespace = ? AND run_id = ? AND seq > ? ORDER BY seq LIMIT ?',
     ),
 
-    insertRun: db.prepare<[Ns, string, string, string, string, number, number, string]>(
-      `INSERT INTO runs (namespace, run_id, workflow_name, workflow_version, status, created_at, updated_at, input)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    insertRun: db.prepare<
+      [Ns, string, string, string, string, number, number, string, string | null, number]
+    >(
+      `INSERT INTO runs (namespace, run_id, workflow_name, workflow_version, status, created_at, updated_at, input,
+                         owner, lease_until)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     ),
     // A NULL summary parameter means "not given": keep the stored one.
-    updateRun: db.prepare<[string, number, number, string | null, Ns, string]>(
-      `UPDATE runs SET status = ?, updated_at = ?, last_seq = ?, summary = coalesce(?, summary)
+    // A NULL summary keeps the stored one; release = 1 clears the owner in the same update.
+    updateRun: db.prepare<[string, number, number, string | null, number, number, Ns, string]>(
+      `UPDATE runs SET status = ?, updated_at = ?, last_seq = ?, summary = coalesce(?, summary),
+         owner = CASE WHEN ? = 1 THEN NULL ELSE owner END,
+         lease_until = CASE WHEN ? = 1 THEN 0 ELSE lease_until END
        WHERE namespace = ? AND run_id = ?`,
     ),
     getRun: db.prepare<Key, RunRow>('SELECT * FROM runs WHERE namespace = ? AND run_id = ?'),
@@ -110,7 +117,10 @@ export function prepareStatements(db: Database) {
       'INSERT INTO inbox (namespace, run_id, kind, payload, at) VALUES (?, ?, ?, ?, ?)',
     ),
     readInbox: db.prepare<[Ns, string, number], InboxRow>(
-      'SELECT id, kind, payload, at FROM inbox WHERE namespace = ? AND run_id = ? AND id > ? ORDER BY id',
+      'SELECT id, run_id, kind, payload, at FROM inbox WHERE namespace = ? AND run_id = ? AND id > ? ORDER BY id',
+    ),
+    readInboxAll: db.prepare<[Ns, number], InboxRow>(
+      'SELECT id, run_id, kind, payload, at FROM inbox WHERE namespace = ? AND id > ? ORDER BY id',
     ),
     deleteInbox: db.prepare<[Ns, string, number]>(
       'DELETE FROM inbox WHERE namespace = ? AND run_id = ? AND id <= ?',
