@@ -18,6 +18,14 @@ export interface RunOptions {
   /** Overrides the workflow's `timeout`. */
   readonly timeoutMs?: number;
   readonly constraints?: ResourceConstraintsSpec;
+  /** What each `workflow:` / `block:` task runs as a child run, by task id (prepared by the runtime). */
+  readonly children?: Readonly<Record<string, ChildWorkflow>>;
+}
+
+/** A sub-workflow or nested block, resolved when the run started, with its own children. */
+export interface ChildWorkflow {
+  readonly workflow: WorkflowSpec;
+  readonly children: Readonly<Record<string, ChildWorkflow>>;
 }
 
 /** Why an attempt (or a task) failed. The engine retries by `retryable` and `code`, never by message. */

@@ -155,6 +155,13 @@ export const ERRORS = {
   ),
   // The runtime (src/runtime)
   BATON_E_MISSING_INPUT: def('A run was started without an input the workflow declares as required.'),
+  BATON_E_UNKNOWN_WORKFLOW: def(
+    'A task names a sub-workflow (name@version) that is not registered.',
+    'NOT_FOUND',
+  ),
+  BATON_E_INVALID_SUBWORKFLOW: def(
+    'A sub-workflow file a task runs is not a valid workflow (its problems are listed).',
+  ),
   BATON_E_UNSUPPORTED_FEATURE: def(
     'The workflow uses a feature this engine cannot run yet (named in the message).',
     'FAILED_PRECONDITION',

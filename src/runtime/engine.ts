@@ -5,13 +5,12 @@
 
 import { randomBytes, randomInt } from 'node:crypto';
 import { hostname } from 'node:os';
-import { isAbsolute, resolve } from 'node:path';
 import {
   fold,
   initialState,
-  patternFor,
   restore,
   statusOf,
+  type ChildWorkflow,
   type InputFields,
   type RunSnapshot,
   type RunState,
@@ -26,6 +25,7 @@ import { AgentRoster } from '../agents/roster.js';
 import { BatonError } from '../errors/registry.js';
 import type { AgentSpec, ResourceConstraintsSpec, WorkflowSpec } from '../spec/schema.js';
 import { resolveRunInput } from '../spec/run-input.js';
+import { prepareWorkflow } from './children.js';
 import { CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions, type BreakerView } from './breaker.js';
 import { AgentGateway } from './gateway.js';
 import { JournalWriter } from './journal-writer.js';
@@ -104,9 +104,21 @@ export class Engine {
 
   /** Starts a run of a validated workflow; resolves once it is registered (the run goes on by itself). */
   async start(spec: WorkflowSpec, input: unknown, options: StartOptions = {}): Promise<RunActor> {
-    const workflow = resolveEndpoints(spec, options.baseDir ?? process.cwd());
-    checkRunnable(workflow);
-    input = resolveRunInput(workflow, input);
+    const prepared = await prepareWorkflow(spec, options.baseDir ?? process.cwd(), {
+      store: this.opts.store,
+      namespace: this.namespace,
+    });
+    return this.startPrepared(prepared, input, options);
+  }
+
+  private async startPrepared(
+    prepared: ChildWorkflow,
+    given: unknown,
+    options: StartOptions,
+  ): Promise<RunActor> {
+    const { workflow, children } = prepared;
+    checkEndpoints(workflow);
+    const input = resolveRunInput(workflow, given);
     const runId = options.runId ?? newRunId(this.now());
     const gateway = this.gateway(workflow, options.constraints);
     await this.opts.store.createRun({
@@ -132,10 +144,24 @@ export class Engine {
       options: {
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         ...(options.constraints === undefined ? {} : { constraints: options.constraints }),
+        ...(Object.keys(children).length === 0 ? {} : { children }),
       },
       seed: randomInt(2 ** 31),
     });
     return actor;
+  }
+
+  /**
+   * Runs a child (sub-workflow or block) under a run id derived from its parent's dispatch, so a parent
+   * that re-issues the dispatch after a crash finds the same child: finished (its result), orphaned
+   * (taken over), or not started yet.
+   */
+  async runChild(child: ChildWorkflow, input: unknown, runId: string): Promise<RunState> {
+    const run = await this.opts.store.getRun(this.namespace, runId);
+    if (!run) await this.startPrepared(child, input, { runId });
+    else if (['completed', 'failed', 'cancelled'].includes(run.status)) return this.load(runId);
+    else if (!this.actors.has(runId)) await this.resume(runId);
+    return this.settled(runId);
   }
 
   /** Takes over a run whose process died (or stopped): replays its journal and re-issues what is owed. */
@@ -245,6 +271,9 @@ export class Engine {
       now: this.now,
       snapshotEvery: this.opts.snapshotEvery ?? 500,
       onEnd: (actor: RunActor, error?: unknown) => this.onEnd(actor, error),
+      runChild: (child: ChildWorkflow, input: unknown, runId: string) => this.runChild(child, input, runId),
+      cancelChild: (runId: string) =>
+        this.command(runId, { kind: 'cancel', by: 'parent run', reason: 'the parent task was cancelled' }),
       ...(this.opts.onTurn ? { onTurn: this.opts.onTurn } : {}),
     };
   }
@@ -350,26 +379,9 @@ function commandEntry(eventId: string, cmd: RunCommand): InputFields {
   }
 }
 
-/** Module endpoints become absolute, so a resumed run (maybe from another directory) finds them. */
-function resolveEndpoints(spec: WorkflowSpec, baseDir: string): WorkflowSpec {
-  const agents: Record<string, AgentSpec> = {};
-  for (const [id, a] of Object.entries(spec.agents)) {
-    const ep = a.endpoint;
-    agents[id] =
-      ep && 'module' in ep && !isAbsolute(ep.module)
-        ? { ...a, endpoint: { ...ep, module: resolve(baseDir, ep.module) } }
-        : a;
-  }
-  return { ...spec, agents };
-}
-
-/** Refuses, before a run exists, what this engine cannot carry through. */
-function checkRunnable(spec: WorkflowSpec): void {
+/** Refuses, before a run exists, agents this engine cannot reach yet. */
+function checkEndpoints(spec: WorkflowSpec): void {
   const problems: string[] = [];
-  for (const t of spec.tasks) {
-    if (t.block) problems.push(`task "${t.id}" is a nested block (pattern "${t.block.pattern}")`);
-    if (t.workflow) problems.push(`task "${t.id}" runs a sub-workflow`);
-  }
   for (const [id, a] of Object.entries(spec.agents)) {
     if (a.endpoint && 'a2a' in a.endpoint) problems.push(`agent "${id}" is a remote A2A agent`);
     if (a.endpoint && 'queue' in a.endpoint) problems.push(`agent "${id}" takes tasks from a worker queue`);
@@ -377,14 +389,6 @@ function checkRunnable(spec: WorkflowSpec): void {
   if (problems.length > 0) {
     throw new BatonError('BATON_E_UNSUPPORTED_FEATURE', `this engine cannot run yet: ${problems.join('; ')}`);
   }
-  const pattern = patternFor(spec.orchestration_pattern);
-  if (!pattern) {
-    throw new BatonError(
-      'BATON_E_PATTERN_UNKNOWN',
-      `orchestration pattern "${spec.orchestration_pattern}" is not available in this engine yet`,
-    );
-  }
-  pattern.init(spec, spec.pattern_config ?? {}); // throws BATON_E_PATTERN_CONFIG naming the bad setting
 }
 
 function breakerKey(agentId: string, spec: AgentSpec | undefined): string {

@@ -10,6 +10,7 @@ import {
   parseKey,
   resumeCommands,
   snapshot,
+  type ChildWorkflow,
   type Command,
   type Compensate,
   type Dispatch,
@@ -37,6 +38,9 @@ export interface ActorHost {
   readonly snapshotEvery: number;
   /** Called once when the run ended or the actor had to stop (error set: it can no longer write). */
   readonly onEnd: (actor: RunActor, error?: unknown) => void;
+  /** Runs a sub-workflow or block as a child run to its end (finding it again if it exists). */
+  readonly runChild: (child: ChildWorkflow, input: unknown, runId: string) => Promise<RunState>;
+  readonly cancelChild: (runId: string) => Promise<void>;
   /** Called after each committed turn with the entries it journaled (progress views, metrics). */
   readonly onTurn?: (actor: RunActor, entries: readonly JournalRecord[]) => void;
 }
@@ -246,14 +250,7 @@ export class RunActor {
 
   private dispatch(c: Dispatch, records: JournalRecord[], effects: Effect[]): void {
     if (c.agent === null) {
-      // Sub-workflow and block tasks need the pattern host; the run cannot go on with them.
-      const error = {
-        code: 'BATON_E_UNSUPPORTED_FEATURE',
-        message: `task "${c.task}" is a sub-workflow or nested block, which this engine cannot run yet`,
-        retryable: false,
-        kind: 'error' as const,
-      };
-      effects.push(() => this.submit({ type: 'TaskFailed', key: c.key, attempt: c.attempt, error }));
+      this.dispatchChild(c, records, effects);
       return;
     }
     const spec = this.taskSpec(c.task);
@@ -271,6 +268,63 @@ export class RunActor {
     const changed = this.process(this.stamp(dispatched(c, instance)), records, effects);
     if (changed) effects.push(() => void this.invoke(lease, c));
     else lease.release();
+  }
+
+  /**
+   * A `workflow:` or `block:` task runs as a child run with an id derived from this dispatch (stable
+   * across a crash); its end becomes this task's result. Cancelling the task cancels the child.
+   */
+  private dispatchChild(c: Dispatch, records: JournalRecord[], effects: Effect[]): void {
+    const child = this.state.options.children?.[c.task];
+    const childRunId = `${this.runId}.${c.key}.${c.attempt}`;
+    if (child === undefined) {
+      const error = {
+        code: 'BATON_E_INTERNAL',
+        message: `no child workflow was prepared for task "${c.task}"`,
+        retryable: false,
+        kind: 'error' as const,
+      };
+      effects.push(() => this.submit({ type: 'TaskFailed', key: c.key, attempt: c.attempt, error }));
+      return;
+    }
+    if (!c.redispatch && !this.process(this.stamp(dispatched(c, `run:${childRunId}`)), records, effects))
+      return;
+    effects.push(() => void this.awaitChild(c, child, childRunId));
+  }
+
+  private async awaitChild(c: Dispatch, child: ChildWorkflow, childRunId: string): Promise<void> {
+    const ac = new AbortController();
+    this.inflight.set(c.key, ac);
+    ac.signal.addEventListener('abort', () => void this.host.cancelChild(childRunId).catch(() => undefined), {
+      once: true,
+    });
+    let result: InputFields;
+    try {
+      const final = await this.host.runChild(child, c.input, childRunId);
+      result =
+        final.status === 'completed'
+          ? { type: 'TaskCompleted', key: c.key, attempt: c.attempt, output: final.output }
+          : {
+              type: 'TaskFailed',
+              key: c.key,
+              attempt: c.attempt,
+              error: {
+                code: final.error?.code ?? 'BATON_E_RUN_ENDED',
+                message: `child run ${childRunId} ${final.status}${final.error ? `: ${final.error.message}` : ''}`,
+                retryable: false,
+                kind: 'error',
+              },
+            };
+    } catch (e) {
+      const error =
+        e instanceof BatonError
+          ? { code: e.code, message: e.message, retryable: e.retryable }
+          : { code: 'BATON_E_INTERNAL', message: String(e), retryable: false };
+      result = { type: 'TaskFailed', key: c.key, attempt: c.attempt, error: { ...error, kind: 'error' } };
+    }
+    if (this.inflight.get(c.key) === ac) this.inflight.delete(c.key);
+    if (this.stopped || ac.signal.aborted) return this.settleIfDone();
+    this.submit(result);
   }
 
   /** No instance was free: wait for one, then journal the dispatch (unless redispatching) and call it. */
