@@ -1,6 +1,7 @@
 // A run's journal as readable lines: `baton events` prints every entry; `baton run` on a non-terminal
 // prints the notable ones as they happen. One function says what each entry means to a person.
 
+import type { PatternDecision } from '../core/index.js';
 import type { JournalRecord } from '../store/store.js';
 
 type Data = Record<string, unknown>;
@@ -9,6 +10,24 @@ const err = (d: Data): string => {
   const e = d.error as { code?: string; message?: string } | null | undefined;
   return e ? `${e.code ?? ''}: ${e.message ?? ''}` : '';
 };
+
+/** A pattern's verdict in words: `handoff to billing`, `rerun research, analyze (coverage low)`. */
+function decision(v: unknown): string {
+  const d = v as PatternDecision;
+  const why = d.reason ? ` (${d.reason})` : '';
+  switch (d.op) {
+    case 'rerun':
+      return `rerun ${d.also.join(', ')}${why}`;
+    case 'delegate':
+      return `delegate ${d.subtasks.length} subtask(s)${why}`;
+    case 'handoff':
+      return `handoff to ${d.to}${why}`;
+    case 'fail':
+      return `fail: ${d.error.code} ${d.error.message}`;
+    default:
+      return `${d.op}${why}`;
+  }
+}
 
 /** What an entry says, in a few words; `notable` entries are worth a line in a live progress log. */
 export function describeEntry(r: Pick<JournalRecord, 'type' | 'data'>): { text: string; notable: boolean } {
@@ -65,6 +84,8 @@ export function describeEntry(r: Pick<JournalRecord, 'type' | 'data'>): { text: 
       };
     case 'CompensationDone':
       return { text: `compensation of ${s('key')} ${d.ok ? 'done' : `failed: ${err(d)}`}`, notable: true };
+    case 'PatternDecided':
+      return { text: `${s('pattern')} on ${s('key')}: ${decision(d.decision)}`, notable: true };
     case 'RunCompleted':
       return { text: 'run completed', notable: true };
     case 'RunFailed':

@@ -9,6 +9,7 @@ import { evaluate, evaluateBool } from './expressions.js';
 import { failRun } from './failure.js';
 import { attemptKey } from './keys.js';
 import { append, nextIdem, type Outbox } from './outbox.js';
+import type { RunContext } from './context.js';
 import { contextOf, type UnitState } from './state.js';
 
 /**
@@ -65,8 +66,29 @@ function publish(
   data: unknown,
   eventId = nextIdem(out),
 ): void {
-  const ctx = contextOf(out.state);
-  out.commands.push({ type: 'Publish', channel, name, data, eventId, loopback: ctx.listeners.has(channel) });
+  const loopback = listensFor(contextOf(out.state), channel, name);
+  out.commands.push({ type: 'Publish', channel, name, data, eventId, loopback });
+}
+
+/**
+ * Whether a task of the run waits for this event (`on` / `wait_for` on its channel, for any event or this
+ * one): only then does it come back into the run's journal; watchers outside see every event anyway.
+ */
+function listensFor(ctx: RunContext, channel: string, name: string | null): boolean {
+  for (const i of ctx.listeners.get(channel) ?? []) {
+    const t = ctx.specs[i]!;
+    const wanted = [t.on, t.wait_for].flatMap((ref) =>
+      ref === undefined || typeof ref === 'string'
+        ? ref === channel
+          ? [undefined]
+          : []
+        : ref.channel === channel
+          ? [ref.event]
+          : [],
+    );
+    if (wanted.some((event) => event === undefined || event === name)) return true;
+  }
+  return false;
 }
 
 function agentStatus(out: Outbox, u: UnitState, status: 'running' | 'completed'): void {

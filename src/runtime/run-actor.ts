@@ -427,7 +427,8 @@ export class RunActor {
     void this.host.bus.publish(`ns:${this.ns}:run:${this.runId}:events`, event).catch(() => {
       // Watchers are best effort; the journal is the record, and the loopback below is what the run needs.
     });
-    if (c.loopback) {
+    // Once the run has ended nothing in it can be waiting for the event: keep the journal closed.
+    if (c.loopback && !this.ended) {
       this.submit({
         type: 'EventReceived',
         eventId: c.eventId,

@@ -147,6 +147,29 @@ describe('what the engine publishes', () => {
     ]);
   });
 
+  it('loops back only the events a task of the run waits for, not every event on its channel', () => {
+    const wf = workflow(
+      [
+        { id: 'ingest', agent: 'a', emits: [{ channel: 'data_updates', event: 'batch_ready' }] },
+        { id: 'reindex', agent: 'a', on: { channel: 'data_updates', event: 'batch_ready' } },
+        {
+          id: 'audit',
+          agent: 'a',
+          depends_on: ['ingest'],
+          wait_for: { channel: 'approvals', timeout: '1m' },
+        },
+      ],
+      { coordination: { event_driven: ['approvals', 'data_updates'] } },
+    );
+    const sim = new Sim().start(wf);
+    sim.complete('ingest', { n: 1 });
+    const loop = Object.fromEntries(sim.published.map((p) => [`${p.channel}:${p.name}`, p.loopback]));
+    // The engine's own task_output on data_updates is not waited for: it stays out of the journal.
+    expect(loop).toEqual({ 'data_updates:task_output': false, 'data_updates:batch_ready': true });
+    sim.event('e1', 'approvals', 'anything');
+    expect(sim.dispatches.map((d) => d.key)).toContain('audit');
+  });
+
   it('fails the run when an emit cannot be built', () => {
     const wf = workflow(
       [
