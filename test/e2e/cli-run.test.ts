@@ -94,15 +94,7 @@ describe('baton run', () => {
     );
     const env = { ...process.env, BATON_SIDE_EFFECTS: effects };
     const running = baton(['run', wf, '--data-dir', dataDir], { env });
-    let id = '';
-    for (let i = 0; i < 200 && !id; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      const list = await baton(['runs', '--status', 'executing', '--json', '--data-dir', dataDir]);
-      id =
-        (JSON.parse(list.stdout) as Array<{ runId: string; workflowName: string }>).find(
-          (r) => r.workflowName === 'approval',
-        )?.runId ?? '';
-    }
+    const id = await executingRun(dataDir, 'approval');
     const sent = await baton(['signal', id, 'approvals:approved', '{"by":"ada"}', '--data-dir', dataDir]);
     expect(sent.code, sent.stderr).toBe(0);
     const done = await running;
@@ -111,15 +103,7 @@ describe('baton run', () => {
 
     // A second run, cancelled while it waits: prepare is compensated.
     const second = baton(['run', wf, '--data-dir', dataDir], { env });
-    let id2 = '';
-    for (let i = 0; i < 200 && !id2; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      const list = await baton(['runs', '--status', 'executing', '--json', '--data-dir', dataDir]);
-      id2 =
-        (JSON.parse(list.stdout) as Array<{ runId: string; workflowName: string }>).find(
-          (r) => r.workflowName === 'approval',
-        )?.runId ?? '';
-    }
+    const id2 = await executingRun(dataDir, 'approval');
     await new Promise((r) => setTimeout(r, 200)); // let `prepare` complete
     expect((await baton(['cancel', id2, '--data-dir', dataDir])).code).toBe(0);
     const cancelled = await second;
@@ -128,3 +112,15 @@ describe('baton run', () => {
     expect(cancelled.stderr).toContain('cancelled');
   });
 });
+
+/** The id of the executing run of `workflow`, once `baton runs` shows it (a run started by another process). */
+async function executingRun(dataDir: string, workflow: string): Promise<string> {
+  for (let i = 0; i < 200; i++) {
+    const list = await baton(['runs', '--status', 'executing', '--json', '--data-dir', dataDir]);
+    const runs = JSON.parse(list.stdout) as Array<{ runId: string; workflowName: string }>;
+    const id = runs.find((r) => r.workflowName === workflow)?.runId;
+    if (id) return id;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no executing run of ${workflow}`);
+}

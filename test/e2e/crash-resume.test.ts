@@ -103,4 +103,30 @@ describe('crash and resume', () => {
       expect(status.status).toBe('completed');
     },
   );
+
+  it('cancel of a run whose process was killed takes it over and compensates what had completed', async () => {
+    const dir = join(tmp.dir, 'cancel');
+    const wf = join(tmp.dir, 'wf-cancel.yaml');
+    const effects = join(tmp.dir, 'effects-cancel.log');
+    writeFileSync(
+      wf,
+      WORKFLOW.replace(
+        '- { id: a, agent: worker }',
+        '- { id: a, agent: worker, compensate: { agent: worker } }',
+      ),
+    );
+    const env = { ...process.env, BATON_SIDE_EFFECTS: effects, NO_COLOR: '1' };
+    const runId = await runAndKill(['run', wf, '--data-dir', dir], effects, 3, env);
+    const cancelled = await baton(['cancel', runId, '--data-dir', dir], { env });
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    expect(cancelled.stderr).toContain('cancelled');
+    expect(lines(effects).map((l) => l.split(' ')[0])).toContain('a/compensate');
+    const status = JSON.parse((await baton(['status', runId, '--json', '--data-dir', dir])).stdout) as {
+      status: string;
+    };
+    expect(status.status).toBe('failed'); // the specification's status list has no "cancelled": a cancelled run failed
+    const events = await baton(['events', runId, '--data-dir', dir]);
+    expect(events.stdout).toMatch(/RunCancelRequested\s+cancel requested by cli/);
+    expect(events.stdout).toMatch(/RunCancelled\s+run cancelled/);
+  });
 });

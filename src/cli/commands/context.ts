@@ -3,7 +3,12 @@
 import type { Diagnostic } from '../../spec/diagnostic.js';
 import { BatonError } from '../../errors/registry.js';
 import { formatDiagnostics, parseResourceConstraints } from '../../spec/index.js';
-import { parseAgentRegistry, type AgentRegistry } from '../../plan/index.js';
+import {
+  checkWorkflowSource,
+  parseAgentRegistry,
+  type AgentRegistry,
+  type CheckResult,
+} from '../../plan/index.js';
 import type { ResourceConstraintsSpec } from '../../spec/schema.js';
 import { readInputFile, type Output } from '../io.js';
 
@@ -12,8 +17,17 @@ export interface CheckInputs {
   constraints?: ResourceConstraintsSpec;
 }
 
+/** Reads and checks a workflow file; an unreadable file is a result with one file-level diagnostic. */
+export async function checkFile(file: string, inputs: CheckInputs): Promise<CheckResult> {
+  try {
+    return checkWorkflowSource(await readInputFile(file), { file, ...inputs });
+  } catch (e) {
+    return { ok: false, diagnostics: [fileDiagnostic(e)], warnings: [] };
+  }
+}
+
 /** A problem before any workflow is read: a file-level diagnostic with no place in the file. */
-export function fileDiagnostic(e: unknown): Diagnostic {
+function fileDiagnostic(e: unknown): Diagnostic {
   if (!(e instanceof BatonError)) throw e;
   return { code: e.code, severity: 'error', message: e.message, line: 0, col: 0, path: [] };
 }

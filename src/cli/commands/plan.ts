@@ -2,7 +2,6 @@
 // Human output summarises large plans; --json prints all of it in a stable snake_case shape.
 
 import type { ExecutionPlan } from '../../plan/index.js';
-import { checkWorkflowSource } from '../../plan/index.js';
 import {
   diagnosticToJson,
   formatCpu,
@@ -10,8 +9,8 @@ import {
   formatMemory,
   type WorkflowSpec,
 } from '../../spec/index.js';
-import { paint, readInputFile, type Output } from '../io.js';
-import { fileDiagnostic, loadCheckInputs } from './context.js';
+import { paint, type Output } from '../io.js';
+import { checkFile, loadCheckInputs } from './context.js';
 
 const SHOW_LEVELS = 12;
 const SHOW_IDS = 8;
@@ -23,12 +22,7 @@ export async function planCommand(
 ): Promise<number> {
   const inputs = await loadCheckInputs(opts, o);
   if (!inputs) return 1;
-  let r;
-  try {
-    r = checkWorkflowSource(await readInputFile(file), { file, ...inputs });
-  } catch (e) {
-    r = { ok: false as const, diagnostics: [fileDiagnostic(e)], warnings: [] };
-  }
+  const r = await checkFile(file, inputs);
   if (!r.ok) {
     if (opts.json) {
       o.out(

@@ -5,14 +5,13 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { openApp, type App } from '../../app.js';
 import { BatonError } from '../../errors/registry.js';
-import { checkWorkflowSource } from '../../plan/index.js';
 import { formatDiagnostics } from '../../spec/index.js';
 import type { RunState } from '../../core/index.js';
-import { readInputFile, type Output } from '../io.js';
+import type { Output } from '../io.js';
 import { Progress } from '../progress.js';
 import { printOutcome } from '../report.js';
 import { statusJson } from './status.js';
-import { fileDiagnostic, loadCheckInputs } from './context.js';
+import { checkFile, loadCheckInputs } from './context.js';
 
 export interface RunOpts {
   readonly input?: string;
@@ -25,12 +24,7 @@ export interface RunOpts {
 export async function runCommand(file: string, opts: RunOpts, o: Output): Promise<number> {
   const inputs = await loadCheckInputs(opts, o);
   if (!inputs) return 1;
-  let checked;
-  try {
-    checked = checkWorkflowSource(await readInputFile(file), { file, ...inputs });
-  } catch (e) {
-    checked = { ok: false as const, diagnostics: [fileDiagnostic(e)], warnings: [] };
-  }
+  const checked = await checkFile(file, inputs);
   if (!checked.ok) {
     o.err(formatDiagnostics(checked.diagnostics, file, o.color));
     return 1;

@@ -1,6 +1,6 @@
 // `baton status RUN`, `baton runs` and `baton events RUN`: read the store; the journal is the truth.
 
-import { openApp } from '../../app.js';
+import { openApp, type App } from '../../app.js';
 import type { WorkflowStatusView } from '../../core/index.js';
 import { RunNotFoundError } from '../../store/store.js';
 import { paint, type Output } from '../io.js';
@@ -18,13 +18,22 @@ export function statusJson(v: WorkflowStatusView & { breakers?: unknown }, detai
   return detail ? { ...spec, baton: { ...v.baton, breakers: v.breakers } } : spec;
 }
 
+/** Opens the embedded app on the data directory for one command, and closes it whatever happens. */
+export async function withApp<T>(dataDir: string, fn: (app: App) => Promise<T>): Promise<T> {
+  const app = await openApp({ dataDir });
+  try {
+    return await fn(app);
+  } finally {
+    await app.close();
+  }
+}
+
 export async function statusCommand(
   runId: string,
   opts: { json?: boolean; dataDir: string },
   o: Output,
 ): Promise<number> {
-  const app = await openApp({ dataDir: opts.dataDir });
-  try {
+  return withApp(opts.dataDir, async (app) => {
     const v = await app.engine.status(runId);
     if (opts.json) {
       o.out(JSON.stringify(statusJson(v, false), null, 2));
@@ -48,17 +57,14 @@ export async function statusCommand(
     if (v.baton.compensated.length > 0) o.out(`  compensated: ${v.baton.compensated.join(', ')}`);
     if (v.baton.error) o.out(`  error: ${v.baton.error.code}  ${v.baton.error.message}`);
     return 0;
-  } finally {
-    await app.close();
-  }
+  });
 }
 
 export async function runsCommand(
   opts: { json?: boolean; dataDir: string; status?: string; limit?: string },
   o: Output,
 ): Promise<number> {
-  const app = await openApp({ dataDir: opts.dataDir });
-  try {
+  return withApp(opts.dataDir, async (app) => {
     const page = await app.store.listRuns(app.engine.namespace, {
       ...(opts.status ? { status: opts.status } : {}),
       limit: opts.limit ? Number(opts.limit) : 20,
@@ -79,9 +85,7 @@ export async function runsCommand(
       o.out(`${r.runId}  ${r.status.padEnd(10)}  ${when}  ${r.workflowName}@${r.workflowVersion}`);
     }
     return 0;
-  } finally {
-    await app.close();
-  }
+  });
 }
 
 export async function eventsCommand(
@@ -89,14 +93,11 @@ export async function eventsCommand(
   opts: { json?: boolean; dataDir: string },
   o: Output,
 ): Promise<number> {
-  const app = await openApp({ dataDir: opts.dataDir });
-  try {
+  return withApp(opts.dataDir, async (app) => {
     const records = await app.store.read(app.engine.namespace, runId);
     if (records.length === 0) throw new RunNotFoundError(app.engine.namespace, runId);
     if (opts.json) for (const r of records) o.out(JSON.stringify(r));
     else for (const r of records) o.out(timelineLine(r, records[0]!.at));
     return 0;
-  } finally {
-    await app.close();
-  }
+  });
 }

@@ -1,10 +1,11 @@
 // `baton cancel RUN` and `baton signal RUN CHANNEL[:EVENT] [JSON]`: commands into a run. The process
-// driving the run takes them from its inbox; a run nobody drives is taken over here to act at once.
+// driving the run takes them from its inbox (a signal to a run nobody drives waits there for its resume);
+// a cancelled run that nobody drives is taken over here, so it ends now.
 
-import { openApp } from '../../app.js';
 import { BatonError } from '../../errors/registry.js';
 import type { RunCommand } from '../../runtime/engine.js';
 import type { Output } from '../io.js';
+import { withApp } from './status.js';
 import { printOutcome } from '../report.js';
 
 export async function cancelCommand(
@@ -42,24 +43,25 @@ export async function signalCommand(
 }
 
 async function steer(runId: string, cmd: RunCommand, dataDir: string, o: Output): Promise<number> {
-  const app = await openApp({ dataDir });
-  try {
-    const run = await app.store.getRun(app.engine.namespace, runId);
-    const orphaned = run !== undefined && (run.owner === undefined || run.leaseUntil <= Date.now());
-    if (!orphaned || cmd.kind === 'signal') {
-      await app.engine.command(runId, cmd);
-      o.err(
-        `${cmd.kind} sent to run ${runId}${orphaned ? ' (it takes effect when the run is resumed)' : ''}`,
+  return withApp(dataDir, async (app) => {
+    if (cmd.kind === 'cancel') {
+      // A run nobody drives (its process stopped or died) is taken over, so the cancellation and its
+      // compensations happen now; a run a live process drives gets the command through its inbox.
+      const takenOver = await app.engine.resume(runId).then(
+        () => true,
+        (e: unknown) => {
+          if (e instanceof BatonError && e.code === 'BATON_E_RUN_OWNED') return false;
+          throw e;
+        },
       );
-      return 0;
+      if (takenOver) {
+        await app.engine.command(runId, cmd);
+        printOutcome(await app.engine.settled(runId), o);
+        return 0;
+      }
     }
-    // Nobody drives the run: take it over, so the cancellation and its compensations happen now.
-    await app.engine.resume(runId);
     await app.engine.command(runId, cmd);
-    const final = await app.engine.settled(runId);
-    printOutcome(final, o);
+    o.err(`${cmd.kind} sent to run ${runId}`);
     return 0;
-  } finally {
-    await app.close();
-  }
+  });
 }

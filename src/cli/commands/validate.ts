@@ -1,9 +1,8 @@
 // `baton validate FILE...`: every problem in every file in one pass; exit 0 valid, 1 invalid.
 
-import { checkWorkflowSource } from '../../plan/index.js';
 import { diagnosticToJson, formatDiagnostics } from '../../spec/index.js';
-import { paint, readInputFile, type Output } from '../io.js';
-import { fileDiagnostic, loadCheckInputs } from './context.js';
+import { paint, type Output } from '../io.js';
+import { checkFile, loadCheckInputs } from './context.js';
 
 export async function validateCommand(
   files: string[],
@@ -15,12 +14,7 @@ export async function validateCommand(
   const results = [];
   let allValid = true;
   for (const file of files) {
-    let r;
-    try {
-      r = checkWorkflowSource(await readInputFile(file), { file, ...inputs });
-    } catch (e) {
-      r = { ok: false as const, diagnostics: [fileDiagnostic(e)], warnings: [] };
-    }
+    const r = await checkFile(file, inputs);
     allValid &&= r.ok;
     if (opts.json) {
       results.push({
