@@ -84,8 +84,9 @@ function runAttempt(load: HandlerSource, inv: AgentInvocation, signal: AbortSign
   if (signal.aborted) return Promise.resolve(canceled(reasonText(signal.reason)));
   return new Promise<AgentOutcome>((settle) => {
     // The handler's own signal: aborted on engine cancel and on the deadline, which the engine's
-    // signal knows nothing about.
-    const handlerAbort = new AbortController();
+    // signal knows nothing about. Without a deadline the engine's signal serves (one fewer per call).
+    const handlerAbort = inv.deadline === undefined ? undefined : new AbortController();
+    const handlerSignal = handlerAbort?.signal ?? signal;
     let settled = false;
     const cleanups: Array<() => void> = [];
     const finish = (outcome: AgentOutcome): void => {
@@ -96,7 +97,7 @@ function runAttempt(load: HandlerSource, inv: AgentInvocation, signal: AbortSign
     };
 
     const onCancel = (): void => {
-      handlerAbort.abort(signal.reason);
+      handlerAbort?.abort(signal.reason);
       finish(canceled(reasonText(signal.reason)));
     };
     signal.addEventListener('abort', onCancel, { once: true });
@@ -109,7 +110,7 @@ function runAttempt(load: HandlerSource, inv: AgentInvocation, signal: AbortSign
             'BATON_E_AGENT_TIMEOUT',
             `task ${inv.instanceKey} (attempt ${inv.attempt}) did not finish by its deadline ${new Date(deadline).toISOString()}`,
           );
-          handlerAbort.abort(new BatonError(failure.code, failure.message));
+          handlerAbort?.abort(new BatonError(failure.code, failure.message));
           finish(failed(failure));
         }),
       );
@@ -124,7 +125,7 @@ function runAttempt(load: HandlerSource, inv: AgentInvocation, signal: AbortSign
       instanceKey: inv.instanceKey,
       attempt: inv.attempt,
       idempotencyKey: inv.idempotencyKey,
-      signal: handlerAbort.signal,
+      signal: handlerSignal,
       report: (progress, text) => {
         if (settled || !inv.onUpdate) return;
         updates += 1;

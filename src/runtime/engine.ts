@@ -17,7 +17,7 @@ import {
   type WorkflowStatusView,
 } from '../core/index.js';
 import type { Bus } from '../bus/bus.js';
-import type { InboxMessage, JournalRecord, Store } from '../store/store.js';
+import type { InboxMessage, JournalRecord, NewRun, Store } from '../store/store.js';
 import { RunNotFoundError } from '../store/store.js';
 import type { AgentAdapter } from '../agents/adapter.js';
 import { moduleAdapter } from '../agents/in-process.js';
@@ -111,17 +111,15 @@ export class Engine {
     return this.startPrepared(prepared, input, options);
   }
 
-  private async startPrepared(
-    prepared: ChildWorkflow,
-    given: unknown,
-    options: StartOptions,
-  ): Promise<RunActor> {
+  /** A run id already taken makes the first commit fail: `settled()` rejects with RunExistsError. */
+  private startPrepared(prepared: ChildWorkflow, given: unknown, options: StartOptions): RunActor {
     const { workflow, children } = prepared;
     checkEndpoints(workflow);
     const input = resolveRunInput(workflow, given);
     const runId = options.runId ?? newRunId(this.now());
     const gateway = this.gateway(workflow, options.constraints);
-    await this.opts.store.createRun({
+    // The run's row is created with its first entries, in one transaction (see RunActor.commit).
+    const create: NewRun = {
       ns: this.namespace,
       runId,
       workflowName: workflow.name,
@@ -131,9 +129,9 @@ export class Engine {
       input,
       owner: this.owner,
       leaseUntil: this.now() + this.leaseMs,
-    });
+    };
     const actor = this.track(
-      new RunActor(this.namespace, runId, initialState(), gateway, this.host(), 'executing'),
+      new RunActor(this.namespace, runId, initialState(), gateway, this.host(), 'executing', create),
     );
     actor.submit({
       type: 'RunStarted',
@@ -158,7 +156,7 @@ export class Engine {
    */
   async runChild(child: ChildWorkflow, input: unknown, runId: string): Promise<RunState> {
     const run = await this.opts.store.getRun(this.namespace, runId);
-    if (!run) await this.startPrepared(child, input, { runId });
+    if (!run) this.startPrepared(child, input, { runId });
     else if (['completed', 'failed', 'cancelled'].includes(run.status)) return this.load(runId);
     else if (!this.actors.has(runId)) await this.resume(runId);
     return this.settled(runId);

@@ -43,7 +43,7 @@ export class JournalWriter {
       }
       for (const p of batch) {
         try {
-          await this.store.append(p.req.ns, p.req.runId, p.req.expectedNextSeq, p.req.records);
+          await this.store.appendMany([p.req]);
           this.commits++;
           p.resolve();
         } catch (err) {

@@ -21,7 +21,7 @@ import {
   type RunState,
 } from '../core/index.js';
 import type { Bus } from '../bus/bus.js';
-import type { JournalRecord, RunPatch, Store } from '../store/store.js';
+import type { JournalRecord, NewRun, RunPatch, Store } from '../store/store.js';
 import type { AgentLease } from '../agents/roster.js';
 import { BatonError } from '../errors/registry.js';
 import { attemptResult, taskError, type AgentGateway, type Attempt } from './gateway.js';
@@ -70,6 +70,8 @@ export class RunActor {
     private readonly host: ActorHost,
     /** The status the run's row has now: the row is updated, with the journal, when it changes. */
     reportedStatus: string,
+    /** A new run's row, created by the first commit together with RunStarted. */
+    private pendingCreate?: NewRun,
   ) {
     this.timers = new TimerSet(host.now);
     this.lastSnapshotSeq = state.lastSeq;
@@ -153,7 +155,9 @@ export class RunActor {
           expectedNextSeq: first,
           records,
           ...this.runPatch(),
+          ...(this.pendingCreate ? { create: this.pendingCreate } : {}),
         });
+        this.pendingCreate = undefined;
       }
     } catch (e) {
       // The state is ahead of the journal now: this actor can never write again. A takeover replays.

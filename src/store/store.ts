@@ -28,6 +28,8 @@ export interface AppendRequest {
   readonly records: readonly JournalRecord[];
   /** Updates the run's row in the same transaction, so its status never disagrees with its journal. */
   readonly run?: RunPatch;
+  /** Creates the run's row first, in the same transaction (RunExistsError if the id is taken). */
+  readonly create?: NewRun;
 }
 
 export interface ReadOptions {

@@ -221,6 +221,22 @@ export function storeConformance(name: string, makeStore: () => Promise<StoreHar
         expect(c).toBeGreaterThan(b + 1);
       });
 
+      it('creates a run with its first journal entries, atomically', async () => {
+        const create = { ...newRun('r7', 1000), owner: 'proc-a', leaseUntil: 9_000 };
+        await store.appendMany([{ ns: 'acme', runId: 'r7', expectedNextSeq: 1, records: [rec(1)], create }]);
+        expect(await store.getRun('acme', 'r7')).toMatchObject({ status: 'running', owner: 'proc-a' });
+        expect((await store.read('acme', 'r7')).map((r) => r.seq)).toEqual([1]);
+        // A taken id fails the whole batch: no journal entry is written without its run.
+        await expect(
+          store.appendMany([
+            { ns: 'acme', runId: 'r8', expectedNextSeq: 1, records: [rec(1)], create: newRun('r8', 1) },
+            { ns: 'acme', runId: 'r7', expectedNextSeq: 1, records: [rec(1)], create },
+          ]),
+        ).rejects.toBeInstanceOf(RunExistsError);
+        expect(await store.getRun('acme', 'r8')).toBeUndefined();
+        expect(await store.read('acme', 'r8')).toEqual([]);
+      });
+
       it('creates a run already claimed, and releases it with the update that ends it', async () => {
         await store.createRun({ ...newRun('r9', 1000), owner: 'proc-a', leaseUntil: 50_000 });
         expect(await store.claimRun('acme', 'r9', 'proc-b', 2_000, 5_000)).toBe(false);

@@ -121,6 +121,7 @@ class SqliteStore implements Store {
 
   #appendOne(req: AppendRequest): void {
     const { ns, runId, expectedNextSeq, records } = req;
+    if (req.create) this.#createRun(req.create);
     const next = this.#q.nextSeq.get(ns, runId);
     if (next !== expectedNextSeq) throw new JournalConflictError(ns, runId, expectedNextSeq, next);
     for (const r of records) {
@@ -164,24 +165,26 @@ class SqliteStore implements Store {
   }
 
   createRun(run: NewRun): Promise<void> {
+    return this.#do(`createRun "${run.runId}" (namespace "${run.ns}")`, () => this.#createRun(run));
+  }
+
+  #createRun(run: NewRun): void {
     const { ns, runId } = run;
-    return this.#do(`createRun "${runId}" (namespace "${ns}")`, () => {
-      const input = toJson(run.input, `input of run "${runId}"`);
-      const { workflowName, workflowVersion, status, createdAt } = run;
-      const { changes } = this.#q.insertRun.run(
-        ns,
-        runId,
-        workflowName,
-        workflowVersion,
-        status,
-        createdAt,
-        createdAt,
-        input,
-        run.owner ?? null,
-        run.leaseUntil ?? 0,
-      );
-      if (changes === 0) throw new RunExistsError(ns, runId);
-    });
+    const input = toJson(run.input, `input of run "${runId}"`);
+    const { workflowName, workflowVersion, status, createdAt } = run;
+    const { changes } = this.#q.insertRun.run(
+      ns,
+      runId,
+      workflowName,
+      workflowVersion,
+      status,
+      createdAt,
+      createdAt,
+      input,
+      run.owner ?? null,
+      run.leaseUntil ?? 0,
+    );
+    if (changes === 0) throw new RunExistsError(ns, runId);
   }
 
   updateRun(ns: string, runId: string, patch: RunPatch): Promise<void> {
