@@ -2,7 +2,7 @@
 // breakers to another capable agent), leases an instance slot, invokes it in A2A shape, and turns the
 // outcome into the journal entry that reports it.
 
-import { TaskState } from '@a2a-js/sdk';
+import { TaskState, type TaskStatusUpdateEvent } from '@a2a-js/sdk';
 import type { InputFields, TaskError } from '../core/index.js';
 import { taskMessage } from '../agents/a2a-parts.js';
 import type { AgentOutcome } from '../agents/adapter.js';
@@ -20,6 +20,8 @@ export interface Attempt {
   readonly description?: string;
   /** Absolute deadline (ms since epoch), or undefined. */
   readonly deadline: number | undefined;
+  /** Progress the agent reports while it works (A2A status updates). */
+  readonly onUpdate?: (update: TaskStatusUpdateEvent) => void;
 }
 
 /** What an attempt ended with, as the entry the run journals; null when the engine cancelled it. */
@@ -74,6 +76,7 @@ export class AgentGateway {
           attempt: a.attempt,
           idempotencyKey: a.idem,
           deadline: a.deadline,
+          ...(a.onUpdate ? { onUpdate: a.onUpdate } : {}),
           message: taskMessage({
             runId: a.runId,
             idempotencyKey: a.idem,

@@ -20,6 +20,7 @@ import {
   type Publish,
   type RunState,
 } from '../core/index.js';
+import type { TaskStatusUpdateEvent } from '@a2a-js/sdk';
 import type { Bus } from '../bus/bus.js';
 import type { JournalRecord, NewRun, RunPatch, Store } from '../store/store.js';
 import type { AgentLease } from '../agents/roster.js';
@@ -377,6 +378,8 @@ export class RunActor {
       idem: c.idem,
       input: c.input,
       deadline: spec.timeout === undefined ? undefined : dispatchedAt + spec.timeout,
+      // Agents' own progress goes to watchers on the run's stream (not the journal: it decides nothing).
+      onUpdate: (u) => this.publishProgress(c, lease.agentId, u),
       ...(spec.description ? { description: spec.description } : {}),
     };
     const outcome = await this.gateway.invoke(lease, attempt, ac.signal, 'task');
@@ -426,9 +429,34 @@ export class RunActor {
     else done({ type: 'CompensationDone', key: c.key, ok: true });
   }
 
+  private publishProgress(c: Dispatch, agent: string, u: TaskStatusUpdateEvent): void {
+    const progress = (u.metadata as { progress?: unknown } | undefined)?.progress;
+    const part = u.status?.message?.parts[0]?.content;
+    void this.host.bus
+      .publish(this.stream, {
+        channel: 'agent_status',
+        name: 'progress',
+        data: {
+          agent_id: agent,
+          task: c.task,
+          key: c.key,
+          attempt: c.attempt,
+          progress: typeof progress === 'number' ? progress : null,
+          text: part?.$case === 'text' ? part.value : null,
+        },
+        run: this.runId,
+      })
+      .catch(() => undefined);
+  }
+
+  /** The bus stream watchers of this run read: engine events and agents' progress. */
+  get stream(): string {
+    return `ns:${this.ns}:run:${this.runId}:events`;
+  }
+
   private publish(c: Publish): void {
     const event = { eventId: c.eventId, channel: c.channel, name: c.name, data: c.data, run: this.runId };
-    void this.host.bus.publish(`ns:${this.ns}:run:${this.runId}:events`, event).catch(() => {
+    void this.host.bus.publish(this.stream, event).catch(() => {
       // Watchers are best effort; the journal is the record, and the loopback below is what the run needs.
     });
     // Once the run has ended nothing in it can be waiting for the event: keep the journal closed.

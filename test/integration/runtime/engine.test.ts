@@ -9,6 +9,7 @@ import { inProcessAdapter } from '../../../src/agents/in-process.js';
 import { RetryableError, TerminalError, type AgentHandler } from '../../../src/agents/handler.js';
 import { Workflow, type WorkflowSpec } from '../../../src/spec/schema.js';
 import type { EngineOptions } from '../../../src/runtime/engine.js';
+import { FROM_START } from '../../../src/bus/bus.js';
 
 let dir: string;
 const apps: App[] = [];
@@ -243,6 +244,34 @@ describe('engine (embedded)', () => {
       code: 'BATON_E_AGENT_UNBOUND',
     });
     expect((await store.listRuns('default')).runs).toEqual([]);
+  });
+});
+
+describe('engine: watching a run', () => {
+  it("publishes the engine's status events and the agents' own progress on the run's stream", async () => {
+    const { engine, bus } = await app({
+      a: ({ report }) => {
+        report(0.5, 'halfway');
+        return 'ok';
+      },
+    });
+    const run = await engine.start(
+      wf([{ id: 'one', agent: 'a' }], { coordination: { event_driven: ['agent_status'] } }),
+      {},
+    );
+    const seen: Array<{ channel: string; name: string | null; data: Record<string, unknown> }> = [];
+    const sub = await bus.subscribe(run.stream, { fromId: FROM_START }, (m) => {
+      seen.push(m.data as (typeof seen)[number]);
+    });
+    await engine.settled(run.runId);
+    await new Promise((r) => setTimeout(r, 20));
+    await sub.close();
+    expect(seen.map((e) => `${e.channel}:${e.name}`)).toEqual([
+      'agent_status:running',
+      'agent_status:progress',
+      'agent_status:completed',
+    ]);
+    expect(seen[1]!.data).toMatchObject({ agent_id: 'a', key: 'one', progress: 0.5, text: 'halfway' });
   });
 });
 
