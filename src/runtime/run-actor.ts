@@ -7,7 +7,6 @@ import {
   apply,
   decide,
   ENTRY_VERSION,
-  parseKey,
   resumeCommands,
   snapshot,
   type ChildWorkflow,
@@ -29,6 +28,7 @@ import { attemptResult, taskError, type AgentGateway, type Attempt } from './gat
 import type { JournalWriter } from './journal-writer.js';
 import { toRecord } from './records.js';
 import { TimerSet } from './timers.js';
+import { attemptFailed, childResult, dispatched, progressEvent, unitOf } from './outcomes.js';
 
 export interface ActorHost {
   readonly writer: JournalWriter;
@@ -305,27 +305,10 @@ export class RunActor {
     });
     let result: InputFields;
     try {
-      const final = await this.host.runChild(child, c.input, childRunId);
-      result =
-        final.status === 'completed'
-          ? { type: 'TaskCompleted', key: c.key, attempt: c.attempt, output: final.output }
-          : {
-              type: 'TaskFailed',
-              key: c.key,
-              attempt: c.attempt,
-              error: {
-                code: final.error?.code ?? 'BATON_E_RUN_ENDED',
-                message: `child run ${childRunId} ${final.status}${final.error ? `: ${final.error.message}` : ''}`,
-                retryable: false,
-                kind: 'error',
-              },
-            };
+      result = childResult(c, childRunId, await this.host.runChild(child, c.input, childRunId));
     } catch (e) {
-      const error =
-        e instanceof BatonError
-          ? { code: e.code, message: e.message, retryable: e.retryable }
-          : { code: 'BATON_E_INTERNAL', message: String(e), retryable: false };
-      result = { type: 'TaskFailed', key: c.key, attempt: c.attempt, error: { ...error, kind: 'error' } };
+      // A child that another live process drives (BATON_E_RUN_OWNED) may be had later: retryable.
+      result = attemptFailed(c, e, e instanceof BatonError && e.retryable);
     }
     if (this.inflight.get(c.key) === ac) this.inflight.delete(c.key);
     if (this.stopped || ac.signal.aborted) return this.settleIfDone();
@@ -343,16 +326,7 @@ export class RunActor {
       if (this.inflight.get(c.key) === ac) this.inflight.delete(c.key);
       if (this.stopped || ac.signal.aborted) return;
       // No instance can ever be had (unknown agent, larger than a quota): the attempt fails for good.
-      const error =
-        e instanceof BatonError
-          ? { code: e.code, message: e.message }
-          : { code: 'BATON_E_INTERNAL', message: String(e) };
-      const failed: InputFields = {
-        type: 'TaskFailed',
-        key: c.key,
-        attempt: c.attempt,
-        error: { ...error, retryable: false, kind: 'error' },
-      };
+      const failed = attemptFailed(c, e, false);
       if (journal) this.submit(dispatched(c, instance), (ok) => ok && this.submit(failed));
       else this.submit(failed);
       return;
@@ -430,23 +404,7 @@ export class RunActor {
   }
 
   private publishProgress(c: Dispatch, agent: string, u: TaskStatusUpdateEvent): void {
-    const progress = (u.metadata as { progress?: unknown } | undefined)?.progress;
-    const part = u.status?.message?.parts[0]?.content;
-    void this.host.bus
-      .publish(this.stream, {
-        channel: 'agent_status',
-        name: 'progress',
-        data: {
-          agent_id: agent,
-          task: c.task,
-          key: c.key,
-          attempt: c.attempt,
-          progress: typeof progress === 'number' ? progress : null,
-          text: part?.$case === 'text' ? part.value : null,
-        },
-        run: this.runId,
-      })
-      .catch(() => undefined);
+    void this.host.bus.publish(this.stream, progressEvent(c, agent, this.runId, u)).catch(() => undefined);
   }
 
   /** The bus stream watchers of this run read: engine events and agents' progress. */
@@ -472,18 +430,3 @@ export class RunActor {
     }
   }
 }
-
-function dispatched(c: Dispatch, instance: string): InputFields {
-  return {
-    type: 'TaskDispatched',
-    key: c.key,
-    task: c.task,
-    attempt: c.attempt,
-    agent: c.agent,
-    instance,
-    idem: c.idem,
-  };
-}
-
-/** `research[2]#3` -> `research[2]`: the unit a dispatch key belongs to. */
-const unitOf = (key: string): string => parseKey(key)?.unit ?? key;
