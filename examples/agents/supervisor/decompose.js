@@ -140,7 +140,7 @@ export function decompose(question) {
   const keywords = topicWords(question);
   if (keywords.length === 0)
     throw new TerminalError(`decompose: the question names no topic to research: "${question}"`);
-  const topic = keywords.join(' ');
+  const topic = topicPhrase(question, keywords);
   return {
     question,
     topic,
@@ -172,6 +172,46 @@ export function topicWords(question) {
     if (!words.includes(shown)) words.push(shown);
   }
   return words;
+}
+
+/** Words between two topic words that join them, and how the topic phrase says it. */
+const JOINERS = new Map([
+  ['with', 'and'],
+  ['and', 'and'],
+  ['versus', 'and'],
+  ['vs', 'and'],
+  ['or', 'or'],
+  ['to', 'and'],
+  ['than', 'and'],
+  ['for', 'for'],
+  ['in', 'in'],
+]);
+
+/**
+ * The topic words as a phrase a sub-question can use: "lithium-ion batteries and pumped hydro for grid
+ * energy storage" rather than the bare word list, keeping the joining words that stood between them.
+ * @param {string} question
+ * @param {string[]} keywords
+ */
+export function topicPhrase(question, keywords) {
+  const wanted = new Set(keywords.map((k) => k.toLowerCase()));
+  /** @type {string[]} */
+  const parts = [];
+  /** @type {string | undefined} */
+  let joiner;
+  const seen = new Set();
+  for (const word of question.match(/[A-Za-z0-9]+(?:[-'][A-Za-z0-9]+)*/g) ?? []) {
+    const lower = word.toLowerCase();
+    if (wanted.has(lower) && !seen.has(lower)) {
+      seen.add(lower);
+      if (parts.length > 0 && joiner) parts.push(joiner);
+      parts.push(keywords.find((k) => k.toLowerCase() === lower) ?? lower);
+      joiner = undefined;
+    } else if (parts.length > 0 && JOINERS.has(lower)) {
+      joiner ??= JOINERS.get(lower);
+    }
+  }
+  return parts.join(' ');
 }
 
 /**

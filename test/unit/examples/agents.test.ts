@@ -43,10 +43,20 @@ describe('supervisor: decompose', () => {
     expect(wide.sub_questions).toHaveLength(6);
   });
 
+  it('phrases a comparison as one topic a sub-question can read', async () => {
+    const d = await decompose(
+      'How do lithium-ion batteries compare with pumped hydro for grid energy storage?',
+    );
+    expect(d.topic).toBe('lithium-ion batteries and pumped hydro for grid energy storage');
+    expect(d.sub_questions[0]!.text).toBe(
+      'What are the working principles of lithium-ion batteries and pumped hydro for grid energy storage?',
+    );
+  });
+
   it('is deterministic and keeps acronyms as written', async () => {
     const a = await decompose('Why is LFP chemistry used for grid storage?');
     expect(await decompose('Why is LFP chemistry used for grid storage?')).toEqual(a);
-    expect(a.topic).toBe('LFP chemistry grid storage');
+    expect(a.topic).toBe('LFP chemistry for grid storage');
   });
 
   it('accepts the run input passed whole, and refuses a missing question or one with no topic', async () => {
