@@ -75,6 +75,13 @@ module.exports = {
       to: { path: '^src/runtime/' },
     },
     {
+      name: 'generated-code-only-in-api',
+      comment: 'Only the gRPC edge (and the SDK, its own package) imports code generated from proto/.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/api/' },
+      to: { path: '^src/api/gen/' },
+    },
+    {
       name: 'not-to-unresolvable',
       severity: 'error',
       from: {},

@@ -207,6 +207,10 @@ export const ERRORS = {
     'A bus call got something it cannot carry: a message that is not JSON, a malformed message id, or an empty group or consumer name.',
   ),
   BATON_E_BUS_CLOSED: def('The bus was used after it was closed.', 'FAILED_PRECONDITION'),
+  // gRPC API (src/api)
+  BATON_E_REQUEST_INVALID: def(
+    'A request field is missing or malformed; the error detail names the field (e.g. `source`).',
+  ),
   // Command line
   BATON_E_USAGE: def('The command line is not valid (unknown command, flag, or missing argument).'),
   BATON_E_INTERNAL: def('A bug in Baton: please report it with the command that caused it.', 'INTERNAL'),

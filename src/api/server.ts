@@ -1,0 +1,54 @@
+// The gRPC server: Baton's services, grpc.health.v1 and server reflection on one grpc-js Server.
+
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import type { CheckOptions } from '../plan/index.js';
+import { WorkflowServiceService } from './gen/baton/v1/workflow.js';
+import { HealthService } from './gen/grpc/health/v1/health.js';
+import { HealthStatus, ServingStatus } from './health.js';
+import { addReflection } from './reflection.js';
+import { workflowService } from './workflow-service.js';
+
+/** What the services need from the rest of Baton. */
+export interface ApiDeps {
+  /** Agent registry and constraints workflows are checked against, as in `baton validate`. */
+  readonly check?: CheckOptions;
+}
+
+export interface BatonServer {
+  readonly server: Server;
+  readonly health: HealthStatus;
+}
+
+/** A workflow source may be 16 MiB (the loader's limit); grpc-js would refuse more than 4 MiB. */
+const MAX_MESSAGE_BYTES = 17 * 1024 * 1024;
+
+/** A server with every service added, not yet bound: call `listen`. */
+export function createServer(deps: ApiDeps = {}): BatonServer {
+  const server = new Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
+  server.addService(WorkflowServiceService, workflowService(deps.check));
+  const health = new HealthStatus(['baton.v1.WorkflowService']);
+  server.addService(HealthService, health.handlers);
+  addReflection(server);
+  return { server, health };
+}
+
+/** Binds `address` (HOST:PORT; port 0 picks a free one) without TLS; resolves to the bound port. */
+export function listen(server: Server, address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, ServerCredentials.createInsecure(), (err, port) =>
+      err ? reject(err) : resolve(port),
+    );
+  });
+}
+
+/**
+ * Stops serving: reports NOT_SERVING to health watchers and ends their streams, lets calls in
+ * flight finish, and cuts off whatever still runs after `graceMs`.
+ */
+export async function shutdown({ server, health }: BatonServer, graceMs = 10_000): Promise<void> {
+  health.set(ServingStatus.NOT_SERVING);
+  health.close();
+  const deadline = setTimeout(() => server.forceShutdown(), graceMs);
+  await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+  clearTimeout(deadline);
+}
