@@ -6,12 +6,16 @@ import { WorkflowServiceService } from './gen/baton/v1/workflow.js';
 import { HealthService } from './gen/grpc/health/v1/health.js';
 import { HealthStatus, ServingStatus } from './health.js';
 import { addReflection } from './reflection.js';
+import { RunServiceService } from './gen/baton/v1/run.js';
+import { runService, type RunServiceDeps } from './run-service.js';
 import { workflowService } from './workflow-service.js';
 
 /** What the services need from the rest of Baton. */
 export interface ApiDeps {
   /** Agent registry and constraints workflows are checked against, as in `baton validate`. */
   readonly check?: CheckOptions;
+  /** The embedded app RunService drives runs in; without it RunService is not served. */
+  readonly runs?: Omit<RunServiceDeps, 'check'>;
 }
 
 export interface BatonServer {
@@ -26,7 +30,15 @@ const MAX_MESSAGE_BYTES = 17 * 1024 * 1024;
 export function createServer(deps: ApiDeps = {}): BatonServer {
   const server = new Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
   server.addService(WorkflowServiceService, workflowService(deps.check));
-  const health = new HealthStatus(['baton.v1.WorkflowService']);
+  const services = ['baton.v1.WorkflowService'];
+  if (deps.runs) {
+    server.addService(
+      RunServiceService,
+      runService({ ...deps.runs, ...(deps.check && { check: deps.check }) }),
+    );
+    services.push('baton.v1.RunService');
+  }
+  const health = new HealthStatus(services);
   server.addService(HealthService, health.handlers);
   addReflection(server);
   return { server, health };

@@ -1,10 +1,14 @@
-// Converts Baton's domain values (diagnostics, execution plans) into their baton.v1 messages.
+// Converts Baton's domain values (diagnostics, execution plans) into their baton.v1 messages, and
+// request messages shared by several services (resource constraints) into domain values.
 
 import type { ExecutionPlan, ThrottleReason, Usage as DomainUsage } from '../plan/index.js';
 import type { Diagnostic as DomainDiagnostic } from '../spec/diagnostic.js';
+import { ResourceConstraints, type ResourceConstraintsSpec } from '../spec/schema.js';
+import { ApiError } from './errors.js';
 import {
   Severity,
   type Diagnostic,
+  type ResourceConstraints as ConstraintsMessage,
   type ExecutionPlan as PlanMessage,
   type Usage,
 } from './gen/baton/v1/common.js';
@@ -58,4 +62,21 @@ export function planToProto(plan: ExecutionPlan): PlanMessage {
       constrainedBy: t.by.map(reasonToProto),
     })),
   };
+}
+
+/**
+ * Parsed with the workflow language's own schema, so "500m" means the same here as in a file; `at` is
+ * the request field holding the constraints, for the error's field path.
+ */
+export function parseConstraints(c: ConstraintsMessage, at: string): ResourceConstraintsSpec {
+  const parsed = ResourceConstraints.safeParse({
+    ...(c.maxAgents !== undefined && { max_agents: c.maxAgents }),
+    ...(c.maxCpu !== undefined && { max_cpu: c.maxCpu }),
+    ...(c.maxMemory !== undefined && { max_memory: c.maxMemory }),
+  });
+  if (parsed.success) return parsed.data;
+  const [issue] = parsed.error.issues;
+  throw new ApiError('BATON_E_REQUEST_INVALID', issue?.message ?? 'is invalid', {
+    fieldPath: [at, ...(issue?.path ?? [])].join('.'),
+  });
 }

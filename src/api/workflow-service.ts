@@ -4,8 +4,6 @@
 
 import { checkWorkflowSource, type CheckOptions } from '../plan/index.js';
 import type { Diagnostic } from '../spec/diagnostic.js';
-import { ResourceConstraints, type ResourceConstraintsSpec } from '../spec/schema.js';
-import type { ResourceConstraints as ConstraintsMessage } from './gen/baton/v1/common.js';
 import type {
   PlanWorkflowRequest,
   PlanWorkflowResponse,
@@ -14,7 +12,7 @@ import type {
   WorkflowServiceServer,
 } from './gen/baton/v1/workflow.js';
 import { ApiError, unary } from './errors.js';
-import { diagnosticToProto, fieldPath, planToProto } from './wire.js';
+import { diagnosticToProto, fieldPath, parseConstraints, planToProto } from './wire.js';
 
 export type WorkflowServiceHandlers = Pick<WorkflowServiceServer, 'validateWorkflow' | 'planWorkflow'>;
 
@@ -34,37 +32,25 @@ function validate(req: ValidateWorkflowRequest, opts: CheckOptions): ValidateWor
 
 function plan(req: PlanWorkflowRequest, opts: CheckOptions): PlanWorkflowResponse {
   const source = requireSource(req.source);
-  const constraints = req.resourceConstraints && parseConstraints(req.resourceConstraints);
+  const constraints =
+    req.resourceConstraints && parseConstraints(req.resourceConstraints, 'resource_constraints');
   const r = checkWorkflowSource(source, constraints ? { ...opts, constraints } : opts);
   if (!r.ok) throw workflowError(r.diagnostics);
   return { plan: planToProto(r.plan), diagnostics: r.warnings.map(diagnosticToProto) };
 }
 
-function requireSource(source: string): string {
+/** The workflow YAML a request carries in `field`; INVALID_ARGUMENT naming the field when blank. */
+export function requireSource(source: string, field = 'source'): string {
   if (source.trim() === '') {
     throw new ApiError('BATON_E_REQUEST_INVALID', 'is required: the workflow YAML source', {
-      fieldPath: 'source',
+      fieldPath: field,
     });
   }
   return source;
 }
 
-/** Parsed with the workflow language's own schema, so "500m" means the same here as in a file. */
-function parseConstraints(c: ConstraintsMessage): ResourceConstraintsSpec {
-  const parsed = ResourceConstraints.safeParse({
-    ...(c.maxAgents !== undefined && { max_agents: c.maxAgents }),
-    ...(c.maxCpu !== undefined && { max_cpu: c.maxCpu }),
-    ...(c.maxMemory !== undefined && { max_memory: c.maxMemory }),
-  });
-  if (parsed.success) return parsed.data;
-  const [issue] = parsed.error.issues;
-  throw new ApiError('BATON_E_REQUEST_INVALID', issue?.message ?? 'is invalid', {
-    fieldPath: ['resource_constraints', ...(issue?.path ?? [])].join('.'),
-  });
-}
-
 /** The first error of a workflow that cannot be planned, located; the message counts the rest. */
-function workflowError(diagnostics: readonly Diagnostic[]): ApiError {
+export function workflowError(diagnostics: readonly Diagnostic[]): ApiError {
   const [first] = diagnostics;
   if (!first) return new ApiError('BATON_E_INTERNAL', 'the workflow was rejected without a reason', {});
   const more =

@@ -136,10 +136,11 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
 
   program
     .command('serve')
-    .description('serve the gRPC API (workflow validate/plan, health, reflection) until SIGTERM')
+    .description('serve the gRPC API (workflows, runs, health, reflection) until SIGTERM')
     .option('--listen <host:port>', 'address to listen on (port 0 picks a free one)', '127.0.0.1:50051')
     .option('--registry <file>', 'agent registry to validate agent types against')
-    .action(async (opts: { listen: string; registry?: string }) => {
+    .option(...dataDir)
+    .action(async (opts: { listen: string; registry?: string; dataDir: string }) => {
       // Loaded on demand: the other commands need not load grpc-js.
       const { serveCommand } = await import('./commands/serve.js');
       setExit(await serveCommand(opts, o));

@@ -1,20 +1,33 @@
-// `baton serve`: runs the gRPC API (WorkflowService validate/plan, health, reflection) until SIGTERM
-// or SIGINT, then shuts down gracefully (see api/server.ts `shutdown`).
+// `baton serve`: runs the gRPC API (WorkflowService, RunService over the embedded app in --data-dir,
+// health, reflection) until SIGTERM or SIGINT, then drains the server and closes the app.
+// Runs started over the API execute in this process; their relative module endpoints resolve against
+// the working directory `baton serve` was started in.
 
 import { once } from 'node:events';
 import { createServer, listen, shutdown } from '../../api/server.js';
+import { RunFeed } from '../../api/run-feed.js';
+import { openApp } from '../../app.js';
 import type { Output } from '../io.js';
 import { loadCheckInputs } from './context.js';
 
-export async function serveCommand(opts: { listen: string; registry?: string }, o: Output): Promise<number> {
+export async function serveCommand(
+  opts: { listen: string; registry?: string; dataDir: string },
+  o: Output,
+): Promise<number> {
   const check = await loadCheckInputs(opts, o);
   if (!check) return 1;
-  const api = createServer({ check });
-  const port = await listen(api.server, opts.listen);
-  // The bound port, not the asked one: with port 0 the caller learns which it got.
-  o.out(`baton: serving gRPC on ${opts.listen.replace(/:\d+$/, `:${port}`)}`);
-  const signal = await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
-  o.err(`baton: ${String(signal[0] ?? 'signal')} received, shutting down`);
-  await shutdown(api);
+  const feed = new RunFeed();
+  const app = await openApp({ dataDir: opts.dataDir, onTurn: feed.publish });
+  try {
+    const api = createServer({ check, runs: { engine: app.engine, store: app.store, feed } });
+    const port = await listen(api.server, opts.listen);
+    // The bound port, not the asked one: with port 0 the caller learns which it got.
+    o.out(`baton: serving gRPC on ${opts.listen.replace(/:\d+$/, `:${port}`)}`);
+    const signal = await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
+    o.err(`baton: ${String(signal[0] ?? 'signal')} received, shutting down`);
+    await shutdown(api);
+  } finally {
+    await app.close();
+  }
   return 0;
 }

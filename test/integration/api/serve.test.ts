@@ -3,6 +3,8 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { credentials, Metadata } from '@grpc/grpc-js';
@@ -15,18 +17,24 @@ import {
 
 const ROOT = join(import.meta.dirname, '../../..');
 let child: ChildProcess | undefined;
+const dataDir = mkdtempSync(join(tmpdir(), 'baton-serve-'));
 
 afterEach(() => {
   if (child?.exitCode === null) child.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 it('serves until SIGTERM on the address it prints', async () => {
   const script =
     "import('./src/cli/main.ts').then(async (m) => { process.exitCode = await m.main(process.argv.slice(1)); })";
-  child = spawn(process.execPath, ['--import', 'tsx', '-e', script, 'serve', '--listen', '127.0.0.1:0'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '-e', script, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
   const address = /^baton: serving gRPC on (127\.0\.0\.1:\d+)$/.exec(line)?.[1];
   expect(address, line).toBeDefined();

@@ -231,6 +231,11 @@ export interface StartRunRequest {
     | undefined;
   /** Makes Start idempotent: a second request with the same key returns the first run. */
   requestId: string;
+  /**
+   * The workflow's YAML source, run as given. Until the workflow registry serves workflow_id, this
+   * is required; a non-empty workflow_id must then equal the source's workflow name.
+   */
+  workflowSource: string;
 }
 
 export interface StartRunResponse {
@@ -1206,7 +1211,14 @@ export const RunEvent: MessageFns<RunEvent> = {
 };
 
 function createBaseStartRunRequest(): StartRunRequest {
-  return { workflowId: "", workflowVersion: "", inputData: undefined, executionOptions: undefined, requestId: "" };
+  return {
+    workflowId: "",
+    workflowVersion: "",
+    inputData: undefined,
+    executionOptions: undefined,
+    requestId: "",
+    workflowSource: "",
+  };
 }
 
 export const StartRunRequest: MessageFns<StartRunRequest> = {
@@ -1225,6 +1237,9 @@ export const StartRunRequest: MessageFns<StartRunRequest> = {
     }
     if (message.requestId !== "") {
       writer.uint32(42).string(message.requestId);
+    }
+    if (message.workflowSource !== "") {
+      writer.uint32(50).string(message.workflowSource);
     }
     return writer;
   },
@@ -1282,6 +1297,14 @@ export const StartRunRequest: MessageFns<StartRunRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.workflowSource = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1321,6 +1344,11 @@ export const StartRunRequest: MessageFns<StartRunRequest> = {
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      workflowSource: isSet(object.workflowSource)
+        ? globalThis.String(object.workflowSource)
+        : isSet(object.workflow_source)
+        ? globalThis.String(object.workflow_source)
+        : "",
     };
   },
 
@@ -1341,6 +1369,9 @@ export const StartRunRequest: MessageFns<StartRunRequest> = {
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.workflowSource !== "") {
+      obj.workflowSource = message.workflowSource;
+    }
     return obj;
   },
 
@@ -1356,6 +1387,7 @@ export const StartRunRequest: MessageFns<StartRunRequest> = {
       ? ExecutionOptions.fromPartial(object.executionOptions)
       : undefined;
     message.requestId = object.requestId ?? "";
+    message.workflowSource = object.workflowSource ?? "";
     return message;
   },
 };

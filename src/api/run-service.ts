@@ -1,0 +1,139 @@
+// RunService over gRPC: starts runs in this server's engine, reports them in the SPEC status shape,
+// steers them (pause, resume, cancel, signal), and serves their journal (WatchRun, GetRunHistory).
+// ModifyRun arrives with live workflow modification; until then grpc-js answers it UNIMPLEMENTED.
+
+import { fold, initialState, statusOf } from '../core/index.js';
+import type { CheckOptions } from '../plan/index.js';
+import type { Engine, RunCommand } from '../runtime/engine.js';
+import { toEntry } from '../runtime/records.js';
+import { RunNotFoundError, type Store } from '../store/store.js';
+import type {
+  CancelRunRequest,
+  GetRunHistoryRequest,
+  GetRunHistoryResponse,
+  ListRunsRequest,
+  ListRunsResponse,
+  Run,
+  RunServiceServer,
+  SignalRunRequest,
+  SignalRunResponse,
+  StartRunRequest,
+} from './gen/baton/v1/run.js';
+import { ApiError, unary } from './errors.js';
+import type { RunFeed } from './run-feed.js';
+import { decodePageToken, encodePageToken, listFilter } from './run-list.js';
+import { parseStartRequest } from './run-request.js';
+import { watchRun } from './run-watch.js';
+import { recordToEvent, runToProto, seqOfCursor } from './run-wire.js';
+
+export interface RunServiceDeps {
+  readonly engine: Engine;
+  readonly store: Store;
+  /** Must be the engine's `onTurn` (see RunFeed.publish), or WatchRun never sees new entries. */
+  readonly feed: RunFeed;
+  /** Agent registry and constraints a started workflow is checked against. */
+  readonly check?: CheckOptions;
+  /** Where relative module endpoints of started workflows resolve (default: the server's cwd). */
+  readonly baseDir?: string;
+}
+
+export type RunServiceHandlers = Omit<RunServiceServer, 'modifyRun'>;
+
+/** Who the journal names as the author of a command sent through the API (no authentication yet). */
+const CALLER = 'api';
+
+const HISTORY_PAGE = { default: 100, max: 1000 };
+const LIST_PAGE = { default: 50, max: 500 };
+
+const pageSize = (asked: number, page: { default: number; max: number }) =>
+  asked === 0 ? page.default : Math.min(asked, page.max);
+
+export function runService(deps: RunServiceDeps): RunServiceHandlers {
+  const { engine, store } = deps;
+  const ns = engine.namespace;
+
+  async function run(runId: string): Promise<Run> {
+    return runToProto(await engine.load(runId), await engine.status(runId));
+  }
+
+  async function command(runId: string, cmd: RunCommand): Promise<{ run: Run }> {
+    await engine.command(runId, cmd);
+    return { run: await run(runId) };
+  }
+
+  async function start(req: StartRunRequest): Promise<{ run: Run }> {
+    const plan = parseStartRequest(req, deps.check ?? {}, deps.baseDir ?? process.cwd());
+    const known = plan.options.runId && (await store.getRun(ns, plan.options.runId));
+    if (known) return { run: await run(known.runId) };
+    const actor = await engine.start(plan.workflow, plan.input, plan.options);
+    return { run: runToProto(actor.state, await engine.status(actor.runId)) };
+  }
+
+  async function list(req: ListRunsRequest): Promise<ListRunsResponse> {
+    const filter = listFilter(req);
+    const page = await store.listRuns(ns, {
+      ...filter,
+      limit: pageSize(req.pageSize, LIST_PAGE),
+      ...(req.pageToken !== '' && { cursor: decodePageToken(req.pageToken, filter) }),
+    });
+    return {
+      runs: await Promise.all(page.runs.map((r) => run(r.runId))),
+      nextPageToken: page.nextCursor === undefined ? '' : encodePageToken(page.nextCursor, filter),
+    };
+  }
+
+  async function signal(req: SignalRunRequest): Promise<SignalRunResponse> {
+    if (req.channel === '')
+      throw new ApiError('BATON_E_REQUEST_INVALID', 'is required: the event channel', {
+        fieldPath: 'channel',
+      });
+    await engine.command(req.runId, {
+      kind: 'signal',
+      channel: req.channel,
+      ...(req.event !== '' && { name: req.event }),
+      data: req.data ?? null,
+    });
+    return { cursor: '' };
+  }
+
+  async function history(req: GetRunHistoryRequest): Promise<GetRunHistoryResponse> {
+    const afterSeq = seqOfCursor(req.afterCursor, 'after_cursor');
+    const limit = pageSize(req.pageSize, HISTORY_PAGE);
+    // One record more than the page tells whether another page exists already.
+    const records = await store.read(ns, req.runId, { afterSeq, limit: limit + 1 });
+    if (records.length === 0 && !(await store.getRun(ns, req.runId)))
+      throw new RunNotFoundError(ns, req.runId);
+    const events = records.slice(0, limit).map(recordToEvent);
+    return {
+      events,
+      nextCursor: records.length > limit ? events.at(-1)!.cursor : '',
+      state: req.stateAtSeq === undefined ? undefined : await stateAt(req.runId, req.stateAtSeq),
+    };
+  }
+
+  /** The run folded up to entry `seq`, reported as of that entry's time. */
+  async function stateAt(runId: string, seq: number): Promise<Run> {
+    const records = await store.read(ns, runId, { limit: seq });
+    if (seq < 1 || records.length < seq) {
+      throw new ApiError('BATON_E_REQUEST_INVALID', `names no entry of run "${runId}"`, {
+        fieldPath: 'state_at_seq',
+      });
+    }
+    const state = fold(records.map(toEntry), initialState());
+    return runToProto(state, statusOf(state, state.lastAt, 0));
+  }
+
+  return {
+    startRun: unary(start),
+    getRun: unary(async (req: { runId: string }) => ({ run: await run(req.runId) })),
+    listRuns: unary(list),
+    watchRun: watchRun({ store, namespace: ns, feed: deps.feed }),
+    pauseRun: unary((req: { runId: string }) => command(req.runId, { kind: 'pause', by: CALLER })),
+    resumeRun: unary((req: { runId: string }) => command(req.runId, { kind: 'resume', by: CALLER })),
+    cancelRun: unary((req: CancelRunRequest) =>
+      command(req.runId, { kind: 'cancel', by: CALLER, reason: req.reason || 'cancelled through the API' }),
+    ),
+    signalRun: unary(signal),
+    getRunHistory: unary(history),
+  };
+}
