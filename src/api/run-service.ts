@@ -91,6 +91,7 @@ export function runService(deps: RunServiceDeps): RunServiceHandlers {
       kind: 'signal',
       channel: req.channel,
       ...(req.event !== '' && { name: req.event }),
+      ...(req.eventId !== '' && { eventId: req.eventId }),
       data: req.data ?? null,
     });
     return { cursor: '' };

@@ -6,10 +6,18 @@ import { hostname } from 'node:os';
 import type { InputFields } from '../core/index.js';
 import { BatonError } from '../errors/registry.js';
 import type { AgentSpec, WorkflowSpec } from '../spec/schema.js';
+import type { RunActor } from './run-actor.js';
 
 /** A command for a run, from whoever steers it (CLI, API). */
 export type RunCommand =
-  | { readonly kind: 'signal'; readonly channel: string; readonly name?: string; readonly data: unknown }
+  | {
+      readonly kind: 'signal';
+      readonly channel: string;
+      readonly name?: string;
+      readonly data: unknown;
+      /** The sender's id for the event: a redelivery with the same id is journaled once. */
+      readonly eventId?: string;
+    }
   | { readonly kind: 'cancel'; readonly by: string; readonly reason: string }
   | { readonly kind: 'pause'; readonly by: string }
   | { readonly kind: 'resume'; readonly by: string };
@@ -19,7 +27,8 @@ export function commandEntry(eventId: string, cmd: RunCommand): InputFields {
     case 'signal':
       return {
         type: 'EventReceived',
-        eventId,
+        // A sender-chosen id makes retries of the same signal duplicates the core drops.
+        eventId: cmd.eventId ? `signal:${cmd.eventId}` : eventId,
         channel: cmd.channel,
         ...(cmd.name === undefined ? {} : { name: cmd.name }),
         data: cmd.data,
@@ -72,4 +81,9 @@ export function isDeadLocalOwner(owner: string): boolean {
 /** Sortable by creation time, unique without coordination: `run_<time36>_<random>`. */
 export function newRunId(now: number): string {
   return `run_${now.toString(36)}_${randomBytes(5).toString('hex')}`;
+}
+
+/** An event the run already journaled (same id): a redelivered signal is not journaled again. */
+export function isDuplicateEvent(actor: RunActor, entry: InputFields): boolean {
+  return entry.type === 'EventReceived' && actor.state.events.has(entry.eventId);
 }

@@ -30,6 +30,7 @@ import {
   checkEndpoints,
   commandEntry,
   isDeadLocalOwner,
+  isDuplicateEvent,
   newRunId,
   type RunCommand,
 } from './engine-policy.js';
@@ -238,7 +239,8 @@ export class Engine {
   async command(runId: string, cmd: RunCommand): Promise<void> {
     const actor = this.actors.get(runId);
     if (actor) {
-      actor.submit(commandEntry(`local:${this.now()}:${randomBytes(4).toString('hex')}`, cmd));
+      const entry = commandEntry(`local:${this.now()}:${randomBytes(4).toString('hex')}`, cmd);
+      if (!isDuplicateEvent(actor, entry)) actor.submit(entry);
       return;
     }
     const run = await this.opts.store.getRun(this.namespace, runId);
@@ -354,7 +356,9 @@ export class Engine {
         lastOfRun.get(m.runId) === m.id
           ? () => void this.opts.store.deleteInbox(this.namespace, m.runId, m.id).catch(() => undefined)
           : undefined;
-      actor.submit(commandEntry(`inbox:${m.id}`, cmd), after);
+      const entry = commandEntry(`inbox:${m.id}`, cmd);
+      if (isDuplicateEvent(actor, entry)) after?.();
+      else actor.submit(entry, after);
     }
   }
 }

@@ -329,6 +329,35 @@ describe('RunService: steering', () => {
     expect(JSON.stringify((await getRun(runId)).outputs)).toContain('ada');
   });
 
+  it('a signal sent twice with the same event_id is journaled once', async () => {
+    const source = workflow(
+      'approval_once',
+      `    - { id: prep, agent: work }
+    - id: ship
+      agent: work
+      depends_on: [prep]
+      wait_for: { channel: approvals, event: approved, timeout: 1m }
+    - id: close
+      agent: work
+      depends_on: [ship]
+      wait_for: { channel: approvals, event: closed, timeout: 1m }
+`,
+      '  coordination: { event_driven: [approvals] }\n',
+    );
+    const { runId } = await start(source);
+    await watch(runId, '', isEntry('TaskCompleted', 'prep'));
+    const approved = { runId, channel: 'approvals', event: 'approved', data: { n: 1 }, eventId: 'client-42' };
+    await call('signalRun', approved);
+    await watch(runId, '', isEntry('TaskCompleted', 'ship'));
+    await call('signalRun', approved); // a client retry: same id
+    await call('signalRun', { runId, channel: 'approvals', event: 'closed', data: {}, eventId: 'client-43' });
+    const all = await watch(runId, '');
+    const received = all.filter(isEntry('EventReceived')).map((e) => JSON.stringify(e));
+    expect(received.filter((e) => e.includes('client-42'))).toHaveLength(1);
+    expect(received.filter((e) => e.includes('client-43'))).toHaveLength(1);
+    expect(all.at(-1)!.type).toBe('RunCompleted');
+  });
+
   it('cancel stops the task in flight and compensates the completed ones', async () => {
     const source = workflow(
       'saga',
