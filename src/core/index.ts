@@ -8,7 +8,6 @@ export { decide } from './decide.js';
 export { resumeCommands } from './resume.js';
 export { pendingTimers, type PendingTimer } from './timers.js';
 export { statusOf, type WorkflowStatusView } from './status.js';
-export { graphPattern, type Pattern, type PatternStepResult } from './pattern.js';
 export {
   handoffPattern,
   parsePatternConfig,

@@ -1,21 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { graphPattern, snapshot, type JournalEntry } from '../../../src/core/index.js';
+import { apply, decide, initialState, snapshot, type JournalEntry } from '../../../src/core/index.js';
 import { Sim, workflow } from './sim.js';
 
-describe('the graph pattern', () => {
-  it('drives a run through the Pattern interface exactly as apply + decide do', () => {
+describe('replaying a journal', () => {
+  it('through apply + decide gives exactly the live state and commands (no pattern memory needed)', () => {
     const wf = workflow([
       { id: 'x', agent: 'a' },
       { id: 'y', agent: 'a', depends_on: ['x'] },
     ]);
     const live = new Sim().start(wf).drive((d) => ({ output: d.key }));
-    let state = graphPattern.init(wf, undefined);
+    const state = initialState();
     const commands = live.journal.flatMap((e: JournalEntry) => {
-      const r = graphPattern.step(state, e);
-      state = r.state;
-      return r.commands;
+      apply(state, e);
+      return decide(state, e);
     });
-    expect(graphPattern.name).toBe('graph');
+    expect(state.workflow?.orchestration_pattern).toBe('graph');
     expect(snapshot(state)).toEqual(snapshot(live.state));
     expect(commands).toEqual(live.commands);
   });
