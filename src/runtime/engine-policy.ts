@@ -43,9 +43,11 @@ export function commandEntry(eventId: string, cmd: RunCommand): InputFields {
   }
 }
 
-/** Refuses, before a run exists, agents this engine cannot reach yet. */
-export function checkEndpoints(spec: WorkflowSpec): void {
+/** Refuses, before a run exists, what this engine cannot carry out yet (rather than skip it silently). */
+export function checkRunnable(spec: WorkflowSpec): void {
   const problems: string[] = [];
+  const hooks = (spec.hooks ?? []).filter((h) => h.enabled).map((h) => h.name);
+  if (hooks.length > 0) problems.push(`hooks (${hooks.join(', ')}) need the hook runner`);
   for (const [id, a] of Object.entries(spec.agents)) {
     if (a.endpoint && 'a2a' in a.endpoint) problems.push(`agent "${id}" is a remote A2A agent`);
     if (a.endpoint && 'queue' in a.endpoint) problems.push(`agent "${id}" takes tasks from a worker queue`);

@@ -27,7 +27,7 @@ import { resolveRunInput } from '../spec/run-input.js';
 import { prepareWorkflow } from './children.js';
 import {
   breakerKey,
-  checkEndpoints,
+  checkRunnable,
   commandEntry,
   isDeadLocalOwner,
   isDuplicateEvent,
@@ -117,7 +117,7 @@ export class Engine {
   /** A run id already taken makes the first commit fail: `settled()` rejects with RunExistsError. */
   private startPrepared(prepared: ChildWorkflow, given: unknown, options: StartOptions): RunActor {
     const { workflow, children } = prepared;
-    checkEndpoints(workflow);
+    checkRunnable(workflow);
     const input = resolveRunInput(workflow, given);
     const runId = options.runId ?? newRunId(this.now());
     const gateway = this.gateway(workflow, options.constraints);
