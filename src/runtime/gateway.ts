@@ -3,7 +3,7 @@
 // outcome into the journal entry that reports it.
 
 import { TaskState, type TaskStatusUpdateEvent } from '@a2a-js/sdk';
-import type { InputFields, TaskError } from '../core/index.js';
+import type { Compensate, InputFields, TaskError } from '../core/index.js';
 import { taskMessage } from '../agents/a2a-parts.js';
 import type { AgentOutcome } from '../agents/adapter.js';
 import type { AgentLease, AgentRoster } from '../agents/roster.js';
@@ -56,6 +56,32 @@ export class AgentGateway {
 
   lease(agentId: string, signal: AbortSignal): Promise<AgentLease> {
     return this.roster.lease(agentId, signal);
+  }
+
+  /** Runs one saga step on the compensation's agent; its outcome is the CompensationDone to journal. */
+  async compensate(runId: string, c: Compensate, now: number, signal: AbortSignal): Promise<InputFields> {
+    let lease: AgentLease;
+    try {
+      lease = await this.lease(c.agent, signal);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      const error = { code: 'BATON_E_AGENT_UNAVAILABLE', message, retryable: false, kind: 'error' as const };
+      return { type: 'CompensationDone', key: c.key, ok: false, error };
+    }
+    const deadline = c.timeoutMs === null ? undefined : now + c.timeoutMs;
+    const attempt: Attempt = {
+      runId,
+      key: c.key,
+      task: c.task,
+      attempt: 1,
+      idem: c.idem,
+      input: c.input,
+      deadline,
+    };
+    const outcome = await this.invoke(lease, attempt, signal, 'compensation');
+    return 'error' in outcome
+      ? { type: 'CompensationDone', key: c.key, ok: false, error: taskError(outcome) }
+      : { type: 'CompensationDone', key: c.key, ok: true };
   }
 
   /** Runs one attempt on a leased instance and releases it; never rejects. */

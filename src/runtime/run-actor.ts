@@ -24,7 +24,7 @@ import type { Bus } from '../bus/bus.js';
 import type { JournalRecord, NewRun, RunPatch, Store } from '../store/store.js';
 import type { AgentLease } from '../agents/roster.js';
 import { BatonError } from '../errors/registry.js';
-import { attemptResult, taskError, type AgentGateway, type Attempt } from './gateway.js';
+import { attemptResult, type AgentGateway, type Attempt } from './gateway.js';
 import type { JournalWriter } from './journal-writer.js';
 import { toRecord } from './records.js';
 import { TimerSet } from './timers.js';
@@ -368,39 +368,9 @@ export class RunActor {
     const ac = new AbortController();
     const key = `${c.key}/compensate`;
     this.inflight.set(key, ac);
-    const done = (fields: InputFields): void => {
-      if (this.inflight.get(key) === ac) this.inflight.delete(key);
-      if (!this.stopped) this.submit(fields);
-    };
-    let lease: AgentLease;
-    try {
-      lease = await this.gateway.lease(c.agent, ac.signal);
-    } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      return done({
-        type: 'CompensationDone',
-        key: c.key,
-        ok: false,
-        error: { code: 'BATON_E_AGENT_UNAVAILABLE', message, retryable: false, kind: 'error' },
-      });
-    }
-    const outcome = await this.gateway.invoke(
-      lease,
-      {
-        runId: this.runId,
-        key: c.key,
-        task: c.task,
-        attempt: 1,
-        idem: c.idem,
-        input: c.input,
-        deadline: c.timeoutMs === null ? undefined : this.host.now() + c.timeoutMs,
-      },
-      ac.signal,
-      'compensation',
-    );
-    if ('error' in outcome)
-      done({ type: 'CompensationDone', key: c.key, ok: false, error: taskError(outcome) });
-    else done({ type: 'CompensationDone', key: c.key, ok: true });
+    const done = await this.gateway.compensate(this.runId, c, this.host.now(), ac.signal);
+    if (this.inflight.get(key) === ac) this.inflight.delete(key);
+    if (!this.stopped) this.submit(done);
   }
 
   private publishProgress(c: Dispatch, agent: string, u: TaskStatusUpdateEvent): void {
