@@ -65,17 +65,11 @@ export interface RunPatch {
   readonly release?: boolean;
 }
 
-export interface RunRecord {
-  readonly ns: string;
-  readonly runId: string;
-  readonly workflowName: string;
-  readonly workflowVersion: string;
-  readonly status: string;
-  readonly createdAt: number;
+/** A run's row as stored: what it was created with, and what updates and claims made of it since. */
+export interface RunRecord extends Omit<NewRun, 'owner' | 'leaseUntil'> {
   readonly updatedAt: number;
   /** As last reported by updateRun (0 until then); the journal itself is the truth. */
   readonly lastSeq: number;
-  readonly input: unknown;
   readonly summary?: unknown;
   /** The process driving the run while its lease lasts (see claimRun); absent when none claimed it. */
   readonly owner?: string;
