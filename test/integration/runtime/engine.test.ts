@@ -10,6 +10,8 @@ import { RetryableError, TerminalError, type AgentHandler } from '../../../src/a
 import { Workflow, type WorkflowSpec } from '../../../src/spec/schema.js';
 import type { EngineOptions } from '../../../src/runtime/engine.js';
 import { FROM_START } from '../../../src/bus/bus.js';
+import { fold, snapshot } from '../../../src/core/index.js';
+import { toEntry } from '../../../src/runtime/records.js';
 
 let dir: string;
 const apps: App[] = [];
@@ -222,6 +224,41 @@ describe('engine (embedded)', () => {
     expect(final.status).toBe('completed');
     expect(calls.map((c) => c.task)).toEqual(['one', 'two', 'two', 'three']);
     expect(calls[2]!.idem).toBe(calls[1]!.idem);
+  });
+
+  it('resumes from a snapshot plus the journal after it, ending as a replay of the whole journal would', async () => {
+    let hang = true;
+    const handler: AgentHandler = async ({ taskId, signal }) => {
+      if (taskId === 't5' && hang)
+        await new Promise((_, reject) =>
+          signal.addEventListener('abort', () => reject(new Error('stopped'))),
+        );
+      return taskId;
+    };
+    const chain = Array.from({ length: 8 }, (_, i) => ({
+      id: `t${i}`,
+      agent: 'a',
+      depends_on: i ? [`t${i - 1}`] : [],
+    }));
+    const first = await app({ a: handler }, { snapshotEvery: 4 });
+    const run = await first.engine.start(wf(chain), {});
+    while (
+      (await first.store.read('default', run.runId)).filter((r) => r.type === 'TaskDispatched').length < 6
+    ) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const snap = await first.store.loadSnapshot('default', run.runId);
+    expect(snap?.seq).toBeGreaterThanOrEqual(8); // taken while the run went on
+    await first.close();
+    apps.splice(apps.indexOf(first), 1);
+
+    hang = false;
+    const second = await app({ a: handler }, { owner: 'second', snapshotEvery: 4 });
+    await second.engine.resume(run.runId);
+    const final = await second.engine.settled(run.runId);
+    expect(final.status).toBe('completed');
+    const replayed = fold((await second.store.read('default', run.runId)).map(toEntry));
+    expect(snapshot(final)).toEqual(snapshot(replayed));
   });
 
   it('refuses to resume a run that a live process drives, and a run that ended', async () => {
