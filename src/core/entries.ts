@@ -144,6 +144,11 @@ export interface RunModified extends EntryBase<'RunModified'> {
   readonly workflow: WorkflowSpec;
   /** The requester's id for this change (the inbox id or a local one): how a caller finds its entry. */
   readonly request: string;
+  /**
+   * How many modifications the run had applied when `workflow` was derived: a change checked against
+   * an older workflow (another modification got in first) would undo that one, so it changes nothing.
+   */
+  readonly base: number;
 }
 
 /** Also derived (ok: false) when the engine cannot evaluate the compensation's input. */

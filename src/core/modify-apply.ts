@@ -18,10 +18,12 @@ const freshIds = (e: RunModified): Set<string> =>
 
 /**
  * Applies a journaled modification, or changes nothing when the run has moved on so that a change no
- * longer fits (a task it removes started meanwhile) or the new workflow's pattern cannot be set up here.
+ * longer fits (a task it removes started meanwhile, or another modification came first) or the new
+ * workflow's pattern cannot be set up here.
  */
 export function applyModified(s: RunState, e: RunModified): boolean {
-  if (!isActive(s) || e.changes.some((m) => stateRule(s, m) !== null)) return false;
+  if (!isActive(s) || e.base !== s.modifications.length) return false;
+  if (e.changes.some((m) => stateRule(s, m) !== null)) return false;
   const old = contextOf(s);
   const ctx = buildContext(e.workflow);
   const pattern = hosted(ctx.pattern);

@@ -265,7 +265,7 @@ export function restore(snap: RunSnapshot): RunState {
   return {
     ...rest,
     // Snapshots taken before live modification existed have no list.
-    modifications: (rest.modifications as ModificationRecord[] | undefined) ?? [],
+    modifications: (rest.modifications as ModificationRecord[] | undefined) ?? [], // eslint-disable-line @typescript-eslint/no-unnecessary-type-assertion -- absent in old snapshots, whatever the type says
     units: new Map(units.map((u) => [u.key, u])),
     inFlight: new Set(inFlight),
     events: new Map(events),

@@ -29,11 +29,16 @@ import {
   breakerKey,
   checkRunnable,
   commandEntry,
+  entryMatches,
   isDeadLocalOwner,
   isDuplicateEvent,
+  ModifyRejectedError,
   newRunId,
+  type ModifyCommand,
   type RunCommand,
 } from './engine-policy.js';
+import type { ValidateOptions } from '../plan/index.js';
+import type { InputFields } from '../core/index.js';
 import { CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions, type BreakerView } from './breaker.js';
 import { AgentGateway } from './gateway.js';
 import { JournalWriter } from './journal-writer.js';
@@ -67,7 +72,13 @@ export interface StartOptions {
   readonly baseDir?: string;
 }
 
-export type { RunCommand } from './engine-policy.js';
+export type { ModifyCommand, RunCommand } from './engine-policy.js';
+export { ModifyRejectedError } from './engine-policy.js';
+
+/** How long a caller waits for another process (or a busy actor) to journal its command. */
+const JOURNAL_WAIT_MS = 10_000;
+/** How often the journal is read while waiting for another process to journal a command. */
+const JOURNAL_POLL_MS = 50;
 
 export class Engine {
   readonly namespace: string;
@@ -235,21 +246,108 @@ export class Engine {
     return waiter.promise;
   }
 
-  /** Steers a run: directly when this process drives it, else through its inbox. */
-  async command(runId: string, cmd: RunCommand): Promise<void> {
+  /**
+   * Steers a run: directly when this process drives it, else through its inbox. With `wait`, resolves
+   * with the seq of the entry the command became once it is journaled (undefined if that did not happen
+   * within JOURNAL_WAIT_MS: the process driving the run may still journal it).
+   */
+  async command(runId: string, cmd: RunCommand, wait = false): Promise<number | undefined> {
+    if (cmd.kind === 'modify') return (await this.modify(runId, cmd)).seq;
     const actor = this.actors.get(runId);
     if (actor) {
-      const entry = commandEntry(`local:${this.now()}:${randomBytes(4).toString('hex')}`, cmd);
-      if (!isDuplicateEvent(actor, entry)) actor.submit(entry);
-      return;
+      const entry = commandEntry(`local:${this.now()}:${randomBytes(4).toString('hex')}`, cmd) as InputFields;
+      if (isDuplicateEvent(actor, entry) && entry.type === 'EventReceived')
+        return actor.state.events.get(entry.eventId);
+      if (!wait) return void actor.submit(entry);
+      return (await this.submitAndWait(actor, entry))?.seq;
     }
+    const posted = await this.post(runId, cmd);
+    return wait ? (await this.awaitEntry(runId, posted.afterSeq, posted.ids))?.seq : undefined;
+  }
+
+  /**
+   * Changes a running workflow (RunModified), checked against the run as it is when the change is
+   * applied. Resolves with the entry's seq and the run's state after it.
+   * @throws ModifyRejectedError naming each change at fault (BATON_E_MODIFY_INVALID / _CONFLICT).
+   */
+  async modify(
+    runId: string,
+    cmd: ModifyCommand,
+    check: ValidateOptions = {},
+  ): Promise<{ seq: number; state: RunState }> {
+    // A change checked against a workflow another change replaced meanwhile is not applied: check again.
+    for (let tries = 0; tries < 3; tries++) {
+      const actor = this.actors.get(runId);
+      if (!actor) break;
+      const entry = commandEntry(
+        `local:${this.now()}:${randomBytes(4).toString('hex')}`,
+        cmd,
+        actor.state,
+        check,
+      );
+      if (Array.isArray(entry)) throw new ModifyRejectedError(entry);
+      const done = await this.submitAndWait(actor, entry as InputFields);
+      if (done === undefined) throw ModifyRejectedError.notJournaled(runId);
+      if (done.changed) return { seq: done.seq, state: actor.state };
+    }
+    if (this.actors.has(runId)) throw ModifyRejectedError.notJournaled(runId);
+    const before = await this.load(runId);
+    const first = commandEntry('check', cmd, before, check);
+    if (Array.isArray(first)) throw new ModifyRejectedError(first);
+    const posted = await this.post(runId, cmd);
+    const found = await this.awaitEntry(runId, posted.afterSeq, posted.ids);
+    if (found === undefined) throw ModifyRejectedError.notJournaled(runId);
+    const state = await this.load(runId);
+    if (!state.modifications.some((m) => m.seq === found.seq))
+      throw ModifyRejectedError.outgrown(runId, found.seq);
+    return { seq: found.seq, state };
+  }
+
+  /** Submits to a live actor and waits (bounded) until the entry is durable. */
+  private submitAndWait(
+    actor: RunActor,
+    entry: InputFields,
+  ): Promise<{ changed: boolean; seq: number } | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), JOURNAL_WAIT_MS);
+      actor.submit(entry, (changed, seq) => {
+        clearTimeout(timer);
+        resolve({ changed, seq });
+      });
+    });
+  }
+
+  /** Posts a command to the inbox of a run another process drives; returns the ids its entry will carry. */
+  private async post(runId: string, cmd: RunCommand): Promise<{ afterSeq: number; ids: string[] }> {
     const run = await this.opts.store.getRun(this.namespace, runId);
     if (!run) throw new RunNotFoundError(this.namespace, runId);
     if (['completed', 'failed', 'cancelled'].includes(run.status)) {
       throw new BatonError('BATON_E_RUN_ENDED', `run "${runId}" already ${run.status}`);
     }
     const { kind, ...payload } = cmd;
-    await this.opts.store.postToInbox(this.namespace, runId, { kind, payload, at: this.now() });
+    const id = await this.opts.store.postToInbox(this.namespace, runId, { kind, payload, at: this.now() });
+    const ids = [`inbox:${id}`];
+    if (cmd.kind === 'signal' && cmd.eventId) ids.push(`signal:${cmd.eventId}`);
+    return { afterSeq: run.lastSeq, ids };
+  }
+
+  /** Reads the journal until an entry carrying one of `ids` shows up, or JOURNAL_WAIT_MS pass. */
+  private async awaitEntry(
+    runId: string,
+    afterSeq: number,
+    ids: readonly string[],
+  ): Promise<{ seq: number } | undefined> {
+    const deadline = this.now() + JOURNAL_WAIT_MS;
+    let last = afterSeq;
+    for (;;) {
+      for (const r of await this.opts.store.read(this.namespace, runId, { afterSeq: last })) {
+        const entry = toEntry(r) as InputFields;
+        if (ids.some((id) => entryMatches(entry, id))) return { seq: r.seq };
+        last = r.seq;
+      }
+      if (this.now() >= deadline || this.closed) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, JOURNAL_POLL_MS));
+    }
   }
 
   /** Stops driving every run (their leases are released so another process may resume them at once). */
@@ -274,8 +372,13 @@ export class Engine {
       snapshotEvery: this.opts.snapshotEvery ?? 500,
       onEnd: (actor: RunActor, error?: unknown) => this.onEnd(actor, error),
       runChild: (child: ChildWorkflow, input: unknown, runId: string) => this.runChild(child, input, runId),
-      cancelChild: (runId: string) =>
-        this.command(runId, { kind: 'cancel', by: 'parent run', reason: 'the parent task was cancelled' }),
+      cancelChild: async (runId: string) => {
+        await this.command(runId, {
+          kind: 'cancel',
+          by: 'parent run',
+          reason: 'the parent task was cancelled',
+        });
+      },
       ...(this.opts.onTurn ? { onTurn: this.opts.onTurn } : {}),
     };
   }
@@ -356,9 +459,10 @@ export class Engine {
         lastOfRun.get(m.runId) === m.id
           ? () => void this.opts.store.deleteInbox(this.namespace, m.runId, m.id).catch(() => undefined)
           : undefined;
-      const entry = commandEntry(`inbox:${m.id}`, cmd);
-      if (isDuplicateEvent(actor, entry)) after?.();
-      else actor.submit(entry, after);
+      const entry = commandEntry(`inbox:${m.id}`, cmd, actor.state);
+      // A modification that no longer fits the run is not journaled; its sender sees none and says so.
+      if (Array.isArray(entry) || isDuplicateEvent(actor, entry as InputFields)) after?.();
+      else actor.submit(entry as InputFields, after);
     }
   }
 }

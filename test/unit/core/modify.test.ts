@@ -9,6 +9,7 @@ import {
   snapshot,
   type JournalEntry,
   type Modification,
+  type RunSnapshot,
 } from '../../../src/core/index.js';
 import { Task } from '../../../src/spec/schema.js';
 import { delegationWorkflow } from './patterns/fixtures.js';
@@ -27,6 +28,7 @@ function modify(sim: Sim, changes: Modification[], by = 'alice', reason = 'test'
     changes,
     workflow: check.workflow,
     request: `req-${sim.journal.length}`,
+    base: sim.state.modifications.length,
   });
   return [];
 }
@@ -154,14 +156,14 @@ describe('live modification: rejections name the change, the task and why', () =
         op: 'remove_task',
         target: 'y',
         kind: 'state',
-        message: expect.stringContaining('"y" is running'),
+        message: expect.stringContaining('"y" is running') as string,
       }),
       expect.objectContaining({
         index: 1,
         op: 'replace_task',
         target: 'x',
         kind: 'state',
-        message: expect.stringContaining('completed'),
+        message: expect.stringContaining('completed') as string,
       }),
       expect.objectContaining({ index: 2, op: 'swap_agent', target: 'x', code: 'BATON_E_MODIFY_CONFLICT' }),
     ]);
@@ -226,7 +228,7 @@ describe('live modification: rejections name the change, the task and why', () =
         index: 1,
         target: 'p',
         code: 'BATON_E_UNKNOWN_DEPENDENCY',
-        message: expect.stringContaining('"p"'),
+        message: expect.stringContaining('"p"') as string,
       }),
     ]);
   });
@@ -268,7 +270,7 @@ describe('live modification: rejections name the change, the task and why', () =
       expect.objectContaining({
         index: 0,
         code: 'BATON_E_PATTERN_CONFIG',
-        message: expect.stringContaining('max_rounds'),
+        message: expect.stringContaining('max_rounds') as string,
       }),
     ]);
   });
@@ -276,7 +278,11 @@ describe('live modification: rejections name the change, the task and why', () =
   it('refuses any change to a run that ended', () => {
     const sim = new Sim().start(chain()).drive(() => ({ output: 1 }));
     expect(modify(sim, [{ op: 'add_task', task: task({ id: 'z', agent: 'a' }) }])).toEqual([
-      expect.objectContaining({ index: -1, kind: 'state', message: expect.stringContaining('completed') }),
+      expect.objectContaining({
+        index: -1,
+        kind: 'state',
+        message: expect.stringContaining('completed') as string,
+      }),
     ]);
   });
 
@@ -293,10 +299,42 @@ describe('live modification: rejections name the change, the task and why', () =
       changes,
       workflow: check.ok ? check.workflow : chain(),
       request: 'r',
+      base: 0,
     });
     expect(sim.state.lastChanged).toBe(false);
     expect(sim.state.modifications).toEqual([]);
     expect(sim.state.workflow?.tasks.map((t) => t.id)).toEqual(['x', 'y']);
+  });
+
+  it('a change derived before another one was applied changes nothing (it would undo the other)', () => {
+    const sim = new Sim().start(chain());
+    const first = checkModification(sim.state, [
+      { op: 'add_task', task: task({ id: 'p', agent: 'a', depends_on: ['x'] }) },
+    ]);
+    const second = checkModification(sim.state, [
+      { op: 'add_task', task: task({ id: 'q', agent: 'a', depends_on: ['x'] }) },
+    ]);
+    if (!first.ok || !second.ok) throw new Error('both changes are valid on their own');
+    sim.input({
+      type: 'RunModified',
+      by: 'a',
+      reason: '1',
+      changes: [],
+      workflow: first.workflow,
+      request: 'r1',
+      base: 0,
+    });
+    sim.input({
+      type: 'RunModified',
+      by: 'b',
+      reason: '2',
+      changes: [],
+      workflow: second.workflow,
+      request: 'r2',
+      base: 0,
+    });
+    expect(sim.state.lastChanged).toBe(false);
+    expect(sim.state.workflow?.tasks.map((t) => t.id)).toEqual(['x', 'y', 'p']);
   });
 });
 
@@ -334,7 +372,7 @@ describe('live modification: replay', () => {
 
   it('a snapshot taken after the change restores to the same state, and the run finishes the same', () => {
     const sim = modifiedRun();
-    const restored = restore(JSON.parse(JSON.stringify(snapshot(sim.state))));
+    const restored = restore(JSON.parse(JSON.stringify(snapshot(sim.state))) as RunSnapshot);
     expect(snapshot(restored)).toEqual(snapshot(sim.state));
     expect(restored.ctx?.graph.ids).toEqual(['x', 'v', 'y', 'z']);
     // A takeover right after the change re-issues the same attempts.
