@@ -29,7 +29,6 @@ import {
   breakerKey,
   checkRunnable,
   commandEntry,
-  entryMatches,
   isDeadLocalOwner,
   isDuplicateEvent,
   ModifyRejectedError,
@@ -42,6 +41,7 @@ import type { InputFields } from '../core/index.js';
 import { CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions, type BreakerView } from './breaker.js';
 import { AgentGateway } from './gateway.js';
 import { JournalWriter } from './journal-writer.js';
+import { awaitEntry, submitAndWait } from './journal-wait.js';
 import { toEntry } from './records.js';
 import { RunActor } from './run-actor.js';
 
@@ -74,11 +74,6 @@ export interface StartOptions {
 
 export type { ModifyCommand, RunCommand } from './engine-policy.js';
 export { ModifyRejectedError } from './engine-policy.js';
-
-/** How long a caller waits for another process (or a busy actor) to journal its command. */
-const JOURNAL_WAIT_MS = 10_000;
-/** How often the journal is read while waiting for another process to journal a command. */
-const JOURNAL_POLL_MS = 50;
 
 export class Engine {
   readonly namespace: string;
@@ -249,7 +244,7 @@ export class Engine {
   /**
    * Steers a run: directly when this process drives it, else through its inbox. With `wait`, resolves
    * with the seq of the entry the command became once it is journaled (undefined if that did not happen
-   * within JOURNAL_WAIT_MS: the process driving the run may still journal it).
+   * within journal-wait.ts JOURNAL_WAIT_MS: the process driving the run may still journal it).
    */
   async command(runId: string, cmd: RunCommand, wait = false): Promise<number | undefined> {
     if (cmd.kind === 'modify') return (await this.modify(runId, cmd)).seq;
@@ -259,10 +254,10 @@ export class Engine {
       if (isDuplicateEvent(actor, entry) && entry.type === 'EventReceived')
         return actor.state.events.get(entry.eventId);
       if (!wait) return void actor.submit(entry);
-      return (await this.submitAndWait(actor, entry))?.seq;
+      return (await submitAndWait(actor, entry))?.seq;
     }
     const posted = await this.post(runId, cmd);
-    return wait ? (await this.awaitEntry(runId, posted.afterSeq, posted.ids))?.seq : undefined;
+    return wait ? (await this.awaitEntry(runId, posted))?.seq : undefined;
   }
 
   /**
@@ -286,7 +281,7 @@ export class Engine {
         check,
       );
       if (Array.isArray(entry)) throw new ModifyRejectedError(entry);
-      const done = await this.submitAndWait(actor, entry as InputFields);
+      const done = await submitAndWait(actor, entry as InputFields);
       if (done === undefined) throw ModifyRejectedError.notJournaled(runId);
       if (done.changed) return { seq: done.seq, state: actor.state };
     }
@@ -295,26 +290,12 @@ export class Engine {
     const first = commandEntry('check', cmd, before, check);
     if (Array.isArray(first)) throw new ModifyRejectedError(first);
     const posted = await this.post(runId, cmd);
-    const found = await this.awaitEntry(runId, posted.afterSeq, posted.ids);
+    const found = await this.awaitEntry(runId, posted);
     if (found === undefined) throw ModifyRejectedError.notJournaled(runId);
     const state = await this.load(runId);
     if (!state.modifications.some((m) => m.seq === found.seq))
       throw ModifyRejectedError.outgrown(runId, found.seq);
     return { seq: found.seq, state };
-  }
-
-  /** Submits to a live actor and waits (bounded) until the entry is durable. */
-  private submitAndWait(
-    actor: RunActor,
-    entry: InputFields,
-  ): Promise<{ changed: boolean; seq: number } | undefined> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(undefined), JOURNAL_WAIT_MS);
-      actor.submit(entry, (changed, seq) => {
-        clearTimeout(timer);
-        resolve({ changed, seq });
-      });
-    });
   }
 
   /** Posts a command to the inbox of a run another process drives; returns the ids its entry will carry. */
@@ -331,23 +312,8 @@ export class Engine {
     return { afterSeq: run.lastSeq, ids };
   }
 
-  /** Reads the journal until an entry carrying one of `ids` shows up, or JOURNAL_WAIT_MS pass. */
-  private async awaitEntry(
-    runId: string,
-    afterSeq: number,
-    ids: readonly string[],
-  ): Promise<{ seq: number } | undefined> {
-    const deadline = this.now() + JOURNAL_WAIT_MS;
-    let last = afterSeq;
-    for (;;) {
-      for (const r of await this.opts.store.read(this.namespace, runId, { afterSeq: last })) {
-        const entry = toEntry(r) as InputFields;
-        if (ids.some((id) => entryMatches(entry, id))) return { seq: r.seq };
-        last = r.seq;
-      }
-      if (this.now() >= deadline || this.closed) return undefined;
-      await new Promise((resolve) => setTimeout(resolve, JOURNAL_POLL_MS));
-    }
+  private awaitEntry(runId: string, posted: { afterSeq: number; ids: string[] }) {
+    return awaitEntry(this.opts.store, this.namespace, runId, posted.afterSeq, posted.ids, () => this.closed);
   }
 
   /** Stops driving every run (their leases are released so another process may resume them at once). */
