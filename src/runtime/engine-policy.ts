@@ -161,7 +161,7 @@ export class ModifyRejectedError extends BatonError {
     );
   }
 
-  /** The process driving the run did not journal the change in time (it may still: see the journal). */
+  /** The process driving the run did not journal the change in time (it refused it, or it is slow). */
   static notJournaled(runId: string): ModifyRejectedError {
     return new ModifyRejectedError([
       {
@@ -169,7 +169,7 @@ export class ModifyRejectedError extends BatonError {
         op: '',
         target: runId,
         code: 'BATON_E_MODIFY_CONFLICT',
-        message: `the process driving run "${runId}" did not journal the change in time; it may still apply it (see the run's history)`,
+        message: `the process driving run "${runId}" did not journal the change in time: it no longer fitted the run when it arrived (the run moved on), or that process is slow and may still apply it; check the run's history before retrying`,
         kind: 'state',
       },
     ]);
