@@ -55,8 +55,11 @@ export function applyModified(s: RunState, e: RunModified): boolean {
   s.ctx = ctx;
   s.workflow = e.workflow;
   s.openTasks += added - removed;
-  if (e.changes.some((m) => m.op === 'pattern_config')) {
-    s.pattern = pattern.initial === null ? null : { name: pattern.pattern.name, state: pattern.initial };
+  // The pattern's view of the workflow (its tasks, agents, config) is set up again from the new one.
+  if (pattern.initial !== null) {
+    const rebase = pattern.pattern.rebase;
+    const state = rebase && s.pattern !== null ? rebase(s.pattern.state, pattern.initial) : pattern.initial;
+    s.pattern = { name: pattern.pattern.name, state };
   }
   for (let j = 0; j < g.ids.length; j++) if (fresh.has(g.ids[j]!)) refreshGates(s, j, e.at);
   s.modifications.push({ seq: e.seq, at: e.at, by: e.by, reason: e.reason, request: e.request });

@@ -13,7 +13,7 @@ import {
   type RunSnapshot,
 } from '../../../src/core/index.js';
 import { Task } from '../../../src/spec/schema.js';
-import { delegationWorkflow } from './patterns/fixtures.js';
+import { delegationWorkflow, deskWorkflow } from './patterns/fixtures.js';
 import { Sim, workflow } from './sim.js';
 
 const task = (t: Record<string, unknown>) => Task.parse(t);
@@ -129,6 +129,31 @@ describe('live modification: changes that apply', () => {
     expect(modify(sim, [{ op: 'pattern_config', config: { max_rounds: 5 } }])).toEqual([]);
     expect(sim.state.pattern?.state).toMatchObject({ maxRounds: 5 });
     expect(sim.state.workflow?.pattern_config).toEqual({ max_rounds: 5 });
+  });
+
+  it('under handoff: the pattern sees the changed workflow and keeps the turns so far', () => {
+    const sim = new Sim().start(deskWorkflow({ max_handoffs: 3 }));
+    sim.complete('triage', { handoff: 'billing' });
+    expect(sim.state.pattern?.state).toMatchObject({ handoffs: 1 });
+    expect(
+      modify(sim, [
+        { op: 'remove_task', task: 'tech' },
+        { op: 'pattern_config', config: { max_handoffs: 5 } },
+      ]),
+    ).toEqual([]);
+    expect(sim.state.pattern?.state).toMatchObject({
+      maxHandoffs: 5,
+      handoffs: 1,
+      entries: [
+        { agent: 'triage', task: 'triage' },
+        { agent: 'billing', task: 'billing' },
+      ],
+      context: [{ agent: 'triage', output: { handoff: 'billing' } }],
+    });
+    // A handoff to the agent whose task was removed is the pattern's own failure, not a crash.
+    sim.complete('billing', { handoff: 'tech' });
+    expect(sim.state.status).toBe('failed');
+    expect(sim.state.error?.code).toBe('BATON_E_HANDOFF_TARGET');
   });
 
   it('a paused run takes the change and starts the new task only when resumed', () => {
