@@ -57,8 +57,11 @@ export function applyModified(s: RunState, e: RunModified): boolean {
   s.openTasks += added - removed;
   // The pattern's view of the workflow (its tasks, agents, config) is set up again from the new one.
   if (pattern.initial !== null) {
-    const rebase = pattern.pattern.rebase;
-    const state = rebase && s.pattern !== null ? rebase(s.pattern.state, pattern.initial) : pattern.initial;
+    const p = pattern.pattern;
+    const state =
+      p.rebase !== undefined && s.pattern !== null
+        ? p.rebase(s.pattern.state, pattern.initial)
+        : pattern.initial;
     s.pattern = { name: pattern.pattern.name, state };
   }
   for (let j = 0; j < g.ids.length; j++) if (fresh.has(g.ids[j]!)) refreshGates(s, j, e.at);
