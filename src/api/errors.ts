@@ -3,7 +3,7 @@
 
 import { Metadata, status, type handleUnaryCall, type ServerErrorResponse } from '@grpc/grpc-js';
 import { BatonError, type ErrorCode } from '../errors/registry.js';
-import { ErrorDetail } from './gen/baton/v1/errors.js';
+import { ErrorDetail, type Violation } from './gen/baton/v1/errors.js';
 
 /** The trailing-metadata key of the binary-encoded ErrorDetail (`-bin`: gRPC base64s it on the wire). */
 export const ERROR_DETAIL_KEY = 'baton-error-bin';
@@ -14,6 +14,8 @@ export interface ErrorPlace {
   readonly line?: number;
   readonly column?: number;
   readonly hint?: string;
+  /** Every problem, when the request has several worth naming one by one (ModifyRun). */
+  readonly violations?: readonly Violation[];
 }
 
 /** A BatonError raised by the API layer that also names the field (and source place) at fault. */
@@ -41,6 +43,7 @@ export function toServiceError(err: unknown): ServerErrorResponse {
     column: place.column ?? 0,
     hint: place.hint ?? '',
     retryable: known?.retryable ?? false,
+    violations: [...(place.violations ?? [])],
   });
   const metadata = new Metadata();
   metadata.set(ERROR_DETAIL_KEY, Buffer.from(ErrorDetail.encode(detail).finish()));
@@ -59,11 +62,16 @@ export function readErrorDetail(metadata: Metadata): ErrorDetail | undefined {
   return Buffer.isBuffer(value) ? ErrorDetail.decode(value) : undefined;
 }
 
-/** A unary handler from an async function: its result is the response, whatever it throws a status. */
-export function unary<Req, Res>(fn: (request: Req) => Res | Promise<Res>): handleUnaryCall<Req, Res> {
+/**
+ * A unary handler from an async function (given the request and the call's metadata): its result is
+ * the response, whatever it throws a status.
+ */
+export function unary<Req, Res>(
+  fn: (request: Req, metadata: Metadata) => Res | Promise<Res>,
+): handleUnaryCall<Req, Res> {
   return (call, callback) => {
     Promise.resolve()
-      .then(() => fn(call.request))
+      .then(() => fn(call.request, call.metadata))
       .then(
         (response) => callback(null, response),
         (err: unknown) => callback(toServiceError(err)),

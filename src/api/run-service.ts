@@ -1,9 +1,10 @@
 // RunService over gRPC: starts runs in this server's engine, reports them in the SPEC status shape,
-// steers them (pause, resume, cancel, signal), and serves their journal (WatchRun, GetRunHistory).
-// ModifyRun arrives with live workflow modification; until then grpc-js answers it UNIMPLEMENTED.
+// steers them (pause, resume, cancel, signal, modify: run-modify.ts), and serves their journal
+// (WatchRun, GetRunHistory). Commands are journaled with the caller's `x-baton-principal` and reason.
 
 import { fold, initialState, statusOf } from '../core/index.js';
 import type { CheckOptions } from '../plan/index.js';
+import type { Metadata } from '@grpc/grpc-js';
 import type { Engine, RunCommand } from '../runtime/engine.js';
 import { toEntry } from '../runtime/records.js';
 import { RunNotFoundError, type Store } from '../store/store.js';
@@ -13,6 +14,8 @@ import type {
   GetRunHistoryResponse,
   ListRunsRequest,
   ListRunsResponse,
+  PauseRunRequest,
+  ResumeRunRequest,
   Run,
   RunServiceServer,
   SignalRunRequest,
@@ -20,11 +23,12 @@ import type {
   StartRunRequest,
 } from './gen/baton/v1/run.js';
 import { ApiError, unary } from './errors.js';
+import { modifyRun, principalOf } from './run-modify.js';
 import type { RunFeed } from './run-feed.js';
 import { decodePageToken, encodePageToken, listFilter } from './run-list.js';
 import { parseStartRequest } from './run-request.js';
 import { watchRun } from './run-watch.js';
-import { recordToEvent, runToProto, seqOfCursor } from './run-wire.js';
+import { cursorOf, recordToEvent, runToProto, seqOfCursor } from './run-wire.js';
 
 export interface RunServiceDeps {
   readonly engine: Engine;
@@ -35,12 +39,11 @@ export interface RunServiceDeps {
   readonly check?: CheckOptions;
   /** Where relative module endpoints of started workflows resolve (default: the server's cwd). */
   readonly baseDir?: string;
+  /** How long a WatchRun subscriber may leave its buffer full before its stream ends (default 30 s). */
+  readonly watchDrainTimeoutMs?: number;
 }
 
-export type RunServiceHandlers = Omit<RunServiceServer, 'modifyRun'>;
-
-/** Who the journal names as the author of a command sent through the API (no authentication yet). */
-const CALLER = 'api';
+export type RunServiceHandlers = RunServiceServer;
 
 const HISTORY_PAGE = { default: 100, max: 1000 };
 const LIST_PAGE = { default: 50, max: 500 };
@@ -82,19 +85,25 @@ export function runService(deps: RunServiceDeps): RunServiceHandlers {
     };
   }
 
-  async function signal(req: SignalRunRequest): Promise<SignalRunResponse> {
+  async function signal(req: SignalRunRequest, metadata: Metadata): Promise<SignalRunResponse> {
     if (req.channel === '')
       throw new ApiError('BATON_E_REQUEST_INVALID', 'is required: the event channel', {
         fieldPath: 'channel',
       });
-    await engine.command(req.runId, {
-      kind: 'signal',
-      channel: req.channel,
-      ...(req.event !== '' && { name: req.event }),
-      ...(req.eventId !== '' && { eventId: req.eventId }),
-      data: req.data ?? null,
-    });
-    return { cursor: '' };
+    principalOf(metadata); // a malformed principal is refused like any field; signals name their source
+    const seq = await engine.command(
+      req.runId,
+      {
+        kind: 'signal',
+        channel: req.channel,
+        ...(req.event !== '' && { name: req.event }),
+        ...(req.eventId !== '' && { eventId: req.eventId }),
+        data: req.data ?? null,
+      },
+      true,
+    );
+    // Empty only when the process driving the run did not journal it within the engine's wait.
+    return { cursor: seq === undefined ? '' : cursorOf(seq) };
   }
 
   async function history(req: GetRunHistoryRequest): Promise<GetRunHistoryResponse> {
@@ -128,13 +137,27 @@ export function runService(deps: RunServiceDeps): RunServiceHandlers {
     startRun: unary(start),
     getRun: unary(async (req: { runId: string }) => ({ run: await run(req.runId) })),
     listRuns: unary(list),
-    watchRun: watchRun({ store, namespace: ns, feed: deps.feed }),
-    pauseRun: unary((req: { runId: string }) => command(req.runId, { kind: 'pause', by: CALLER })),
-    resumeRun: unary((req: { runId: string }) => command(req.runId, { kind: 'resume', by: CALLER })),
-    cancelRun: unary((req: CancelRunRequest) =>
-      command(req.runId, { kind: 'cancel', by: CALLER, reason: req.reason || 'cancelled through the API' }),
+    watchRun: watchRun({
+      store,
+      namespace: ns,
+      feed: deps.feed,
+      ...(deps.watchDrainTimeoutMs !== undefined && { drainTimeoutMs: deps.watchDrainTimeoutMs }),
+    }),
+    pauseRun: unary((req: PauseRunRequest, md: Metadata) =>
+      command(req.runId, { kind: 'pause', by: principalOf(md), ...(req.reason && { reason: req.reason }) }),
+    ),
+    resumeRun: unary((req: ResumeRunRequest, md: Metadata) =>
+      command(req.runId, { kind: 'resume', by: principalOf(md), ...(req.reason && { reason: req.reason }) }),
+    ),
+    cancelRun: unary((req: CancelRunRequest, md: Metadata) =>
+      command(req.runId, {
+        kind: 'cancel',
+        by: principalOf(md),
+        reason: req.reason || 'cancelled through the API',
+      }),
     ),
     signalRun: unary(signal),
+    modifyRun: unary(modifyRun(engine, deps.check ?? {})),
     getRunHistory: unary(history),
   };
 }

@@ -2,8 +2,13 @@
 // entry or the client cancels. Every batch is read from the store after the last seq sent, so a
 // reconnect with the last cursor misses nothing and repeats nothing; the feed (or a slow poll, for runs
 // another process drives) only says when to read.
+// Backpressure: when call.write() says the transport's buffer is full, nothing more is read or written
+// until 'drain', so a slow subscriber holds at most one batch in memory. One that stays full for
+// drainTimeoutMs (default 30 s) has its stream ended with RESOURCE_EXHAUSTED (BATON_E_WATCH_TOO_SLOW);
+// it resumes with the cursor of the last event it received and misses nothing.
 
 import type { ServerWritableStream } from '@grpc/grpc-js';
+import { BatonError } from '../errors/registry.js';
 import { RunNotFoundError, type Store } from '../store/store.js';
 import type { WatchRunRequest, WatchRunResponse } from './gen/baton/v1/run.js';
 import { toServiceError } from './errors.js';
@@ -14,6 +19,32 @@ export interface WatchDeps {
   readonly store: Store;
   readonly namespace: string;
   readonly feed: RunFeed;
+  /** How long a subscriber may leave its buffer full before its stream is ended (default 30 s). */
+  readonly drainTimeoutMs?: number;
+}
+
+const DRAIN_TIMEOUT_MS = 30_000;
+
+/** Resolves true on 'drain', false when the client goes away or `ms` pass first. */
+function drained(
+  call: ServerWritableStream<WatchRunRequest, WatchRunResponse>,
+  ms: number,
+): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      call.off('drain', onDrain);
+      call.off('cancelled', onGone);
+      call.off('close', onGone);
+      resolve(ok);
+    };
+    const onDrain = () => done(true);
+    const onGone = () => done(false);
+    const timer = setTimeout(() => done(false), ms);
+    call.on('drain', onDrain);
+    call.on('cancelled', onGone);
+    call.on('close', onGone);
+  });
 }
 
 /** Records read per store query: a long backlog goes out in batches rather than one huge read. */
@@ -45,7 +76,7 @@ export function watchRun(deps: WatchDeps) {
 }
 
 async function stream(
-  { store, namespace, feed }: WatchDeps,
+  { store, namespace, feed, drainTimeoutMs = DRAIN_TIMEOUT_MS }: WatchDeps,
   call: ServerWritableStream<WatchRunRequest, WatchRunResponse>,
 ): Promise<void> {
   const { runId } = call.request;
@@ -69,9 +100,16 @@ async function stream(
         const batch = await store.read(namespace, runId, { afterSeq: last, limit: BATCH });
         for (const record of batch) {
           if (call.cancelled) return;
-          call.write({ event: recordToEvent(record) });
+          const room = call.write({ event: recordToEvent(record) });
           last = record.seq;
           if (FINAL_ENTRY_TYPES.has(record.type)) return;
+          if (!room && !(await drained(call, drainTimeoutMs))) {
+            if (call.cancelled) return;
+            throw new BatonError(
+              'BATON_E_WATCH_TOO_SLOW',
+              `the client read too slowly (buffer full for ${drainTimeoutMs} ms); resume with after_cursor set to the last cursor received`,
+            );
+          }
         }
         if (batch.length < BATCH) break;
       }

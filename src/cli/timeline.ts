@@ -1,7 +1,7 @@
 // A run's journal as readable lines: `baton events` prints every entry; `baton run` on a non-terminal
 // prints the notable ones as they happen. One function says what each entry means to a person.
 
-import type { PatternDecision } from '../core/index.js';
+import type { Modification, PatternDecision } from '../core/index.js';
 import type { JournalRecord } from '../store/store.js';
 
 type Data = Record<string, unknown>;
@@ -26,6 +26,22 @@ function decision(v: unknown): string {
       return `fail: ${d.error.code} ${d.error.message}`;
     default:
       return `${d.op}${why}`;
+  }
+}
+
+/** One change of a RunModified in words: `+task z`, `-task y`, `y -> agent b`, `pattern_config {...}`. */
+function change(m: Modification): string {
+  switch (m.op) {
+    case 'add_task':
+      return `+task ${m.task.id}${m.task.depends_on.length > 0 ? ` (after ${m.task.depends_on.join(', ')})` : ''}`;
+    case 'remove_task':
+      return `-task ${m.task}`;
+    case 'replace_task':
+      return `~task ${m.task.id}`;
+    case 'swap_agent':
+      return `${m.task} -> agent ${m.agent}`;
+    case 'pattern_config':
+      return `pattern_config ${JSON.stringify(m.config)}`;
   }
 }
 
@@ -74,9 +90,14 @@ export function describeEntry(r: Pick<JournalRecord, 'type' | 'data'>): { text: 
     case 'RunCancelRequested':
       return { text: `cancel requested by ${s('by')}: ${s('reason')}`, notable: true };
     case 'RunPaused':
-      return { text: `paused by ${s('by')}`, notable: true };
+      return { text: `paused by ${s('by')}${d.reason ? `: ${s('reason')}` : ''}`, notable: true };
     case 'RunResumed':
-      return { text: `resumed by ${s('by')}`, notable: true };
+      return { text: `resumed by ${s('by')}${d.reason ? `: ${s('reason')}` : ''}`, notable: true };
+    case 'RunModified':
+      return {
+        text: `modified by ${s('by')}: ${(d.changes as Modification[]).map(change).join('; ')} (${s('reason')})`,
+        notable: true,
+      };
     case 'CompensationStarted':
       return {
         text: `compensating ${(d.keys as string[]).join(', ') || 'nothing'} (run ${s('outcome')})`,

@@ -7,6 +7,7 @@ import type { JournalEntry, RunError, TimerFired } from './entries.js';
 import { matchEvent } from './events.js';
 import { armRetry, failRun, sagaStep, unitFailed } from './failure.js';
 import { parseKey, parseTimerId, timerId } from './keys.js';
+import { modified } from './modify-apply.js';
 import { outbox, type Outbox } from './outbox.js';
 import { hosted } from './patterns/registry.js';
 import { subtaskFinished, verdictApplied } from './patterns/verdicts.js';
@@ -79,6 +80,8 @@ function decideEntry(out: Outbox, e: JournalEntry): void {
       return failRun(out, null, 'cancelled');
     case 'RunResumed':
       return advance(out, false);
+    case 'RunModified':
+      return modified(out, e);
     case 'TaskSkipped':
       return taskFinished(out, indexOf(s, e.key));
     case 'FanOutExpanded':

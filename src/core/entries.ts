@@ -1,7 +1,7 @@
 // The journal entries of a run: every fact about it, typed and versioned. A run's state is the fold of
 // these (fold.ts); inputs come from the runtime, derived entries from decide() so replay never re-decides.
 
-import type { ResourceConstraintsSpec, WorkflowSpec } from '../spec/schema.js';
+import type { ResourceConstraintsSpec, TaskSpec, WorkflowSpec } from '../spec/schema.js';
 
 /** The version written into every entry; apply() refuses entries of a version it does not know. */
 export const ENTRY_VERSION = 1;
@@ -115,10 +115,40 @@ export interface RunCancelRequested extends EntryBase<'RunCancelRequested'> {
 
 export interface RunPaused extends EntryBase<'RunPaused'> {
   readonly by: string;
+  /** Why, as the requester said (absent in entries journaled before reasons were recorded). */
+  readonly reason?: string;
 }
 
 export interface RunResumed extends EntryBase<'RunResumed'> {
   readonly by: string;
+  readonly reason?: string;
+}
+
+/** One change to a running workflow (the domain form of the API's RunModification). */
+export type Modification =
+  | { readonly op: 'add_task'; readonly task: TaskSpec }
+  | { readonly op: 'remove_task'; readonly task: string }
+  | { readonly op: 'replace_task'; readonly task: TaskSpec }
+  | { readonly op: 'swap_agent'; readonly task: string; readonly agent: string }
+  | { readonly op: 'pattern_config'; readonly config: Readonly<Record<string, unknown>> };
+
+/**
+ * The run goes on under a changed workflow (modify.ts). Validated before it was journaled; apply()
+ * checks the run-state rules again (the run may have moved on since) and changes nothing if one fails.
+ */
+export interface RunModified extends EntryBase<'RunModified'> {
+  readonly by: string;
+  readonly reason: string;
+  readonly changes: readonly Modification[];
+  /** The whole workflow after the changes: what the rest of the run follows (and replay rebuilds from). */
+  readonly workflow: WorkflowSpec;
+  /** The requester's id for this change (the inbox id or a local one): how a caller finds its entry. */
+  readonly request: string;
+  /**
+   * How many modifications the run had applied when `workflow` was derived: a change checked against
+   * an older workflow (another modification got in first) would undo that one, so it changes nothing.
+   */
+  readonly base: number;
 }
 
 /** Also derived (ok: false) when the engine cannot evaluate the compensation's input. */
@@ -243,6 +273,7 @@ export type InputEntry =
   | RunCancelRequested
   | RunPaused
   | RunResumed
+  | RunModified
   | CompensationDone
   | PatternStep;
 

@@ -6,6 +6,7 @@ import { buildContext, fansOut } from './context.js';
 import { ENTRY_VERSION, type JournalEntry, type RunError, type TaskError } from './entries.js';
 import type * as E from './entries.js';
 import { parseKey, parseTimerId } from './keys.js';
+import { applyModified } from './modify-apply.js';
 import { applyVerdict, finishSubtask } from './patterns/rounds.js';
 import { hosted } from './patterns/registry.js';
 import {
@@ -107,6 +108,8 @@ function applyEntry(s: RunState, e: JournalEntry): boolean {
     case 'PatternStep':
       s.pattern = { name: e.pattern, state: e.state };
       return true;
+    case 'RunModified':
+      return applyModified(s, e);
   }
 }
 

@@ -8,6 +8,7 @@ export { decide } from './decide.js';
 export { resumeCommands } from './resume.js';
 export { pendingTimers, type PendingTimer } from './timers.js';
 export { statusOf, type WorkflowStatusView } from './status.js';
+export { checkModification, type ModifyCheck, type ModifyProblem } from './modify-check.js';
 export {
   handoffPattern,
   parsePatternConfig,
@@ -41,6 +42,7 @@ export {
   SNAPSHOT_VERSION,
   type FanState,
   type Metrics,
+  type ModificationRecord,
   type RunSnapshot,
   type RunState,
   type RunStatus,

@@ -110,6 +110,15 @@ export interface Metrics {
   staleResults: number;
 }
 
+/** Who changed a running workflow, when, and why (the changes themselves are in the journal entry). */
+export interface ModificationRecord {
+  readonly seq: number;
+  readonly at: number;
+  readonly by: string;
+  readonly reason: string;
+  readonly request: string;
+}
+
 export interface RunState {
   runId: string;
   namespace: string;
@@ -155,6 +164,8 @@ export interface RunState {
    * then the latest journaled (a plugin's PatternStep, a hosted pattern's PatternDecided).
    */
   pattern: { name: string; state: unknown } | null;
+  /** Modifications applied to the run (RunModified entries that changed it), oldest first. */
+  modifications: ModificationRecord[];
   metrics: Metrics;
   /** Derived from `workflow`; not part of a snapshot. */
   ctx: RunContext | null;
@@ -188,6 +199,7 @@ export function initialState(): RunState {
     output: null,
     completion: null,
     pattern: null,
+    modifications: [],
     metrics: {
       dispatched: 0,
       completed: 0,
@@ -252,6 +264,8 @@ export function restore(snap: RunSnapshot): RunState {
   const { snapshotVersion: _v, units, inFlight, events, ...rest } = structuredClone(snap);
   return {
     ...rest,
+    // Snapshots taken before live modification existed have no list.
+    modifications: (rest.modifications as ModificationRecord[] | undefined) ?? [], // eslint-disable-line @typescript-eslint/no-unnecessary-type-assertion -- absent in old snapshots, whatever the type says
     units: new Map(units.map((u) => [u.key, u])),
     inFlight: new Set(inFlight),
     events: new Map(events),

@@ -179,6 +179,13 @@ export const ERRORS = {
     'The run has already ended; it cannot be resumed, signalled or cancelled.',
     'FAILED_PRECONDITION',
   ),
+  BATON_E_MODIFY_INVALID: def(
+    'A live modification would make the workflow invalid (unknown task, cycle, missing agent or capability, bad pattern_config); the detail lists each change at fault.',
+  ),
+  BATON_E_MODIFY_CONFLICT: def(
+    "A live modification conflicts with the run's progress (a task already started or finished, or the run is not executing or paused); the detail lists each change at fault.",
+    'FAILED_PRECONDITION',
+  ),
   // Store and bus (adapters wrap the driver's error as `cause`)
   BATON_E_JOURNAL_CONFLICT: def(
     "Another writer appended to this run's journal first; the loser reloads the run instead of retrying its append.",
@@ -210,6 +217,11 @@ export const ERRORS = {
   // gRPC API (src/api)
   BATON_E_REQUEST_INVALID: def(
     'A request field is missing or malformed; the error detail names the field (e.g. `source`).',
+  ),
+  BATON_E_WATCH_TOO_SLOW: def(
+    'A WatchRun client read too slowly and the server ended its stream; resume with the cursor of the last event received.',
+    'RESOURCE_EXHAUSTED',
+    true,
   ),
   // Command line
   BATON_E_USAGE: def('The command line is not valid (unknown command, flag, or missing argument).'),

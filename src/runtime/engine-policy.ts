@@ -3,7 +3,14 @@
 
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { InputFields } from '../core/index.js';
+import {
+  checkModification,
+  type InputFields,
+  type Modification,
+  type ModifyProblem,
+  type RunState,
+} from '../core/index.js';
+import type { ValidateOptions } from '../plan/index.js';
 import { BatonError } from '../errors/registry.js';
 import type { AgentSpec, WorkflowSpec } from '../spec/schema.js';
 import type { RunActor } from './run-actor.js';
@@ -19,10 +26,53 @@ export type RunCommand =
       readonly eventId?: string;
     }
   | { readonly kind: 'cancel'; readonly by: string; readonly reason: string }
-  | { readonly kind: 'pause'; readonly by: string }
-  | { readonly kind: 'resume'; readonly by: string };
+  | { readonly kind: 'pause'; readonly by: string; readonly reason?: string }
+  | { readonly kind: 'resume'; readonly by: string; readonly reason?: string }
+  | ModifyCommand;
 
-export function commandEntry(eventId: string, cmd: RunCommand): InputFields {
+/** Live modification: checked against the run's state where it is applied (see modifyEntry). */
+export interface ModifyCommand {
+  readonly kind: 'modify';
+  readonly by: string;
+  readonly reason: string;
+  readonly changes: readonly Modification[];
+}
+
+/** The entry a steering command becomes; a modify command becomes its RunModified or its problems. */
+export function commandEntry(
+  eventId: string,
+  cmd: RunCommand,
+  state?: RunState,
+  check?: ValidateOptions,
+): InputFields | readonly ModifyProblem[] {
+  if (cmd.kind === 'modify') return modifyEntry(state!, cmd, eventId, check);
+  return steeringEntry(eventId, cmd);
+}
+
+/**
+ * A modification checked against the run as it is now: the RunModified to journal (carrying the whole
+ * workflow after it, and how many modifications it builds on), or why it cannot be made.
+ */
+export function modifyEntry(
+  state: RunState,
+  cmd: ModifyCommand,
+  request: string,
+  check: ValidateOptions = {},
+): InputFields | readonly ModifyProblem[] {
+  const r = checkModification(state, cmd.changes, check);
+  if (!r.ok) return r.problems;
+  return {
+    type: 'RunModified',
+    by: cmd.by,
+    reason: cmd.reason,
+    changes: cmd.changes,
+    workflow: r.workflow,
+    request,
+    base: state.modifications.length,
+  };
+}
+
+function steeringEntry(eventId: string, cmd: Exclude<RunCommand, ModifyCommand>): InputFields {
   switch (cmd.kind) {
     case 'signal':
       return {
@@ -37,9 +87,9 @@ export function commandEntry(eventId: string, cmd: RunCommand): InputFields {
     case 'cancel':
       return { type: 'RunCancelRequested', by: cmd.by, reason: cmd.reason };
     case 'pause':
-      return { type: 'RunPaused', by: cmd.by };
+      return { type: 'RunPaused', by: cmd.by, ...(cmd.reason ? { reason: cmd.reason } : {}) };
     case 'resume':
-      return { type: 'RunResumed', by: cmd.by };
+      return { type: 'RunResumed', by: cmd.by, ...(cmd.reason ? { reason: cmd.reason } : {}) };
   }
 }
 
@@ -88,4 +138,60 @@ export function newRunId(now: number): string {
 /** An event the run already journaled (same id): a redelivered signal is not journaled again. */
 export function isDuplicateEvent(actor: RunActor, entry: InputFields): boolean {
   return entry.type === 'EventReceived' && actor.state.events.has(entry.eventId);
+}
+
+/** The id a command's entry carries, by which a caller in another process finds it in the journal. */
+export function entryMatches(entry: InputFields, id: string): boolean {
+  return (
+    (entry.type === 'EventReceived' && entry.eventId === id) ||
+    (entry.type === 'RunModified' && entry.request === id)
+  );
+}
+
+/**
+ * A live modification was not applied: each problem names the change (its index in the request), the
+ * task or pattern it is about, and why. INVALID_ARGUMENT when a change would break the workflow;
+ * FAILED_PRECONDITION when only the run's progress stands in the way.
+ */
+export class ModifyRejectedError extends BatonError {
+  constructor(readonly problems: readonly ModifyProblem[]) {
+    super(
+      problems.some((p) => p.kind === 'workflow') ? 'BATON_E_MODIFY_INVALID' : 'BATON_E_MODIFY_CONFLICT',
+      problems.map(describeProblem).join('; '),
+    );
+  }
+
+  /** The process driving the run did not journal the change in time (it refused it, or it is slow). */
+  static notJournaled(runId: string): ModifyRejectedError {
+    return new ModifyRejectedError([
+      {
+        index: -1,
+        op: '',
+        target: runId,
+        code: 'BATON_E_MODIFY_CONFLICT',
+        message: `the process driving run "${runId}" did not journal the change in time: it no longer fitted the run when it arrived (the run moved on), or that process is slow and may still apply it; check the run's history before retrying`,
+        kind: 'state',
+      },
+    ]);
+  }
+
+  /** Journaled, but the run had moved on by the time it was applied, so it changed nothing. */
+  static outgrown(runId: string, seq: number): ModifyRejectedError {
+    return new ModifyRejectedError([
+      {
+        index: -1,
+        op: '',
+        target: runId,
+        code: 'BATON_E_MODIFY_CONFLICT',
+        message: `entry ${seq} of run "${runId}" changed nothing: the run had moved on (a task started, or another change came first)`,
+        kind: 'state',
+      },
+    ]);
+  }
+}
+
+/** `modifications[2] (remove_task "y"): task "y" is running: ...` */
+export function describeProblem(p: ModifyProblem): string {
+  const where = p.index < 0 ? 'the request' : `modifications[${p.index}] (${p.op} "${p.target}")`;
+  return `${where}: ${p.message}`;
 }

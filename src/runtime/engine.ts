@@ -31,12 +31,17 @@ import {
   commandEntry,
   isDeadLocalOwner,
   isDuplicateEvent,
+  ModifyRejectedError,
   newRunId,
+  type ModifyCommand,
   type RunCommand,
 } from './engine-policy.js';
+import type { ValidateOptions } from '../plan/index.js';
+import type { InputFields } from '../core/index.js';
 import { CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions, type BreakerView } from './breaker.js';
 import { AgentGateway } from './gateway.js';
 import { JournalWriter } from './journal-writer.js';
+import { awaitEntry, submitAndWait } from './journal-wait.js';
 import { toEntry } from './records.js';
 import { RunActor } from './run-actor.js';
 
@@ -67,7 +72,8 @@ export interface StartOptions {
   readonly baseDir?: string;
 }
 
-export type { RunCommand } from './engine-policy.js';
+export type { ModifyCommand, RunCommand } from './engine-policy.js';
+export { ModifyRejectedError } from './engine-policy.js';
 
 export class Engine {
   readonly namespace: string;
@@ -235,21 +241,79 @@ export class Engine {
     return waiter.promise;
   }
 
-  /** Steers a run: directly when this process drives it, else through its inbox. */
-  async command(runId: string, cmd: RunCommand): Promise<void> {
+  /**
+   * Steers a run: directly when this process drives it, else through its inbox. With `wait`, resolves
+   * with the seq of the entry the command became once it is journaled (undefined if that did not happen
+   * within journal-wait.ts JOURNAL_WAIT_MS: the process driving the run may still journal it).
+   */
+  async command(runId: string, cmd: RunCommand, wait = false): Promise<number | undefined> {
+    if (cmd.kind === 'modify') return (await this.modify(runId, cmd)).seq;
     const actor = this.actors.get(runId);
     if (actor) {
-      const entry = commandEntry(`local:${this.now()}:${randomBytes(4).toString('hex')}`, cmd);
-      if (!isDuplicateEvent(actor, entry)) actor.submit(entry);
-      return;
+      const entry = commandEntry(`local:${this.now()}:${randomBytes(4).toString('hex')}`, cmd) as InputFields;
+      if (isDuplicateEvent(actor, entry) && entry.type === 'EventReceived')
+        return actor.state.events.get(entry.eventId);
+      if (!wait) return void actor.submit(entry);
+      return (await submitAndWait(actor, entry))?.seq;
     }
+    const posted = await this.post(runId, cmd);
+    return wait ? (await this.awaitEntry(runId, posted))?.seq : undefined;
+  }
+
+  /**
+   * Changes a running workflow (RunModified), checked against the run as it is when the change is
+   * applied. Resolves with the entry's seq and the run's state after it.
+   * @throws ModifyRejectedError naming each change at fault (BATON_E_MODIFY_INVALID / _CONFLICT).
+   */
+  async modify(
+    runId: string,
+    cmd: ModifyCommand,
+    check: ValidateOptions = {},
+  ): Promise<{ seq: number; state: RunState }> {
+    // A change checked against a workflow another change replaced meanwhile is not applied: check again.
+    for (let tries = 0; tries < 3; tries++) {
+      const actor = this.actors.get(runId);
+      if (!actor) break;
+      const entry = commandEntry(
+        `local:${this.now()}:${randomBytes(4).toString('hex')}`,
+        cmd,
+        actor.state,
+        check,
+      );
+      if (Array.isArray(entry)) throw new ModifyRejectedError(entry);
+      const done = await submitAndWait(actor, entry as InputFields);
+      if (done === undefined) throw ModifyRejectedError.notJournaled(runId);
+      if (done.changed) return { seq: done.seq, state: actor.state };
+    }
+    if (this.actors.has(runId)) throw ModifyRejectedError.notJournaled(runId);
+    const before = await this.load(runId);
+    const first = commandEntry('check', cmd, before, check);
+    if (Array.isArray(first)) throw new ModifyRejectedError(first);
+    const posted = await this.post(runId, cmd);
+    const found = await this.awaitEntry(runId, posted);
+    if (found === undefined) throw ModifyRejectedError.notJournaled(runId);
+    const state = await this.load(runId);
+    if (!state.modifications.some((m) => m.seq === found.seq))
+      throw ModifyRejectedError.outgrown(runId, found.seq);
+    return { seq: found.seq, state };
+  }
+
+  /** Posts a command to the inbox of a run another process drives; returns the ids its entry will carry. */
+  private async post(runId: string, cmd: RunCommand): Promise<{ afterSeq: number; ids: string[] }> {
     const run = await this.opts.store.getRun(this.namespace, runId);
     if (!run) throw new RunNotFoundError(this.namespace, runId);
     if (['completed', 'failed', 'cancelled'].includes(run.status)) {
       throw new BatonError('BATON_E_RUN_ENDED', `run "${runId}" already ${run.status}`);
     }
     const { kind, ...payload } = cmd;
-    await this.opts.store.postToInbox(this.namespace, runId, { kind, payload, at: this.now() });
+    const id = await this.opts.store.postToInbox(this.namespace, runId, { kind, payload, at: this.now() });
+    const ids = [`inbox:${id}`];
+    if (cmd.kind === 'signal' && cmd.eventId) ids.push(`signal:${cmd.eventId}`);
+    return { afterSeq: run.lastSeq, ids };
+  }
+
+  private awaitEntry(runId: string, posted: { afterSeq: number; ids: string[] }) {
+    return awaitEntry(this.opts.store, this.namespace, runId, posted.afterSeq, posted.ids, () => this.closed);
   }
 
   /** Stops driving every run (their leases are released so another process may resume them at once). */
@@ -274,8 +338,13 @@ export class Engine {
       snapshotEvery: this.opts.snapshotEvery ?? 500,
       onEnd: (actor: RunActor, error?: unknown) => this.onEnd(actor, error),
       runChild: (child: ChildWorkflow, input: unknown, runId: string) => this.runChild(child, input, runId),
-      cancelChild: (runId: string) =>
-        this.command(runId, { kind: 'cancel', by: 'parent run', reason: 'the parent task was cancelled' }),
+      cancelChild: async (runId: string) => {
+        await this.command(runId, {
+          kind: 'cancel',
+          by: 'parent run',
+          reason: 'the parent task was cancelled',
+        });
+      },
       ...(this.opts.onTurn ? { onTurn: this.opts.onTurn } : {}),
     };
   }
@@ -356,9 +425,10 @@ export class Engine {
         lastOfRun.get(m.runId) === m.id
           ? () => void this.opts.store.deleteInbox(this.namespace, m.runId, m.id).catch(() => undefined)
           : undefined;
-      const entry = commandEntry(`inbox:${m.id}`, cmd);
-      if (isDuplicateEvent(actor, entry)) after?.();
-      else actor.submit(entry, after);
+      const entry = commandEntry(`inbox:${m.id}`, cmd, actor.state);
+      // A modification that no longer fits the run is not journaled; its sender sees none and says so.
+      if (Array.isArray(entry) || isDuplicateEvent(actor, entry as InputFields)) after?.();
+      else actor.submit(entry as InputFields, after);
     }
   }
 }

@@ -51,7 +51,7 @@ type Effect = () => void;
 const FINAL = new Set(['completed', 'failed', 'cancelled']);
 
 export class RunActor {
-  private queue: Array<{ fields: InputFields; after?: (changed: boolean) => void }> = [];
+  private queue: Array<{ fields: InputFields; after?: (changed: boolean, seq: number) => void }> = [];
   private running = false;
   private stopped = false;
   private readonly timers: TimerSet;
@@ -87,8 +87,8 @@ export class RunActor {
     return FINAL.has(this.state.status);
   }
 
-  /** Queue an input entry; `after` runs once it is durable, told whether apply accepted it. */
-  submit(fields: InputFields, after?: (changed: boolean) => void): void {
+  /** Queue an input entry; `after` runs once it is durable, told whether apply accepted it and its seq. */
+  submit(fields: InputFields, after?: (changed: boolean, seq: number) => void): void {
     if (this.stopped) return;
     this.queue.push(after ? { fields, after } : { fields });
     if (!this.running) void this.pump();
@@ -135,8 +135,9 @@ export class RunActor {
         const effects: Effect[] = [];
         const first = this.nextSeq;
         for (const item of batch) {
-          const changed = this.process(this.stamp(item.fields), records, effects);
-          if (item.after) effects.push(() => item.after!(changed));
+          const entry = this.stamp(item.fields);
+          const changed = this.process(entry, records, effects);
+          if (item.after) effects.push(() => item.after!(changed, entry.seq));
         }
         this.engineMs += performance.now() - t0;
         await this.commit(first, records, effects);

@@ -63,6 +63,8 @@ function handoffOf(output: unknown): { to: string; reason: unknown; input: unkno
 export const handoffPattern: OrchestrationPattern<HandoffState> = {
   name: 'handoff',
   init,
+  // A live modification re-derives the entries (and max_handoffs); the turns so far are kept.
+  rebase: (state, fresh) => ({ ...fresh, handoffs: state.handoffs, context: state.context }),
   step(state, t): PatternVerdict<HandoffState> {
     const context = [...state.context, { agent: t.agent, output: t.output }];
     const next = { ...state, context };

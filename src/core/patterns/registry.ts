@@ -47,6 +47,13 @@ export interface OrchestrationPattern<S = unknown> {
   readonly name: string;
   init(spec: WorkflowSpec, config: Readonly<Record<string, unknown>>): PatternSetup<S>;
   step(state: S, trigger: PatternTrigger): PatternVerdict<S>;
+  /**
+   * After a live modification (RunModified): the state to go on with, from the state so far and
+   * `fresh`, init's state for the changed workflow. Without it the run goes on from `fresh`, which is
+   * right for a pattern whose state is all derived from the workflow; one that accumulates (counts,
+   * history) carries that over here. Deterministic, like init and step.
+   */
+  rebase?(state: S, fresh: S): S;
 }
 
 const registry = new Map<string, OrchestrationPattern>();

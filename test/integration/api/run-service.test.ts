@@ -371,7 +371,7 @@ describe('RunService: steering', () => {
     expect(run!.runId).toBe(runId);
     const after = await watch(runId, before.at(-1)!.cursor);
     expect(after.find(isEntry('RunCancelRequested'))).toMatchObject({
-      actor: 'api',
+      actor: 'anonymous',
       data: { reason: 'customer left' },
     });
     expect(after.find(isEntry('CompensationDone'))?.taskId).toBe('reserve');
