@@ -59,7 +59,8 @@ export type WorkerResult =
     };
 
 /** What a result report found: accepted, or refused because the lease had ended first. */
-export type ResultReceipt = { readonly accepted: true } | { readonly accepted: false; readonly reason: string };
+export type ResultReceipt =
+  { readonly accepted: true } | { readonly accepted: false; readonly reason: string };
 
 /** Thrown when a worker names a lease id the server never gave it. */
 export class UnknownLeaseError extends BatonError {
@@ -207,7 +208,11 @@ export class WorkerHub {
     replaced?.close(`worker "${hello.workerId}" connected again on another stream`);
     const resumed = this.leases.heldBy(worker.id);
     for (const lease of resumed) this.leases.renew(lease);
-    const session = this.session(worker, worker.generation, resumed.map((l) => l.id));
+    const session = this.session(
+      worker,
+      worker.generation,
+      resumed.map((l) => l.id),
+    );
     queueMicrotask(() => this.dispatch());
     return session;
   }
@@ -221,7 +226,8 @@ export class WorkerHub {
     if (signal.aborted) return Promise.resolve(canceled(reasonText(signal.reason)));
     return new Promise<AgentOutcome>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
-      const onAbort = (): void => this.finish(job, canceled(reasonText(signal.reason)), 'the run cancelled the task');
+      const onAbort = (): void =>
+        this.finish(job, canceled(reasonText(signal.reason)), 'the run cancelled the task');
       const job: Job = {
         route,
         invocation,

@@ -32,7 +32,12 @@ export class LeaseTable<J> {
   ) {}
 
   grant(job: J, workerId: string): Lease<J> {
-    const lease: Lease<J> = { id: `lease_${randomUUID()}`, job, workerId, expiresAt: this.now() + this.leaseMs };
+    const lease: Lease<J> = {
+      id: `lease_${randomUUID()}`,
+      job,
+      workerId,
+      expiresAt: this.now() + this.leaseMs,
+    };
     this.active.set(lease.id, lease);
     return lease;
   }

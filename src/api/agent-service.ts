@@ -35,10 +35,17 @@ export function agentService(hub: WorkerHub): AgentServiceServer {
     for (const w of hub.workerViews()) {
       if (!w.connected) continue;
       for (const route of w.routes) {
-        const agent =
-          byId.get(route) ??
+        const agent = byId.get(route) ??
           // Served but never registered: what the workers announced is all that is known.
-          { agentId: route, type: '', capabilities: [], maxInstances: 0, cpu: '', memory: '', connectedWorkers: 0 };
+          {
+            agentId: route,
+            type: '',
+            capabilities: [],
+            maxInstances: 0,
+            cpu: '',
+            memory: '',
+            connectedWorkers: 0,
+          };
         agent.connectedWorkers += 1;
         if (!hub.catalog.has(route))
           agent.capabilities = [...new Set([...agent.capabilities, ...w.capabilities])];
@@ -52,7 +59,9 @@ export function agentService(hub: WorkerHub): AgentServiceServer {
     const size = req.pageSize === 0 ? PAGE.default : Math.min(req.pageSize, PAGE.max);
     const after = req.pageToken === '' ? undefined : decodeToken(req.pageToken);
     const matching = roster().filter(
-      (a) => (after === undefined || a.agentId > after) && req.capabilities.every((c) => a.capabilities.includes(c)),
+      (a) =>
+        (after === undefined || a.agentId > after) &&
+        req.capabilities.every((c) => a.capabilities.includes(c)),
     );
     const page = matching.slice(0, size);
     return {
@@ -77,7 +86,10 @@ function parseAgent(a: Agent | undefined): AgentDefinition {
   if (!a) throw invalid('agent', 'is required');
   if (a.agentId === '') throw invalid('agent.agent_id', 'is required');
   if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(a.agentId))
-    throw invalid('agent.agent_id', `"${a.agentId}" is not an id (letters, digits, _ and -, not starting with a digit)`);
+    throw invalid(
+      'agent.agent_id',
+      `"${a.agentId}" is not an id (letters, digits, _ and -, not starting with a digit)`,
+    );
   if (a.type === '') throw invalid('agent.type', 'is required (e.g. "llm", "tool")');
   const blank = a.capabilities.indexOf('');
   if (blank >= 0) throw invalid(`agent.capabilities[${blank}]`, 'is empty');

@@ -4,7 +4,13 @@
 import { Role, type Message, type Part } from '@a2a-js/sdk';
 import type { AgentDefinition } from '../agents/worker-catalog.js';
 import type { WorkAssignment } from '../agents/worker-hub.js';
-import { type Agent, type AgentMessage, type Assignment, type MessagePart, MessageRole } from './gen/baton/v1/agent.js';
+import {
+  type Agent,
+  type AgentMessage,
+  type Assignment,
+  type MessagePart,
+  MessageRole,
+} from './gen/baton/v1/agent.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -56,10 +62,22 @@ export function assignmentToProto(work: WorkAssignment): Assignment {
 export function messageFromProto(m: AgentMessage): Message {
   const parts: Part[] = m.parts.flatMap((p): Part[] => {
     if (p.text !== undefined)
-      return [{ content: { $case: 'text', value: p.text }, metadata: undefined, filename: '', mediaType: 'text/plain' }];
+      return [
+        {
+          content: { $case: 'text', value: p.text },
+          metadata: undefined,
+          filename: '',
+          mediaType: 'text/plain',
+        },
+      ];
     if (p.data !== undefined)
       return [
-        { content: { $case: 'data', value: p.data }, metadata: undefined, filename: '', mediaType: 'application/json' },
+        {
+          content: { $case: 'data', value: p.data },
+          metadata: undefined,
+          filename: '',
+          mediaType: 'application/json',
+        },
       ];
     if (p.file !== undefined)
       return [

@@ -56,7 +56,10 @@ export function workStream(hub: WorkerHub) {
         });
         send({
           welcome: {
-            leaseDuration: { seconds: Math.floor(session.leaseMs / 1000), nanos: (session.leaseMs % 1000) * 1e6 },
+            leaseDuration: {
+              seconds: Math.floor(session.leaseMs / 1000),
+              nanos: (session.leaseMs % 1000) * 1e6,
+            },
             resumedLeaseIds: [...session.resumedLeaseIds],
           },
         });
@@ -136,7 +139,8 @@ function onMessage(session: WorkerSession, req: WorkRequest, send: (m: WorkRespo
         : s.state === AssignmentState.ASSIGNMENT_STATE_INPUT_REQUIRED
           ? 'input-required'
           : undefined;
-    if (!state) throw invalid('status.state', 'must be ASSIGNMENT_STATE_WORKING or ASSIGNMENT_STATE_INPUT_REQUIRED');
+    if (!state)
+      throw invalid('status.state', 'must be ASSIGNMENT_STATE_WORKING or ASSIGNMENT_STATE_INPUT_REQUIRED');
     atField('status.lease_id', () =>
       session.status(id, state, s.message ? messageFromProto(s.message) : undefined),
     );
@@ -151,8 +155,11 @@ function onMessage(session: WorkerSession, req: WorkRequest, send: (m: WorkRespo
     } else if (r.failure !== undefined) {
       const f = r.failure;
       if (f.message === '') throw invalid('result.failure.message', 'is required: say what went wrong');
-      const after = f.retryAfter ? f.retryAfter.seconds * 1000 + Math.floor(f.retryAfter.nanos / 1e6) : undefined;
-      if (after !== undefined && after < 0) throw invalid('result.failure.retry_after', 'must not be negative');
+      const after = f.retryAfter
+        ? f.retryAfter.seconds * 1000 + Math.floor(f.retryAfter.nanos / 1e6)
+        : undefined;
+      if (after !== undefined && after < 0)
+        throw invalid('result.failure.retry_after', 'must not be negative');
       receipt = atField('result.lease_id', () =>
         session.result(id, {
           failure: {
@@ -166,7 +173,9 @@ function onMessage(session: WorkerSession, req: WorkRequest, send: (m: WorkRespo
     } else {
       throw invalid('result.outcome', 'must set outputs or failure');
     }
-    send({ receipt: { leaseId: id, accepted: receipt.accepted, reason: receipt.accepted ? '' : receipt.reason } });
+    send({
+      receipt: { leaseId: id, accepted: receipt.accepted, reason: receipt.accepted ? '' : receipt.reason },
+    });
     return;
   }
   throw invalid('kind', 'a WorkRequest must set one of hello, heartbeat, progress, status or result');

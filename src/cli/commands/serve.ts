@@ -21,7 +21,11 @@ export async function serveCommand(
   const feed = new RunFeed();
   // Agents with a queue endpoint, or served by a connected worker, run on remote workers.
   const workers = new WorkerHub();
-  const app = await openApp({ dataDir: opts.dataDir, onTurn: feed.publish, adapterFor: workerAdapterFor(workers) });
+  const app = await openApp({
+    dataDir: opts.dataDir,
+    onTurn: feed.publish,
+    adapterFor: workerAdapterFor(workers),
+  });
   try {
     const api = createServer({ check, runs: { engine: app.engine, store: app.store, feed }, workers });
     const port = await listen(api.server, opts.listen);
