@@ -33,8 +33,8 @@ export interface WorkAssignment {
 export interface WorkerLink {
   assign(work: WorkAssignment): void;
   revoke(leaseId: string, reason: string): void;
-  /** Closes the connection: another with the same worker id replaced it. */
-  close(reason: string): void;
+  /** Closes the connection: another with the same worker id replaced it, or the server is shutting down. */
+  close(reason: string, why: 'replaced' | 'shutdown'): void;
 }
 
 export interface WorkerHello {
@@ -205,7 +205,7 @@ export class WorkerHub {
       };
       this.workers.set(worker.id, worker);
     }
-    replaced?.close(`worker "${hello.workerId}" connected again on another stream`);
+    replaced?.close(`worker "${hello.workerId}" connected again on another stream`, 'replaced');
     const resumed = this.leases.heldBy(worker.id);
     for (const lease of resumed) this.leases.renew(lease);
     const session = this.session(
@@ -217,9 +217,18 @@ export class WorkerHub {
     return session;
   }
 
-  /** Stops the lease sweep. Jobs still waiting stay unsettled: close the engine first. */
+  /**
+   * Ends every worker's stream (they should reconnect to the next server) and stops the lease sweep.
+   * Jobs still waiting stay unsettled: the engine stops driving its runs as the server shuts down.
+   */
   close(): void {
     clearInterval(this.sweeper);
+    for (const w of this.workers.values()) {
+      const link = w.link;
+      w.link = undefined;
+      w.generation += 1;
+      link?.close('the server is shutting down', 'shutdown');
+    }
   }
 
   private invoke(route: string, invocation: AgentInvocation, signal: AbortSignal): Promise<AgentOutcome> {

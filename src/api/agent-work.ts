@@ -52,7 +52,9 @@ export function workStream(hub: WorkerHub) {
         session = hub.connect(parseHello(req.hello), {
           assign: (work) => send({ assignment: assignmentToProto(work) }),
           revoke: (leaseId, reason) => send({ revocation: { leaseId, reason } }),
-          close: (reason) => stop(new BatonError('BATON_E_WORKER_REPLACED', reason)),
+          // A shutdown ends the stream OK: the worker reconnects (to this server's successor).
+          close: (reason, why) =>
+            stop(why === 'replaced' ? new BatonError('BATON_E_WORKER_REPLACED', reason) : undefined),
         });
         send({
           welcome: {

@@ -33,10 +33,11 @@ export async function serveCommand(
     o.out(`baton: serving gRPC on ${opts.listen.replace(/:\d+$/, `:${port}`)}`);
     const signal = await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
     o.err(`baton: ${String(signal[0] ?? 'signal')} received, shutting down`);
+    workers.close(); // ends worker streams, which would otherwise hold the drain open
     await shutdown(api);
   } finally {
-    await app.close();
     workers.close();
+    await app.close();
   }
   return 0;
 }

@@ -53,9 +53,9 @@ export async function serve(leaseMs = 300): Promise<Served> {
     client,
     async close() {
       client.close();
+      hub.close();
       await shutdown(api, 1000);
       await app.close();
-      hub.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

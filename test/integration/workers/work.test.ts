@@ -205,6 +205,19 @@ describe('workers: leases', () => {
     await again.stop();
   });
 
+  it('a second stream with the same worker id replaces the first, which ends ABORTED', async () => {
+    const first = worker({ workerId: 'twin', agentIds: ['twin-q'] });
+    await first.welcome;
+    const second = worker({ workerId: 'twin', agentIds: ['twin-q'] });
+    await second.welcome;
+    expect(failureOf(await first.ended)).toMatchObject({
+      code: status.ABORTED,
+      errorCode: 'BATON_E_WORKER_REPLACED',
+    });
+    expect(s.hub.connectedWorkers('twin-q')).toBe(1);
+    await second.stop();
+  });
+
   it('revokes the assignment when the run is cancelled', async () => {
     const w = worker({ workerId: 'cancel-1', agentIds: ['cancel-q'] });
     await w.welcome;
