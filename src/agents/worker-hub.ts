@@ -105,6 +105,11 @@ interface Job {
   done: boolean;
   settle(outcome: AgentOutcome): void;
   updates: number;
+  /**
+   * Connections (worker id -> generation) on which this job's lease lapsed: a connection that went
+   * silent on the job is not given it again; the same worker reconnecting may be.
+   */
+  readonly lapsedOn: Map<string, number>;
 }
 
 interface Worker {
@@ -243,6 +248,7 @@ export class WorkerHub {
         lease: undefined,
         done: false,
         updates: 0,
+        lapsedOn: new Map(),
         settle: (outcome) => {
           clearTimeout(timer);
           signal.removeEventListener('abort', onAbort);
@@ -303,7 +309,7 @@ export class WorkerHub {
     if (this.pending.length === 0) return;
     const left: Job[] = [];
     for (const job of this.pending) {
-      const worker = this.pick(job.route);
+      const worker = this.pick(job);
       if (!worker) {
         left.push(job);
         continue;
@@ -316,10 +322,11 @@ export class WorkerHub {
     this.pending = left;
   }
 
-  private pick(route: string): Worker | undefined {
+  private pick(job: Job): Worker | undefined {
     let best: Worker | undefined;
     for (const w of this.workers.values()) {
-      if (!w.link || !w.routes.has(route) || w.inFlight >= w.capacity) continue;
+      if (!w.link || !w.routes.has(job.route) || w.inFlight >= w.capacity) continue;
+      if (job.lapsedOn.get(w.id) === w.generation) continue;
       if (!best || w.inFlight / w.capacity < best.inFlight / best.capacity) best = w;
     }
     return best;
@@ -336,6 +343,8 @@ export class WorkerHub {
       this.workers.get(lease.workerId)?.link?.revoke(lease.id, reason);
       const job = lease.job;
       if (job.done || job.lease !== lease) continue;
+      const worker = this.workers.get(lease.workerId);
+      if (worker) job.lapsedOn.set(worker.id, worker.generation);
       job.lease = undefined;
       requeued.push(job);
     }
