@@ -126,7 +126,7 @@ export const ERRORS = {
   ),
   BATON_E_AGENT_NOT_REGISTERED: def('No agent with this id is registered with the server.', 'NOT_FOUND'),
   BATON_E_LEASE_UNKNOWN: def(
-    'A worker named a lease the server never gave it (a typo, or another worker\'s lease).',
+    "A worker named a lease the server never gave it (a typo, or another worker's lease).",
   ),
   BATON_E_WORKER_REPLACED: def(
     'A Work stream was closed because another stream connected with the same worker_id (the newer one keeps its leases).',
