@@ -3,7 +3,7 @@
 // results are refused, cancellation revokes, and bad Work messages get INVALID_ARGUMENT naming the field.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Assignment } from '../../../src/api/gen/baton/v1/agent.js';
+import { AssignmentState, MessageRole, type Assignment } from '../../../src/api/gen/baton/v1/agent.js';
 import { failureOf, serve, sleep, status, TestWorker, until, workflow, type Served } from './harness.js';
 
 const LEASE_MS = 300;
@@ -126,15 +126,29 @@ describe('workers: a workflow served by remote workers', () => {
     await until(() => w.assignments.length === 1, 'the assignment');
     const leaseId = w.assignments[0]!.leaseId;
     w.send({ progress: { leaseId, fraction: 0.5, message: 'halfway' } });
-    await until(() => seen.some((e) => e.name === 'progress'), 'the progress event');
+    w.send({
+      status: {
+        leaseId,
+        state: AssignmentState.ASSIGNMENT_STATE_WORKING,
+        message: {
+          messageId: 'm1',
+          role: MessageRole.MESSAGE_ROLE_AGENT,
+          parts: [{ text: 'reading sources' }],
+        },
+      },
+    });
+    await until(
+      () => seen.filter((e) => e.name === 'progress').length === 2,
+      'the progress and status events',
+    );
     w.complete(leaseId, { done: true });
     expect((await s.app.engine.settled(run.runId)).status).toBe('completed');
     await sub.close();
-    expect(seen.find((e) => e.name === 'progress')!.data).toMatchObject({
-      key: 'one',
-      progress: 0.5,
-      text: 'halfway',
-    });
+    const progress = seen.filter((e) => e.name === 'progress').map((e) => e.data);
+    expect(progress).toEqual([
+      expect.objectContaining({ key: 'one', progress: 0.5, text: 'halfway' }),
+      expect.objectContaining({ key: 'one', progress: null, text: 'reading sources' }),
+    ]);
     await w.stop();
   });
 });

@@ -195,7 +195,10 @@ export interface AgentMessage {
 export interface WorkerHello {
   /** Stable across reconnects, so leases survive a dropped connection. */
   workerId: string;
-  /** The agent ids this worker serves. */
+  /**
+   * What this worker takes work for: agent ids (agents declared without an endpoint) and queue
+   * names (agents declared with `endpoint: { queue: NAME }`).
+   */
   agentIds: string[];
   /** Capabilities beyond its agents' declared ones (informational). */
   capabilities: string[];
@@ -221,6 +224,7 @@ export interface Assignment {
   taskId: string;
   /** 1 for the first attempt. */
   attempt: number;
+  /** The route this worker was chosen by: the agent id, or the queue name of a queue endpoint. */
   agentId: string;
   /** What to do, as an A2A message. */
   message:
@@ -255,7 +259,10 @@ export interface Progress {
   message: string;
 }
 
-/** A change of an assignment's state (A2A TaskStatusUpdateEvent). */
+/**
+ * A change of an assignment's state (A2A TaskStatusUpdateEvent). Run watchers see it as agent
+ * progress carrying the message's first text part; the engine does not act on the state yet.
+ */
 export interface StatusEvent {
   leaseId: string;
   state: AssignmentState;
