@@ -7,19 +7,20 @@
 
 import { TaskState, type Message, type TaskStatusUpdateEvent } from '@a2a-js/sdk';
 import { BatonError } from '../errors/registry.js';
-import { outputArtifact, progressUpdate } from './a2a-parts.js';
+import { progressUpdate } from './a2a-parts.js';
 import {
   agentFailure,
   canceled,
-  completed,
   failed,
   type AgentAdapter,
-  type AgentErrorCode,
   type AgentInvocation,
   type AgentOutcome,
 } from './adapter.js';
+import { outcomeOf, type ResultReceipt, type WorkerResult } from './worker-result.js';
 import { AgentCatalog } from './worker-catalog.js';
 import { LeaseTable, type Lease } from './worker-lease.js';
+
+export { outcomeOf, type ResultReceipt, type WorkerResult } from './worker-result.js';
 
 /** Work handed to a worker: the attempt, under the lease that names it in every report. */
 export interface WorkAssignment {
@@ -45,22 +46,6 @@ export interface WorkerHello {
   /** Assignments it runs at once, >= 1. */
   readonly capacity: number;
 }
-
-/** How a worker ended an assignment. */
-export type WorkerResult =
-  | { readonly outputs: Record<string, unknown> }
-  | {
-      readonly failure: {
-        readonly code: string;
-        readonly message: string;
-        readonly retryable: boolean;
-        readonly retryAfterMs?: number;
-      };
-    };
-
-/** What a result report found: accepted, or refused because the lease had ended first. */
-export type ResultReceipt =
-  { readonly accepted: true } | { readonly accepted: false; readonly reason: string };
 
 /** Thrown when a worker names a lease id the server never gave it. */
 export class UnknownLeaseError extends BatonError {
@@ -427,30 +412,6 @@ export class WorkerHub {
       },
     };
   }
-}
-
-const AGENT_CODES: ReadonlySet<string> = new Set<AgentErrorCode>([
-  'BATON_E_AGENT_FAILED',
-  'BATON_E_AGENT_TIMEOUT',
-  'BATON_E_AGENT_REJECTED',
-  'BATON_E_AGENT_UNAVAILABLE',
-]);
-
-/**
- * A worker's result as the engine's outcome. A failure with one of the agent codes keeps it (and the
- * registry's retry flag); any other code becomes FAILED when the worker says a retry may help, else
- * REJECTED, with the worker's code kept in the message.
- */
-export function outcomeOf(result: WorkerResult): AgentOutcome {
-  if ('outputs' in result) return completed([outputArtifact(result.outputs)], result.outputs);
-  const f = result.failure;
-  const code: AgentErrorCode = AGENT_CODES.has(f.code)
-    ? (f.code as AgentErrorCode)
-    : f.retryable
-      ? 'BATON_E_AGENT_FAILED'
-      : 'BATON_E_AGENT_REJECTED';
-  const message = code === f.code || f.code === '' ? f.message : `${f.code}: ${f.message}`;
-  return failed(agentFailure(code, message, f.retryAfterMs));
 }
 
 function reasonText(reason: unknown): string {
