@@ -1,7 +1,10 @@
 // The gRPC server: Baton's services, grpc.health.v1 and server reflection on one grpc-js Server.
 
 import { Server, ServerCredentials } from '@grpc/grpc-js';
+import type { WorkerHub } from '../agents/worker-hub.js';
 import type { CheckOptions } from '../plan/index.js';
+import { agentService } from './agent-service.js';
+import { AgentServiceService } from './gen/baton/v1/agent.js';
 import { WorkflowServiceService } from './gen/baton/v1/workflow.js';
 import { HealthService } from './gen/grpc/health/v1/health.js';
 import { HealthStatus, ServingStatus } from './health.js';
@@ -16,6 +19,8 @@ export interface ApiDeps {
   readonly check?: CheckOptions;
   /** The embedded app RunService drives runs in; without it RunService is not served. */
   readonly runs?: Omit<RunServiceDeps, 'check'>;
+  /** The hub remote workers connect to (the engine's adapter for worker agents); without it AgentService is not served. */
+  readonly workers?: WorkerHub;
 }
 
 export interface BatonServer {
@@ -37,6 +42,10 @@ export function createServer(deps: ApiDeps = {}): BatonServer {
       runService({ ...deps.runs, ...(deps.check && { check: deps.check }) }),
     );
     services.push('baton.v1.RunService');
+  }
+  if (deps.workers) {
+    server.addService(AgentServiceService, agentService(deps.workers));
+    services.push('baton.v1.AgentService');
   }
   const health = new HealthStatus(services);
   server.addService(HealthService, health.handlers);

@@ -119,6 +119,19 @@ export const ERRORS = {
     'UNAVAILABLE',
     true,
   ),
+  // Remote workers (src/agents/worker-*, AgentService)
+  BATON_E_AGENT_EXISTS: def(
+    'An agent with this id is already registered with a different definition: deregister it first or use another id.',
+    'ALREADY_EXISTS',
+  ),
+  BATON_E_AGENT_NOT_REGISTERED: def('No agent with this id is registered with the server.', 'NOT_FOUND'),
+  BATON_E_LEASE_UNKNOWN: def(
+    "A worker named a lease the server never gave it (a typo, or another worker's lease).",
+  ),
+  BATON_E_WORKER_REPLACED: def(
+    'A Work stream was closed because another stream connected with the same worker_id (the newer one keeps its leases).',
+    'ABORTED',
+  ),
   // The engine (src/core): outcomes it decides itself
   BATON_E_WAIT_TIMEOUT: def(
     "A task's wait_for event did not arrive before its timeout.",

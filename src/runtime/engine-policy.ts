@@ -100,7 +100,6 @@ export function checkRunnable(spec: WorkflowSpec): void {
   if (hooks.length > 0) problems.push(`hooks (${hooks.join(', ')}) need the hook runner`);
   for (const [id, a] of Object.entries(spec.agents)) {
     if (a.endpoint && 'a2a' in a.endpoint) problems.push(`agent "${id}" is a remote A2A agent`);
-    if (a.endpoint && 'queue' in a.endpoint) problems.push(`agent "${id}" takes tasks from a worker queue`);
   }
   if (problems.length > 0) {
     throw new BatonError('BATON_E_UNSUPPORTED_FEATURE', `this engine cannot run yet: ${problems.join('; ')}`);

@@ -384,9 +384,15 @@ export class Engine {
     if (spec.endpoint && 'module' in spec.endpoint) return moduleAdapter(spec.endpoint, '/');
     const adapter = this.opts.adapterFor?.(agentId, spec);
     if (adapter) return adapter;
+    if (spec.endpoint && 'queue' in spec.endpoint) {
+      throw new BatonError(
+        'BATON_E_AGENT_UNBOUND',
+        `agent "${agentId}" takes tasks from worker queue "${spec.endpoint.queue}", which only a server (baton serve) has`,
+      );
+    }
     throw new BatonError(
       'BATON_E_AGENT_UNBOUND',
-      `agent "${agentId}" (type ${spec.type}) has no endpoint and no registered adapter`,
+      `agent "${agentId}" (type ${spec.type}) has no endpoint, no registered adapter, and no worker serving it`,
     );
   }
 

@@ -1,0 +1,197 @@
+// The worker hub without gRPC: links are recorders, so each rule of leases, deadlines, cancellation
+// and result mapping is checked on its own.
+
+import { TaskState } from '@a2a-js/sdk';
+import { afterEach, describe, expect, it } from 'vitest';
+import { taskMessage } from '../../../src/agents/a2a-parts.js';
+import type { AgentInvocation } from '../../../src/agents/adapter.js';
+import {
+  outcomeOf,
+  UnknownLeaseError,
+  WorkerHub,
+  type WorkAssignment,
+  type WorkerLink,
+} from '../../../src/agents/worker-hub.js';
+
+const hubs: WorkerHub[] = [];
+afterEach(() => {
+  for (const h of hubs.splice(0)) h.close();
+});
+const hubOf = (leaseMs = 60_000) => {
+  const h = new WorkerHub({ leaseMs });
+  hubs.push(h);
+  return h;
+};
+
+class Recorder implements WorkerLink {
+  readonly assigned: WorkAssignment[] = [];
+  readonly revoked: Array<{ leaseId: string; reason: string }> = [];
+  closed: string | undefined;
+  assign(work: WorkAssignment): void {
+    this.assigned.push(work);
+  }
+  revoke(leaseId: string, reason: string): void {
+    this.revoked.push({ leaseId, reason });
+  }
+  close(reason: string): void {
+    this.closed = reason;
+  }
+}
+
+const invocation = (over: Partial<AgentInvocation> = {}): AgentInvocation => ({
+  runId: 'run_1',
+  taskId: 't',
+  instanceKey: 't',
+  attempt: 1,
+  idempotencyKey: 'run_1/t/1',
+  deadline: undefined,
+  message: taskMessage({ runId: 'run_1', idempotencyKey: 'run_1/t/1', input: { n: 1 } }),
+  ...over,
+});
+const hello = (workerId: string, capacity = 1) => ({ workerId, routes: ['q'], capabilities: [], capacity });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('WorkerHub', () => {
+  it('times out an attempt a worker holds at its deadline, revokes it, and refuses the late result', async () => {
+    const hub = hubOf();
+    const link = new Recorder();
+    const session = hub.connect(hello('w'), link);
+    const outcome = hub
+      .adapter('q')
+      .invoke(invocation({ deadline: Date.now() + 30 }), new AbortController().signal);
+    await tick();
+    const leaseId = link.assigned[0]!.leaseId;
+    expect(await outcome).toMatchObject({
+      state: TaskState.TASK_STATE_FAILED,
+      error: { code: 'BATON_E_AGENT_TIMEOUT', retryable: true },
+    });
+    expect(link.revoked).toEqual([{ leaseId, reason: 'the task deadline passed' }]);
+    expect(session.result(leaseId, { outputs: {} })).toEqual({
+      accepted: false,
+      reason: 'the task deadline passed',
+    });
+  });
+
+  it('withdraws a queued attempt when the engine aborts it: no worker gets it later', async () => {
+    const hub = hubOf();
+    const abort = new AbortController();
+    const outcome = hub.adapter('q').invoke(invocation(), abort.signal);
+    expect(hub.queued).toBe(1);
+    abort.abort('run cancelled');
+    expect(await outcome).toMatchObject({ state: TaskState.TASK_STATE_CANCELED, reason: 'run cancelled' });
+    const link = new Recorder();
+    hub.connect(hello('w'), link);
+    await tick();
+    expect(link.assigned).toEqual([]);
+    expect(hub.queued).toBe(0);
+  });
+
+  it('keeps a lease a worker heartbeats past the lease duration, and re-queues one it stops renewing', async () => {
+    // Lapse is judged by the hub's clock, so a test clock makes it exact; the sweep runs every 20 ms.
+    let t = 1_000_000;
+    const hub = new WorkerHub({ leaseMs: 80, now: () => t });
+    hubs.push(hub);
+    const a = new Recorder();
+    const session = hub.connect(hello('a'), a);
+    const outcome = hub.adapter('q').invoke(invocation(), new AbortController().signal);
+    await tick();
+    const leaseId = a.assigned[0]!.leaseId;
+    for (let i = 0; i < 5; i += 1) {
+      t += 60; // 300 ms in all, each step within the lease
+      session.heartbeat([leaseId]);
+      await sleep(25);
+    }
+    expect(a.revoked).toEqual([]);
+    // Silence: the lease lapses, the worker is told, and the job waits for the next worker.
+    t += 81;
+    await until(() => a.revoked.length === 1);
+    expect(a.revoked[0]!.reason).toContain('lease expired');
+    const b = new Recorder();
+    const other = hub.connect(hello('b'), b);
+    await tick();
+    expect(b.assigned[0]!.invocation.idempotencyKey).toBe('run_1/t/1');
+    // The connection that went silent is not given the job again.
+    expect(a.assigned).toHaveLength(1);
+    expect(other.result(b.assigned[0]!.leaseId, { outputs: { ok: 1 } })).toEqual({ accepted: true });
+    expect(await outcome).toMatchObject({ state: TaskState.TASK_STATE_COMPLETED, output: { ok: 1 } });
+  });
+
+  it("treats another worker's lease id as unknown to this one", async () => {
+    const hub = hubOf();
+    const a = new Recorder();
+    hub.connect(hello('a'), a);
+    const b = hub.connect(hello('b'), new Recorder());
+    void hub.adapter('q').invoke(invocation(), new AbortController().signal);
+    await tick();
+    const leaseId = a.assigned[0]!.leaseId;
+    expect(() => b.result(leaseId, { outputs: {} })).toThrow(UnknownLeaseError);
+    expect(() => b.heartbeat(['lease_none'])).toThrow(UnknownLeaseError);
+  });
+
+  it('forwards progress while the attempt runs and drops it after the result', async () => {
+    const hub = hubOf();
+    const link = new Recorder();
+    const session = hub.connect(hello('w'), link);
+    const updates: unknown[] = [];
+    const outcome = hub
+      .adapter('q')
+      .invoke(invocation({ onUpdate: (u) => updates.push(u.metadata) }), new AbortController().signal);
+    await tick();
+    const leaseId = link.assigned[0]!.leaseId;
+    session.progress(leaseId, 0.25, 'reading');
+    session.result(leaseId, { outputs: {} });
+    session.progress(leaseId, 0.5, 'too late');
+    await outcome;
+    expect(updates).toEqual([{ progress: 0.25 }]);
+  });
+
+  it('gives each job to the least-loaded worker and never beyond capacity', async () => {
+    const hub = hubOf();
+    const a = new Recorder();
+    const b = new Recorder();
+    hub.connect(hello('a', 2), a);
+    hub.connect(hello('b', 1), b);
+    for (let i = 0; i < 5; i += 1)
+      void hub.adapter('q').invoke(invocation({ idempotencyKey: `k${i}` }), new AbortController().signal);
+    await tick();
+    expect(a.assigned).toHaveLength(2);
+    expect(b.assigned).toHaveLength(1);
+    expect(hub.queued).toBe(2);
+  });
+});
+
+describe('outcomeOf', () => {
+  it('keeps an agent code with its registry retry flag, and maps others by the worker flag', () => {
+    expect(
+      outcomeOf({ failure: { code: 'BATON_E_AGENT_UNAVAILABLE', message: 'down', retryable: false } }),
+    ).toMatchObject({
+      state: TaskState.TASK_STATE_FAILED,
+      error: { code: 'BATON_E_AGENT_UNAVAILABLE', retryable: true },
+    });
+    expect(
+      outcomeOf({
+        failure: { code: 'RATE_LIMITED', message: 'slow down', retryable: true, retryAfterMs: 500 },
+      }),
+    ).toMatchObject({
+      error: {
+        code: 'BATON_E_AGENT_FAILED',
+        message: 'RATE_LIMITED: slow down',
+        retryable: true,
+        retryAfterMs: 500,
+      },
+    });
+    expect(outcomeOf({ failure: { code: '', message: 'no', retryable: false } })).toMatchObject({
+      state: TaskState.TASK_STATE_REJECTED,
+      error: { code: 'BATON_E_AGENT_REJECTED', message: 'no' },
+    });
+  });
+});
+
+async function until(check: () => boolean): Promise<void> {
+  const started = Date.now();
+  while (!check()) {
+    if (Date.now() - started > 10_000) throw new Error('timed out');
+    await sleep(5);
+  }
+}
