@@ -2,7 +2,12 @@
 // plain typed objects (the generated message shapes). Requests may leave out any field (defaults
 // fill it); failures reject with a BatonError subclass (errors.ts).
 
-import { credentials as grpcCredentials, status, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
+import {
+  credentials as grpcCredentials,
+  status,
+  type ChannelCredentials,
+  type ChannelOptions,
+} from '@grpc/grpc-js';
 import {
   AgentServiceService,
   DeregisterAgentRequest,
@@ -118,7 +123,11 @@ export interface BatonClient {
 /** A response field the server must always set; its absence is a server bug, not a user error. */
 function present<T>(value: T | undefined, what: string): T {
   if (value === undefined)
-    throw new InternalError({ code: 'GRPC_INTERNAL', message: `the server sent no ${what}`, grpcStatus: status.INTERNAL });
+    throw new InternalError({
+      code: 'GRPC_INTERNAL',
+      message: `the server sent no ${what}`,
+      grpcStatus: status.INTERNAL,
+    });
   return value;
 }
 
@@ -149,22 +158,38 @@ export function createClient(options: ClientOptions): BatonClient {
     // The same source under the same name and version is one version: registering twice is harmless.
     register: (req, o = {}) => t.unary(W.registerWorkflow, RegisterWorkflowRequest.fromPartial(req), o, true),
     get: async (req, o = {}) =>
-      present((await t.unary(W.getWorkflow, GetWorkflowRequest.fromPartial(req), o, true)).workflow, 'workflow'),
+      present(
+        (await t.unary(W.getWorkflow, GetWorkflowRequest.fromPartial(req), o, true)).workflow,
+        'workflow',
+      ),
     list: (req = {}, o = {}) => t.unary(W.listWorkflows, ListWorkflowsRequest.fromPartial(req), o, true),
     delete: (req, o = {}) => t.unary(W.deleteWorkflow, DeleteWorkflowRequest.fromPartial(req), o, false),
   };
   const runs: RunsClient = {
     start: async (req, o = {}) =>
-      present((await t.unary(R.startRun, StartRunRequest.fromPartial(req), o, Boolean(req.requestId))).run, 'run'),
-    get: async (runId, o = {}) => present((await t.unary(R.getRun, GetRunRequest.fromPartial({ runId }), o, true)).run, 'run'),
+      present(
+        (await t.unary(R.startRun, StartRunRequest.fromPartial(req), o, Boolean(req.requestId))).run,
+        'run',
+      ),
+    get: async (runId, o = {}) =>
+      present((await t.unary(R.getRun, GetRunRequest.fromPartial({ runId }), o, true)).run, 'run'),
     list: (req = {}, o = {}) => t.unary(R.listRuns, ListRunsRequest.fromPartial(req), o, true),
     watch: (runId, o = {}) => watchRun(t, runId, o),
     pause: async (runId, reason = '', o = {}) =>
-      present((await t.unary(R.pauseRun, PauseRunRequest.fromPartial({ runId, reason }), o, false)).run, 'run'),
+      present(
+        (await t.unary(R.pauseRun, PauseRunRequest.fromPartial({ runId, reason }), o, false)).run,
+        'run',
+      ),
     resume: async (runId, reason = '', o = {}) =>
-      present((await t.unary(R.resumeRun, ResumeRunRequest.fromPartial({ runId, reason }), o, false)).run, 'run'),
+      present(
+        (await t.unary(R.resumeRun, ResumeRunRequest.fromPartial({ runId, reason }), o, false)).run,
+        'run',
+      ),
     cancel: async (runId, reason = '', o = {}) =>
-      present((await t.unary(R.cancelRun, CancelRunRequest.fromPartial({ runId, reason }), o, false)).run, 'run'),
+      present(
+        (await t.unary(R.cancelRun, CancelRunRequest.fromPartial({ runId, reason }), o, false)).run,
+        'run',
+      ),
     signal: (req, o = {}) => t.unary(R.signalRun, SignalRunRequest.fromPartial(req), o, Boolean(req.eventId)),
     modify: (req, o = {}) => t.unary(R.modifyRun, ModifyRunRequest.fromPartial(req), o, false),
     history: (req, o = {}) => t.unary(R.getRunHistory, GetRunHistoryRequest.fromPartial(req), o, true),
@@ -172,7 +197,10 @@ export function createClient(options: ClientOptions): BatonClient {
   const agents: AgentsClient = {
     // Registering the same definition again is harmless (a different one is ALREADY_EXISTS).
     register: async (agent, o = {}) =>
-      present((await t.unary(A.registerAgent, RegisterAgentRequest.fromPartial({ agent }), o, true)).agent, 'agent'),
+      present(
+        (await t.unary(A.registerAgent, RegisterAgentRequest.fromPartial({ agent }), o, true)).agent,
+        'agent',
+      ),
     list: (req = {}, o = {}) => t.unary(A.listAgents, ListAgentsRequest.fromPartial(req), o, true),
     deregister: async (agentId, o = {}) => {
       await t.unary(A.deregisterAgent, DeregisterAgentRequest.fromPartial({ agentId }), o, false);

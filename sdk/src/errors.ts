@@ -2,7 +2,7 @@
 // ErrorDetail (trailer `baton-error-bin`): one class per status category, so callers `instanceof` or
 // switch on `category`, and `code` carries Baton's finer registry code when the server sent one.
 
-import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { status, type Metadata, type ServiceError } from '@grpc/grpc-js';
 import { ErrorDetail } from './gen/baton/v1/errors.js';
 
 /** The trailing-metadata key of the binary ErrorDetail Baton attaches to every error it knows. */
@@ -157,7 +157,7 @@ export function decodeError(err: unknown): BatonError {
     const message = err instanceof Error ? err.message : String(err);
     return new InternalError({ code: 'GRPC_INTERNAL', message, grpcStatus: status.INTERNAL, cause: err });
   }
-  const grpcStatus = err.code as status;
+  const grpcStatus = err.code;
   const detail = readErrorDetail(err.metadata);
   const Class = CLASSES[grpcStatus] ?? BatonError;
   return new Class({

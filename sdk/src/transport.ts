@@ -99,7 +99,11 @@ export class Transport {
   }
 
   /** Opens a server stream; read it with `readStream`. No deadline unless the call asks for one. */
-  serverStream<Req, Res>(def: MethodDef<Req, Res>, request: Req, options: CallOptions): ClientReadableStream<Res> {
+  serverStream<Req, Res>(
+    def: MethodDef<Req, Res>,
+    request: Req,
+    options: CallOptions,
+  ): ClientReadableStream<Res> {
     const callOptions = options.deadlineMs === undefined ? {} : { deadline: Date.now() + options.deadlineMs };
     return this.client.makeServerStreamRequest(
       def.path,
@@ -112,10 +116,7 @@ export class Transport {
   }
 
   /** Opens a bidirectional stream, as is: the caller owns it. */
-  bidiStream<Req, Res>(
-    def: MethodDef<Req, Res>,
-    options: CallOptions,
-  ): ClientDuplexStream<Req, Res> {
+  bidiStream<Req, Res>(def: MethodDef<Req, Res>, options: CallOptions): ClientDuplexStream<Req, Res> {
     const call = this.client.makeBidiStreamRequest(
       def.path,
       def.requestSerialize,

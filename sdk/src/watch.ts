@@ -25,7 +25,11 @@ export interface WatchOptions {
  * Yields the run's events in journal order and returns after the event that ends the run. Consecutive
  * failed reconnections are bounded by the client's retry.maxAttempts; an event received resets the count.
  */
-export async function* watchRun(transport: Transport, runId: string, options: WatchOptions): AsyncGenerator<RunEvent> {
+export async function* watchRun(
+  transport: Transport,
+  runId: string,
+  options: WatchOptions,
+): AsyncGenerator<RunEvent> {
   const { signal } = options;
   let cursor = options.cursor ?? '';
   let failures = 0;

@@ -31,7 +31,12 @@ function serviceError(code: status, details: string, metadata = new Metadata()):
 describe('decodeError', () => {
   it("decodes the server's ErrorDetail: class by status, registry code, field path, line:col, hint", () => {
     const sent = toServiceError(
-      new ApiError('BATON_E_CYCLE', 'a -> b -> a', { fieldPath: 'workflow.tasks.1', line: 9, column: 7, hint: 'drop one' }),
+      new ApiError('BATON_E_CYCLE', 'a -> b -> a', {
+        fieldPath: 'workflow.tasks.1',
+        line: 9,
+        column: 7,
+        hint: 'drop one',
+      }),
     );
     const err = decodeError(sent);
     expect(err).toBeInstanceOf(InvalidArgumentError);
@@ -51,11 +56,17 @@ describe('decodeError', () => {
   });
 
   it('keeps the retryable flag the server set and marks every UNAVAILABLE retryable', () => {
-    const locked = decodeError(toServiceError(new ServerBatonError('BATON_E_STORE_UNAVAILABLE', 'database is locked')));
+    const locked = decodeError(
+      toServiceError(new ServerBatonError('BATON_E_STORE_UNAVAILABLE', 'database is locked')),
+    );
     expect(locked).toBeInstanceOf(UnavailableError);
     expect(locked).toMatchObject({ code: 'BATON_E_STORE_UNAVAILABLE', retryable: true });
     const dropped = decodeError(serviceError(status.UNAVAILABLE, 'Connection dropped'));
-    expect(dropped).toMatchObject({ code: 'GRPC_UNAVAILABLE', message: 'Connection dropped', retryable: true });
+    expect(dropped).toMatchObject({
+      code: 'GRPC_UNAVAILABLE',
+      message: 'Connection dropped',
+      retryable: true,
+    });
   });
 
   it('names the gRPC status when the server sent no detail, and survives a garbled one', () => {
@@ -101,7 +112,8 @@ describe('against baton serve', () => {
   });
 
   it('an invalid workflow is an InvalidArgumentError located at its line and column', async () => {
-    const source = 'workflow:\n  name: w\n  version: "1"\n  agents: { x: { type: t } }\n  tasks:\n    - { id: a, agent: ghost }\n';
+    const source =
+      'workflow:\n  name: w\n  version: "1"\n  agents: { x: { type: t } }\n  tasks:\n    - { id: a, agent: ghost }\n';
     const err = (await client.workflows.plan({ source }).catch((e: unknown) => e)) as BatonError;
     expect(err).toBeInstanceOf(InvalidArgumentError);
     expect(err.code).toBe('BATON_E_UNKNOWN_AGENT');
@@ -120,7 +132,9 @@ describe('against baton serve', () => {
   it('an aborted call rejects with the AbortSignal reason and the client goes on working', async () => {
     const controller = new AbortController();
     controller.abort(new Error('user gave up'));
-    await expect(client.workflows.validate({ source: 'x' }, { signal: controller.signal })).rejects.toThrow('user gave up');
+    await expect(client.workflows.validate({ source: 'x' }, { signal: controller.signal })).rejects.toThrow(
+      'user gave up',
+    );
     const watching = client.runs.watch('run_nope', { signal: AbortSignal.abort() });
     await expect(watching.next()).rejects.toMatchObject({ name: 'AbortError' });
     expect((await client.workflows.validate({ source: 'workflow: {}' })).valid).toBe(false);
@@ -139,7 +153,10 @@ describe('retry on UNAVAILABLE', () => {
   it('repeats a safe call until the server comes up, but never a start without an idempotency key', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'baton-sdk-retry-'));
     const address = `127.0.0.1:${await freePort()}`;
-    const client = createClient({ address, retry: { maxAttempts: 60, initialBackoffMs: 50, maxBackoffMs: 250 } });
+    const client = createClient({
+      address,
+      retry: { maxAttempts: 60, initialBackoffMs: 50, maxBackoffMs: 250 },
+    });
     let server: ServerHandle | undefined;
     try {
       // Both calls go out while nothing listens; the server comes up while the safe one is retrying.

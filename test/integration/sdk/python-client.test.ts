@@ -21,7 +21,11 @@ let server: ServerHandle | undefined;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'baton-python-'));
   const descriptors = join(dir, 'baton.binpb');
-  await run(process.execPath, [join(ROOT, 'node_modules/.bin/buf'), 'build', 'proto', '--path', 'proto/baton/v1', '-o', descriptors], { cwd: ROOT });
+  await run(
+    process.execPath,
+    [join(ROOT, 'node_modules/.bin/buf'), 'build', 'proto', '--path', 'proto/baton/v1', '-o', descriptors],
+    { cwd: ROOT },
+  );
   await run(PYTHON, [join(FIXTURES, 'gen_stubs.py'), descriptors, dir]);
 }, 60_000);
 
@@ -34,7 +38,13 @@ it('a Python client starts the reference workflow, watches it to completion and 
   server = await startServer({ dataDir: join(dir, 'data'), cwd: join(ROOT, 'examples') });
   const { stdout } = await run(
     PYTHON,
-    [join(FIXTURES, 'baton_client.py'), '--address', server.address, '--workflow', join(ROOT, 'examples/research_and_analysis.yaml')],
+    [
+      join(FIXTURES, 'baton_client.py'),
+      '--address',
+      server.address,
+      '--workflow',
+      join(ROOT, 'examples/research_and_analysis.yaml'),
+    ],
     { env: { ...process.env, PYTHONPATH: dir } },
   );
   const result = JSON.parse(stdout) as {

@@ -30,14 +30,18 @@ export async function startServer(options: ServeOptions): Promise<ServerHandle> 
   const child = spawn(
     process.execPath,
     [BATON_BIN, 'serve', '--listen', options.listen ?? '127.0.0.1:0', '--data-dir', options.dataDir],
-    { cwd: options.cwd ?? ROOT, env: { ...(options.env ?? process.env), NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: options.cwd ?? ROOT,
+      env: { ...(options.env ?? process.env), NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = once(child, 'exit').then(([code]) => {
     throw new Error(`baton serve exited (${String(code)}) before listening: ${stderr}`);
   });
-  const listening = once(createInterface({ input: child.stdout! }), 'line').then(([line]) => {
+  const listening = once(createInterface({ input: child.stdout }), 'line').then(([line]) => {
     const address = /on (\S+:\d+)$/.exec(line as string)?.[1];
     if (!address) throw new Error(`unexpected first line from baton serve: ${String(line)}`);
     return address;
