@@ -167,6 +167,8 @@ export async function* readStream<T>(call: ClientReadableStream<T>, signal?: Abo
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     for (;;) {
+      // An abort stops delivery at once, even of messages already buffered.
+      if (signal?.aborted) throw abortError(signal);
       const next = queue.shift();
       if (next !== undefined) {
         if (paused && queue.length <= HIGH_WATER / 2) {

@@ -56,7 +56,10 @@ beforeAll(async () => {
   expect(tarball, 'npm pack wrote a tarball').toBeDefined();
   project = join(dir, 'app');
   mkdirSync(project);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'sdk-user', private: true, type: 'module' }));
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'sdk-user', private: true, type: 'module' }),
+  );
   await run(NPM, ['install', '--no-audit', '--no-fund', join(dir, tarball!)], { cwd: project });
   writeFileSync(join(project, 'client.mjs'), CLIENT_SCRIPT);
 }, 240_000);
