@@ -4,7 +4,7 @@
 
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
+import { createServer as createNetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { BatonError as ServerBatonError } from '../../../src/errors/registry.js'
 import {
   BatonError,
   createClient,
+  DeadlineExceededError,
   decodeError,
   ERROR_DETAIL_KEY,
   InternalError,
@@ -171,4 +172,24 @@ describe('retry on UNAVAILABLE', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('deadlines', () => {
+  it('a server that accepts the connection but never answers ends the call at its deadline', async () => {
+    // A TCP listener that never speaks HTTP/2: the call can neither fail fast nor succeed.
+    const sockets = new Set<Socket>();
+    const silent = createNetServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    const client = createClient({ address: `127.0.0.1:${port}`, deadlineMs: 300 });
+    try {
+      const err = await client.workflows.validate({ source: 'workflow: {}' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DeadlineExceededError);
+      expect(err).toMatchObject({ code: 'GRPC_DEADLINE_EXCEEDED', retryable: false });
+    } finally {
+      client.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 30_000);
 });
