@@ -126,6 +126,14 @@ describe('against baton serve', () => {
     expect(checked.diagnostics[0]).toMatchObject({ code: 'BATON_E_UNKNOWN_AGENT', line: 6 });
   });
 
+  it('watching an unknown run throws NotFoundError at once instead of reconnecting', async () => {
+    const watching = client.runs.watch('run_nope');
+    await expect(watching.next()).rejects.toMatchObject({
+      name: 'NotFoundError',
+      code: 'BATON_E_RUN_NOT_FOUND',
+    });
+  });
+
   it('a method the server does not serve yet is an UnimplementedError', async () => {
     await expect(client.workflows.list()).rejects.toBeInstanceOf(UnimplementedError);
   });
