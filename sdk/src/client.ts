@@ -1,0 +1,211 @@
+// createClient: Baton's three services over one channel, as camelCase methods that take and return
+// plain typed objects (the generated message shapes). Requests may leave out any field (defaults
+// fill it); failures reject with a BatonError subclass (errors.ts).
+
+import {
+  credentials as grpcCredentials,
+  status,
+  type ChannelCredentials,
+  type ChannelOptions,
+} from '@grpc/grpc-js';
+import {
+  AgentServiceService,
+  DeregisterAgentRequest,
+  ListAgentsRequest,
+  RegisterAgentRequest,
+  type Agent,
+  type DeepPartial,
+  type ListAgentsResponse,
+  type WorkRequest,
+  type WorkResponse,
+} from './gen/baton/v1/agent.js';
+import {
+  CancelRunRequest,
+  GetRunHistoryRequest,
+  GetRunRequest,
+  ListRunsRequest,
+  ModifyRunRequest,
+  PauseRunRequest,
+  ResumeRunRequest,
+  RunServiceService,
+  SignalRunRequest,
+  StartRunRequest,
+  type GetRunHistoryResponse,
+  type ListRunsResponse,
+  type ModifyRunResponse,
+  type Run,
+  type RunEvent,
+  type SignalRunResponse,
+} from './gen/baton/v1/run.js';
+import {
+  DeleteWorkflowRequest,
+  GetWorkflowRequest,
+  ListWorkflowsRequest,
+  PlanWorkflowRequest,
+  RegisterWorkflowRequest,
+  ValidateWorkflowRequest,
+  WorkflowServiceService,
+  type DeleteWorkflowResponse,
+  type ListWorkflowsResponse,
+  type PlanWorkflowResponse,
+  type RegisterWorkflowResponse,
+  type ValidateWorkflowResponse,
+  type Workflow,
+} from './gen/baton/v1/workflow.js';
+import { InternalError } from './errors.js';
+import { compileRetry, type RetryOptions } from './retry.js';
+import { Transport, type CallOptions } from './transport.js';
+import { watchRun, type WatchOptions } from './watch.js';
+import type { ClientDuplexStream } from '@grpc/grpc-js';
+
+export interface ClientOptions {
+  /** HOST:PORT of a `baton serve`, e.g. "127.0.0.1:50051". */
+  readonly address: string;
+  /** Default deadline of every unary call, retries included (ms); unset means none. */
+  readonly deadlineMs?: number;
+  /** Retry of UNAVAILABLE failures for calls safe to repeat, and of Watch reconnections. */
+  readonly retry?: RetryOptions | false;
+  /** Channel credentials; plaintext (insecure) by default, as `baton serve` listens on loopback. */
+  readonly credentials?: ChannelCredentials;
+  /** Extra grpc-js channel options. */
+  readonly channelOptions?: ChannelOptions;
+}
+
+/** Any subset of a request; the rest takes the proto defaults. */
+export type Req<T> = DeepPartial<T>;
+
+export interface WorkflowsClient {
+  /** Parses and validates a source; problems come back as diagnostics, not as errors. */
+  validate(request: Req<ValidateWorkflowRequest>, options?: CallOptions): Promise<ValidateWorkflowResponse>;
+  /** Validates a source and returns its plan; a workflow with errors rejects (InvalidArgumentError...). */
+  plan(request: Req<PlanWorkflowRequest>, options?: CallOptions): Promise<PlanWorkflowResponse>;
+  register(request: Req<RegisterWorkflowRequest>, options?: CallOptions): Promise<RegisterWorkflowResponse>;
+  get(request: Req<GetWorkflowRequest>, options?: CallOptions): Promise<Workflow>;
+  list(request?: Req<ListWorkflowsRequest>, options?: CallOptions): Promise<ListWorkflowsResponse>;
+  delete(request: Req<DeleteWorkflowRequest>, options?: CallOptions): Promise<DeleteWorkflowResponse>;
+}
+
+export interface RunsClient {
+  /** Starts a run; retried on UNAVAILABLE only when the request carries a requestId (idempotency key). */
+  start(request: Req<StartRunRequest>, options?: CallOptions): Promise<Run>;
+  get(runId: string, options?: CallOptions): Promise<Run>;
+  list(request?: Req<ListRunsRequest>, options?: CallOptions): Promise<ListRunsResponse>;
+  /** The run's events from `cursor` until it ends, reconnecting after a dropped connection. */
+  watch(runId: string, options?: WatchOptions): AsyncGenerator<RunEvent, void, undefined>;
+  pause(runId: string, reason?: string, options?: CallOptions): Promise<Run>;
+  resume(runId: string, reason?: string, options?: CallOptions): Promise<Run>;
+  cancel(runId: string, reason?: string, options?: CallOptions): Promise<Run>;
+  /** Delivers an event; retried on UNAVAILABLE only when it carries an eventId (journaled once). */
+  signal(request: Req<SignalRunRequest>, options?: CallOptions): Promise<SignalRunResponse>;
+  modify(request: Req<ModifyRunRequest>, options?: CallOptions): Promise<ModifyRunResponse>;
+  history(request: Req<GetRunHistoryRequest>, options?: CallOptions): Promise<GetRunHistoryResponse>;
+}
+
+export interface AgentsClient {
+  register(agent: Req<Agent>, options?: CallOptions): Promise<Agent>;
+  list(request?: Req<ListAgentsRequest>, options?: CallOptions): Promise<ListAgentsResponse>;
+  deregister(agentId: string, options?: CallOptions): Promise<void>;
+  /**
+   * Opens a worker's Work stream as is (send a WorkerHello first).
+   * @experimental a worker SDK (`createWorker`) will wrap this.
+   */
+  work(options?: CallOptions): ClientDuplexStream<WorkRequest, WorkResponse>;
+}
+
+export interface BatonClient {
+  readonly workflows: WorkflowsClient;
+  readonly runs: RunsClient;
+  readonly agents: AgentsClient;
+  /** Closes the channel; calls in flight fail with CANCELLED or UNAVAILABLE. */
+  close(): void;
+}
+
+/** A response field the server must always set; its absence is a server bug, not a user error. */
+function present<T>(value: T | undefined, what: string): T {
+  if (value === undefined)
+    throw new InternalError({
+      code: 'GRPC_INTERNAL',
+      message: `the server sent no ${what}`,
+      grpcStatus: status.INTERNAL,
+    });
+  return value;
+}
+
+/** Reconnect quickly after a server restart: grpc-js's default backoff grows to two minutes. */
+const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 2000,
+  // Workflow sources may be 16 MiB; the server accepts up to 17 MiB.
+  'grpc.max_send_message_length': 17 * 1024 * 1024,
+  'grpc.max_receive_message_length': 17 * 1024 * 1024,
+};
+
+export function createClient(options: ClientOptions): BatonClient {
+  if (!options.address) throw new TypeError('createClient: address is required (HOST:PORT)');
+  const t = new Transport(
+    options.address,
+    options.credentials ?? grpcCredentials.createInsecure(),
+    { ...DEFAULT_CHANNEL_OPTIONS, ...options.channelOptions },
+    options.deadlineMs,
+    compileRetry(options.retry),
+  );
+  const W = WorkflowServiceService;
+  const R = RunServiceService;
+  const A = AgentServiceService;
+  const workflows: WorkflowsClient = {
+    validate: (req, o = {}) => t.unary(W.validateWorkflow, ValidateWorkflowRequest.fromPartial(req), o, true),
+    plan: (req, o = {}) => t.unary(W.planWorkflow, PlanWorkflowRequest.fromPartial(req), o, true),
+    // The same source under the same name and version is one version: registering twice is harmless.
+    register: (req, o = {}) => t.unary(W.registerWorkflow, RegisterWorkflowRequest.fromPartial(req), o, true),
+    get: async (req, o = {}) =>
+      present(
+        (await t.unary(W.getWorkflow, GetWorkflowRequest.fromPartial(req), o, true)).workflow,
+        'workflow',
+      ),
+    list: (req = {}, o = {}) => t.unary(W.listWorkflows, ListWorkflowsRequest.fromPartial(req), o, true),
+    delete: (req, o = {}) => t.unary(W.deleteWorkflow, DeleteWorkflowRequest.fromPartial(req), o, false),
+  };
+  const runs: RunsClient = {
+    start: async (req, o = {}) =>
+      present(
+        (await t.unary(R.startRun, StartRunRequest.fromPartial(req), o, Boolean(req.requestId))).run,
+        'run',
+      ),
+    get: async (runId, o = {}) =>
+      present((await t.unary(R.getRun, GetRunRequest.fromPartial({ runId }), o, true)).run, 'run'),
+    list: (req = {}, o = {}) => t.unary(R.listRuns, ListRunsRequest.fromPartial(req), o, true),
+    watch: (runId, o = {}) => watchRun(t, runId, o),
+    pause: async (runId, reason = '', o = {}) =>
+      present(
+        (await t.unary(R.pauseRun, PauseRunRequest.fromPartial({ runId, reason }), o, false)).run,
+        'run',
+      ),
+    resume: async (runId, reason = '', o = {}) =>
+      present(
+        (await t.unary(R.resumeRun, ResumeRunRequest.fromPartial({ runId, reason }), o, false)).run,
+        'run',
+      ),
+    cancel: async (runId, reason = '', o = {}) =>
+      present(
+        (await t.unary(R.cancelRun, CancelRunRequest.fromPartial({ runId, reason }), o, false)).run,
+        'run',
+      ),
+    signal: (req, o = {}) => t.unary(R.signalRun, SignalRunRequest.fromPartial(req), o, Boolean(req.eventId)),
+    modify: (req, o = {}) => t.unary(R.modifyRun, ModifyRunRequest.fromPartial(req), o, false),
+    history: (req, o = {}) => t.unary(R.getRunHistory, GetRunHistoryRequest.fromPartial(req), o, true),
+  };
+  const agents: AgentsClient = {
+    // Registering the same definition again is harmless (a different one is ALREADY_EXISTS).
+    register: async (agent, o = {}) =>
+      present(
+        (await t.unary(A.registerAgent, RegisterAgentRequest.fromPartial({ agent }), o, true)).agent,
+        'agent',
+      ),
+    list: (req = {}, o = {}) => t.unary(A.listAgents, ListAgentsRequest.fromPartial(req), o, true),
+    deregister: async (agentId, o = {}) => {
+      await t.unary(A.deregisterAgent, DeregisterAgentRequest.fromPartial({ agentId }), o, false);
+    },
+    work: (o = {}) => t.bidiStream(A.work, o),
+  };
+  return { workflows, runs, agents, close: () => t.close() };
+}
