@@ -195,7 +195,10 @@ export interface AgentMessage {
 export interface WorkerHello {
   /** Stable across reconnects, so leases survive a dropped connection. */
   workerId: string;
-  /** The agent ids this worker serves. */
+  /**
+   * What this worker takes work for: agent ids (agents declared without an endpoint) and queue
+   * names (agents declared with `endpoint: { queue: NAME }`).
+   */
   agentIds: string[];
   /** Capabilities beyond its agents' declared ones (informational). */
   capabilities: string[];
@@ -221,6 +224,7 @@ export interface Assignment {
   taskId: string;
   /** 1 for the first attempt. */
   attempt: number;
+  /** The route this worker was chosen by: the agent id, or the queue name of a queue endpoint. */
   agentId: string;
   /** What to do, as an A2A message. */
   message:
@@ -238,7 +242,11 @@ export interface Revocation {
 
 /** Keeps a worker's leases alive. */
 export interface Heartbeat {
-  /** The leases the worker still holds; any it omits are released. */
+  /**
+   * The leases the worker is still working on: each is renewed for another lease_duration. A lease
+   * not listed is not renewed and lapses when its time is up. An id that has already lapsed or been
+   * revoked is ignored; an id the server never gave this worker is INVALID_ARGUMENT.
+   */
   leaseIds: string[];
 }
 
@@ -251,7 +259,10 @@ export interface Progress {
   message: string;
 }
 
-/** A change of an assignment's state (A2A TaskStatusUpdateEvent). */
+/**
+ * A change of an assignment's state (A2A TaskStatusUpdateEvent). Run watchers see it as agent
+ * progress carrying the message's first text part; the engine does not act on the state yet.
+ */
 export interface StatusEvent {
   leaseId: string;
   state: AssignmentState;
@@ -284,11 +295,24 @@ export interface WorkRequest {
   result?: AssignmentResult | undefined;
 }
 
+/** The server's answer to an AssignmentResult. */
+export interface ResultReceipt {
+  leaseId: string;
+  /**
+   * True when the result settled the task attempt. False when the lease had lapsed or been revoked
+   * first: the work went back to the queue (or the attempt ended), and this result was dropped.
+   */
+  accepted: boolean;
+  /** Why a result was refused; empty when accepted. */
+  reason: string;
+}
+
 /** What the server sends on a Work stream. */
 export interface WorkResponse {
   welcome?: WorkerWelcome | undefined;
   assignment?: Assignment | undefined;
   revocation?: Revocation | undefined;
+  receipt?: ResultReceipt | undefined;
 }
 
 function createBaseAgent(): Agent {
@@ -2448,8 +2472,113 @@ export const WorkRequest: MessageFns<WorkRequest> = {
   },
 };
 
+function createBaseResultReceipt(): ResultReceipt {
+  return { leaseId: "", accepted: false, reason: "" };
+}
+
+export const ResultReceipt: MessageFns<ResultReceipt> = {
+  encode(message: ResultReceipt, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.leaseId !== "") {
+      writer.uint32(10).string(message.leaseId);
+    }
+    if (message.accepted !== false) {
+      writer.uint32(16).bool(message.accepted);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResultReceipt {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResultReceipt();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.leaseId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.accepted = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResultReceipt {
+    return {
+      leaseId: isSet(object.leaseId)
+        ? globalThis.String(object.leaseId)
+        : isSet(object.lease_id)
+        ? globalThis.String(object.lease_id)
+        : "",
+      accepted: isSet(object.accepted) ? globalThis.Boolean(object.accepted) : false,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: ResultReceipt): unknown {
+    const obj: any = {};
+    if (message.leaseId !== "") {
+      obj.leaseId = message.leaseId;
+    }
+    if (message.accepted !== false) {
+      obj.accepted = message.accepted;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResultReceipt>, I>>(base?: I): ResultReceipt {
+    return ResultReceipt.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResultReceipt>, I>>(object: I): ResultReceipt {
+    const message = createBaseResultReceipt();
+    message.leaseId = object.leaseId ?? "";
+    message.accepted = object.accepted ?? false;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
 function createBaseWorkResponse(): WorkResponse {
-  return { welcome: undefined, assignment: undefined, revocation: undefined };
+  return { welcome: undefined, assignment: undefined, revocation: undefined, receipt: undefined };
 }
 
 export const WorkResponse: MessageFns<WorkResponse> = {
@@ -2462,6 +2591,9 @@ export const WorkResponse: MessageFns<WorkResponse> = {
     }
     if (message.revocation !== undefined) {
       Revocation.encode(message.revocation, writer.uint32(26).fork()).join();
+    }
+    if (message.receipt !== undefined) {
+      ResultReceipt.encode(message.receipt, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -2503,6 +2635,14 @@ export const WorkResponse: MessageFns<WorkResponse> = {
             message.revocation = Revocation.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.receipt = ResultReceipt.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2520,6 +2660,7 @@ export const WorkResponse: MessageFns<WorkResponse> = {
       welcome: isSet(object.welcome) ? WorkerWelcome.fromJSON(object.welcome) : undefined,
       assignment: isSet(object.assignment) ? Assignment.fromJSON(object.assignment) : undefined,
       revocation: isSet(object.revocation) ? Revocation.fromJSON(object.revocation) : undefined,
+      receipt: isSet(object.receipt) ? ResultReceipt.fromJSON(object.receipt) : undefined,
     };
   },
 
@@ -2533,6 +2674,9 @@ export const WorkResponse: MessageFns<WorkResponse> = {
     }
     if (message.revocation !== undefined) {
       obj.revocation = Revocation.toJSON(message.revocation);
+    }
+    if (message.receipt !== undefined) {
+      obj.receipt = ResultReceipt.toJSON(message.receipt);
     }
     return obj;
   },
@@ -2550,6 +2694,9 @@ export const WorkResponse: MessageFns<WorkResponse> = {
       : undefined;
     message.revocation = (object.revocation !== undefined && object.revocation !== null)
       ? Revocation.fromPartial(object.revocation)
+      : undefined;
+    message.receipt = (object.receipt !== undefined && object.receipt !== null)
+      ? ResultReceipt.fromPartial(object.receipt)
       : undefined;
     return message;
   },
@@ -2582,7 +2729,10 @@ export const AgentServiceService = {
     responseSerialize: (value: ListAgentsResponse): Buffer => Buffer.from(ListAgentsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListAgentsResponse => ListAgentsResponse.decode(value),
   },
-  /** Removes an agent type. Assignments in flight finish; none are made after. */
+  /**
+   * Removes an agent type from the roster (NOT_FOUND if it is not there). Assignments in flight
+   * finish; runs started after it no longer route to the agent unless a connected worker serves it.
+   */
   deregisterAgent: {
     path: "/baton.v1.AgentService/DeregisterAgent" as const,
     requestStream: false as const,
@@ -2598,7 +2748,8 @@ export const AgentServiceService = {
    * A worker's session. The first message must be a WorkerHello; the server answers with a
    * WorkerWelcome, then sends assignments up to the announced capacity. The worker renews its
    * leases by heartbeats; an assignment whose lease lapses is given to another worker, and a late
-   * result for it is refused.
+   * result for it is refused (a ResultReceipt with accepted = false). A malformed message ends the
+   * stream with INVALID_ARGUMENT naming the field. docs/workers.md walks through the protocol.
    */
   work: {
     path: "/baton.v1.AgentService/Work" as const,
@@ -2616,13 +2767,17 @@ export interface AgentServiceServer extends UntypedServiceImplementation {
   registerAgent: handleUnaryCall<RegisterAgentRequest, RegisterAgentResponse>;
   /** Lists the roster, with how many workers serve each agent. */
   listAgents: handleUnaryCall<ListAgentsRequest, ListAgentsResponse>;
-  /** Removes an agent type. Assignments in flight finish; none are made after. */
+  /**
+   * Removes an agent type from the roster (NOT_FOUND if it is not there). Assignments in flight
+   * finish; runs started after it no longer route to the agent unless a connected worker serves it.
+   */
   deregisterAgent: handleUnaryCall<DeregisterAgentRequest, DeregisterAgentResponse>;
   /**
    * A worker's session. The first message must be a WorkerHello; the server answers with a
    * WorkerWelcome, then sends assignments up to the announced capacity. The worker renews its
    * leases by heartbeats; an assignment whose lease lapses is given to another worker, and a late
-   * result for it is refused.
+   * result for it is refused (a ResultReceipt with accepted = false). A malformed message ends the
+   * stream with INVALID_ARGUMENT naming the field. docs/workers.md walks through the protocol.
    */
   work: handleBidiStreamingCall<WorkRequest, WorkResponse>;
 }
@@ -2660,7 +2815,10 @@ export interface AgentServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListAgentsResponse) => void,
   ): ClientUnaryCall;
-  /** Removes an agent type. Assignments in flight finish; none are made after. */
+  /**
+   * Removes an agent type from the roster (NOT_FOUND if it is not there). Assignments in flight
+   * finish; runs started after it no longer route to the agent unless a connected worker serves it.
+   */
   deregisterAgent(
     request: DeregisterAgentRequest,
     callback: (error: ServiceError | null, response: DeregisterAgentResponse) => void,
@@ -2680,7 +2838,8 @@ export interface AgentServiceClient extends Client {
    * A worker's session. The first message must be a WorkerHello; the server answers with a
    * WorkerWelcome, then sends assignments up to the announced capacity. The worker renews its
    * leases by heartbeats; an assignment whose lease lapses is given to another worker, and a late
-   * result for it is refused.
+   * result for it is refused (a ResultReceipt with accepted = false). A malformed message ends the
+   * stream with INVALID_ARGUMENT naming the field. docs/workers.md walks through the protocol.
    */
   work(): ClientDuplexStream<WorkRequest, WorkResponse>;
   work(options: Partial<CallOptions>): ClientDuplexStream<WorkRequest, WorkResponse>;

@@ -37,10 +37,27 @@ export interface ErrorDetail {
   hint: string;
   /** Whether the same call may succeed if retried unchanged. */
   retryable: boolean;
+  /**
+   * Every problem, when a request has several that are each worth naming (e.g. each change of a
+   * ModifyRun at fault); `message` then summarises them all.
+   */
+  violations: Violation[];
+}
+
+/** One problem of a request, with the field it lies in. */
+export interface Violation {
+  /** The request field at fault, dot-separated: "modifications.2". Empty for the request as a whole. */
+  fieldPath: string;
+  /** Stable error code from Baton's registry, e.g. "BATON_E_UNKNOWN_DEPENDENCY". */
+  code: string;
+  /** What went wrong, for a person. */
+  message: string;
+  /** What the field is about, when that helps (for ModifyRun: the task id or the pattern name). */
+  subject: string;
 }
 
 function createBaseErrorDetail(): ErrorDetail {
-  return { code: "", message: "", fieldPath: "", line: 0, column: 0, hint: "", retryable: false };
+  return { code: "", message: "", fieldPath: "", line: 0, column: 0, hint: "", retryable: false, violations: [] };
 }
 
 export const ErrorDetail: MessageFns<ErrorDetail> = {
@@ -65,6 +82,9 @@ export const ErrorDetail: MessageFns<ErrorDetail> = {
     }
     if (message.retryable !== false) {
       writer.uint32(56).bool(message.retryable);
+    }
+    for (const v of message.violations) {
+      Violation.encode(v!, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -138,6 +158,14 @@ export const ErrorDetail: MessageFns<ErrorDetail> = {
             message.retryable = reader.bool();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.violations.push(Violation.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -163,6 +191,9 @@ export const ErrorDetail: MessageFns<ErrorDetail> = {
       column: isSet(object.column) ? globalThis.Number(object.column) : 0,
       hint: isSet(object.hint) ? globalThis.String(object.hint) : "",
       retryable: isSet(object.retryable) ? globalThis.Boolean(object.retryable) : false,
+      violations: globalThis.Array.isArray(object?.violations)
+        ? object.violations.map((e: any) => Violation.fromJSON(e))
+        : [],
     };
   },
 
@@ -189,6 +220,9 @@ export const ErrorDetail: MessageFns<ErrorDetail> = {
     if (message.retryable !== false) {
       obj.retryable = message.retryable;
     }
+    if (message.violations?.length) {
+      obj.violations = message.violations.map((e) => Violation.toJSON(e));
+    }
     return obj;
   },
 
@@ -204,6 +238,128 @@ export const ErrorDetail: MessageFns<ErrorDetail> = {
     message.column = object.column ?? 0;
     message.hint = object.hint ?? "";
     message.retryable = object.retryable ?? false;
+    message.violations = object.violations?.map((e) => Violation.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseViolation(): Violation {
+  return { fieldPath: "", code: "", message: "", subject: "" };
+}
+
+export const Violation: MessageFns<Violation> = {
+  encode(message: Violation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fieldPath !== "") {
+      writer.uint32(10).string(message.fieldPath);
+    }
+    if (message.code !== "") {
+      writer.uint32(18).string(message.code);
+    }
+    if (message.message !== "") {
+      writer.uint32(26).string(message.message);
+    }
+    if (message.subject !== "") {
+      writer.uint32(34).string(message.subject);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Violation {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseViolation();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.fieldPath = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.subject = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Violation {
+    return {
+      fieldPath: isSet(object.fieldPath)
+        ? globalThis.String(object.fieldPath)
+        : isSet(object.field_path)
+        ? globalThis.String(object.field_path)
+        : "",
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      subject: isSet(object.subject) ? globalThis.String(object.subject) : "",
+    };
+  },
+
+  toJSON(message: Violation): unknown {
+    const obj: any = {};
+    if (message.fieldPath !== "") {
+      obj.fieldPath = message.fieldPath;
+    }
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.subject !== "") {
+      obj.subject = message.subject;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Violation>, I>>(base?: I): Violation {
+    return Violation.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Violation>, I>>(object: I): Violation {
+    const message = createBaseViolation();
+    message.fieldPath = object.fieldPath ?? "";
+    message.code = object.code ?? "";
+    message.message = object.message ?? "";
+    message.subject = object.subject ?? "";
     return message;
   },
 };

@@ -354,11 +354,14 @@ export interface RunModification {
   replaceTask?:
     | string
     | undefined;
-  /** Runs a task's remaining attempts on another agent. */
+  /** Runs a task's remaining attempts on another agent (an attempt in flight finishes where it is). */
   swapAgent?:
     | AgentSwap
     | undefined;
-  /** New pattern parameters (the workflow's `pattern_config`), replacing the old ones. */
+  /**
+   * New pattern parameters (the workflow's `pattern_config`), replacing the old ones; checked by
+   * the pattern's own config parser. The pattern's state is set up again from them.
+   */
   patternConfig?: { [key: string]: any } | undefined;
 }
 
@@ -369,19 +372,27 @@ export interface AgentSwap {
   agentId: string;
 }
 
+/**
+ * The caller is named by the `x-baton-principal` request metadata ("anonymous" when absent) and
+ * journaled with the change. A rejected request fails with INVALID_ARGUMENT (a change would break the
+ * workflow) or FAILED_PRECONDITION (the run's progress forbids it: a task already started or finished,
+ * the run not executing or paused); ErrorDetail.violations then names each change at fault
+ * (field_path "modifications.<i>", subject the task id) and why.
+ */
 export interface ModifyRunRequest {
   runId: string;
-  /** Applied together or not at all, in order. */
+  /** Applied together or not at all, in order, between two steps of the run. */
   modifications: RunModification[];
   /** Why, for the journal. */
   reason: string;
 }
 
 export interface ModifyRunResponse {
+  /** The run right after the change. */
   run:
     | Run
     | undefined;
-  /** Where the modification sits in the run's journal. */
+  /** Where the modification (its RunModified entry) sits in the run's journal. */
   cursor: string;
   /** Warnings from validating the changed workflow (errors fail the call). */
   diagnostics: Diagnostic[];
