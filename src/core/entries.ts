@@ -18,6 +18,11 @@ export interface RunOptions {
   /** Overrides the workflow's `timeout`. */
   readonly timeoutMs?: number;
   readonly constraints?: ResourceConstraintsSpec;
+  /**
+   * The most pattern steps (verdicts) the run may take; one more fails it with BATON_E_PATTERN_STEPS.
+   * Bounds a pattern that never ends a run. Default DEFAULT_MAX_PATTERN_STEPS.
+   */
+  readonly maxPatternSteps?: number;
   /** What each `workflow:` / `block:` task runs as a child run, by task id (prepared by the runtime). */
   readonly children?: Readonly<Record<string, ChildWorkflow>>;
 }
@@ -149,22 +154,24 @@ export interface DelegatedTask {
 /**
  * What an orchestration pattern decides about a task's output (patterns/registry.ts). The engine
  * carries it out mechanically; `reason` only explains it in the journal (e.g. `rounds_exhausted`).
- * - continue: the task completes and the graph goes on.
+ * - continue: the task completes and the graph goes on; with `output`, that value becomes the task's
+ *   output (an aggregation the pattern computed: a vote, a merge, the best score).
  * - rerun: the task does not complete; it and the tasks in `also` run again, each in its next round,
  *   awaiting only their dependencies inside that set, with `input`'s fields added to their input.
  * - delegate: the subtasks run at once; when all have completed the task runs again (next round)
  *   with `results` ({ key, agent, input, output } per subtask, in order) added to its input.
  * - handoff: the task completes and task `to` runs next (its next round if it ran before) with
  *   `input`'s fields added to its input.
- * - complete: the task completes and the run completes with `{ <task id>: output }`.
+ * - complete: the task completes and the run completes with `output` if given, else
+ *   `{ <task id>: output }`.
  * - fail: the run fails with `error` (after its saga, like any failure).
  */
 export type PatternDecision = { readonly reason?: string } & (
-  | { readonly op: 'continue' }
+  | { readonly op: 'continue'; readonly output?: unknown }
   | { readonly op: 'rerun'; readonly also: readonly string[]; readonly input: Record<string, unknown> }
   | { readonly op: 'delegate'; readonly subtasks: readonly DelegatedTask[] }
   | { readonly op: 'handoff'; readonly to: string; readonly input: Record<string, unknown> }
-  | { readonly op: 'complete' }
+  | { readonly op: 'complete'; readonly output?: Record<string, unknown> }
   | { readonly op: 'fail'; readonly error: { readonly code: string; readonly message: string } }
 );
 

@@ -108,6 +108,8 @@ export interface Metrics {
   duplicateEvents: number;
   /** Results for attempts that were no longer current (late, duplicate, after a timeout). */
   staleResults: number;
+  /** Verdicts the run's pattern gave (optional: snapshots written before it counted lack it). */
+  patternSteps?: number;
 }
 
 export interface RunState {

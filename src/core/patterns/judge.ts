@@ -9,6 +9,9 @@ import type { RunContext } from '../context.js';
 import { failure } from './outputs.js';
 import { hosted } from './registry.js';
 
+/** The engine's bound on a run's pattern steps when the run options set none. */
+export const DEFAULT_MAX_PATTERN_STEPS = 10_000;
+
 /** Asks the run's pattern about task i, whose output awaits its verdict. */
 export function judge(out: Outbox, i: number): void {
   const s = out.state;
@@ -17,8 +20,15 @@ export function judge(out: Outbox, i: number): void {
   const t = s.tasks[i]!;
   const spec = ctx.specs[i]!;
   const key = roundKey(spec.id, t.round);
+  const state = s.pattern?.state ?? initial;
+  const max = s.options.maxPatternSteps ?? DEFAULT_MAX_PATTERN_STEPS;
+  if ((s.metrics.patternSteps ?? 0) >= max) {
+    const message = `the ${pattern.name} pattern took ${max} steps without ending the run (max_pattern_steps)`;
+    const decision = failure('BATON_E_PATTERN_STEPS', key, message);
+    return append(out, { type: 'PatternDecided', key, pattern: pattern.name, state, decision });
+  }
   const trigger = { task: spec.id, key, round: t.round, agent: spec.agent ?? null, output: t.output };
-  const verdict = pattern.step(s.pattern?.state ?? initial, trigger);
+  const verdict = pattern.step(state, trigger);
   append(out, {
     type: 'PatternDecided',
     key,
