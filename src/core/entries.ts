@@ -23,8 +23,30 @@ export interface RunOptions {
    * Bounds a pattern that never ends a run. Default DEFAULT_MAX_PATTERN_STEPS.
    */
   readonly maxPatternSteps?: number;
+  /**
+   * The plugin the run's orchestration pattern is (absent for a native pattern): identity, and the
+   * result of its pattern_init, which the runtime called before the run started.
+   */
+  readonly pattern?: PatternBinding;
   /** What each `workflow:` / `block:` task runs as a child run, by task id (prepared by the runtime). */
   readonly children?: Readonly<Record<string, ChildWorkflow>>;
+}
+
+/**
+ * A pattern plugin bound to a run: which bytes (name@version, sha256: a resumed run must load the same),
+ * and what its pattern_init answered: the setup, or the error that fails the run at its start.
+ */
+export interface PatternBinding {
+  readonly name: string;
+  readonly version: string;
+  readonly sha256: string;
+  readonly setup?: {
+    readonly state: unknown;
+    readonly judges: readonly string[];
+    readonly holds: readonly string[];
+    readonly serial: boolean;
+  };
+  readonly error?: { readonly code: string; readonly message: string };
 }
 
 /** A sub-workflow or nested block, resolved when the run started, with its own children. */
@@ -177,7 +199,8 @@ export type PatternDecision = { readonly reason?: string } & (
 
 /**
  * An orchestration pattern's verdict on the output of a task it judges, with the pattern's state after
- * it: replay applies the verdict and never asks the pattern again.
+ * it: replay applies the verdict and never asks the pattern again. Derived for a native pattern; an
+ * input for a plugin, which the runtime asks (AskPattern) and whose answer it appends.
  */
 export interface PatternDecided extends EntryBase<'PatternDecided'> {
   /** The judged task's round: `synthesize`, `synthesize@2` (keys.ts roundKey). */
@@ -251,7 +274,8 @@ export type InputEntry =
   | RunPaused
   | RunResumed
   | CompensationDone
-  | PatternStep;
+  | PatternStep
+  | PatternDecided;
 
 export type DerivedEntry =
   | TaskSkipped

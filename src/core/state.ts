@@ -257,6 +257,6 @@ export function restore(snap: RunSnapshot): RunState {
     units: new Map(units.map((u) => [u.key, u])),
     inFlight: new Set(inFlight),
     events: new Map(events),
-    ctx: rest.workflow === null ? null : buildContext(rest.workflow),
+    ctx: rest.workflow === null ? null : buildContext(rest.workflow, rest.options.pattern),
   };
 }
