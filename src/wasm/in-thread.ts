@@ -2,7 +2,7 @@
 // ~16 µs instead of a worker round trip. Nothing can stop a guest loop here, so only plugins the
 // host itself marks trusted (built by this project, hash verified) ever get this runner.
 
-import createPlugin, { type Plugin } from '@extism/extism';
+import type { Plugin } from '@extism/extism';
 import { BatonError } from '../errors/registry.js';
 import type { PluginExport } from './abi.js';
 import type { PluginCode, PluginLog, PluginRunner } from './runner.js';
@@ -58,15 +58,14 @@ export class InThreadRunner implements PluginRunner {
         warn: log('warn'),
         error: log('error'),
       };
-      p = createPlugin(
-        { wasm: [{ data: code.bytes }] },
-        {
-          useWasi: false,
-          runInWorker: false,
-          logger: logger as unknown as Console,
-          logLevel: 'info',
-        },
+      // Extism is imported on first use: it loads node:wasi, which would warn on every CLI start.
+      p = import('@extism/extism').then(({ default: createPlugin }) =>
+        createPlugin(
+          { wasm: [{ data: code.bytes }] },
+          { useWasi: false, runInWorker: false, logger: logger as unknown as Console, logLevel: 'info' },
+        ),
       );
+      p.catch(() => this.plugins.delete(code.sha256));
       this.plugins.set(code.sha256, p);
     }
     return p;

@@ -47,12 +47,12 @@ export class WorkerPool implements PluginRunner {
   /** Workers terminated by the watchdog or lost otherwise, and replaced (for tests and metrics). */
   respawns = 0;
 
-  constructor(private readonly options: WorkerPoolOptions = {}) {
-    for (let i = 0; i < (options.size ?? 2); i++) this.slots.push(this.spawn());
-  }
+  constructor(private readonly options: WorkerPoolOptions = {}) {}
 
   call(code: PluginCode, exp: PluginExport, input: string): Promise<string> {
     if (this.closed) return Promise.reject(closedError(code, exp));
+    // Workers start with the first call: a process that never runs a plugin pays nothing for the pool.
+    while (this.slots.length < (this.options.size ?? 2)) this.slots.push(this.spawn());
     return new Promise((resolve, reject) => {
       const resolveOrReject = (r: string | Error) => (typeof r === 'string' ? resolve(r) : reject(r));
       this.queue.push({ code, exp, input, resolveOrReject });

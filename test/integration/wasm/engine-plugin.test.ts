@@ -40,8 +40,9 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function app(handlers: Record<string, AgentHandler>): Promise<App> {
+async function app(handlers: Record<string, AgentHandler>, maxPatternSteps?: number): Promise<App> {
   const a = await openApp({
+    ...(maxPatternSteps === undefined ? {} : { maxPatternSteps }),
     dataDir: join(dir, 'data'),
     inboxPollMs: 20,
     adapterFor: (id) => inProcessAdapter(handlers[id] ?? (() => 'idle')),
@@ -127,6 +128,20 @@ describe('pattern plugins in the engine', () => {
     expect(final.error?.message).toMatch(
       /^one: plugin test\/hostile@0\.1\.0, export pattern_step: the output is not JSON/,
     );
+  });
+
+  it('bounds a pattern that never ends its run by the engine’s max_pattern_steps, while another run completes', async () => {
+    const { engine } = await app({ a: () => ({ mode: 'forever' }), b: () => ({ ok: true }) }, 5);
+    const endless = await engine.start(wf('test/hostile@0.1.0', [{ id: 'one', agent: 'a' }]), {});
+    const other = await engine.start(wf('test/counter@1.0.0', [{ id: 'two', agent: 'b' }]), {});
+    const final = await engine.settled(endless.runId);
+    expect(final.error).toEqual({
+      code: 'BATON_E_PATTERN_STEPS',
+      message:
+        'one@6: the test/hostile@0.1.0 pattern took 5 steps without ending the run (max_pattern_steps)',
+      key: 'one@6',
+    });
+    expect((await engine.settled(other.runId)).status).toBe('completed');
   });
 
   it('refuses to start a run whose plugin fails the loader; no run exists', async () => {
