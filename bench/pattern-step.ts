@@ -49,7 +49,7 @@ const step = (n: number): PatternStepInput => ({
 const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
-async function measure(mode: string, call: (n: number) => Promise<unknown> | unknown): Promise<void> {
+async function measure(mode: string, call: (n: number) => unknown): Promise<void> {
   for (let i = 0; i < WARMUP; i++) await call(i);
   const us: number[] = [];
   const started = performance.now();
