@@ -1,81 +1,27 @@
 // The AssemblyScript handoff plugin (plugins/handoff) against the TypeScript reducer it ports
 // (src/core/patterns/handoff.ts): the same scenarios as test/unit/core/patterns/handoff.test.ts, run
 // once natively and once with the plugin answering AskPattern through the host (in-thread, as a
-// trusted built-in), must journal the same entries and end the same way. This is the harness that lets
-// the native reducer be removed once supervisor is ported too.
+// trusted built-in), must journal the same entries and end the same way (harness: parity.ts).
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkVerdict, type Dispatch, type RunOptions } from '../../../src/core/index.js';
-import { PatternPlugins } from '../../../src/runtime/pattern-plugins.js';
-import type { WorkflowSpec } from '../../../src/spec/schema.js';
-import { InThreadRunner } from '../../../src/wasm/in-thread.js';
-// @ts-expect-error: a plain ESM script without type declarations.
-import { buildPlugin } from '../../../scripts/build-plugins.js';
+import type { Dispatch } from '../../../src/core/index.js';
 import { deskWorkflow } from '../../unit/core/patterns/fixtures.js';
-import { Sim, type Answer } from '../../unit/core/sim.js';
+import type { Answer } from '../../unit/core/sim.js';
+import { parity, type Parity } from './parity.js';
 
-const ROOT = join(import.meta.dirname, '../../..');
-const out = mkdtempSync(join(tmpdir(), 'baton-handoff-plugin-'));
-const runner = new InThreadRunner();
-const plugins = new PatternPlugins([{ dir: out, runner }]);
-
+let p: Parity;
 beforeAll(async () => {
-  await (buildPlugin as (dir: string, out: string) => Promise<string>)(join(ROOT, 'plugins/handoff'), out);
+  p = await parity('handoff');
 }, 60_000);
-afterAll(async () => {
-  await runner.close();
-  rmSync(out, { recursive: true, force: true });
-});
+afterAll(() => p.close());
 
-/** Stops the Sim's drive from firing timers while the pattern's answer is awaited (no time passes then). */
-const AWAITING = new Error('a pattern question is open');
-class PluginSim extends Sim {
-  asked = 0;
-  override fire(timerId: string) {
-    if (this.asks.length > this.asked) throw AWAITING;
-    return super.fire(timerId);
-  }
-}
+/** Compares the native and plugin runs; for tests that need nothing more. */
+const check = async (...args: Parameters<Parity['same']>): Promise<void> => {
+  await p.same(...args);
+};
 
-/** The run with the plugin: drive the agents, answer each AskPattern through the host, repeat. */
-async function withPlugin(
-  wf: WorkflowSpec,
-  input: unknown,
-  answer: (d: Dispatch) => Answer,
-  options: RunOptions = {},
-) {
-  const sim = new PluginSim();
-  const binding = await plugins.bind('handoff', wf, 7, sim.now);
-  sim.start(wf, input, { ...options, pattern: binding });
-  for (;;) {
-    try {
-      sim.drive(answer);
-    } catch (e) {
-      if (e !== AWAITING) throw e;
-    }
-    const open = sim.asks.slice(sim.asked);
-    if (open.length === 0) return sim;
-    for (const ask of open) {
-      sim.asked++;
-      const v = await plugins.ask(binding, ask, sim.state.seed);
-      const decision = checkVerdict(sim.state.ctx!, ask.key, v.decision);
-      sim.input({ type: 'PatternDecided', key: ask.key, pattern: ask.pattern, state: v.state, decision });
-    }
-  }
-}
-
-/** Both runs, compared entry by entry after RunStarted (which carries the binding) and in their end. */
-async function same(wf: WorkflowSpec, answer: (d: Dispatch) => Answer, input: unknown = {}) {
-  const native = new Sim().start(wf, input).drive(answer);
-  const plugin = await withPlugin(wf, input, answer);
-  expect(plugin.journal.slice(1)).toEqual(native.journal.slice(1));
-  for (const k of ['status', 'output', 'error', 'pattern'] as const)
-    expect(plugin.state[k]).toEqual(native.state[k]);
-  return plugin;
-}
+const same = (...args: Parameters<Parity['same']>) => p.same(...args);
+const withPlugin = (...args: Parameters<Parity['withPlugin']>) => p.withPlugin(...args);
 
 const chain = (d: Dispatch): Answer => {
   switch (d.task) {
@@ -98,10 +44,11 @@ describe('the handoff plugin decides as the TypeScript reducer does', () => {
     });
   });
 
-  it('when the first agent hands off to nobody', () => same(deskWorkflow(), () => ({ output: 'done here' })));
+  it('when the first agent hands off to nobody', () =>
+    check(deskWorkflow(), () => ({ output: 'done here' })));
 
   it('when the run comes back to an agent (a new round)', () =>
-    same(deskWorkflow(), (d) =>
+    check(deskWorkflow(), (d) =>
       d.key === 'triage'
         ? { output: { handoff: 'billing' } }
         : d.key === 'billing'
@@ -120,7 +67,7 @@ describe('the handoff plugin decides as the TypeScript reducer does', () => {
   });
 
   it.each([['sales'], [{ reason: 'no target' }], [7]])('on a bad handoff %j', (handoff) =>
-    same(deskWorkflow(), () => ({ output: { handoff } })),
+    check(deskWorkflow(), () => ({ output: { handoff } })),
   );
 
   it('with retries and timeouts of a turn', async () => {
@@ -136,7 +83,7 @@ describe('the handoff plugin decides as the TypeScript reducer does', () => {
     [[{ id: 'more', agent: 'tech' }]],
     [[{ id: 'sub', workflow: 'other@1' }]],
   ])('refusing tasks that do not fit, at the start (%j)', (extra) =>
-    same(deskWorkflow(undefined, extra), chain),
+    check(deskWorkflow(undefined, extra), chain),
   );
 
   it('refusing a bad pattern_config at the start (its own words for the problem)', async () => {
