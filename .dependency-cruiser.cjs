@@ -75,6 +75,20 @@ module.exports = {
       to: { path: '^src/runtime/' },
     },
     {
+      name: 'wasm-host-placement',
+      comment:
+        'src/wasm (the plugin host) sits beside agents/hooks: runtime may import it; core and the pure layers may not (decide stays pure), and the host knows no store, bus or agents.',
+      severity: 'error',
+      from: { path: '^src/wasm/' },
+      to: { path: '^src/(store|bus|agents|hooks|app)' },
+    },
+    {
+      name: 'pure-layers-not-wasm',
+      severity: 'error',
+      from: { path: '^src/(spec|plan|core|errors)/' },
+      to: { path: '^src/wasm/' },
+    },
+    {
       name: 'generated-code-only-in-api',
       comment: 'Only the gRPC edge (and the SDK, its own package) imports code generated from proto/.',
       severity: 'error',

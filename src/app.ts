@@ -1,11 +1,14 @@
 // The composition root: builds the embedded default (SQLite store in a data directory, in-process bus)
 // and the engine over them. The only module that picks concrete store and bus adapters.
 
+import { join } from 'node:path';
 import { openMemoryBus } from './bus/memory/memory-bus.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
 import { Engine, type EngineOptions } from './runtime/engine.js';
 import type { Bus } from './bus/bus.js';
 import type { Store } from './store/store.js';
+import { PatternPlugins } from './runtime/pattern-plugins.js';
+import { WorkerPool } from './wasm/index.js';
 
 export const DEFAULT_DATA_DIR = '.baton';
 
@@ -22,13 +25,21 @@ export async function openApp(
   const { dataDir = DEFAULT_DATA_DIR, ...engineOptions } = options;
   const store = await openSqliteStore({ dataDir });
   const bus = openMemoryBus();
-  const engine = new Engine({ store, bus, ...engineOptions });
+  // Pattern plugins installed in <data dir>/plugins run sandboxed (the pool starts with the first call).
+  const pool = new WorkerPool();
+  const engine = new Engine({
+    store,
+    bus,
+    patternPlugins: new PatternPlugins([{ dir: join(dataDir, 'plugins'), runner: pool }]),
+    ...engineOptions,
+  });
   return {
     store,
     bus,
     engine,
     async close() {
       await engine.close();
+      await pool.close();
       await bus.close();
       await store.close();
     },

@@ -2,6 +2,7 @@
 // result come back as journal entries (a Dispatch becomes TaskDispatched before the agent is called).
 
 import type { EntryDraft } from './entries.js';
+import type { PatternTrigger } from './patterns/registry.js';
 
 /**
  * Call an agent. The runtime appends TaskDispatched (with this idem) BEFORE calling it, and calls it
@@ -70,4 +71,22 @@ export interface ArmTimer {
   readonly fireAt: number;
 }
 
-export type Command = Dispatch | Append | Publish | Compensate | CancelTask | ArmTimer;
+/**
+ * Ask the run's pattern plugin (options.pattern) for its verdict: call pattern_step with this state and
+ * trigger, and append the answer as PatternDecided for `key` (a plugin failure as a `fail` verdict,
+ * after checkVerdict). Issued again on resume while no verdict is journaled.
+ */
+export interface AskPattern {
+  readonly type: 'AskPattern';
+  /** The judged task's round key. */
+  readonly key: string;
+  readonly pattern: string;
+  readonly state: unknown;
+  readonly trigger: PatternTrigger;
+  /** Steps the run's pattern took before this one. */
+  readonly step: number;
+  /** When the output arrived: the plugin's clock. */
+  readonly at: number;
+}
+
+export type Command = Dispatch | Append | Publish | Compensate | CancelTask | ArmTimer | AskPattern;

@@ -5,7 +5,7 @@
 import { buildGraph, type TaskGraph } from '../plan/graph.js';
 import type { TaskSpec, WorkflowSpec } from '../spec/schema.js';
 import { compileCel, type CelCompiled, type CelError, type CelScope } from '../spec/cel.js';
-import type { RunError } from './entries.js';
+import type { PatternBinding, RunError } from './entries.js';
 import { hostPattern, type HostedPattern } from './patterns/index.js';
 
 export interface RunContext {
@@ -28,7 +28,7 @@ export interface RunContext {
   readonly pattern: HostedPattern | RunError;
 }
 
-export function buildContext(spec: WorkflowSpec): RunContext {
+export function buildContext(spec: WorkflowSpec, plugin?: PatternBinding): RunContext {
   const graph = buildGraph(spec);
   const specs = new Array<TaskSpec>(graph.ids.length);
   for (const t of spec.tasks) {
@@ -53,7 +53,7 @@ export function buildContext(spec: WorkflowSpec): RunContext {
     channels: new Set(spec.coordination?.event_driven ?? []),
     compiled: new Map(),
     fanItems: new Map(),
-    pattern: hostPattern(spec, graph),
+    pattern: hostPattern(spec, graph, plugin),
   };
 }
 

@@ -18,8 +18,35 @@ export interface RunOptions {
   /** Overrides the workflow's `timeout`. */
   readonly timeoutMs?: number;
   readonly constraints?: ResourceConstraintsSpec;
+  /**
+   * The most pattern steps (verdicts) the run may take; one more fails it with BATON_E_PATTERN_STEPS.
+   * Bounds a pattern that never ends a run. Default DEFAULT_MAX_PATTERN_STEPS.
+   */
+  readonly maxPatternSteps?: number;
+  /**
+   * The plugin the run's orchestration pattern is (absent for a native pattern): identity, and the
+   * result of its pattern_init, which the runtime called before the run started.
+   */
+  readonly pattern?: PatternBinding;
   /** What each `workflow:` / `block:` task runs as a child run, by task id (prepared by the runtime). */
   readonly children?: Readonly<Record<string, ChildWorkflow>>;
+}
+
+/**
+ * A pattern plugin bound to a run: which bytes (name@version, sha256: a resumed run must load the same),
+ * and what its pattern_init answered: the setup, or the error that fails the run at its start.
+ */
+export interface PatternBinding {
+  readonly name: string;
+  readonly version: string;
+  readonly sha256: string;
+  readonly setup?: {
+    readonly state: unknown;
+    readonly judges: readonly string[];
+    readonly holds: readonly string[];
+    readonly serial: boolean;
+  };
+  readonly error?: { readonly code: string; readonly message: string };
 }
 
 /** A sub-workflow or nested block, resolved when the run started, with its own children. */
@@ -179,28 +206,31 @@ export interface DelegatedTask {
 /**
  * What an orchestration pattern decides about a task's output (patterns/registry.ts). The engine
  * carries it out mechanically; `reason` only explains it in the journal (e.g. `rounds_exhausted`).
- * - continue: the task completes and the graph goes on.
+ * - continue: the task completes and the graph goes on; with `output`, that value becomes the task's
+ *   output (an aggregation the pattern computed: a vote, a merge, the best score).
  * - rerun: the task does not complete; it and the tasks in `also` run again, each in its next round,
  *   awaiting only their dependencies inside that set, with `input`'s fields added to their input.
  * - delegate: the subtasks run at once; when all have completed the task runs again (next round)
  *   with `results` ({ key, agent, input, output } per subtask, in order) added to its input.
  * - handoff: the task completes and task `to` runs next (its next round if it ran before) with
  *   `input`'s fields added to its input.
- * - complete: the task completes and the run completes with `{ <task id>: output }`.
+ * - complete: the task completes and the run completes with `output` if given, else
+ *   `{ <task id>: output }`.
  * - fail: the run fails with `error` (after its saga, like any failure).
  */
 export type PatternDecision = { readonly reason?: string } & (
-  | { readonly op: 'continue' }
+  | { readonly op: 'continue'; readonly output?: unknown }
   | { readonly op: 'rerun'; readonly also: readonly string[]; readonly input: Record<string, unknown> }
   | { readonly op: 'delegate'; readonly subtasks: readonly DelegatedTask[] }
   | { readonly op: 'handoff'; readonly to: string; readonly input: Record<string, unknown> }
-  | { readonly op: 'complete' }
+  | { readonly op: 'complete'; readonly output?: Record<string, unknown> }
   | { readonly op: 'fail'; readonly error: { readonly code: string; readonly message: string } }
 );
 
 /**
  * An orchestration pattern's verdict on the output of a task it judges, with the pattern's state after
- * it: replay applies the verdict and never asks the pattern again.
+ * it: replay applies the verdict and never asks the pattern again. Derived for a native pattern; an
+ * input for a plugin, which the runtime asks (AskPattern) and whose answer it appends.
  */
 export interface PatternDecided extends EntryBase<'PatternDecided'> {
   /** The judged task's round: `synthesize`, `synthesize@2` (keys.ts roundKey). */
@@ -275,7 +305,8 @@ export type InputEntry =
   | RunResumed
   | RunModified
   | CompensationDone
-  | PatternStep;
+  | PatternStep
+  | PatternDecided;
 
 export type DerivedEntry =
   | TaskSkipped

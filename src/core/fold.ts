@@ -131,7 +131,7 @@ function end(s: RunState, at: number, phase: string): boolean {
 
 function runStarted(s: RunState, e: E.RunStarted): boolean {
   if (s.ctx !== null) throw new BatonError('BATON_E_JOURNAL_INVALID', `a second RunStarted at seq ${e.seq}`);
-  const ctx = buildContext(e.workflow);
+  const ctx = buildContext(e.workflow, e.options.pattern);
   s.ctx = ctx;
   s.runId = e.runId;
   s.namespace = e.namespace;
@@ -145,7 +145,7 @@ function runStarted(s: RunState, e: E.RunStarted): boolean {
   const g = ctx.graph;
   const pattern = hosted(ctx.pattern);
   if (pattern !== null && pattern.initial !== null)
-    s.pattern = { name: pattern.pattern.name, state: pattern.initial };
+    s.pattern = { name: pattern.name, state: pattern.initial };
   // A task the pattern holds waits for one more thing than its dependencies: a verdict naming it.
   const held = (i: number) => (pattern?.held.has(i) === true ? 1 : 0);
   s.tasks = ctx.specs.map((_, i) => newTask(g.depStart[i + 1]! - g.depStart[i]! + held(i)));

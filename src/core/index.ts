@@ -22,6 +22,8 @@ export {
   type PatternVerdict,
   type SupervisorState,
 } from './patterns/index.js';
+export { checkVerdict, DEFAULT_MAX_PATTERN_STEPS } from './patterns/judge.js';
+export { buildContext, type RunContext } from './context.js';
 export { DEFAULT_RETRY, backoffMs, retryPolicy, shouldRetry, type RetryPolicy } from './retry.js';
 export {
   attemptKey,

@@ -108,6 +108,8 @@ export interface Metrics {
   duplicateEvents: number;
   /** Results for attempts that were no longer current (late, duplicate, after a timeout). */
   staleResults: number;
+  /** Verdicts the run's pattern gave (optional: snapshots written before it counted lack it). */
+  patternSteps?: number;
 }
 
 /** Who changed a running workflow, when, and why (the changes themselves are in the journal entry). */
@@ -269,6 +271,6 @@ export function restore(snap: RunSnapshot): RunState {
     units: new Map(units.map((u) => [u.key, u])),
     inFlight: new Set(inFlight),
     events: new Map(events),
-    ctx: rest.workflow === null ? null : buildContext(rest.workflow),
+    ctx: rest.workflow === null ? null : buildContext(rest.workflow, rest.options.pattern),
   };
 }

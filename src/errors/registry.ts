@@ -166,6 +166,47 @@ export const ERRORS = {
     'The run handed off more times than pattern_config.max_handoffs allows (default 8).',
     'RESOURCE_EXHAUSTED',
   ),
+  BATON_E_PATTERN_STEPS: def(
+    "The run's orchestration pattern took more steps than the engine allows per run (max_pattern_steps, default 10,000): a pattern that never ends the run.",
+    'RESOURCE_EXHAUSTED',
+  ),
+  // WASM plugins (src/wasm): the loader's checklist, in order, then calls into a loaded plugin
+  BATON_E_PLUGIN_MANIFEST: def(
+    "A plugin's manifest is not valid (missing or malformed field, unknown key); the message names the field.",
+  ),
+  BATON_E_PLUGIN_NOT_FOUND: def(
+    "A plugin's bytes are not where its manifest or the run's journal says (deleted or never built).",
+    'NOT_FOUND',
+  ),
+  BATON_E_PLUGIN_HASH: def(
+    "A plugin's bytes do not have the sha256 its manifest (or the run's journal) pins: changed or corrupted.",
+    'FAILED_PRECONDITION',
+  ),
+  BATON_E_PLUGIN_ABI: def(
+    'A plugin speaks an ABI version outside the range this host supports (its manifest range, marker export or baton_describe).',
+    'FAILED_PRECONDITION',
+  ),
+  BATON_E_PLUGIN_MEMORY: def(
+    "A plugin's module declares no memory maximum (unbounded), or one above its manifest's or the host's limit.",
+    'FAILED_PRECONDITION',
+  ),
+  BATON_E_PLUGIN_EXPORTS: def(
+    'A plugin lacks an export its kind requires (e.g. pattern_step), or is not a valid WebAssembly module.',
+    'FAILED_PRECONDITION',
+  ),
+  BATON_E_PLUGIN_TIMEOUT: def(
+    'A plugin call ran past its time limit; its worker was terminated and replaced (the message names plugin and export).',
+    'DEADLINE_EXCEEDED',
+  ),
+  BATON_E_PLUGIN_TRAP: def(
+    'A plugin call trapped, aborted, ran out of memory or returned a non-zero status (the message names plugin and export).',
+    'INTERNAL',
+  ),
+  BATON_E_PLUGIN_OUTPUT: def(
+    "A plugin returned output that is not JSON of the ABI's shape, or more bytes than the host accepts (the message names the field).",
+    'INTERNAL',
+  ),
+  BATON_E_PLUGIN_CLOSED: def('A plugin host was used after it was closed.', 'FAILED_PRECONDITION'),
   // The runtime (src/runtime)
   BATON_E_MISSING_INPUT: def('A run was started without an input the workflow declares as required.'),
   BATON_E_UNKNOWN_WORKFLOW: def(

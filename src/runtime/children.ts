@@ -16,6 +16,8 @@ import type { Store } from '../store/store.js';
 export interface ChildSource {
   readonly store: Store;
   readonly namespace: string;
+  /** Whether a pattern reference names an installed pattern plugin (checked by its pattern_init later). */
+  readonly hasPlugin?: (ref: string) => Promise<boolean>;
 }
 
 /** The workflow with module endpoints made absolute and every child prepared, recursively. */
@@ -33,11 +35,11 @@ export async function prepareWorkflow(
       children[task.id] = await prepareWorkflow(loaded.spec, loaded.baseDir, source, [...seen, loaded.id]);
     } else if (task.block !== undefined) {
       const block = blockWorkflow(workflow, task);
-      checkPattern(block, [...seen, task.id]);
+      await checkPattern(block, [...seen, task.id], source);
       children[task.id] = { workflow: block, children: {} };
     }
   }
-  checkPattern(workflow, seen);
+  await checkPattern(workflow, seen, source);
   return { workflow, children };
 }
 
@@ -116,10 +118,14 @@ function blockWorkflow(parent: WorkflowSpec, task: TaskSpec): WorkflowSpec {
   };
 }
 
-/** The workflow's pattern must exist and accept its config; a block's pattern is checked the same way. */
-function checkPattern(spec: WorkflowSpec, seen: readonly string[]): void {
+/**
+ * The workflow's pattern must exist and accept its config; a block's pattern is checked the same way.
+ * A plugin's config is its own pattern_init's to check, when the run is bound to it.
+ */
+async function checkPattern(spec: WorkflowSpec, seen: readonly string[], source: ChildSource): Promise<void> {
   const pattern = patternFor(spec.orchestration_pattern);
   const within = seen.length > 0 ? ` (in ${spec.name})` : '';
+  if (!pattern && (await source.hasPlugin?.(spec.orchestration_pattern)) === true) return;
   if (!pattern) {
     throw new BatonError(
       'BATON_E_PATTERN_UNKNOWN',

@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import {
   fold,
   initialState,
+  patternFor,
   restore,
   statusOf,
   type ChildWorkflow,
@@ -43,6 +44,7 @@ import { AgentGateway } from './gateway.js';
 import { JournalWriter } from './journal-writer.js';
 import { awaitEntry, submitAndWait } from './journal-wait.js';
 import { toEntry } from './records.js';
+import type { PatternPlugins } from './pattern-plugins.js';
 import { RunActor } from './run-actor.js';
 
 export interface EngineOptions {
@@ -62,6 +64,10 @@ export interface EngineOptions {
   readonly adapterFor?: (agentId: string, spec: AgentSpec) => AgentAdapter | undefined;
   /** Called after each committed turn of any run, with the entries it journaled (progress views). */
   readonly onTurn?: (actor: RunActor, entries: readonly JournalRecord[]) => void;
+  /** Orchestration patterns installed as WASM plugins (a workflow's pattern not built in natively). */
+  readonly patternPlugins?: PatternPlugins;
+  /** The most pattern steps one run may take (default 10,000): bounds a pattern that never ends a run. */
+  readonly maxPatternSteps?: number;
 }
 
 export interface StartOptions {
@@ -113,18 +119,29 @@ export class Engine {
 
   /** Starts a run of a validated workflow; resolves once it is registered (the run goes on by itself). */
   async start(spec: WorkflowSpec, input: unknown, options: StartOptions = {}): Promise<RunActor> {
+    const plugins = this.opts.patternPlugins;
     const prepared = await prepareWorkflow(spec, options.baseDir ?? process.cwd(), {
       store: this.opts.store,
       namespace: this.namespace,
+      ...(plugins ? { hasPlugin: (ref: string) => plugins.has(ref) } : {}),
     });
     return this.startPrepared(prepared, input, options);
   }
 
-  /** A run id already taken makes the first commit fail: `settled()` rejects with RunExistsError. */
-  private startPrepared(prepared: ChildWorkflow, given: unknown, options: StartOptions): RunActor {
+  /**
+   * A run id already taken makes the first commit fail: `settled()` rejects with RunExistsError. A
+   * pattern plugin is loaded and its pattern_init called first; if it cannot be, no run exists.
+   */
+  private async startPrepared(
+    prepared: ChildWorkflow,
+    given: unknown,
+    options: StartOptions,
+  ): Promise<RunActor> {
     const { workflow, children } = prepared;
     checkRunnable(workflow);
     const input = resolveRunInput(workflow, given);
+    const seed = randomInt(2 ** 31);
+    const pattern = await this.bindPattern(workflow, seed);
     const runId = options.runId ?? newRunId(this.now());
     const gateway = this.gateway(workflow, options.constraints);
     // The run's row is created with its first entries, in one transaction (see RunActor.commit).
@@ -152,10 +169,21 @@ export class Engine {
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         ...(options.constraints === undefined ? {} : { constraints: options.constraints }),
         ...(Object.keys(children).length === 0 ? {} : { children }),
+        ...(pattern === undefined ? {} : { pattern }),
+        ...(this.opts.maxPatternSteps === undefined ? {} : { maxPatternSteps: this.opts.maxPatternSteps }),
       },
-      seed: randomInt(2 ** 31),
+      seed,
     });
     return actor;
+  }
+
+  /** The plugin binding of a workflow whose pattern is not native but an installed plugin. */
+  private async bindPattern(workflow: WorkflowSpec, seed: number) {
+    const name = workflow.orchestration_pattern;
+    const plugins = this.opts.patternPlugins;
+    if (patternFor(name) !== undefined || plugins === undefined || !(await plugins.has(name)))
+      return undefined;
+    return plugins.bind(name, workflow, seed, this.now());
   }
 
   /**
@@ -165,7 +193,7 @@ export class Engine {
    */
   async runChild(child: ChildWorkflow, input: unknown, runId: string): Promise<RunState> {
     const run = await this.opts.store.getRun(this.namespace, runId);
-    if (!run) this.startPrepared(child, input, { runId });
+    if (!run) await this.startPrepared(child, input, { runId });
     else if (['completed', 'failed', 'cancelled'].includes(run.status)) return this.load(runId);
     else if (!this.actors.has(runId)) await this.resume(runId);
     return this.settled(runId);
@@ -180,6 +208,16 @@ export class Engine {
     const state = await this.load(runId);
     if (['completed', 'failed', 'cancelled'].includes(state.status)) {
       throw new BatonError('BATON_E_RUN_ENDED', `run "${runId}" already ${state.status}`);
+    }
+    const binding = state.options.pattern;
+    if (binding !== undefined) {
+      if (this.opts.patternPlugins === undefined) {
+        throw new BatonError(
+          'BATON_E_PLUGIN_NOT_FOUND',
+          `run "${runId}" runs pattern plugin ${binding.name}@${binding.version}, and this engine has no plugins`,
+        );
+      }
+      await this.opts.patternPlugins.verify(binding);
     }
     const dead = run.owner !== undefined && isDeadLocalOwner(run.owner) ? run.owner : undefined;
     if (
@@ -346,6 +384,9 @@ export class Engine {
         });
       },
       ...(this.opts.onTurn ? { onTurn: this.opts.onTurn } : {}),
+      ...(this.opts.patternPlugins
+        ? { askPattern: this.opts.patternPlugins.ask.bind(this.opts.patternPlugins) }
+        : {}),
     };
   }
 

@@ -5,10 +5,12 @@
 
 import {
   apply,
+  checkVerdict,
   decide,
   ENTRY_VERSION,
   resumeCommands,
   snapshot,
+  type AskPattern,
   type ChildWorkflow,
   type Command,
   type Compensate,
@@ -16,6 +18,8 @@ import {
   type EntryDraft,
   type InputFields,
   type JournalEntry,
+  type PatternBinding,
+  type PatternDecision,
   type Publish,
   type RunState,
 } from '../core/index.js';
@@ -44,6 +48,12 @@ export interface ActorHost {
   readonly cancelChild: (runId: string) => Promise<void>;
   /** Called after each committed turn with the entries it journaled (progress views, metrics). */
   readonly onTurn?: (actor: RunActor, entries: readonly JournalRecord[]) => void;
+  /** Calls the run's pattern plugin (pattern_step); a plugin failure comes back as a `fail` verdict. */
+  readonly askPattern?: (
+    binding: PatternBinding,
+    ask: AskPattern,
+    seed: number,
+  ) => Promise<{ state: unknown; decision: PatternDecision }>;
 }
 
 type Effect = () => void;
@@ -238,6 +248,9 @@ export class RunActor {
         case 'CancelTask':
           effects.push(() => this.inflight.get(c.key)?.abort(new Error(c.reason)));
           break;
+        case 'AskPattern':
+          effects.push(() => void this.askPattern(c));
+          break;
         case 'ArmTimer':
           effects.push(() =>
             this.timers.arm(c.timerId, c.fireAt, () =>
@@ -363,6 +376,27 @@ export class RunActor {
     const result = attemptResult(c.key, c.attempt, outcome);
     if (result) this.submit(result);
     else this.settleIfDone();
+  }
+
+  /** Asks the run's pattern plugin for its verdict (off the turn: plugin calls are async and sandboxed). */
+  private async askPattern(c: AskPattern): Promise<void> {
+    const binding = this.state.options.pattern;
+    const verdict =
+      binding !== undefined && this.host.askPattern !== undefined
+        ? await this.host.askPattern(binding, c, this.state.seed)
+        : {
+            state: c.state,
+            decision: {
+              op: 'fail' as const,
+              error: {
+                code: 'BATON_E_PATTERN_UNKNOWN',
+                message: `${c.key}: no plugin host to ask ${c.pattern}`,
+              },
+            },
+          };
+    if (this.stopped) return;
+    const decision = checkVerdict(this.state.ctx!, c.key, verdict.decision);
+    this.submit({ type: 'PatternDecided', key: c.key, pattern: c.pattern, state: verdict.state, decision });
   }
 
   private async compensate(c: Compensate): Promise<void> {

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { BatonError } from '../../errors/registry.js';
 import type { TaskGraph } from '../../plan/graph.js';
 import type { WorkflowSpec } from '../../spec/schema.js';
-import type { PatternDecision, RunError } from '../entries.js';
+import type { PatternBinding, PatternDecision, RunError } from '../entries.js';
 
 export type { DelegatedTask, PatternDecision } from '../entries.js';
 
@@ -80,17 +80,27 @@ export function parsePatternConfig<T>(pattern: string, schema: z.ZodType<T>, con
 
 /** The engine's view of a run's pattern: its setup, by graph index. Rebuilt from the workflow, never stored. */
 export interface HostedPattern {
-  readonly pattern: OrchestrationPattern;
+  readonly name: string;
+  /** The native reducer; null for a plugin, which the runtime asks (AskPattern). */
+  readonly pattern: OrchestrationPattern | null;
   readonly initial: unknown;
   readonly judged: ReadonlySet<number>;
   readonly held: ReadonlySet<number>;
   readonly serial: boolean;
 }
 
-/** Resolves the workflow's pattern and sets it up, or says why the run cannot start with it. */
-export function hostPattern(spec: WorkflowSpec, graph: TaskGraph): HostedPattern | RunError {
+/**
+ * Resolves the workflow's pattern and sets it up, or says why the run cannot start with it. With a
+ * plugin `binding` the setup is the one its pattern_init answered (journaled in RunStarted).
+ */
+export function hostPattern(
+  spec: WorkflowSpec,
+  graph: TaskGraph,
+  binding?: PatternBinding,
+): HostedPattern | RunError {
   const name = spec.orchestration_pattern;
-  const pattern = registry.get(name);
+  const pattern = binding === undefined ? registry.get(name) : null;
+  if (binding?.error !== undefined) return { code: binding.error.code, message: binding.error.message };
   if (pattern === undefined) {
     return {
       code: 'BATON_E_PATTERN_UNKNOWN',
@@ -98,7 +108,7 @@ export function hostPattern(spec: WorkflowSpec, graph: TaskGraph): HostedPattern
     };
   }
   try {
-    const setup = pattern.init(spec, spec.pattern_config ?? {});
+    const setup = pattern === null ? binding!.setup! : pattern.init(spec, spec.pattern_config ?? {});
     const indices = (ids: readonly string[]) =>
       new Set(
         ids.map((id) => {
@@ -108,6 +118,7 @@ export function hostPattern(spec: WorkflowSpec, graph: TaskGraph): HostedPattern
         }),
       );
     return {
+      name,
       pattern,
       initial: setup.state,
       judged: indices(setup.judges),

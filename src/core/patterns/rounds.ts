@@ -21,17 +21,19 @@ export function applyVerdict(s: RunState, e: PatternDecided): boolean {
   const t = i === undefined ? undefined : s.tasks[i];
   if (!isActive(s) || t === undefined || !t.judging || (p!.round ?? 1) !== t.round) return false;
   s.pattern = { name: e.pattern, state: e.state };
+  s.metrics.patternSteps = (s.metrics.patternSteps ?? 0) + 1;
   t.judging = false;
   const d = e.decision;
   const indexOf = (id: string) => ctx.graph.index.get(id)!;
   switch (d.op) {
     case 'continue':
+      if (d.output !== undefined) t.output = d.output;
       closeTask(s, i!, e.at);
       break;
     case 'complete':
       markCompleted(s, i!);
       // fromEntries keeps even a task id "__proto__" a plain data key.
-      s.completion = Object.fromEntries([[ctx.graph.ids[i!]!, t.output]]);
+      s.completion = d.output ?? Object.fromEntries([[ctx.graph.ids[i!]!, t.output]]);
       break;
     case 'handoff':
       closeTask(s, i!, e.at);

@@ -2,6 +2,7 @@
 // performs commands in order (depth first), playing the agents by a script.
 
 import type {
+  AskPattern,
   CancelTask,
   Command,
   Compensate,
@@ -42,6 +43,8 @@ export class Sim {
   readonly published: Publish[] = [];
   readonly compensations: Compensate[] = [];
   readonly cancels: CancelTask[] = [];
+  /** Questions for a pattern plugin (the runtime's job: tests answer them with PatternDecided). */
+  readonly asks: AskPattern[] = [];
   /** Every command decide returned, in the order performed. */
   readonly commands: Command[] = [];
   /** The most calls in flight at once, by task id. */
@@ -109,6 +112,9 @@ export class Sim {
         case 'CancelTask':
           this.cancels.push(c);
           this.calls.delete(c.key);
+          break;
+        case 'AskPattern':
+          this.asks.push(c);
           break;
       }
     }

@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// Builds WASM plugins from AssemblyScript: each folder with a manifest.json and assembly/index.ts
+// becomes <out>/<name>/plugin.wasm plus a manifest.json that pins the module's sha256. Run by
+// `npm run build:plugins` (and by `prepare`, so `npm ci` builds the built-ins into dist/plugins);
+// tests import buildPlugin() to build their fixtures the same way.
+//
+//   node scripts/build-plugins.js [source dir ...] [--out dir]   (default: plugins/* -> dist/plugins)
+
+import asc from 'assemblyscript/asc';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+/** Every plugin's `abort` goes to the kit's handler (logs where, then traps), as TOOLCHAIN.md says. */
+const ABORT = 'sdk/pattern-kit/assembly/index/batonAbort';
+
+/**
+ * Builds the plugin in `dir` into `outDir/<name>/`; returns the path of the manifest written.
+ * Manifest fields other than `wasm` and `sha256` are copied from the source manifest;
+ * `limits.memory_pages` (default 256) is the module's declared memory maximum.
+ * `asc.extraFlags` lets hostile fixtures build what the loader must refuse.
+ */
+export async function buildPlugin(dir, outDir, { extraFlags = [], maximumMemory } = {}) {
+  const source = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+  const dest = join(outDir, source.name.replace('/', '__'));
+  await mkdir(dest, { recursive: true });
+  const wasm = join(dest, 'plugin.wasm');
+  const pages = maximumMemory ?? source.limits?.memory_pages ?? 256;
+  const args = [
+    relative(ROOT, join(dir, 'assembly/index.ts')),
+    '--outFile',
+    wasm,
+    '--baseDir',
+    ROOT,
+    '--use',
+    `abort=${ABORT}`,
+    '--optimize',
+    '--runtime',
+    'incremental',
+    ...(pages === null ? [] : ['--maximumMemory', String(pages)]),
+    ...extraFlags,
+  ];
+  let log = '';
+  const { error } = await asc.main(args, {
+    stdout: { write: (s) => void (log += s) },
+    stderr: { write: (s) => void (log += s) },
+  });
+  if (error) throw new Error(`building ${dir} failed: ${error.message}\n${log}`);
+  const bytes = await readFile(wasm);
+  const manifest = {
+    ...source,
+    wasm: 'plugin.wasm',
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+  };
+  const path = join(dest, 'manifest.json');
+  await writeFile(path, JSON.stringify(manifest, null, 2) + '\n');
+  return path;
+}
+
+async function main(argv) {
+  const outAt = argv.indexOf('--out');
+  const out = resolve(outAt >= 0 ? argv[outAt + 1] : join(ROOT, 'dist/plugins'));
+  const given = argv.filter((a, i) => a !== '--out' && i !== outAt + 1);
+  const dirs = given.length > 0 ? given.map((d) => resolve(d)) : await sourceDirs(join(ROOT, 'plugins'));
+  for (const dir of dirs) {
+    const path = await buildPlugin(dir, out);
+    process.stdout.write(`built ${relative(ROOT, path)}\n`);
+  }
+}
+
+async function sourceDirs(root) {
+  const entries = await readdir(root, { withFileTypes: true });
+  return entries
+    .filter((e) => e.isDirectory() && existsSync(join(root, e.name, 'manifest.json')))
+    .map((e) => join(root, e.name))
+    .sort();
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await main(process.argv.slice(2));
+}

@@ -1,0 +1,178 @@
+// The runtime's side of pattern plugins: finds a workflow's pattern among the plugin folders, calls its
+// pattern_init before the run starts (the answer is journaled in RunStarted as the run's binding), and
+// answers the AskPattern commands of decide() by calling pattern_step through the host. A resumed run
+// is bound to the exact bytes it started with: gone or changed bytes refuse the resume.
+
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AskPattern, PatternBinding, PatternDecision } from '../core/index.js';
+import { BatonError } from '../errors/registry.js';
+import type { WorkflowSpec } from '../spec/schema.js';
+import {
+  loadPlugin,
+  PatternPlugin,
+  readManifest,
+  type LoadedPlugin,
+  type PluginRunner,
+} from '../wasm/index.js';
+
+/** A folder of built plugins (each `<dir>/<plugin>/manifest.json`) and the runner its plugins get. */
+export interface PluginSource {
+  readonly dir: string;
+  /** The sandbox pool for untrusted plugins; the in-thread runner only for the project's own builds. */
+  readonly runner: PluginRunner;
+}
+
+interface Installed {
+  readonly version: string;
+  readonly path: string;
+  readonly runner: PluginRunner;
+}
+
+/** `acme/auction@1.2.0` -> name and version; a bare name (`swarm`) has no version. */
+function parseRef(ref: string): { name: string; version: string | undefined } {
+  const at = ref.lastIndexOf('@');
+  return at > 0 ? { name: ref.slice(0, at), version: ref.slice(at + 1) } : { name: ref, version: undefined };
+}
+
+export class PatternPlugins {
+  /** name -> installed versions, from the folders in order (an earlier folder wins a tie). */
+  private index: Map<string, Installed[]> | null = null;
+  private readonly loaded = new Map<string, Promise<PatternPlugin>>();
+
+  constructor(private readonly sources: readonly PluginSource[]) {}
+
+  /** Whether the pattern reference (`acme/auction@1.2.0`, or a bare name) is installed, without loading it. */
+  async has(ref: string): Promise<boolean> {
+    return (await this.find(ref)) !== undefined;
+  }
+
+  /**
+   * Loads the plugin `name` (the whole loader checklist) and calls its pattern_init for `spec`. The
+   * plugin's own refusal (e.g. a bad pattern_config) is part of the binding: the run fails at its start
+   * with it, journaled. A plugin that cannot be loaded or fails the call throws instead: no run exists.
+   */
+  async bind(ref: string, spec: WorkflowSpec, seed: number, now: number): Promise<PatternBinding> {
+    const plugin = await this.plugin(ref);
+    const m = plugin.loaded.manifest;
+    const id = { name: m.name, version: m.version, sha256: plugin.loaded.code.sha256 };
+    const r = await plugin.init({
+      workflow: spec.name,
+      tasks: spec.tasks.map((t) => ({
+        id: t.id,
+        ...(t.agent === undefined ? {} : { agent: t.agent }),
+        depends_on: t.depends_on,
+        conditional: t.when !== undefined,
+      })),
+      agents: Object.entries(spec.agents).map(([agent, a]) => ({ id: agent, capabilities: a.capabilities })),
+      config: spec.pattern_config ?? {},
+      seed,
+      now_ms: now,
+    });
+    if ('code' in r) {
+      const code = /^BATON_E_/.test(r.code) ? r.code : 'BATON_E_PATTERN_CONFIG';
+      const message = code === r.code ? r.message : `${r.code}: ${r.message}`;
+      return { ...id, error: { code, message: `${m.name}: ${message}` } };
+    }
+    return { ...id, setup: r };
+  }
+
+  /**
+   * Checks that the bytes a run was bound to are still installed, before the run is resumed.
+   * @throws BatonError BATON_E_PLUGIN_NOT_FOUND or BATON_E_PLUGIN_HASH, naming the run's plugin.
+   */
+  async verify(binding: PatternBinding): Promise<void> {
+    await this.boundPlugin(binding);
+  }
+
+  /** pattern_step for an AskPattern; a plugin failure becomes the `fail` verdict that fails the run. */
+  async ask(
+    binding: PatternBinding,
+    c: AskPattern,
+    seed: number,
+  ): Promise<{ state: unknown; decision: PatternDecision }> {
+    try {
+      const plugin = await this.boundPlugin(binding);
+      return await plugin.step({
+        state: c.state,
+        trigger: {
+          kind: 'output',
+          task: c.trigger.task,
+          key: c.trigger.key,
+          round: c.trigger.round,
+          ...(c.trigger.agent === null ? {} : { agent: c.trigger.agent }),
+          output: c.trigger.output,
+        },
+        now_ms: c.at,
+        seed,
+        step: c.step,
+      });
+    } catch (e) {
+      if (!(e instanceof BatonError)) throw e;
+      return {
+        state: c.state,
+        decision: { op: 'fail', error: { code: e.code, message: `${c.key}: ${e.message}` } },
+      };
+    }
+  }
+
+  private async boundPlugin(b: PatternBinding): Promise<PatternPlugin> {
+    const id = `${b.name}@${b.version}`;
+    if ((await this.find(id)) === undefined) {
+      throw new BatonError(
+        'BATON_E_PLUGIN_NOT_FOUND',
+        `plugin ${id}, which the run was started with, is not installed: restore it to resume the run`,
+      );
+    }
+    return this.plugin(id, b.sha256);
+  }
+
+  /** The installed plugin a reference names: that version, or for a bare name the first one found. */
+  private async find(ref: string): Promise<Installed | undefined> {
+    const { name, version } = parseRef(ref);
+    const all = (await this.scan()).get(name) ?? [];
+    return version === undefined ? all[0] : all.find((i) => i.version === version);
+  }
+
+  private plugin(ref: string, expectSha256?: string): Promise<PatternPlugin> {
+    const cacheKey = `${ref}\u0000${expectSha256 ?? ''}`;
+    let p = this.loaded.get(cacheKey);
+    if (p === undefined) {
+      p = this.find(ref).then(async (entry) => {
+        if (entry === undefined) {
+          throw new BatonError('BATON_E_PATTERN_UNKNOWN', `no pattern plugin "${ref}" is installed`);
+        }
+        const loaded: LoadedPlugin = await loadPlugin(entry.path, {
+          runner: entry.runner,
+          ...(expectSha256 === undefined ? {} : { expectSha256 }),
+        });
+        return new PatternPlugin(loaded);
+      });
+      // A failed load is not cached: the next run retries (the bytes may have been restored).
+      p.catch(() => this.loaded.delete(cacheKey));
+      this.loaded.set(cacheKey, p);
+    }
+    return p;
+  }
+
+  private async scan(): Promise<Map<string, Installed[]>> {
+    if (this.index !== null) return this.index;
+    const index = new Map<string, Installed[]>();
+    for (const source of this.sources) {
+      if (!existsSync(source.dir)) continue;
+      for (const d of readdirSync(source.dir, { withFileTypes: true })) {
+        const path = join(source.dir, d.name, 'manifest.json');
+        if (!d.isDirectory() || !existsSync(path)) continue;
+        const m = await readManifest(path).catch(() => null);
+        if (m === null || m.kind !== 'pattern') continue;
+        const versions = index.get(m.name) ?? [];
+        if (!versions.some((v) => v.version === m.version)) {
+          versions.push({ version: m.version, path, runner: source.runner });
+        }
+        index.set(m.name, versions);
+      }
+    }
+    this.index = index;
+    return index;
+  }
+}
