@@ -26,6 +26,8 @@ export interface RunContext {
   readonly fanItems: Map<number, readonly unknown[]>;
   /** The workflow's orchestration pattern, set up; or why the run cannot start with it. */
   readonly pattern: HostedPattern | RunError;
+  /** The plugin the pattern runs on, as RunStarted journaled it (a modification keeps it). */
+  readonly binding: PatternBinding | undefined;
 }
 
 export function buildContext(spec: WorkflowSpec, plugin?: PatternBinding): RunContext {
@@ -54,6 +56,7 @@ export function buildContext(spec: WorkflowSpec, plugin?: PatternBinding): RunCo
     compiled: new Map(),
     fanItems: new Map(),
     pattern: hostPattern(spec, graph, plugin),
+    binding: plugin,
   };
 }
 

@@ -25,7 +25,7 @@ export function applyModified(s: RunState, e: RunModified): boolean {
   if (!isActive(s) || e.base !== s.modifications.length) return false;
   if (e.changes.some((m) => stateRule(s, m) !== null)) return false;
   const old = contextOf(s);
-  const ctx = buildContext(e.workflow);
+  const ctx = buildContext(e.workflow, old.binding);
   const pattern = hosted(ctx.pattern);
   if (pattern === null) return false;
   const fresh = freshIds(e);
@@ -55,14 +55,15 @@ export function applyModified(s: RunState, e: RunModified): boolean {
   s.ctx = ctx;
   s.workflow = e.workflow;
   s.openTasks += added - removed;
-  // The pattern's view of the workflow (its tasks, agents, config) is set up again from the new one.
-  if (pattern.initial !== null) {
-    const p = pattern.pattern;
+  // The pattern's view of the workflow (its tasks, agents, config) is set up again from the new one. A
+  // plugin's state stays as its last verdict left it: its setup is the journaled pattern_init answer.
+  const p = pattern.pattern;
+  if (pattern.initial !== null && p !== null) {
     const state =
       p.rebase !== undefined && s.pattern !== null
         ? p.rebase(s.pattern.state, pattern.initial)
         : pattern.initial;
-    s.pattern = { name: pattern.pattern.name, state };
+    s.pattern = { name: p.name, state };
   }
   for (let j = 0; j < g.ids.length; j++) if (fresh.has(g.ids[j]!)) refreshGates(s, j, e.at);
   s.modifications.push({ seq: e.seq, at: e.at, by: e.by, reason: e.reason, request: e.request });

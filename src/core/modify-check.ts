@@ -6,7 +6,7 @@ import { buildGraph } from '../plan/graph.js';
 import { validateAndPlan, type ValidateOptions } from '../plan/validate.js';
 import { NO_SOURCE, type Diagnostic } from '../spec/diagnostic.js';
 import type { WorkflowSpec } from '../spec/schema.js';
-import type { Modification } from './entries.js';
+import type { Modification, PatternBinding } from './entries.js';
 import { editWorkflow, targetOf, type ModifyProblem } from './modify.js';
 import { hostPattern, hosted } from './patterns/registry.js';
 import { contextOf, type RunState } from './state.js';
@@ -33,14 +33,29 @@ export function checkModification(
   changes: readonly Modification[],
   opts: ValidateOptions = {},
 ): ModifyCheck {
-  const base = contextOf(state).spec;
+  const { spec: base, binding } = contextOf(state);
   const edited = editWorkflow(state, base, changes);
   const problems = [...edited.problems];
-  const checked = findings(edited.workflow, opts);
+  if (binding !== undefined) {
+    // A plugin's setup is the answer pattern_init gave when the run started; a new config would need
+    // the plugin asked again, which a pure check cannot do.
+    changes.forEach((m, index) => {
+      if (m.op === 'pattern_config')
+        problems.push({
+          index,
+          op: m.op,
+          target: base.orchestration_pattern,
+          code: 'BATON_E_MODIFY_CONFLICT',
+          message: `pattern_config of plugin pattern "${base.orchestration_pattern}" cannot change while the run is live`,
+          kind: 'state',
+        });
+    });
+  }
+  const checked = findings(edited.workflow, opts, binding);
   if (checked.errors.length > 0) {
     // Which change brought each problem in: the first prefix of the changes that shows it.
     const seen = edited.prefixes.map((w, k) =>
-      k === edited.prefixes.length - 1 ? checked : findings(w, opts),
+      k === edited.prefixes.length - 1 ? checked : findings(w, opts, binding),
     );
     for (const f of checked.errors) {
       const first = seen.findIndex((p) => p.errors.some((g) => g.key === f.key));
@@ -64,7 +79,11 @@ export function checkModification(
   return { ok: true, workflow: edited.workflow, warnings: checked.warnings };
 }
 
-function findings(w: WorkflowSpec, opts: ValidateOptions): { errors: Finding[]; warnings: Diagnostic[] } {
+function findings(
+  w: WorkflowSpec,
+  opts: ValidateOptions,
+  binding: PatternBinding | undefined,
+): { errors: Finding[]; warnings: Diagnostic[] } {
   const { diagnostics } = validateAndPlan(w, NO_SOURCE, opts);
   const finding = (code: Diagnostic['code'], message: string): Finding => ({
     code,
@@ -74,7 +93,7 @@ function findings(w: WorkflowSpec, opts: ValidateOptions): { errors: Finding[]; 
   const errors = diagnostics.filter((d) => d.severity === 'error').map((d) => finding(d.code, d.message));
   // The pattern's own parser has the last word on pattern_config (and on the tasks it names).
   if (errors.length === 0) {
-    const pattern = hostPattern(w, buildGraph(w));
+    const pattern = hostPattern(w, buildGraph(w), binding);
     if (hosted(pattern) === null) {
       const e = pattern as { code: Diagnostic['code']; message: string };
       errors.push(finding(e.code, e.message));
