@@ -29,7 +29,9 @@ const MAX_MESSAGE_BYTES = 17 * 1024 * 1024;
 /** A server with every service added, not yet bound: call `listen`. */
 export function createServer(deps: ApiDeps = {}): BatonServer {
   const server = new Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
-  server.addService(WorkflowServiceService, workflowService(deps.check));
+  // The workflow registry lives in the store RunService runs from (one namespace for both).
+  const registry = deps.runs && { store: deps.runs.store, namespace: deps.runs.engine.namespace };
+  server.addService(WorkflowServiceService, workflowService(deps.check, registry));
   const services = ['baton.v1.WorkflowService'];
   if (deps.runs) {
     server.addService(
