@@ -9,6 +9,7 @@ import { addReflection } from './reflection.js';
 import { RunServiceService } from './gen/baton/v1/run.js';
 import { runService, type RunServiceDeps } from './run-service.js';
 import { workflowService } from './workflow-service.js';
+import { guardRunService, type Admission } from './request-guard.js';
 
 /** What the services need from the rest of Baton. */
 export interface ApiDeps {
@@ -16,6 +17,8 @@ export interface ApiDeps {
   readonly check?: CheckOptions;
   /** The embedded app RunService drives runs in; without it RunService is not served. */
   readonly runs?: Omit<RunServiceDeps, 'check'>;
+  /** Set draining to refuse new runs (SIGTERM); see request-guard.ts. */
+  readonly admission?: Admission;
 }
 
 export interface BatonServer {
@@ -36,7 +39,7 @@ export function createServer(deps: ApiDeps = {}): BatonServer {
   if (deps.runs) {
     server.addService(
       RunServiceService,
-      runService({ ...deps.runs, ...(deps.check && { check: deps.check }) }),
+      guardRunService(runService({ ...deps.runs, ...(deps.check && { check: deps.check }) }), deps.admission),
     );
     services.push('baton.v1.RunService');
   }

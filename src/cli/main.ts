@@ -136,15 +136,38 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
 
   program
     .command('serve')
-    .description('serve the gRPC API (workflows, runs, health, reflection) until SIGTERM')
-    .option('--listen <host:port>', 'address to listen on (port 0 picks a free one)', '127.0.0.1:50051')
+    .description(
+      'serve the gRPC API (workflows, runs, health, reflection); SIGTERM drains, the next start resumes',
+    )
+    .option('--config <file>', 'settings file (YAML or JSON; see docs/configuration.md), or BATON_CONFIG')
+    .option('--listen <host:port>', 'address to listen on (port 0 picks a free one) [127.0.0.1:50051]')
     .option('--registry <file>', 'agent registry to validate agent types against')
-    .option(...dataDir)
-    .action(async (opts: { listen: string; registry?: string; dataDir: string }) => {
-      // Loaded on demand: the other commands need not load grpc-js.
-      const { serveCommand } = await import('./commands/serve.js');
-      setExit(await serveCommand(opts, o));
-    });
+    .option('--data-dir <dir>', `where runs and workflows are stored (SQLite) [${DEFAULT_DATA_DIR}]`)
+    .option('--drain-grace <duration>', 'on SIGTERM, how long in-flight attempts may finish [10s]')
+    .action(
+      async (opts: {
+        config?: string;
+        listen?: string;
+        registry?: string;
+        dataDir?: string;
+        drainGrace?: string;
+      }) => {
+        // Loaded on demand: the other commands need not load grpc-js.
+        const { serveCommand } = await import('./commands/serve.js');
+        const flags = {
+          ...(opts.listen !== undefined && { listen: opts.listen }),
+          ...(opts.registry !== undefined && { registry: opts.registry }),
+          ...(opts.dataDir !== undefined && { data_dir: opts.dataDir }),
+          ...(opts.drainGrace !== undefined && { drain_grace: opts.drainGrace }),
+        };
+        setExit(
+          await serveCommand(
+            { flags, env: process.env, ...(opts.config !== undefined && { configFile: opts.config }) },
+            o,
+          ),
+        );
+      },
+    );
 
   return program;
 }
@@ -163,7 +186,7 @@ export async function main(argv: readonly string[], o: Output = processOutput())
     }
     if (e instanceof BatonError) {
       o.err(`baton: ${e.code}  ${e.message}`);
-      return e.code === 'BATON_E_USAGE' ? EXIT.usage : EXIT.invalid;
+      return e.code === 'BATON_E_USAGE' || e.code === 'BATON_E_CONFIG_INVALID' ? EXIT.usage : EXIT.invalid;
     }
     o.err(`baton: BATON_E_INTERNAL  ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return EXIT.invalid;

@@ -1,31 +1,50 @@
-// `baton serve`: runs the gRPC API (WorkflowService, RunService over the embedded app in --data-dir,
-// health, reflection) until SIGTERM or SIGINT, then drains the server and closes the app.
+// `baton serve`: runs the gRPC API (WorkflowService, RunService over the embedded app in the data
+// directory, health, reflection) until SIGTERM or SIGINT, then drains (see api/lifecycle.ts) and exits 0.
+// On start it resumes every run of its data directory that had not ended (a drain's or a crash's).
+// Settings come from flags, BATON_* variables and a config file (config/serve-config.ts).
 // Runs started over the API execute in this process; their relative module endpoints resolve against
 // the working directory `baton serve` was started in.
 
 import { once } from 'node:events';
 import { createServer, listen, shutdown } from '../../api/server.js';
+import { drainRuns, resumeRuns } from '../../api/lifecycle.js';
 import { RunFeed } from '../../api/run-feed.js';
 import { openApp } from '../../app.js';
+import { loadServeConfig, type ConfigSources } from '../../config/serve-config.js';
 import type { Output } from '../io.js';
 import { loadCheckInputs } from './context.js';
 
-export async function serveCommand(
-  opts: { listen: string; registry?: string; dataDir: string },
-  o: Output,
-): Promise<number> {
-  const check = await loadCheckInputs(opts, o);
+/** Watch streams and calls still open after the drain get this long before they are cut off. */
+const CLOSE_GRACE_MS = 2_000;
+
+export async function serveCommand(sources: ConfigSources, o: Output): Promise<number> {
+  const config = await loadServeConfig(sources);
+  const check = await loadCheckInputs(config.registry ? { registry: config.registry } : {}, o);
   if (!check) return 1;
   const feed = new RunFeed();
-  const app = await openApp({ dataDir: opts.dataDir, onTurn: feed.publish });
+  const app = await openApp({ dataDir: config.dataDir, namespace: config.namespace, onTurn: feed.publish });
+  const admission = { draining: false };
   try {
-    const api = createServer({ check, runs: { engine: app.engine, store: app.store, feed } });
-    const port = await listen(api.server, opts.listen);
+    const api = createServer({ check, admission, runs: { engine: app.engine, store: app.store, feed } });
+    const port = await listen(api.server, config.listen);
+    const resumed = await resumeRuns(app);
+    if (resumed.resumed.length > 0)
+      o.err(`baton: resumed ${resumed.resumed.length} run(s) from ${config.dataDir}`);
+    for (const s of resumed.skipped) o.err(`baton: left run ${s.runId} alone: ${s.reason}`);
     // The bound port, not the asked one: with port 0 the caller learns which it got.
-    o.out(`baton: serving gRPC on ${opts.listen.replace(/:\d+$/, `:${port}`)}`);
+    o.out(`baton: serving gRPC on ${config.listen.replace(/:\d+$/, `:${port}`)}`);
     const signal = await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
-    o.err(`baton: ${String(signal[0] ?? 'signal')} received, shutting down`);
-    await shutdown(api);
+    admission.draining = true;
+    o.err(
+      `baton: ${String(signal[0] ?? 'signal')} received: draining (no new runs; in-flight work gets ` +
+        `${config.drainGraceMs / 1000}s)`,
+    );
+    const drained = await drainRuns(app, config.drainGraceMs);
+    o.err(
+      `baton: drained ${drained.runs} run(s); ${drained.abandoned} attempt(s) abandoned in flight ` +
+        '(re-issued on the next start)',
+    );
+    await shutdown(api, CLOSE_GRACE_MS);
   } finally {
     await app.close();
   }
