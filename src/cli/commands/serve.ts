@@ -7,6 +7,7 @@
 
 import { once } from 'node:events';
 import { createServer, listen, shutdown } from '../../api/server.js';
+import { ServingStatus } from '../../api/health.js';
 import { drainRuns, resumeRuns } from '../../api/lifecycle.js';
 import { RunFeed } from '../../api/run-feed.js';
 import { openApp } from '../../app.js';
@@ -35,6 +36,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     o.out(`baton: serving gRPC on ${config.listen.replace(/:\d+$/, `:${port}`)}`);
     const signal = await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
     admission.draining = true;
+    api.health.set(ServingStatus.NOT_SERVING); // load balancers stop sending new work at once
     o.err(
       `baton: ${String(signal[0] ?? 'signal')} received: draining (no new runs; in-flight work gets ` +
         `${config.drainGraceMs / 1000}s)`,
