@@ -25,6 +25,8 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
   const feed = new RunFeed();
   const app = await openApp({ dataDir: config.dataDir, namespace: config.namespace, onTurn: feed.publish });
   const admission = { draining: false };
+  // Listening before the address is printed: a supervisor may send SIGTERM as soon as it reads it.
+  const stop = Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
   try {
     const api = createServer({ check, admission, runs: { engine: app.engine, store: app.store, feed } });
     const port = await listen(api.server, config.listen);
@@ -34,7 +36,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     for (const s of resumed.skipped) o.err(`baton: left run ${s.runId} alone: ${s.reason}`);
     // The bound port, not the asked one: with port 0 the caller learns which it got.
     o.out(`baton: serving gRPC on ${config.listen.replace(/:\d+$/, `:${port}`)}`);
-    const signal = await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
+    const signal = await stop;
     admission.draining = true;
     api.health.set(ServingStatus.NOT_SERVING); // load balancers stop sending new work at once
     o.err(
