@@ -18,7 +18,7 @@ export interface Admission {
 
 export function checkRunId(request: unknown): void {
   if (request === null || typeof request !== 'object' || !('runId' in request)) return;
-  const runId = (request as { runId: unknown }).runId;
+  const runId = request.runId;
   if (typeof runId !== 'string' || runId === '')
     throw new ApiError('BATON_E_REQUEST_INVALID', 'is required: the id of a run', { fieldPath: 'run_id' });
   if (!RUN_ID.test(runId))

@@ -14,7 +14,7 @@ const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
 /** An environment without any BATON_* variable of the test runner's own. */
-const cleanEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+const cleanEnv = (extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv => ({
   ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BATON_'))),
   ...extra,
 });

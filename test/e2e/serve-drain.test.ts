@@ -67,8 +67,8 @@ async function serve(): Promise<Served> {
   );
   children.push(child);
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
   const address = /serving gRPC on (\S+)$/.exec(line)?.[1];
   if (!address) throw new Error(`no address in "${line}": ${stderr}`);
   return { child, address, stderr: () => stderr };

@@ -216,7 +216,7 @@ describe('StartRun by workflow_id', () => {
     await register(source('live', '1', '    - { id: wait, agent: hold }\n'));
     const run = await start('live');
     await until(
-      async () => held.length,
+      () => Promise.resolve(held.length),
       (n) => n > 0,
     );
     await register(source('live', '2'));
