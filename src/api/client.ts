@@ -123,6 +123,9 @@ export function callError(err: unknown, address: string, rpc: string): BatonErro
   switch (e.code) {
     case status.UNAVAILABLE:
       return new BatonError('BATON_E_SERVER_UNAVAILABLE', `server ${address} is unavailable: ${details}`);
+    case status.CANCELLED:
+      // The client never cancels a call it still waits on: the server went away (e.g. shut down).
+      return new BatonError('BATON_E_SERVER_UNAVAILABLE', `server ${address} closed the ${rpc} call`);
     case status.UNIMPLEMENTED:
       return new BatonError(
         'BATON_E_SERVER_UNIMPLEMENTED',
