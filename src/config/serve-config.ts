@@ -134,7 +134,9 @@ async function readConfigFile(file: string): Promise<Partial<Record<Key, unknown
   const parsed = parseYamlAs(FileSchema, bytes, { file });
   if (!parsed.ok) {
     const d = parsed.diagnostics.find((x) => x.severity === 'error') ?? parsed.diagnostics[0]!;
-    const key = d.path.length > 0 ? `${d.path.join('.')}: ` : '';
+    const path = d.path.join('.');
+    // Located diagnostics usually name their key already; say it once.
+    const key = path !== '' && !d.message.includes(path) ? `${path}: ` : '';
     throw new ConfigError(`${file}:${d.line}:${d.col}: ${key}${d.message}`);
   }
   const base = dirname(resolve(file));

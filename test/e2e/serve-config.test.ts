@@ -63,7 +63,7 @@ describe('baton serve settings: bad values', () => {
     const cfg = file('bad.yaml', 'listen: 127.0.0.1:0\n# grace\ndrain_grace: soon\n');
     const r = await baton(['serve', '--config', cfg], { env: cleanEnv() });
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`${cfg}:3:\\d+: drain_grace: `));
+    expect(r.stderr).toMatch(new RegExp(`${cfg}:3:\\d+: invalid drain_grace: expected a duration`));
   });
 
   it('refuses an unknown key in the config file, naming it', async () => {
