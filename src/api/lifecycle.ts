@@ -37,7 +37,7 @@ async function activeRuns(store: Store, ns: string): Promise<RunRecord[]> {
 export interface DrainReport {
   /** Runs this server was driving. */
   readonly runs: number;
-  /** Attempts still in flight when the grace period ended (re-issued on the next start). */
+  /** Attempts still in flight (or results not yet committed) when the grace period ended. */
   readonly abandoned: number;
 }
 
@@ -50,19 +50,29 @@ export async function drainRuns({ engine, store }: LifecycleDeps, graceMs: numbe
       await engine.command(run.runId, { kind: 'pause', by: DRAIN_BY }).catch(() => undefined);
   }
   const deadline = Date.now() + graceMs;
-  let inFlight = await countInFlight(engine, ours);
+  let inFlight = await countInFlight(engine, store, ours);
   while (inFlight > 0 && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 25));
-    inFlight = await countInFlight(engine, ours);
+    inFlight = await countInFlight(engine, store, ours);
   }
   return { runs: ours.length, abandoned: inFlight };
 }
 
-async function countInFlight(engine: Engine, runs: readonly RunRecord[]): Promise<number> {
+/**
+ * Attempts in flight across `runs`, plus one for each run whose last decided entry is not committed yet:
+ * the engine applies a result in memory before its group commit lands, and stopping in between would
+ * lose the result (the attempt would be re-issued on restart instead of counting as done).
+ */
+async function countInFlight(engine: Engine, store: Store, runs: readonly RunRecord[]): Promise<number> {
   let n = 0;
   for (const run of runs) {
     const state = await engine.load(run.runId).catch(() => undefined);
-    if (state && !['completed', 'failed', 'cancelled'].includes(state.status)) n += state.inFlight.size;
+    if (!state) continue;
+    const committed =
+      state.lastSeq === 0 ||
+      (await store.read(engine.namespace, run.runId, { afterSeq: state.lastSeq - 1, limit: 1 })).length > 0;
+    if (!committed) n += 1;
+    if (!['completed', 'failed', 'cancelled'].includes(state.status)) n += state.inFlight.size;
   }
   return n;
 }

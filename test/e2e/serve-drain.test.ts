@@ -37,10 +37,15 @@ const WORKFLOW = `workflow:
     - { id: e, agent: worker, depends_on: [c, d] }
 `;
 const KEYS = ['a', 'b', 'c', 'd', 'e'];
-const effects = join(tmp.dir, 'effects.log');
-const dataDir = join(tmp.dir, 'data');
+let effects = join(tmp.dir, 'effects.log');
+let dataDir = join(tmp.dir, 'data');
 // Slow enough that the SIGTERM lands while an attempt is in flight and a StartRun lands in the drain.
-const env = { ...process.env, BATON_SIDE_EFFECTS: effects, BATON_AGENT_DELAY_MS: '1500', NO_COLOR: '1' };
+const env = () => ({
+  ...process.env,
+  BATON_SIDE_EFFECTS: effects,
+  BATON_AGENT_DELAY_MS: '1500',
+  NO_COLOR: '1',
+});
 
 const lines = (file: string) =>
   existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : [];
@@ -59,11 +64,11 @@ interface Served {
   stderr: () => string;
 }
 
-async function serve(): Promise<Served> {
+async function serve(extra: string[] = []): Promise<Served> {
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'bin/baton.js'), 'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir],
-    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    [join(ROOT, 'bin/baton.js'), 'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...extra],
+    { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.push(child);
   let stderr = '';
@@ -86,7 +91,7 @@ const getRun = (client: RunServiceClient, runId: string) =>
   );
 
 async function journal(runId: string) {
-  const events = await baton(['events', runId, '--json', '--data-dir', dataDir], { env });
+  const events = await baton(['events', runId, '--json', '--data-dir', dataDir], { env: env() });
   return events.stdout
     .trim()
     .split('\n')
@@ -142,6 +147,45 @@ describe('baton serve: SIGTERM drain, restart resume', () => {
         key,
       ).toHaveLength(1);
     expect(done.find((e) => e.type === 'RunResumed')?.data.by).toBe('server restart');
+    expect(done.at(-1)?.type).toBe('RunCompleted');
+  }, 120_000);
+
+  it('abandons an attempt still in flight when the grace ends; the restart re-issues it with the same key', async () => {
+    effects = join(tmp.dir, 'effects-short.log');
+    dataDir = join(tmp.dir, 'data-short');
+    const first = await serve(['--drain-grace', '100ms']);
+    const client = new RunServiceClient(first.address, credentials.createInsecure());
+    const run = await startRun(client);
+    client.close();
+    await until(() => lines(effects).length >= 2);
+    first.child.kill('SIGTERM');
+    const [code] = (await once(first.child, 'exit')) as [number];
+    expect(code, first.stderr()).toBe(0);
+    expect(first.stderr()).toContain('drained 1 run(s); 1 attempt(s) abandoned');
+
+    const second = await serve();
+    const again = new RunServiceClient(second.address, credentials.createInsecure());
+    await until(async () => (await getRun(again, run.runId)).status === RunStatus.RUN_STATUS_COMPLETED);
+    again.close();
+    second.child.kill('SIGTERM');
+    await once(second.child, 'exit');
+
+    const calls = lines(effects).map((l) => l.split(' ') as [string, string]);
+    // b was interrupted: called again, with the idempotency key of its first call; the others once.
+    const b = calls.filter(([k]) => k === 'b');
+    expect(b).toHaveLength(2);
+    expect(new Set(b.map(([, idem]) => idem)).size).toBe(1);
+    for (const key of ['a', 'c', 'd', 'e'])
+      expect(
+        calls.filter(([k]) => k === key),
+        key,
+      ).toHaveLength(1);
+    const done = await journal(run.runId);
+    for (const key of KEYS)
+      expect(
+        done.filter((e) => e.type === 'TaskCompleted' && e.data.key === key),
+        key,
+      ).toHaveLength(1);
     expect(done.at(-1)?.type).toBe('RunCompleted');
   }, 120_000);
 });
