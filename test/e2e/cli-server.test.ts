@@ -62,7 +62,7 @@ async function serve(dataDir: string, listen: string, env: NodeJS.ProcessEnv): P
     { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.push(child);
-  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+  const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
   expect(line).toContain('serving gRPC on');
   return child;
 }
