@@ -24,12 +24,14 @@ export class HealthStatus {
 
   /** Sets one service's status, or every service's when `service` is omitted (e.g. at shutdown). */
   set(status: ServingStatus, service?: string): void {
+    const changed = new Set<string>();
     for (const name of service === undefined ? [...this.#statuses.keys()] : [service]) {
+      if (this.#statuses.get(name) !== status) changed.add(name);
       this.#statuses.set(name, status);
     }
+    // grpc.health.v1: a watcher hears a status only when it changes.
     for (const w of this.#watchers) {
-      if (service === undefined || w.request.service === service)
-        w.write({ status: this.#of(w.request.service) });
+      if (changed.has(w.request.service)) w.write({ status: this.#of(w.request.service) });
     }
   }
 

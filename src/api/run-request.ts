@@ -1,5 +1,6 @@
-// Turns a StartRunRequest into what Engine.start takes: the checked workflow (with the request's default
-// retry policy applied), the input, and the run options. Every rejection names the request field at fault.
+// Turns a StartRunRequest into what Engine.start takes: the checked workflow (its source from the request
+// or the workflow registry, with the request's default retry policy applied), the input, and the run
+// options. Every rejection names the request field at fault.
 
 import { createHash } from 'node:crypto';
 import { checkWorkflowSource, type CheckOptions } from '../plan/index.js';
@@ -15,7 +16,8 @@ import type { Duration } from './gen/google/protobuf/duration.js';
 import type { StartRunRequest } from './gen/baton/v1/run.js';
 import { ApiError } from './errors.js';
 import { parseConstraints } from './wire.js';
-import { requireSource, workflowError } from './workflow-service.js';
+import { workflowError } from './workflow-errors.js';
+import { checkId, type RegistryDeps } from './workflow-registry.js';
 
 export interface StartPlan {
   readonly workflow: WorkflowSpec;
@@ -35,23 +37,31 @@ const invalid = (fieldPath: string, message: string) =>
 const seconds = (d: Duration): number => d.seconds + d.nanos / 1e9;
 
 /**
- * Checks the request as `baton run` checks a file. Module endpoints resolve against `baseDir` (the
- * server's working directory): a request carries YAML, not a file with a folder of its own.
+ * Checks the request as `baton run` checks a file. The workflow is the request's `workflow_source`, or
+ * the registered version `workflow_id` names ("name" for the latest, "name@version" for one version).
+ * Module endpoints resolve against `baseDir` (the server's working directory): a request carries YAML,
+ * not a file with a folder of its own.
  */
-export function parseStartRequest(req: StartRunRequest, check: CheckOptions, baseDir: string): StartPlan {
-  const source = requireSource(req.workflowSource, 'workflow_source');
+export async function parseStartRequest(
+  req: StartRunRequest,
+  check: CheckOptions,
+  baseDir: string,
+  registry?: RegistryDeps,
+): Promise<StartPlan> {
+  const wanted = workflowWanted(req);
+  const source = req.workflowSource !== '' ? req.workflowSource : await registeredSource(wanted, registry);
   const eo: Partial<ExecutionOptions> = req.executionOptions ?? {};
   const constraints =
     eo.resourceConstraints &&
     parseConstraints(eo.resourceConstraints, 'execution_options.resource_constraints');
   const r = checkWorkflowSource(source, constraints ? { ...check, constraints } : check);
   if (!r.ok) throw workflowError(r.diagnostics);
-  const named = (field: string, asked: string, actual: string) => {
-    if (asked !== '' && asked !== actual)
+  const named = (field: string, asked: string | undefined, actual: string) => {
+    if (asked !== undefined && asked !== actual)
       throw invalid(field, `is "${asked}" but the workflow source declares "${actual}"`);
   };
-  named('workflow_id', req.workflowId, r.spec.name);
-  named('workflow_version', req.workflowVersion, r.spec.version);
+  named('workflow_id', wanted.name, r.spec.name);
+  named(wanted.versionField, wanted.version, r.spec.version);
   const retry = defaultRetry(eo);
   return {
     workflow: retry && r.spec.retry === undefined ? { ...r.spec, retry } : r.spec,
@@ -63,6 +73,53 @@ export function parseStartRequest(req: StartRunRequest, check: CheckOptions, bas
       ...(req.requestId !== '' && { runId: runIdFor(req.requestId) }),
     },
   };
+}
+
+interface WorkflowWanted {
+  readonly name?: string;
+  readonly version?: string;
+  /** The request field the version came from, for errors. */
+  readonly versionField: string;
+}
+
+/** The name and version a request asks for: `workflow_id` ("name" or "name@version") and `workflow_version`. */
+function workflowWanted(req: StartRunRequest): WorkflowWanted {
+  const at = req.workflowId.lastIndexOf('@');
+  const name = checkId(at < 0 ? req.workflowId : req.workflowId.slice(0, at), 'workflow_id', false);
+  if (at >= 0 && name === undefined) throw invalid('workflow_id', 'has no name before "@"');
+  const pinned = at < 0 ? undefined : checkId(req.workflowId.slice(at + 1), 'workflow_id', false);
+  if (at >= 0 && pinned === undefined) throw invalid('workflow_id', 'has no version after "@"');
+  const version = checkId(req.workflowVersion, 'workflow_version', false);
+  if (pinned !== undefined && version !== undefined && pinned !== version)
+    throw invalid('workflow_version', `is "${version}" but workflow_id pins version "${pinned}"`);
+  const v = pinned ?? version;
+  return {
+    ...(name !== undefined && { name }),
+    ...(v !== undefined && { version: v }),
+    versionField: pinned !== undefined ? 'workflow_id' : 'workflow_version',
+  };
+}
+
+async function registeredSource(wanted: WorkflowWanted, registry: RegistryDeps | undefined): Promise<string> {
+  if (wanted.name === undefined)
+    throw invalid(
+      'workflow_id',
+      'is required: the name (or name@version) of a registered workflow, unless workflow_source is given',
+    );
+  if (!registry) throw invalid('workflow_source', 'is required: this server keeps no workflow registry');
+  const w = await registry.store.getWorkflow(registry.namespace, wanted.name, wanted.version);
+  if (!w) {
+    const what = wanted.version === undefined ? `"${wanted.name}"` : `${wanted.name}@${wanted.version}`;
+    throw new ApiError(
+      'BATON_E_WORKFLOW_NOT_FOUND',
+      `workflow ${what} is not registered (RegisterWorkflow it first, or send workflow_source)`,
+      {
+        fieldPath:
+          wanted.versionField === 'workflow_version' && wanted.version ? 'workflow_version' : 'workflow_id',
+      },
+    );
+  }
+  return w.source;
 }
 
 /** The run id a request id stands for: a retried Start finds the run its first attempt created. */

@@ -65,7 +65,10 @@ export function runService(deps: RunServiceDeps): RunServiceHandlers {
   }
 
   async function start(req: StartRunRequest): Promise<{ run: Run }> {
-    const plan = parseStartRequest(req, deps.check ?? {}, deps.baseDir ?? process.cwd());
+    const plan = await parseStartRequest(req, deps.check ?? {}, deps.baseDir ?? process.cwd(), {
+      store,
+      namespace: ns,
+    });
     const known = plan.options.runId && (await store.getRun(ns, plan.options.runId));
     if (known) return { run: await run(known.runId) };
     const actor = await engine.start(plan.workflow, plan.input, plan.options);

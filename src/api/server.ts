@@ -12,6 +12,7 @@ import { addReflection } from './reflection.js';
 import { RunServiceService } from './gen/baton/v1/run.js';
 import { runService, type RunServiceDeps } from './run-service.js';
 import { workflowService } from './workflow-service.js';
+import { guardRunService, type Admission } from './request-guard.js';
 
 /** What the services need from the rest of Baton. */
 export interface ApiDeps {
@@ -21,6 +22,8 @@ export interface ApiDeps {
   readonly runs?: Omit<RunServiceDeps, 'check'>;
   /** The hub remote workers connect to (the engine's adapter for worker agents); without it AgentService is not served. */
   readonly workers?: WorkerHub;
+  /** Set draining to refuse new runs (SIGTERM); see request-guard.ts. */
+  readonly admission?: Admission;
 }
 
 export interface BatonServer {
@@ -34,12 +37,14 @@ const MAX_MESSAGE_BYTES = 17 * 1024 * 1024;
 /** A server with every service added, not yet bound: call `listen`. */
 export function createServer(deps: ApiDeps = {}): BatonServer {
   const server = new Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
-  server.addService(WorkflowServiceService, workflowService(deps.check));
+  // The workflow registry lives in the store RunService runs from (one namespace for both).
+  const registry = deps.runs && { store: deps.runs.store, namespace: deps.runs.engine.namespace };
+  server.addService(WorkflowServiceService, workflowService(deps.check, registry));
   const services = ['baton.v1.WorkflowService'];
   if (deps.runs) {
     server.addService(
       RunServiceService,
-      runService({ ...deps.runs, ...(deps.check && { check: deps.check }) }),
+      guardRunService(runService({ ...deps.runs, ...(deps.check && { check: deps.check }) }), deps.admission),
     );
     services.push('baton.v1.RunService');
   }

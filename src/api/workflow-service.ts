@@ -1,9 +1,8 @@
-// WorkflowService over gRPC: ValidateWorkflow and PlanWorkflow, both through checkWorkflowSource.
-// The registry RPCs (Register, Get, List, Delete) arrive with the workflow store; until then
-// grpc-js answers them UNIMPLEMENTED.
+// WorkflowService over gRPC: ValidateWorkflow and PlanWorkflow, both through checkWorkflowSource, and,
+// given a store, the registry RPCs (Register, Get, List, Delete: see workflow-registry.ts). Without a
+// store grpc-js answers the registry RPCs UNIMPLEMENTED.
 
 import { checkWorkflowSource, type CheckOptions } from '../plan/index.js';
-import type { Diagnostic } from '../spec/diagnostic.js';
 import type {
   PlanWorkflowRequest,
   PlanWorkflowResponse,
@@ -11,16 +10,29 @@ import type {
   ValidateWorkflowResponse,
   WorkflowServiceServer,
 } from './gen/baton/v1/workflow.js';
-import { ApiError, unary } from './errors.js';
-import { diagnosticToProto, fieldPath, parseConstraints, planToProto } from './wire.js';
+import { unary } from './errors.js';
+import { requireSource, workflowError } from './workflow-errors.js';
+import { diagnosticToProto, parseConstraints, planToProto } from './wire.js';
+import { workflowRegistry, type RegistryDeps } from './workflow-registry.js';
 
-export type WorkflowServiceHandlers = Pick<WorkflowServiceServer, 'validateWorkflow' | 'planWorkflow'>;
+/** The checkers alone, or with a registry every RPC. */
+export type WorkflowServiceHandlers =
+  Pick<WorkflowServiceServer, 'validateWorkflow' | 'planWorkflow'> | WorkflowServiceServer;
 
 /** The handlers, checking against `opts` (agent registry, constraints) as `baton validate` does. */
-export function workflowService(opts: CheckOptions = {}): WorkflowServiceHandlers {
-  return {
+export function workflowService(opts: CheckOptions = {}, registry?: RegistryDeps): WorkflowServiceHandlers {
+  const checkers = {
     validateWorkflow: unary((req: ValidateWorkflowRequest) => validate(req, opts)),
     planWorkflow: unary((req: PlanWorkflowRequest) => plan(req, opts)),
+  };
+  if (!registry) return checkers;
+  const r = workflowRegistry(registry, opts);
+  return {
+    ...checkers,
+    registerWorkflow: unary(r.register),
+    getWorkflow: unary(r.get),
+    listWorkflows: unary(r.list),
+    deleteWorkflow: unary(r.remove),
   };
 }
 
@@ -37,28 +49,4 @@ function plan(req: PlanWorkflowRequest, opts: CheckOptions): PlanWorkflowRespons
   const r = checkWorkflowSource(source, constraints ? { ...opts, constraints } : opts);
   if (!r.ok) throw workflowError(r.diagnostics);
   return { plan: planToProto(r.plan), diagnostics: r.warnings.map(diagnosticToProto) };
-}
-
-/** The workflow YAML a request carries in `field`; INVALID_ARGUMENT naming the field when blank. */
-export function requireSource(source: string, field = 'source'): string {
-  if (source.trim() === '') {
-    throw new ApiError('BATON_E_REQUEST_INVALID', 'is required: the workflow YAML source', {
-      fieldPath: field,
-    });
-  }
-  return source;
-}
-
-/** The first error of a workflow that cannot be planned, located; the message counts the rest. */
-export function workflowError(diagnostics: readonly Diagnostic[]): ApiError {
-  const [first] = diagnostics;
-  if (!first) return new ApiError('BATON_E_INTERNAL', 'the workflow was rejected without a reason', {});
-  const more =
-    diagnostics.length > 1 ? ` (and ${diagnostics.length - 1} more: ValidateWorkflow lists them)` : '';
-  return new ApiError(first.code, `${first.message}${more}`, {
-    fieldPath: fieldPath(first.path),
-    line: first.line,
-    column: first.col,
-    ...(first.hint !== undefined && { hint: first.hint }),
-  });
 }

@@ -9,7 +9,10 @@ import { planCommand } from './commands/plan.js';
 import { schemaCommand } from './commands/schema.js';
 import { resumeCommand, runCommand } from './commands/run.js';
 import { eventsCommand, runsCommand, statusCommand } from './commands/status.js';
-import { cancelCommand, signalCommand } from './commands/steer.js';
+import { cancelCommand, pauseCommand, remoteResumeCommand, signalCommand } from './commands/steer.js';
+import { watchCommand } from './commands/watch.js';
+import { modifyCommand } from './commands/modify.js';
+import { SERVER_ENV, serverAddress } from './remote.js';
 import { DEFAULT_DATA_DIR } from '../app.js';
 import { VERSION } from './version.js';
 
@@ -53,6 +56,10 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     });
 
   const dataDir = ['--data-dir <dir>', 'where runs are stored (SQLite)', DEFAULT_DATA_DIR] as const;
+  const server = [
+    '--server <host:port>',
+    `talk to this Baton server instead of the data directory (or set ${SERVER_ENV})`,
+  ] as const;
 
   program
     .command('run')
@@ -74,12 +81,53 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
 
   program
     .command('resume')
-    .description('take over a run whose process stopped (or un-pause one) and drive it to its end')
+    .description(
+      'take over a run whose process stopped (or un-pause one) and drive it to its end; with a server, un-pause it there',
+    )
     .argument('<run>', 'run id')
     .option('--json', 'print the final status as JSON')
     .option(...dataDir)
-    .action(async (run: string, opts: { json?: boolean; dataDir: string }) => {
-      setExit(await resumeCommand(run, opts, o));
+    .option(...server)
+    .action(async (run: string, opts: { json?: boolean; dataDir: string; server?: string }) => {
+      const address = serverAddress(opts);
+      setExit(address ? await remoteResumeCommand(run, address, o) : await resumeCommand(run, opts, o));
+    });
+
+  program
+    .command('pause')
+    .description('pause a run: attempts in flight finish, nothing new is dispatched until it is resumed')
+    .argument('<run>', 'run id')
+    .option(...dataDir)
+    .option(...server)
+    .action(async (run: string, opts: { dataDir: string; server?: string }) => {
+      setExit(await pauseCommand(run, opts, o));
+    });
+
+  program
+    .command('watch')
+    .description("follow a run's journal live until the run ends")
+    .argument('<run>', 'run id')
+    .option('--after <seq>', 'start after this entry (the last one a previous watch printed)')
+    .option('--json', 'one JSON entry per line')
+    .option(...dataDir)
+    .option(...server)
+    .action(
+      async (run: string, opts: { json?: boolean; dataDir: string; server?: string; after?: string }) => {
+        setExit(await watchCommand(run, opts, o));
+      },
+    );
+
+  program
+    .command('modify')
+    .description(
+      'change a running run (add, remove or replace tasks, swap an agent, pattern parameters) on a server',
+    )
+    .argument('<run>', 'run id')
+    .argument('<file>', 'modifications (YAML/JSON): reason and a list of add_task, remove_task, ...')
+    .option('--json', 'print the result as JSON')
+    .option(...server)
+    .action(async (run: string, file: string, opts: { json?: boolean; server?: string }) => {
+      setExit(await modifyCommand(run, file, opts, o));
     });
 
   program
@@ -88,7 +136,8 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .argument('<run>', 'run id')
     .option('--json', 'print JSON')
     .option(...dataDir)
-    .action(async (run: string, opts: { json?: boolean; dataDir: string }) => {
+    .option(...server)
+    .action(async (run: string, opts: { json?: boolean; dataDir: string; server?: string }) => {
       setExit(await statusCommand(run, opts, o));
     });
 
@@ -99,9 +148,12 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option('--limit <n>', 'at most this many', '20')
     .option('--json', 'print JSON')
     .option(...dataDir)
-    .action(async (opts: { json?: boolean; dataDir: string; status?: string; limit?: string }) => {
-      setExit(await runsCommand(opts, o));
-    });
+    .option(...server)
+    .action(
+      async (opts: { json?: boolean; dataDir: string; status?: string; limit?: string; server?: string }) => {
+        setExit(await runsCommand(opts, o));
+      },
+    );
 
   program
     .command('events')
@@ -119,7 +171,8 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .argument('<run>', 'run id')
     .option('--reason <text>', 'recorded in the journal')
     .option(...dataDir)
-    .action(async (run: string, opts: { reason?: string; dataDir: string }) => {
+    .option(...server)
+    .action(async (run: string, opts: { reason?: string; dataDir: string; server?: string }) => {
       setExit(await cancelCommand(run, opts, o));
     });
 
@@ -130,21 +183,52 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .argument('<event>', 'CHANNEL or CHANNEL:EVENT')
     .argument('[json]', 'event data as JSON')
     .option(...dataDir)
-    .action(async (run: string, event: string, json: string | undefined, opts: { dataDir: string }) => {
-      setExit(await signalCommand(run, event, json, opts, o));
-    });
+    .option(...server)
+    .action(
+      async (
+        run: string,
+        event: string,
+        json: string | undefined,
+        opts: { dataDir: string; server?: string },
+      ) => {
+        setExit(await signalCommand(run, event, json, opts, o));
+      },
+    );
 
   program
     .command('serve')
-    .description('serve the gRPC API (workflows, runs, health, reflection) until SIGTERM')
-    .option('--listen <host:port>', 'address to listen on (port 0 picks a free one)', '127.0.0.1:50051')
+    .description(
+      'serve the gRPC API (workflows, runs, health, reflection); SIGTERM drains, the next start resumes',
+    )
+    .option('--config <file>', 'settings file (YAML or JSON; see docs/configuration.md), or BATON_CONFIG')
+    .option('--listen <host:port>', 'address to listen on (port 0 picks a free one) [127.0.0.1:50051]')
     .option('--registry <file>', 'agent registry to validate agent types against')
-    .option(...dataDir)
-    .action(async (opts: { listen: string; registry?: string; dataDir: string }) => {
-      // Loaded on demand: the other commands need not load grpc-js.
-      const { serveCommand } = await import('./commands/serve.js');
-      setExit(await serveCommand(opts, o));
-    });
+    .option('--data-dir <dir>', `where runs and workflows are stored (SQLite) [${DEFAULT_DATA_DIR}]`)
+    .option('--drain-grace <duration>', 'on SIGTERM, how long in-flight attempts may finish [10s]')
+    .action(
+      async (opts: {
+        config?: string;
+        listen?: string;
+        registry?: string;
+        dataDir?: string;
+        drainGrace?: string;
+      }) => {
+        // Loaded on demand: the other commands need not load grpc-js.
+        const { serveCommand } = await import('./commands/serve.js');
+        const flags = {
+          ...(opts.listen !== undefined && { listen: opts.listen }),
+          ...(opts.registry !== undefined && { registry: opts.registry }),
+          ...(opts.dataDir !== undefined && { data_dir: opts.dataDir }),
+          ...(opts.drainGrace !== undefined && { drain_grace: opts.drainGrace }),
+        };
+        setExit(
+          await serveCommand(
+            { flags, env: process.env, ...(opts.config !== undefined && { configFile: opts.config }) },
+            o,
+          ),
+        );
+      },
+    );
 
   return program;
 }
@@ -163,7 +247,7 @@ export async function main(argv: readonly string[], o: Output = processOutput())
     }
     if (e instanceof BatonError) {
       o.err(`baton: ${e.code}  ${e.message}`);
-      return e.code === 'BATON_E_USAGE' ? EXIT.usage : EXIT.invalid;
+      return e.code === 'BATON_E_USAGE' || e.code === 'BATON_E_CONFIG_INVALID' ? EXIT.usage : EXIT.invalid;
     }
     o.err(`baton: BATON_E_INTERNAL  ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return EXIT.invalid;

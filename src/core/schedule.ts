@@ -85,7 +85,9 @@ export function startTask(out: Outbox, i: number): void {
  */
 export function dispatchUnit(out: Outbox, u: UnitState, reissue = false): boolean {
   const s = out.state;
-  if (s.status !== 'executing') return true;
+  // A pause holds back new dispatches only: an attempt already journaled as dispatched is in flight, and
+  // re-issuing it after a crash is how a paused run's in-flight work gets to finish.
+  if (s.status !== 'executing' && !(reissue && s.status === 'paused')) return true;
   const spec = contextOf(s).specs[u.task]!;
   const input = taskInput(s, u);
   if (!input.ok) {

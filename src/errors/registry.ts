@@ -277,6 +277,32 @@ export const ERRORS = {
     'RESOURCE_EXHAUSTED',
     true,
   ),
+  BATON_E_WORKFLOW_NOT_FOUND: def(
+    'No workflow with this name (and version) is registered in this namespace.',
+    'NOT_FOUND',
+  ),
+  BATON_E_WORKFLOW_IN_USE: def(
+    'The workflow version has runs that have not ended; delete it once they end (or cancel them).',
+    'FAILED_PRECONDITION',
+  ),
+  BATON_E_SERVER_DRAINING: def(
+    'The server is shutting down and takes no new runs; retry against it once it has restarted.',
+    'UNAVAILABLE',
+    true,
+  ),
+  BATON_E_SERVER_UNAVAILABLE: def(
+    'The Baton server could not be reached (not running, wrong address, or a network failure).',
+    'UNAVAILABLE',
+    true,
+  ),
+  BATON_E_SERVER_UNIMPLEMENTED: def(
+    'The server does not implement this call (an older server, or a feature not built yet).',
+    'FAILED_PRECONDITION',
+  ),
+  // Server configuration (src/config)
+  BATON_E_CONFIG_INVALID: def(
+    'A `baton serve` setting (flag, environment variable or config file key) is invalid; the message names the key and where it came from.',
+  ),
   // Command line
   BATON_E_USAGE: def('The command line is not valid (unknown command, flag, or missing argument).'),
   BATON_E_INTERNAL: def('A bug in Baton: please report it with the command that caused it.', 'INTERNAL'),

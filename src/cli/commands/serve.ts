@@ -1,40 +1,70 @@
-// `baton serve`: runs the gRPC API (WorkflowService, RunService over the embedded app in --data-dir,
-// AgentService with the worker hub remote workers connect to, health, reflection) until SIGTERM or SIGINT, then drains the server and closes the app.
+// `baton serve`: runs the gRPC API (WorkflowService, RunService over the embedded app in the data
+// directory, AgentService with the hub remote workers connect to, health, reflection) until SIGTERM or
+// SIGINT, then drains (see api/lifecycle.ts) and exits 0. On start it resumes every run of its data
+// directory that had not ended (a drain's or a crash's). Settings come from flags, BATON_* variables and
+// a config file (config/serve-config.ts).
 // Runs started over the API execute in this process; their relative module endpoints resolve against
 // the working directory `baton serve` was started in.
 
 import { once } from 'node:events';
 import { createServer, listen, shutdown } from '../../api/server.js';
+import { ServingStatus } from '../../api/health.js';
+import { drainRuns, resumeRuns } from '../../api/lifecycle.js';
 import { RunFeed } from '../../api/run-feed.js';
 import { openApp } from '../../app.js';
 import { WorkerHub } from '../../agents/worker-hub.js';
 import { workerAdapterFor } from '../../agents/worker-routing.js';
+import { loadServeConfig, type ConfigSources } from '../../config/serve-config.js';
 import type { Output } from '../io.js';
 import { loadCheckInputs } from './context.js';
 
-export async function serveCommand(
-  opts: { listen: string; registry?: string; dataDir: string },
-  o: Output,
-): Promise<number> {
-  const check = await loadCheckInputs(opts, o);
+/** Watch streams and calls still open after the drain get this long before they are cut off. */
+const CLOSE_GRACE_MS = 2_000;
+
+export async function serveCommand(sources: ConfigSources, o: Output): Promise<number> {
+  const config = await loadServeConfig(sources);
+  const check = await loadCheckInputs(config.registry ? { registry: config.registry } : {}, o);
   if (!check) return 1;
   const feed = new RunFeed();
   // Agents with a queue endpoint, or served by a connected worker, run on remote workers.
   const workers = new WorkerHub();
   const app = await openApp({
-    dataDir: opts.dataDir,
+    dataDir: config.dataDir,
+    namespace: config.namespace,
     onTurn: feed.publish,
     adapterFor: workerAdapterFor(workers),
   });
+  const admission = { draining: false };
+  // Listening before the address is printed: a supervisor may send SIGTERM as soon as it reads it.
+  const stop = Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
   try {
-    const api = createServer({ check, runs: { engine: app.engine, store: app.store, feed }, workers });
-    const port = await listen(api.server, opts.listen);
+    const api = createServer({
+      check,
+      admission,
+      runs: { engine: app.engine, store: app.store, feed },
+      workers,
+    });
+    const port = await listen(api.server, config.listen);
+    const resumed = await resumeRuns(app);
+    if (resumed.resumed.length > 0)
+      o.err(`baton: resumed ${resumed.resumed.length} run(s) from ${config.dataDir}`);
+    for (const s of resumed.skipped) o.err(`baton: left run ${s.runId} alone: ${s.reason}`);
     // The bound port, not the asked one: with port 0 the caller learns which it got.
-    o.out(`baton: serving gRPC on ${opts.listen.replace(/:\d+$/, `:${port}`)}`);
-    const signal = await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
-    o.err(`baton: ${String(signal[0] ?? 'signal')} received, shutting down`);
-    workers.close(); // ends worker streams, which would otherwise hold the drain open
-    await shutdown(api);
+    o.out(`baton: serving gRPC on ${config.listen.replace(/:\d+$/, `:${port}`)}`);
+    const signal = await stop;
+    admission.draining = true;
+    api.health.set(ServingStatus.NOT_SERVING); // load balancers stop sending new work at once
+    o.err(
+      `baton: ${String(signal[0] ?? 'signal')} received: draining (no new runs; in-flight work gets ` +
+        `${config.drainGraceMs / 1000}s)`,
+    );
+    const drained = await drainRuns(app, config.drainGraceMs);
+    o.err(
+      `baton: drained ${drained.runs} run(s); ${drained.abandoned} attempt(s) abandoned in flight ` +
+        '(re-issued on the next start)',
+    );
+    workers.close(); // ends worker streams, which would otherwise hold the shutdown open
+    await shutdown(api, CLOSE_GRACE_MS);
   } finally {
     workers.close();
     await app.close();

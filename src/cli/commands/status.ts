@@ -1,9 +1,13 @@
-// `baton status RUN`, `baton runs` and `baton events RUN`: read the store; the journal is the truth.
+// `baton status RUN`, `baton runs` and `baton events RUN`: read the store (the journal is the truth), or
+// with --server / BATON_SERVER ask that server (status and runs; events reads the local journal).
 
 import { openApp, type App } from '../../app.js';
 import type { WorkflowStatusView } from '../../core/index.js';
 import { RunNotFoundError } from '../../store/store.js';
-import { paint, type Output } from '../io.js';
+import { BatonError } from '../../errors/registry.js';
+import type { Output } from '../io.js';
+import { serverAddress, withRemote } from '../remote.js';
+import { localStatusView, printRuns, printStatus, remoteStatusView } from '../run-view.js';
 import { timelineLine } from '../timeline.js';
 
 /** Exactly the status response of the specification; with `detail`, Baton's extras under `baton`. */
@@ -30,44 +34,44 @@ export async function withApp<T>(dataDir: string, fn: (app: App) => Promise<T>):
 
 export async function statusCommand(
   runId: string,
-  opts: { json?: boolean; dataDir: string },
+  opts: { json?: boolean; dataDir: string; server?: string },
   o: Output,
 ): Promise<number> {
-  return withApp(opts.dataDir, async (app) => {
-    const v = await app.engine.status(runId);
-    if (opts.json) {
-      o.out(JSON.stringify(statusJson(v, false), null, 2));
-      return 0;
-    }
-    const m = v.performance_metrics;
-    o.out(`${paint(o, 'bold', runId)}  ${v.status} (${v.baton.run_status})  phase ${v.current_phase || '-'}`);
-    o.out(
-      `  runtime ${(m.total_runtime / 1000).toFixed(2)}s · tasks completed ${m.tasks_completed} · agents ${m.agents_allocated} · coordination overhead ${(m.coordination_overhead * 100).toFixed(1)}%`,
-    );
-    o.out(
-      `  tasks: ${Object.entries(v.baton.tasks)
-        .map(([s, n]) => `${n} ${s}`)
-        .join(', ')}`,
-    );
-    for (const a of v.agents) {
-      o.out(
-        `  ${a.agent_id.padEnd(16)} ${a.status.padEnd(10)} ${String(Math.round(a.progress * 100)).padStart(3)}%  ${a.current_task}`,
-      );
-    }
-    if (v.baton.compensated.length > 0) o.out(`  compensated: ${v.baton.compensated.join(', ')}`);
-    if (v.baton.error) o.out(`  error: ${v.baton.error.code}  ${v.baton.error.message}`);
-    return 0;
-  });
+  const address = serverAddress(opts);
+  const view = address
+    ? await withRemote(address, async (runs) => remoteStatusView(await runs.get(runId)))
+    : await withApp(opts.dataDir, async (app) => localStatusView(await app.engine.status(runId)));
+  printStatus(view, opts.json ?? false, o);
+  return 0;
 }
 
 export async function runsCommand(
-  opts: { json?: boolean; dataDir: string; status?: string; limit?: string },
+  opts: { json?: boolean; dataDir: string; status?: string; limit?: string; server?: string },
   o: Output,
 ): Promise<number> {
+  const limit = opts.limit ? Number(opts.limit) : 20;
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new BatonError('BATON_E_USAGE', `--limit must be a positive whole number, not "${opts.limit}"`);
+  const address = serverAddress(opts);
+  if (address) {
+    const runs = await withRemote(address, (r) =>
+      r.list({ limit, ...(opts.status !== undefined && { status: opts.status }) }),
+    );
+    const lines = runs.map((r) => ({
+      runId: r.runId,
+      workflowName: r.workflowName,
+      workflowVersion: r.workflowVersion,
+      status: r.status,
+      createdAt: r.startedAt,
+    }));
+    if (opts.json) o.out(JSON.stringify(lines, null, 2));
+    else printRuns(lines, o);
+    return 0;
+  }
   return withApp(opts.dataDir, async (app) => {
     const page = await app.store.listRuns(app.engine.namespace, {
       ...(opts.status ? { status: opts.status } : {}),
-      limit: opts.limit ? Number(opts.limit) : 20,
+      limit,
     });
     if (opts.json) {
       o.out(
@@ -79,11 +83,7 @@ export async function runsCommand(
       );
       return 0;
     }
-    if (page.runs.length === 0) o.out('no runs');
-    for (const r of page.runs) {
-      const when = new Date(r.createdAt).toISOString().replace('T', ' ').slice(0, 19);
-      o.out(`${r.runId}  ${r.status.padEnd(10)}  ${when}  ${r.workflowName}@${r.workflowVersion}`);
-    }
+    printRuns(page.runs, o);
     return 0;
   });
 }

@@ -423,12 +423,13 @@ describe('RunService: errors', () => {
     }
   });
 
-  it('rejects a start without a workflow source, naming the field', async () => {
+  it('rejects a start with neither a workflow source nor a registered workflow id, naming the field', async () => {
     const err = await failure(start(''));
     expect(err.code).toBe(status.INVALID_ARGUMENT);
+    expect(err.details).toContain('unless workflow_source is given');
     expect(readErrorDetail(err.metadata)).toMatchObject({
       code: 'BATON_E_REQUEST_INVALID',
-      fieldPath: 'workflow_source',
+      fieldPath: 'workflow_id',
     });
   });
 

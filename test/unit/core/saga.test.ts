@@ -134,6 +134,23 @@ describe('pause', () => {
     expect(sim.state.status).toBe('completed');
   });
 
+  it('re-issues the attempt in flight when a paused run is recovered, and nothing new until resume', () => {
+    const sim = new Sim().start(wf);
+    sim.input({ type: 'RunPaused', by: 'server drain' });
+    const recovered = Sim.recover(sim.journal, sim.journal.at(-1)!.at);
+    expect([...recovered.calls.values()].map((d) => [d.key, d.redispatch])).toEqual([
+      ['x', true],
+      ['y', true],
+    ]);
+    recovered.complete('x', 1);
+    recovered.complete('y', 2);
+    expect([...recovered.calls.keys()]).toEqual([]);
+    recovered.input({ type: 'RunResumed', by: 'server restart' });
+    expect([...recovered.calls.keys()]).toEqual(['z', 'fan[0]']);
+    recovered.drive((d) => ({ output: d.key }));
+    expect(recovered.state.status).toBe('completed');
+  });
+
   it('holds a retry that comes due while paused until resume', () => {
     const retrying = workflow([{ id: 'x', agent: 'a' }]);
     const sim = new Sim().start(retrying);
