@@ -148,7 +148,7 @@ describe('CLI run commands against a server', () => {
     await stop(server);
   }, 90_000);
 
-  it('reports server errors with their Baton codes, and a missing ModifyRun clearly', async () => {
+  it('reports server errors with their Baton codes; modify refuses a breaking change and applies a good one', async () => {
     const env = envWith({});
     const address = `127.0.0.1:${await freePort()}`;
     const server = await serve(join(tmp.dir, 'data-b'), address, env);
@@ -166,15 +166,25 @@ describe('CLI run commands against a server', () => {
     expect(badStatus.code).toBe(2);
     expect(badStatus.stderr).toContain('--status "sleeping" is not a run status');
 
-    const mods = join(tmp.dir, 'mods.yaml');
-    writeFileSync(mods, 'reason: more checks\nmodifications:\n  - remove_task: ship\n');
     const run = await startRun(address, APPROVAL);
+    // Removing a task another one depends on breaks the workflow: refused, naming the change.
+    const mods = join(tmp.dir, 'mods.yaml');
+    writeFileSync(mods, 'reason: more checks\nmodifications:\n  - remove_task: prepare\n');
     const modified = await baton(['modify', run.runId, mods, '--server', address], { env });
     expect(modified.code).toBe(1);
-    // Until ModifyRun is served the server answers UNIMPLEMENTED; once it is, a rejection has its own code.
-    if (modified.stderr.includes('BATON_E_SERVER_UNIMPLEMENTED'))
-      expect(modified.stderr).toContain(`server ${address} does not implement RunService.ModifyRun yet`);
-    else expect(modified.stderr).toMatch(/baton: BATON_E_(?!INTERNAL)\w+ {2}\S/);
+    expect(modified.stderr).toContain('BATON_E_MODIFY_');
+    expect(modified.stderr).toContain('prepare');
+    // Adding a task is applied to the live run and journaled with the reason.
+    const addMods = join(tmp.dir, 'add-mods.yaml');
+    writeFileSync(
+      addMods,
+      'reason: audit first\nmodifications:\n  - add_task: { id: audit, agent: w, depends_on: [prepare] }\n',
+    );
+    const added = await baton(['modify', run.runId, addMods, '--server', address], { env });
+    expect(added.code, added.stderr).toBe(0);
+    // The server's data dir is readable while it runs (SQLite WAL): the journal shows who and why.
+    const events = ok(await baton(['events', run.runId, '--data-dir', join(tmp.dir, 'data-b')], { env }));
+    expect(events.stdout).toMatch(/modified by .*\+task audit/);
 
     const badMods = join(tmp.dir, 'bad-mods.yaml');
     writeFileSync(badMods, 'modifications:\n  - rename_task: ship\n');
