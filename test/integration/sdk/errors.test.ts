@@ -2,7 +2,7 @@
 // (unit: the server's own encoder against the SDK's decoder; integration: real calls to `baton serve`),
 // and retry on UNAVAILABLE only for calls that are safe to repeat.
 
-import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, Server as GrpcServer, ServerCredentials, status, type ServiceError } from '@grpc/grpc-js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createNetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -134,8 +134,21 @@ describe('against baton serve', () => {
     });
   });
 
-  it('a method the server does not serve yet is an UnimplementedError', async () => {
-    await expect(client.workflows.list()).rejects.toBeInstanceOf(UnimplementedError);
+  it('a service the server does not have (an older server) is an UnimplementedError', async () => {
+    // A bare grpc-js server with no Baton services stands in for a server that predates a service.
+    const bare = new GrpcServer();
+    const port = await new Promise<number>((resolve, reject) =>
+      bare.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
+        e ? reject(e) : resolve(p),
+      ),
+    );
+    const old = createClient({ address: `127.0.0.1:${port}` });
+    try {
+      await expect(old.workflows.list()).rejects.toBeInstanceOf(UnimplementedError);
+    } finally {
+      old.close();
+      bare.forceShutdown();
+    }
   });
 
   it('an aborted call rejects with the AbortSignal reason and the client goes on working', async () => {
