@@ -28,13 +28,22 @@ export interface Attempt {
 export type AttemptResult = InputFields | null;
 
 export class AgentGateway {
+  /** Breaker keys by agent id, built once per agent rather than on every dispatch. */
+  private readonly breakerKeys = new Map<string, string>();
+
   constructor(
     private readonly roster: AgentRoster,
     private readonly breakers: CircuitBreakers,
     private readonly agents: Readonly<Record<string, AgentSpec>>,
     /** Breakers are shared across runs: they key agents by what identifies them (endpoint or type). */
-    private readonly breakerKey: (agentId: string) => string,
+    private readonly keyOf: (agentId: string) => string,
   ) {}
+
+  private breakerKey(agentId: string): string {
+    let key = this.breakerKeys.get(agentId);
+    if (key === undefined) this.breakerKeys.set(agentId, (key = this.keyOf(agentId)));
+    return key;
+  }
 
   /**
    * The agent to use for a task declared on `agentId`: that agent unless its breaker is open, else the

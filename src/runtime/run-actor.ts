@@ -21,7 +21,7 @@ import {
 } from '../core/index.js';
 import type { TaskStatusUpdateEvent } from '@a2a-js/sdk';
 import type { Bus } from '../bus/bus.js';
-import type { JournalRecord, NewRun, RunPatch, Store } from '../store/store.js';
+import type { AppendRequest, JournalRecord, NewRun, RunPatch, Store } from '../store/store.js';
 import type { AgentLease } from '../agents/roster.js';
 import { BatonError } from '../errors/registry.js';
 import { attemptResult, type AgentGateway, type Attempt } from './gateway.js';
@@ -150,14 +150,17 @@ export class RunActor {
   private async commit(first: number, records: JournalRecord[], effects: Effect[]): Promise<void> {
     try {
       if (records.length > 0) {
-        await this.host.writer.write({
+        const run = this.runPatch();
+        const create = this.pendingCreate;
+        const req: { -readonly [K in keyof AppendRequest]: AppendRequest[K] } = {
           ns: this.ns,
           runId: this.runId,
           expectedNextSeq: first,
           records,
-          ...this.runPatch(),
-          ...(this.pendingCreate ? { create: this.pendingCreate } : {}),
-        });
+        };
+        if (run) req.run = run;
+        if (create) req.create = create;
+        await this.host.writer.write(req);
         this.pendingCreate = undefined;
       }
     } catch (e) {
@@ -183,18 +186,16 @@ export class RunActor {
   }
 
   /** The run row's update that goes with this turn's entries, when the status changed (or the run ended). */
-  private runPatch(): { run?: RunPatch } {
+  private runPatch(): RunPatch | undefined {
     const s = this.state;
-    if (s.status === this.lastReportedStatus) return {};
+    if (s.status === this.lastReportedStatus) return undefined;
     this.lastReportedStatus = s.status;
     return {
-      run: {
-        status: s.status,
-        updatedAt: this.host.now(),
-        lastSeq: s.lastSeq,
-        summary: { engine_ms: this.engineMs, wall_ms: performance.now() - this.wallStart },
-        release: this.ended,
-      },
+      status: s.status,
+      updatedAt: this.host.now(),
+      lastSeq: s.lastSeq,
+      summary: { engine_ms: this.engineMs, wall_ms: performance.now() - this.wallStart },
+      release: this.ended,
     };
   }
 
@@ -343,7 +344,6 @@ export class RunActor {
     const ac = new AbortController();
     this.inflight.set(c.key, ac);
     const spec = this.taskSpec(c.task);
-    const dispatchedAt = this.state.units.get(unitOf(c.key))?.dispatchedAt ?? this.host.now();
     const attempt: Attempt = {
       runId: this.runId,
       key: c.key,
@@ -351,7 +351,7 @@ export class RunActor {
       attempt: c.attempt,
       idem: c.idem,
       input: c.input,
-      deadline: spec.timeout === undefined ? undefined : dispatchedAt + spec.timeout,
+      deadline: spec.timeout === undefined ? undefined : this.dispatchedAt(c.key) + spec.timeout,
       // Agents' own progress goes to watchers on the run's stream (not the journal: it decides nothing).
       onUpdate: (u) => this.publishProgress(c, lease.agentId, u),
       ...(spec.description ? { description: spec.description } : {}),
@@ -362,6 +362,11 @@ export class RunActor {
     const result = attemptResult(c.key, c.attempt, outcome);
     if (result) this.submit(result);
     else this.settleIfDone();
+  }
+
+  /** When the unit's current attempt was journaled as dispatched (its deadline counts from then). */
+  private dispatchedAt(key: string): number {
+    return this.state.units.get(unitOf(key))?.dispatchedAt ?? this.host.now();
   }
 
   private async compensate(c: Compensate): Promise<void> {
