@@ -80,6 +80,8 @@ async function importHandler(path: string, exportName: string): Promise<Loaded> 
   };
 }
 
+const ONCE = { once: true } as const;
+
 /** One attempt: the first of handler result, engine cancel and deadline decides the outcome. */
 function runAttempt(load: HandlerSource, inv: AgentInvocation, signal: AbortSignal): Promise<AgentOutcome> {
   if (signal.aborted) return Promise.resolve(canceled(reasonText(signal.reason)));
@@ -102,7 +104,7 @@ function runAttempt(load: HandlerSource, inv: AgentInvocation, signal: AbortSign
       handlerAbort?.abort(signal.reason);
       finish(canceled(reasonText(signal.reason)));
     };
-    signal.addEventListener('abort', onCancel, { once: true });
+    signal.addEventListener('abort', onCancel, ONCE);
     if (inv.deadline !== undefined) {
       const deadline = inv.deadline;
       stopDeadline = armDeadline(deadline, () => {

@@ -27,6 +27,7 @@ import { BatonError } from '../errors/registry.js';
 import { attemptResult, type AgentGateway, type Attempt } from './gateway.js';
 import type { JournalWriter } from './journal-writer.js';
 import { toRecord } from './records.js';
+import { AbortPool } from './abort-pool.js';
 import { TimerSet } from './timers.js';
 import { attemptFailed, childResult, dispatched, progressEvent, unitOf } from './outcomes.js';
 
@@ -57,6 +58,7 @@ export class RunActor {
   private readonly timers: TimerSet;
   /** Attempts (and lease waits) in flight, by unit key: aborted on CancelTask or stop. */
   private readonly inflight = new Map<string, AbortController>();
+  private readonly controllers = new AbortPool();
   private lastSnapshotSeq: number;
   private lastReportedStatus = '';
   /** Time spent deciding and performing (not waiting for agents or the disk): coordination overhead. */
@@ -173,16 +175,17 @@ export class RunActor {
     const t1 = performance.now();
     for (const effect of effects) effect();
     this.engineMs += performance.now() - t1;
-    await this.afterTurn(records);
-  }
-
-  private async afterTurn(records: readonly JournalRecord[]): Promise<void> {
-    const s = this.state;
-    if (s.lastSeq - this.lastSnapshotSeq >= this.host.snapshotEvery && !this.ended) {
-      this.lastSnapshotSeq = s.lastSeq;
-      await this.host.store.saveSnapshot(this.ns, this.runId, s.lastSeq, snapshot(s));
+    // Most turns save no snapshot: they go on without another await.
+    if (this.state.lastSeq - this.lastSnapshotSeq >= this.host.snapshotEvery && !this.ended) {
+      await this.saveSnapshot();
     }
     this.host.onTurn?.(this, records);
+  }
+
+  private async saveSnapshot(): Promise<void> {
+    const s = this.state;
+    this.lastSnapshotSeq = s.lastSeq;
+    await this.host.store.saveSnapshot(this.ns, this.runId, s.lastSeq, snapshot(s));
   }
 
   /** The run row's update that goes with this turn's entries, when the status changed (or the run ended). */
@@ -341,7 +344,7 @@ export class RunActor {
   }
 
   private async invoke(lease: AgentLease, c: Dispatch): Promise<void> {
-    const ac = new AbortController();
+    const ac = this.controllers.take();
     this.inflight.set(c.key, ac);
     const spec = this.taskSpec(c.task);
     const attempt: Attempt = {
@@ -358,6 +361,7 @@ export class RunActor {
     };
     const outcome = await this.gateway.invoke(lease, attempt, ac.signal, 'task');
     if (this.inflight.get(c.key) === ac) this.inflight.delete(c.key);
+    this.controllers.give(ac);
     if (this.stopped) return;
     const result = attemptResult(c.key, c.attempt, outcome);
     if (result) this.submit(result);
