@@ -5,7 +5,7 @@
 import { TaskState, type TaskStatusUpdateEvent } from '@a2a-js/sdk';
 import type { Compensate, InputFields, TaskError } from '../core/index.js';
 import { taskMessage } from '../agents/a2a-parts.js';
-import type { AgentOutcome } from '../agents/adapter.js';
+import type { AgentInvocation, AgentOutcome } from '../agents/adapter.js';
 import type { AgentLease, AgentRoster } from '../agents/roster.js';
 import type { AgentSpec } from '../spec/schema.js';
 import type { CircuitBreakers } from './breaker.js';
@@ -103,24 +103,23 @@ export class AgentGateway {
     const breaker = this.breakerKey(lease.agentId);
     this.breakers.tryAcquire(breaker);
     try {
-      const outcome = await lease.adapter.invoke(
-        {
+      // Built without conditional spreads: this runs once per task attempt.
+      const invocation: AgentInvocation = {
+        runId: a.runId,
+        taskId: a.task,
+        instanceKey: kind === 'compensation' ? `${a.key}/compensate` : a.key,
+        attempt: a.attempt,
+        idempotencyKey: a.idem,
+        deadline: a.deadline,
+        onUpdate: a.onUpdate,
+        message: taskMessage({
           runId: a.runId,
-          taskId: a.task,
-          instanceKey: kind === 'compensation' ? `${a.key}/compensate` : a.key,
-          attempt: a.attempt,
           idempotencyKey: a.idem,
-          deadline: a.deadline,
-          ...(a.onUpdate ? { onUpdate: a.onUpdate } : {}),
-          message: taskMessage({
-            runId: a.runId,
-            idempotencyKey: a.idem,
-            input: a.input,
-            ...(a.description ? { description: a.description } : {}),
-          }),
-        },
-        signal,
-      );
+          input: a.input,
+          description: a.description,
+        }),
+      };
+      const outcome = await lease.adapter.invoke(invocation, signal);
       if (outcome.state === TaskState.TASK_STATE_COMPLETED) this.breakers.onSuccess(breaker);
       // A retryable failure says the agent is unhealthy; a terminal one says the input was bad.
       else if (outcome.state !== TaskState.TASK_STATE_CANCELED && outcome.error.retryable)

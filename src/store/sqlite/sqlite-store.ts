@@ -140,10 +140,7 @@ class SqliteStore implements Store {
     // The end this connection wrote last, while no other connection has committed; else a lookup.
     const next = this.#ends.get(ns, runId) ?? this.#q.nextSeq.get(ns, runId);
     if (next !== expectedNextSeq) throw new JournalConflictError(ns, runId, expectedNextSeq, next);
-    for (const r of records) {
-      const data = toJson(r.data, () => `data of record ${r.seq} of run "${runId}" (namespace "${ns}")`);
-      this.#q.insertRecord.run(ns, runId, r.seq, r.type, r.v, r.at, data);
-    }
+    for (const r of records) this.#q.insertRecord.run(ns, runId, r.seq, r.type, r.v, r.at, recordJson(r, ns, runId));
     if (req.run) this.#updateRun(ns, runId, req.run);
     if (req.run?.release) this.#ends.drop(ns, runId);
     else this.#ends.set(ns, runId, expectedNextSeq + records.length);
@@ -366,6 +363,17 @@ class SqliteStore implements Store {
     }
     return Promise.resolve();
   }
+}
+
+/** A record's data as stored; the error naming the record is built only when it cannot be serialised. */
+function recordJson(r: JournalRecord, ns: string, runId: string): string {
+  try {
+    const text = JSON.stringify(r.data) as string | undefined;
+    if (text !== undefined) return text;
+  } catch {
+    // toJson below says why, naming the record.
+  }
+  return toJson(r.data, `data of record ${r.seq} of run "${runId}" (namespace "${ns}")`);
 }
 
 /** The listRuns query for one filter combination; the page size is bound last. */
