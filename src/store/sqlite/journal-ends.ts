@@ -31,10 +31,10 @@ export class JournalEnds {
 
   set(ns: string, runId: string, next: number): void {
     let runs = this.#ends.get(ns);
-    if (!runs) this.#ends.set(ns, (runs = new Map()));
+    if (!runs) this.#ends.set(ns, (runs = new Map<string, number>()));
     if (!runs.has(runId) && ++this.#size > MAX_RUNS) {
       this.forget();
-      this.#ends.set(ns, (runs = new Map()));
+      this.#ends.set(ns, (runs = new Map<string, number>()));
       this.#size = 1;
     }
     runs.set(runId, next);

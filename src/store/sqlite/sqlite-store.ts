@@ -140,7 +140,8 @@ class SqliteStore implements Store {
     // The end this connection wrote last, while no other connection has committed; else a lookup.
     const next = this.#ends.get(ns, runId) ?? this.#q.nextSeq.get(ns, runId);
     if (next !== expectedNextSeq) throw new JournalConflictError(ns, runId, expectedNextSeq, next);
-    for (const r of records) this.#q.insertRecord.run(ns, runId, r.seq, r.type, r.v, r.at, recordJson(r, ns, runId));
+    for (const r of records)
+      this.#q.insertRecord.run(ns, runId, r.seq, r.type, r.v, r.at, recordJson(r, ns, runId));
     if (req.run) this.#updateRun(ns, runId, req.run);
     if (req.run?.release) this.#ends.drop(ns, runId);
     else this.#ends.set(ns, runId, expectedNextSeq + records.length);
