@@ -85,6 +85,11 @@ export class RunActor {
     return this.state.lastSeq + 1;
   }
 
+  /** False until the first commit has created a new run's row. */
+  get created(): boolean {
+    return this.pendingCreate === undefined;
+  }
+
   get ended(): boolean {
     return FINAL.has(this.state.status);
   }
