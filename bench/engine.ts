@@ -2,6 +2,7 @@
 // and in memory (the same engine over an in-memory SQLite store). One JSON object per line.
 // W2 a chain of 1,000 tasks; W3 1 -> 1,000 parallel -> 1 join; W4 1,000 concurrent runs of a 10-task
 // chain; W5 a layered DAG of 1,000 tasks (width 10, each task depending on 2 of the previous layer).
+// Env: BENCH_ONLY=W4 (workloads whose name starts so), BENCH_MODES=durable,memory, BENCH_RUNS=5.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,7 +51,7 @@ async function once(
   spec: WorkflowSpec,
   runs: number,
   durable: boolean,
-): Promise<{ ms: number; entries: number; commits: number }> {
+): Promise<{ ms: number; cpuMs: number; entries: number; commits: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'baton-bench-'));
   const app = await openApp({
     dataDir: durable ? dir : ':memory:',
@@ -59,11 +60,14 @@ async function once(
   });
   try {
     const start = performance.now();
+    const cpu = process.cpuUsage();
     const actors = await Promise.all(Array.from({ length: runs }, () => app.engine.start(spec, {})));
     const finals = await Promise.all(actors.map((a) => app.engine.settled(a.runId)));
     const ms = performance.now() - start;
+    const used = process.cpuUsage(cpu);
+    const cpuMs = (used.user + used.system) / 1000;
     if (finals.some((s) => s.status !== 'completed')) throw new Error(`a ${spec.name} run did not complete`);
-    return { ms, entries: finals.reduce((n, s) => n + s.lastSeq, 0), commits: app.engine.commits };
+    return { ms, cpuMs, entries: finals.reduce((n, s) => n + s.lastSeq, 0), commits: app.engine.commits };
   } finally {
     await app.close();
     rmSync(dir, { recursive: true, force: true });
@@ -77,13 +81,16 @@ for (const { workload, spec, runs } of WORKLOADS.filter((w) => !only || w.worklo
   for (const mode of modes) {
     await once(spec, runs, mode === 'durable'); // warm-up: JIT and module loading
     const samples: number[] = [];
+    const cpuSamples: number[] = [];
     let last = { entries: 0, commits: 0 };
     for (let i = 0; i < RUNS; i++) {
       const r = await once(spec, runs, mode === 'durable');
       samples.push(r.ms);
+      cpuSamples.push(r.cpuMs);
       last = r;
     }
     samples.sort((a, b) => a - b);
+    cpuSamples.sort((a, b) => a - b);
     const round = (x: number) => Math.round(x * 100) / 100;
     console.log(
       JSON.stringify({
@@ -94,6 +101,9 @@ for (const { workload, spec, runs } of WORKLOADS.filter((w) => !only || w.worklo
         runs: RUNS,
         min_ms: round(samples[0]!),
         median_ms: round(samples[Math.floor(samples.length / 2)]!),
+        // CPU time of this process (all threads, user + system): steadier than wall time on a busy machine.
+        cpu_min_ms: round(cpuSamples[0]!),
+        cpu_median_ms: round(cpuSamples[Math.floor(cpuSamples.length / 2)]!),
         journal_entries: last.entries,
         commits: last.commits,
         peak_rss_mb: peakRssMb(),

@@ -29,11 +29,12 @@ export interface ModuleEndpoint {
 type Loaded =
   | { readonly ok: true; readonly handler: AgentHandler }
   | { readonly ok: false; readonly failure: AgentFailure };
-type HandlerSource = () => Promise<Loaded>;
+/** A handler given directly is there at once; a module's is imported (a promise) on first use. */
+type HandlerSource = () => Loaded | Promise<Loaded>;
 
 /** An adapter for a handler function given directly. */
 export function inProcessAdapter(handler: AgentHandler): AgentAdapter {
-  const loaded: Promise<Loaded> = Promise.resolve({ ok: true, handler });
+  const loaded: Loaded = { ok: true, handler };
   return { invoke: (invocation, signal) => runAttempt(() => loaded, invocation, signal) };
 }
 
@@ -79,6 +80,8 @@ async function importHandler(path: string, exportName: string): Promise<Loaded> 
   };
 }
 
+const ONCE = { once: true } as const;
+
 /** One attempt: the first of handler result, engine cancel and deadline decides the outcome. */
 function runAttempt(load: HandlerSource, inv: AgentInvocation, signal: AbortSignal): Promise<AgentOutcome> {
   if (signal.aborted) return Promise.resolve(canceled(reasonText(signal.reason)));
@@ -88,11 +91,12 @@ function runAttempt(load: HandlerSource, inv: AgentInvocation, signal: AbortSign
     const handlerAbort = inv.deadline === undefined ? undefined : new AbortController();
     const handlerSignal = handlerAbort?.signal ?? signal;
     let settled = false;
-    const cleanups: Array<() => void> = [];
+    let stopDeadline: (() => void) | undefined;
     const finish = (outcome: AgentOutcome): void => {
       if (settled) return;
       settled = true;
-      for (const cleanup of cleanups) cleanup();
+      signal.removeEventListener('abort', onCancel);
+      stopDeadline?.();
       settle(outcome);
     };
 
@@ -100,20 +104,17 @@ function runAttempt(load: HandlerSource, inv: AgentInvocation, signal: AbortSign
       handlerAbort?.abort(signal.reason);
       finish(canceled(reasonText(signal.reason)));
     };
-    signal.addEventListener('abort', onCancel, { once: true });
-    cleanups.push(() => signal.removeEventListener('abort', onCancel));
+    signal.addEventListener('abort', onCancel, ONCE);
     if (inv.deadline !== undefined) {
       const deadline = inv.deadline;
-      cleanups.push(
-        armDeadline(deadline, () => {
-          const failure = agentFailure(
-            'BATON_E_AGENT_TIMEOUT',
-            `task ${inv.instanceKey} (attempt ${inv.attempt}) did not finish by its deadline ${new Date(deadline).toISOString()}`,
-          );
-          handlerAbort?.abort(new BatonError(failure.code, failure.message));
-          finish(failed(failure));
-        }),
-      );
+      stopDeadline = armDeadline(deadline, () => {
+        const failure = agentFailure(
+          'BATON_E_AGENT_TIMEOUT',
+          `task ${inv.instanceKey} (attempt ${inv.attempt}) did not finish by its deadline ${new Date(deadline).toISOString()}`,
+        );
+        handlerAbort?.abort(new BatonError(failure.code, failure.message));
+        finish(failed(failure));
+      });
     }
 
     let updates = 0;
@@ -144,7 +145,8 @@ function runAttempt(load: HandlerSource, inv: AgentInvocation, signal: AbortSign
     };
 
     const run = async (): Promise<AgentOutcome | undefined> => {
-      const loaded = await load();
+      const source = load();
+      const loaded = source instanceof Promise ? await source : source;
       if (!loaded.ok) return failed(loaded.failure);
       // Cancelled or out of time while loading: the outcome is decided, so the handler never starts.
       if (settled) return undefined;
@@ -167,6 +169,12 @@ function runAttempt(load: HandlerSource, inv: AgentInvocation, signal: AbortSign
 
 /** The output is journaled and sent over the wire: normalise it to plain JSON now, or reject it. */
 function completedWith(value: unknown): AgentOutcome {
+  // A scalar is its own JSON form (NaN and the infinities become null, as JSON.stringify has them).
+  if (value === null || value === undefined) return completed([outputArtifact(null)], null);
+  const type = typeof value;
+  if (type === 'string' || type === 'boolean' || (type === 'number' && Number.isFinite(value))) {
+    return completed([outputArtifact(value)], value);
+  }
   let output: unknown;
   try {
     const json = JSON.stringify(value);

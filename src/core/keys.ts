@@ -34,9 +34,12 @@ export const delegateKey = (round: string, k: number): string => `${round}/deleg
 export const attemptKey = (unit: string, iteration: number): string =>
   iteration > 1 ? `${unit}#${iteration}` : unit;
 
+const SPECIAL = /[[\]#:@/]/;
 const KEY = /^([^[\]#:@/]+)(?:@(\d+))?(?:\[(\d+)\]|\/delegate\[(\d+)\])?(?:#(\d+))?$/;
 
 export function parseKey(key: string): ParsedKey | null {
+  // Most keys are a bare task id: no match array to build for them (this runs several times per task).
+  if (key !== '' && !SPECIAL.test(key)) return { task: key, index: -1, iteration: 1, unit: key };
   const m = KEY.exec(key);
   if (!m) return null;
   const task = m[1]!;

@@ -439,6 +439,9 @@ export class Engine {
 
   private async renewLeases(): Promise<void> {
     for (const actor of [...this.actors.values()]) {
+      // A new run's row (and lease) is written by its first commit: until then there is nothing to renew,
+      // and a claim would fail for want of the row, not because another process took the run.
+      if (!actor.created) continue;
       const ok = await this.opts.store
         .claimRun(this.namespace, actor.runId, this.owner, this.now(), this.leaseMs)
         .catch(() => true); // a store hiccup is not proof that someone else took the run

@@ -5,7 +5,7 @@
 import { TaskState, type TaskStatusUpdateEvent } from '@a2a-js/sdk';
 import type { Compensate, InputFields, TaskError } from '../core/index.js';
 import { taskMessage } from '../agents/a2a-parts.js';
-import type { AgentOutcome } from '../agents/adapter.js';
+import type { AgentInvocation, AgentOutcome } from '../agents/adapter.js';
 import type { AgentLease, AgentRoster } from '../agents/roster.js';
 import type { AgentSpec } from '../spec/schema.js';
 import type { CircuitBreakers } from './breaker.js';
@@ -28,13 +28,22 @@ export interface Attempt {
 export type AttemptResult = InputFields | null;
 
 export class AgentGateway {
+  /** Breaker keys by agent id, built once per agent rather than on every dispatch. */
+  private readonly breakerKeys = new Map<string, string>();
+
   constructor(
     private readonly roster: AgentRoster,
     private readonly breakers: CircuitBreakers,
     private readonly agents: Readonly<Record<string, AgentSpec>>,
     /** Breakers are shared across runs: they key agents by what identifies them (endpoint or type). */
-    private readonly breakerKey: (agentId: string) => string,
+    private readonly keyOf: (agentId: string) => string,
   ) {}
+
+  private breakerKey(agentId: string): string {
+    let key = this.breakerKeys.get(agentId);
+    if (key === undefined) this.breakerKeys.set(agentId, (key = this.keyOf(agentId)));
+    return key;
+  }
 
   /**
    * The agent to use for a task declared on `agentId`: that agent unless its breaker is open, else the
@@ -94,24 +103,23 @@ export class AgentGateway {
     const breaker = this.breakerKey(lease.agentId);
     this.breakers.tryAcquire(breaker);
     try {
-      const outcome = await lease.adapter.invoke(
-        {
+      // Built without conditional spreads: this runs once per task attempt.
+      const invocation: AgentInvocation = {
+        runId: a.runId,
+        taskId: a.task,
+        instanceKey: kind === 'compensation' ? `${a.key}/compensate` : a.key,
+        attempt: a.attempt,
+        idempotencyKey: a.idem,
+        deadline: a.deadline,
+        onUpdate: a.onUpdate,
+        message: taskMessage({
           runId: a.runId,
-          taskId: a.task,
-          instanceKey: kind === 'compensation' ? `${a.key}/compensate` : a.key,
-          attempt: a.attempt,
           idempotencyKey: a.idem,
-          deadline: a.deadline,
-          ...(a.onUpdate ? { onUpdate: a.onUpdate } : {}),
-          message: taskMessage({
-            runId: a.runId,
-            idempotencyKey: a.idem,
-            input: a.input,
-            ...(a.description ? { description: a.description } : {}),
-          }),
-        },
-        signal,
-      );
+          input: a.input,
+          description: a.description,
+        }),
+      };
+      const outcome = await lease.adapter.invoke(invocation, signal);
       if (outcome.state === TaskState.TASK_STATE_COMPLETED) this.breakers.onSuccess(breaker);
       // A retryable failure says the agent is unhealthy; a terminal one says the input was bad.
       else if (outcome.state !== TaskState.TASK_STATE_CANCELED && outcome.error.retryable)

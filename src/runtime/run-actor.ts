@@ -25,12 +25,13 @@ import {
 } from '../core/index.js';
 import type { TaskStatusUpdateEvent } from '@a2a-js/sdk';
 import type { Bus } from '../bus/bus.js';
-import type { JournalRecord, NewRun, RunPatch, Store } from '../store/store.js';
+import type { AppendRequest, JournalRecord, NewRun, RunPatch, Store } from '../store/store.js';
 import type { AgentLease } from '../agents/roster.js';
 import { BatonError } from '../errors/registry.js';
 import { attemptResult, type AgentGateway, type Attempt } from './gateway.js';
 import type { JournalWriter } from './journal-writer.js';
 import { toRecord } from './records.js';
+import { AbortPool } from './abort-pool.js';
 import { TimerSet } from './timers.js';
 import { attemptFailed, childResult, dispatched, progressEvent, unitOf } from './outcomes.js';
 
@@ -67,6 +68,7 @@ export class RunActor {
   private readonly timers: TimerSet;
   /** Attempts (and lease waits) in flight, by unit key: aborted on CancelTask or stop. */
   private readonly inflight = new Map<string, AbortController>();
+  private readonly controllers = new AbortPool();
   private lastSnapshotSeq: number;
   private lastReportedStatus = '';
   /** Time spent deciding and performing (not waiting for agents or the disk): coordination overhead. */
@@ -91,6 +93,11 @@ export class RunActor {
 
   get nextSeq(): number {
     return this.state.lastSeq + 1;
+  }
+
+  /** False until the first commit has created a new run's row. */
+  get created(): boolean {
+    return this.pendingCreate === undefined;
   }
 
   get ended(): boolean {
@@ -161,14 +168,17 @@ export class RunActor {
   private async commit(first: number, records: JournalRecord[], effects: Effect[]): Promise<void> {
     try {
       if (records.length > 0) {
-        await this.host.writer.write({
+        const run = this.runPatch();
+        const create = this.pendingCreate;
+        const req: { -readonly [K in keyof AppendRequest]: AppendRequest[K] } = {
           ns: this.ns,
           runId: this.runId,
           expectedNextSeq: first,
           records,
-          ...this.runPatch(),
-          ...(this.pendingCreate ? { create: this.pendingCreate } : {}),
-        });
+        };
+        if (run) req.run = run;
+        if (create) req.create = create;
+        await this.host.writer.write(req);
         this.pendingCreate = undefined;
       }
     } catch (e) {
@@ -181,31 +191,30 @@ export class RunActor {
     const t1 = performance.now();
     for (const effect of effects) effect();
     this.engineMs += performance.now() - t1;
-    await this.afterTurn(records);
-  }
-
-  private async afterTurn(records: readonly JournalRecord[]): Promise<void> {
-    const s = this.state;
-    if (s.lastSeq - this.lastSnapshotSeq >= this.host.snapshotEvery && !this.ended) {
-      this.lastSnapshotSeq = s.lastSeq;
-      await this.host.store.saveSnapshot(this.ns, this.runId, s.lastSeq, snapshot(s));
+    // Most turns save no snapshot: they go on without another await.
+    if (this.state.lastSeq - this.lastSnapshotSeq >= this.host.snapshotEvery && !this.ended) {
+      await this.saveSnapshot();
     }
     this.host.onTurn?.(this, records);
   }
 
-  /** The run row's update that goes with this turn's entries, when the status changed (or the run ended). */
-  private runPatch(): { run?: RunPatch } {
+  private async saveSnapshot(): Promise<void> {
     const s = this.state;
-    if (s.status === this.lastReportedStatus) return {};
+    this.lastSnapshotSeq = s.lastSeq;
+    await this.host.store.saveSnapshot(this.ns, this.runId, s.lastSeq, snapshot(s));
+  }
+
+  /** The run row's update that goes with this turn's entries, when the status changed (or the run ended). */
+  private runPatch(): RunPatch | undefined {
+    const s = this.state;
+    if (s.status === this.lastReportedStatus) return undefined;
     this.lastReportedStatus = s.status;
     return {
-      run: {
-        status: s.status,
-        updatedAt: this.host.now(),
-        lastSeq: s.lastSeq,
-        summary: { engine_ms: this.engineMs, wall_ms: performance.now() - this.wallStart },
-        release: this.ended,
-      },
+      status: s.status,
+      updatedAt: this.host.now(),
+      lastSeq: s.lastSeq,
+      summary: { engine_ms: this.engineMs, wall_ms: performance.now() - this.wallStart },
+      release: this.ended,
     };
   }
 
@@ -218,7 +227,10 @@ export class RunActor {
   }
 
   private stamp(fields: InputFields | EntryDraft): JournalEntry {
-    return { v: ENTRY_VERSION, ...fields, seq: this.state.lastSeq + 1, at: this.host.now() };
+    // The spread first lets V8 clone `fields` in one step; a derived entry keeps its own `v`.
+    const entry = { ...fields, seq: this.state.lastSeq + 1, at: this.host.now() };
+    if (!('v' in entry)) (entry as { v?: number }).v = ENTRY_VERSION;
+    return entry as JournalEntry;
   }
 
   /** Applies and decides one entry (and, depth first, what it derives); returns whether it applied. */
@@ -354,10 +366,9 @@ export class RunActor {
   }
 
   private async invoke(lease: AgentLease, c: Dispatch): Promise<void> {
-    const ac = new AbortController();
+    const ac = this.controllers.take();
     this.inflight.set(c.key, ac);
     const spec = this.taskSpec(c.task);
-    const dispatchedAt = this.state.units.get(unitOf(c.key))?.dispatchedAt ?? this.host.now();
     const attempt: Attempt = {
       runId: this.runId,
       key: c.key,
@@ -365,13 +376,14 @@ export class RunActor {
       attempt: c.attempt,
       idem: c.idem,
       input: c.input,
-      deadline: spec.timeout === undefined ? undefined : dispatchedAt + spec.timeout,
+      deadline: spec.timeout === undefined ? undefined : this.dispatchedAt(c.key) + spec.timeout,
       // Agents' own progress goes to watchers on the run's stream (not the journal: it decides nothing).
       onUpdate: (u) => this.publishProgress(c, lease.agentId, u),
-      ...(spec.description ? { description: spec.description } : {}),
+      description: spec.description,
     };
     const outcome = await this.gateway.invoke(lease, attempt, ac.signal, 'task');
     if (this.inflight.get(c.key) === ac) this.inflight.delete(c.key);
+    this.controllers.give(ac);
     if (this.stopped) return;
     const result = attemptResult(c.key, c.attempt, outcome);
     if (result) this.submit(result);
@@ -397,6 +409,11 @@ export class RunActor {
     if (this.stopped) return;
     const decision = checkVerdict(this.state.ctx!, c.key, verdict.decision);
     this.submit({ type: 'PatternDecided', key: c.key, pattern: c.pattern, state: verdict.state, decision });
+  }
+
+  /** When the unit's current attempt was journaled as dispatched (its deadline counts from then). */
+  private dispatchedAt(key: string): number {
+    return this.state.units.get(unitOf(key))?.dispatchedAt ?? this.host.now();
   }
 
   private async compensate(c: Compensate): Promise<void> {

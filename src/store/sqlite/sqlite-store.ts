@@ -34,6 +34,8 @@ import {
   readRange,
   toJson,
 } from '../store-args.js';
+import { IdleCheckpointer } from './checkpointer.js';
+import { JournalEnds } from './journal-ends.js';
 import { migrate } from './migrate.js';
 import { prepareStatements, type RunRow, type Statements } from './statements.js';
 
@@ -63,7 +65,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     db.pragma('synchronous = NORMAL');
     db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
     migrate(db);
-    return new SqliteStore(db);
+    return new SqliteStore(db, inMemory ? undefined : new IdleCheckpointer(db));
   } catch (e) {
     db?.close();
     throw e instanceof BatonError ? e : new StoreUnavailableError(`sqlite store: open ${file}`, e);
@@ -91,17 +93,30 @@ class SqliteStore implements Store {
   /** listRuns statements by SQL text: at most one per filter combination. */
   readonly #listStatements = new Map<string, Statement<unknown[], RunRow>>();
   readonly #appendBatch: (batch: readonly AppendRequest[]) => void;
+  readonly #ends: JournalEnds;
+  readonly #checkpointer: IdleCheckpointer | undefined;
   #closed = false;
 
-  constructor(db: Db) {
+  constructor(db: Db, checkpointer: IdleCheckpointer | undefined) {
     this.#db = db;
     this.#q = prepareStatements(db);
+    this.#checkpointer = checkpointer;
+    this.#ends = new JournalEnds(() => this.#q.dataVersion.get()!);
     const tx = db.transaction((batch: readonly AppendRequest[]) => {
+      this.#ends.begin();
       for (const req of batch) this.#appendOne(req);
     });
     // IMMEDIATE takes the write lock before reading the journal's end, so writers in other processes wait
     // and then see each other's records: the expectedNextSeq check is race-free, the primary key a backstop.
-    this.#appendBatch = (batch) => tx.immediate(batch);
+    this.#appendBatch = (batch) => {
+      try {
+        tx.immediate(batch);
+      } catch (e) {
+        this.#ends.forget(); // rolled back: the ends remembered during it never happened
+        throw e;
+      }
+      this.#checkpointer?.wrote();
+    };
   }
 
   /**
@@ -122,13 +137,14 @@ class SqliteStore implements Store {
   #appendOne(req: AppendRequest): void {
     const { ns, runId, expectedNextSeq, records } = req;
     if (req.create) this.#createRun(req.create);
-    const next = this.#q.nextSeq.get(ns, runId);
+    // The end this connection wrote last, while no other connection has committed; else a lookup.
+    const next = this.#ends.get(ns, runId) ?? this.#q.nextSeq.get(ns, runId);
     if (next !== expectedNextSeq) throw new JournalConflictError(ns, runId, expectedNextSeq, next);
-    for (const r of records) {
-      const data = toJson(r.data, () => `data of record ${r.seq} of run "${runId}" (namespace "${ns}")`);
-      this.#q.insertRecord.run(ns, runId, r.seq, r.type, r.v, r.at, data);
-    }
+    for (const r of records)
+      this.#q.insertRecord.run(ns, runId, r.seq, r.type, r.v, r.at, recordJson(r, ns, runId));
     if (req.run) this.#updateRun(ns, runId, req.run);
+    if (req.run?.release) this.#ends.drop(ns, runId);
+    else this.#ends.set(ns, runId, expectedNextSeq + records.length);
   }
 
   append(
@@ -343,10 +359,22 @@ class SqliteStore implements Store {
   close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
+      this.#checkpointer?.stop();
       this.#db.close();
     }
     return Promise.resolve();
   }
+}
+
+/** A record's data as stored; the error naming the record is built only when it cannot be serialised. */
+function recordJson(r: JournalRecord, ns: string, runId: string): string {
+  try {
+    const text = JSON.stringify(r.data) as string | undefined;
+    if (text !== undefined) return text;
+  } catch {
+    // toJson below says why, naming the record.
+  }
+  return toJson(r.data, `data of record ${r.seq} of run "${runId}" (namespace "${ns}")`);
 }
 
 /** The listRuns query for one filter combination; the page size is bound last. */

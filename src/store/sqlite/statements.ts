@@ -48,6 +48,8 @@ export type Statements = ReturnType<typeof prepareStatements>;
 
 export function prepareStatements(db: Database) {
   return {
+    // Changes when another connection (or process) has committed since this one last looked.
+    dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
     nextSeq: db
       .prepare<Key, number>(
         'SELECT coalesce(max(seq), 0) + 1 FROM journal WHERE namespace = ? AND run_id = ?',

@@ -52,6 +52,25 @@ describe('in-process adapter: results', () => {
     expect('output' in nothing && nothing.output).toBeNull();
   });
 
+  it('returns a scalar output as JSON has it: non-finite numbers become null, the rest as they are', async () => {
+    const outputOf = async (value: unknown) => {
+      const out = await inProcessAdapter(() => value).invoke(invocation(null), live());
+      expect(out.state).toBe(TaskState.TASK_STATE_COMPLETED);
+      expect(out.artifacts[0]?.parts[0]?.content).toEqual({
+        $case: 'data',
+        value: 'output' in out && out.output,
+      });
+      return 'output' in out ? out.output : 'not completed';
+    };
+    for (const value of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, null]) {
+      expect(await outputOf(value)).toBeNull();
+    }
+    expect(await outputOf(-0.5)).toBe(-0.5);
+    expect(await outputOf(false)).toBe(false);
+    expect(await outputOf('a \u2028 line')).toBe('a \u2028 line');
+    expect(await outputOf(Promise.resolve(7))).toBe(7);
+  });
+
   it('rejects an output that cannot be journaled as JSON, saying why', async () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;

@@ -1,0 +1,85 @@
+// The SQLite store's fast write path: an append trusts the journal end this connection wrote last only
+// while no other connection has committed, and the WAL is checkpointed once writes pause.
+
+import { statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SQLITE_FILE, openSqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
+import { JournalConflictError, type JournalRecord, type Store } from '../../../src/store/store.js';
+
+const rec = (seq: number, data: unknown = { n: seq }): JournalRecord => ({
+  seq,
+  type: 'TaskCompleted',
+  v: 1,
+  at: 1_700_000_000_000 + seq,
+  data,
+});
+
+describe('sqlite store write path', () => {
+  let root: string;
+  let dataDir: string;
+  const open: Store[] = [];
+  const connect = async () => {
+    const store = await openSqliteStore({ dataDir });
+    open.push(store);
+    return store;
+  };
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'baton-write-path-'));
+    dataDir = join(root, '.baton');
+  });
+  afterEach(async () => {
+    for (const store of open.splice(0)) await store.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it("sees another connection's appends between two of its own to the same run", async () => {
+    const a = await connect();
+    const b = await connect();
+    await a.append('acme', 'r1', 1, [rec(1), rec(2)]);
+    await b.append('acme', 'r1', 3, [rec(3)]);
+    // `a` wrote the journal up to 2 last, but `b` committed since: 3 is taken, the end is 4.
+    const stale = a.append('acme', 'r1', 3, [rec(3, 'stale')]);
+    await expect(stale).rejects.toBeInstanceOf(JournalConflictError);
+    await expect(stale).rejects.toMatchObject({ expectedNextSeq: 3, actualNextSeq: 4 });
+    await a.append('acme', 'r1', 4, [rec(4)]);
+    await b.append('acme', 'r1', 5, [rec(5)]);
+    expect((await a.read('acme', 'r1')).map((r) => r.data)).toEqual([1, 2, 3, 4, 5].map((n) => ({ n })));
+  });
+
+  it('forgets the ends of a batch that rolled back', async () => {
+    const a = await connect();
+    await a.append('acme', 'r1', 1, [rec(1)]);
+    const batch = a.appendMany([
+      { ns: 'acme', runId: 'r1', expectedNextSeq: 2, records: [rec(2)] },
+      { ns: 'acme', runId: 'r2', expectedNextSeq: 5, records: [rec(5)] },
+    ]);
+    await expect(batch).rejects.toBeInstanceOf(JournalConflictError);
+    // r1 still ends at 1: its seq 2 was never written.
+    await a.append('acme', 'r1', 2, [rec(2)]);
+    expect((await a.read('acme', 'r1')).map((r) => r.seq)).toEqual([1, 2]);
+  });
+
+  it('moves committed pages from the WAL into the database file once writes pause', async () => {
+    const a = await connect();
+    const file = join(dataDir, SQLITE_FILE);
+    const before = statSync(file).size;
+    const big = 'x'.repeat(2000);
+    for (let i = 0; i < 50; i++) {
+      await a.append(
+        'acme',
+        'r1',
+        i * 10 + 1,
+        Array.from({ length: 10 }, (_, k) => rec(i * 10 + 1 + k, big)),
+      );
+    }
+    // ~1 MB is committed to the WAL: well under the auto-checkpoint backstop, so only the pause moves it.
+    await expect
+      .poll(() => statSync(file).size, { timeout: 10_000, interval: 100 })
+      .toBeGreaterThan(before + 500_000);
+    expect(await a.read('acme', 'r1')).toHaveLength(500);
+  });
+});
