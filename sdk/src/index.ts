@@ -84,3 +84,15 @@ export {
   type WorkerHello,
   type WorkerWelcome,
 } from './gen/baton/v1/agent.js';
+export { createWorker, type Worker, type WorkerOptions } from './worker.js';
+export type { WorkerEvent, FailureReport } from './worker-events.js';
+export {
+  TaskAbortedError,
+  TaskFailure,
+  type Task,
+  type TaskFailureCode,
+  type TaskFailureInit,
+  type TaskHandler,
+  type TaskOutputs,
+  type TaskState,
+} from './worker-task.js';
