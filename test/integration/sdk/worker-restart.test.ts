@@ -10,40 +10,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { openApp, type App } from '../../../src/app.js';
-import { WorkerHub } from '../../../src/agents/worker-hub.js';
-import { workerAdapterFor } from '../../../src/agents/worker-routing.js';
-import { RunFeed } from '../../../src/api/run-feed.js';
-import { createServer, listen, type BatonServer } from '../../../src/api/server.js';
 import { Workflow } from '../../../src/spec/schema.js';
 import { createWorker, type Worker, type WorkerEvent } from '../../../sdk/src/index.js';
-
-interface Instance {
-  readonly app: App;
-  readonly hub: WorkerHub;
-  readonly api: BatonServer;
-  readonly port: number;
-}
-
-async function bootServer(dataDir: string, port: number): Promise<Instance> {
-  const hub = new WorkerHub({ leaseMs: 2000 });
-  const feed = new RunFeed();
-  const app = await openApp({
-    dataDir,
-    inboxPollMs: 20,
-    onTurn: feed.publish,
-    adapterFor: workerAdapterFor(hub),
-  });
-  const api = createServer({ runs: { engine: app.engine, store: app.store, feed }, workers: hub });
-  return { app, hub, api, port: await listen(api.server, `127.0.0.1:${port}`) };
-}
-
-/** Like a killed process: streams cut without a status, the engine stops driving (its leases released). */
-async function crash(s: Instance): Promise<void> {
-  s.api.server.forceShutdown();
-  await s.app.close();
-  s.hub.close();
-}
+import { bootServer, crash, until, type Instance } from './worker-server.js';
 
 let dir: string | undefined;
 let instances: Instance[] = [];
@@ -56,15 +25,10 @@ afterEach(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const until = async (check: () => boolean, what: string) => {
-  for (let i = 0; i < 600 && !check(); i++) await new Promise((r) => setTimeout(r, 50));
-  if (!check()) throw new Error(`timed out waiting for ${what}`);
-};
-
 it('reconnects after the server restarts mid-task, resumes the re-issued work without rerunning it, and the run completes', async () => {
   dir = mkdtempSync(join(tmpdir(), 'baton-sdk-worker-restart-'));
   const dataDir = join(dir, 'data');
-  const first = await bootServer(dataDir, 0);
+  const first = await bootServer(dataDir, 0, 2000);
   instances.push(first);
 
   const events: WorkerEvent[] = [];
@@ -103,7 +67,7 @@ it('reconnects after the server restarts mid-task, resumes the re-issued work wi
   // The server dies while the handler is working; a new one comes up on the same port and data dir.
   await crash(first);
   instances = [];
-  const second = await bootServer(dataDir, first.port);
+  const second = await bootServer(dataDir, first.port, 2000);
   instances.push(second);
   const progress: unknown[] = [];
   const sub = await second.app.bus.subscribe(run.stream, { fromId: '0' }, (m) => {
