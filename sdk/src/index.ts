@@ -84,7 +84,8 @@ export {
   type WorkerHello,
   type WorkerWelcome,
 } from './gen/baton/v1/agent.js';
-export { createWorker, type Worker, type WorkerOptions } from './worker.js';
+export { createWorker } from './worker.js';
+export type { Worker, WorkerOptions } from './worker-options.js';
 export type { WorkerEvent, FailureReport } from './worker-events.js';
 export {
   TaskAbortedError,

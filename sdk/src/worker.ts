@@ -5,57 +5,15 @@
 // runs the handler twice. close() drains: no new work, in-flight work gets a grace period.
 
 import { hostname } from 'node:os';
-import { status, type ChannelCredentials, type ChannelOptions, type ClientDuplexStream } from '@grpc/grpc-js';
+import { status, type ClientDuplexStream } from '@grpc/grpc-js';
 import { createClient, type BatonClient } from './client.js';
 import { decodeError, type BatonError } from './errors.js';
 import { AssignmentState, WorkRequest, type Assignment, type WorkResponse } from './gen/baton/v1/agent.js';
 import type { DeepPartial } from './gen/baton/v1/agent.js';
-import { backoffMs, compileRetry, sleep } from './retry.js';
+import { backoffMs, sleep } from './retry.js';
+import { compileOptions, type Worker, type WorkerOptions } from './worker-options.js';
 import { failureOf, type WorkerEvent } from './worker-events.js';
-import {
-  decodeMessage,
-  instanceKeyOf,
-  isOutputs,
-  TaskAbortedError,
-  type Task,
-  type TaskHandler,
-} from './worker-task.js';
-
-export interface WorkerOptions {
-  /** HOST:PORT of a `baton serve`. */
-  readonly address: string;
-  /** Stable across restarts so leases survive a reconnect (default `<hostname>-<pid>`). */
-  readonly workerId?: string;
-  /** Agent ids this worker serves (agents without an endpoint route by id). */
-  readonly agents?: readonly string[];
-  /** Queue names this worker serves (agents with `endpoint: { queue }`). */
-  readonly queues?: readonly string[];
-  /** Informational; shown by ListAgents for agents nobody registered. */
-  readonly capabilities?: readonly string[];
-  /** The most assignments held at once (1..10000). */
-  readonly capacity: number;
-  readonly handler: TaskHandler;
-  /** How long close() lets in-flight work finish before aborting it (default 30 s). */
-  readonly drainGraceMs?: number;
-  /** Backoff between reconnections (default 100 ms doubling to 5 s, full jitter); retries never give up. */
-  readonly reconnect?: { readonly initialBackoffMs?: number; readonly maxBackoffMs?: number };
-  /** Every notable thing the worker does, typed; the worker itself never logs. */
-  readonly onEvent?: (event: WorkerEvent) => void;
-  readonly credentials?: ChannelCredentials;
-  readonly channelOptions?: ChannelOptions;
-}
-
-export interface Worker {
-  readonly workerId: string;
-  /** Resolves once connected and welcomed the first time. */
-  readonly ready: Promise<void>;
-  /** Resolves when the worker has stopped: after close(), or a fatal error (see the 'stopped' event). */
-  readonly done: Promise<void>;
-  /** Assignments whose handler is running now. */
-  readonly inFlight: number;
-  /** Drains and stops: see WorkerOptions.drainGraceMs. Idempotent. */
-  close(): Promise<void>;
-}
+import { decodeMessage, instanceKeyOf, isOutputs, TaskAbortedError, type Task } from './worker-task.js';
 
 /** One piece of work, under the lease it is currently held by. */
 interface Job {
@@ -71,27 +29,7 @@ interface Job {
   deadlineTimer?: NodeJS.Timeout;
 }
 
-const MAX_CAPACITY = 10_000;
 const DEFAULT_LEASE_MS = 10_000;
-
-function compileOptions(o: WorkerOptions) {
-  const routes = [...(o.agents ?? []), ...(o.queues ?? [])];
-  if (!o.address) throw new TypeError('createWorker: address is required (HOST:PORT)');
-  if (routes.length === 0) throw new TypeError('createWorker: give at least one of agents or queues');
-  const empty = routes.findIndex((r) => !r);
-  if (empty >= 0) throw new TypeError('createWorker: agents and queues must not hold empty names');
-  if (!Number.isInteger(o.capacity) || o.capacity < 1 || o.capacity > MAX_CAPACITY)
-    throw new RangeError(
-      `createWorker: capacity must be an integer in 1..${MAX_CAPACITY}, got ${o.capacity}`,
-    );
-  if (typeof o.handler !== 'function') throw new TypeError('createWorker: handler must be a function');
-  const retry = compileRetry({
-    maxAttempts: Number.MAX_SAFE_INTEGER,
-    initialBackoffMs: o.reconnect?.initialBackoffMs ?? 100,
-    maxBackoffMs: o.reconnect?.maxBackoffMs ?? 5000,
-  });
-  return { routes, retry, drainGraceMs: o.drainGraceMs ?? 30_000 };
-}
 
 export function createWorker(options: WorkerOptions): Worker {
   const { routes, retry, drainGraceMs } = compileOptions(options);
@@ -350,8 +288,13 @@ export function createWorker(options: WorkerOptions): Worker {
         welcomed = false;
         resolve({ error, welcomed: wasWelcomed });
       };
-      // Half-close: the server ends the stream OK once it has read everything sent before.
-      const hangUp = () => call.end();
+      // Half-close: the server ends the stream OK once it has read everything sent before. A stream
+      // not welcomed yet has nothing to deliver, and a server that never ends the stream is cut off.
+      const hangUp = () => {
+        if (!welcomed) return call.cancel();
+        call.end();
+        setTimeout(() => call.cancel(), 5000).unref();
+      };
       call.on('data', (r: WorkResponse) => {
         onResponse(r);
         // Well inside the lease: a third of it, as docs/workers.md advises.
