@@ -1,7 +1,8 @@
 // createWorker and leases, on a server with 300 ms worker leases: heartbeats keep a task that runs for
 // many lease periods (it completes on its first attempt, its result accepted); a cancelled run revokes
 // the lease and the handler's AbortSignal fires with a TaskAbortedError('revoked'); a deadline fires it
-// with 'deadline'.
+// with 'deadline'; a connection dropped mid-task (a TCP proxy cut) is reconnected under the same
+// worker id and the welcome hands the lease back, so the task reports once on its first attempt.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { Workflow } from '../../../src/spec/schema.js';
 import { createWorker, TaskAbortedError, type Worker, type WorkerEvent } from '../../../sdk/src/index.js';
-import { bootServer, crash, until, type Instance } from './worker-server.js';
+import { bootServer, crash, dropProxy, until, type Instance } from './worker-server.js';
 
 let dir: string;
 let s: Instance;
@@ -113,4 +114,48 @@ it("an assignment's deadline fires the handler signal (the worker's own timer or
   await until(() => reason !== undefined, 'the deadline');
   expect(['deadline', 'revoked']).toContain((reason as TaskAbortedError).why);
   expect((await s.app.engine.settled(run.runId)).status).toBe('failed');
+}, 30_000);
+
+it('after a dropped connection the worker reconnects with its id, keeps its resumed lease and reports once', async () => {
+  await crash(s);
+  s = await bootServer(join(dir, 'data2'), 0, 2000);
+  const proxy = await dropProxy(s.address);
+  const events: WorkerEvent[] = [];
+  const calls: number[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  try {
+    worker = createWorker({
+      address: proxy.address,
+      workerId: 'flaky-net-1',
+      queues: ['q'],
+      capacity: 1,
+      reconnect: { initialBackoffMs: 20, maxBackoffMs: 100 },
+      onEvent: (e) => events.push(e),
+      handler: async (task) => {
+        calls.push(task.attempt);
+        await gate;
+        return { lease: task.leaseId };
+      },
+    });
+    await worker.ready;
+    const run = await s.app.engine.start(spec(), {});
+    await until(() => calls.length === 1, 'the assignment');
+    const leaseId = events.find((e) => e.type === 'assignment')!.leaseId;
+
+    proxy.cut();
+    await until(() => events.filter((e) => e.type === 'connected').length === 2, 'the reconnect');
+    const again = events.filter((e) => e.type === 'connected').at(-1);
+    expect(again).toMatchObject({ workerId: 'flaky-net-1', resumedLeaseIds: [leaseId] });
+    release();
+
+    const state = await s.app.engine.settled(run.runId);
+    expect(state.status).toBe('completed');
+    expect(state.output).toEqual({ slow: { lease: leaseId } });
+    expect(calls).toEqual([1]);
+    expect(events.map((e) => e.type)).not.toContain('lost');
+  } finally {
+    release();
+    proxy.close();
+  }
 }, 30_000);

@@ -1,6 +1,7 @@
 // The composition of `baton serve` (embedded app, worker hub, gRPC API) built in the test process, for
 // worker tests that need what a child process hides: short leases, the engine, the bus, a crash.
 
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { openApp, type App } from '../../../src/app.js';
 import { WorkerHub } from '../../../src/agents/worker-hub.js';
 import { workerAdapterFor } from '../../../src/agents/worker-routing.js';
@@ -41,4 +42,37 @@ export async function crash(s: Instance): Promise<void> {
 export async function until(check: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 600 && !check(); i++) await new Promise((r) => setTimeout(r, 50));
   if (!check()) throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A TCP proxy in front of `target` whose connections can be cut, like a network drop. */
+export async function dropProxy(target: string): Promise<{ address: string; cut(): void; close(): void }> {
+  const [host, port] = [
+    target.slice(0, target.lastIndexOf(':')),
+    Number(target.slice(target.lastIndexOf(':') + 1)),
+  ];
+  const sockets = new Set<Socket>();
+  const track = (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => s.destroy());
+  };
+  const proxy = createNetServer((client) => {
+    const upstream = connect(port, host);
+    track(client);
+    track(upstream);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const { port: bound } = proxy.address() as AddressInfo;
+  return {
+    address: `127.0.0.1:${bound}`,
+    cut: () => {
+      for (const s of sockets) s.destroy();
+    },
+    close: () => {
+      for (const s of sockets) s.destroy();
+      proxy.close();
+    },
+  };
 }
