@@ -107,7 +107,7 @@ export interface AgentsClient {
   deregister(agentId: string, options?: CallOptions): Promise<void>;
   /**
    * Opens a worker's Work stream as is (send a WorkerHello first).
-   * @experimental a worker SDK (`createWorker`) will wrap this.
+   * @experimental `createWorker` wraps it with heartbeats, reconnection and draining.
    */
   work(options?: CallOptions): ClientDuplexStream<WorkRequest, WorkResponse>;
 }

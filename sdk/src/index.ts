@@ -84,3 +84,16 @@ export {
   type WorkerHello,
   type WorkerWelcome,
 } from './gen/baton/v1/agent.js';
+export { createWorker } from './worker.js';
+export type { Worker, WorkerOptions } from './worker-options.js';
+export type { WorkerEvent, FailureReport } from './worker-events.js';
+export {
+  TaskAbortedError,
+  TaskFailure,
+  type Task,
+  type TaskFailureCode,
+  type TaskFailureInit,
+  type TaskHandler,
+  type TaskOutputs,
+  type TaskState,
+} from './worker-task.js';

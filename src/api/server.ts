@@ -10,7 +10,9 @@ import { HealthService } from './gen/grpc/health/v1/health.js';
 import { HealthStatus, ServingStatus } from './health.js';
 import { addReflection } from './reflection.js';
 import { RunServiceService } from './gen/baton/v1/run.js';
+import type { RunFeed } from './run-feed.js';
 import { runService, type RunServiceDeps } from './run-service.js';
+import { endWatches } from './run-watch.js';
 import { workflowService } from './workflow-service.js';
 import { guardRunService, type Admission } from './request-guard.js';
 
@@ -29,6 +31,8 @@ export interface ApiDeps {
 export interface BatonServer {
   readonly server: Server;
   readonly health: HealthStatus;
+  /** The feed RunService's watches hang on, when RunService is served: shutdown ends them. */
+  readonly feed?: RunFeed;
 }
 
 /** A workflow source may be 16 MiB (the loader's limit); grpc-js would refuse more than 4 MiB. */
@@ -55,7 +59,7 @@ export function createServer(deps: ApiDeps = {}): BatonServer {
   const health = new HealthStatus(services);
   server.addService(HealthService, health.handlers);
   addReflection(server);
-  return { server, health };
+  return { server, health, ...(deps.runs && { feed: deps.runs.feed }) };
 }
 
 /** Binds `address` (HOST:PORT; port 0 picks a free one) without TLS; resolves to the bound port. */
@@ -68,12 +72,14 @@ export function listen(server: Server, address: string): Promise<number> {
 }
 
 /**
- * Stops serving: reports NOT_SERVING to health watchers and ends their streams, lets calls in
+ * Stops serving: reports NOT_SERVING to health watchers and ends their streams, ends every WatchRun
+ * stream (UNAVAILABLE: clients resume from their cursor elsewhere or after the restart), lets calls in
  * flight finish, and cuts off whatever still runs after `graceMs`.
  */
-export async function shutdown({ server, health }: BatonServer, graceMs = 10_000): Promise<void> {
+export async function shutdown({ server, health, feed }: BatonServer, graceMs = 10_000): Promise<void> {
   health.set(ServingStatus.NOT_SERVING);
   health.close();
+  if (feed) endWatches(feed);
   const deadline = setTimeout(() => server.forceShutdown(), graceMs);
   await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
   clearTimeout(deadline);

@@ -303,6 +303,11 @@ export const ERRORS = {
   BATON_E_CONFIG_INVALID: def(
     'A `baton serve` setting (flag, environment variable or config file key) is invalid; the message names the key and where it came from.',
   ),
+  BATON_E_WATCH_SHUTDOWN: def(
+    'The server is shutting down and ended the WatchRun stream; reconnect (to it once restarted, or another) with the cursor of the last event received.',
+    'UNAVAILABLE',
+    true,
+  ),
   // Command line
   BATON_E_USAGE: def('The command line is not valid (unknown command, flag, or missing argument).'),
   BATON_E_INTERNAL: def('A bug in Baton: please report it with the command that caused it.', 'INTERNAL'),
