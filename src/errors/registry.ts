@@ -215,6 +215,9 @@ export const ERRORS = {
     'A plugin version cannot be deleted while a run that has not ended is bound to it (cancel the run or wait for it to end).',
     'FAILED_PRECONDITION',
   ),
+  BATON_E_PLUGIN_BUILD: def(
+    'Building a plugin from its AssemblyScript sources failed (the compiler messages follow), or its folder has no manifest.json / assembly/index.ts.',
+  ),
   BATON_E_PLUGIN_TOO_LARGE: def(
     "An uploaded plugin module is over the server's size limit (the message names both sizes).",
     'RESOURCE_EXHAUSTED',
