@@ -3,6 +3,7 @@
 // one the engine loads from (wasm/plugin-store.ts). Delete is refused while a run that has not ended
 // is bound to that name@version+sha256 (runs journal their binding in RunStarted).
 
+import { status } from '@grpc/grpc-js';
 import { BatonError } from '../errors/registry.js';
 import type { Store } from '../store/store.js';
 import {
@@ -194,13 +195,29 @@ function sorted(all: InstalledPlugin[]): InstalledPlugin[] {
   );
 }
 
-/** A loader refusal names the request field it came from; its own code and status are kept. */
+/**
+ * A refused upload: the loader's own code, on the request field it came from. A describe call that
+ * traps, times out or answers garbage is a fault of the uploaded plugin, not of the server, so it is
+ * FAILED_PRECONDITION (not INTERNAL or DEADLINE_EXCEEDED as during a run) and never retryable.
+ */
+class UploadRefused extends ApiError {
+  override get grpcStatus(): number {
+    const own = super.grpcStatus;
+    return own === status.INVALID_ARGUMENT || own === status.RESOURCE_EXHAUSTED
+      ? own
+      : status.FAILED_PRECONDITION;
+  }
+  override get retryable(): boolean {
+    return false;
+  }
+}
+
 async function placed<T>(fieldPath: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
     throw e instanceof BatonError && !(e instanceof ApiError)
-      ? new ApiError(e.code, e.message, { fieldPath })
+      ? new UploadRefused(e.code, e.message, { fieldPath })
       : e;
   }
 }
