@@ -86,7 +86,7 @@ export function pluginService(deps: PluginServiceDeps): PluginServiceServer {
     // The bytes travel beside the manifest: its `wasm` file name is the store's business.
     const withFile =
       typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? { ...raw, wasm: 'plugin.wasm' } : raw;
-    const manifest = await placed('manifest_json', async () => parseManifest(withFile, 'manifest_json'));
+    const manifest = await placed('manifest_json', () => parseManifest(withFile, 'manifest_json'));
     const bytes = new Uint8Array(req.wasm);
     const loaded = await placed('wasm', () =>
       verifyPlugin(manifest, bytes, `the upload of ${pluginId(manifest)}`, { runner: deps.runner }),
@@ -203,16 +203,15 @@ function sorted(all: InstalledPlugin[]): InstalledPlugin[] {
 class UploadRefused extends ApiError {
   override get grpcStatus(): number {
     const own = super.grpcStatus;
-    return own === status.INVALID_ARGUMENT || own === status.RESOURCE_EXHAUSTED
-      ? own
-      : status.FAILED_PRECONDITION;
+    const kept: number[] = [status.INVALID_ARGUMENT, status.RESOURCE_EXHAUSTED];
+    return kept.includes(own) ? own : status.FAILED_PRECONDITION;
   }
   override get retryable(): boolean {
     return false;
   }
 }
 
-async function placed<T>(fieldPath: string, fn: () => Promise<T>): Promise<T> {
+async function placed<T>(fieldPath: string, fn: () => T | Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {

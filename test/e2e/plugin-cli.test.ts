@@ -21,7 +21,7 @@ import { baton, ROOT, tempDir } from './cli-helpers.js';
 
 const tmp = tempDir();
 const AGENT = join(ROOT, 'test/fixtures/agents/side-effect.js');
-const env = { ...process.env, BATON_SIDE_EFFECTS: join(tmp.dir, 'effects.log') };
+const env: NodeJS.ProcessEnv = { ...process.env, BATON_SIDE_EFFECTS: join(tmp.dir, 'effects.log') };
 delete env.BATON_SERVER;
 let server: ServerHandle;
 let client: BatonClient;

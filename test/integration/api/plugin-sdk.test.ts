@@ -70,7 +70,7 @@ it('rejects with typed errors carrying the loader code and the field', async () 
     sha256: createHash('sha256').update(unbounded).digest('hex'),
   });
   const memory = await client.plugins
-    .upload({ manifestJson: manifest, wasm: unbounded })
+    .upload({ manifestJson: manifest, wasm: Buffer.from(unbounded) })
     .catch((e: unknown) => e);
   expect(memory).toBeInstanceOf(FailedPreconditionError);
   expect(memory).toMatchObject({ code: 'BATON_E_PLUGIN_MEMORY', fieldPath: 'wasm' });
@@ -87,7 +87,7 @@ it('rejects with typed errors carrying the loader code and the field', async () 
         ...JSON.parse(manifestJson),
         sha256: createHash('sha256').update(other).digest('hex'),
       }),
-      wasm: other,
+      wasm: Buffer.from(other),
     })
     .catch((e: unknown) => e);
   // The loader runs first: a module whose baton_describe answers nothing is the uploader's fault
