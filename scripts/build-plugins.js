@@ -10,7 +10,7 @@ import asc from 'assemblyscript/asc';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -29,14 +29,18 @@ export async function buildPlugin(dir, outDir, { extraFlags = [], maximumMemory 
   await mkdir(dest, { recursive: true });
   const wasm = join(dest, 'plugin.wasm');
   const pages = maximumMemory ?? source.limits?.memory_pages ?? 256;
+  // asc names modules by their path below --baseDir, and `abort` must name the kit's handler by that
+  // name: a plugin folder outside the repository (`baton plugin build`) builds from a common ancestor.
+  const base = commonAncestor(ROOT, resolve(dir));
   const args = [
-    relative(ROOT, join(dir, 'assembly/index.ts')),
+    relative(base, join(dir, 'assembly/index.ts')),
     '--outFile',
     wasm,
     '--baseDir',
-    ROOT,
+    base,
     '--use',
-    `abort=${ABORT}`,
+    `abort=${relative(base, join(ROOT, ABORT))}`,
+    ...(base === ROOT ? [] : ['--path', join(ROOT, 'node_modules')]),
     '--optimize',
     '--runtime',
     'incremental',
@@ -58,6 +62,12 @@ export async function buildPlugin(dir, outDir, { extraFlags = [], maximumMemory 
   const path = join(dest, 'manifest.json');
   await writeFile(path, JSON.stringify(manifest, null, 2) + '\n');
   return path;
+}
+
+function commonAncestor(a, b) {
+  let dir = a;
+  while (relative(dir, b).startsWith('..')) dir = dirname(dir);
+  return dir;
 }
 
 async function main(argv) {

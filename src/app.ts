@@ -16,7 +16,15 @@ export interface App {
   readonly store: Store;
   readonly bus: Bus;
   readonly engine: Engine;
+  /** The plugin folder runs load from (<data dir>/plugins), its sandbox and the engine's view of it. */
+  readonly plugins: AppPlugins;
   close(): Promise<void>;
+}
+
+export interface AppPlugins {
+  readonly dir: string;
+  readonly runner: WorkerPool;
+  readonly patterns: PatternPlugins;
 }
 
 export async function openApp(
@@ -27,16 +35,14 @@ export async function openApp(
   const bus = openMemoryBus();
   // Pattern plugins installed in <data dir>/plugins run sandboxed (the pool starts with the first call).
   const pool = new WorkerPool();
-  const engine = new Engine({
-    store,
-    bus,
-    patternPlugins: new PatternPlugins([{ dir: join(dataDir, 'plugins'), runner: pool }]),
-    ...engineOptions,
-  });
+  const dir = join(dataDir, 'plugins');
+  const patterns = new PatternPlugins([{ dir, runner: pool }]);
+  const engine = new Engine({ store, bus, patternPlugins: patterns, ...engineOptions });
   return {
     store,
     bus,
     engine,
+    plugins: { dir, runner: pool, patterns },
     async close() {
       await engine.close();
       await pool.close();

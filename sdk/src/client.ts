@@ -1,4 +1,4 @@
-// createClient: Baton's three services over one channel, as camelCase methods that take and return
+// createClient: Baton's four services over one channel, as camelCase methods that take and return
 // plain typed objects (the generated message shapes). Requests may leave out any field (defaults
 // fill it); failures reject with a BatonError subclass (errors.ts).
 
@@ -52,6 +52,18 @@ import {
   type ValidateWorkflowResponse,
   type Workflow,
 } from './gen/baton/v1/workflow.js';
+import {
+  DeletePluginRequest,
+  GetPluginRequest,
+  ListPluginsRequest,
+  ListPluginVersionsRequest,
+  PluginServiceService,
+  UploadPluginRequest,
+  type ListPluginsResponse,
+  type Plugin,
+  type PluginRef,
+  type UploadPluginResponse,
+} from './gen/baton/v1/plugin.js';
 import { InternalError } from './errors.js';
 import { compileRetry, type RetryOptions } from './retry.js';
 import { Transport, type CallOptions } from './transport.js';
@@ -112,10 +124,28 @@ export interface AgentsClient {
   work(options?: CallOptions): ClientDuplexStream<WorkRequest, WorkResponse>;
 }
 
+export interface PluginsClient {
+  /**
+   * Uploads a plugin (its manifest.json text and module bytes); the server runs the loader's checklist
+   * first. The same bytes again resolve with `created: false`; other bytes under a stored
+   * name@version reject with AlreadyExistsError; a refused check with InvalidArgumentError or
+   * FailedPreconditionError carrying the loader's code (e.g. BATON_E_PLUGIN_MEMORY).
+   */
+  upload(request: Req<UploadPluginRequest>, options?: CallOptions): Promise<UploadPluginResponse>;
+  list(request?: Req<ListPluginsRequest>, options?: CallOptions): Promise<ListPluginsResponse>;
+  /** One stored plugin with its describe answer; without a version, its highest. */
+  get(ref: Req<PluginRef>, options?: CallOptions): Promise<Plugin>;
+  /** The stored versions of a plugin, highest first (semver). */
+  versions(name: string, options?: CallOptions): Promise<string[]>;
+  /** Deletes name@version; FailedPreconditionError while a run that has not ended is bound to it. */
+  delete(ref: Req<PluginRef>, options?: CallOptions): Promise<void>;
+}
+
 export interface BatonClient {
   readonly workflows: WorkflowsClient;
   readonly runs: RunsClient;
   readonly agents: AgentsClient;
+  readonly plugins: PluginsClient;
   /** Closes the channel; calls in flight fail with CANCELLED or UNAVAILABLE. */
   close(): void;
 }
@@ -207,5 +237,22 @@ export function createClient(options: ClientOptions): BatonClient {
     },
     work: (o = {}) => t.bidiStream(A.work, o),
   };
-  return { workflows, runs, agents, close: () => t.close() };
+  const P = PluginServiceService;
+  const plugins: PluginsClient = {
+    // A name@version is immutable: uploading the same bytes twice is harmless.
+    upload: (req, o = {}) => t.unary(P.uploadPlugin, UploadPluginRequest.fromPartial(req), o, true),
+    list: (req = {}, o = {}) => t.unary(P.listPlugins, ListPluginsRequest.fromPartial(req), o, true),
+    get: async (plugin, o = {}) =>
+      present(
+        (await t.unary(P.getPlugin, GetPluginRequest.fromPartial({ plugin }), o, true)).plugin,
+        'plugin',
+      ),
+    versions: async (name, o = {}) =>
+      (await t.unary(P.listPluginVersions, ListPluginVersionsRequest.fromPartial({ name }), o, true))
+        .versions,
+    delete: async (plugin, o = {}) => {
+      await t.unary(P.deletePlugin, DeletePluginRequest.fromPartial({ plugin }), o, false);
+    },
+  };
+  return { workflows, runs, agents, plugins, close: () => t.close() };
 }

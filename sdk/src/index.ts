@@ -2,7 +2,15 @@
 // ones generated from proto/baton/v1 (plain objects: Timestamps as Date, Structs as JSON objects).
 
 export { createClient } from './client.js';
-export type { AgentsClient, BatonClient, ClientOptions, Req, RunsClient, WorkflowsClient } from './client.js';
+export type {
+  AgentsClient,
+  BatonClient,
+  ClientOptions,
+  PluginsClient,
+  Req,
+  RunsClient,
+  WorkflowsClient,
+} from './client.js';
 export type { CallOptions } from './transport.js';
 export type { RetryOptions } from './retry.js';
 export { FINAL_EVENT_TYPES, type WatchOptions } from './watch.js';
@@ -64,6 +72,18 @@ export type {
   Workflow,
   WorkflowRef,
 } from './gen/baton/v1/workflow.js';
+export type {
+  DeletePluginRequest,
+  GetPluginRequest,
+  ListPluginsRequest,
+  ListPluginsResponse,
+  ListPluginVersionsRequest,
+  ListPluginVersionsResponse,
+  Plugin,
+  PluginRef,
+  UploadPluginRequest,
+  UploadPluginResponse,
+} from './gen/baton/v1/plugin.js';
 export {
   AssignmentState,
   MessageRole,

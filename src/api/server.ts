@@ -5,11 +5,13 @@ import type { WorkerHub } from '../agents/worker-hub.js';
 import type { CheckOptions } from '../plan/index.js';
 import { agentService } from './agent-service.js';
 import { AgentServiceService } from './gen/baton/v1/agent.js';
+import { PluginServiceService } from './gen/baton/v1/plugin.js';
 import { WorkflowServiceService } from './gen/baton/v1/workflow.js';
 import { HealthService } from './gen/grpc/health/v1/health.js';
 import { HealthStatus, ServingStatus } from './health.js';
 import { addReflection } from './reflection.js';
 import { RunServiceService } from './gen/baton/v1/run.js';
+import { pluginService, type PluginServiceDeps } from './plugin-service.js';
 import type { RunFeed } from './run-feed.js';
 import { runService, type RunServiceDeps } from './run-service.js';
 import { endWatches } from './run-watch.js';
@@ -24,6 +26,8 @@ export interface ApiDeps {
   readonly runs?: Omit<RunServiceDeps, 'check'>;
   /** The hub remote workers connect to (the engine's adapter for worker agents); without it AgentService is not served. */
   readonly workers?: WorkerHub;
+  /** The data directory's plugin folder; without it PluginService is not served. */
+  readonly plugins?: PluginServiceDeps;
   /** Set draining to refuse new runs (SIGTERM); see request-guard.ts. */
   readonly admission?: Admission;
 }
@@ -55,6 +59,10 @@ export function createServer(deps: ApiDeps = {}): BatonServer {
   if (deps.workers) {
     server.addService(AgentServiceService, agentService(deps.workers));
     services.push('baton.v1.AgentService');
+  }
+  if (deps.plugins) {
+    server.addService(PluginServiceService, pluginService(deps.plugins));
+    services.push('baton.v1.PluginService');
   }
   const health = new HealthStatus(services);
   server.addService(HealthService, health.handlers);

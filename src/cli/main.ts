@@ -195,6 +195,56 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
       },
     );
 
+  const plugin = program
+    .command('plugin')
+    .description('build, test, register and list WASM pattern plugins (docs/plugins.md)');
+  plugin
+    .command('build')
+    .description(
+      'build a plugin folder (manifest.json + assembly/index.ts) into plugin.wasm + a manifest with its sha256',
+    )
+    .argument('<dir>', 'plugin source folder')
+    .option('--out <dir>', 'where to write <name>/ (default: <dir>/build)')
+    .action(async (dir: string, opts: { out?: string }) => {
+      const { pluginBuildCommand } = await import('./commands/plugin.js');
+      setExit(await pluginBuildCommand(dir, opts, o));
+    });
+  plugin
+    .command('test')
+    .description(
+      "check a plugin with the loader's checklist, then baton_describe, pattern_init and a pattern_step in the sandbox",
+    )
+    .argument('<path>', 'a built manifest.json or folder, or a source folder (built first)')
+    .option('--config <json>', 'the pattern_config to pass to pattern_init', undefined)
+    .option('--json', 'print JSON')
+    .action(async (path: string, opts: { config?: string; json?: boolean }) => {
+      const { pluginTestCommand } = await import('./commands/plugin.js');
+      setExit(await pluginTestCommand(path, opts, o));
+    });
+  plugin
+    .command('register')
+    .description(
+      "store a plugin in the data directory's plugins/ (after the loader's checklist), or upload it to a server",
+    )
+    .argument('<path>', 'a built manifest.json or folder, or a source folder (built first)')
+    .option(...dataDir)
+    .option(...server)
+    .action(async (path: string, opts: { dataDir: string; server?: string }) => {
+      const { pluginRegisterCommand } = await import('./commands/plugin.js');
+      setExit(await pluginRegisterCommand(path, opts, o));
+    });
+  plugin
+    .command('list')
+    .description('list the plugins of the data directory, or of a server')
+    .option('--kind <kind>', 'only plugins of this kind (pattern or hook)')
+    .option('--json', 'print JSON')
+    .option(...dataDir)
+    .option(...server)
+    .action(async (opts: { dataDir: string; server?: string; json?: boolean; kind?: string }) => {
+      const { pluginListCommand } = await import('./commands/plugin.js');
+      setExit(await pluginListCommand(opts, o));
+    });
+
   program
     .command('serve')
     .description(

@@ -207,6 +207,21 @@ export const ERRORS = {
     'INTERNAL',
   ),
   BATON_E_PLUGIN_CLOSED: def('A plugin host was used after it was closed.', 'FAILED_PRECONDITION'),
+  BATON_E_PLUGIN_EXISTS: def(
+    'A plugin name@version is already stored with other bytes: a version is immutable, bump it to store a change.',
+    'ALREADY_EXISTS',
+  ),
+  BATON_E_PLUGIN_IN_USE: def(
+    'A plugin version cannot be deleted while a run that has not ended is bound to it (cancel the run or wait for it to end).',
+    'FAILED_PRECONDITION',
+  ),
+  BATON_E_PLUGIN_BUILD: def(
+    'Building a plugin from its AssemblyScript sources failed (the compiler messages follow), or its folder has no manifest.json / assembly/index.ts.',
+  ),
+  BATON_E_PLUGIN_TOO_LARGE: def(
+    "An uploaded plugin module is over the server's size limit (the message names both sizes).",
+    'RESOURCE_EXHAUSTED',
+  ),
   // The runtime (src/runtime)
   BATON_E_MISSING_INPUT: def('A run was started without an input the workflow declares as required.'),
   BATON_E_UNKNOWN_WORKFLOW: def(

@@ -19,9 +19,12 @@ export const BUILTIN_PATTERNS = [
 
 export type BuiltinPattern = (typeof BUILTIN_PATTERNS)[number];
 
-/** `acme/triage@1.2.0`: owner and name as in a package registry, a semantic version. */
+/**
+ * `acme/triage@1.2.0`: owner and name as in a package registry, a semantic version; or a range,
+ * `@1.2` (the highest 1.2.x installed) or `@1` (the highest 1.x.y), resolved when the run starts.
+ */
 export const PLUGIN_REFERENCE =
-  /^[a-z0-9][a-z0-9_.-]*\/[a-z0-9][a-z0-9_.-]*@\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/;
+  /^[a-z0-9][a-z0-9_.-]*\/[a-z0-9][a-z0-9_.-]*@\d+(?:\.\d+(?:\.\d+(?:-[0-9A-Za-z.-]+)?)?)?$/;
 
 export const isBuiltinPattern = (name: string): name is BuiltinPattern =>
   (BUILTIN_PATTERNS as readonly string[]).includes(name);

@@ -3,15 +3,15 @@
 // answers the AskPattern commands of decide() by calling pattern_step through the host. A resumed run
 // is bound to the exact bytes it started with: gone or changed bytes refuse the resume.
 
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { AskPattern, PatternBinding, PatternDecision } from '../core/index.js';
 import { BatonError } from '../errors/registry.js';
 import type { WorkflowSpec } from '../spec/schema.js';
 import {
+  listInstalled,
   loadPlugin,
+  parsePluginRef,
   PatternPlugin,
-  readManifest,
+  resolveVersion,
   type LoadedPlugin,
   type PluginRunner,
 } from '../wasm/index.js';
@@ -29,18 +29,21 @@ interface Installed {
   readonly runner: PluginRunner;
 }
 
-/** `acme/auction@1.2.0` -> name and version; a bare name (`swarm`) has no version. */
-function parseRef(ref: string): { name: string; version: string | undefined } {
-  const at = ref.lastIndexOf('@');
-  return at > 0 ? { name: ref.slice(0, at), version: ref.slice(at + 1) } : { name: ref, version: undefined };
-}
-
 export class PatternPlugins {
   /** name -> installed versions, from the folders in order (an earlier folder wins a tie). */
   private index: Map<string, Installed[]> | null = null;
   private readonly loaded = new Map<string, Promise<PatternPlugin>>();
 
   constructor(private readonly sources: readonly PluginSource[]) {}
+
+  /**
+   * Forgets what was scanned and loaded: the next reference reads the folders again. Called after a
+   * plugin is stored or deleted (PluginService); a run keeps the sha256 it was bound to regardless.
+   */
+  refresh(): void {
+    this.index = null;
+    this.loaded.clear();
+  }
 
   /** Whether the pattern reference (`acme/auction@1.2.0`, or a bare name) is installed, without loading it. */
   async has(ref: string): Promise<boolean> {
@@ -127,11 +130,18 @@ export class PatternPlugins {
     return this.plugin(id, b.sha256);
   }
 
-  /** The installed plugin a reference names: that version, or for a bare name the first one found. */
+  /**
+   * The installed plugin a reference names: `@1.2.3` exactly, `@1.2` the highest 1.2.x, a bare name
+   * the highest release (wasm/plugin-version.ts).
+   */
   private async find(ref: string): Promise<Installed | undefined> {
-    const { name, version } = parseRef(ref);
+    const { name, version } = parsePluginRef(ref);
     const all = (await this.scan()).get(name) ?? [];
-    return version === undefined ? all[0] : all.find((i) => i.version === version);
+    const chosen = resolveVersion(
+      all.map((i) => i.version),
+      version,
+    );
+    return all.find((i) => i.version === chosen);
   }
 
   private plugin(ref: string, expectSha256?: string): Promise<PatternPlugin> {
@@ -159,12 +169,8 @@ export class PatternPlugins {
     if (this.index !== null) return this.index;
     const index = new Map<string, Installed[]>();
     for (const source of this.sources) {
-      if (!existsSync(source.dir)) continue;
-      for (const d of readdirSync(source.dir, { withFileTypes: true })) {
-        const path = join(source.dir, d.name, 'manifest.json');
-        if (!d.isDirectory() || !existsSync(path)) continue;
-        const m = await readManifest(path).catch(() => null);
-        if (m === null || m.kind !== 'pattern') continue;
+      for (const { manifest: m, path } of await listInstalled(source.dir)) {
+        if (m.kind !== 'pattern') continue;
         const versions = index.get(m.name) ?? [];
         if (!versions.some((v) => v.version === m.version)) {
           versions.push({ version: m.version, path, runner: source.runner });

@@ -21,3 +21,12 @@ export {
 } from './pattern-plugin.js';
 export type { PluginCode, PluginLog, PluginRunner } from './runner.js';
 export { WorkerPool, type WorkerPoolOptions } from './worker-pool.js';
+export {
+  findInstalled,
+  installPlugin,
+  listInstalled,
+  pluginFolder,
+  removePlugin,
+  type InstalledPlugin,
+} from './plugin-store.js';
+export { compareVersions, parsePluginRef, resolveVersion } from './plugin-version.js';

@@ -43,6 +43,12 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
       admission,
       runs: { engine: app.engine, store: app.store, feed },
       workers,
+      plugins: {
+        ...app.plugins,
+        store: app.store,
+        namespace: app.engine.namespace,
+        onChange: () => app.plugins.patterns.refresh(),
+      },
     });
     const port = await listen(api.server, config.listen);
     const resumed = await resumeRuns(app);

@@ -53,7 +53,7 @@ describe('the gRPC contract', () => {
     }
   });
 
-  it('lists the three services and their methods in the descriptor set', async () => {
+  it('lists the four services and their methods in the descriptor set', async () => {
     const set = fromBinary(FileDescriptorSetSchema, await readFile(join(GEN, 'baton.binpb')));
     const services = Object.fromEntries(
       set.file
@@ -82,6 +82,7 @@ describe('the gRPC contract', () => {
         'GetRunHistory',
       ],
       AgentService: ['RegisterAgent', 'ListAgents', 'DeregisterAgent', 'Work'],
+      PluginService: ['UploadPlugin', 'ListPlugins', 'GetPlugin', 'ListPluginVersions', 'DeletePlugin'],
     });
     // Reflection resolves imports from the set itself, so the well-known types must be inside it.
     expect(set.file.map((f) => f.name)).toContain('google/protobuf/struct.proto');

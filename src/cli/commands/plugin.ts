@@ -1,0 +1,275 @@
+// `baton plugin build | test | register | list`: build a pattern plugin from its AssemblyScript folder
+// (the project's own scripts/build-plugins.js), check it through the loader and a smoke run in the
+// sandbox, store it in the data directory's plugin folder or upload it to a server (PluginService).
+
+import { existsSync, statSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BatonError } from '../../errors/registry.js';
+import {
+  compareVersions,
+  installPlugin,
+  listInstalled,
+  loadPlugin,
+  PatternPlugin,
+  readManifest,
+  WorkerPool,
+  type LoadedPlugin,
+} from '../../wasm/index.js';
+import { paint, type Output } from '../io.js';
+import { serverAddress } from '../remote.js';
+
+type BuildPlugin = (dir: string, outDir: string) => Promise<string>;
+
+const SCRIPT = join('scripts', 'build-plugins.js');
+
+/** Where `baton plugin build DIR` writes when no --out is given. */
+export const DEFAULT_BUILD_DIR = 'build';
+
+/** The project's build script, the same one `npm run build:plugins` runs (it needs assemblyscript). */
+async function buildScript(): Promise<BuildPlugin> {
+  // src/cli/commands (tsx) and dist/src/cli/commands sit at different depths below the package root.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, SCRIPT)) && dirname(dir) !== dir) dir = dirname(dir);
+  const path = join(dir, SCRIPT);
+  try {
+    const mod = (await import(pathToFileURL(path).href)) as { buildPlugin: BuildPlugin };
+    return mod.buildPlugin;
+  } catch (e) {
+    throw new BatonError(
+      'BATON_E_PLUGIN_BUILD',
+      `cannot load the plugin build script ${path} (it ships with Baton's sources and needs the assemblyscript package): ${(e as Error).message}`,
+    );
+  }
+}
+
+/** Builds the plugin source folder `dir` into `outDir`; returns the built manifest's path. */
+async function build(dir: string, outDir: string): Promise<string> {
+  for (const f of ['manifest.json', join('assembly', 'index.ts')]) {
+    if (!existsSync(join(dir, f)))
+      throw new BatonError('BATON_E_PLUGIN_BUILD', `${join(dir, f)}: missing (a plugin folder needs ${f})`);
+  }
+  const buildPlugin = await buildScript();
+  try {
+    return await buildPlugin(dir, outDir);
+  } catch (e) {
+    throw new BatonError('BATON_E_PLUGIN_BUILD', (e as Error).message.trimEnd());
+  }
+}
+
+/**
+ * The built manifest `target` names: a manifest.json (or the .wasm beside one), a built folder, or a
+ * source folder, which is built into a temp folder first (`cleanup` removes it).
+ */
+async function builtManifest(target: string): Promise<{ path: string; cleanup: () => Promise<void> }> {
+  const none = { cleanup: async () => {} };
+  const abs = resolve(target);
+  if (!existsSync(abs)) throw new BatonError('BATON_E_PLUGIN_NOT_FOUND', `${target}: no such file or folder`);
+  if (!statSync(abs).isDirectory()) {
+    return { path: abs.endsWith('.wasm') ? join(dirname(abs), 'manifest.json') : abs, ...none };
+  }
+  if (existsSync(join(abs, 'assembly', 'index.ts'))) {
+    const out = await mkdtemp(join(tmpdir(), 'baton-plugin-'));
+    try {
+      return { path: await build(abs, out), cleanup: () => rm(out, { recursive: true, force: true }) };
+    } catch (e) {
+      await rm(out, { recursive: true, force: true });
+      throw e;
+    }
+  }
+  return { path: join(abs, 'manifest.json'), ...none };
+}
+
+/** Loads a built plugin through the whole loader checklist in a sandbox pool, then closes the pool. */
+async function withLoaded<T>(target: string, fn: (p: LoadedPlugin) => Promise<T>): Promise<T> {
+  const { path, cleanup } = await builtManifest(target);
+  const pool = new WorkerPool();
+  try {
+    return await fn(await loadPlugin(path, { runner: pool }));
+  } finally {
+    await pool.close();
+    await cleanup();
+  }
+}
+
+export async function pluginBuildCommand(dir: string, opts: { out?: string }, o: Output): Promise<number> {
+  const out = resolve(opts.out ?? join(dir, DEFAULT_BUILD_DIR));
+  const path = await build(resolve(dir), out);
+  const m = JSON.parse(await readFile(path, 'utf8')) as { name: string; version: string; sha256: string };
+  o.out(`${paint(o, 'green', '✓')} built ${m.name}@${m.version} -> ${path} (sha256 ${m.sha256})`);
+  return 0;
+}
+
+/** A two-task workflow the smoke check runs pattern_init and one pattern_step on. */
+const SMOKE = {
+  workflow: 'plugin-smoke',
+  tasks: [
+    { id: 'first', agent: 'worker', depends_on: [], conditional: false },
+    { id: 'second', agent: 'worker', depends_on: ['first'], conditional: false },
+  ],
+  agents: [{ id: 'worker', capabilities: ['work'] }],
+  config: {},
+  seed: 42,
+  now_ms: 1_700_000_000_000,
+};
+
+export async function pluginTestCommand(
+  target: string,
+  opts: { config?: string; json?: boolean },
+  o: Output,
+): Promise<number> {
+  const config = opts.config === undefined ? {} : parseConfig(opts.config);
+  return withLoaded(target, async (loaded) => {
+    const plugin = new PatternPlugin(loaded);
+    const steps: string[] = [`loader checklist passed (${loaded.source})`];
+    steps.push(
+      `baton_describe: ${loaded.describe.name}@${loaded.describe.version}, ABI ${loaded.describe.abi_version}`,
+    );
+    const init = await plugin.init({ ...SMOKE, config });
+    if ('code' in init) {
+      throw new BatonError(
+        'BATON_E_PATTERN_CONFIG',
+        `${loaded.source}: pattern_init refused the smoke workflow: ${init.code}: ${init.message}`,
+      );
+    }
+    steps.push(`pattern_init: judges [${init.judges.join(', ')}], holds [${init.holds.join(', ')}]`);
+    const task = init.judges[0] ?? 'first';
+    const step = await plugin.step({
+      state: init.state,
+      trigger: { kind: 'output', task, key: `${task}#1`, round: 1, agent: 'worker', output: { ok: true } },
+      now_ms: SMOKE.now_ms + 1000,
+      seed: SMOKE.seed,
+      step: 1,
+    });
+    steps.push(`pattern_step on "${task}": ${step.decision.op}`);
+    // The conformance suite (sdk/pattern-kit/conformance) is written by another change; until it is
+    // merged this command can only run the smoke checks, and says so.
+    const conformance = 'not run: the conformance suite (sdk/pattern-kit/conformance) is not in this build';
+    if (opts.json) {
+      o.out(
+        JSON.stringify({ plugin: loaded.id, ok: true, steps, decision: step.decision, conformance }, null, 2),
+      );
+    } else {
+      for (const s of steps) o.out(`${paint(o, 'green', '✓')} ${s}`);
+      o.err(`note: conformance ${conformance}`);
+    }
+    return 0;
+  });
+}
+
+function parseConfig(text: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new BatonError('BATON_E_USAGE', `--config is not JSON: ${(e as Error).message}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new BatonError('BATON_E_USAGE', '--config must be a JSON object (the pattern_config)');
+  return v as Record<string, unknown>;
+}
+
+export async function pluginRegisterCommand(
+  target: string,
+  opts: { dataDir: string; server?: string },
+  o: Output,
+): Promise<number> {
+  const address = serverAddress(opts);
+  if (address !== undefined) {
+    const { path, cleanup } = await builtManifest(target);
+    try {
+      // Checked here too (schema, named file) so a broken manifest is reported before any upload.
+      const manifest = await readManifest(path);
+      const manifestText = (await readFileNamed(path, 'plugin manifest')).toString('utf8');
+      const wasm = await readFileNamed(join(dirname(path), manifest.wasm), 'plugin module');
+      const { RemotePlugins } = await import('../../api/plugin-client.js');
+      const client = new RemotePlugins(address);
+      try {
+        const r = await client.upload(manifestText, wasm);
+        const id = `${r.plugin.name}@${r.plugin.version}`;
+        o.out(
+          `${paint(o, 'green', '✓')} ${r.created ? 'registered' : 'already registered'} ${id} on ${address} (sha256 ${r.plugin.sha256})`,
+        );
+      } catch (e) {
+        throw e instanceof BatonError ? new BatonError(e.code, `${path}: ${e.message}`) : e;
+      } finally {
+        client.close();
+      }
+    } finally {
+      await cleanup();
+    }
+    return 0;
+  }
+  const dir = join(opts.dataDir, 'plugins');
+  return withLoaded(target, async (loaded) => {
+    const bytes = loaded.code.bytes;
+    const r = await installPlugin(dir, loaded.manifest, bytes);
+    o.out(
+      `${paint(o, 'green', '✓')} ${r.created ? 'registered' : 'already registered'} ${loaded.id} in ${dirname(r.path)} (sha256 ${loaded.code.sha256})`,
+    );
+    return 0;
+  });
+}
+
+async function readFileNamed(path: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    throw new BatonError(
+      'BATON_E_PLUGIN_NOT_FOUND',
+      `${what} ${path} cannot be read (${(e as Error).message})`,
+    );
+  }
+}
+
+export async function pluginListCommand(
+  opts: { dataDir: string; server?: string; json?: boolean; kind?: string },
+  o: Output,
+): Promise<number> {
+  if (opts.kind !== undefined && opts.kind !== 'pattern' && opts.kind !== 'hook')
+    throw new BatonError('BATON_E_USAGE', `--kind "${opts.kind}" is not a plugin kind (pattern or hook)`);
+  const address = serverAddress(opts);
+  let rows: Array<{ name: string; version: string; kind: string; sha256: string; sizeBytes: number }>;
+  if (address !== undefined) {
+    const { RemotePlugins } = await import('../../api/plugin-client.js');
+    const client = new RemotePlugins(address);
+    try {
+      rows = await client.list(opts.kind ?? '');
+    } finally {
+      client.close();
+    }
+  } else {
+    rows = (await listInstalled(join(opts.dataDir, 'plugins')))
+      .filter((p) => opts.kind === undefined || p.manifest.kind === opts.kind)
+      .map((p) => ({ ...p.manifest, sizeBytes: p.sizeBytes }))
+      .sort((a, b) => (a.name === b.name ? compareVersions(b.version, a.version) : a.name < b.name ? -1 : 1));
+  }
+  if (opts.json) {
+    o.out(
+      JSON.stringify(
+        rows.map(({ name, version, kind, sha256, sizeBytes }) => ({
+          name,
+          version,
+          kind,
+          sha256,
+          sizeBytes,
+        })),
+        null,
+        2,
+      ),
+    );
+    return 0;
+  }
+  if (rows.length === 0) {
+    o.err(`no plugins ${address === undefined ? `in ${join(opts.dataDir, 'plugins')}` : `on ${address}`}`);
+    return 0;
+  }
+  for (const r of rows) {
+    o.out(
+      `${`${r.name}@${r.version}`.padEnd(32)} ${r.kind.padEnd(8)} ${r.sha256.slice(0, 12)}  ${r.sizeBytes} bytes`,
+    );
+  }
+  return 0;
+}
