@@ -1,0 +1,87 @@
+// The pattern examples (examples/patterns/*.yaml) run with the built CLI as a user runs them, with the
+// built-in pattern plugins installed in the data dir's plugins folder: what each run answers, which
+// agents ran, and what its journal shows the pattern decided.
+
+import { cpSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtPatterns } from '../integration/wasm/patterns-harness.js';
+import { baton, tempDir } from './cli-helpers.js';
+
+const tmp = tempDir();
+let plugins: string;
+beforeAll(async () => {
+  plugins = await builtPatterns();
+}, 120_000);
+afterAll(() => tmp.cleanup());
+
+interface JournalLine {
+  type: string;
+  data: Record<string, unknown>;
+}
+
+/** Runs an example in a data dir of its own, with `plugin` installed; returns its output and journal. */
+async function runExample(file: string, plugin: string, input?: unknown) {
+  const dataDir = join(tmp.dir, `${plugin}-${Math.random().toString(36).slice(2, 8)}`);
+  mkdirSync(join(dataDir, 'plugins'), { recursive: true });
+  cpSync(join(plugins, plugin), join(dataDir, 'plugins', plugin), { recursive: true });
+  const args = ['run', `examples/patterns/${file}`, '--data-dir', dataDir];
+  const r = await baton(input === undefined ? args : [...args, '--input', JSON.stringify(input)], {
+    timeoutMs: 60_000,
+  });
+  const runId = /run (run_\w+)/.exec(r.stderr)?.[1];
+  const events = await baton(['events', runId ?? 'none', '--json', '--data-dir', dataDir]);
+  const journal = events.stdout
+    .trimEnd()
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as JournalLine);
+  return { ...r, journal };
+}
+
+const dispatched = (journal: JournalLine[]) =>
+  journal.filter((e) => e.type === 'TaskDispatched').map((e) => e.data.key as string);
+
+describe('examples/patterns/router.yaml', () => {
+  it('routes a conversion to the converter only, and answers it', async () => {
+    const r = await runExample('router.yaml', 'router');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    // 250 MWh = 250 * 3.6e9 J = 900 GJ
+    expect(out).toEqual({
+      convert: { answer: 900, from: 'MWh', to: 'GJ', value: 250, factor: 3.6, text: '250 MWh = 900 GJ' },
+      router: { category: 'conversion', route: 'convert', fallback: false },
+    });
+    expect(dispatched(r.journal)).toEqual(['classify', 'convert']);
+  });
+
+  it('routes an expression to the calculator, and a free question to the corpus fallback', async () => {
+    const calc = await runExample('router.yaml', 'router', { question: '(120 * 4) / 0.9 - 2^3' });
+    expect(calc.code, calc.stderr).toBe(0);
+    const answer = (JSON.parse(calc.stdout) as { calculate: { answer: number; steps: string[] } }).calculate;
+    expect(answer.answer).toBeCloseTo((120 * 4) / 0.9 - 8, 10);
+    expect(answer.steps).toEqual([
+      '120 * 4 = 480',
+      '480 / 0.9 = 533.3333333333334',
+      '2 ^ 3 = 8',
+      '533.3333333333334 - 8 = 525.3333333333334',
+    ]);
+    expect(dispatched(calc.journal)).toEqual(['classify', 'calculate']);
+
+    const free = await runExample('router.yaml', 'router', {
+      question: 'What limits the round-trip efficiency of pumped hydro?',
+    });
+    expect(free.code, free.stderr).toBe(0);
+    const out = JSON.parse(free.stdout) as {
+      lookup: { answer: string; source: { passage_id: string } };
+      router: unknown;
+    };
+    expect(out.router).toEqual({ category: 'question', route: 'lookup', fallback: true });
+    expect(out.lookup.source.passage_id).toMatch(/^[a-z-]+#\d+$/);
+    expect(out.lookup.answer.toLowerCase()).toMatch(/efficien/);
+    expect(dispatched(free.journal)).toEqual(['classify', 'lookup']);
+    expect(free.stderr).toContain(
+      'router on classify: handoff to lookup (category "question" has no route: fallback)',
+    );
+  });
+});
