@@ -2,11 +2,11 @@
 // built-in pattern plugins installed in the data dir's plugins folder: what each run answers, which
 // agents ran, and what its journal shows the pattern decided.
 
-import { cpSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtPatterns } from '../integration/wasm/patterns-harness.js';
-import { baton, tempDir } from './cli-helpers.js';
+import { baton, ROOT, tempDir } from './cli-helpers.js';
 
 const tmp = tempDir();
 let plugins: string;
@@ -83,5 +83,56 @@ describe('examples/patterns/router.yaml', () => {
     expect(free.stderr).toContain(
       'router on classify: handoff to lookup (category "question" has no route: fallback)',
     );
+  });
+});
+
+describe('examples/patterns/reflection.yaml', () => {
+  interface Review {
+    approved: boolean;
+    rounds: number;
+    draft: { summary: string; words: number };
+    critique: { score: number; missing: string[] };
+    history: Array<{ round: number; score: number }>;
+  }
+
+  it('revises the summary with the critique until it covers enough key terms, within the word budget', async () => {
+    const r = await runExample('reflection.yaml', 'reflection');
+    expect(r.code, r.stderr).toBe(0);
+    const { review } = JSON.parse(r.stdout) as { review: Review };
+    expect(review.approved).toBe(true);
+    expect(review.rounds).toBeGreaterThan(1);
+    expect(review.history).toHaveLength(review.rounds);
+    expect(review.history[0]!.score).toBeLessThan(0.75);
+    expect(review.history.at(-1)!.score).toBeGreaterThanOrEqual(0.75);
+    expect(review.draft.words).toBeLessThanOrEqual(70);
+    // An extractive summary: every sentence of it is in the article.
+    const article = readFileSync(join(ROOT, 'examples/corpus/docs/iron-air-batteries.md'), 'utf8').replace(
+      /\s+/g,
+      ' ',
+    );
+    for (const sentence of review.draft.summary.split(/(?<=[.!?])\s+(?=[A-Z0-9])/))
+      expect(article).toContain(sentence);
+    // The second draft was written with the first critique.
+    const second = r.journal.find((e) => e.type === 'TaskDispatched' && e.data.key === 'summarize@2');
+    expect(second).toBeDefined();
+    expect(r.stderr).toContain('reflection on review: rerun summarize (not approved in round 1)');
+  });
+
+  it('accepts the last draft unapproved when max_rounds is reached', async () => {
+    const r = await runExample('reflection.yaml', 'reflection', {
+      doc: 'dinorwig',
+      key_terms: 20,
+      max_words: 30,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const { review } = JSON.parse(r.stdout) as { review: Review };
+    expect(review).toMatchObject({ approved: false, rounds: 4 });
+    expect(review.critique.missing.length).toBeGreaterThan(0);
+    expect(dispatched(r.journal).filter((k) => k.startsWith('summarize'))).toEqual([
+      'summarize',
+      'summarize@2',
+      'summarize@3',
+      'summarize@4',
+    ]);
   });
 });
