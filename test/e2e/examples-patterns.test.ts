@@ -136,3 +136,40 @@ describe('examples/patterns/reflection.yaml', () => {
     ]);
   });
 });
+
+describe('examples/patterns/swarm.yaml', () => {
+  interface Decided {
+    decision: {
+      op: string;
+      output: { aggregate: { answer: string; method: string }; swarm: { votes: unknown[] } };
+    };
+  }
+  const verdict = (journal: JournalLine[]) =>
+    (journal.find((e) => e.type === 'PatternDecided')!.data as unknown as Decided).decision;
+
+  it('runs three rankers in parallel, takes the article they agree on, and quotes it', async () => {
+    const r = await runExample('swarm.yaml', 'swarm');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { answer: { answer: string; source: { passage_id: string } } };
+    expect(out.answer.source.passage_id).toMatch(/^sodium-ion-batteries#\d+$/);
+    expect(out.answer.answer).toMatch(/sodium/i);
+    expect(dispatched(r.journal).sort()).toEqual(['answer', 'rank[0]', 'rank[1]', 'rank[2]']);
+    const d = verdict(r.journal);
+    expect(d.op).toBe('continue');
+    expect(d.output.aggregate.answer).toBe('sodium-ion-batteries');
+    expect(d.output.swarm.votes).toEqual([{ answer: 'sodium-ion-batteries', instances: [0, 1, 2] }]);
+  });
+
+  it('outvotes the ranker that disagrees', async () => {
+    const r = await runExample('swarm.yaml', 'swarm', { question: 'What happened at Moss Landing?' });
+    expect(r.code, r.stderr).toBe(0);
+    const d = verdict(r.journal);
+    const votes = d.output.swarm.votes as Array<{ answer: string; instances: number[] }>;
+    expect(votes[0]).toEqual({ answer: 'moss-landing', instances: expect.any(Array) as number[] });
+    expect(votes[0]!.instances).toHaveLength(2);
+    expect(votes.slice(1).flatMap((v) => v.instances)).toHaveLength(1);
+    expect(r.stderr).toContain('swarm on rank: continue (2 of 3 votes)');
+    const out = JSON.parse(r.stdout) as { answer: { source: { passage_id: string } } };
+    expect(out.answer.source.passage_id).toMatch(/^moss-landing#\d+$/);
+  });
+});

@@ -1,8 +1,9 @@
 // @ts-check
-// Corpus lookup (router example's fallback): answers a free-text question with the sentence of the
-// best BM25 passage of the bundled corpus that shares most terms with it, citing the passage.
+// Corpus lookup (the router example's fallback, the swarm example's answer): answers a free-text
+// question with the sentence of the best BM25 passage of the bundled corpus (of article `doc` only,
+// when given) that shares most terms with it, citing the passage.
 //
-// Input: { question, category, classification }. Output: { answer, source: { passage_id, title, score } }.
+// Input: { question, doc? }. Output: { answer, source: { passage_id, title, score } }.
 
 import { openCorpus } from '../../corpus/index.js';
 import { sentences, terms } from '../../corpus/text.js';
@@ -14,7 +15,11 @@ import { questionOf } from './energy-units.js';
 export default async function lookup(ctx) {
   const question = questionOf(ctx.input);
   const corpus = await openCorpus();
-  const [best] = corpus.search(question, 1);
+  const doc = /** @type {{ doc?: unknown }} */ (ctx.input).doc;
+  const [best] =
+    typeof doc === 'string'
+      ? corpus.search(question, corpus.passages.length).filter((h) => h.passage.doc_id === doc)
+      : corpus.search(question, 1);
   if (best === undefined) return { answer: null, source: null };
   const asked = new Set(terms(question));
   let answer = '';
