@@ -2,7 +2,7 @@
 // built-in pattern plugins installed in the data dir's plugins folder: what each run answers, which
 // agents ran, and what its journal shows the pattern decided.
 
-import { cpSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtPatterns } from '../integration/wasm/patterns-harness.js';
@@ -171,5 +171,57 @@ describe('examples/patterns/swarm.yaml', () => {
     expect(r.stderr).toContain('swarm on rank: continue (2 of 3 votes)');
     const out = JSON.parse(r.stdout) as { answer: { source: { passage_id: string } } };
     expect(out.answer.source.passage_id).toMatch(/^moss-landing#\d+$/);
+  });
+});
+
+describe('examples/patterns/map_reduce.yaml', () => {
+  /** Words of each corpus article's body (all but its "# Title" line), counted straight from the files. */
+  function corpusWords(filter: (id: string, title: string) => boolean): number {
+    const dir = join(ROOT, 'examples/corpus/docs');
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => {
+        const [head, ...body] = readFileSync(join(dir, f), 'utf8').trim().split('\n');
+        return { id: f.slice(0, -3), title: head!.replace(/^# /, ''), body: body.join(' ') };
+      })
+      .filter((d) => filter(d.id, d.title))
+      .reduce((s, d) => s + d.body.split(/\s+/).filter((w) => w !== '').length, 0);
+  }
+
+  it('maps all 30 articles in 8 chunks over the two counters, in turn, and reduces them into the report', async () => {
+    const r = await runExample('map_reduce.yaml', 'map_reduce');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^# Corpus statistics \(map_reduce\)/);
+    expect(r.stdout).toContain(`30 articles, ${corpusWords(() => true)} words, mapped in 8 chunks.`);
+    expect(r.stdout).toMatch(/\| battery \| \d+ \|/);
+    const subtasks = r.journal
+      .filter((e) => e.type === 'TaskDispatched' && String(e.data.key).startsWith('list/delegate'))
+      .map((e) => [e.data.key, e.data.agent]);
+    expect(subtasks).toEqual(
+      Array.from({ length: 8 }, (_, k) => [`list/delegate[${k}]`, k % 2 === 0 ? 'counter_a' : 'counter_b']),
+    );
+    expect(dispatched(r.journal).filter((k) => !k.includes('/'))).toEqual(['list', 'list@2', 'stats']);
+  });
+
+  it('follows its inputs: only the articles on a topic, and as many top terms as asked', async () => {
+    const r = await runExample('map_reduce.yaml', 'map_reduce', { topic: 'batter', top: 5 });
+    expect(r.code, r.stderr).toBe(0);
+    const onTopic = (id: string, title: string) => `${id} ${title}`.toLowerCase().includes('batter');
+    const count = readdirSync(join(ROOT, 'examples/corpus/docs')).filter((f) => {
+      const title = readFileSync(join(ROOT, 'examples/corpus/docs', f), 'utf8')
+        .split('\n')[0]!
+        .replace(/^# /, '');
+      return f.endsWith('.md') && onTopic(f.slice(0, -3), title);
+    }).length;
+    expect(count).toBeGreaterThan(4);
+    expect(r.stdout).toContain(
+      `${count} articles, ${corpusWords(onTopic)} words, mapped in ${Math.ceil(count / 4)} chunks.`,
+    );
+    expect(
+      r.stdout
+        .split('## Top terms')[1]!
+        .split('\n')
+        .filter((l) => /^\| \w/.test(l) && !l.startsWith('| term')),
+    ).toHaveLength(5);
   });
 });
