@@ -67,7 +67,15 @@ function reach(edges: Array<Array<i32>>, from: i32): Set<i32> {
   return seen;
 }
 
-const KEYS = ['generator', 'critic', 'max_rounds', 'approve_field', 'threshold', 'critique_field', 'on_exhausted'];
+const KEYS = [
+  'generator',
+  'critic',
+  'max_rounds',
+  'approve_field',
+  'threshold',
+  'critique_field',
+  'on_exhausted',
+];
 
 export function pattern_init(): i32 {
   const req = input();
@@ -105,7 +113,8 @@ export function pattern_init(): i32 {
   if (m !== null) {
     if (!m.isInteger) return refuse('pattern_config.max_rounds: expected an integer from 1 to 100');
     maxRounds = (<JSON.Integer>m).valueOf();
-    if (maxRounds < 1 || maxRounds > 100) return refuse('pattern_config.max_rounds: expected an integer from 1 to 100');
+    if (maxRounds < 1 || maxRounds > 100)
+      return refuse('pattern_config.max_rounds: expected an integer from 1 to 100');
   }
   let field = stringKey(config, 'approve_field');
   if (field === null) return refuse('pattern_config.approve_field: expected a field name');
@@ -258,7 +267,11 @@ export function pattern_step(): i32 {
     if (verdict === null || !verdict.isBool) {
       return answer(
         state,
-        failure('BATON_E_PATTERN_OUTPUT', key, 'the critic must answer an object whose "' + field + '" is true or false'),
+        failure(
+          'BATON_E_PATTERN_OUTPUT',
+          key,
+          'the critic must answer an object whose "' + field + '" is true or false',
+        ),
       );
     }
     approved = (<JSON.Bool>verdict).valueOf();
@@ -267,7 +280,11 @@ export function pattern_step(): i32 {
     if (verdict === null || !(verdict.isInteger || verdict.isNum)) {
       return answer(
         state,
-        failure('BATON_E_PATTERN_OUTPUT', key, 'the critic must answer an object whose "' + field + '" is a number'),
+        failure(
+          'BATON_E_PATTERN_OUTPUT',
+          key,
+          'the critic must answer an object whose "' + field + '" is a number',
+        ),
       );
     }
     approved = numberOf(verdict) >= numberOf(threshold);
@@ -275,7 +292,8 @@ export function pattern_step(): i32 {
   }
   let historyJson = '[';
   for (let k = 0; k < history.length; k++) historyJson += history[k].stringify() + ',';
-  historyJson += '{"round":' + round.toString() + ',"' + (threshold.isNull ? 'approved' : 'score') + '":' + mark + '}]';
+  historyJson +=
+    '{"round":' + round.toString() + ',"' + (threshold.isNull ? 'approved' : 'score') + '":' + mark + '}]';
   const draft = s.get('draft')!.stringify();
   const next = withProgress(s, draft, historyJson);
   const cf = s.get('critiqueField')!;
@@ -287,7 +305,11 @@ export function pattern_step(): i32 {
   if (approved) {
     return answer(
       next,
-      '{"op":"continue","output":' + result(true, round, draft, critique, historyJson) + ',"reason":"approved in round ' + round.toString() + '"}',
+      '{"op":"continue","output":' +
+        result(true, round, draft, critique, historyJson) +
+        ',"reason":"approved in round ' +
+        round.toString() +
+        '"}',
     );
   }
   const maxRounds = s.getInteger('maxRounds')!.valueOf();
@@ -302,7 +324,12 @@ export function pattern_step(): i32 {
         ),
       );
     }
-    return answer(next, '{"op":"continue","output":' + result(false, round, draft, critique, historyJson) + ',"reason":"rounds_exhausted"}');
+    return answer(
+      next,
+      '{"op":"continue","output":' +
+        result(false, round, draft, critique, historyJson) +
+        ',"reason":"rounds_exhausted"}',
+    );
   }
   const loop = s.getArr('loop')!.stringify();
   return answer(
