@@ -170,6 +170,20 @@ export const ERRORS = {
     "The run's orchestration pattern took more steps than the engine allows per run (max_pattern_steps, default 10,000): a pattern that never ends the run.",
     'RESOURCE_EXHAUSTED',
   ),
+  // The built-in pattern plugins (plugins/): a verdict that fails the run by the pattern's own rule
+  BATON_E_ROUTE_UNKNOWN: def(
+    "The router's classifier answered a category that pattern_config.routes does not map, and no fallback is configured.",
+  ),
+  BATON_E_REFLECTION_ROUNDS: def(
+    'The reflection critic did not approve within pattern_config.max_rounds, and on_exhausted is "fail".',
+    'RESOURCE_EXHAUSTED',
+  ),
+  BATON_E_SWARM_NO_RESULT: def(
+    "No swarm member answered without an error, or a vote's winner has fewer votes than pattern_config.quorum.",
+  ),
+  BATON_E_MAP_CHUNK_FAILED: def(
+    'A map_reduce chunk answered { error } and on_chunk_failure is "fail", or it failed again after max_retries.',
+  ),
   // WASM plugins (src/wasm): the loader's checklist, in order, then calls into a loaded plugin
   BATON_E_PLUGIN_MANIFEST: def(
     "A plugin's manifest is not valid (missing or malformed field, unknown key); the message names the field.",

@@ -1,0 +1,111 @@
+// Shared by the patterns-*.test.ts files: builds the built-in pattern plugins of plugins/ with the
+// project's own script (once per source version, into a temp folder named by the sources' hash), and
+// opens the engine on real SQLite with in-process agents and those plugins in the sandbox pool.
+
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openApp, type App } from '../../../src/app.js';
+import { inProcessAdapter } from '../../../src/agents/in-process.js';
+import type { AgentHandler } from '../../../src/agents/handler.js';
+import type { JournalEntry as Entry } from '../../../src/core/index.js';
+import { PatternPlugins } from '../../../src/runtime/pattern-plugins.js';
+import { toEntry } from '../../../src/runtime/records.js';
+import { Workflow, type WorkflowSpec } from '../../../src/spec/schema.js';
+import type { WorkerPool } from '../../../src/wasm/worker-pool.js';
+// @ts-expect-error: a plain ESM script without type declarations.
+import { buildPlugin } from '../../../scripts/build-plugins.js';
+
+const ROOT = join(import.meta.dirname, '../../..');
+export const PATTERNS = ['router', 'reflection', 'swarm', 'map-reduce'] as const;
+
+function sourcesHash(): string {
+  const h = createHash('sha256');
+  const files = [
+    join(ROOT, 'scripts/build-plugins.js'),
+    join(ROOT, 'sdk/pattern-kit/assembly/index.ts'),
+    ...PATTERNS.flatMap((p) => [
+      join(ROOT, 'plugins', p, 'manifest.json'),
+      ...readdirSync(join(ROOT, 'plugins', p, 'assembly')).map((f) =>
+        join(ROOT, 'plugins', p, 'assembly', f),
+      ),
+    ]),
+  ];
+  for (const f of files) h.update(f).update(readFileSync(f));
+  return h.digest('hex').slice(0, 16);
+}
+
+/** The folder holding `<name>/{plugin.wasm,manifest.json}` for each built-in pattern of this file's list. */
+export async function builtPatterns(): Promise<string> {
+  const out = join(tmpdir(), `baton-pattern-plugins-${sourcesHash()}`);
+  if (existsSync(join(out, 'done'))) return out;
+  const work = await mkdtemp(join(tmpdir(), 'baton-pattern-build-'));
+  type Build = (dir: string, out: string) => Promise<string>;
+  for (const p of PATTERNS) await (buildPlugin as Build)(join(ROOT, 'plugins', p), work);
+  writeFileSync(join(work, 'done'), '');
+  try {
+    await rename(work, out);
+  } catch {
+    // Another test file built it first: use theirs.
+    await rm(work, { recursive: true, force: true });
+  }
+  return out;
+}
+
+/** One test's engine: its own data dir (SQLite), the built plugins run in `pool`, agents in-process. */
+export class PatternEngine {
+  private readonly dir = mkdtempSync(join(tmpdir(), 'baton-patterns-'));
+  private app: App | undefined;
+
+  constructor(
+    private readonly plugins: string,
+    private readonly pool: WorkerPool,
+  ) {}
+
+  async open(handlers: Record<string, AgentHandler>): Promise<App> {
+    this.app = await openApp({
+      dataDir: join(this.dir, 'data'),
+      inboxPollMs: 20,
+      adapterFor: (id) =>
+        inProcessAdapter(
+          handlers[id] ??
+            (() => {
+              throw new Error(`no handler for agent ${id}`);
+            }),
+        ),
+      patternPlugins: new PatternPlugins([{ dir: this.plugins, runner: this.pool }]),
+    });
+    return this.app;
+  }
+
+  async journal(runId: string): Promise<Entry[]> {
+    return (await this.app!.store.read('default', runId)).map(toEntry);
+  }
+
+  async close(): Promise<void> {
+    await this.app?.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A workflow spec as a user writes it (parsed by the language's schema, defaults and all). */
+export const workflow = (spec: Record<string, unknown>): WorkflowSpec =>
+  Workflow.parse({ name: 'wf', version: '1', ...spec });
+
+/** Agents declared with one capability each (the names are what matters to the patterns). */
+export const agents = (...ids: string[]): Record<string, { type: string; capabilities: string[] }> =>
+  Object.fromEntries(ids.map((id) => [id, { type: id, capabilities: ['work'] }]));
+
+/** Which tasks (round keys, subtask keys) had an attempt dispatched, in journal order. */
+export const dispatched = (entries: readonly Entry[]): string[] =>
+  entries.flatMap((e) => (e.type === 'TaskDispatched' ? [e.key] : []));
+
+/** The journaled verdicts as `op` (or `op:to`). */
+export const verdicts = (entries: readonly Entry[]): string[] =>
+  entries.flatMap((e) =>
+    e.type === 'PatternDecided'
+      ? [e.decision.op === 'handoff' ? `handoff:${e.decision.to}` : e.decision.op]
+      : [],
+  );

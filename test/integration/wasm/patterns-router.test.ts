@@ -1,0 +1,230 @@
+// The router plugin run by the engine (real SQLite, the sandbox pool, in-process agents): the
+// classifier's category picks exactly one specialist, which gets the input and the classification; an
+// unknown category goes to the fallback or fails the run; a config that does not fit is refused.
+
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { HandlerContext } from '../../../src/agents/handler.js';
+import { WorkerPool } from '../../../src/wasm/worker-pool.js';
+import { agents, builtPatterns, dispatched, PatternEngine, verdicts, workflow } from './patterns-harness.js';
+
+let plugins: string;
+let pool: WorkerPool;
+let engine: PatternEngine;
+beforeAll(async () => {
+  plugins = await builtPatterns();
+  pool = new WorkerPool({ size: 2 });
+}, 120_000);
+afterAll(() => pool.close());
+afterEach(() => engine.close());
+
+/** Classifies by keyword, as a real classifier would score a text. */
+const classify = ({ input }: HandlerContext) => {
+  const text = String((input as { input: { text: string } }).input.text).toLowerCase();
+  const category = /refund|invoice|charge/.test(text)
+    ? 'billing'
+    : /crash|error|bug/.test(text)
+      ? 'tech'
+      : 'other';
+  return { category, words: text.split(/\s+/).length };
+};
+
+/** A specialist that proves what it was given: its name, the category, and the text's length. */
+const specialist =
+  (name: string) =>
+  ({ input }: HandlerContext) => {
+    const i = input as { input: { text: string }; category: string; classification: { words: number } };
+    return {
+      handled_by: name,
+      category: i.category,
+      chars: i.input.text.length,
+      words: i.classification.words,
+    };
+  };
+
+const routed = (config: Record<string, unknown>) =>
+  workflow({
+    orchestration_pattern: 'router',
+    pattern_config: config,
+    agents: agents('classifier', 'billing', 'tech', 'general'),
+    tasks: [
+      { id: 'classify', agent: 'classifier' },
+      { id: 'billing', agent: 'billing' },
+      { id: 'tech', agent: 'tech' },
+      { id: 'general', agent: 'general' },
+    ],
+  });
+
+const handlers = {
+  classifier: classify,
+  billing: specialist('billing'),
+  tech: specialist('tech'),
+  general: specialist('general'),
+};
+
+describe('router plugin', () => {
+  it('runs exactly the specialist the category names, with the input and the classification', async () => {
+    engine = new PatternEngine(plugins, pool);
+    const app = await engine.open(handlers);
+    const text = 'The app shows an error and then a crash';
+    const run = await app.engine.start(
+      routed({ routes: { billing: 'billing', tech: 'tech' }, fallback: 'general' }),
+      { text },
+    );
+    const final = await app.engine.settled(run.runId);
+    expect(final.status).toBe('completed');
+    expect(final.output).toEqual({
+      tech: { handled_by: 'tech', category: 'tech', chars: text.length, words: text.split(' ').length },
+      router: { category: 'tech', route: 'tech', fallback: false },
+    });
+    const journal = await engine.journal(run.runId);
+    expect(dispatched(journal)).toEqual(['classify', 'tech']);
+    expect(verdicts(journal)).toEqual(['handoff:tech', 'complete']);
+  });
+
+  it('reads the category from a configured field', async () => {
+    engine = new PatternEngine(plugins, pool);
+    const app = await engine.open({
+      ...handlers,
+      classifier: (ctx: HandlerContext) => ({ label: classify(ctx).category, words: 3 }),
+    });
+    const run = await app.engine.start(
+      routed({ routes: { billing: 'billing', tech: 'tech', other: 'general' }, field: 'label' }),
+      { text: 'please refund me' },
+    );
+    const final = await app.engine.settled(run.runId);
+    expect(final.output).toEqual({
+      billing: { handled_by: 'billing', category: 'billing', chars: 16, words: 3 },
+      router: { category: 'billing', route: 'billing', fallback: false },
+    });
+    expect(dispatched(await engine.journal(run.runId))).toEqual(['classify', 'billing']);
+  });
+
+  it('sends a category without a route to the fallback', async () => {
+    engine = new PatternEngine(plugins, pool);
+    const app = await engine.open(handlers);
+    const run = await app.engine.start(
+      routed({ routes: { billing: 'billing', tech: 'tech' }, fallback: 'general' }),
+      { text: 'hello there' },
+    );
+    const final = await app.engine.settled(run.runId);
+    expect(final.output).toMatchObject({
+      general: { handled_by: 'general', category: 'other' },
+      router: { category: 'other', route: 'general', fallback: true },
+    });
+    const journal = await engine.journal(run.runId);
+    expect(dispatched(journal)).toEqual(['classify', 'general']);
+    const decided = journal.find((e) => e.type === 'PatternDecided');
+    expect(decided?.type === 'PatternDecided' && decided.decision.reason).toBe(
+      'category "other" has no route: fallback',
+    );
+  });
+
+  it('fails the run, naming the category and the routes, when there is no fallback', async () => {
+    engine = new PatternEngine(plugins, pool);
+    const app = await engine.open(handlers);
+    const run = await app.engine.start(
+      workflow({
+        orchestration_pattern: 'router',
+        pattern_config: { routes: { billing: 'billing', tech: 'tech' } },
+        agents: agents('classifier', 'billing', 'tech'),
+        tasks: [
+          { id: 'classify', agent: 'classifier' },
+          { id: 'billing', agent: 'billing' },
+          { id: 'tech', agent: 'tech' },
+        ],
+      }),
+      { text: 'good morning' },
+    );
+    const final = await app.engine.settled(run.runId);
+    expect(final.status).toBe('failed');
+    expect(final.error).toEqual({
+      code: 'BATON_E_ROUTE_UNKNOWN',
+      message:
+        'classify: category "other" has no route (routes: billing, tech) and pattern_config.fallback is not set',
+      key: 'classify',
+    });
+    expect(dispatched(await engine.journal(run.runId))).toEqual(['classify']);
+  });
+
+  it('fails the run when the classifier answers no category, and when the chosen specialist fails', async () => {
+    engine = new PatternEngine(plugins, pool);
+    const app = await engine.open({
+      ...handlers,
+      classifier: () => ({ guess: 42 }),
+    });
+    const bad = await app.engine.start(
+      routed({ routes: { billing: 'billing', tech: 'tech' }, fallback: 'general' }),
+      { text: 'x' },
+    );
+    expect((await app.engine.settled(bad.runId)).error).toMatchObject({
+      code: 'BATON_E_PATTERN_OUTPUT',
+      message:
+        'classify: the classifier must answer a category: a string, or an object whose "category" is a string',
+    });
+    await engine.close();
+
+    engine = new PatternEngine(plugins, pool);
+    const second = await engine.open({
+      ...handlers,
+      tech: () => {
+        throw new Error('tech desk is down');
+      },
+    });
+    const run = await second.engine.start(
+      routed({ routes: { tech: 'tech', billing: 'billing' }, fallback: 'general' }),
+      {
+        text: 'a bug',
+      },
+    );
+    const final = await second.engine.settled(run.runId);
+    // ABI 1.0 shows a pattern outputs only: a specialist that fails (after its retry policy) fails the run.
+    expect(final.status).toBe('failed');
+    expect(final.error).toMatchObject({
+      key: 'tech',
+      message: expect.stringContaining('tech desk is down') as string,
+    });
+  });
+
+  it('refuses a config that does not fit the workflow, before any agent runs', async () => {
+    engine = new PatternEngine(plugins, pool);
+    const app = await engine.open(handlers);
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{}, 'router: pattern_config.routes is required: a map of category -> task'],
+      [
+        { routes: { billing: 'nope' } },
+        'router: pattern_config.routes.billing names "nope", which is not a task',
+      ],
+      [
+        { routes: { billing: 'classify' } },
+        'router: pattern_config.routes.billing names the classifier "classify"',
+      ],
+      [
+        { routes: { billing: 'billing' }, fallback: 'general', extra: 1 },
+        'router: pattern_config: Unrecognized key: "extra"',
+      ],
+      [
+        { routes: { billing: 'billing' } },
+        'router: task "tech" is neither the classifier nor a route or the fallback',
+      ],
+    ];
+    for (const [config, message] of cases) {
+      const run = await app.engine.start(routed(config), { text: 'x' });
+      const final = await app.engine.settled(run.runId);
+      expect(final.error).toMatchObject({ code: 'BATON_E_PATTERN_CONFIG', message });
+      expect(dispatched(await engine.journal(run.runId))).toEqual([]);
+    }
+    const chained = workflow({
+      orchestration_pattern: 'router',
+      pattern_config: { routes: { billing: 'billing' } },
+      agents: agents('classifier', 'billing'),
+      tasks: [
+        { id: 'classify', agent: 'classifier' },
+        { id: 'billing', agent: 'billing', depends_on: ['classify'] },
+      ],
+    });
+    const run = await app.engine.start(chained, { text: 'x' });
+    expect((await app.engine.settled(run.runId)).error?.message).toBe(
+      'router: the specialist "billing" declares depends_on or when: the classifier\'s category starts it',
+    );
+  });
+});
