@@ -1,0 +1,86 @@
+// The pattern examples (examples/patterns/*.yaml) run with the built CLI as a user runs them, with the
+// pattern plugin built by the project's script and installed in the run's data dir: what each run
+// decided and the journal of who the pattern put to work.
+
+import { cpSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { builtPatterns } from '../integration/wasm/patterns-harness.js';
+import { baton, tempDir } from './cli-helpers.js';
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+/** Runs examples/patterns/<file> in a data dir of its own with `plugin` (built from plugins/<source>) installed. */
+async function runExample(file: string, [source, plugin]: [string, string], input?: unknown) {
+  const plugins = await builtPatterns([source]);
+  const dataDir = join(tmp.dir, `${file}-${Math.random().toString(36).slice(2)}`);
+  mkdirSync(join(dataDir, 'plugins'), { recursive: true });
+  cpSync(join(plugins, plugin), join(dataDir, 'plugins', plugin), { recursive: true });
+  const args = ['run', `examples/patterns/${file}`, '--data-dir', dataDir];
+  const r = await baton(input === undefined ? args : [...args, '--input', JSON.stringify(input)], {
+    timeoutMs: 60_000,
+  });
+  expect(r.code, r.stderr).toBe(0);
+  const runId = /run (run_\w+)/.exec(r.stderr)![1]!;
+  const events = await baton(['events', runId, '--json', '--data-dir', dataDir]);
+  const journal = events.stdout
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; data: Record<string, unknown> });
+  return { ...r, journal };
+}
+
+interface Turn {
+  speaker: string;
+  output: { message: string; proposal?: string; verdict?: string };
+}
+
+const GROUP_CHAT: [string, string] = ['group-chat', 'group_chat'];
+
+describe('examples/patterns/group_chat.yaml', () => {
+  it(
+    'argues to an agreement: rejected proposals, an approval, and the secretary’s AGREED ends it',
+    { timeout: 120_000 },
+    async () => {
+      const r = await runExample('group_chat.yaml', GROUP_CHAT);
+      const { chat } = JSON.parse(r.stdout) as {
+        chat: { transcript: Turn[]; turns: number; ended_by: string };
+      };
+      expect(chat.ended_by).toBe('phrase');
+      expect(chat.transcript.map((t) => t.speaker)).toEqual([
+        'proposer',
+        'critic',
+        'proposer',
+        'critic',
+        'proposer',
+        'critic',
+        'secretary',
+      ]);
+      // 8 h at <= 300 EUR/kWh and >= 60% round trip: the cheaper molten salt and CAES fail on efficiency.
+      expect(
+        chat.transcript.flatMap((t) => (t.output.verdict ? [[t.output.proposal, t.output.verdict]] : [])),
+      ).toEqual([
+        ['molten-salt', 'object'],
+        ['caes', 'object'],
+        ['pumped-hydro', 'approve'],
+      ]);
+      expect(chat.transcript.at(-1)!.output.message).toBe(
+        'AGREED: pumped hydro after 2 rejected proposal(s). 400 MWh cost 60.0 M EUR and return 312 MWh per full cycle.',
+      );
+      // The chair chose every speaker: one chair turn before each participant turn.
+      const dispatched = r.journal.filter((e) => e.type === 'TaskDispatched').map((e) => e.data.task);
+      expect(dispatched.filter((t) => t === 'chair')).toHaveLength(7);
+    },
+  );
+
+  it(
+    'takes another brief from --input: a 3-hour store goes to the cheapest battery, sodium-ion, at once',
+    { timeout: 120_000 },
+    async () => {
+      const r = await runExample('group_chat.yaml', GROUP_CHAT, { duration_hours: 3, budget_per_kwh: 320 });
+      const { chat } = JSON.parse(r.stdout) as { chat: { transcript: Turn[] } };
+      expect(chat.transcript.at(-1)!.output.message).toMatch(/^AGREED: sodium-ion after 0 rejected/);
+    },
+  );
+});
