@@ -14,7 +14,7 @@ import { inProcessAdapter } from '../../../src/agents/in-process.js';
 import { PatternPlugins } from '../../../src/runtime/pattern-plugins.js';
 import { toEntry } from '../../../src/runtime/records.js';
 import { Workflow, type WorkflowSpec } from '../../../src/spec/schema.js';
-import { WorkerPool } from '../../../src/wasm/worker-pool.js';
+import type { WorkerPool } from '../../../src/wasm/worker-pool.js';
 // @ts-expect-error: a plain ESM script without type declarations.
 import { buildPlugin } from '../../../scripts/build-plugins.js';
 
