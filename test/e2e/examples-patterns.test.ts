@@ -84,3 +84,47 @@ describe('examples/patterns/group_chat.yaml', () => {
     },
   );
 });
+
+const DEBATE: [string, string] = ['debate', 'debate'];
+
+describe('examples/patterns/debate.yaml', () => {
+  it(
+    'argues the payback to a consensus; the judge’s report is what the run prints',
+    { timeout: 120_000 },
+    async () => {
+      const r = await runExample('debate.yaml', DEBATE);
+      expect(r.stdout).toMatch(
+        /^# Debate: does a 10 kWh battery costing 6000 EUR pay back within 10 years\?/,
+      );
+      expect(r.stdout).toContain(
+        'Verdict after round 5: the battery pays back in 16.1 years, outside its 10-year warranty.',
+      );
+      expect(r.stdout).toContain(
+        '| 1 | optimist | 9.3 | The battery pays back in 9.3 years, inside the 10-year warranty. |',
+      );
+      expect(r.stdout).toContain('| 1 | skeptic | > 30 | The battery never pays back within 30 years. |');
+      // Each round: both debaters, then the judge; four judgements without a verdict, then the verdict.
+      const verdicts = r.journal.filter(
+        (e) => e.type === 'PatternDecided' && String(e.data.key).startsWith('judge'),
+      );
+      expect(verdicts.map((e) => (e.data.decision as { op: string }).op)).toEqual([
+        'rerun',
+        'rerun',
+        'rerun',
+        'rerun',
+        'complete',
+      ]);
+    },
+  );
+
+  it(
+    'with a tolerance never met, the judge decides in the final round without consensus',
+    { timeout: 120_000 },
+    async () => {
+      const r = await runExample('debate.yaml', DEBATE, { tolerance_years: 0.01 });
+      expect(r.stdout).toMatch(
+        /Verdict after round 6 \(no consensus; the mean of the positions\): the battery pays back in 16\.\d years/,
+      );
+    },
+  );
+});

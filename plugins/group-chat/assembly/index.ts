@@ -7,6 +7,7 @@
 // to true, or its `message` contains the termination phrase, or after max_turns turns.
 
 import { input, output, JSON } from '../../../sdk/pattern-kit/assembly/index';
+import { encode, quote } from './json';
 
 export function baton_abi_v1(): void {}
 
@@ -22,7 +23,7 @@ export function baton_describe(): i32 {
   return 0;
 }
 
-const str = (s: string): string => JSON.from<string>(s).stringify();
+const str = quote;
 
 function refuse(message: string): i32 {
   output('{"error":{"code":"BATON_E_PATTERN_CONFIG","message":' + str(message) + '}}');
@@ -166,7 +167,7 @@ function stateJson(s: JSON.Obj, turns: i64, transcript: string): string {
     ',"termination_field":' +
     str(s.getString('termination_field')!.valueOf()) +
     ',"participants":' +
-    s.getArr('participants')!.stringify() +
+    encode(s.getArr('participants')!) +
     ',"turns":' +
     turns.toString() +
     ',"transcript":' +
@@ -223,11 +224,11 @@ export function pattern_step(): i32 {
   const req = input();
   const s = req.getObj('state')!;
   const trigger = req.getObj('trigger')!;
-  if (trigger.getString('kind')!.valueOf() != 'output') return answer(s.stringify(), '{"op":"continue"}');
+  if (trigger.getString('kind')!.valueOf() != 'output') return answer(encode(s), '{"op":"continue"}');
   const task = trigger.getString('task')!.valueOf();
   const out = trigger.get('output');
   const turns = s.getInteger('turns')!.valueOf();
-  const transcript = s.getArr('transcript')!.stringify();
+  const transcript = encode(s.getArr('transcript')!);
   const selector = s.getString('selector')!.valueOf();
 
   if (task == selector) {
@@ -235,19 +236,19 @@ export function pattern_step(): i32 {
     const target = next === null ? '' : participantTask(s, next.valueOf());
     if (target.length == 0) {
       return answer(
-        s.stringify(),
+        encode(s),
         '{"op":"fail","error":{"code":"BATON_E_PATTERN_OUTPUT","message":' +
           str(
             trigger.getString('key')!.valueOf() +
               ': the selector must answer { next: <participant> }, one of ' +
               participantList(s) +
-              (out === null ? '' : '; it answered ' + out.stringify()),
+              (out === null ? '' : '; it answered ' + encode(out)),
           ) +
           '}}',
       );
     }
     return answer(
-      s.stringify(),
+      encode(s),
       '{"op":"handoff","to":' +
         str(target) +
         ',"input":{"transcript":' +
@@ -272,7 +273,7 @@ export function pattern_step(): i32 {
     ',"task":' +
     str(task) +
     ',"output":' +
-    (out === null ? 'null' : out.stringify()) +
+    (out === null ? 'null' : encode(out)) +
     '}';
   const grown =
     transcript.length > 2

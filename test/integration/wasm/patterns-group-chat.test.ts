@@ -111,6 +111,13 @@ describe('group_chat plugin', () => {
     expect(await e.dispatched(final.runId)).toEqual(['mod', 'z', 'mod@2', 'y', 'mod@3', 'x', 'mod@4', 'z@2']);
   });
 
+  it('carries messages with newlines, quotes and backslashes through the transcript intact', async () => {
+    const said = 'line one\nline "two"\t\\ done\u0001';
+    const e = await engine({ a: () => ({ message: said }), b: () => ({ message: said, done: true }) });
+    const final = await e.run(workflow('group_chat', ['a', 'b'], chatTasks(['a', 'b'])));
+    expect(chatOf(final.output).transcript.map((t) => t.output.message)).toEqual([said, said]);
+  });
+
   it('fails the run naming the selector’s bad answer', async () => {
     const e = await engine({ mod: () => ({ next: 'nobody' }), x: counter('x', 1), y: counter('y', 1) });
     const wf = workflow('group_chat', ['mod', 'x', 'y'], chatTasks(['mod', 'x', 'y']), { selector: 'mod' });

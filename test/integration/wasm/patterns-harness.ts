@@ -4,7 +4,7 @@
 // as `baton run` does.
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +28,9 @@ function sourcesHash(names: readonly string[]): string {
     join(ROOT, 'sdk/pattern-kit/assembly/index.ts'),
     ...names.flatMap((n) => [
       join(ROOT, 'plugins', n, 'manifest.json'),
-      join(ROOT, 'plugins', n, 'assembly/index.ts'),
+      ...readdirSync(join(ROOT, 'plugins', n, 'assembly')).map((f) =>
+        join(ROOT, 'plugins', n, 'assembly', f),
+      ),
     ]),
   ];
   for (const f of files) h.update(f).update(readFileSync(f));
