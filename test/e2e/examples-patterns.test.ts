@@ -128,3 +128,52 @@ describe('examples/patterns/debate.yaml', () => {
     },
   );
 });
+
+const HIERARCHICAL: [string, string] = ['hierarchical', 'hierarchical'];
+
+describe('examples/patterns/hierarchical.yaml', () => {
+  it(
+    'escalates the plan that does not fit the site, re-plans, and decides to build',
+    { timeout: 120_000 },
+    async () => {
+      const r = await runExample('hierarchical.yaml', HIERARCHICAL);
+      expect(r.stdout).toBe(
+        [
+          '# Community battery: build',
+          '',
+          '1500 kW for 3 h: 5000 kWh (site limit 5000 kWh).',
+          'Costs 1650000 EUR and earns 142560 EUR a year: payback in 11.6 years,',
+          'before it fades to 80% in 13.3 years.',
+          '',
+        ].join('\n'),
+      );
+      const decided = r.journal
+        .filter((e) => e.type === 'PatternDecided')
+        .map((e) => `${String(e.data.key)} ${(e.data.decision as { op: string; reason?: string }).reason}`);
+      expect(decided).toEqual([
+        'director assign',
+        'tech_lead assign',
+        'tech_lead@2 escalation',
+        'finance_lead assign',
+        'finance_lead@2 report',
+        'director@2 assign',
+        'tech_lead@3 assign',
+        'tech_lead@4 report',
+        'finance_lead@3 assign',
+        'finance_lead@4 report',
+        'director@3 result',
+      ]);
+      // The workers ran only as the leads' delegated subtasks: two per lead per round.
+      const workers = r.journal.filter(
+        (e) => e.type === 'TaskDispatched' && String(e.data.key).includes('/delegate['),
+      );
+      expect(workers).toHaveLength(8);
+    },
+  );
+
+  it('a narrower price spread makes the director decide against building', { timeout: 120_000 }, async () => {
+    const r = await runExample('hierarchical.yaml', HIERARCHICAL, { spread_eur_per_kwh: 0.08 });
+    expect(r.stdout).toMatch(/^# Community battery: do not build\n/);
+    expect(r.stdout).toContain('payback in 17.4 years,\nafter it fades to 80% in 13.3 years.');
+  });
+});
