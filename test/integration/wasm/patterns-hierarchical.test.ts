@@ -157,6 +157,11 @@ describe('hierarchical plugin', () => {
       ['beta@6', 'handoff', 'escalation'],
     ]);
     expect(verdicts.at(-1)).toEqual(['top@3', 'complete', 'rounds_exhausted']);
+    // What the top last saw (it re-planned only beta): beta's report, cut off by its bound.
+    const seen = (final.output as { top: { seen: Report[] } }).top.seen;
+    expect(seen.map((r) => [r.team, r.status, r.reason])).toEqual([
+      ['beta', 'escalated', 'rounds_exhausted'],
+    ]);
   });
 
   it('fails the run naming an assign to someone outside the team', async () => {
