@@ -5,7 +5,7 @@
 import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { builtPatterns } from '../integration/wasm/patterns-harness.js';
+import { builtPatterns } from '../integration/wasm/team-patterns-harness.js';
 import { baton, tempDir } from './cli-helpers.js';
 
 const tmp = tempDir();
