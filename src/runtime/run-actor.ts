@@ -65,6 +65,12 @@ export class RunActor {
   private queue: Array<{ fields: InputFields; after?: (changed: boolean, seq: number) => void }> = [];
   private running = false;
   private stopped = false;
+  /**
+   * The run's pattern questions, one at a time: each is asked with the pattern state the previous
+   * verdict left (journaled and applied), so verdicts on outputs that arrived together never start
+   * from the same state and overwrite each other.
+   */
+  private asks: Promise<void> = Promise.resolve();
   private readonly timers: TimerSet;
   /** Attempts (and lease waits) in flight, by unit key: aborted on CancelTask or stop. */
   private readonly inflight = new Map<string, AbortController>();
@@ -261,7 +267,9 @@ export class RunActor {
           effects.push(() => this.inflight.get(c.key)?.abort(new Error(c.reason)));
           break;
         case 'AskPattern':
-          effects.push(() => void this.askPattern(c));
+          effects.push(() => {
+            this.asks = this.asks.then(() => this.askPattern(c));
+          });
           break;
         case 'ArmTimer':
           effects.push(() =>
@@ -390,12 +398,34 @@ export class RunActor {
     else this.settleIfDone();
   }
 
-  /** Asks the run's pattern plugin for its verdict (off the turn: plugin calls are async and sandboxed). */
-  private async askPattern(c: AskPattern): Promise<void> {
-    const binding = this.state.options.pattern;
+  /**
+   * Asks the run's pattern plugin for its verdict (off the turn: plugin calls are async and sandboxed),
+   * from the pattern state as it is now, and resolves once the verdict is applied. A question whose task
+   * no longer awaits a verdict in that round (an earlier verdict reran or ended it) is dropped.
+   */
+  private async askPattern(asked: AskPattern): Promise<void> {
+    const s = this.state;
+    const i = s.ctx?.graph.index.get(asked.trigger.task);
+    const t = i === undefined ? undefined : s.tasks[i];
+    if (this.stopped || t === undefined || !t.judging || t.round !== asked.trigger.round) return;
+    const c: AskPattern = {
+      ...asked,
+      state: s.pattern?.state ?? asked.state,
+      step: s.metrics.patternSteps ?? asked.step,
+    };
+    const binding = s.options.pattern;
     const verdict =
       binding !== undefined && this.host.askPattern !== undefined
-        ? await this.host.askPattern(binding, c, this.state.seed)
+        ? await this.host.askPattern(binding, c, s.seed).catch((e: unknown) => ({
+            state: c.state,
+            decision: {
+              op: 'fail' as const,
+              error: {
+                code: 'BATON_E_INTERNAL',
+                message: `${c.key}: asking ${c.pattern} failed: ${String(e)}`,
+              },
+            },
+          }))
         : {
             state: c.state,
             decision: {
@@ -408,7 +438,12 @@ export class RunActor {
           };
     if (this.stopped) return;
     const decision = checkVerdict(this.state.ctx!, c.key, verdict.decision);
-    this.submit({ type: 'PatternDecided', key: c.key, pattern: c.pattern, state: verdict.state, decision });
+    await new Promise<void>((applied) =>
+      this.submit(
+        { type: 'PatternDecided', key: c.key, pattern: c.pattern, state: verdict.state, decision },
+        () => applied(),
+      ),
+    );
   }
 
   /** When the unit's current attempt was journaled as dispatched (its deadline counts from then). */

@@ -94,6 +94,20 @@ describe('pattern plugins in the engine', () => {
     expect(fold(entries).output).toEqual({ two: { n: 2 } });
   });
 
+  it('asks about outputs that arrive together one at a time, each from the state the last verdict left', async () => {
+    // Four tasks with no dependencies finish in the same turn; their verdicts must chain (steps 1..4),
+    // not all start from the initial state and overwrite each other (which would end at steps 1).
+    const { engine, store } = await app({ a: () => ({ n: 1 }), b: () => ({ n: 2 }) });
+    const tasks = ['p', 'q', 'r', 's'].map((id, k) => ({ id, agent: k % 2 === 0 ? 'a' : 'b' }));
+    const run = await engine.start(wf('test/counter@1.0.0', tasks), {});
+    expect((await engine.settled(run.runId)).status).toBe('completed');
+    const entries = (await store.read('default', run.runId)).map(toEntry);
+    const steps = entries.flatMap((e) =>
+      e.type === 'PatternDecided' ? [(e.state as { steps: number }).steps] : [],
+    );
+    expect(steps).toEqual([1, 2, 3, 4]);
+  });
+
   it('fails the run with a typed, journaled error when the plugin loops, while another run completes', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
