@@ -4,7 +4,8 @@
 // is bound to the exact bytes it started with: gone or changed bytes refuse the resume.
 
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AskPattern, PatternBinding, PatternDecision } from '../core/index.js';
 import { BatonError } from '../errors/registry.js';
 import type { WorkflowSpec } from '../spec/schema.js';
@@ -27,6 +28,15 @@ interface Installed {
   readonly version: string;
   readonly path: string;
   readonly runner: PluginRunner;
+}
+
+/**
+ * Where the built-in pattern plugins are (`npm run build:plugins` writes them): the package's
+ * dist/plugins, found from this module both as source (src/runtime) and compiled (dist/src/runtime).
+ */
+export function builtinPluginsDir(): string {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  return basename(root) === 'dist' ? join(root, 'plugins') : join(root, 'dist', 'plugins');
 }
 
 /** `acme/auction@1.2.0` -> name and version; a bare name (`swarm`) has no version. */
