@@ -22,7 +22,7 @@ const chain = (d: Dispatch): Answer => {
     case 'billing':
       return { output: { handoff: { to: 'tech', reason: 'a broken invoice page', input: { ticket: 7 } } } };
     default:
-      return { output: { answer: 'cleared the cache' } };
+      return { output: { answer: 'cleared the cache', note: 'line 1\nline 2\t\u0001 "quoted" \\ back' } };
   }
 };
 
@@ -55,7 +55,13 @@ describe('handoff', () => {
       ['tech', 'complete'],
     ]);
     expect(sim.state.status).toBe('completed');
-    expect(sim.state.output).toEqual({ tech: { answer: 'cleared the cache' } });
+    // Strings with newlines, control characters, quotes and backslashes go through the plugin's state intact.
+    expect(sim.state.output).toEqual({
+      tech: { answer: 'cleared the cache', note: 'line 1\nline 2\t\u0001 "quoted" \\ back' },
+    });
+    expect(sim.state.pattern?.state).toMatchObject({
+      context: [turn1, expect.anything(), { agent: 'tech', output: sim.state.output!.tech }],
+    });
     expect(sim.state.pattern).toMatchObject({ name: 'handoff', state: { handoffs: 2 } });
   });
 
