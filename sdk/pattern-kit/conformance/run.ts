@@ -47,7 +47,12 @@ function workflowOf(s: Scenario, pattern: string): WorkflowSpec {
       );
     raw = r.spec;
   }
-  return Workflow.parse({ ...(raw as object), orchestration_pattern: pattern });
+  const spec = Workflow.parse({ ...(raw as object), orchestration_pattern: pattern });
+  // The scenario's handlers play every agent: endpoints (modules, workers) are not called.
+  const agents = Object.fromEntries(
+    Object.entries(spec.agents).map(([id, { endpoint: _endpoint, ...agent }]) => [id, agent]),
+  );
+  return { ...spec, agents };
 }
 
 const failed = (problem: string): ScenarioRun => ({

@@ -8,7 +8,10 @@ export interface Scenario {
   /** The workflow: YAML text (a `workflow:` document) or an object in the same shape. */
   readonly workflow: string | WorkflowSpec | Record<string, unknown>;
   readonly input?: unknown;
-  /** The agents by id; an agent without a handler echoes its input. Throw TerminalError to fail for good. */
+  /**
+   * The agents by id, played in-process whatever endpoint the workflow gives them; an agent without a
+   * handler echoes its input. Throw an error with `retryable: false` (TerminalError) to fail for good.
+   */
   readonly agents: Readonly<Record<string, AgentHandler>>;
 }
 
