@@ -41,7 +41,11 @@ const WORKER_URL = new URL(`./sandbox-worker.${FROM_SOURCE ? 'ts' : 'js'}`, impo
 // Resolved from this module, not from the process's cwd: a plugin author's folder has no tsx of its own.
 // require.resolve finds the CommonJS build of tsx/esm/api; its ES module build sits beside it.
 const TSX_API = FROM_SOURCE
-  ? pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href
+  ? pathToFileURL(
+      createRequire(import.meta.url)
+        .resolve('tsx/esm/api')
+        .replace(/\.cjs$/, '.mjs'),
+    ).href
   : '';
 /** Compiling a module is not the guest's time: loads get this long whatever the call's limit. */
 const LOAD_TIMEOUT_MS = 30_000;
