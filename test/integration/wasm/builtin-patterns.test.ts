@@ -136,6 +136,18 @@ describe('the built-in patterns are plugins', () => {
       code: 'BATON_E_MODIFY_CONFLICT',
       message: expect.stringContaining('pattern_config of plugin pattern "supervisor"') as unknown,
     });
+    // The plugin's setup judges `review`: a change removing it is refused, naming why.
+    await expect(
+      engine.modify(run.runId, {
+        kind: 'modify',
+        by: 'alice',
+        reason: 'no review',
+        changes: [{ op: 'remove_task', task: 'review' }],
+      }),
+    ).rejects.toMatchObject({
+      code: 'BATON_E_MODIFY_INVALID',
+      message: expect.stringContaining('supervisor: no task "review"') as unknown,
+    });
     const added = Task.parse({ id: 'notify', agent: 'worker', depends_on: ['plan'] });
     await engine.modify(run.runId, {
       kind: 'modify',
