@@ -16,6 +16,35 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 /** Every plugin's `abort` goes to the kit's handler (logs where, then traps), as TOOLCHAIN.md says. */
 const ABORT = 'sdk/pattern-kit/assembly/index/batonAbort';
+/**
+ * A plugin outside this repository imports the kit as a package, `@baton/pattern-kit/assembly`: the
+ * build serves it from sdk/pattern-kit (asc looks packages up under node_modules), and the abort
+ * handler is then the kit's under that name.
+ */
+const KIT_PACKAGE = '@baton/pattern-kit/';
+const KIT_ABORT = `~lib/${KIT_PACKAGE}assembly/index/batonAbort`;
+
+/** asc's file reader, with the kit package served from this repository's sdk/pattern-kit. */
+async function readSource(name, baseDir) {
+  const path = resolve(baseDir, name);
+  const at = path.lastIndexOf(`node_modules/${KIT_PACKAGE}`);
+  const file =
+    at < 0 ? path : join(ROOT, 'sdk/pattern-kit', path.slice(at + `node_modules/${KIT_PACKAGE}`.length));
+  try {
+    return await readFile(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the plugin's sources import the kit as a package (else by relative path, as plugins/ do). */
+async function importsKitPackage(dir) {
+  const files = await readdir(join(dir, 'assembly'), { recursive: true });
+  for (const f of files.filter((f) => f.endsWith('.ts'))) {
+    if ((await readFile(join(dir, 'assembly', f), 'utf8')).includes(KIT_PACKAGE)) return true;
+  }
+  return false;
+}
 
 /**
  * Builds the plugin in `dir` into `outDir/<name>/`; returns the path of the manifest written.
@@ -39,7 +68,7 @@ export async function buildPlugin(dir, outDir, { extraFlags = [], maximumMemory 
     '--baseDir',
     base,
     '--use',
-    `abort=${relative(base, join(ROOT, ABORT))}`,
+    `abort=${(await importsKitPackage(dir)) ? KIT_ABORT : relative(base, join(ROOT, ABORT))}`,
     ...(base === ROOT ? [] : ['--path', join(ROOT, 'node_modules')]),
     '--optimize',
     '--runtime',
@@ -49,6 +78,7 @@ export async function buildPlugin(dir, outDir, { extraFlags = [], maximumMemory 
   ];
   let log = '';
   const { error } = await asc.main(args, {
+    readFile: readSource,
     stdout: { write: (s) => void (log += s) },
     stderr: { write: (s) => void (log += s) },
   });

@@ -7,8 +7,8 @@ import { openSqliteStore } from './store/sqlite/sqlite-store.js';
 import { Engine, type EngineOptions } from './runtime/engine.js';
 import type { Bus } from './bus/bus.js';
 import type { Store } from './store/store.js';
-import { PatternPlugins } from './runtime/pattern-plugins.js';
-import { WorkerPool } from './wasm/index.js';
+import { builtinPluginsDir, PatternPlugins } from './runtime/pattern-plugins.js';
+import { InThreadRunner, WorkerPool } from './wasm/index.js';
 
 export const DEFAULT_DATA_DIR = '.baton';
 
@@ -33,10 +33,16 @@ export async function openApp(
   const { dataDir = DEFAULT_DATA_DIR, ...engineOptions } = options;
   const store = await openSqliteStore({ dataDir });
   const bus = openMemoryBus();
-  // Pattern plugins installed in <data dir>/plugins run sandboxed (the pool starts with the first call).
+  // The built-in patterns (supervisor, handoff, ...) are this package's own builds in dist/plugins: trusted,
+  // they run in-thread, and they are found first, so a bare `supervisor` is always the built-in. Plugins
+  // installed in <data dir>/plugins run sandboxed (the pool starts with the first call).
+  const trusted = new InThreadRunner();
   const pool = new WorkerPool();
   const dir = join(dataDir, 'plugins');
-  const patterns = new PatternPlugins([{ dir, runner: pool }]);
+  const patterns = new PatternPlugins([
+    { dir: builtinPluginsDir(), runner: trusted },
+    { dir, runner: pool },
+  ]);
   const engine = new Engine({ store, bus, patternPlugins: patterns, ...engineOptions });
   return {
     store,
@@ -46,6 +52,7 @@ export async function openApp(
     async close() {
       await engine.close();
       await pool.close();
+      await trusted.close();
       await bus.close();
       await store.close();
     },

@@ -10,17 +10,13 @@ export { pendingTimers, type PendingTimer } from './timers.js';
 export { statusOf, type WorkflowStatusView } from './status.js';
 export { checkModification, type ModifyCheck, type ModifyProblem } from './modify-check.js';
 export {
-  handoffPattern,
   parsePatternConfig,
   patternFor,
   registerPattern,
-  supervisorPattern,
-  type HandoffState,
   type OrchestrationPattern,
   type PatternSetup,
   type PatternTrigger,
   type PatternVerdict,
-  type SupervisorState,
 } from './patterns/index.js';
 export { checkVerdict, DEFAULT_MAX_PATTERN_STEPS } from './patterns/judge.js';
 export { buildContext, type RunContext } from './context.js';

@@ -18,6 +18,8 @@ export interface ChildSource {
   readonly namespace: string;
   /** Whether a pattern reference names an installed pattern plugin (checked by its pattern_init later). */
   readonly hasPlugin?: (ref: string) => Promise<boolean>;
+  /** Asks a child's plugin pattern_init now, so a refusal rejects the parent's start (throws its error). */
+  readonly checkPlugin?: (spec: WorkflowSpec) => Promise<void>;
 }
 
 /** The workflow with module endpoints made absolute and every child prepared, recursively. */
@@ -125,7 +127,11 @@ function blockWorkflow(parent: WorkflowSpec, task: TaskSpec): WorkflowSpec {
 async function checkPattern(spec: WorkflowSpec, seen: readonly string[], source: ChildSource): Promise<void> {
   const pattern = patternFor(spec.orchestration_pattern);
   const within = seen.length > 0 ? ` (in ${spec.name})` : '';
-  if (!pattern && (await source.hasPlugin?.(spec.orchestration_pattern)) === true) return;
+  if (!pattern && (await source.hasPlugin?.(spec.orchestration_pattern)) === true) {
+    // The top-level workflow is bound when its run starts; a child (block, sub-workflow) is checked here.
+    if (seen.length > 0) await source.checkPlugin?.(spec);
+    return;
+  }
   if (!pattern) {
     throw new BatonError(
       'BATON_E_PATTERN_UNKNOWN',

@@ -22,7 +22,7 @@ import { RunNotFoundError } from '../store/store.js';
 import type { AgentAdapter } from '../agents/adapter.js';
 import { moduleAdapter } from '../agents/in-process.js';
 import { AgentRoster } from '../agents/roster.js';
-import { BatonError } from '../errors/registry.js';
+import { BatonError, isErrorCode } from '../errors/registry.js';
 import type { AgentSpec, ResourceConstraintsSpec, WorkflowSpec } from '../spec/schema.js';
 import { resolveRunInput } from '../spec/run-input.js';
 import { prepareWorkflow } from './children.js';
@@ -123,7 +123,12 @@ export class Engine {
     const prepared = await prepareWorkflow(spec, options.baseDir ?? process.cwd(), {
       store: this.opts.store,
       namespace: this.namespace,
-      ...(plugins ? { hasPlugin: (ref: string) => plugins.has(ref) } : {}),
+      ...(plugins
+        ? {
+            hasPlugin: (ref: string) => plugins.has(ref),
+            checkPlugin: (child: WorkflowSpec) => this.bindPattern(child, 0).then(() => undefined),
+          }
+        : {}),
     });
     return this.startPrepared(prepared, input, options);
   }
@@ -177,13 +182,24 @@ export class Engine {
     return actor;
   }
 
-  /** The plugin binding of a workflow whose pattern is not native but an installed plugin. */
+  /**
+   * The plugin binding of a workflow whose pattern is not native but an installed plugin. A refusal by
+   * its pattern_init (a bad pattern_config, a workflow it cannot run) rejects the start: no run exists,
+   * as for a native pattern's config error, so `baton run` and StartRun report it at once.
+   */
   private async bindPattern(workflow: WorkflowSpec, seed: number) {
     const name = workflow.orchestration_pattern;
     const plugins = this.opts.patternPlugins;
     if (patternFor(name) !== undefined || plugins === undefined || !(await plugins.has(name)))
       return undefined;
-    return plugins.bind(name, workflow, seed, this.now());
+    const binding = await plugins.bind(name, workflow, seed, this.now());
+    if (binding.error !== undefined) {
+      const { code, message } = binding.error;
+      // A plugin may answer a BATON_E_ code this host does not know: the message keeps it.
+      if (isErrorCode(code)) throw new BatonError(code, message);
+      throw new BatonError('BATON_E_PATTERN_CONFIG', `${code}: ${message}`);
+    }
+    return binding;
   }
 
   /**

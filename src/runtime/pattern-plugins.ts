@@ -3,6 +3,8 @@
 // answers the AskPattern commands of decide() by calling pattern_step through the host. A resumed run
 // is bound to the exact bytes it started with: gone or changed bytes refuse the resume.
 
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AskPattern, PatternBinding, PatternDecision } from '../core/index.js';
 import { BatonError } from '../errors/registry.js';
 import type { WorkflowSpec } from '../spec/schema.js';
@@ -27,6 +29,15 @@ interface Installed {
   readonly version: string;
   readonly path: string;
   readonly runner: PluginRunner;
+}
+
+/**
+ * Where the built-in pattern plugins are (`npm run build:plugins` writes them): the package's
+ * dist/plugins, found from this module both as source (src/runtime) and compiled (dist/src/runtime).
+ */
+export function builtinPluginsDir(): string {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  return basename(root) === 'dist' ? join(root, 'plugins') : join(root, 'dist', 'plugins');
 }
 
 export class PatternPlugins {

@@ -9,11 +9,29 @@ import type { PluginCode, PluginLog, PluginRunner } from './runner.js';
 
 export class InThreadRunner implements PluginRunner {
   private readonly plugins = new Map<string, Promise<Plugin>>();
+  /** The last call queued on each plugin's instance: calls on one instance run one after another. */
+  private readonly tails = new Map<string, Promise<unknown>>();
   private closed = false;
 
   constructor(private readonly log?: PluginLog) {}
 
-  async call(code: PluginCode, exp: PluginExport, input: string): Promise<string> {
+  /**
+   * Calls are queued per plugin: Extism's call resets the instance's buffers and reads its output after
+   * an await, so two calls in flight on one instance (two runs asking at once) would swap outputs.
+   */
+  call(code: PluginCode, exp: PluginExport, input: string): Promise<string> {
+    const previous = this.tails.get(code.sha256) ?? Promise.resolve();
+    const next = previous.then(() => this.callNow(code, exp, input));
+    // The queue goes on after a failed call; the caller gets the failure.
+    const tail = next.catch(() => undefined);
+    this.tails.set(code.sha256, tail);
+    void tail.then(() => {
+      if (this.tails.get(code.sha256) === tail) this.tails.delete(code.sha256);
+    });
+    return next;
+  }
+
+  private async callNow(code: PluginCode, exp: PluginExport, input: string): Promise<string> {
     const where = `plugin ${code.id}, export ${exp}`;
     if (this.closed) throw new BatonError('BATON_E_PLUGIN_CLOSED', `${where}: the plugin host is closed`);
     const plugin = await this.instance(code);

@@ -3,6 +3,8 @@
 // (the only way to stop a WebAssembly loop) and spawns a fresh one, and the call fails with a typed
 // error naming the plugin and export. A worker that dies any other way fails its call the same way.
 
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { BatonError } from '../errors/registry.js';
 import type { PluginExport } from './abi.js';
@@ -36,6 +38,15 @@ interface Slot {
 // From src/ (tests, tsx) the worker is TypeScript and needs tsx's loader; from dist/ it is plain JS.
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const WORKER_URL = new URL(`./sandbox-worker.${FROM_SOURCE ? 'ts' : 'js'}`, import.meta.url);
+// Resolved from this module, not from the process's cwd: a plugin author's folder has no tsx of its own.
+// require.resolve finds the CommonJS build of tsx/esm/api; its ES module build sits beside it.
+const TSX_API = FROM_SOURCE
+  ? pathToFileURL(
+      createRequire(import.meta.url)
+        .resolve('tsx/esm/api')
+        .replace(/\.cjs$/, '.mjs'),
+    ).href
+  : '';
 /** Compiling a module is not the guest's time: loads get this long whatever the call's limit. */
 const LOAD_TIMEOUT_MS = 30_000;
 
@@ -84,7 +95,7 @@ export class WorkerPool implements PluginRunner {
   private attach(slot: Slot): void {
     // From source, a bootstrap registers tsx's loader first (workers do not take --import).
     const body = FROM_SOURCE
-      ? `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`
+      ? `import(${JSON.stringify(TSX_API)}).then((t) => { t.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`
       : WORKER_URL;
     const worker = new Worker(body, {
       eval: FROM_SOURCE,

@@ -4,7 +4,7 @@
 // completes the turn and runs that agent's task next, with every turn so far as `context`; an output
 // without `handoff` completes the run. pattern_config.max_handoffs (default 8) bounds the handoffs.
 
-import { input, output, JSON } from '../../../sdk/pattern-kit/assembly/index';
+import { input, output, quote, stringify, JSON } from '../../../sdk/pattern-kit/assembly/index';
 
 export function baton_abi_v1(): void {}
 
@@ -17,7 +17,7 @@ export function baton_describe(): i32 {
   return 0;
 }
 
-const str = (s: string): string => JSON.from<string>(s).stringify();
+const str = quote;
 
 function refuse(message: string): i32 {
   output('{"error":{"code":"BATON_E_PATTERN_CONFIG","message":' + str(message) + '}}');
@@ -130,15 +130,15 @@ export function pattern_step(): i32 {
   const agentValue = trigger.getString('agent');
   const agent = agentValue === null ? 'null' : str(agentValue.valueOf());
   const out = trigger.get('output');
-  const outJson = out === null ? 'null' : out.stringify();
+  const outJson = out === null ? 'null' : stringify(out);
   const maxHandoffs = state.getInteger('maxHandoffs')!.valueOf();
   const handoffs = state.getInteger('handoffs')!.valueOf();
   const entries = state.getArr('entries')!.valueOf();
   const before = state.getArr('context')!.valueOf();
   let context = '[';
-  for (let k = 0; k < before.length; k++) context += before[k].stringify() + ',';
+  for (let k = 0; k < before.length; k++) context += stringify(before[k]) + ',';
   context += '{"agent":' + agent + ',"output":' + outJson + '}]';
-  const entriesJson = state.getArr('entries')!.stringify();
+  const entriesJson = stringify(state.getArr('entries')!);
 
   // The handoff the output asks for: none, a target, or malformed.
   const ask = out !== null && out.isObj ? (<JSON.Obj>out).get('handoff') : null;
@@ -157,9 +157,9 @@ export function pattern_step(): i32 {
     const o = <JSON.Obj>ask;
     to = o.getString('to')!.valueOf();
     const r = o.get('reason');
-    if (r !== null && !r.isNull) reason = r.stringify();
+    if (r !== null && !r.isNull) reason = stringify(r);
     const i = o.get('input');
-    if (i !== null && !i.isNull) inputJson = i.stringify();
+    if (i !== null && !i.isNull) inputJson = stringify(i);
   } else {
     return fail(
       stateJson(maxHandoffs, handoffs, entriesJson, context),

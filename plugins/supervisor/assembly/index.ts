@@ -6,7 +6,7 @@
 //   the first declared agent with every capability required, then the task again with `results`.
 // A task in its max_rounds-th round that asks for more lets the graph go on (`rounds_exhausted`).
 
-import { input, output, JSON } from '../../../sdk/pattern-kit/assembly/index';
+import { input, output, quote, stringify, JSON } from '../../../sdk/pattern-kit/assembly/index';
 
 export function baton_abi_v1(): void {}
 
@@ -19,7 +19,7 @@ export function baton_describe(): i32 {
   return 0;
 }
 
-const str = (s: string): string => JSON.from<string>(s).stringify();
+const str = quote;
 
 function strList(items: Array<string>): string {
   let s = '[';
@@ -107,7 +107,7 @@ export function pattern_init(): i32 {
       '{"id":' +
       str(id) +
       ',"capabilities":' +
-      a.getArr('capabilities')!.stringify() +
+      stringify(a.getArr('capabilities')!) +
       '}';
   }
   if (!declared)
@@ -188,7 +188,7 @@ function route(agents: Array<JSON.Value>, key: string, k: i32, ask: JSON.Value):
     }
   }
   const i = o.get('input');
-  const inputJson = i === null || i.isNull ? 'null' : i.stringify();
+  const inputJson = i === null || i.isNull ? 'null' : stringify(i);
   if (agent !== null) {
     const name = (<JSON.Str>agent).valueOf();
     for (let n = 0; n < agents.length; n++) {
@@ -241,7 +241,7 @@ function capable(card: JSON.Obj, requires: Array<string>): bool {
 export function pattern_step(): i32 {
   const req = input();
   const stateObj = req.getObj('state')!;
-  const state = stateObj.stringify();
+  const state = stringify(stateObj);
   const trigger = req.getObj('trigger')!;
   const key = trigger.getString('key')!.valueOf();
   const task = trigger.getString('task')!.valueOf();
@@ -276,14 +276,14 @@ export function pattern_step(): i32 {
     '{"round":' +
     (round + 1).toString() +
     ',"revise":' +
-    (rv === null || rv.isNull ? '[]' : rv.stringify()) +
+    (rv === null || rv.isNull ? '[]' : stringify(rv)) +
     ',"reason":' +
-    (rs === null || rs.isNull ? 'null' : rs.stringify()) +
+    (rs === null || rs.isNull ? 'null' : stringify(rs)) +
     '}';
   return answer(
     state,
     '{"op":"rerun","also":' +
-      stateObj.getArr('members')!.stringify() +
+      stringify(stateObj.getArr('members')!) +
       ',"input":{"feedback":' +
       feedback +
       '}}',

@@ -12,8 +12,9 @@ import {
   type Modification,
   type RunSnapshot,
 } from '../../../src/core/index.js';
+import { z } from 'zod';
+import { parsePatternConfig, registerPattern, type OrchestrationPattern } from '../../../src/core/index.js';
 import { Task } from '../../../src/spec/schema.js';
-import { delegationWorkflow, deskWorkflow } from './patterns/fixtures.js';
 import { Sim, workflow } from './sim.js';
 
 const task = (t: Record<string, unknown>) => Task.parse(t);
@@ -43,6 +44,37 @@ const chain = () =>
     ],
     { agents: { a: { type: 't' }, b: { type: 't', capabilities: ['gpu'] } } },
   );
+
+/**
+ * A pattern registered in core (the built-in ones are plugins, whose config a live run cannot change):
+ * its state holds a view of the workflow, its config, and a count its rebase carries over.
+ */
+interface Turns {
+  readonly max: number;
+  readonly tasks: readonly string[];
+  readonly seen: number;
+}
+const turns: OrchestrationPattern<Turns> = {
+  name: 'acme/turns@1.0.0',
+  init(spec, config) {
+    const c = parsePatternConfig(
+      'acme-turns',
+      z.strictObject({ max: z.number().int().min(1).default(3) }),
+      config,
+    );
+    const tasks = spec.tasks.map((t) => t.id);
+    return { state: { max: c.max, tasks, seen: 0 }, judges: tasks, holds: [], serial: false };
+  },
+  rebase: (state, fresh) => ({ ...fresh, seen: state.seen }),
+  step: (state) => ({ state: { ...state, seen: state.seen + 1 }, decision: { op: 'continue' } }),
+};
+registerPattern(turns);
+
+const turnsWorkflow = (config?: Record<string, unknown>) => ({
+  ...chain(),
+  orchestration_pattern: 'acme/turns@1.0.0',
+  ...(config === undefined ? {} : { pattern_config: config }),
+});
 
 describe('live modification: changes that apply', () => {
   it('adds a task after a completed one: it starts at once and its output is in the result', () => {
@@ -123,37 +155,23 @@ describe('live modification: changes that apply', () => {
     expect(sim.calls.get('x')).toMatchObject({ agent: 'b', attempt: 2 });
   });
 
-  it('changes pattern parameters: the pattern is set up again from the new config', () => {
-    const sim = new Sim().start(delegationWorkflow(undefined, { max_rounds: 2 }));
-    expect(sim.state.pattern?.state).toMatchObject({ maxRounds: 2 });
-    expect(modify(sim, [{ op: 'pattern_config', config: { max_rounds: 5 } }])).toEqual([]);
-    expect(sim.state.pattern?.state).toMatchObject({ maxRounds: 5 });
-    expect(sim.state.workflow?.pattern_config).toEqual({ max_rounds: 5 });
-  });
-
-  it('under handoff: the pattern sees the changed workflow and keeps the turns so far', () => {
-    const sim = new Sim().start(deskWorkflow({ max_handoffs: 3 }));
-    sim.complete('triage', { handoff: 'billing' });
-    expect(sim.state.pattern?.state).toMatchObject({ handoffs: 1 });
+  it('changes pattern parameters: the pattern is set up again from the new config, keeping what it accumulated', () => {
+    const sim = new Sim().start(turnsWorkflow({ max: 2 }));
+    expect(sim.state.pattern?.state).toEqual({ max: 2, tasks: ['x', 'y'], seen: 0 });
+    sim.complete('x', 'X');
+    expect(sim.state.pattern?.state).toMatchObject({ seen: 1 });
     expect(
       modify(sim, [
-        { op: 'remove_task', task: 'tech' },
-        { op: 'pattern_config', config: { max_handoffs: 5 } },
+        { op: 'add_task', task: task({ id: 'z', agent: 'a', depends_on: ['x'] }) },
+        { op: 'pattern_config', config: { max: 5 } },
       ]),
     ).toEqual([]);
-    expect(sim.state.pattern?.state).toMatchObject({
-      maxHandoffs: 5,
-      handoffs: 1,
-      entries: [
-        { agent: 'triage', task: 'triage' },
-        { agent: 'billing', task: 'billing' },
-      ],
-      context: [{ agent: 'triage', output: { handoff: 'billing' } }],
-    });
-    // A handoff to the agent whose task was removed is the pattern's own failure, not a crash.
-    sim.complete('billing', { handoff: 'tech' });
-    expect(sim.state.status).toBe('failed');
-    expect(sim.state.error?.code).toBe('BATON_E_HANDOFF_TARGET');
+    // rebase: the view of the workflow and the config from the new workflow, the count carried over.
+    expect(sim.state.pattern?.state).toEqual({ max: 5, tasks: ['x', 'y', 'z'], seen: 1 });
+    expect(sim.state.workflow?.pattern_config).toEqual({ max: 5 });
+    sim.drive((d) => ({ output: d.task }));
+    expect(sim.state.status).toBe('completed');
+    expect(sim.state.pattern?.state).toMatchObject({ seen: 3 });
   });
 
   it('a paused run takes the change and starts the new task only when resumed', () => {
@@ -291,12 +309,12 @@ describe('live modification: rejections name the change, the task and why', () =
         code: 'BATON_E_PATTERN_CONFIG',
       }),
     ]);
-    const sup = new Sim().start(delegationWorkflow());
-    expect(modify(sup, [{ op: 'pattern_config', config: { max_rounds: 0 } }])).toEqual([
+    const counted = new Sim().start(turnsWorkflow());
+    expect(modify(counted, [{ op: 'pattern_config', config: { max: 0 } }])).toEqual([
       expect.objectContaining({
         index: 0,
         code: 'BATON_E_PATTERN_CONFIG',
-        message: expect.stringContaining('max_rounds') as string,
+        message: expect.stringContaining('pattern_config.max') as string,
       }),
     ]);
   });

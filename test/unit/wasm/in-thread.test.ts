@@ -46,6 +46,12 @@ describe('the in-thread runner (trusted built-ins)', () => {
     });
   });
 
+  it('answers concurrent calls on one plugin each with its own output (runs ask at the same time)', async () => {
+    const modes = Array.from({ length: 64 }, (_, k) => `m${k}`);
+    const answers = await Promise.all(modes.map((m) => hostile.step(step(m))));
+    expect(answers.map((a) => a.decision)).toEqual(modes.map((m) => ({ op: 'continue', reason: m })));
+  });
+
   it('refuses calls once closed', async () => {
     const own = new InThreadRunner();
     const p = new PatternPlugin(

@@ -1,11 +1,26 @@
-import { describe, expect, it } from 'vitest';
-import { apply, decide, fold, statusOf } from '../../../../src/core/index.js';
-import { Sim, type Answer } from '../sim.js';
-import { delegationWorkflow, researchAgents, researchWorkflow, verdicts } from './fixtures.js';
+// The supervisor pattern as it ships: the built-in plugin (plugins/supervisor) answering the engine
+// core's questions through the host (harness: plugin-sim.ts): review rounds and delegation.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apply, decide, fold, statusOf } from '../../../src/core/index.js';
+import type { Answer } from '../../unit/core/sim.js';
+import {
+  delegationWorkflow,
+  researchAgents,
+  researchWorkflow,
+  verdicts,
+} from '../../unit/core/patterns/fixtures.js';
+import { builtinHarness, type PluginHarness } from './plugin-sim.js';
+
+let h: PluginHarness;
+beforeAll(async () => {
+  h = await builtinHarness('supervisor');
+}, 60_000);
+afterAll(() => h.close());
 
 describe('supervisor: review rounds', () => {
-  it('runs a second round of research, analyze and the review when the review says revise, then accepts', () => {
-    const sim = new Sim().start(researchWorkflow(), { topic: 'tides' }).drive(researchAgents([1]));
+  it('runs a second round of research, analyze and the review when the review says revise, then accepts', async () => {
+    const sim = await h.drive(await h.start(researchWorkflow(), { topic: 'tides' }), researchAgents([1]));
     expect(sim.dispatches.map((d) => d.key)).toEqual([
       'decompose',
       'research[0]',
@@ -41,8 +56,8 @@ describe('supervisor: review rounds', () => {
     expect(sim.state.output).toEqual({ synthesize: { decision: 'accept', report: 'report of round 2' } });
   });
 
-  it('keeps the results of completed rounds in the state and the status', () => {
-    const sim = new Sim().start(researchWorkflow()).drive(researchAgents([1]));
+  it('keeps the results of completed rounds in the state and the status', async () => {
+    const sim = await h.drive(await h.start(researchWorkflow()), researchAgents([1]));
     expect(sim.state.units.get('research[1]')!.output).toBe('research[1] done');
     expect(sim.state.units.get('research@2[1]')!.output).toBe('research@2[1] done');
     const status = statusOf(sim.state, sim.now);
@@ -51,12 +66,12 @@ describe('supervisor: review rounds', () => {
     expect(status.agents.every((a) => a.status === 'completed')).toBe(true);
   });
 
-  it('shows the round in progress: earlier instances completed, the current one running', () => {
-    const sim = new Sim().start(researchWorkflow());
+  it('shows the round in progress: earlier instances completed, the current one running', async () => {
+    const sim = await h.start(researchWorkflow());
     const agents = researchAgents([1]);
     for (const key of ['decompose', 'research[0]', 'research[1]', 'analyze', 'synthesize']) {
       const a = agents(sim.calls.get(key)!) as { output: unknown };
-      sim.complete(key, a.output);
+      await h.complete(sim, key, a.output);
     }
     expect(sim.state.tasks.map((t) => [t.status, t.round])).toEqual([
       ['completed', 1],
@@ -72,8 +87,8 @@ describe('supervisor: review rounds', () => {
     });
   });
 
-  it('stops after max_rounds, journals that the rounds ran out, and completes with the last review', () => {
-    const sim = new Sim().start(researchWorkflow({ max_rounds: 2 })).drive(researchAgents([1, 2, 3]));
+  it('stops after max_rounds, journals that the rounds ran out, and completes with the last review', async () => {
+    const sim = await h.drive(await h.start(researchWorkflow({ max_rounds: 2 })), researchAgents([1, 2, 3]));
     expect(sim.dispatches.filter((d) => d.task === 'synthesize').map((d) => d.key)).toEqual([
       'synthesize',
       'synthesize@2',
@@ -85,21 +100,21 @@ describe('supervisor: review rounds', () => {
     });
   });
 
-  it('defaults to 3 rounds, and treats any decision but revise as accept', () => {
-    const three = new Sim().start(researchWorkflow()).drive(researchAgents([1, 2, 3, 4]));
+  it('defaults to 3 rounds, and treats any decision but revise as accept', async () => {
+    const three = await h.drive(await h.start(researchWorkflow()), researchAgents([1, 2, 3, 4]));
     expect(three.dispatches.filter((d) => d.task === 'synthesize')).toHaveLength(3);
-    const odd = new Sim()
-      .start(researchWorkflow())
-      .drive((d) => (d.task === 'synthesize' ? { output: { decision: 'maybe' } } : researchAgents([])(d)));
+    const odd = await h.drive(await h.start(researchWorkflow()), (d) =>
+      d.task === 'synthesize' ? { output: { decision: 'maybe' } } : researchAgents([])(d),
+    );
     expect(odd.dispatches).toHaveLength(5);
     expect(odd.state.status).toBe('completed');
   });
 
-  it('names the supervisor in pattern_config, and judges only that agent’s tasks', () => {
+  it('names the supervisor in pattern_config, and judges only that agent’s tasks', async () => {
     // With the analyzer as supervisor, `analyze` is both its first task and the review.
-    const sim = new Sim()
-      .start(researchWorkflow({ supervisor: 'analyzer' }))
-      .drive((d) => (d.key === 'analyze' ? { output: { decision: 'revise' } } : researchAgents([])(d)));
+    const sim = await h.drive(await h.start(researchWorkflow({ supervisor: 'analyzer' })), (d) =>
+      d.key === 'analyze' ? { output: { decision: 'revise' } } : researchAgents([])(d),
+    );
     expect(sim.dispatches.map((d) => d.key)).toContain('analyze@2');
     expect(sim.dispatches.find((d) => d.key === 'analyze@2')!.input).toMatchObject({
       feedback: { round: 2, revise: [], reason: null },
@@ -107,13 +122,13 @@ describe('supervisor: review rounds', () => {
     expect(verdicts(sim.journal).map((v) => v[0])).toEqual(['analyze', 'analyze@2']);
   });
 
-  it('makes a task outside the round that waits on a member wait for the member’s new round', () => {
+  it('makes a task outside the round that waits on a member wait for the member’s new round', async () => {
     const wf = researchWorkflow();
     const extra = [
       { ...wf.tasks[2]!, id: 'brief', depends_on: ['research', 'synthesize'] },
       { ...wf.tasks[2]!, id: 'archive', depends_on: ['research'] },
     ];
-    const sim = new Sim().start({ ...wf, tasks: [...wf.tasks, ...extra] }).drive(researchAgents([1]));
+    const sim = await h.drive(await h.start({ ...wf, tasks: [...wf.tasks, ...extra] }), researchAgents([1]));
     const keys = sim.dispatches.map((d) => d.key);
     expect(keys.filter((k) => k === 'archive' || k === 'brief')).toEqual(['archive', 'brief']);
     expect(keys.indexOf('brief')).toBeGreaterThan(keys.indexOf('synthesize@2'));
@@ -124,8 +139,8 @@ describe('supervisor: review rounds', () => {
     expect(sim.state.status).toBe('completed');
   });
 
-  it('ignores a verdict for a round that awaits none (a duplicate, or another round)', () => {
-    const sim = new Sim().start(researchWorkflow()).drive(researchAgents([1]));
+  it('ignores a verdict for a round that awaits none (a duplicate, or another round)', async () => {
+    const sim = await h.drive(await h.start(researchWorkflow()), researchAgents([1]));
     const verdict = sim.entries('PatternDecided')[1]!;
     const state = fold(sim.journal.slice(0, verdict.seq));
     let seq = verdict.seq;
@@ -138,20 +153,20 @@ describe('supervisor: review rounds', () => {
     expect(state.tasks.map((t) => t.round)).toEqual([1, 2, 2, 2]);
   });
 
-  it('fails the run at its start when pattern_config does not fit', () => {
+  it('fails the run at its start when pattern_config does not fit', async () => {
     for (const [config, message] of [
       [{ max_rounds: 0 }, /pattern_config\.max_rounds/],
       [{ rounds: 2 }, /pattern_config: Unrecognized key: "rounds"/],
       [{ supervisor: 'nobody' }, /"nobody", which is not a declared agent/],
       [{ supervisor: 'orphan' }, /the supervisor agent "orphan" has no task/],
     ] as const) {
-      const sim = new Sim().start(researchWorkflow(config));
+      const sim = await h.start(researchWorkflow(config));
       expect(sim.state.status).toBe('failed');
       expect(sim.state.error).toMatchObject({ code: 'BATON_E_PATTERN_CONFIG', message });
       expect(sim.dispatches).toEqual([]);
     }
     const agentless = delegationWorkflow([{ id: 'sub', workflow: 'other@1' }]);
-    expect(new Sim().start(agentless).state.error).toMatchObject({
+    expect((await h.start(agentless)).state.error).toMatchObject({
       code: 'BATON_E_PATTERN_CONFIG',
       message: /the first task has no agent/,
     });
@@ -171,14 +186,14 @@ describe('supervisor: delegation', () => {
         }
       : { output: { by: d.key } };
 
-  it('routes subtasks by name or capability, runs them at once, then runs the same task again with their results', () => {
-    const sim = new Sim().start(delegationWorkflow(), { topic: 'q3' });
-    sim.complete('plan', (plan({ key: 'plan' }) as { output: unknown }).output);
+  it('routes subtasks by name or capability, runs them at once, then runs the same task again with their results', async () => {
+    const sim = await h.start(delegationWorkflow(), { topic: 'q3' });
+    await h.complete(sim, 'plan', (plan({ key: 'plan' }) as { output: unknown }).output);
     expect([...sim.calls.values()].map((d) => [d.key, d.agent, d.input])).toEqual([
       ['plan/delegate[0]', 'db', { q: 'sales' }],
       ['plan/delegate[1]', 'web', { q: 'news' }],
     ]);
-    sim.drive(plan);
+    await h.drive(sim, plan);
     expect(sim.dispatches.map((d) => d.key)).toEqual([
       'plan',
       'plan/delegate[0]',
@@ -202,10 +217,10 @@ describe('supervisor: delegation', () => {
     expect(sim.state.output).toEqual({ report: { by: 'report' } });
   });
 
-  it('retries a failed subtask by the task’s policy and arms its timeout; the status shows it on its agent', () => {
+  it('retries a failed subtask by the task’s policy and arms its timeout; the status shows it on its agent', async () => {
     let failed = false;
-    const sim = new Sim().start(delegationWorkflow());
-    sim.complete('plan', (plan({ key: 'plan' }) as { output: unknown }).output);
+    const sim = await h.start(delegationWorkflow());
+    await h.complete(sim, 'plan', (plan({ key: 'plan' }) as { output: unknown }).output);
     expect(sim.timers.has('timeout:plan/delegate[0]:1')).toBe(true);
     const status = statusOf(sim.state, sim.now);
     expect(status.agents.find((a) => a.agent_id === 'db')).toEqual({
@@ -215,7 +230,7 @@ describe('supervisor: delegation', () => {
       progress: 0,
     });
     expect(status.baton.tasks).toMatchObject({ completed: 1, dispatched: 2 });
-    sim.drive((d) => {
+    await h.drive(sim, (d) => {
       if (d.key === 'plan/delegate[0]' && !failed) {
         failed = true;
         return { error: { code: 'E_FLAKY' } };
@@ -226,10 +241,10 @@ describe('supervisor: delegation', () => {
     expect(sim.state.status).toBe('completed');
   });
 
-  it('delegates again in later rounds until the task answers without delegate, bounded by max_rounds', () => {
+  it('delegates again in later rounds until the task answers without delegate, bounded by max_rounds', async () => {
     const always = (d: { key: string }): Answer =>
       d.key.includes('delegate') ? { output: 1 } : { output: { delegate: [{ agent: 'web', input: d.key }] } };
-    const sim = new Sim().start(delegationWorkflow(undefined, { max_rounds: 2 })).drive(always);
+    const sim = await h.drive(await h.start(delegationWorkflow(undefined, { max_rounds: 2 })), always);
     expect(sim.dispatches.map((d) => d.key)).toEqual([
       'plan',
       'plan/delegate[0]',
@@ -247,7 +262,7 @@ describe('supervisor: delegation', () => {
     expect(sim.state.status).toBe('completed');
   });
 
-  it('fails the task, and so the run, when no agent fits a subtask or its entry is malformed', () => {
+  it('fails the task, and so the run, when no agent fits a subtask or its entry is malformed', async () => {
     const cases: Array<[unknown, string, RegExp]> = [
       [{ agent: 'ghost' }, 'BATON_E_UNKNOWN_AGENT', /plan: delegate\[0\] names agent "ghost"/],
       [{ requires: ['telepathy'] }, 'BATON_E_CAPABILITY_MISMATCH', /no declared agent has every capability/],
@@ -257,17 +272,19 @@ describe('supervisor: delegation', () => {
       [{ agent: 3 }, 'BATON_E_PATTERN_OUTPUT', /delegate\[0\] must be/],
     ];
     for (const [ask, code, message] of cases) {
-      const sim = new Sim().start(delegationWorkflow()).drive(() => ({ output: { delegate: [ask] } }));
+      const sim = await h.drive(await h.start(delegationWorkflow()), () => ({ output: { delegate: [ask] } }));
       expect(sim.state.status, code).toBe('failed');
       expect(sim.state.error).toMatchObject({ code, message, key: 'plan' });
       expect(sim.state.tasks[0]!.status).toBe('failed');
     }
-    const notList = new Sim().start(delegationWorkflow()).drive(() => ({ output: { delegate: 'web' } }));
+    const notList = await h.drive(await h.start(delegationWorkflow()), () => ({
+      output: { delegate: 'web' },
+    }));
     expect(notList.state.error).toMatchObject({ code: 'BATON_E_PATTERN_OUTPUT' });
   });
 
-  it('routes by requires to the first declared agent that has them all', () => {
-    const sim = new Sim().start(delegationWorkflow()).drive((d) =>
+  it('routes by requires to the first declared agent that has them all', async () => {
+    const sim = await h.drive(await h.start(delegationWorkflow()), (d) =>
       d.key === 'plan'
         ? {
             output: {
@@ -283,12 +300,12 @@ describe('supervisor: delegation', () => {
     ]);
   });
 
-  it('compensates a task that ran in several rounds once, for its latest output', () => {
+  it('compensates a task that ran in several rounds once, for its latest output', async () => {
     const wf = delegationWorkflow([
       { id: 'plan', agent: 'boss', compensate: { agent: 'db' } },
       { id: 'report', agent: 'web', depends_on: ['plan'], retry: { max_attempts: 1 } },
     ]);
-    const sim = new Sim().start(wf).drive((d) => {
+    const sim = await h.drive(await h.start(wf), (d) => {
       if (d.key === 'plan') return { output: { delegate: [{ agent: 'web' }] } };
       if (d.task === 'report') return { error: { code: 'E_FATAL', retryable: false } };
       return { output: d.key };
