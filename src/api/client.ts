@@ -252,7 +252,9 @@ export class RemoteRuns {
         return; // the server ends the stream after the run's final entry
       } catch (err) {
         const e = callError(err, this.address, 'WatchRun');
-        if (e.code !== 'BATON_E_SERVER_UNAVAILABLE' || ++failures > retries) throw e;
+        // Reconnect when the server went away or ended the watch to shut down (it resumes from the cursor).
+        const transient = e.code === 'BATON_E_SERVER_UNAVAILABLE' || e.code === 'BATON_E_WATCH_SHUTDOWN';
+        if (!transient || ++failures > retries) throw e;
         await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** failures)));
       } finally {
         stream.cancel();

@@ -230,12 +230,11 @@ describe('swarm plugin', () => {
       [{ task: 'nope' }, 'swarm: pattern_config.task names "nope", which is not a task'],
       [{ quorum: 0 }, 'swarm: pattern_config.quorum: expected an integer of at least 1'],
     ] as const) {
-      const run = await app.engine.start(swarm(config), { variants: [1], data: null });
-      expect((await app.engine.settled(run.runId)).error).toMatchObject({
+      // pattern_init refuses: the run is refused at its start, before it exists (no agent runs).
+      await expect(app.engine.start(swarm(config), { variants: [1], data: null })).rejects.toMatchObject({
         code: 'BATON_E_PATTERN_CONFIG',
         message,
       });
-      expect(dispatched(await engine.journal(run.runId))).toEqual([]);
     }
     const single = workflow({
       orchestration_pattern: 'swarm',
