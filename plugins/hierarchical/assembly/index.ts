@@ -311,7 +311,10 @@ export function pattern_step(): i32 {
         }
         const given = a.get(member)!;
         if (!given.isObj)
-          return failWith(stringify(s), key + ': assign.' + member + " must be an object (the member's input)");
+          return failWith(
+            stringify(s),
+            key + ': assign.' + member + " must be an object (the member's input)",
+          );
         list +=
           (k > 0 ? ',' : '') +
           (team.getString('kind')!.valueOf() == 'workers'

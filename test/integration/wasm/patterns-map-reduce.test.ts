@@ -121,6 +121,25 @@ describe('map_reduce plugin', () => {
     expect(verdicts(journal)).toEqual(['delegate', 'continue']);
   });
 
+  it('carries items and mapper results with newlines, quotes, backslashes and tabs intact', async () => {
+    engine = new PatternEngine(plugins, pool);
+    const items = ['line1\nline2', '\t"q"\\', 'plain'];
+    const echo = ({ input }: HandlerContext) => ({ echo: (input as Chunk).chunk, note: 'a\n"b"\\' });
+    const app = await engine.open({
+      lister,
+      m1: echo,
+      m2: echo,
+      summer: ({ input }: HandlerContext) => {
+        const m = (input as { map: { results: Array<{ echo: string[]; note: string }> } }).map;
+        return { lines: m.results.flatMap((r) => r.echo), notes: m.results.map((r) => r.note) };
+      },
+    });
+    const run = await app.engine.start(job({}), { lines: items });
+    const final = await app.engine.settled(run.runId);
+    expect(final.status).toBe('completed');
+    expect(final.output).toEqual({ reduce: { lines: items, notes: ['a\n"b"\\', 'a\n"b"\\'] } });
+  });
+
   it('grows the chunks to stay within max_chunks', async () => {
     engine = new PatternEngine(plugins, pool);
     const seen: Array<[string, number]> = [];

@@ -99,6 +99,29 @@ describe('router plugin', () => {
     expect(dispatched(await engine.journal(run.runId))).toEqual(['classify', 'billing']);
   });
 
+  it('carries a classification and a specialist output with a newline, quote, backslash and tab intact', async () => {
+    engine = new PatternEngine(plugins, pool);
+    const tricky = 'line1\nline2\t"q"\\';
+    const app = await engine.open({
+      ...handlers,
+      classifier: () => ({ category: 'tech', note: tricky }),
+      tech: ({ input }: HandlerContext) => ({
+        reply: tricky,
+        saw: (input as { classification: { note: string } }).classification.note,
+      }),
+    });
+    const run = await app.engine.start(
+      routed({ routes: { billing: 'billing', tech: 'tech' }, fallback: 'general' }),
+      { text: tricky },
+    );
+    const final = await app.engine.settled(run.runId);
+    expect(final.status).toBe('completed');
+    expect(final.output).toEqual({
+      tech: { reply: tricky, saw: tricky },
+      router: { category: 'tech', route: 'tech', fallback: false },
+    });
+  });
+
   it('sends a category without a route to the fallback', async () => {
     engine = new PatternEngine(plugins, pool);
     const app = await engine.open(handlers);
