@@ -161,8 +161,8 @@ describe('debate plugin', () => {
       { id: 'b', agent: 'debater' },
       { id: 'judge', agent: 'judge', depends_on: ['a'] },
     ];
-    const final = await e.run(workflow('debate', ['debater', 'judge'], tasks));
-    expect(final.error).toEqual({
+    // pattern_init's refusal rejects the start: no run exists.
+    await expect(e.run(workflow('debate', ['debater', 'judge'], tasks))).rejects.toMatchObject({
       code: 'BATON_E_PATTERN_CONFIG',
       message:
         'debate: judge task "judge" must depend on every debater, to read their arguments each round: add depends_on: ["a","b"]',

@@ -131,21 +131,19 @@ describe('group_chat plugin', () => {
 
   it('refuses a config it cannot run, naming the key', async () => {
     const e = await engine({});
-    const bad = await e.run(workflow('group_chat', ['a', 'b'], chatTasks(['a', 'b']), { max_turns: 0 }));
-    expect(bad.error).toMatchObject({
+    // pattern_init's refusal rejects the start: no run exists.
+    await expect(
+      e.run(workflow('group_chat', ['a', 'b'], chatTasks(['a', 'b']), { max_turns: 0 })),
+    ).rejects.toMatchObject({
       code: 'BATON_E_PATTERN_CONFIG',
       message: 'group_chat: pattern_config.max_turns: expected an integer from 1 to 1000',
     });
-    const noSelector = await e.run(
-      workflow('group_chat', ['a', 'b'], chatTasks(['a', 'b']), { selector: 'm' }),
-    );
-    expect(noSelector.error?.message).toBe(
-      'group_chat: pattern_config.selector: no task "m" in the workflow',
-    );
-    const alone = await e.run(workflow('group_chat', ['a'], chatTasks(['a'])));
-    expect(alone.error?.message).toBe(
-      'group_chat: a group chat needs at least two participant tasks, found 1',
-    );
+    await expect(
+      e.run(workflow('group_chat', ['a', 'b'], chatTasks(['a', 'b']), { selector: 'm' })),
+    ).rejects.toMatchObject({ message: 'group_chat: pattern_config.selector: no task "m" in the workflow' });
+    await expect(e.run(workflow('group_chat', ['a'], chatTasks(['a'])))).rejects.toMatchObject({
+      message: 'group_chat: a group chat needs at least two participant tasks, found 1',
+    });
   });
 
   it('a participant that fails (after its retries) fails the run', async () => {

@@ -207,8 +207,12 @@ describe('hierarchical plugin', () => {
 
   it('refuses trees it cannot run, naming the problem', async () => {
     const e = await engine({});
-    const run = async (config: Record<string, unknown>) =>
-      (await e.run(workflow('hierarchical', agents, tasks, config))).error?.message;
+    // pattern_init's refusal rejects the start (no run exists): the message it rejects with.
+    const run = (config: Record<string, unknown>) =>
+      e.run(workflow('hierarchical', agents, tasks, config)).then(
+        () => 'started',
+        (err: Error) => err.message,
+      );
     expect(await run({ teams: { top: ['alpha', 'w1'], alpha: ['w2'], beta: ['w3'] } })).toBe(
       'hierarchical: pattern_config.teams.top: mixes sub-team leads and workers; give the workers a lead of their own',
     );

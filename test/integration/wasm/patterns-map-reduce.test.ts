@@ -241,7 +241,8 @@ describe('map_reduce plugin', () => {
 
   it('refuses configs that do not fit, before any agent runs', async () => {
     engine = new PatternEngine(plugins, pool);
-    const app = await engine.open({ lister, m1: counter('m1', []), m2: counter('m2', []), summer });
+    const seen: Array<[string, number]> = [];
+    const app = await engine.open({ lister, m1: counter('m1', seen), m2: counter('m2', seen), summer });
     for (const [config, message] of [
       [{ mappers: [] }, 'pattern_config.mappers is required: the agents the chunks go to'],
       [
@@ -252,12 +253,12 @@ describe('map_reduce plugin', () => {
       [{ on_chunk_failure: 'ignore' }, 'pattern_config.on_chunk_failure: expected "retry", "skip" or "fail"'],
       [{ map: 'nope' }, 'pattern_config.map names "nope", which is not a task'],
     ] as const) {
-      const run = await app.engine.start(job(config), { lines: LINES });
-      expect((await app.engine.settled(run.runId)).error).toMatchObject({
+      // pattern_init's refusal rejects the start: no run exists.
+      await expect(app.engine.start(job(config), { lines: LINES })).rejects.toMatchObject({
         code: 'BATON_E_PATTERN_CONFIG',
         message: `map_reduce: ${message}`,
       });
-      expect(dispatched(await engine.journal(run.runId))).toEqual([]);
     }
+    expect(seen).toEqual([]);
   });
 });

@@ -231,10 +231,11 @@ describe('router plugin', () => {
       ],
     ];
     for (const [config, message] of cases) {
-      const run = await app.engine.start(routed(config), { text: 'x' });
-      const final = await app.engine.settled(run.runId);
-      expect(final.error).toMatchObject({ code: 'BATON_E_PATTERN_CONFIG', message });
-      expect(dispatched(await engine.journal(run.runId))).toEqual([]);
+      // pattern_init's refusal rejects the start: no run exists.
+      await expect(app.engine.start(routed(config), { text: 'x' })).rejects.toMatchObject({
+        code: 'BATON_E_PATTERN_CONFIG',
+        message,
+      });
     }
     const chained = workflow({
       orchestration_pattern: 'router',
@@ -245,9 +246,9 @@ describe('router plugin', () => {
         { id: 'billing', agent: 'billing', depends_on: ['classify'] },
       ],
     });
-    const run = await app.engine.start(chained, { text: 'x' });
-    expect((await app.engine.settled(run.runId)).error?.message).toBe(
-      'router: the specialist "billing" declares depends_on or when: the classifier\'s category starts it',
-    );
+    await expect(app.engine.start(chained, { text: 'x' })).rejects.toMatchObject({
+      message:
+        'router: the specialist "billing" declares depends_on or when: the classifier\'s category starts it',
+    });
   });
 });
