@@ -8,8 +8,7 @@
 // the round, the previous round's arguments (each debater sees the others'), the transcript and the
 // judge's last output. The run's output is `{ <judge task>: <its last output>, debate: {...} }`.
 
-import { input, output, JSON } from '../../../sdk/pattern-kit/assembly/index';
-import { encode, quote } from './json';
+import { input, output, quote, stringify, JSON } from '../../../sdk/pattern-kit/assembly/index';
 
 export function baton_abi_v1(): void {}
 
@@ -146,7 +145,7 @@ function stateJson(s: JSON.Obj, pending: string, transcript: string): string {
     ',"verdict_field":' +
     str(s.getString('verdict_field')!.valueOf()) +
     ',"debaters":' +
-    encode(s.getArr('debaters')!) +
+    stringify(s.getArr('debaters')!) +
     ',"pending":' +
     pending +
     ',"transcript":' +
@@ -159,11 +158,11 @@ export function pattern_step(): i32 {
   const req = input();
   const s = req.getObj('state')!;
   const trigger = req.getObj('trigger')!;
-  if (trigger.getString('kind')!.valueOf() != 'output') return answer(encode(s), '{"op":"continue"}');
+  if (trigger.getString('kind')!.valueOf() != 'output') return answer(stringify(s), '{"op":"continue"}');
   const task = trigger.getString('task')!.valueOf();
   const round = trigger.getInteger('round')!.valueOf();
   const out = trigger.get('output');
-  const outJson = out === null ? 'null' : encode(out);
+  const outJson = out === null ? 'null' : stringify(out);
   const agentValue = trigger.getString('agent');
   const agent = agentValue === null ? 'null' : str(agentValue.valueOf());
   const judge = s.getString('judge')!.valueOf();
@@ -186,10 +185,10 @@ export function pattern_step(): i32 {
     const keys = pending.keys;
     for (let k = 0; k < keys.length; k++) {
       if (keys[k] == task) continue;
-      grown += (grown.length > 1 ? ',' : '') + str(keys[k]) + ':' + encode(pending.get(keys[k]));
+      grown += (grown.length > 1 ? ',' : '') + str(keys[k]) + ':' + stringify(pending.get(keys[k]));
     }
     grown += (grown.length > 1 ? ',' : '') + str(task) + ':' + entry + '}';
-    return answer(stateJson(s, grown, encode(s.getArr('transcript')!)), '{"op":"continue"}');
+    return answer(stateJson(s, grown, stringify(s.getArr('transcript')!)), '{"op":"continue"}');
   }
 
   // The judge read the round: the round's arguments join the transcript.
@@ -202,10 +201,10 @@ export function pattern_step(): i32 {
       (k > 0 ? ',' : '') +
       (e === null
         ? '{"round":' + round.toString() + ',"debater":' + str(d) + ',"argument":null}'
-        : encode(e));
+        : stringify(e));
   }
   roundArgs += ']';
-  const before = encode(s.getArr('transcript')!);
+  const before = stringify(s.getArr('transcript')!);
   const transcript =
     before.length > 2 ? before.slice(0, before.length - 1) + ',' + roundArgs.slice(1) : roundArgs;
   const state = stateJson(s, '{}', transcript);
@@ -235,7 +234,7 @@ export function pattern_step(): i32 {
     );
   }
   let also = '[';
-  for (let k = 0; k < debaters.length; k++) also += (k > 0 ? ',' : '') + encode(debaters[k]);
+  for (let k = 0; k < debaters.length; k++) also += (k > 0 ? ',' : '') + stringify(debaters[k]);
   also += ']';
   return answer(
     state,

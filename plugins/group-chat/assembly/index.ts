@@ -6,8 +6,7 @@
 // (one object, so `baton run` prints it whole). The chat ends when a turn's output has the termination field set
 // to true, or its `message` contains the termination phrase, or after max_turns turns.
 
-import { input, output, JSON } from '../../../sdk/pattern-kit/assembly/index';
-import { encode, quote } from './json';
+import { input, output, quote, stringify, JSON } from '../../../sdk/pattern-kit/assembly/index';
 
 export function baton_abi_v1(): void {}
 
@@ -167,7 +166,7 @@ function stateJson(s: JSON.Obj, turns: i64, transcript: string): string {
     ',"termination_field":' +
     str(s.getString('termination_field')!.valueOf()) +
     ',"participants":' +
-    encode(s.getArr('participants')!) +
+    stringify(s.getArr('participants')!) +
     ',"turns":' +
     turns.toString() +
     ',"transcript":' +
@@ -224,11 +223,11 @@ export function pattern_step(): i32 {
   const req = input();
   const s = req.getObj('state')!;
   const trigger = req.getObj('trigger')!;
-  if (trigger.getString('kind')!.valueOf() != 'output') return answer(encode(s), '{"op":"continue"}');
+  if (trigger.getString('kind')!.valueOf() != 'output') return answer(stringify(s), '{"op":"continue"}');
   const task = trigger.getString('task')!.valueOf();
   const out = trigger.get('output');
   const turns = s.getInteger('turns')!.valueOf();
-  const transcript = encode(s.getArr('transcript')!);
+  const transcript = stringify(s.getArr('transcript')!);
   const selector = s.getString('selector')!.valueOf();
 
   if (task == selector) {
@@ -236,19 +235,19 @@ export function pattern_step(): i32 {
     const target = next === null ? '' : participantTask(s, next.valueOf());
     if (target.length == 0) {
       return answer(
-        encode(s),
+        stringify(s),
         '{"op":"fail","error":{"code":"BATON_E_PATTERN_OUTPUT","message":' +
           str(
             trigger.getString('key')!.valueOf() +
               ': the selector must answer { next: <participant> }, one of ' +
               participantList(s) +
-              (out === null ? '' : '; it answered ' + encode(out)),
+              (out === null ? '' : '; it answered ' + stringify(out)),
           ) +
           '}}',
       );
     }
     return answer(
-      encode(s),
+      stringify(s),
       '{"op":"handoff","to":' +
         str(target) +
         ',"input":{"transcript":' +
@@ -273,7 +272,7 @@ export function pattern_step(): i32 {
     ',"task":' +
     str(task) +
     ',"output":' +
-    (out === null ? 'null' : encode(out)) +
+    (out === null ? 'null' : stringify(out)) +
     '}';
   const grown =
     transcript.length > 2

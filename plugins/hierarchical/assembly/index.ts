@@ -10,8 +10,7 @@
 // A supervisor may assign at most max_rounds times per activation; one more assign is taken as an
 // escalation (`rounds_exhausted`) and goes up like any other.
 
-import { input, output, JSON } from '../../../sdk/pattern-kit/assembly/index';
-import { encode, quote } from './json';
+import { input, output, quote, stringify, JSON } from '../../../sdk/pattern-kit/assembly/index';
 
 export function baton_abi_v1(): void {}
 
@@ -181,9 +180,9 @@ function readProgress(s: JSON.Obj): Progress {
   for (let k = 0; k < r.keys.length; k++)
     p.rounds.set(r.keys[k], (<JSON.Integer>r.get(r.keys[k])!).valueOf());
   const q = s.getObj('queue')!;
-  for (let k = 0; k < q.keys.length; k++) p.queue.set(q.keys[k], encode(q.get(q.keys[k])));
+  for (let k = 0; k < q.keys.length; k++) p.queue.set(q.keys[k], stringify(q.get(q.keys[k])));
   const rep = s.getObj('reports')!;
-  for (let k = 0; k < rep.keys.length; k++) p.reports.set(rep.keys[k], encode(rep.get(rep.keys[k])));
+  for (let k = 0; k < rep.keys.length; k++) p.reports.set(rep.keys[k], stringify(rep.get(rep.keys[k])));
   return p;
 }
 
@@ -200,13 +199,13 @@ function stateJson(s: JSON.Obj, p: Progress): string {
   for (let k = 0; k < pk.length; k++) reports += (k > 0 ? ',' : '') + str(pk[k]) + ':' + p.reports.get(pk[k]);
   return (
     '{"root":' +
-    encode(s.get('root')) +
+    stringify(s.get('root')) +
     ',"max_rounds":' +
-    encode(s.get('max_rounds')) +
+    stringify(s.get('max_rounds')) +
     ',"teams":' +
-    encode(s.get('teams')) +
+    stringify(s.get('teams')) +
     ',"parent":' +
-    encode(s.get('parent')) +
+    stringify(s.get('parent')) +
     ',"rounds":{' +
     rounds +
     '},"queue":{' +
@@ -242,14 +241,14 @@ function next(s: JSON.Obj, p: Progress, sup: string, reason: string): i32 {
   if (items.length > 0) {
     const head = changetype<JSON.Arr>(items[0]).valueOf();
     let rest = '[';
-    for (let k = 1; k < items.length; k++) rest += (k > 1 ? ',' : '') + encode(items[k]);
+    for (let k = 1; k < items.length; k++) rest += (k > 1 ? ',' : '') + stringify(items[k]);
     p.queue.set(sup, rest + ']');
     return answer(
       stateJson(s, p),
       '{"op":"handoff","to":' +
-        encode(head[0]) +
+        stringify(head[0]) +
         ',"input":{"assignment":' +
-        encode(head[1]) +
+        stringify(head[1]) +
         ',"from":' +
         str(sup) +
         '},"reason":' +
@@ -270,7 +269,7 @@ export function pattern_step(): i32 {
   const req = input();
   const s = req.getObj('state')!;
   const trigger = req.getObj('trigger')!;
-  if (trigger.getString('kind')!.valueOf() != 'output') return answer(encode(s), '{"op":"continue"}');
+  if (trigger.getString('kind')!.valueOf() != 'output') return answer(stringify(s), '{"op":"continue"}');
   const task = trigger.getString('task')!.valueOf();
   const key = trigger.getString('key')!.valueOf();
   const out = trigger.get('output');
@@ -291,7 +290,7 @@ export function pattern_step(): i32 {
     } else {
       if (!assign.isObj || (<JSON.Obj>assign).keys.length == 0) {
         return failWith(
-          encode(s),
+          stringify(s),
           key +
             ': assign must map members of the team to their input, e.g. { "' +
             (<JSON.Str>members[0]).valueOf() +
@@ -306,18 +305,21 @@ export function pattern_step(): i32 {
         const member = a.keys[k];
         if (!names.includes(member)) {
           return failWith(
-            encode(s),
+            stringify(s),
             key + ': assign names "' + member + '", not a member of the team (' + strList(names) + ')',
           );
         }
         const given = a.get(member)!;
         if (!given.isObj)
-          return failWith(encode(s), key + ': assign.' + member + " must be an object (the member's input)");
+          return failWith(
+            stringify(s),
+            key + ': assign.' + member + " must be an object (the member's input)",
+          );
         list +=
           (k > 0 ? ',' : '') +
           (team.getString('kind')!.valueOf() == 'workers'
-            ? '{"agent":' + str(member) + ',"input":' + encode(given) + '}'
-            : '[' + str(member) + ',' + encode(given) + ']');
+            ? '{"agent":' + str(member) + ',"input":' + stringify(given) + '}'
+            : '[' + str(member) + ',' + stringify(given) + ']');
       }
       p.rounds.set(task, used + 1);
       if (team.getString('kind')!.valueOf() == 'workers') {
@@ -335,10 +337,10 @@ export function pattern_step(): i32 {
     reason = 'result';
   } else {
     return failWith(
-      encode(s),
+      stringify(s),
       key +
         ': a supervisor must answer { assign: {...} }, { result: ... } or { escalate: ... }; it answered ' +
-        encode(out),
+        stringify(out),
     );
   }
 
@@ -358,7 +360,7 @@ export function pattern_step(): i32 {
     str(status) +
     (reason == 'rounds_exhausted' ? ',"reason":"rounds_exhausted"' : '') +
     ',"output":' +
-    encode(out) +
+    stringify(out) +
     '}';
   p.reports.set(sup, push(p.reports.has(sup) ? p.reports.get(sup) : null, report));
   return next(s, p, sup, status == 'result' ? 'report' : 'escalation');

@@ -7,7 +7,7 @@
 // (BATON_E_MAP_CHUNK_FAILED). When every chunk is done the map task completes with
 // { items, chunks, results, skipped, retried }, which the reduce task (depending on it) receives.
 
-import { input, output, JSON } from '../../../sdk/pattern-kit/assembly/index';
+import { input, output, quote, stringify, JSON } from '../../../sdk/pattern-kit/assembly/index';
 
 export function baton_abi_v1(): void {}
 
@@ -26,7 +26,7 @@ export function baton_describe(): i32 {
   return 0;
 }
 
-const str = (s: string): string => JSON.from<string>(s).stringify();
+const str = quote;
 
 function refuse(message: string): i32 {
   output('{"error":{"code":"BATON_E_PATTERN_CONFIG","message":' + str(message) + '}}');
@@ -110,7 +110,7 @@ export function pattern_init(): i32 {
     '{"setup":{"state":{"map":' +
       str(map) +
       ',"mappers":' +
-      mv.stringify() +
+      stringify(mv) +
       ',"field":' +
       str(field) +
       ',"chunkSize":' +
@@ -177,19 +177,19 @@ function stateJson(s: JSON.Obj, items: i64, chunks: Array<Chunk>, pending: Array
   for (let k = 0; k < pending.length; k++) p += (k > 0 ? ',' : '') + pending[k].toString();
   return (
     '{"map":' +
-    s.get('map')!.stringify() +
+    stringify(s.get('map')!) +
     ',"mappers":' +
-    s.get('mappers')!.stringify() +
+    stringify(s.get('mappers')!) +
     ',"field":' +
-    s.get('field')!.stringify() +
+    stringify(s.get('field')!) +
     ',"chunkSize":' +
-    s.get('chunkSize')!.stringify() +
+    stringify(s.get('chunkSize')!) +
     ',"maxChunks":' +
-    s.get('maxChunks')!.stringify() +
+    stringify(s.get('maxChunks')!) +
     ',"rule":' +
-    s.get('rule')!.stringify() +
+    stringify(s.get('rule')!) +
     ',"maxRetries":' +
-    s.get('maxRetries')!.stringify() +
+    stringify(s.get('maxRetries')!) +
     ',"items":' +
     items.toString() +
     ',"chunks":' +
@@ -212,7 +212,7 @@ function delegate(
   let subtasks = '';
   for (let k = 0; k < pending.length; k++) {
     const c = chunks[pending[k]];
-    subtasks += (k > 0 ? ',' : '') + '{"agent":' + mappers[c.agent].stringify() + ',"input":' + c.input + '}';
+    subtasks += (k > 0 ? ',' : '') + '{"agent":' + stringify(mappers[c.agent]) + ',"input":' + c.input + '}';
   }
   return '{"op":"delegate","subtasks":[' + subtasks + '],"reason":' + str(reason) + '}';
 }
@@ -224,11 +224,11 @@ function readChunks(s: JSON.Obj): Array<Chunk> {
     const o = changetype<JSON.Obj>(list[k]);
     chunks.push(
       new Chunk(
-        o.get('input')!.stringify(),
+        stringify(o.get('input')!),
         <i32>o.getInteger('agent')!.valueOf(),
         <i32>o.getInteger('tries')!.valueOf(),
         o.getString('status')!.valueOf(),
-        o.get('output')!.stringify(),
+        stringify(o.get('output')!),
       ),
     );
   }
@@ -243,7 +243,7 @@ function split(s: JSON.Obj, key: string, raw: JSON.Value | null): i32 {
   else if (raw !== null && raw.isObj) list = (<JSON.Obj>raw).getArr(field);
   if (list === null) {
     return answer(
-      s.stringify(),
+      stringify(s),
       failure(
         'BATON_E_PATTERN_OUTPUT',
         key,
@@ -264,7 +264,7 @@ function split(s: JSON.Obj, key: string, raw: JSON.Value | null): i32 {
   for (let k = 0; k < count; k++) {
     let part = '[';
     const end = min(n, (k + 1) * size);
-    for (let i = k * size; i < end; i++) part += (i > k * size ? ',' : '') + items[i].stringify();
+    for (let i = k * size; i < end; i++) part += (i > k * size ? ',' : '') + stringify(items[i]);
     part += ']';
     const chunkInput =
       '{"chunk":' +
@@ -324,7 +324,7 @@ export function pattern_step(): i32 {
   const s = req.getObj('state')!;
   const trigger = req.getObj('trigger')!;
   const kind = trigger.getString('kind');
-  if (kind !== null && kind.valueOf() != 'output') return answer(s.stringify(), '{"op":"continue"}');
+  if (kind !== null && kind.valueOf() != 'output') return answer(stringify(s), '{"op":"continue"}');
   const key = trigger.getString('key')!.valueOf();
   const raw = trigger.get('output');
   const pendingList = s.getArr('pending')!.valueOf();
@@ -334,7 +334,7 @@ export function pattern_step(): i32 {
   const back = raw !== null && raw.isObj ? (<JSON.Obj>raw).getArr('results') : null;
   if (back === null || back.valueOf().length != pendingList.length) {
     return answer(
-      s.stringify(),
+      stringify(s),
       failure(
         'BATON_E_PATTERN_OUTPUT',
         key,
@@ -360,13 +360,13 @@ export function pattern_step(): i32 {
     const chunk = chunks[c];
     if (!isFailure(out)) {
       chunk.status = 'done';
-      chunk.output = out!.stringify();
+      chunk.output = stringify(out!);
       continue;
     }
-    const where = 'chunk ' + c.toString() + ' on ' + mappers[chunk.agent].stringify();
+    const where = 'chunk ' + c.toString() + ' on ' + stringify(mappers[chunk.agent]);
     if (rule == 'skip') {
       chunk.status = 'skipped';
-      chunk.output = out === null ? 'null' : out.stringify();
+      chunk.output = out === null ? 'null' : stringify(out);
     } else if (rule == 'retry' && chunk.tries <= maxRetries) {
       // Retry elsewhere: the next mapper in turn (the same one when there is only one).
       chunk.agent = (chunk.agent + 1) % mappers.length;
@@ -375,7 +375,7 @@ export function pattern_step(): i32 {
       again.push(c);
     } else {
       failedNames +=
-        (failedNames.length > 0 ? '; ' : '') + where + ': ' + (out === null ? 'no output' : out.stringify());
+        (failedNames.length > 0 ? '; ' : '') + where + ': ' + (out === null ? 'no output' : stringify(out));
     }
   }
   if (failedNames.length > 0) {

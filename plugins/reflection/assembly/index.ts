@@ -5,7 +5,7 @@
 // (on_exhausted: accept) or the run fails (on_exhausted: fail, BATON_E_REFLECTION_ROUNDS). The critic's
 // output becomes { approved, rounds, draft, critique, history }, which the graph goes on with.
 
-import { input, output, JSON } from '../../../sdk/pattern-kit/assembly/index';
+import { input, output, quote, stringify, JSON } from '../../../sdk/pattern-kit/assembly/index';
 
 export function baton_abi_v1(): void {}
 
@@ -24,7 +24,7 @@ export function baton_describe(): i32 {
   return 0;
 }
 
-const str = (s: string): string => JSON.from<string>(s).stringify();
+const str = quote;
 
 function strList(items: Array<string>): string {
   let s = '[';
@@ -125,7 +125,7 @@ export function pattern_init(): i32 {
   const th = config.get('threshold');
   if (th !== null) {
     if (!th.isInteger && !th.isNum) return refuse('pattern_config.threshold: expected a number');
-    threshold = th.stringify();
+    threshold = stringify(th);
   }
   let onExhausted = stringKey(config, 'on_exhausted');
   if (onExhausted === null || (onExhausted.length > 0 && onExhausted != 'accept' && onExhausted != 'fail')) {
@@ -198,21 +198,21 @@ function failure(code: string, key: string, message: string): string {
 function withProgress(s: JSON.Obj, draft: string, history: string): string {
   return (
     '{"generator":' +
-    s.get('generator')!.stringify() +
+    stringify(s.get('generator')!) +
     ',"critic":' +
-    s.get('critic')!.stringify() +
+    stringify(s.get('critic')!) +
     ',"loop":' +
-    s.get('loop')!.stringify() +
+    stringify(s.get('loop')!) +
     ',"maxRounds":' +
-    s.get('maxRounds')!.stringify() +
+    stringify(s.get('maxRounds')!) +
     ',"field":' +
-    s.get('field')!.stringify() +
+    stringify(s.get('field')!) +
     ',"threshold":' +
-    s.get('threshold')!.stringify() +
+    stringify(s.get('threshold')!) +
     ',"critiqueField":' +
-    s.get('critiqueField')!.stringify() +
+    stringify(s.get('critiqueField')!) +
     ',"onExhausted":' +
-    s.get('onExhausted')!.stringify() +
+    stringify(s.get('onExhausted')!) +
     ',"draft":' +
     draft +
     ',"history":' +
@@ -241,7 +241,7 @@ function result(ok: bool, round: i64, draft: string, critique: string, history: 
 export function pattern_step(): i32 {
   const req = input();
   const s = req.getObj('state')!;
-  const state = s.stringify();
+  const state = stringify(s);
   const trigger = req.getObj('trigger')!;
   const kind = trigger.getString('kind');
   if (kind !== null && kind.valueOf() != 'output') return answer(state, '{"op":"continue"}');
@@ -249,12 +249,12 @@ export function pattern_step(): i32 {
   const task = trigger.getString('task')!.valueOf();
   const round = trigger.getInteger('round')!.valueOf();
   const raw = trigger.get('output');
-  const outJson = raw === null ? 'null' : raw.stringify();
+  const outJson = raw === null ? 'null' : stringify(raw);
   const history = s.getArr('history')!.valueOf();
 
   if (task == s.getString('generator')!.valueOf()) {
     // A new draft: remember it for the critic's verdict, let the graph take it to the critic.
-    return answer(withProgress(s, outJson, s.get('history')!.stringify()), '{"op":"continue"}');
+    return answer(withProgress(s, outJson, stringify(s.get('history')!)), '{"op":"continue"}');
   }
   if (task != s.getString('critic')!.valueOf()) return answer(state, '{"op":"continue"}');
 
@@ -288,19 +288,19 @@ export function pattern_step(): i32 {
       );
     }
     approved = numberOf(verdict) >= numberOf(threshold);
-    mark = verdict.stringify();
+    mark = stringify(verdict);
   }
   let historyJson = '[';
-  for (let k = 0; k < history.length; k++) historyJson += history[k].stringify() + ',';
+  for (let k = 0; k < history.length; k++) historyJson += stringify(history[k]) + ',';
   historyJson +=
     '{"round":' + round.toString() + ',"' + (threshold.isNull ? 'approved' : 'score') + '":' + mark + '}]';
-  const draft = s.get('draft')!.stringify();
+  const draft = stringify(s.get('draft')!);
   const next = withProgress(s, draft, historyJson);
   const cf = s.get('critiqueField')!;
   let critique = outJson;
   if (cf.isString) {
     const c = (<JSON.Obj>raw).get((<JSON.Str>cf).valueOf());
-    critique = c === null ? 'null' : c.stringify();
+    critique = c === null ? 'null' : stringify(c);
   }
   if (approved) {
     return answer(
@@ -331,7 +331,7 @@ export function pattern_step(): i32 {
         ',"reason":"rounds_exhausted"}',
     );
   }
-  const loop = s.getArr('loop')!.stringify();
+  const loop = stringify(s.getArr('loop')!);
   return answer(
     next,
     '{"op":"rerun","also":' +

@@ -3,7 +3,7 @@
 // without a route goes to pattern_config.fallback, or fails the run (BATON_E_ROUTE_UNKNOWN). The
 // specialist's output completes the run as { <specialist>: output, router: { category, route, fallback } }. At most two steps per run.
 
-import { input, output, JSON } from '../../../sdk/pattern-kit/assembly/index';
+import { input, output, quote, stringify, JSON } from '../../../sdk/pattern-kit/assembly/index';
 
 export function baton_abi_v1(): void {}
 
@@ -20,7 +20,7 @@ export function baton_describe(): i32 {
   return 0;
 }
 
-const str = (s: string): string => JSON.from<string>(s).stringify();
+const str = quote;
 
 function refuse(message: string): i32 {
   output('{"error":{"code":"BATON_E_PATTERN_CONFIG","message":' + str(message) + '}}');
@@ -119,7 +119,7 @@ export function pattern_init(): i32 {
       ',"field":' +
       str(field!) +
       ',"routes":' +
-      routes.stringify() +
+      stringify(routes) +
       ',"fallback":' +
       (fallback!.length > 0 ? str(fallback!) : 'null') +
       ',"category":null},"judges":[' +
@@ -149,9 +149,9 @@ function withCategory(state: JSON.Obj, category: string): string {
     ',"field":' +
     str(state.getString('field')!.valueOf()) +
     ',"routes":' +
-    state.getObj('routes')!.stringify() +
+    stringify(state.getObj('routes')!) +
     ',"fallback":' +
-    fallback.stringify() +
+    stringify(fallback) +
     ',"category":' +
     str(category) +
     '}'
@@ -165,14 +165,14 @@ function routes(state: JSON.Obj): JSON.Obj {
 export function pattern_step(): i32 {
   const req = input();
   const stateObj = req.getObj('state')!;
-  const state = stateObj.stringify();
+  const state = stringify(stateObj);
   const trigger = req.getObj('trigger')!;
   const kind = trigger.getString('kind');
   if (kind !== null && kind.valueOf() != 'output') return answer(state, '{"op":"continue"}');
   const key = trigger.getString('key')!.valueOf();
   const task = trigger.getString('task')!.valueOf();
   const raw = trigger.get('output');
-  const outJson = raw === null ? 'null' : raw.stringify();
+  const outJson = raw === null ? 'null' : stringify(raw);
 
   if (task != stateObj.getString('classifier')!.valueOf()) {
     // A specialist answered: the run completes as `complete` does by default, { <task>: output }, with
@@ -185,7 +185,7 @@ export function pattern_step(): i32 {
         ':' +
         outJson +
         ',"router":{"category":' +
-        category.stringify() +
+        stringify(category) +
         ',"route":' +
         str(task) +
         ',"fallback":' +

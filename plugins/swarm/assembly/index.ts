@@ -8,7 +8,7 @@
 // state as it was when each arrived, so a pattern that counts answers across parallel tasks would lose
 // some (see docs/patterns.md#swarm).
 
-import { input, output, JSON } from '../../../sdk/pattern-kit/assembly/index';
+import { input, output, quote, stringify, JSON } from '../../../sdk/pattern-kit/assembly/index';
 
 export function baton_abi_v1(): void {}
 
@@ -24,7 +24,7 @@ export function baton_describe(): i32 {
   return 0;
 }
 
-const str = (s: string): string => JSON.from<string>(s).stringify();
+const str = quote;
 
 function intList(items: Array<i32>): string {
   let s = '[';
@@ -128,9 +128,9 @@ function isFailure(v: JSON.Value | null): bool {
 function ballot(v: JSON.Value, field: string): string {
   if (v.isObj) {
     const b = (<JSON.Obj>v).get(field);
-    return b === null ? 'null' : b.stringify();
+    return b === null ? 'null' : stringify(b);
   }
-  return v.stringify();
+  return stringify(v);
 }
 
 /** Lists concatenate; objects merge key by key (lists under a key concatenate, else the first value stays). */
@@ -143,7 +143,7 @@ function merge(outputs: Array<JSON.Value>): string {
     for (let k = 0; k < outputs.length; k++) {
       const items = (<JSON.Arr>outputs[k]).valueOf();
       for (let n = 0; n < items.length; n++) {
-        s += (first ? '' : ',') + items[n].stringify();
+        s += (first ? '' : ',') + stringify(items[n]);
         first = false;
       }
     }
@@ -162,9 +162,9 @@ function merge(outputs: Array<JSON.Value>): string {
       if (!values.has(key)) {
         keys.push(key);
         lists.set(key, v.isArr);
-        values.set(key, v.isArr ? v.stringify().slice(1, -1) : v.stringify());
+        values.set(key, v.isArr ? stringify(v).slice(1, -1) : stringify(v));
       } else if (lists.get(key) && v.isArr) {
-        const more = v.stringify().slice(1, -1);
+        const more = stringify(v).slice(1, -1);
         const had = values.get(key);
         values.set(key, had.length == 0 ? more : more.length == 0 ? had : had + ',' + more);
       }
@@ -195,7 +195,7 @@ function done(state: string, aggregate: string, how: string, reason: string): i3
 export function pattern_step(): i32 {
   const req = input();
   const s = req.getObj('state')!;
-  const state = s.stringify();
+  const state = stringify(s);
   const trigger = req.getObj('trigger')!;
   const kind = trigger.getString('kind');
   if (kind !== null && kind.valueOf() != 'output') return answer(state, '{"op":"continue"}');
@@ -245,7 +245,7 @@ export function pattern_step(): i32 {
   if (strategy == 'first_success') {
     return done(
       state,
-      okOutputs[0].stringify(),
+      stringify(okOutputs[0]),
       '{"strategy":"first_success","instance":' + ok[0].toString() + tail,
       'first success: instance ' + ok[0].toString(),
     );
@@ -276,7 +276,7 @@ export function pattern_step(): i32 {
         );
       }
       const score = numberOf(v);
-      scores += (k > 0 ? ',' : '') + v.stringify();
+      scores += (k > 0 ? ',' : '') + stringify(v);
       if (best < 0 || score > bestScore) {
         best = k;
         bestScore = score;
@@ -284,7 +284,7 @@ export function pattern_step(): i32 {
     }
     return done(
       state,
-      okOutputs[best].stringify(),
+      stringify(okOutputs[best]),
       '{"strategy":"best_score","instance":' + ok[best].toString() + ',"scores":' + scores + ']' + tail,
       'best score: instance ' + ok[best].toString(),
     );
@@ -337,7 +337,7 @@ export function pattern_step(): i32 {
   }
   return done(
     state,
-    okOutputs[firstOutput[win]].stringify(),
+    stringify(okOutputs[firstOutput[win]]),
     '{"strategy":"vote","answer":' + ballots[win] + ',"votes":' + votes + tail,
     voters[win].length.toString() + ' of ' + answers.length.toString() + ' votes',
   );

@@ -103,6 +103,40 @@ describe('debate plugin', () => {
     ]);
   });
 
+  it('carries arguments and a verdict with newlines, quotes, backslashes and tabs intact', async () => {
+    const said = 'line1\nline2\t"q"\\';
+    const heard: unknown[] = [];
+    const arguer: AgentHandler = (ctx) => {
+      const i = ctx.input as DebateInput;
+      if (i.debate !== undefined)
+        heard.push(i.debate.last.map((a) => (a.argument as unknown as { text: string }).text));
+      return { text: `${ctx.taskId}: ${said}` };
+    };
+    const verdictOf: AgentHandler = (ctx) => {
+      const i = ctx.input as DebateInput;
+      return { verdict: i.debate === undefined ? null : `${(i.a as { text: string }).text}\n${said}` };
+    };
+    const e = await engine({ debater: arguer, judge: verdictOf });
+    const final = await e.run(
+      workflow('debate', ['debater', 'judge'], debateTasks(['a', 'b']), { max_rounds: 3 }),
+      { start: {} },
+    );
+    expect(final.status).toBe('completed');
+    expect(final.output).toMatchObject({
+      judge: { verdict: `a: ${said}\n${said}` },
+      debate: { rounds: 2, decided_by: 'verdict' },
+    });
+    const transcript = (final.output as { debate: { transcript: Array<{ argument: unknown }> } }).debate
+      .transcript;
+    expect(transcript.map((t) => t.argument)).toEqual(
+      ['a', 'b', 'a', 'b'].map((d) => ({ text: `${d}: ${said}` })),
+    );
+    expect(heard).toEqual([
+      [`a: ${said}`, `b: ${said}`],
+      [`a: ${said}`, `b: ${said}`],
+    ]);
+  });
+
   it('ends at max_rounds with the judge’s last output when no verdict is reached', async () => {
     const stubborn: AgentHandler = (ctx) => ({ estimate: ctx.taskId === 'a' ? 0 : 100 });
     const e = await engine({ debater: stubborn, judge: judge(['a', 'b']) });
@@ -127,7 +161,7 @@ describe('debate plugin', () => {
       { id: 'b', agent: 'debater' },
       { id: 'judge', agent: 'judge', depends_on: ['a'] },
     ];
-    // pattern_init refuses: the run is refused at its start, before it exists.
+    // pattern_init's refusal rejects the start: no run exists.
     await expect(e.run(workflow('debate', ['debater', 'judge'], tasks))).rejects.toMatchObject({
       code: 'BATON_E_PATTERN_CONFIG',
       message:

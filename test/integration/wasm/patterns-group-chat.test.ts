@@ -131,7 +131,7 @@ describe('group_chat plugin', () => {
 
   it('refuses a config it cannot run, naming the key', async () => {
     const e = await engine({});
-    // pattern_init refuses each: the run is refused at its start, before it exists.
+    // pattern_init's refusal rejects the start: no run exists.
     await expect(
       e.run(workflow('group_chat', ['a', 'b'], chatTasks(['a', 'b']), { max_turns: 0 })),
     ).rejects.toMatchObject({
@@ -140,10 +140,10 @@ describe('group_chat plugin', () => {
     });
     await expect(
       e.run(workflow('group_chat', ['a', 'b'], chatTasks(['a', 'b']), { selector: 'm' })),
-    ).rejects.toThrow('group_chat: pattern_config.selector: no task "m" in the workflow');
-    await expect(e.run(workflow('group_chat', ['a'], chatTasks(['a'])))).rejects.toThrow(
-      'group_chat: a group chat needs at least two participant tasks, found 1',
-    );
+    ).rejects.toMatchObject({ message: 'group_chat: pattern_config.selector: no task "m" in the workflow' });
+    await expect(e.run(workflow('group_chat', ['a'], chatTasks(['a'])))).rejects.toMatchObject({
+      message: 'group_chat: a group chat needs at least two participant tasks, found 1',
+    });
   });
 
   it('a participant that fails (after its retries) fails the run', async () => {

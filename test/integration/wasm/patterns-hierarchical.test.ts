@@ -110,6 +110,38 @@ describe('hierarchical plugin', () => {
     ]);
   });
 
+  it('carries assignments and results with newlines, quotes, backslashes and tabs intact', async () => {
+    const said = 'line1\nline2\t"q"\\';
+    const echo: AgentHandler = (ctx) => ({ said: `${(ctx.input as { x: string }).x}\n${said}` });
+    const relay =
+      (workers: string[]): AgentHandler =>
+      (ctx) => {
+        const i = ctx.input as {
+          assignment?: { text: string };
+          results?: Array<{ output: { said: string } }>;
+        };
+        if (i.results === undefined)
+          return { assign: Object.fromEntries(workers.map((w) => [w, { x: i.assignment!.text }])) };
+        return { result: i.results.map((r) => r.output.said) };
+      };
+    const e = await engine({
+      top: (ctx) => {
+        const { reports } = ctx.input as { reports?: Report[] };
+        if (reports === undefined) return { assign: { alpha: { text: said }, beta: { text: said } } };
+        return { result: reports.map((r) => r.output.result) };
+      },
+      alpha: relay(['w1', 'w2']),
+      beta: relay(['w3']),
+      w1: echo,
+      w2: echo,
+      w3: echo,
+    });
+    const final = await e.run(workflow('hierarchical', agents, tasks, { teams }));
+    expect(final.error).toBeNull();
+    const both = `${said}\n${said}`;
+    expect((final.output as { top: unknown }).top).toEqual({ result: [[both, both], [both]] });
+  });
+
   it('carries an escalation up; the top re-plans that team within its rounds', async () => {
     const e = await engine({
       top,
@@ -175,7 +207,7 @@ describe('hierarchical plugin', () => {
 
   it('refuses trees it cannot run, naming the problem', async () => {
     const e = await engine({});
-    // pattern_init refuses each: the run is refused at its start, with the plugin's message.
+    // pattern_init's refusal rejects the start (no run exists): the message it rejects with.
     const run = (config: Record<string, unknown>) =>
       e.run(workflow('hierarchical', agents, tasks, config)).then(
         () => 'started',

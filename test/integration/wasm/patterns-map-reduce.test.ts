@@ -121,6 +121,25 @@ describe('map_reduce plugin', () => {
     expect(verdicts(journal)).toEqual(['delegate', 'continue']);
   });
 
+  it('carries items and mapper results with newlines, quotes, backslashes and tabs intact', async () => {
+    engine = new PatternEngine(plugins, pool);
+    const items = ['line1\nline2', '\t"q"\\', 'plain'];
+    const echo = ({ input }: HandlerContext) => ({ echo: (input as Chunk).chunk, note: 'a\n"b"\\' });
+    const app = await engine.open({
+      lister,
+      m1: echo,
+      m2: echo,
+      summer: ({ input }: HandlerContext) => {
+        const m = (input as { map: { results: Array<{ echo: string[]; note: string }> } }).map;
+        return { lines: m.results.flatMap((r) => r.echo), notes: m.results.map((r) => r.note) };
+      },
+    });
+    const run = await app.engine.start(job({}), { lines: items });
+    const final = await app.engine.settled(run.runId);
+    expect(final.status).toBe('completed');
+    expect(final.output).toEqual({ reduce: { lines: items, notes: ['a\n"b"\\', 'a\n"b"\\'] } });
+  });
+
   it('grows the chunks to stay within max_chunks', async () => {
     engine = new PatternEngine(plugins, pool);
     const seen: Array<[string, number]> = [];
@@ -222,7 +241,8 @@ describe('map_reduce plugin', () => {
 
   it('refuses configs that do not fit, before any agent runs', async () => {
     engine = new PatternEngine(plugins, pool);
-    const app = await engine.open({ lister, m1: counter('m1', []), m2: counter('m2', []), summer });
+    const seen: Array<[string, number]> = [];
+    const app = await engine.open({ lister, m1: counter('m1', seen), m2: counter('m2', seen), summer });
     for (const [config, message] of [
       [{ mappers: [] }, 'pattern_config.mappers is required: the agents the chunks go to'],
       [
@@ -233,11 +253,12 @@ describe('map_reduce plugin', () => {
       [{ on_chunk_failure: 'ignore' }, 'pattern_config.on_chunk_failure: expected "retry", "skip" or "fail"'],
       [{ map: 'nope' }, 'pattern_config.map names "nope", which is not a task'],
     ] as const) {
-      // pattern_init refuses: the run is refused at its start, before it exists (no agent runs).
+      // pattern_init's refusal rejects the start: no run exists.
       await expect(app.engine.start(job(config), { lines: LINES })).rejects.toMatchObject({
         code: 'BATON_E_PATTERN_CONFIG',
         message: `map_reduce: ${message}`,
       });
     }
+    expect(seen).toEqual([]);
   });
 });

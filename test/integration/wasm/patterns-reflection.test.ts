@@ -106,6 +106,36 @@ describe('reflection plugin', () => {
     expect(calls[1]).toMatchObject({ critique: 10, round: 2 });
   });
 
+  it('carries a draft and a critique with newlines, quotes, backslashes and tabs intact', async () => {
+    engine = new PatternEngine(plugins, pool);
+    const calls: unknown[] = [];
+    const app = await engine.open({
+      // Each round adds a line to the draft; the critic wants three lines and says so in a quoted note.
+      writer: ({ input }: HandlerContext) => {
+        calls.push(input);
+        const prev = (input as { draft?: { text: string } }).draft?.text;
+        return { text: prev === undefined ? 'line1\t"q"\\' : `${prev}\nline${prev.split('\n').length + 1}` };
+      },
+      critic: ({ input }: HandlerContext) => {
+        const lines = (input as { write: { text: string } }).write.text.split('\n');
+        return { approved: lines.length === 3, note: `has ${lines.length}\n"need 3"\t\\` };
+      },
+    });
+    const run = await app.engine.start(loop({ max_rounds: 5 }), { list: [] });
+    const final = await app.engine.settled(run.runId);
+    expect(final.status).toBe('completed');
+    expect((final.output as { check: unknown }).check).toMatchObject({
+      approved: true,
+      rounds: 3,
+      draft: { text: 'line1\t"q"\\\nline2\nline3' },
+      critique: { approved: true, note: 'has 3\n"need 3"\t\\' },
+    });
+    expect(calls[1]).toMatchObject({
+      draft: { text: 'line1\t"q"\\' },
+      critique: { note: 'has 1\n"need 3"\t\\' },
+    });
+  });
+
   it('stops at max_rounds: accepts the last draft unapproved by default, fails the run when told to', async () => {
     engine = new PatternEngine(plugins, pool);
     const calls: unknown[] = [];
@@ -152,7 +182,7 @@ describe('reflection plugin', () => {
       [{ on_exhausted: 'retry' }, 'reflection: pattern_config.on_exhausted: expected "accept" or "fail"'],
     ];
     for (const [config, message] of cases) {
-      // pattern_init refuses: the run is refused at its start, before it exists (no agent runs).
+      // pattern_init's refusal rejects the start: no run exists.
       await expect(app.engine.start(loop(config), { list: [1] })).rejects.toMatchObject({
         code: 'BATON_E_PATTERN_CONFIG',
         message,

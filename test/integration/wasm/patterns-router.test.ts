@@ -99,6 +99,29 @@ describe('router plugin', () => {
     expect(dispatched(await engine.journal(run.runId))).toEqual(['classify', 'billing']);
   });
 
+  it('carries a classification and a specialist output with a newline, quote, backslash and tab intact', async () => {
+    engine = new PatternEngine(plugins, pool);
+    const tricky = 'line1\nline2\t"q"\\';
+    const app = await engine.open({
+      ...handlers,
+      classifier: () => ({ category: 'tech', note: tricky }),
+      tech: ({ input }: HandlerContext) => ({
+        reply: tricky,
+        saw: (input as { classification: { note: string } }).classification.note,
+      }),
+    });
+    const run = await app.engine.start(
+      routed({ routes: { billing: 'billing', tech: 'tech' }, fallback: 'general' }),
+      { text: tricky },
+    );
+    const final = await app.engine.settled(run.runId);
+    expect(final.status).toBe('completed');
+    expect(final.output).toEqual({
+      tech: { reply: tricky, saw: tricky },
+      router: { category: 'tech', route: 'tech', fallback: false },
+    });
+  });
+
   it('sends a category without a route to the fallback', async () => {
     engine = new PatternEngine(plugins, pool);
     const app = await engine.open(handlers);
@@ -208,7 +231,7 @@ describe('router plugin', () => {
       ],
     ];
     for (const [config, message] of cases) {
-      // pattern_init refuses: the run is refused at its start, before it exists (no agent runs).
+      // pattern_init's refusal rejects the start: no run exists.
       await expect(app.engine.start(routed(config), { text: 'x' })).rejects.toMatchObject({
         code: 'BATON_E_PATTERN_CONFIG',
         message,
@@ -223,8 +246,9 @@ describe('router plugin', () => {
         { id: 'billing', agent: 'billing', depends_on: ['classify'] },
       ],
     });
-    await expect(app.engine.start(chained, { text: 'x' })).rejects.toThrow(
-      'router: the specialist "billing" declares depends_on or when: the classifier\'s category starts it',
-    );
+    await expect(app.engine.start(chained, { text: 'x' })).rejects.toMatchObject({
+      message:
+        'router: the specialist "billing" declares depends_on or when: the classifier\'s category starts it',
+    });
   });
 });

@@ -152,6 +152,28 @@ describe('swarm plugin', () => {
     });
   });
 
+  it('merges answers whose strings and keys hold newlines, quotes, backslashes and tabs intact', async () => {
+    engine = new PatternEngine(plugins, pool);
+    const app = await engine.open({
+      solver: (ctx: HandlerContext) => {
+        const text = String(given(ctx).variant);
+        return { lines: text.split('|'), 'first\tline': text };
+      },
+    });
+    const run = await app.engine.start(swarm({ aggregate: 'merge' }), {
+      variants: ['line1\nline2|"q"\\', 'tab\there'],
+      data: null,
+    });
+    const final = await app.engine.settled(run.runId);
+    expect(final.status).toBe('completed');
+    expect(final.output).toEqual({
+      solve: {
+        aggregate: { lines: ['line1\nline2', '"q"\\', 'tab\there'], 'first\tline': 'line1\nline2|"q"\\' },
+        swarm: { strategy: 'merge', instances: [0, 1], answered: 2, failed: [] },
+      },
+    });
+  });
+
   it('takes the best score (a tie goes to the earlier instance)', async () => {
     engine = new PatternEngine(plugins, pool);
     // Each instance fits y = k x with its own k; the score is minus the squared error.
@@ -230,7 +252,7 @@ describe('swarm plugin', () => {
       [{ task: 'nope' }, 'swarm: pattern_config.task names "nope", which is not a task'],
       [{ quorum: 0 }, 'swarm: pattern_config.quorum: expected an integer of at least 1'],
     ] as const) {
-      // pattern_init refuses: the run is refused at its start, before it exists (no agent runs).
+      // pattern_init's refusal rejects the start: no run exists.
       await expect(app.engine.start(swarm(config), { variants: [1], data: null })).rejects.toMatchObject({
         code: 'BATON_E_PATTERN_CONFIG',
         message,
