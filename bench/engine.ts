@@ -9,36 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openApp } from '../src/app.js';
 import { inProcessAdapter } from '../src/agents/in-process.js';
-import { Workflow, type WorkflowSpec } from '../src/spec/schema.js';
+import type { WorkflowSpec } from '../src/spec/schema.js';
 import { peakRssMb } from './lib.js';
+import { chain, fanOut, layered, wf } from './workloads.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-
-const wf = (name: string, tasks: unknown[]): WorkflowSpec =>
-  Workflow.parse({ name, version: '1', agents: { noop: { type: 'noop', max_instances: 100_000 } }, tasks });
-
-const chain = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({ id: `t${i}`, agent: 'noop', depends_on: i ? [`t${i - 1}`] : [] }));
-
-function fanOut(n: number) {
-  return [
-    { id: 'start', agent: 'noop' },
-    ...Array.from({ length: n }, (_, i) => ({ id: `p${i}`, agent: 'noop', depends_on: ['start'] })),
-    { id: 'join', agent: 'noop', depends_on: Array.from({ length: n }, (_, i) => `p${i}`) },
-  ];
-}
-
-function layered(n: number, width: number) {
-  const tasks = [];
-  for (let i = 0; i < n; i++) {
-    const layer = Math.floor(i / width);
-    const pos = i % width;
-    const deps =
-      layer === 0 ? [] : [`t${(layer - 1) * width + pos}`, `t${(layer - 1) * width + ((pos + 1) % width)}`];
-    tasks.push({ id: `t${i}`, agent: 'noop', depends_on: deps });
-  }
-  return tasks;
-}
 
 const WORKLOADS: Array<{ workload: string; spec: WorkflowSpec; runs: number }> = [
   { workload: 'W2_chain_1000', spec: wf('w2', chain(1000)), runs: 1 },
