@@ -21,15 +21,15 @@ import { buildPlugin } from '../../../scripts/build-plugins.js';
 const ROOT = join(import.meta.dirname, '../../..');
 export const PATTERNS = ['router', 'reflection', 'swarm', 'map-reduce'] as const;
 
-function sourcesHash(): string {
+function sourcesHash(names: readonly string[]): string {
   const h = createHash('sha256');
   const files = [
     join(ROOT, 'scripts/build-plugins.js'),
     join(ROOT, 'sdk/pattern-kit/assembly/index.ts'),
-    ...PATTERNS.flatMap((p) => [
-      join(ROOT, 'plugins', p, 'manifest.json'),
-      ...readdirSync(join(ROOT, 'plugins', p, 'assembly')).map((f) =>
-        join(ROOT, 'plugins', p, 'assembly', f),
+    ...names.flatMap((n) => [
+      join(ROOT, 'plugins', n, 'manifest.json'),
+      ...readdirSync(join(ROOT, 'plugins', n, 'assembly')).map((f) =>
+        join(ROOT, 'plugins', n, 'assembly', f),
       ),
     ]),
   ];
@@ -37,13 +37,16 @@ function sourcesHash(): string {
   return h.digest('hex').slice(0, 16);
 }
 
-/** The folder holding `<name>/{plugin.wasm,manifest.json}` for each built-in pattern of this file's list. */
-export async function builtPatterns(): Promise<string> {
-  const out = join(tmpdir(), `baton-pattern-plugins-${sourcesHash()}`);
+/**
+ * The folder holding `<name>/{plugin.wasm,manifest.json}` for the plugins/ folders `names`, built once
+ * per source version (into a private folder, then renamed: test files may race to build it).
+ */
+export async function buildPatternPlugins(names: readonly string[]): Promise<string> {
+  const out = join(tmpdir(), `baton-pattern-plugins-${sourcesHash(names)}`);
   if (existsSync(join(out, 'done'))) return out;
   const work = await mkdtemp(join(tmpdir(), 'baton-pattern-build-'));
   type Build = (dir: string, out: string) => Promise<string>;
-  for (const p of PATTERNS) await (buildPlugin as Build)(join(ROOT, 'plugins', p), work);
+  for (const n of names) await (buildPlugin as Build)(join(ROOT, 'plugins', n), work);
   writeFileSync(join(work, 'done'), '');
   try {
     await rename(work, out);
@@ -53,6 +56,9 @@ export async function builtPatterns(): Promise<string> {
   }
   return out;
 }
+
+/** The built router, reflection, swarm and map-reduce plugins. */
+export const builtPatterns = (): Promise<string> => buildPatternPlugins(PATTERNS);
 
 /** One test's engine: its own data dir (SQLite), the built plugins run in `pool`, agents in-process. */
 export class PatternEngine {

@@ -1,11 +1,9 @@
-// Shared by the patterns-*.test.ts files: builds the built-in pattern plugins (plugins/debate,
-// group-chat, hierarchical) once per source version with the project's build script, and opens the
+// Shared by the debate, group-chat and hierarchical tests: their plugins are built by patterns-harness.ts
+// (buildPatternPlugins, once per source version with the project's build script); this opens the
 // engine on real SQLite in a temp data dir with in-process agents and the plugins in the sandbox pool,
 // as `baton run` does.
 
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openApp, type App } from '../../../src/app.js';
@@ -15,44 +13,10 @@ import { PatternPlugins } from '../../../src/runtime/pattern-plugins.js';
 import { toEntry } from '../../../src/runtime/records.js';
 import { Workflow, type WorkflowSpec } from '../../../src/spec/schema.js';
 import type { WorkerPool } from '../../../src/wasm/worker-pool.js';
-// @ts-expect-error: a plain ESM script without type declarations.
-import { buildPlugin } from '../../../scripts/build-plugins.js';
 
-const ROOT = join(import.meta.dirname, '../../..');
 export const PATTERN_PLUGINS = ['debate', 'group-chat', 'hierarchical'] as const;
 
-function sourcesHash(names: readonly string[]): string {
-  const h = createHash('sha256');
-  const files = [
-    join(ROOT, 'scripts/build-plugins.js'),
-    join(ROOT, 'sdk/pattern-kit/assembly/index.ts'),
-    ...names.flatMap((n) => [
-      join(ROOT, 'plugins', n, 'manifest.json'),
-      ...readdirSync(join(ROOT, 'plugins', n, 'assembly')).map((f) =>
-        join(ROOT, 'plugins', n, 'assembly', f),
-      ),
-    ]),
-  ];
-  for (const f of files) h.update(f).update(readFileSync(f));
-  return h.digest('hex').slice(0, 16);
-}
-
-/** The folder holding the built plugins `names` (built into a private folder, then renamed). */
-export async function builtPatterns(names: readonly string[]): Promise<string> {
-  const out = join(tmpdir(), `baton-pattern-plugins-${sourcesHash(names)}`);
-  if (existsSync(join(out, 'done'))) return out;
-  const work = await mkdtemp(join(tmpdir(), 'baton-pattern-build-'));
-  for (const n of names) {
-    await (buildPlugin as (dir: string, out: string) => Promise<string>)(join(ROOT, 'plugins', n), work);
-  }
-  writeFileSync(join(work, 'done'), '');
-  try {
-    await rename(work, out);
-  } catch {
-    await rm(work, { recursive: true, force: true });
-  }
-  return out;
-}
+export { buildPatternPlugins as builtPatterns } from './patterns-harness.js';
 
 type Verdict = [key: string, op: string, reason: string | undefined];
 
