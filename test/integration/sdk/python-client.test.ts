@@ -8,25 +8,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ROOT, startServer, type ServerHandle } from './server.js';
+import { PYTHON, PYTHON_FIXTURES, pythonStubs, ROOT, startServer, type ServerHandle } from './server.js';
 
 const run = promisify(execFile);
 /** Debian's python, which has python3-grpcio and python3-grpc-tools (not the pyenv one on PATH). */
-const PYTHON = '/usr/bin/python3';
-const FIXTURES = join(ROOT, 'test/fixtures/python');
+const FIXTURES = PYTHON_FIXTURES;
 
 let dir: string;
 let server: ServerHandle | undefined;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'baton-python-'));
-  const descriptors = join(dir, 'baton.binpb');
-  await run(
-    process.execPath,
-    [join(ROOT, 'node_modules/.bin/buf'), 'build', 'proto', '--path', 'proto/baton/v1', '-o', descriptors],
-    { cwd: ROOT },
-  );
-  await run(PYTHON, [join(FIXTURES, 'gen_stubs.py'), descriptors, dir]);
+  await pythonStubs(dir);
 }, 60_000);
 
 afterAll(async () => {

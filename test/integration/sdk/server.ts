@@ -1,14 +1,33 @@
 // Starts the built `baton serve` as a child process (as a user runs it) on a loopback port and a data
 // directory, and stops it; the SDK and Python client tests talk to it over real gRPC.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const BATON_BIN = join(ROOT, 'bin/baton.js');
+/** Debian's python3 with its grpcio (the pyenv python3 on PATH has none). */
+export const PYTHON = '/usr/bin/python3';
+export const PYTHON_FIXTURES = join(ROOT, 'test/fixtures/python');
+
+/**
+ * Python stubs for baton/v1 in `dir`: from a `buf build` descriptor set, since Debian's grpc-tools
+ * bundles a protoc too old for proto3 `optional` (see gen_stubs.py).
+ */
+export async function pythonStubs(dir: string): Promise<void> {
+  const run = promisify(execFile);
+  const descriptors = join(dir, 'baton.binpb');
+  await run(
+    process.execPath,
+    [join(ROOT, 'node_modules/.bin/buf'), 'build', 'proto', '--path', 'proto/baton/v1', '-o', descriptors],
+    { cwd: ROOT },
+  );
+  await run(PYTHON, [join(PYTHON_FIXTURES, 'gen_stubs.py'), descriptors, dir]);
+}
 
 export interface ServeOptions {
   readonly dataDir: string;

@@ -4,22 +4,19 @@
 // the Python code computed (word counts, a SHA-256, the upper-cased words), and on SIGTERM the worker
 // drains and exits 0.
 
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createClient, RunStatus, type BatonClient } from '../../../sdk/src/index.js';
-import { ROOT, startServer, type ServerHandle } from './server.js';
+import { PYTHON, PYTHON_FIXTURES, pythonStubs, startServer, type ServerHandle } from './server.js';
 
-const run = promisify(execFile);
 /** Debian's python, which has python3-grpcio and python3-grpc-tools (not the pyenv one on PATH). */
-const PYTHON = '/usr/bin/python3';
-const FIXTURES = join(ROOT, 'test/fixtures/python');
+const FIXTURES = PYTHON_FIXTURES;
 
 let dir: string;
 let server: ServerHandle | undefined;
@@ -28,13 +25,7 @@ let client: BatonClient | undefined;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'baton-python-worker-'));
-  const descriptors = join(dir, 'baton.binpb');
-  await run(
-    process.execPath,
-    [join(ROOT, 'node_modules/.bin/buf'), 'build', 'proto', '--path', 'proto/baton/v1', '-o', descriptors],
-    { cwd: ROOT },
-  );
-  await run(PYTHON, [join(FIXTURES, 'gen_stubs.py'), descriptors, dir]);
+  await pythonStubs(dir);
 }, 60_000);
 
 afterAll(async () => {
