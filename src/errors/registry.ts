@@ -184,6 +184,17 @@ export const ERRORS = {
   BATON_E_MAP_CHUNK_FAILED: def(
     'A map_reduce chunk answered { error } and on_chunk_failure is "fail", or it failed again after max_retries.',
   ),
+  BATON_E_MAGENTIC_ROUNDS: def(
+    "The magentic planner's progress ledger was not satisfied within pattern_config.max_rounds planner turns.",
+    'RESOURCE_EXHAUSTED',
+  ),
+  BATON_E_MAGENTIC_REPLANS: def(
+    'The magentic run stalled max_stalls times in a row with no re-plan left (pattern_config.max_replans).',
+    'RESOURCE_EXHAUSTED',
+  ),
+  BATON_E_MAGENTIC_PLANNER: def(
+    "The magentic planner answered { error }: the pattern cannot go on without its planner's ledgers.",
+  ),
   // WASM plugins (src/wasm): the loader's checklist, in order, then calls into a loaded plugin
   BATON_E_PLUGIN_MANIFEST: def(
     "A plugin's manifest is not valid (missing or malformed field, unknown key); the message names the field.",
