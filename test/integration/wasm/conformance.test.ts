@@ -22,7 +22,7 @@ let fixtures: string;
 beforeAll(async () => {
   out = mkdtempSync(join(tmpdir(), 'baton-conformance-builtins-'));
   const build = buildPlugin as (dir: string, out: string) => Promise<string>;
-  for (const name of ['supervisor', 'handoff']) await build(join(ROOT, 'plugins', name), out);
+  for (const name of ['supervisor', 'handoff', 'magentic']) await build(join(ROOT, 'plugins', name), out);
   fixtures = await builtFixtures();
 }, 120_000);
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -108,6 +108,75 @@ const handoff = (): PatternUnderTest => ({
   },
 });
 
+const lab = `workflow:
+  name: lab
+  version: "1"
+  agents: { planner: { type: t }, squarer: { type: t, capabilities: [math] }, adder: { type: t } }
+  tasks:
+    - { id: planner, agent: planner }
+    - { id: squarer, agent: squarer }
+    - { id: adder, agent: adder }
+`;
+type LabInput = {
+  input: { numbers: number[] };
+  task_ledger?: unknown;
+  last?: { agent: string; output: { squares?: number[]; sum?: number } };
+};
+/** Plans "sum of squares": the squarer, then the adder, then the answer. */
+const labPlanner: AgentHandler = ({ input }) => {
+  const i = input as LabInput;
+  const going = { satisfied: false, progress: true, in_loop: false };
+  if (i.task_ledger === undefined)
+    return {
+      facts: ['numbers: ü\n"given"'],
+      plan: ['square', 'add'],
+      ...going,
+      next: 'squarer',
+      instruction: 'square them',
+      args: { numbers: i.input.numbers },
+    };
+  if (i.last!.agent === 'squarer')
+    return { ...going, next: 'adder', instruction: 'add them', args: { numbers: i.last!.output.squares } };
+  return { satisfied: true, progress: true, in_loop: false, answer: i.last!.output.sum };
+};
+type Args = { args: { numbers: number[] } };
+const magentic = (): PatternUnderTest => ({
+  manifest: join(out, 'magentic/manifest.json'),
+  scripted: {
+    workflow: lab,
+    input: { numbers: [3, 4] },
+    agents: {
+      planner: labPlanner,
+      squarer: ({ input }) => ({ squares: (input as Args).args.numbers.map((n) => n * n) }),
+      adder: ({ input }) => ({ sum: (input as Args).args.numbers.reduce((a, b) => a + b, 0) }),
+    },
+  },
+  // Never satisfied, always "progress": max_rounds (default 20) planner turns and a specialist turn
+  // between each two, so at most 2 x 20 - 1 verdicts, the last failing with BATON_E_MAGENTIC_ROUNDS.
+  adversarial: {
+    workflow: lab,
+    agents: {
+      planner: () => ({
+        facts: [],
+        plan: ['again'],
+        satisfied: false,
+        progress: true,
+        in_loop: false,
+        next: 'adder',
+        instruction: 'go on',
+      }),
+    },
+    maxSteps: 39,
+  },
+  // A specialist that throws fails the run after its retries (ABI 1.0 shows a pattern only outputs).
+  failing: {
+    workflow: lab,
+    input: { numbers: [1] },
+    agents: { planner: labPlanner, squarer: fails },
+    expect: { status: 'failed', code: 'BATON_E_AGENT_REJECTED' },
+  },
+});
+
 const twoSteps = {
   name: 'two',
   version: '1',
@@ -136,6 +205,7 @@ const counter = (): PatternUnderTest => ({
 describe('pattern conformance', () => {
   it('supervisor passes every check', async () => passed(await runConformance(supervisor())), 120_000);
   it('handoff passes every check', async () => passed(await runConformance(handoff())), 120_000);
+  it('magentic passes every check', async () => passed(await runConformance(magentic())), 120_000);
   it('test/counter passes every check', async () => passed(await runConformance(counter())), 120_000);
 
   it('catches a plugin that loops past its stated bound, and an outcome it did not state', async () => {
