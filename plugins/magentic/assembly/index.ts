@@ -289,7 +289,7 @@ function plannerInput(s: State, replan: bool, last: string): string {
  * max_stalls stalls in a row: the planner re-plans (its next turn says `replan: true` and must answer a
  * new task ledger), or, with no re-plan left, the run fails.
  */
-function replan(s: State, key: string, last: string, fromPlanner: bool): i32 {
+function replan(s: State, key: string, last: string, brief: string, fromPlanner: bool): i32 {
   if (s.replans >= s.maxReplans) {
     return answer(
       s,
@@ -301,8 +301,8 @@ function replan(s: State, key: string, last: string, fromPlanner: bool): i32 {
           s.replans.toString() +
           ' re-plan(s): no re-plan left (pattern_config.max_replans: ' +
           s.maxReplans.toString() +
-          '); last step ' +
-          last,
+          '); last step: ' +
+          brief,
       ),
     );
   }
@@ -360,7 +360,16 @@ export function pattern_step(): i32 {
     '}';
   if (failed) s.stall();
   s.record(entry);
-  if (s.stalls >= s.maxStalls) return replan(s, key, entry, false);
+  if (s.stalls >= s.maxStalls) {
+    const who = agentValue === null ? task : agentValue.valueOf();
+    const brief =
+      'round ' +
+      s.rounds.toString() +
+      ', ' +
+      who +
+      (failed ? ' answered the error ' + clip(stringify(err)) : ' answered ' + clip(stringify(out)));
+    return replan(s, key, entry, brief, false);
+  }
   return answer(
     s,
     '{"op":"handoff","to":' +
@@ -468,6 +477,9 @@ function plannerTurn(s: State, team: JSON.Arr, key: string, out: JSON.Value | nu
       ),
     );
   }
+  let stalled = !(<JSON.Bool>progress).valueOf() || (<JSON.Bool>inLoop).valueOf();
+  const nextName = (<JSON.Str>next).valueOf();
+  const target = member(team, nextName);
   if (s.rounds >= s.maxRounds) {
     return answer(
       s,
@@ -478,15 +490,12 @@ function plannerTurn(s: State, team: JSON.Arr, key: string, out: JSON.Value | nu
           s.rounds.toString() +
           ' rounds (pattern_config.max_rounds: ' +
           s.maxRounds.toString() +
-          '); last progress ledger ' +
-          s.progressLedger,
+          '); last step: ' +
+          stepBrief(s, nextName, instruction, target === null),
       ),
     );
   }
 
-  let stalled = !(<JSON.Bool>progress).valueOf() || (<JSON.Bool>inLoop).valueOf();
-  const nextName = (<JSON.Str>next).valueOf();
-  const target = member(team, nextName);
   if (target === null) stalled = true;
   if (stalled) s.stall();
   else if (s.stalls > 0) s.stalls--;
@@ -504,7 +513,8 @@ function plannerTurn(s: State, team: JSON.Arr, key: string, out: JSON.Value | nu
         ',"stalled":true}'
       : ',"stalled":' + (stalled ? 'true' : 'false') + '}');
   if (target === null) s.record(step);
-  if (s.stalls >= s.maxStalls) return replan(s, key, step, true);
+  if (s.stalls >= s.maxStalls)
+    return replan(s, key, step, stepBrief(s, nextName, instruction, target === null), true);
   if (target === null) {
     // Nobody to hand the step to: the planner is asked again, with the note in `last` and the history.
     return answer(
@@ -530,5 +540,23 @@ function plannerTurn(s: State, team: JSON.Arr, key: string, out: JSON.Value | nu
       specialist +
       (stalled ? ',"reason":"stalled"' : '') +
       '}',
+  );
+}
+
+/** `s` cut to at most 200 characters (for error messages that quote an agent's answer). */
+function clip(s: string): string {
+  return s.length <= 200 ? s : s.slice(0, 200) + '...';
+}
+
+/** A planner step in a few words: its round, whom it named and the instruction. */
+function stepBrief(s: State, next: string, instruction: JSON.Value, unknown: bool): string {
+  return (
+    'round ' +
+    s.rounds.toString() +
+    ', next ' +
+    str(next) +
+    (unknown ? ' (not on the team)' : '') +
+    ': ' +
+    clip(stringify(instruction))
   );
 }

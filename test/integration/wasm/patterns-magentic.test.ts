@@ -290,8 +290,7 @@ describe('magentic plugin', () => {
     expect(final.status).toBe('failed');
     expect(final.error?.code).toBe('BATON_E_MAGENTIC_ROUNDS');
     expect(final.error?.message).toBe(
-      'planner@3: not satisfied after 3 rounds (pattern_config.max_rounds: 3); last progress ledger ' +
-        '{"satisfied":false,"progress":true,"in_loop":false,"next":"adder","instruction":"add","args":{"numbers":[1]}}',
+      'planner@3: not satisfied after 3 rounds (pattern_config.max_rounds: 3); last step: round 3, next "adder": "add"',
     );
     // Three planner turns, and the adder only between them: no specialist runs after the last round.
     expect(await e.dispatched(final.runId)).toEqual([
@@ -325,7 +324,7 @@ describe('magentic plugin', () => {
     expect(final.error?.code).toBe('BATON_E_MAGENTIC_REPLANS');
     expect(final.error?.message).toBe(
       'planner@2: 1 stalls in a row after 1 re-plan(s): no re-plan left (pattern_config.max_replans: 1); ' +
-        'last step {"round":2,"next":"adder","instruction":"x","stalled":true}',
+        'last step: round 2, next "adder": "x"',
     );
     expect(await e.dispatched(final.runId)).toEqual(['planner', 'planner@2']);
   });
