@@ -11,8 +11,11 @@ import { baton, tempDir } from './cli-helpers.js';
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
-/** Runs examples/patterns/<file> in a data dir of its own with `plugin` (built from plugins/<source>) installed. */
-async function runExample(file: string, [source, plugin]: [string, string], input?: unknown) {
+/**
+ * Runs examples/patterns/<file> in a data dir of its own with `plugin` (built from plugins/<source>)
+ * installed; the CLI must exit with `code` (0: the run completed).
+ */
+async function runExample(file: string, [source, plugin]: [string, string], input?: unknown, code = 0) {
   const plugins = await builtPatterns([source]);
   const dataDir = join(tmp.dir, `${file}-${Math.random().toString(36).slice(2)}`);
   mkdirSync(join(dataDir, 'plugins'), { recursive: true });
@@ -21,7 +24,7 @@ async function runExample(file: string, [source, plugin]: [string, string], inpu
   const r = await baton(input === undefined ? args : [...args, '--input', JSON.stringify(input)], {
     timeoutMs: 60_000,
   });
-  expect(r.code, r.stderr).toBe(0);
+  expect(r.code, r.stderr).toBe(code);
   const runId = /run (run_\w+)/.exec(r.stderr)![1]!;
   const events = await baton(['events', runId, '--json', '--data-dir', dataDir]);
   const journal = events.stdout
@@ -176,4 +179,100 @@ describe('examples/patterns/hierarchical.yaml', () => {
     expect(r.stdout).toMatch(/^# Community battery: do not build\n/);
     expect(r.stdout).toContain('payback in 17.4 years,\nafter it fades to 80% in 13.3 years.');
   });
+});
+
+const MAGENTIC: [string, string] = ['magentic', 'magentic'];
+
+interface Step {
+  round: number;
+  agent?: string;
+  replan?: number;
+  output?: { docs?: unknown[]; figures?: unknown[] };
+}
+
+describe('examples/patterns/magentic.yaml', () => {
+  it(
+    'stalls on its first plan, re-plans to full-text search and ranks ten technologies by efficiency',
+    { timeout: 120_000 },
+    async () => {
+      const r = await runExample('magentic.yaml', MAGENTIC);
+      const { magentic } = JSON.parse(r.stdout) as {
+        magentic: {
+          answer: {
+            summary: string;
+            ranking: Array<{ title: string; low: number; high: number }>;
+            median: number;
+          };
+          task_ledger: { facts: string[]; plan: string[] };
+          rounds: number;
+          stalls: number;
+          replans: number;
+          history: Step[];
+        };
+      };
+      expect(magentic).toMatchObject({ rounds: 8, stalls: 2, replans: 1, answer: { median: 73.75 } });
+      // The figures each article quotes, highest first (hydrogen's round trip, not its electrolyser).
+      expect(magentic.answer.ranking.map((f) => `${f.title} ${f.low}-${f.high}`)).toEqual([
+        'Supercapacitors 95-95',
+        'Flywheel Energy Storage 85-90',
+        'Gravity Energy Storage 75-90',
+        'Lead-Acid Batteries 80-80',
+        'Pumped Hydro Storage 70-85',
+        'Vanadium Redox Flow Batteries 65-75',
+        'Liquid Air Energy Storage 50-60',
+        'Compressed Air Energy Storage 42-42',
+        'Iron-Air Batteries 40-40',
+        'Hydrogen as Long-Duration Energy Storage 30-40',
+      ]);
+      expect(magentic.answer.summary).toBe(
+        '10 technologies ranked by quoted round-trip efficiency: Supercapacitors is highest (95 %), ' +
+          'Hydrogen as Long-Duration Energy Storage lowest (35 %), median 73.75 %.',
+      );
+      // Plan A: titles (one article, no figure), the same article again: two stalls, then plan B.
+      expect(magentic.history.map((h) => h.agent ?? `replan ${h.replan}`)).toEqual([
+        'librarian',
+        'extractor',
+        'librarian',
+        'replan 1',
+        'searcher',
+        'extractor',
+        'analyst',
+      ]);
+      expect(magentic.history[1]!.output!.figures).toEqual([]);
+      expect(magentic.task_ledger.plan[0]).toBe(
+        'searcher: full-text search for "round-trip efficiency percent", 15 passages',
+      );
+      const decided = r.journal
+        .filter((e) => e.type === 'PatternDecided' && String(e.data.key).startsWith('planner'))
+        .map((e) => {
+          const d = e.data.decision as { op: string; to?: string; reason?: string };
+          return `${String(e.data.key)} ${d.op} ${d.to ?? d.reason ?? ''}`.trim();
+        });
+      expect(decided).toEqual([
+        'planner handoff librarian',
+        'planner@2 handoff extractor',
+        'planner@3 handoff librarian',
+        'planner@4 rerun replan: 2 stalls in a row',
+        'planner@5 handoff searcher',
+        'planner@6 handoff extractor',
+        'planner@7 handoff analyst',
+        'planner@8 complete satisfied',
+      ]);
+    },
+  );
+
+  it(
+    'asking for more sources than the corpus quotes runs into the round bound and fails, coded',
+    { timeout: 120_000 },
+    async () => {
+      const r = await runExample('magentic.yaml', MAGENTIC, { min_sources: 20 }, 1);
+      expect(r.stderr).toContain(
+        'BATON_E_MAGENTIC_ROUNDS  planner@12: not satisfied after 12 rounds (pattern_config.max_rounds: 12)',
+      );
+      const planners = r.journal.filter(
+        (e) => e.type === 'TaskDispatched' && String(e.data.task) === 'planner',
+      );
+      expect(planners).toHaveLength(12);
+    },
+  );
 });

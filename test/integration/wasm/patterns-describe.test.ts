@@ -16,6 +16,7 @@ const CASES = [
   { source: 'debate', name: 'debate', example: 'debate.yaml' },
   { source: 'group-chat', name: 'group_chat', example: 'group_chat.yaml' },
   { source: 'hierarchical', name: 'hierarchical', example: 'hierarchical.yaml' },
+  { source: 'magentic', name: 'magentic', example: 'magentic.yaml' },
 ] as const;
 
 describe('built-in pattern plugins describe their config', () => {
