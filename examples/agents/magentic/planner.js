@@ -16,13 +16,24 @@
 const QUERY = 'round-trip efficiency percent';
 
 /**
- * @typedef {{ round: number, agent?: string, instruction?: string, output?: any, error?: unknown, replan?: number }} Entry
+ * What the specialists answer (each fills its own fields).
+ * @typedef {{ docs?: Array<{ id: string, title: string }>,
+ *   passages?: Array<{ doc_id: string, title: string, text: string }>,
+ *   figures?: Array<{ doc_id: string, title: string, low: number, high: number }>,
+ *   ranking?: Array<{ title: string, mid: number }>, median?: number | null }} Output
+ * @typedef {{ round: number, agent?: string, instruction?: string, output?: Output, error?: unknown,
+ *   replan?: number }} Entry
  * @typedef {{ input: { min_sources?: number }, task_ledger?: { facts: string[], plan: string[] },
  *   replan?: boolean, last?: Entry, history?: Entry[], replans?: number }} PlannerInput
  */
 
 const going = { satisfied: false, progress: true, in_loop: false };
 const stuck = { satisfied: false, progress: false, in_loop: false };
+
+/** @param {Entry} e */
+const docIds = (e) => (e.output?.docs ?? []).map((d) => d.id).join(',');
+/** @param {Entry} e */
+const figureCount = (e) => (e.output?.figures ?? []).length;
 
 /** @param {{ input: unknown }} ctx */
 export default function planner(ctx) {
@@ -50,11 +61,11 @@ export default function planner(ctx) {
   const searches = history.filter((h) => h.agent === 'searcher').length;
   if (i.replan) {
     const k = 15 * (searches + 1);
-    const found = lastFigures(history);
+    const extracted = history.filter((h) => h.agent === 'extractor').at(-1);
     return {
       facts: [
         ...i.task_ledger.facts,
-        `article titles do not name the measure: the extractor found ${found} figure(s) in them`,
+        `article titles do not name the measure: the extractor found ${extracted === undefined ? 0 : figureCount(extracted)} figure(s) in them`,
       ],
       plan: [
         `searcher: full-text search for "${QUERY}", ${k} passages`,
@@ -69,15 +80,12 @@ export default function planner(ctx) {
     };
   }
   const last = /** @type {Entry} */ (i.last);
+  const out = last.output ?? {};
+  const earlier = history.slice(0, -1);
   switch (last.agent) {
     case 'librarian': {
-      /** @type {Array<{ id: string }>} */
-      const docs = last.output.docs;
-      const ids = docs.map((d) => d.id).join(',');
-      const before = history.slice(0, -1).filter((h) => h.agent === 'librarian');
-      if (
-        before.some((h) => h.output.docs.map((/** @type {{ id: string }} */ d) => d.id).join(',') === ids)
-      ) {
+      const docs = out.docs ?? [];
+      if (earlier.some((h) => h.agent === 'librarian' && docIds(h) === docIds(last))) {
         return {
           ...stuck,
           in_loop: true,
@@ -95,17 +103,18 @@ export default function planner(ctx) {
         args: { docs },
       };
     }
-    case 'searcher':
+    case 'searcher': {
+      const passages = out.passages ?? [];
       return {
         ...going,
-        reason: `${last.output.passages.length} passages found`,
+        reason: `${passages.length} passages found`,
         next: 'extractor',
         instruction: 'pull the round-trip efficiency each article quotes from these passages',
-        args: { passages: last.output.passages },
+        args: { passages },
       };
+    }
     case 'extractor': {
-      /** @type {unknown[]} */
-      const figures = last.output.figures;
+      const figures = out.figures ?? [];
       if (figures.length >= min) {
         return {
           ...going,
@@ -116,31 +125,30 @@ export default function planner(ctx) {
         };
       }
       // Too few: widen the search if searching, else try the librarian with the other word of the measure.
-      const repeated = history
-        .slice(0, -1)
-        .some((h) => h.agent === 'extractor' && h.output.figures.length === figures.length);
-      return searches > 0
-        ? {
-            ...stuck,
-            in_loop: repeated,
-            reason: `only ${figures.length} figure(s); ${min} needed`,
-            next: 'searcher',
-            instruction: `find the ${30 * searches} passages that best match "${QUERY}"`,
-            args: { query: QUERY, k: 30 * searches },
-          }
-        : {
-            ...stuck,
-            reason: `only ${figures.length} figure(s); ${min} needed`,
-            next: 'librarian',
-            instruction: 'list the articles whose title contains "round-trip"',
-            args: { keyword: 'round-trip' },
-          };
+      const reason = `only ${figures.length} figure(s); ${min} needed`;
+      if (searches > 0) {
+        const repeated = earlier.some((h) => h.agent === 'extractor' && figureCount(h) === figures.length);
+        return {
+          ...stuck,
+          in_loop: repeated,
+          reason,
+          next: 'searcher',
+          instruction: `find the ${30 * searches} passages that best match "${QUERY}"`,
+          args: { query: QUERY, k: 30 * searches },
+        };
+      }
+      return {
+        ...stuck,
+        reason,
+        next: 'librarian',
+        instruction: 'list the articles whose title contains "round-trip"',
+        args: { keyword: 'round-trip' },
+      };
     }
     default: {
-      /** @type {{ ranking: Array<{ title: string, mid: number }>, median: number }} */
-      const out = last.output;
-      const best = out.ranking[0];
-      const worst = out.ranking.at(-1);
+      const ranking = out.ranking ?? [];
+      const best = ranking[0];
+      const worst = ranking.at(-1);
       return {
         satisfied: true,
         progress: true,
@@ -148,18 +156,12 @@ export default function planner(ctx) {
         reason: 'the analyst ranked enough technologies',
         answer: {
           summary:
-            `${out.ranking.length} technologies ranked by quoted round-trip efficiency: ` +
+            `${ranking.length} technologies ranked by quoted round-trip efficiency: ` +
             `${best?.title} is highest (${best?.mid} %), ${worst?.title} lowest (${worst?.mid} %), median ${out.median} %.`,
-          ranking: out.ranking,
+          ranking,
           median: out.median,
         },
       };
     }
   }
-}
-
-/** How many figures the extractor found last (0 when it has not run). @param {Entry[]} history */
-function lastFigures(history) {
-  const e = history.filter((h) => h.agent === 'extractor').at(-1);
-  return e === undefined ? 0 : e.output.figures.length;
 }
