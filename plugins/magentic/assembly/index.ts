@@ -382,7 +382,7 @@ export function pattern_step(): i32 {
 }
 
 function badAnswer(key: string, what: string, out: JSON.Value | null): string {
-  return failure('BATON_E_PATTERN_OUTPUT', key, what + '; it answered ' + stringify(out));
+  return failure('BATON_E_PATTERN_OUTPUT', key, what + '; it answered ' + clip(stringify(out)));
 }
 
 function planningShape(): string {
@@ -396,7 +396,7 @@ function plannerTurn(s: State, team: JSON.Arr, key: string, out: JSON.Value | nu
   const o = <JSON.Obj>out;
   const err = o.get('error');
   if (err !== null && !err.isNull) {
-    return answer(s, failure('BATON_E_MAGENTIC_PLANNER', key, 'the planner failed: ' + stringify(err)));
+    return answer(s, failure('BATON_E_MAGENTIC_PLANNER', key, 'the planner failed: ' + clip(stringify(err))));
   }
   s.rounds++;
 

@@ -329,6 +329,30 @@ describe('magentic plugin', () => {
     expect(await e.dispatched(final.runId)).toEqual(['planner', 'planner@2']);
   });
 
+  it('with max_replans 0, the stalls of a failing specialist fail the run, naming its error', async () => {
+    const e = await engine({
+      planner: ({ input }) => ({
+        ...((input as PlannerInput).task_ledger === undefined ? LEDGER : {}),
+        satisfied: false,
+        progress: (input as PlannerInput).last === undefined,
+        in_loop: false,
+        next: 'reader',
+        instruction: 'read',
+      }),
+      reader: () => ({ error: 'disk offline' }),
+    });
+    const final = await e.run(
+      workflow('magentic', ['planner', 'reader'], tasks(['planner', 'reader']), { max_replans: 0 }),
+    );
+    expect(final.error).toMatchObject({
+      code: 'BATON_E_MAGENTIC_REPLANS',
+      message:
+        'reader@2: 3 stalls in a row after 0 re-plan(s): no re-plan left (pattern_config.max_replans: 0); ' +
+        'last step: round 2, reader answered the error "disk offline"',
+    });
+    expect(await e.dispatched(final.runId)).toEqual(['planner', 'reader', 'planner@2', 'reader@2']);
+  });
+
   it('the planner failing fails the run: an { error } answer, a malformed ledger, or a throw', async () => {
     const e = await engine({
       planner: () => ({ error: 'no model available' }),
