@@ -1,4 +1,5 @@
-// Recovery of runs under the built-in pattern plugins (supervisor review rounds and delegation, handoff):
+// Recovery of runs under the built-in pattern plugins (supervisor review rounds and delegation, handoff,
+// magentic through a re-plan):
 // at every prefix of the journal, what a runtime taking over re-issues (the attempts in flight with their
 // idempotency keys, a pattern question without its verdict), and that the recovered run ends the same.
 // Replay folds journaled verdicts and never asks the plugin.
@@ -16,18 +17,19 @@ import {
   type RunSnapshot,
 } from '../../../src/core/index.js';
 import type { WorkflowSpec } from '../../../src/spec/schema.js';
-import type { Answer } from '../../unit/core/sim.js';
+import { workflow, type Answer } from '../../unit/core/sim.js';
 import {
   delegationWorkflow,
   deskWorkflow,
   researchAgents,
   researchWorkflow,
+  verdicts,
 } from '../../unit/core/patterns/fixtures.js';
 import { builtinHarness, type PluginHarness, type PluginSim } from './plugin-sim.js';
 
 let h: PluginHarness;
 beforeAll(async () => {
-  h = await builtinHarness('supervisor', 'handoff');
+  h = await builtinHarness('supervisor', 'handoff', 'magentic');
 }, 60_000);
 afterAll(() => h.close());
 
@@ -60,10 +62,44 @@ const desk: Script = (d) => {
   return { output: { answer: d.key } };
 };
 
+/**
+ * planner -> reader answers { error } twice (with the planner's no-progress turn between: 3 stalls) ->
+ * re-plan -> writer (whose first attempt fails, retried) -> satisfied.
+ */
+const lab = workflow(
+  [
+    { id: 'planner', agent: 'planner' },
+    { id: 'reader', agent: 'reader' },
+    { id: 'writer', agent: 'writer' },
+  ],
+  {
+    orchestration_pattern: 'magentic',
+    agents: { planner: { type: 't' }, reader: { type: 't' }, writer: { type: 't' } },
+  },
+);
+const ledger = (next: string, progress = true) => ({
+  satisfied: false,
+  progress,
+  in_loop: false,
+  next,
+  instruction: `go ${next}`,
+});
+const planning: Script = (d) => {
+  if (d.key === 'planner') return { output: { facts: [], plan: ['read'], ...ledger('reader') } };
+  if (d.key === 'planner@2') return { output: ledger('reader', false) };
+  if (d.key === 'planner@3')
+    return { output: { facts: ['reader down'], plan: ['write'], ...ledger('writer') } };
+  if (d.key === 'planner@4')
+    return { output: { satisfied: true, progress: true, in_loop: false, answer: 42 } };
+  if (d.task === 'reader') return { output: { error: 'offline' } };
+  return d.attempt === 1 ? { error: { code: 'E_FLAKY' } } : { output: { text: 'written' } };
+};
+
 const scenarios: Array<[string, WorkflowSpec, Script]> = [
   ['supervisor review rounds', researchWorkflow(), research],
   ['supervisor delegation', delegationWorkflow(), delegating],
   ['handoff', deskWorkflow(), desk],
+  ['magentic re-plan', lab, planning],
 ];
 
 describe.each(scenarios)('recovery of a %s run', (_name, wf, script) => {
@@ -119,4 +155,18 @@ describe.each(scenarios)('recovery of a %s run', (_name, wf, script) => {
       expect(snapshot(state), `prefix ${k}`).toEqual(whole);
     }
   });
+});
+
+it('the magentic scenario recovered above re-plans after three stalls and answers', async () => {
+  const live = await h.drive(await h.start(lab, {}), planning);
+  expect(verdicts(live.journal)).toEqual([
+    ['planner', 'handoff'],
+    ['reader', 'handoff', 'specialist_error'],
+    ['planner@2', 'handoff', 'stalled'],
+    ['reader@2', 'handoff', 'replan: 3 stalls in a row'],
+    ['planner@3', 'handoff'],
+    ['writer', 'handoff'],
+    ['planner@4', 'complete', 'satisfied'],
+  ]);
+  expect(live.state.output).toMatchObject({ magentic: { answer: 42, rounds: 4, stalls: 3, replans: 1 } });
 });
