@@ -2,8 +2,8 @@
 // pattern plugin built by the project's script and installed in the run's data dir: what each run
 // decided and the journal of who the pattern put to work.
 
-import { cpSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { builtPatterns } from '../integration/wasm/team-patterns-harness.js';
 import { baton, tempDir } from './cli-helpers.js';
@@ -275,4 +275,23 @@ describe('examples/patterns/magentic.yaml', () => {
       expect(planners).toHaveLength(12);
     },
   );
+
+  it('refuses a config it cannot run before a run exists: exit 1, the coded message, no run', async () => {
+    const agents = resolve('examples/agents/magentic');
+    const file = join(tmp.dir, 'magentic-bad.yaml');
+    writeFileSync(
+      file,
+      readFileSync('examples/patterns/magentic.yaml', 'utf8')
+        .replace('max_stalls: 2', 'max_stalls: 0')
+        .replaceAll('../agents/magentic', agents),
+    );
+    const dataDir = join(tmp.dir, 'magentic-bad-data');
+    const r = await baton(['run', file, '--data-dir', dataDir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'BATON_E_PATTERN_CONFIG  magentic: pattern_config.max_stalls: expected an integer from 1 to 10',
+    );
+    expect(r.stderr).not.toMatch(/run run_/);
+    expect((await baton(['runs', '--data-dir', dataDir])).stdout.trim()).toBe('no runs');
+  });
 });
