@@ -36,7 +36,7 @@ describe('a plugin pattern', () => {
         key: 'draft',
         pattern: 'acme/reviewer',
         state: { reviews: 0 },
-        trigger: { task: 'draft', key: 'draft', round: 1, agent: 'a', output: { by: 'draft' } },
+        trigger: { kind: 'output', task: 'draft', key: 'draft', round: 1, agent: 'a', output: { by: 'draft' } },
         step: 0,
         at: sim.now,
       },
