@@ -16,10 +16,7 @@ const NOT_STARTED = new Set(['pending', 'waiting_event', 'ready']);
  * verdict; `failed`, the key of a judged task's unit or of a delegated subtask whose retries are spent
  * (ABI 1.1, under judges_failures).
  */
-export function awaitedVerdict(
-  s: RunState,
-  key: string,
-): { i: number; failed: UnitState | null } | null {
+export function awaitedVerdict(s: RunState, key: string): { i: number; failed: UnitState | null } | null {
   const p = parseKey(key);
   if (!isActive(s) || p === null || p.unit !== key || p.index >= 0) return null;
   const i = contextOf(s).graph.index.get(p.task);
@@ -104,8 +101,7 @@ export function applyVerdict(s: RunState, e: PatternDecided): boolean {
 }
 
 /** The task's round key. */
-const roundOf = (s: RunState, i: number): string =>
-  roundKey(contextOf(s).graph.ids[i]!, s.tasks[i]!.round);
+const roundOf = (s: RunState, i: number): string => roundKey(contextOf(s).graph.ids[i]!, s.tasks[i]!.round);
 
 /** Adds `subtasks` to the task's current delegation (replacing a failed one, or a new delegation). */
 function redelegate(s: RunState, i: number, subtasks: readonly DelegatedTask[], at: number): void {

@@ -85,7 +85,14 @@ function publishVerdictEvents(out: Outbox, e: PatternDecided): void {
   for (const [j, ev] of (e.decision.events ?? []).entries()) {
     const eventId = `${s.runId}/${e.key}/step${step}/event${j}`;
     const source = `pattern:${e.pattern}`;
-    out.commands.push({ type: 'Publish', channel: ev.channel, name: ev.type, data: ev.data, eventId, loopback: false });
+    out.commands.push({
+      type: 'Publish',
+      channel: ev.channel,
+      name: ev.type,
+      data: ev.data,
+      eventId,
+      loopback: false,
+    });
     append(out, {
       type: 'EventReceived',
       eventId,
