@@ -236,8 +236,10 @@ export interface PatternEvent {
  *   awaiting only their dependencies inside that set, with `input`'s fields added to their input.
  * - delegate: the subtasks run at once; when all have completed the task runs again (next round)
  *   with `results` ({ key, agent, input, output } per subtask, in order) added to its input.
- * - handoff: the task completes and task `to` runs next (its next round if it ran before) with
- *   `input`'s fields added to its input.
+ * - handoff: the task completes and task `to` (ABI 1.1: and the tasks in `also`, at once) runs next
+ *   (its next round if it ran before) with `input`'s fields added to its input.
+ * ABI 1.1: rerun and handoff may carry `inputs` (fields per task, on top of `input`), and any verdict
+ * `events`, published before the op is carried out.
  * - complete: the task completes and the run completes with `output` if given, else
  *   `{ <task id>: output }`.
  * - fail: the run fails with `error` (after its saga, like any failure).
@@ -256,7 +258,15 @@ export type PatternDecision = {
       readonly inputs?: Readonly<Record<string, Record<string, unknown>>>;
     }
   | { readonly op: 'delegate'; readonly subtasks: readonly DelegatedTask[] }
-  | { readonly op: 'handoff'; readonly to: string; readonly input: Record<string, unknown> }
+  | {
+      readonly op: 'handoff';
+      readonly to: string;
+      readonly input: Record<string, unknown>;
+      /** ABI 1.1: more tasks that run next with `to`, at once (several peers addressed). */
+      readonly also?: readonly string[];
+      /** ABI 1.1: fields for one of the tasks that run next each, added on top of `input`. */
+      readonly inputs?: Readonly<Record<string, Record<string, unknown>>>;
+    }
   | { readonly op: 'complete'; readonly output?: Record<string, unknown> }
   | { readonly op: 'fail'; readonly error: { readonly code: string; readonly message: string } }
 );

@@ -73,7 +73,14 @@ const Decision = z.discriminatedUnion('op', [
     subtasks: z.array(z.object({ agent: z.string().min(1), input: Json.default(null) })),
     ...reason,
   }),
-  z.object({ op: z.literal('handoff'), to: z.string().min(1), input: JsonObject.default({}), ...reason }),
+  z.object({
+    op: z.literal('handoff'),
+    to: z.string().min(1),
+    input: JsonObject.default({}),
+    also: z.array(z.string()).optional(),
+    inputs: z.record(z.string(), JsonObject).optional(),
+    ...reason,
+  }),
   z.object({ op: z.literal('complete'), output: JsonObject.optional(), ...reason }),
   z.object({ op: z.literal('fail'), error: ErrorShape, ...reason }),
 ]);

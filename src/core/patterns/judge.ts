@@ -78,7 +78,7 @@ export function checkVerdict(
   d: PatternDecision,
   pattern = 'name' in ctx.pattern ? ctx.pattern.name : 'pattern',
 ): PatternDecision {
-  const named = d.op === 'rerun' ? d.also : d.op === 'handoff' ? [d.to] : [];
+  const named = d.op === 'rerun' ? d.also : d.op === 'handoff' ? [d.to, ...(d.also ?? [])] : [];
   const unknown = named.find((id) => !ctx.graph.index.has(id));
   if (unknown !== undefined) {
     return failure(
@@ -87,15 +87,14 @@ export function checkVerdict(
       `the ${d.op} verdict names task "${unknown}", which does not exist`,
     );
   }
-  if (d.op === 'rerun' && d.inputs !== undefined) {
-    const task = key.split(/[@/[#]/)[0]!;
-    const rerun = new Set([task, ...d.also]);
-    const stray = Object.keys(d.inputs).find((id) => !rerun.has(id));
+  if ((d.op === 'rerun' || d.op === 'handoff') && d.inputs !== undefined) {
+    const runs = new Set(d.op === 'rerun' ? [key.split(/[@/[#]/)[0]!, ...d.also] : named);
+    const stray = Object.keys(d.inputs).find((id) => !runs.has(id));
     if (stray !== undefined) {
       return failure(
         'BATON_E_UNKNOWN_TASK',
         key,
-        `the rerun verdict gives inputs to task "${stray}", which it does not rerun (${[...rerun].join(', ')})`,
+        `the ${d.op} verdict gives inputs to task "${stray}", which it does not run next (${[...runs].join(', ')})`,
       );
     }
   }

@@ -79,7 +79,7 @@ export function applyVerdict(s: RunState, e: PatternDecided): boolean {
       break;
     case 'handoff':
       closeTask(s, i, e.at);
-      rerun(s, [indexOf(d.to)], d.input, e.at);
+      rerun(s, [d.to, ...(d.also ?? [])].map(indexOf), d.input, e.at, d.inputs);
       break;
     case 'rerun':
       rerun(s, [i, ...d.also.map(indexOf)], d.input, e.at, d.inputs);

@@ -36,7 +36,8 @@ export function verdictApplied(out: Outbox, e: PatternDecided): void {
       return;
     case 'handoff':
       taskFinished(out, i);
-      return startTask(out, index.get(d.to)!);
+      for (const id of [d.to, ...(d.also ?? [])]) startTask(out, index.get(id)!);
+      return;
     case 'rerun':
       for (const j of [i, ...d.also.map((id) => index.get(id)!)]) startTask(out, j);
       return;

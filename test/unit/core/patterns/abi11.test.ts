@@ -144,6 +144,30 @@ describe('ABI 1.1 per-task rerun inputs', () => {
     replays(sim, echo);
   });
 
+  it('hands off to several tasks at once, each with its own fields', () => {
+    const wf3 = workflow(
+      [
+        { id: 'p', agent: 'a' },
+        { id: 'q', agent: 'b' },
+        { id: 'r', agent: 'b' },
+      ],
+      { orchestration_pattern: 'acme-inputs' },
+    );
+    scripted('acme-inputs', { judges: ['p', 'q', 'r'], holds: ['q', 'r'] }, (t) =>
+      t.task === 'p'
+        ? { op: 'handoff', to: 'q', also: ['r'], input: { from: 'p' }, inputs: { r: { only: 'r' } } }
+        : { op: 'continue' },
+    );
+    const sim = new Sim().start(wf3).drive(echo);
+    expect(sim.dispatches.map((d) => [d.key, d.input])).toEqual([
+      ['p', { input: {} }],
+      ['q', { input: {}, from: 'p' }],
+      ['r', { input: {}, from: 'p', only: 'r' }],
+    ]);
+    expect(sim.state.status).toBe('completed');
+    replays(sim, echo);
+  });
+
   it('fails the run when inputs name a task the verdict does not rerun', () => {
     scripted('acme-inputs', { judges: ['p'], holds: ['q'] }, () => ({
       op: 'rerun',
@@ -153,7 +177,7 @@ describe('ABI 1.1 per-task rerun inputs', () => {
     }));
     const sim = new Sim().start(wf).drive(echo);
     expect(sim.state.error).toMatchObject({ code: 'BATON_E_UNKNOWN_TASK' });
-    expect(sim.state.error!.message).toMatch(/inputs to task "q", which it does not rerun/);
+    expect(sim.state.error!.message).toMatch(/inputs to task "q", which it does not run next/);
   });
 });
 
