@@ -174,6 +174,9 @@ export const ERRORS = {
     'RESOURCE_EXHAUSTED',
   ),
   // The built-in pattern plugins (plugins/): a verdict that fails the run by the pattern's own rule
+  BATON_E_PEER_FAILED: def(
+    'A network peer failed for good (its retries spent) and pattern_config.on_peer_failure is "fail" (the default).',
+  ),
   BATON_E_ROUTE_UNKNOWN: def(
     "The router's classifier answered a category that pattern_config.routes does not map, and no fallback is configured.",
   ),
