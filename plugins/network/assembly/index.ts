@@ -12,7 +12,17 @@
 // (default) fails the run with BATON_E_PEER_FAILED; "skip" leaves the peer out from then on, its
 // undelivered messages (and any later ones to it) dropped and counted.
 
-import { input, output, quote, stringify, JSON } from '../../../sdk/pattern-kit/assembly/index';
+import {
+  event,
+  failedTrigger,
+  input,
+  output,
+  quote,
+  stringify,
+  taskInputs,
+  withEvents,
+  JSON,
+} from '../../../sdk/pattern-kit/assembly/index';
 
 export function baton_abi_v1(): void {}
 
@@ -310,15 +320,13 @@ function answer(state: string, decision: string): i32 {
   return 0;
 }
 
-function complete(net: Net, endedBy: string, events: string): i32 {
+function complete(net: Net, endedBy: string, events: string[]): i32 {
   return answer(
     net.json(),
-    '{"op":"complete","output":' +
-      net.result(endedBy) +
-      ',"reason":' +
-      str('ended_by_' + endedBy) +
-      events +
-      '}',
+    withEvents(
+      '{"op":"complete","output":' + net.result(endedBy) + ',"reason":' + str('ended_by_' + endedBy) + '}',
+      events,
+    ),
   );
 }
 
@@ -327,24 +335,26 @@ function complete(net: Net, endedBy: string, events: string): i32 {
  * its inbox (rerun when `self` is among them, else handoff from `self`); with none, the step goes on
  * while other peers still run, and the network is quiescent when none does.
  */
-function next(net: Net, self: i32, events: string): i32 {
+function next(net: Net, self: i32, events: string[]): i32 {
   const run = new Array<i32>();
   for (let k = 0; k < net.tasks.length; k++) {
     if (!net.failed[k] && !net.busy[k] && net.inbox[k].length > 0) run.push(k);
   }
   if (run.length == 0) {
     for (let k = 0; k < net.tasks.length; k++) {
-      if (net.busy[k]) return answer(net.json(), '{"op":"continue"' + events + '}');
+      if (net.busy[k]) return answer(net.json(), withEvents('{"op":"continue"}', events));
     }
     return complete(net, 'quiescence', events);
   }
-  let inputs = '';
+  const ids = new Array<string>();
+  const fields = new Array<string>();
   let also = '';
   let first = '';
   let selfRuns = false;
   for (let n = 0; n < run.length; n++) {
     const k = run[n];
-    inputs += (n > 0 ? ',' : '') + str(net.tasks[k]) + ':{"inbox":[' + net.inbox[k].join(',') + ']}';
+    ids.push(net.tasks[k]);
+    fields.push('{"inbox":[' + net.inbox[k].join(',') + ']}');
     net.inbox[k] = new Array<string>();
     net.busy[k] = true;
     if (k == self) selfRuns = true;
@@ -352,13 +362,16 @@ function next(net: Net, self: i32, events: string): i32 {
     else also += (also.length > 0 ? ',' : '') + str(net.tasks[k]);
   }
   const shared = '{"peers":' + net.peerList() + '}';
-  const rest = ',"input":' + shared + ',"inputs":{' + inputs + '}' + events + '}';
+  const rest = ',"input":' + shared + ',"inputs":' + taskInputs(ids, fields) + '}';
   if (selfRuns) {
     // The judged peer has mail too: it runs again, with the others at once.
     const others = first.length == 0 ? '' : str(first) + (also.length > 0 ? ',' + also : '');
-    return answer(net.json(), '{"op":"rerun","also":[' + others + ']' + rest);
+    return answer(net.json(), withEvents('{"op":"rerun","also":[' + others + ']' + rest, events));
   }
-  return answer(net.json(), '{"op":"handoff","to":' + str(first) + ',"also":[' + also + ']' + rest);
+  return answer(
+    net.json(),
+    withEvents('{"op":"handoff","to":' + str(first) + ',"also":[' + also + ']' + rest, events),
+  );
 }
 
 /** The agents a peer's `to` names, as peer positions; -1 in the list for a name that is no peer. */
@@ -404,12 +417,11 @@ export function pattern_step(): i32 {
   net.busy[self] = false;
   const seq = net.transcript.length + 1;
 
-  if (kind == 'failed') {
-    const err = trigger.getObj('error')!;
-    const code = err.getString('code')!.valueOf();
-    const message = err.getString('message')!.valueOf();
-    const attempts = trigger.getInteger('attempts');
-    const tries = attempts === null ? '?' : attempts.valueOf().toString();
+  const failure = failedTrigger(trigger);
+  if (failure !== null) {
+    const code = failure.code;
+    const message = failure.message;
+    const tries = failure.attempts.toString();
     if (net.onFailure == 'fail') {
       return answer(
         net.json(),
@@ -445,7 +457,7 @@ export function pattern_step(): i32 {
         str(message) +
         '}}',
     );
-    return next(net, self, '');
+    return next(net, self, new Array<string>());
   }
 
   // A peer spoke: its message goes into the transcript, and to the inboxes of the peers it addresses.
@@ -491,11 +503,12 @@ export function pattern_step(): i32 {
       message +
       '}',
   );
-  if (done) return complete(net, 'done', '');
+  const none = new Array<string>();
+  if (done) return complete(net, 'done', none);
   if (net.phrase.length > 0 && text !== null && text!.includes(net.phrase))
-    return complete(net, 'phrase', '');
-  if (net.sent + <i64>targets.length > net.max) return complete(net, 'max_messages', '');
-  let events = '';
+    return complete(net, 'phrase', none);
+  if (net.sent + <i64>targets.length > net.max) return complete(net, 'max_messages', none);
+  const events = new Array<string>();
   for (let n = 0; n < targets.length; n++) {
     const k = targets[n];
     net.sent++;
@@ -507,13 +520,8 @@ export function pattern_step(): i32 {
     }
     net.inbox[k].push(mail);
     if (net.channel.length > 0) {
-      events +=
-        (events.length > 0 ? ',' : '') +
-        '{"channel":' +
-        str(net.channel) +
-        ',"type":"message","to":' +
-        str(net.tasks[k]) +
-        ',"data":{"seq":' +
+      const data =
+        '{"seq":' +
         seq.toString() +
         ',"from":' +
         str(net.agents[self]) +
@@ -521,8 +529,9 @@ export function pattern_step(): i32 {
         str(net.agents[k]) +
         ',"message":' +
         message +
-        '}}';
+        '}';
+      events.push(event(net.channel, 'message', data, net.tasks[k]));
     }
   }
-  return next(net, self, events.length > 0 ? ',"events":[' + events + ']' : '');
+  return next(net, self, events);
 }
