@@ -31,10 +31,30 @@ export const RECEIVED = {
 };
 
 /**
+ * @typedef {object} Difference
+ * @property {string} id
+ * @property {number | null} sent what the head office sent (null: it sent no such transfer)
+ * @property {number | null} booked what the branch booked (null: it never booked it)
+ */
+
+/**
+ * What the peers of this example write (one shape for all their messages).
+ * @typedef {object} Message
+ * @property {Transfer[]} [transfers] hq: every transfer it sent
+ * @property {Record<string, Array<{ id: string, amount: number }>>} [corrections] hq: per branch
+ * @property {Record<string, number>} [confirmed] hq: the branches it confirmed, with their totals
+ * @property {string} [branch]
+ * @property {'balanced' | 'differences'} [status]
+ * @property {number} [total]
+ * @property {string[]} [corrected]
+ * @property {Difference[]} [differences]
+ */
+
+/**
  * @typedef {object} Mail
  * @property {number} seq
  * @property {string} from
- * @property {any} message
+ * @property {Message} message
  */
 
 /**
@@ -44,7 +64,10 @@ export const RECEIVED = {
  * @returns {{ run: { transfers?: Transfer[], books?: Record<string, Array<{ id: string, amount: number }>> }, inbox: Mail[] }}
  */
 export function turnOf(input) {
-  const i = /** @type {{ input?: any, inbox?: Mail[] }} */ (input ?? {});
+  const i =
+    /** @type {{ input?: { transfers?: Transfer[], books?: Record<string, Array<{ id: string, amount: number }>> }, inbox?: Mail[] }} */ (
+      input ?? {}
+    );
   return { run: i.input ?? {}, inbox: i.inbox ?? [] };
 }
 

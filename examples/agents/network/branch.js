@@ -25,7 +25,7 @@ export default function branch(ctx) {
         branch: name,
         status: 'balanced',
         total: total(rows),
-        corrected: corrections.map((/** @type {{ id: string }} */ c) => c.id),
+        corrected: corrections.map((c) => c.id),
       },
     };
   }

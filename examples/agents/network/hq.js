@@ -20,12 +20,9 @@ export default function hq(ctx) {
   const confirmed = {};
   for (const mail of inbox) {
     const m = mail.message;
-    if (m.status === 'balanced') confirmed[mail.from] = m.total;
+    if (m.status === 'balanced') confirmed[mail.from] = m.total ?? 0;
     else if (m.status === 'differences') {
-      corrections[mail.from] = m.differences.map((/** @type {{ id: string, sent: number | null }} */ d) => ({
-        id: d.id,
-        amount: d.sent ?? 0,
-      }));
+      corrections[mail.from] = (m.differences ?? []).map((d) => ({ id: d.id, amount: d.sent ?? 0 }));
     }
   }
   const to = Object.keys(corrections);

@@ -199,7 +199,7 @@ describe('network plugin', () => {
     expect(out).toMatchObject({ ended_by: 'quiescence', failed: ['south'] });
     expect(out.transcript.find((t) => t.failed !== undefined)).toMatchObject({
       from: 'south',
-      failed: { message: expect.stringContaining('south ledger offline') },
+      failed: { message: expect.stringContaining('south ledger offline') as unknown },
     });
     expect((await e.dispatched(skipped.runId)).filter((k) => k === 'south')).toHaveLength(2);
 

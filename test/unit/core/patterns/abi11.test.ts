@@ -7,7 +7,6 @@ import {
   fold,
   registerPattern,
   snapshot,
-  type JournalEntry,
   type OrchestrationPattern,
   type PatternDecision,
   type PatternTrigger,
@@ -334,6 +333,6 @@ describe('ABI 1.1 delegated trigger', () => {
     const sim = new Sim().start(wf).drive(hangs);
     expect(sim.cancels.map((c) => c.key)).toContain('boss/delegate[0]');
     expect(sim.state.error).toMatchObject({ code: 'E_GAVE_UP', key: 'boss/delegate[1]' });
-    expect(snapshot(fold(sim.journal as JournalEntry[]))).toEqual(snapshot(sim.state));
+    expect(snapshot(fold(sim.journal))).toEqual(snapshot(sim.state));
   });
 });
