@@ -15,17 +15,18 @@ const err = (d: Data): string => {
 function decision(v: unknown): string {
   const d = v as PatternDecision;
   const why = d.reason ? ` (${d.reason})` : '';
+  const events = d.events?.length ? `, ${d.events.length} event(s)` : '';
   switch (d.op) {
     case 'rerun':
-      return `rerun ${d.also.join(', ')}${why}`;
+      return `rerun${d.also.length > 0 ? ` ${d.also.join(', ')}` : ''}${why}${events}`;
     case 'delegate':
       return `delegate ${d.subtasks.length} subtask(s)${why}`;
     case 'handoff':
-      return `handoff to ${d.to}${why}`;
+      return `handoff to ${[d.to, ...(d.also ?? [])].join(', ')}${why}${events}`;
     case 'fail':
       return `fail: ${d.error.code} ${d.error.message}`;
     default:
-      return `${d.op}${why}`;
+      return `${d.op}${why}${events}`;
   }
 }
 
@@ -79,7 +80,7 @@ export function describeEntry(r: Pick<JournalRecord, 'type' | 'data'>): { text: 
       return { text: `timer ${s('timerId')} fired`, notable: false };
     case 'EventReceived':
       return {
-        text: `event ${s('channel')}${d.name ? `:${s('name')}` : ''} from ${s('source')}`,
+        text: `event ${s('channel')}${d.name ? `:${s('name')}` : ''} from ${s('source')}${d.to ? ` to ${s('to')}` : ''}`,
         notable: !s('source').startsWith('run:'),
       };
     case 'EventMatched':

@@ -45,6 +45,10 @@ export interface PatternBinding {
     readonly judges: readonly string[];
     readonly holds: readonly string[];
     readonly serial: boolean;
+    /** ABI 1.1: a judged task or delegated subtask that failed for good is judged (trigger `failed`). */
+    readonly judges_failures?: boolean;
+    /** ABI 1.1: a delegation's results are judged (trigger `delegated`) instead of re-running its task. */
+    readonly judges_delegations?: boolean;
   };
   readonly error?: { readonly code: string; readonly message: string };
 }
@@ -80,6 +84,8 @@ export interface EventRecord {
   readonly name: string | null;
   readonly data: unknown;
   readonly source: string;
+  /** The task id or agent it is addressed to (a pattern's event, ABI 1.1); absent: any listener. */
+  readonly to?: string;
 }
 
 // ── Inputs: appended by the runtime ─────────────────────────────────────────────────────────────
@@ -133,6 +139,11 @@ export interface EventReceived extends EntryBase<'EventReceived'> {
   readonly name?: string;
   readonly data: unknown;
   readonly source: string;
+  /**
+   * Only for the task with this id (or the tasks of this agent): set on an event a pattern's verdict
+   * published with `to` (ABI 1.1); absent, every listener on the channel may match.
+   */
+  readonly to?: string;
 }
 
 export interface RunCancelRequested extends EntryBase<'RunCancelRequested'> {
@@ -204,6 +215,19 @@ export interface DelegatedTask {
 }
 
 /**
+ * An event a pattern's verdict publishes (ABI 1.1): on `channel` (one of the workflow's
+ * coordination.event_driven channels) as event `type`, optionally addressed `to` one task id or agent.
+ * Journaled as an EventReceived (id `${runId}/${verdict key}/step${n}/event${j}`), it starts or releases
+ * the tasks listening for it exactly as an outside signal would.
+ */
+export interface PatternEvent {
+  readonly channel: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly to?: string;
+}
+
+/**
  * What an orchestration pattern decides about a task's output (patterns/registry.ts). The engine
  * carries it out mechanically; `reason` only explains it in the journal (e.g. `rounds_exhausted`).
  * - continue: the task completes and the graph goes on; with `output`, that value becomes the task's
@@ -212,17 +236,37 @@ export interface DelegatedTask {
  *   awaiting only their dependencies inside that set, with `input`'s fields added to their input.
  * - delegate: the subtasks run at once; when all have completed the task runs again (next round)
  *   with `results` ({ key, agent, input, output } per subtask, in order) added to its input.
- * - handoff: the task completes and task `to` runs next (its next round if it ran before) with
- *   `input`'s fields added to its input.
+ * - handoff: the task completes and task `to` (ABI 1.1: and the tasks in `also`, at once) runs next
+ *   (its next round if it ran before) with `input`'s fields added to its input.
+ * ABI 1.1: rerun and handoff may carry `inputs` (fields per task, on top of `input`), and any verdict
+ * `events`, published before the op is carried out.
  * - complete: the task completes and the run completes with `output` if given, else
  *   `{ <task id>: output }`.
  * - fail: the run fails with `error` (after its saga, like any failure).
  */
-export type PatternDecision = { readonly reason?: string } & (
+export type PatternDecision = {
+  readonly reason?: string;
+  /** ABI 1.1: events published on the run's channels before the op is carried out. */
+  readonly events?: readonly PatternEvent[];
+} & (
   | { readonly op: 'continue'; readonly output?: unknown }
-  | { readonly op: 'rerun'; readonly also: readonly string[]; readonly input: Record<string, unknown> }
+  | {
+      readonly op: 'rerun';
+      readonly also: readonly string[];
+      readonly input: Record<string, unknown>;
+      /** ABI 1.1: fields for one task of the rerun each, added on top of `input`. */
+      readonly inputs?: Readonly<Record<string, Record<string, unknown>>>;
+    }
   | { readonly op: 'delegate'; readonly subtasks: readonly DelegatedTask[] }
-  | { readonly op: 'handoff'; readonly to: string; readonly input: Record<string, unknown> }
+  | {
+      readonly op: 'handoff';
+      readonly to: string;
+      readonly input: Record<string, unknown>;
+      /** ABI 1.1: more tasks that run next with `to`, at once (several peers addressed). */
+      readonly also?: readonly string[];
+      /** ABI 1.1: fields for one of the tasks that run next each, added on top of `input`. */
+      readonly inputs?: Readonly<Record<string, Record<string, unknown>>>;
+    }
   | { readonly op: 'complete'; readonly output?: Record<string, unknown> }
   | { readonly op: 'fail'; readonly error: { readonly code: string; readonly message: string } }
 );
@@ -309,6 +353,7 @@ export type InputEntry =
   | PatternDecided;
 
 export type DerivedEntry =
+  | EventReceived
   | TaskSkipped
   | FanOutExpanded
   | RetryScheduled

@@ -24,6 +24,8 @@ export function matchEvent(out: Outbox, event: EventRecord): void {
   for (const i of ctx.listeners.get(event.channel) ?? []) {
     const t = s.tasks[i]!;
     const spec = ctx.specs[i]!;
+    // A pattern's event addressed to one peer (ABI 1.1) matches only that task, or that agent's tasks.
+    if (event.to !== undefined && event.to !== spec.id && event.to !== spec.agent) continue;
     let ref: EventRefSpec | undefined;
     if (
       spec.on !== undefined &&

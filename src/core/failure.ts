@@ -7,9 +7,11 @@ import { evaluate } from './expressions.js';
 import { attemptKey, timerId } from './keys.js';
 import { append, type Outbox } from './outbox.js';
 import { backoffMs, retryPolicy, shouldRetry } from './retry.js';
+import { judge } from './patterns/judge.js';
+import { hosted } from './patterns/registry.js';
 import { contextOf, type UnitState } from './state.js';
 
-/** After an attempt failed (or timed out): schedule the next attempt, or fail the run. */
+/** After an attempt failed (or timed out): schedule the next attempt, ask the pattern, or fail the run. */
 export function unitFailed(out: Outbox, u: UnitState): void {
   const s = out.state;
   const spec = contextOf(s).specs[u.task]!;
@@ -20,9 +22,20 @@ export function unitFailed(out: Outbox, u: UnitState): void {
   if (shouldRetry(policy, error, u.attempts)) {
     const delay = backoffMs(policy, s.seed, key, u.attempts, error);
     append(out, { type: 'RetryScheduled', key, attempt: u.attempts + 1, fireAt: out.now + delay });
+  } else if (judgesFailure(out, u)) {
+    judge(out, u.task, u);
   } else {
     failRun(out, { code: error.code, message: error.message, key }, 'failed');
   }
+}
+
+/**
+ * ABI 1.1 judges_failures: a failure for good of a judged task (not a fan-out instance) or of a
+ * delegated subtask is the pattern's to judge (trigger `failed`), not the run's end.
+ */
+function judgesFailure(out: Outbox, u: UnitState): boolean {
+  const p = hosted(contextOf(out.state).pattern);
+  return p !== null && p.judgesFailures && (u.subtask !== null || (u.index < 0 && p.judged.has(u.task)));
 }
 
 export function armRetry(out: Outbox, key: string, attempt: number, fireAt: number): void {

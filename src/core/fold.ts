@@ -296,6 +296,7 @@ function eventReceived(s: RunState, e: E.EventReceived): boolean {
     name: e.name ?? null,
     data: e.data,
     source: e.source,
+    ...(e.to === undefined ? {} : { to: e.to }),
   };
   return true;
 }

@@ -19,6 +19,7 @@ export {
   type PatternVerdict,
 } from './patterns/index.js';
 export { checkVerdict, DEFAULT_MAX_PATTERN_STEPS } from './patterns/judge.js';
+export { awaitedVerdict } from './patterns/rounds.js';
 export { buildContext, type RunContext } from './context.js';
 export { DEFAULT_RETRY, backoffMs, retryPolicy, shouldRetry, type RetryPolicy } from './retry.js';
 export {

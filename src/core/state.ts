@@ -64,8 +64,12 @@ export interface TaskState {
   extra: Record<string, unknown> | null;
   /** Its output (in `output`) awaits its pattern's verdict, a PatternDecided entry. */
   judging: boolean;
-  /** Subtasks this round delegated, and how many of them completed. */
-  delegated: { readonly count: number; done: number } | null;
+  /**
+   * Subtasks this round delegated (keys `/delegate[first]` .. `/delegate[count - 1]`; `first` is set
+   * when a verdict on the `delegated` trigger delegated again in the same round), and how many of them
+   * are done (completed, or replaced after a `failed` verdict).
+   */
+  delegated: { count: number; done: number; first?: number } | null;
 }
 
 export interface UnitState {

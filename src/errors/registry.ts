@@ -166,11 +166,17 @@ export const ERRORS = {
     'The run handed off more times than pattern_config.max_handoffs allows (default 8).',
     'RESOURCE_EXHAUSTED',
   ),
+  BATON_E_PATTERN_EVENT: def(
+    "A pattern's verdict publishes an event on a channel the workflow does not declare in coordination.event_driven (the message names the pattern, the channel and the task).",
+  ),
   BATON_E_PATTERN_STEPS: def(
     "The run's orchestration pattern took more steps than the engine allows per run (max_pattern_steps, default 10,000): a pattern that never ends the run.",
     'RESOURCE_EXHAUSTED',
   ),
   // The built-in pattern plugins (plugins/): a verdict that fails the run by the pattern's own rule
+  BATON_E_PEER_FAILED: def(
+    'A network peer failed for good (its retries spent) and pattern_config.on_peer_failure is "fail" (the default).',
+  ),
   BATON_E_ROUTE_UNKNOWN: def(
     "The router's classifier answered a category that pattern_config.routes does not map, and no fallback is configured.",
   ),

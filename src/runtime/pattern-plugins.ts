@@ -15,6 +15,7 @@ import {
   PatternPlugin,
   resolveVersion,
   type LoadedPlugin,
+  type PatternStepInput,
   type PluginRunner,
 } from '../wasm/index.js';
 
@@ -38,6 +39,25 @@ interface Installed {
 export function builtinPluginsDir(): string {
   const root = fileURLToPath(new URL('../..', import.meta.url));
   return basename(root) === 'dist' ? join(root, 'plugins') : join(root, 'dist', 'plugins');
+}
+
+/** The trigger as pattern.proto's Trigger: each kind with its own fields (ABI 1.0 sends `output` only). */
+function pluginTrigger(t: AskPattern['trigger']): PatternStepInput['trigger'] {
+  const base = {
+    kind: t.kind,
+    task: t.task,
+    key: t.key,
+    round: t.round,
+    ...(t.agent === null ? {} : { agent: t.agent }),
+  };
+  switch (t.kind) {
+    case 'failed':
+      return { ...base, error: t.error!, attempts: t.attempts! };
+    case 'delegated':
+      return { ...base, results: t.results! };
+    default:
+      return { ...base, output: t.output };
+  }
 }
 
 export class PatternPlugins {
@@ -109,14 +129,7 @@ export class PatternPlugins {
       const plugin = await this.boundPlugin(binding);
       return await plugin.step({
         state: c.state,
-        trigger: {
-          kind: 'output',
-          task: c.trigger.task,
-          key: c.trigger.key,
-          round: c.trigger.round,
-          ...(c.trigger.agent === null ? {} : { agent: c.trigger.agent }),
-          output: c.trigger.output,
-        },
+        trigger: pluginTrigger(c.trigger),
         now_ms: c.at,
         seed,
         step: c.step,

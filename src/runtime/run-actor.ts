@@ -5,6 +5,7 @@
 
 import {
   apply,
+  awaitedVerdict,
   checkVerdict,
   decide,
   ENTRY_VERSION,
@@ -405,9 +406,7 @@ export class RunActor {
    */
   private async askPattern(asked: AskPattern): Promise<void> {
     const s = this.state;
-    const i = s.ctx?.graph.index.get(asked.trigger.task);
-    const t = i === undefined ? undefined : s.tasks[i];
-    if (this.stopped || t === undefined || !t.judging || t.round !== asked.trigger.round) return;
+    if (this.stopped || s.ctx === null || awaitedVerdict(s, asked.key) === null) return;
     const c: AskPattern = {
       ...asked,
       state: s.pattern?.state ?? asked.state,
@@ -437,7 +436,7 @@ export class RunActor {
             },
           };
     if (this.stopped) return;
-    const decision = checkVerdict(this.state.ctx!, c.key, verdict.decision);
+    const decision = checkVerdict(this.state.ctx!, c.key, verdict.decision, c.pattern);
     await new Promise<void>((applied) =>
       this.submit(
         { type: 'PatternDecided', key: c.key, pattern: c.pattern, state: verdict.state, decision },

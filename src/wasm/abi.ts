@@ -7,7 +7,7 @@ import { BatonError } from '../errors/registry.js';
 import type { PatternDecision } from '../core/index.js';
 
 /** The ABI version this host implements. */
-export const HOST_ABI = { major: 1, minor: 0 } as const;
+export const HOST_ABI = { major: 1, minor: 1 } as const;
 
 /** The version marker export of ABI major 1. */
 export const ABI_MARKER = 'baton_abi_v1';
@@ -42,19 +42,30 @@ export const PatternInitResponse = z.union([
       judges: z.array(z.string()).default([]),
       holds: z.array(z.string()).default([]),
       serial: z.boolean().default(false),
+      // ABI 1.1; absent (not false) for a plugin that does not set them, so its journal is unchanged.
+      judges_failures: z.boolean().optional(),
+      judges_delegations: z.boolean().optional(),
     }),
   }),
   z.object({ error: ErrorShape }),
 ]);
 export type PatternInitResponse = z.output<typeof PatternInitResponse>;
 
-const reason = { reason: z.string().optional() };
+/** ABI 1.1: an event a decision publishes (the engine checks the channel against the workflow). */
+const PatternEvent = z.strictObject({
+  channel: z.string().min(1),
+  type: z.string().min(1),
+  data: Json.default(null),
+  to: z.string().min(1).optional(),
+});
+const reason = { reason: z.string().optional(), events: z.array(PatternEvent).max(1000).optional() };
 const Decision = z.discriminatedUnion('op', [
   z.object({ op: z.literal('continue'), output: Json.optional(), ...reason }),
   z.object({
     op: z.literal('rerun'),
     also: z.array(z.string()).default([]),
     input: JsonObject.default({}),
+    inputs: z.record(z.string(), JsonObject).optional(),
     ...reason,
   }),
   z.object({
@@ -62,7 +73,14 @@ const Decision = z.discriminatedUnion('op', [
     subtasks: z.array(z.object({ agent: z.string().min(1), input: Json.default(null) })),
     ...reason,
   }),
-  z.object({ op: z.literal('handoff'), to: z.string().min(1), input: JsonObject.default({}), ...reason }),
+  z.object({
+    op: z.literal('handoff'),
+    to: z.string().min(1),
+    input: JsonObject.default({}),
+    also: z.array(z.string()).optional(),
+    inputs: z.record(z.string(), JsonObject).optional(),
+    ...reason,
+  }),
   z.object({ op: z.literal('complete'), output: JsonObject.optional(), ...reason }),
   z.object({ op: z.literal('fail'), error: ErrorShape, ...reason }),
 ]);

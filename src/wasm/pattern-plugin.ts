@@ -28,18 +28,24 @@ export interface PatternSetupOut {
   readonly judges: readonly string[];
   readonly holds: readonly string[];
   readonly serial: boolean;
+  readonly judges_failures?: boolean;
+  readonly judges_delegations?: boolean;
 }
 
 /** pattern_step's input (PatternStepRequest), without abi_version. */
 export interface PatternStepInput {
   readonly state: unknown;
   readonly trigger: {
-    readonly kind: 'output';
+    /** ABI 1.1 adds `failed` and `delegated` (sent only to a plugin whose setup asked for them). */
+    readonly kind: 'output' | 'failed' | 'delegated';
     readonly task: string;
     readonly key: string;
     readonly round: number;
     readonly agent?: string;
-    readonly output: unknown;
+    readonly output?: unknown;
+    readonly error?: { readonly code: string; readonly message: string };
+    readonly attempts?: number;
+    readonly results?: ReadonlyArray<{ key: string; agent: string; input: unknown; output: unknown }>;
   };
   readonly now_ms: number;
   readonly seed: number;

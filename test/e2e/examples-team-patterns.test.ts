@@ -295,3 +295,69 @@ describe('examples/patterns/magentic.yaml', () => {
     expect((await baton(['runs', '--data-dir', dataDir])).stdout.trim()).toBe('no runs');
   });
 });
+
+interface Said {
+  seq: number;
+  from: string;
+  to: string[];
+  message: Record<string, unknown>;
+}
+
+describe('examples/patterns/network.yaml', () => {
+  it(
+    'reconciles the branch ledgers by messages: differences found, corrected, confirmed, then quiescent',
+    { timeout: 120_000 },
+    async () => {
+      const r = await runExample('network.yaml', ['network', 'network']);
+      const { network } = JSON.parse(r.stdout) as {
+        network: { transcript: Said[]; messages: number; ended_by: string; dropped: number };
+      };
+      expect(network.ended_by).toBe('quiescence');
+      expect(network.dropped).toBe(0);
+      const t = network.transcript;
+      expect(t[0]).toMatchObject({ from: 'hq', to: ['north', 'south'] });
+      // Each branch found its difference: north booked T2 as 205, south never booked T4.
+      const reports = (status: string) =>
+        Object.fromEntries(t.filter((x) => x.message.status === status).map((x) => [x.from, x.message]));
+      expect(reports('differences')).toEqual({
+        north: {
+          branch: 'north',
+          status: 'differences',
+          differences: [{ id: 'T2', sent: 250, booked: 205 }],
+        },
+        south: {
+          branch: 'south',
+          status: 'differences',
+          differences: [{ id: 'T4', sent: 125, booked: null }],
+        },
+      });
+      // ... booked the head office's corrections, and balance at its totals (830 and 525 EUR).
+      expect(reports('balanced')).toEqual({
+        north: { branch: 'north', status: 'balanced', total: 830, corrected: ['T2'] },
+        south: { branch: 'south', status: 'balanced', total: 525, corrected: ['T4'] },
+      });
+      const confirmed = t
+        .filter((x) => x.from === 'hq' && x.message.confirmed !== undefined)
+        .reduce((all, x) => ({ ...all, ...(x.message.confirmed as object) }), {});
+      expect(confirmed).toEqual({ north: 830, south: 525 });
+      // Every delivered message is an event on the ledger channel in the journal, addressed to its peer.
+      const events = r.journal.filter((e) => e.type === 'EventReceived');
+      expect(events).toHaveLength(network.messages);
+      expect(events.every((e) => e.data.channel === 'ledger' && e.data.source === 'pattern:network')).toBe(
+        true,
+      );
+      expect(events.map((e) => e.data.to).sort()).toEqual([
+        'hq',
+        'hq',
+        'hq',
+        'hq',
+        'north',
+        'north',
+        'south',
+        'south',
+      ]);
+      // The two branches worked at once: one verdict started both.
+      expect(r.stderr).toContain('network on hq: handoff to north, south, 2 event(s)');
+    },
+  );
+});

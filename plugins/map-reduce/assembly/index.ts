@@ -1,8 +1,8 @@
-// map_reduce as an ABI v1 plugin. The map task's first output is a list (or an object whose
+// map_reduce as an ABI 1.1 plugin. The map task's output is a list (or an object whose
 // pattern_config.items_field is one); the pattern splits it into chunks of chunk_size (grown so there
-// are at most max_chunks) and delegates chunk k to mappers[k mod n], all at once. The map task then
-// runs again with `results` and answers them back as `{ results }` (ABI 1.0 shows a pattern only the
-// outputs of tasks it judges, never a subtask's). A chunk whose output is `{ error }` follows
+// are at most max_chunks) and delegates chunk k to mappers[k mod n], all at once. It asks for the
+// `delegated` trigger (judges_delegations), so the chunks' results come to it directly: the map task
+// runs once. A chunk whose output is `{ error }` follows
 // on_chunk_failure: retry (on the next mapper, at most max_retries times), skip, or fail
 // (BATON_E_MAP_CHUNK_FAILED). When every chunk is done the map task completes with
 // { items, chunks, results, skipped, retried }, which the reduce task (depending on it) receives.
@@ -13,7 +13,7 @@ export function baton_abi_v1(): void {}
 
 export function baton_describe(): i32 {
   output(
-    '{"abi_version":"1.0","kind":"pattern","name":"map_reduce","version":"1.0.0","config_schema":' +
+    '{"abi_version":"1.1","kind":"pattern","name":"map_reduce","version":"1.1.0","config_schema":' +
       '{"type":"object","additionalProperties":false,"required":["mappers"],"properties":{' +
       '"map":{"type":"string","minLength":1,"description":"the task whose output is the list (default: the first task)"},' +
       '"mappers":{"type":"array","minItems":1,"items":{"type":"string","minLength":1},"description":"the agents chunks go to, in turn"},' +
@@ -123,7 +123,7 @@ export function pattern_init(): i32 {
       maxRetries.toString() +
       ',"items":0,"chunks":[],"pending":[],"retried":0},"judges":[' +
       str(map) +
-      '],"holds":[],"serial":false}}',
+      '],"holds":[],"serial":false,"judges_delegations":true}}',
   );
   return 0;
 }
@@ -323,24 +323,22 @@ export function pattern_step(): i32 {
   const req = input();
   const s = req.getObj('state')!;
   const trigger = req.getObj('trigger')!;
-  const kind = trigger.getString('kind');
-  if (kind !== null && kind.valueOf() != 'output') return answer(stringify(s), '{"op":"continue"}');
+  const kindValue = trigger.getString('kind');
+  const kind = kindValue === null ? 'output' : kindValue.valueOf();
+  if (kind != 'output' && kind != 'delegated') return answer(stringify(s), '{"op":"continue"}');
   const key = trigger.getString('key')!.valueOf();
-  const raw = trigger.get('output');
   const pendingList = s.getArr('pending')!.valueOf();
-  if (s.getArr('chunks')!.valueOf().length == 0) return split(s, key, raw);
+  if (kind == 'output') return split(s, key, trigger.get('output'));
 
-  // A later round: the map task answered back the results of the chunks delegated last.
-  const back = raw !== null && raw.isObj ? (<JSON.Obj>raw).getArr('results') : null;
+  // The chunks delegated last are all done: their results, in the order they were delegated.
+  const back = trigger.getArr('results');
   if (back === null || back.valueOf().length != pendingList.length) {
     return answer(
       stringify(s),
       failure(
         'BATON_E_PATTERN_OUTPUT',
         key,
-        'the map task must answer { results } with the ' +
-          pendingList.length.toString() +
-          ' results it was given (ABI 1.0 does not show a pattern the delegated results)',
+        'expected the results of the ' + pendingList.length.toString() + ' chunks delegated last',
       ),
     );
   }

@@ -86,3 +86,110 @@ export function stringify(v: JSON.Value | null): string {
   }
   return v.stringify();
 }
+
+// ── ABI 1.1 ─────────────────────────────────────────────────────────────────────────────────────
+
+/** The minor version whose additions (events, failed/delegated triggers, per-task inputs) a plugin uses. */
+export const ABI_VERSION_1_1 = '1.1';
+
+/**
+ * One event for a decision's `events` list (ABI 1.1): published on `channel` (one of the workflow's
+ * coordination.event_driven channels) as event `type`, with `data` (JSON text), addressed `to` one
+ * task or agent when given.
+ */
+export function event(channel: string, type: string, data: string, to: string | null = null): string {
+  return (
+    '{"channel":' +
+    quote(channel) +
+    ',"type":' +
+    quote(type) +
+    (to === null ? '' : ',"to":' + quote(to)) +
+    ',"data":' +
+    data +
+    '}'
+  );
+}
+
+/** `decision` (a JSON object's text) with an `events` list added; unchanged when there is none. */
+export function withEvents(decision: string, events: string[]): string {
+  if (events.length == 0) return decision;
+  return decision.slice(0, decision.lastIndexOf('}')) + ',"events":[' + events.join(',') + ']}';
+}
+
+/**
+ * The `inputs` object of a rerun or handoff (ABI 1.1): `fields[k]` (an object's JSON text) for task
+ * `tasks[k]`.
+ */
+export function taskInputs(tasks: string[], fields: string[]): string {
+  let out = '{';
+  for (let k = 0; k < tasks.length; k++) out += (k > 0 ? ',' : '') + quote(tasks[k]) + ':' + fields[k];
+  return out + '}';
+}
+
+/** A `failed` trigger (ABI 1.1, with judges_failures): what failed, why, after how many attempts. */
+export class Failure {
+  task: string = '';
+  /** The failed unit: the task's round key, or a delegated subtask's key (`plan/delegate[1]`). */
+  key: string = '';
+  round: i64 = 1;
+  /** The agent that failed ("" when the task has none). */
+  agent: string = '';
+  code: string = '';
+  message: string = '';
+  attempts: i64 = 0;
+  /** Whether a delegated subtask failed (its key has `/delegate[`), rather than the task itself. */
+  get subtask(): bool {
+    return this.key.includes('/delegate[');
+  }
+}
+
+/** The trigger as a Failure when its kind is `failed`, else null. */
+export function failedTrigger(trigger: JSON.Obj): Failure | null {
+  const kind = trigger.getString('kind');
+  if (kind === null || kind.valueOf() != 'failed') return null;
+  const f = new Failure();
+  f.task = trigger.getString('task')!.valueOf();
+  f.key = trigger.getString('key')!.valueOf();
+  const round = trigger.getInteger('round');
+  if (round !== null) f.round = round.valueOf();
+  const agent = trigger.getString('agent');
+  if (agent !== null) f.agent = agent.valueOf();
+  const error = trigger.getObj('error');
+  if (error !== null) {
+    const code = error.getString('code');
+    const message = error.getString('message');
+    if (code !== null) f.code = code.valueOf();
+    if (message !== null) f.message = message.valueOf();
+  }
+  const attempts = trigger.getInteger('attempts');
+  if (attempts !== null) f.attempts = attempts.valueOf();
+  return f;
+}
+
+/** One subtask's result in a `delegated` trigger (ABI 1.1): input and output as JSON text. */
+export class SubtaskResult {
+  key: string = '';
+  agent: string = '';
+  input: string = 'null';
+  output: string = 'null';
+}
+
+/** The results of a `delegated` trigger (with judges_delegations), in order; null for another kind. */
+export function delegatedResults(trigger: JSON.Obj): SubtaskResult[] | null {
+  const kind = trigger.getString('kind');
+  if (kind === null || kind.valueOf() != 'delegated') return null;
+  const out = new Array<SubtaskResult>();
+  const list = trigger.getArr('results');
+  if (list === null) return out;
+  const items = list.valueOf();
+  for (let k = 0; k < items.length; k++) {
+    const o = changetype<JSON.Obj>(items[k]);
+    const r = new SubtaskResult();
+    r.key = o.getString('key')!.valueOf();
+    r.agent = o.getString('agent')!.valueOf();
+    r.input = stringify(o.get('input'));
+    r.output = stringify(o.get('output'));
+    out.push(r);
+  }
+  return out;
+}

@@ -19,10 +19,31 @@ export interface PatternSetup<S> {
   readonly holds: readonly string[];
   /** At most one task runs at a time: when none does, the ready task first in file order starts. */
   readonly serial: boolean;
+  /**
+   * ABI 1.1: a judged task (or a delegated subtask) whose retries are spent does not fail the run; the
+   * pattern is asked with a `failed` trigger instead.
+   */
+  readonly judgesFailures?: boolean;
+  /** ABI 1.1: when a delegation's subtasks are all done the pattern is asked (`delegated` trigger). */
+  readonly judgesDelegations?: boolean;
 }
 
-/** What a pattern is shown when a task it judges has its output (a fan-out's joined list, a repeat's last). */
+/** A delegated subtask's result, as the `delegated` trigger and a re-run task's `results` show it. */
+export interface SubtaskResult {
+  readonly key: string;
+  readonly agent: string;
+  readonly input: unknown;
+  readonly output: unknown;
+}
+
+/**
+ * What a pattern is shown. `output` (ABI 1.0): a task it judges has its output (a fan-out's joined
+ * list, a repeat's last). ABI 1.1: `failed`: a judged task (or a subtask it delegated, `key` naming
+ * it) failed for good, with `error` and `attempts`; `delegated`: the subtasks of the task's round are
+ * all done, with their `results`.
+ */
 export interface PatternTrigger {
+  readonly kind: 'output' | 'failed' | 'delegated';
   readonly task: string;
   /** The task's round key: `plan`, `plan@2`. */
   readonly key: string;
@@ -30,6 +51,11 @@ export interface PatternTrigger {
   /** The agent the task declares. */
   readonly agent: string | null;
   readonly output: unknown;
+  /** `failed`: why the last attempt failed, and how many attempts were made. */
+  readonly error?: { readonly code: string; readonly message: string };
+  readonly attempts?: number;
+  /** `delegated`: one result per subtask, in order. */
+  readonly results?: readonly SubtaskResult[];
 }
 
 export interface PatternVerdict<S> {
@@ -87,6 +113,8 @@ export interface HostedPattern {
   readonly judged: ReadonlySet<number>;
   readonly held: ReadonlySet<number>;
   readonly serial: boolean;
+  readonly judgesFailures: boolean;
+  readonly judgesDelegations: boolean;
 }
 
 /**
@@ -108,7 +136,8 @@ export function hostPattern(
     };
   }
   try {
-    const setup = pattern === null ? binding!.setup! : pattern.init(spec, spec.pattern_config ?? {});
+    const setup: PatternSetup<unknown> =
+      pattern === null ? fromBinding(binding!.setup!) : pattern.init(spec, spec.pattern_config ?? {});
     const indices = (ids: readonly string[]) =>
       new Set(
         ids.map((id) => {
@@ -124,11 +153,25 @@ export function hostPattern(
       judged: indices(setup.judges),
       held: indices(setup.holds),
       serial: setup.serial,
+      judgesFailures: setup.judgesFailures === true,
+      judgesDelegations: setup.judgesDelegations === true,
     };
   } catch (e) {
     if (e instanceof BatonError) return { code: e.code, message: e.message };
     throw e;
   }
+}
+
+/** A plugin's journaled setup (pattern.proto PatternSetup, snake_case) as the engine reads it. */
+function fromBinding(b: NonNullable<PatternBinding['setup']>): PatternSetup<unknown> {
+  return {
+    state: b.state,
+    judges: b.judges,
+    holds: b.holds,
+    serial: b.serial,
+    judgesFailures: b.judges_failures === true,
+    judgesDelegations: b.judges_delegations === true,
+  };
 }
 
 /** The run's pattern, or null when it could not be set up (the run fails at its start). */

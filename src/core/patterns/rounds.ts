@@ -1,56 +1,96 @@
 // apply()'s side of a hosted pattern: carry out a journaled verdict, mechanically. A task run again gets
 // its next round (instance keys carry `@round`); earlier rounds' instances stay, outputs and all.
 
-import type { PatternDecided } from '../entries.js';
+import type { DelegatedTask, PatternDecided } from '../entries.js';
 import { delegateKey, parseKey, roundKey } from '../keys.js';
 import { closeTask, markCompleted, newUnit, refreshGates } from '../progress.js';
+import { hosted, type SubtaskResult } from './registry.js';
 import { contextOf, isActive, type RunState, type TaskState, type UnitState } from '../state.js';
 
 /** Statuses of a task that has not started in its current round (a new round would reuse it). */
 const NOT_STARTED = new Set(['pending', 'waiting_event', 'ready']);
 
 /**
- * Applies a verdict on the task whose output awaits it; a verdict on any other round (or after the
- * run ended) changes nothing. Names of unknown tasks were turned into a failure before journaling.
+ * What a verdict for `key` would be about, or null when none is awaited there (an earlier verdict
+ * reran or ended it, or the run ended): `output` / `delegated`, the round key of a task awaiting its
+ * verdict; `failed`, the key of a judged task's unit or of a delegated subtask whose retries are spent
+ * (ABI 1.1, under judges_failures).
+ */
+export function awaitedVerdict(s: RunState, key: string): { i: number; failed: UnitState | null } | null {
+  const p = parseKey(key);
+  if (!isActive(s) || p === null || p.unit !== key || p.index >= 0) return null;
+  const i = contextOf(s).graph.index.get(p.task);
+  const t = i === undefined ? undefined : s.tasks[i];
+  if (t === undefined || (p.round ?? 1) !== t.round) return null;
+  if (p.delegate === undefined && t.judging) return { i: i!, failed: null };
+  const u = s.units.get(key);
+  return u !== undefined && u.status === 'failed' ? { i: i!, failed: u } : null;
+}
+
+/** The failure a `failed` verdict's `continue` records as the result. */
+export const failureResult = (u: UnitState): Record<string, unknown> => ({
+  error: { code: u.error!.code, message: u.error!.message },
+  attempts: u.attempts,
+});
+
+/**
+ * Applies a verdict on what awaits it (awaitedVerdict); a verdict on anything else (another round, an
+ * answered failure, after the run ended) changes nothing. Names of unknown tasks were turned into a
+ * failure before journaling.
  */
 export function applyVerdict(s: RunState, e: PatternDecided): boolean {
-  const ctx = contextOf(s);
-  const p = parseKey(e.key);
-  const isRound = p !== null && p.unit === e.key && p.index < 0 && p.delegate === undefined;
-  const i = isRound ? ctx.graph.index.get(p.task) : undefined;
-  const t = i === undefined ? undefined : s.tasks[i];
-  if (!isActive(s) || t === undefined || !t.judging || (p!.round ?? 1) !== t.round) return false;
+  const awaited = awaitedVerdict(s, e.key);
+  if (awaited === null) return false;
+  const { i, failed } = awaited;
+  const t = s.tasks[i]!;
   s.pattern = { name: e.pattern, state: e.state };
   s.metrics.patternSteps = (s.metrics.patternSteps ?? 0) + 1;
   t.judging = false;
   const d = e.decision;
-  const indexOf = (id: string) => ctx.graph.index.get(id)!;
+  if (failed !== null) {
+    if (failed.subtask !== null && d.op === 'continue') {
+      // Skipped: the failure (or the verdict's output) is the subtask's result.
+      failed.output = d.output ?? failureResult(failed);
+      finishSubtask(s, failed, e.at);
+      return true;
+    }
+    // Answered otherwise: the failed unit is settled (resume does not ask again).
+    failed.status = 'cancelled';
+    if (failed.subtask !== null && d.op === 'delegate') {
+      // Retried elsewhere: the failed subtask counts as done, its replacements join the delegation.
+      t.delegated!.done++;
+      redelegate(s, i, d.subtasks, e.at);
+      return true;
+    }
+    // Any other verdict is about the task itself: a delegation's subtasks still running are dropped.
+    if (failed.subtask !== null) dropSubtasks(s, i);
+    else t.output = failureResult(failed);
+  }
+  const indexOf = (id: string) => contextOf(s).graph.index.get(id)!;
   switch (d.op) {
     case 'continue':
       if (d.output !== undefined) t.output = d.output;
-      closeTask(s, i!, e.at);
+      closeTask(s, i, e.at);
       break;
     case 'complete':
-      markCompleted(s, i!);
+      markCompleted(s, i);
       // fromEntries keeps even a task id "__proto__" a plain data key.
-      s.completion = d.output ?? Object.fromEntries([[ctx.graph.ids[i!]!, t.output]]);
+      s.completion = d.output ?? Object.fromEntries([[contextOf(s).graph.ids[i]!, t.output]]);
       break;
     case 'handoff':
-      closeTask(s, i!, e.at);
-      rerun(s, [indexOf(d.to)], d.input, e.at);
+      closeTask(s, i, e.at);
+      rerun(s, [d.to, ...(d.also ?? [])].map(indexOf), d.input, e.at, d.inputs);
       break;
     case 'rerun':
-      rerun(s, [i!, ...d.also.map(indexOf)], d.input, e.at);
+      rerun(s, [i, ...d.also.map(indexOf)], d.input, e.at, d.inputs);
       break;
-    case 'delegate':
-      t.delegated = { count: d.subtasks.length, done: 0 };
-      d.subtasks.forEach((sub, k) => {
-        const u = newUnit(delegateKey(e.key, k), i!, -1);
-        u.subtask = sub;
-        s.units.set(u.key, u);
-      });
-      if (d.subtasks.length === 0) runAfterDelegation(s, i!, e.at);
+    case 'delegate': {
+      // A new delegation in the same round (after a `delegated` verdict) numbers on from the last one.
+      const first = t.delegated?.count ?? 0;
+      t.delegated = { count: first, done: first, ...(first > 0 ? { first } : {}) };
+      redelegate(s, i, d.subtasks, e.at);
       break;
+    }
     case 'fail':
       t.status = 'failed';
       t.error = { ...d.error, retryable: false, kind: 'error' };
@@ -60,22 +100,72 @@ export function applyVerdict(s: RunState, e: PatternDecided): boolean {
   return true;
 }
 
-/** A delegated subtask completed; after the last one, its task runs again with their results. */
+/** The task's round key. */
+const roundOf = (s: RunState, i: number): string => roundKey(contextOf(s).graph.ids[i]!, s.tasks[i]!.round);
+
+/** Adds `subtasks` to the task's current delegation (replacing a failed one, or a new delegation). */
+function redelegate(s: RunState, i: number, subtasks: readonly DelegatedTask[], at: number): void {
+  const t = s.tasks[i]!;
+  const d = (t.delegated ??= { count: 0, done: 0 });
+  const round = roundOf(s, i);
+  for (const sub of subtasks) {
+    const u = newUnit(delegateKey(round, d.count++), i, -1);
+    u.subtask = sub;
+    s.units.set(u.key, u);
+  }
+  if (d.done === d.count) afterDelegation(s, i, at);
+}
+
+/** The subtasks of the delegation that are not done yet, and are now dropped (no longer awaited). */
+export function pendingSubtasks(s: RunState, i: number): UnitState[] {
+  const d = s.tasks[i]!.delegated;
+  if (d === null) return [];
+  const round = roundOf(s, i);
+  const out: UnitState[] = [];
+  for (let k = d.first ?? 0; k < d.count; k++) {
+    const u = s.units.get(delegateKey(round, k))!;
+    if (u.status !== 'completed' && u.status !== 'cancelled') out.push(u);
+  }
+  return out;
+}
+
+function dropSubtasks(s: RunState, i: number): void {
+  for (const u of pendingSubtasks(s, i)) {
+    u.status = 'cancelled';
+    s.inFlight.delete(u.key);
+  }
+  s.tasks[i]!.delegated = null;
+}
+
+/** A delegated subtask completed; after the last one, its task runs again (or its pattern judges). */
 export function finishSubtask(s: RunState, u: UnitState, at: number): void {
   u.status = 'completed';
   s.metrics.completed++;
   const t = s.tasks[u.task]!;
-  if (++t.delegated!.done === t.delegated!.count) runAfterDelegation(s, u.task, at);
+  if (++t.delegated!.done === t.delegated!.count) afterDelegation(s, u.task, at);
 }
 
-function runAfterDelegation(s: RunState, i: number, at: number): void {
-  const t = s.tasks[i]!;
-  const round = roundKey(contextOf(s).graph.ids[i]!, t.round);
-  const results = Array.from({ length: t.delegated!.count }, (_, k) => {
+/** The delegation's results, one per subtask in order (a replaced one left out). */
+export function delegationResults(s: RunState, i: number): SubtaskResult[] {
+  const d = s.tasks[i]!.delegated!;
+  const round = roundOf(s, i);
+  const results: SubtaskResult[] = [];
+  for (let k = d.first ?? 0; k < d.count; k++) {
     const u = s.units.get(delegateKey(round, k))!;
-    return { key: u.key, agent: u.subtask!.agent, input: u.subtask!.input, output: u.output };
-  });
-  rerun(s, [i], { ...t.extra, results }, at);
+    if (u.status === 'cancelled') continue;
+    results.push({ key: u.key, agent: u.subtask!.agent, input: u.subtask!.input, output: u.output });
+  }
+  return results;
+}
+
+/** All subtasks done: the pattern judges them (judges_delegations), else the task runs again with them. */
+function afterDelegation(s: RunState, i: number, at: number): void {
+  const t = s.tasks[i]!;
+  if (hosted(contextOf(s).pattern)?.judgesDelegations === true) {
+    t.judging = true;
+    return;
+  }
+  rerun(s, [i], { ...t.extra, results: delegationResults(s, i) }, at);
 }
 
 /**
@@ -84,7 +174,13 @@ function runAfterDelegation(s: RunState, i: number, at: number): void {
  * it stands. Events that released a task in an earlier round still count. A task that had finished
  * opens again, so dependents outside the set that still wait for it wait for its new round.
  */
-function rerun(s: RunState, tasks: readonly number[], input: Record<string, unknown>, at: number): void {
+function rerun(
+  s: RunState,
+  tasks: readonly number[],
+  input: Record<string, unknown>,
+  at: number,
+  inputs?: Readonly<Record<string, Record<string, unknown>>>,
+): void {
   const ctx = contextOf(s);
   const g = ctx.graph;
   const set = new Set(tasks);
@@ -100,7 +196,7 @@ function rerun(s: RunState, tasks: readonly number[], input: Record<string, unkn
       waitSince: null,
       judging: false,
       delegated: null,
-      extra: input,
+      extra: { ...input, ...inputs?.[g.ids[j]!] },
     } satisfies Partial<TaskState>);
     ctx.fanItems.delete(j);
   }

@@ -168,9 +168,9 @@ describe('nested blocks', () => {
         agents: { a: { type: 'worker' }, b: { type: 'worker' } },
         tasks: [{ id: 'panel', block: { agents: ['a', 'b'], ...block } }],
       });
-    await expect(engine.start(spec({ pattern: 'network' }), {})).rejects.toMatchObject({
+    await expect(engine.start(spec({ pattern: 'acme/absent' }), {})).rejects.toMatchObject({
       code: 'BATON_E_PATTERN_UNKNOWN',
-      message: expect.stringContaining('"network" (in b.panel)') as unknown,
+      message: expect.stringContaining('"acme/absent" (in b.panel)') as unknown,
     });
     await expect(engine.start(spec({ pattern: 'sequential', until: 'round > 2' }), {})).rejects.toMatchObject(
       {

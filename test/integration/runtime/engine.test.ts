@@ -316,10 +316,10 @@ describe('engine: what it refuses before a run exists', () => {
   it('names an orchestration pattern it does not have, and a bad pattern_config', async () => {
     const { engine, store } = await app({});
     await expect(
-      engine.start(wf([{ id: 'one', agent: 'a' }], { orchestration_pattern: 'network' }), {}),
+      engine.start(wf([{ id: 'one', agent: 'a' }], { orchestration_pattern: 'acme/absent' }), {}),
     ).rejects.toMatchObject({
       code: 'BATON_E_PATTERN_UNKNOWN',
-      message: expect.stringContaining('"network"') as unknown,
+      message: expect.stringContaining('"acme/absent"') as unknown,
     });
     await expect(
       engine.start(

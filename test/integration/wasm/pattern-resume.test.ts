@@ -16,7 +16,7 @@ import {
   type JournalEntry,
   type RunSnapshot,
 } from '../../../src/core/index.js';
-import type { WorkflowSpec } from '../../../src/spec/schema.js';
+import { Workflow, type WorkflowSpec } from '../../../src/spec/schema.js';
 import { workflow, type Answer } from '../../unit/core/sim.js';
 import {
   delegationWorkflow,
@@ -29,7 +29,7 @@ import { builtinHarness, type PluginHarness, type PluginSim } from './plugin-sim
 
 let h: PluginHarness;
 beforeAll(async () => {
-  h = await builtinHarness('supervisor', 'handoff', 'magentic');
+  h = await builtinHarness('supervisor', 'handoff', 'magentic', 'network');
 }, 60_000);
 afterAll(() => h.close());
 
@@ -95,7 +95,33 @@ const planning: Script = (d) => {
   return d.attempt === 1 ? { error: { code: 'E_FLAKY' } } : { output: { text: 'written' } };
 };
 
+/** network (ABI 1.1): hq asks both branches at once (events on `ledger`); north's first answer fails. */
+const ledgers = Workflow.parse({
+  name: 'ledgers',
+  version: '1',
+  orchestration_pattern: 'network',
+  pattern_config: { channel: 'ledger' },
+  coordination: { event_driven: ['ledger'] },
+  agents: { hq: { type: 't' }, north: { type: 't' }, south: { type: 't' } },
+  tasks: [
+    { id: 'hq', agent: 'hq' },
+    { id: 'north', agent: 'north' },
+    { id: 'south', agent: 'south' },
+  ],
+});
+const branches: Script = (d) => {
+  const inbox = (d.input as { inbox?: Array<{ from: string }> }).inbox ?? [];
+  if (d.task === 'hq') {
+    return inbox.length === 0
+      ? { output: { to: 'all', message: { ask: 'balance' } } }
+      : { output: { to: [], message: { received: inbox.map((m) => m.from) } } };
+  }
+  if (d.key === 'north' && d.attempt === 1) return { error: { code: 'E_FLAKY' } };
+  return { output: { to: 'hq', message: { balance: d.task === 'north' ? 120 : 80 } } };
+};
+
 const scenarios: Array<[string, WorkflowSpec, Script]> = [
+  ['network', ledgers, branches],
   ['supervisor review rounds', researchWorkflow(), research],
   ['supervisor delegation', delegationWorkflow(), delegating],
   ['handoff', deskWorkflow(), desk],

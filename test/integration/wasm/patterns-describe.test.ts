@@ -12,11 +12,20 @@ import { loadPlugin } from '../../../src/wasm/loader.js';
 import { builtPatterns } from './team-patterns-harness.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
+// ABI 1.0 plugins and the ABI 1.1 ones (their manifests ask for ^1.1, which this host speaks).
 const CASES = [
-  { source: 'debate', name: 'debate', example: 'debate.yaml' },
-  { source: 'group-chat', name: 'group_chat', example: 'group_chat.yaml' },
-  { source: 'hierarchical', name: 'hierarchical', example: 'hierarchical.yaml' },
-  { source: 'magentic', name: 'magentic', example: 'magentic.yaml' },
+  { source: 'debate', name: 'debate', example: 'debate.yaml', abi: '1.0', version: '1.0.0' },
+  { source: 'group-chat', name: 'group_chat', example: 'group_chat.yaml', abi: '1.0', version: '1.0.0' },
+  {
+    source: 'hierarchical',
+    name: 'hierarchical',
+    example: 'hierarchical.yaml',
+    abi: '1.0',
+    version: '1.0.0',
+  },
+  { source: 'magentic', name: 'magentic', example: 'magentic.yaml', abi: '1.0', version: '1.0.0' },
+  { source: 'network', name: 'network', example: 'network.yaml', abi: '1.1', version: '1.0.0' },
+  { source: 'map-reduce', name: 'map_reduce', example: 'map_reduce.yaml', abi: '1.1', version: '1.1.0' },
 ] as const;
 
 describe('built-in pattern plugins describe their config', () => {
@@ -31,10 +40,10 @@ describe('built-in pattern plugins describe their config', () => {
           runner.close(),
         );
         expect(plugin.describe).toMatchObject({
-          abi_version: '1.0',
+          abi_version: c.abi,
           kind: 'pattern',
           name: c.name,
-          version: '1.0.0',
+          version: c.version,
         });
         const schema = z.fromJSONSchema(plugin.describe.config_schema);
         const example = parse(readFileSync(join(ROOT, 'examples/patterns', c.example), 'utf8')) as {
@@ -43,6 +52,7 @@ describe('built-in pattern plugins describe their config', () => {
         expect(example.workflow.orchestration_pattern).toBe(c.name);
         expect(schema.safeParse(example.workflow.pattern_config).success).toBe(true);
         expect(schema.safeParse({ ...example.workflow.pattern_config, max_round: 2 }).success).toBe(false);
+        expect(plugin.manifest.abi).toBe(`^${c.abi}`);
       },
     );
   }

@@ -28,11 +28,10 @@ const LINES = [
   'brown bread',
 ];
 
-/** The map task's agent: lists the lines; given `results`, answers them back (ABI 1.0). */
-const lister = ({ input }: HandlerContext) => {
-  const i = input as { input: { lines: string[] }; results?: unknown[] };
-  return i.results === undefined ? { items: i.input.lines } : { results: i.results };
-};
+/** The map task's agent: lists the lines (it runs once: the pattern gets the chunks' results, ABI 1.1). */
+const lister = ({ input }: HandlerContext) => ({
+  items: (input as { input: { lines: string[] } }).input.lines,
+});
 
 interface Chunk {
   chunk: string[];
@@ -109,9 +108,10 @@ describe('map_reduce plugin', () => {
       2, 2, 2, 1,
     ]);
     const journal = await engine.journal(run.runId);
-    // map, its chunks (journaled in whatever order the mappers' instances free up), map again, reduce.
+    // map, its chunks (journaled in whatever order the mappers' instances free up), reduce: the map
+    // task runs once, the chunks' results going to the pattern (the `delegated` trigger).
     const keys = dispatched(journal);
-    expect(keys.filter((k) => !k.includes('/delegate'))).toEqual(['map', 'map@2', 'reduce']);
+    expect(keys.filter((k) => !k.includes('/delegate'))).toEqual(['map', 'reduce']);
     expect(keys.filter((k) => k.includes('/delegate')).sort()).toEqual([
       'map/delegate[0]',
       'map/delegate[1]',
@@ -119,7 +119,7 @@ describe('map_reduce plugin', () => {
       'map/delegate[3]',
     ]);
     const lastChunk = Math.max(...keys.map((k, i) => (k.includes('/delegate') ? i : -1)));
-    expect(keys.indexOf('map@2')).toBeGreaterThan(lastChunk);
+    expect(keys.indexOf('reduce')).toBeGreaterThan(lastChunk);
     expect(verdicts(journal)).toEqual(['delegate', 'continue']);
   });
 
@@ -170,7 +170,9 @@ describe('map_reduce plugin', () => {
     ]);
     const journal = await engine.journal(run.runId);
     expect(verdicts(journal)).toEqual(['delegate', 'delegate', 'continue']);
-    expect(dispatched(journal)).toContain('map@2/delegate[0]');
+    // The retry joins the same round's delegations, numbered on after the 4 chunks.
+    expect(dispatched(journal)).toContain('map/delegate[4]');
+    expect(dispatched(journal).filter((k) => k.startsWith('map@'))).toEqual([]);
   });
 
   it('skips a failed chunk when told to: the reducer gets null in its place', async () => {
@@ -206,33 +208,26 @@ describe('map_reduce plugin', () => {
     const strict = await app.engine.start(job({ on_chunk_failure: 'fail' }), { lines: LINES });
     expect((await app.engine.settled(strict.runId)).error).toEqual({
       code: 'BATON_E_MAP_CHUNK_FAILED',
-      message: 'map@2: a chunk failed: chunk 1 on "m2": {"error":"m2 cannot read chunk 1"}',
-      key: 'map@2',
+      message: 'map: a chunk failed: chunk 1 on "m2": {"error":"m2 cannot read chunk 1"}',
+      key: 'map',
     });
     const retried = await app.engine.start(job({ max_retries: 2 }), { lines: LINES });
     expect((await app.engine.settled(retried.runId)).error).toEqual({
       code: 'BATON_E_MAP_CHUNK_FAILED',
-      message: 'map@4: a chunk failed (after 2 retries): chunk 1 on "m2": {"error":"m2 cannot read chunk 1"}',
-      key: 'map@4',
+      message: 'map: a chunk failed (after 2 retries): chunk 1 on "m2": {"error":"m2 cannot read chunk 1"}',
+      key: 'map',
     });
     const journal = await engine.journal(retried.runId);
     expect(verdicts(journal)).toEqual(['delegate', 'delegate', 'delegate', 'fail']);
   });
 
-  it('fails the run when the map task does not answer a list, or does not answer its results back', async () => {
+  it('fails the run when the map task does not answer a list', async () => {
     engine = new PatternEngine(plugins, pool);
     const app = await engine.open({
-      lister: ({ input }: HandlerContext) =>
-        (input as { results?: unknown }).results === undefined ? { items: ['a b'] } : { total: 2 },
+      lister: () => ({ items: ['a b'] }),
       m1: counter('m1', []),
       m2: counter('m2', []),
       summer,
-    });
-    const run = await app.engine.start(job({}), {});
-    expect((await app.engine.settled(run.runId)).error).toMatchObject({
-      code: 'BATON_E_PATTERN_OUTPUT',
-      message:
-        'map@2: the map task must answer { results } with the 1 results it was given (ABI 1.0 does not show a pattern the delegated results)',
     });
     const notList = await app.engine.start(job({ items_field: 'lines' }), {});
     expect((await app.engine.settled(notList.runId)).error).toMatchObject({

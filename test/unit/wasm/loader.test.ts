@@ -100,12 +100,18 @@ describe('the plugin loader checklist', () => {
     await refused(
       await plugin({ memory: { min: 1, max: 2 } }, { abi: '^2.0' }),
       'BATON_E_PLUGIN_ABI',
-      /asks for ABI \^2\.0; this host speaks 1\.0/,
+      /asks for ABI \^2\.0; this host speaks 1\.1/,
     );
     await refused(
       await plugin({ memory: { min: 1, max: 2 } }, { abi: '^1.7' }),
       'BATON_E_PLUGIN_ABI',
       /\^1\.7/,
+    );
+    // ABI 1.1 is this host's: a plugin needing 1.2 (the next minor's additions) is refused.
+    await refused(
+      await plugin({ memory: { min: 1, max: 2 } }, { abi: '^1.2' }),
+      'BATON_E_PLUGIN_ABI',
+      /asks for ABI \^1\.2; this host speaks 1\.1/,
     );
     const v2 = await plugin({
       memory: { min: 1, max: 2 },

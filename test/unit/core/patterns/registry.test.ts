@@ -119,7 +119,7 @@ describe('the pattern registry', () => {
     expect(sim.state.output).toEqual({ draft: { by: 'draft' } });
     const graph = patternFor('graph')!;
     expect(graph.init(wf('graph'), {})).toEqual({ state: null, judges: [], holds: [], serial: false });
-    const trigger = { task: 'draft', key: 'draft', round: 1, agent: 'a', output: 1 };
+    const trigger = { kind: 'output' as const, task: 'draft', key: 'draft', round: 1, agent: 'a', output: 1 };
     expect(graph.step(null, trigger)).toEqual({ state: null, decision: { op: 'continue' } });
   });
 

@@ -38,7 +38,7 @@ export interface TaskInfo {
 
 /** The input of pattern_init. */
 export interface PatternInitRequest {
-  /** "1.0": the ABI version the host speaks. */
+  /** "1.1": the ABI version the host speaks ("1.0" from a 1.0 host). */
   abiVersion: string;
   /** The workflow's name. */
   workflow: string;
@@ -73,6 +73,16 @@ export interface PatternSetup {
   holds: string[];
   /** At most one task runs at a time (the ready task first in file order). */
   serial: boolean;
+  /**
+   * ABI 1.1: a judged task (not a fan-out instance) or a delegated subtask whose retries are spent
+   * does not fail the run: the host holds it and asks pattern_step with a `failed` trigger.
+   */
+  judgesFailures: boolean;
+  /**
+   * ABI 1.1: when a delegation's subtasks are all done the host asks pattern_step with a `delegated`
+   * trigger instead of running the delegating task again with the results.
+   */
+  judgesDelegations: boolean;
 }
 
 /** The output of pattern_init: a setup, or an error (the run fails at its start with it). */
@@ -81,16 +91,26 @@ export interface PatternInitResponse {
   error?: PluginError | undefined;
 }
 
+/** One delegated subtask's result (the `delegated` trigger; a re-run task's `results` input field). */
+export interface SubtaskResult {
+  /** The subtask's key: "plan/delegate[0]", "plan@2/delegate[1]". */
+  key: string;
+  agent: string;
+  input: any | undefined;
+  output: any | undefined;
+}
+
 /**
- * What happened: in ABI 1.0 always a judged task's output ("output"). A plugin must answer a kind
- * it does not know with a `continue` decision, so later minor versions can add kinds.
+ * What happened. ABI 1.0: always a judged task's output ("output"). ABI 1.1 adds "failed" (only
+ * with PatternSetup.judges_failures) and "delegated" (only with judges_delegations). A plugin must
+ * answer a kind it does not know with a `continue` decision, so later minor versions can add kinds.
  */
 export interface Trigger {
-  /** "output". */
+  /** "output" | "failed" | "delegated". */
   kind: string;
-  /** The task id. */
+  /** The task id (for a failed subtask, the task that delegated it). */
   task: string;
-  /** The task's round key: "plan", "plan@2". */
+  /** The task's round key: "plan", "plan@2"; for a failed subtask, its key "plan@2/delegate[1]". */
   key: string;
   /** From 1. */
   round: number;
@@ -98,8 +118,21 @@ export interface Trigger {
   agent?:
     | string
     | undefined;
-  /** The task's output (a fan-out's joined list, a repeat's last iteration). */
-  output: any | undefined;
+  /**
+   * "output": the task's output (a fan-out's joined list, a repeat's last iteration).
+   * "delegated": the delegating task's own output (the one its delegate verdict was about).
+   */
+  output:
+    | any
+    | undefined;
+  /** "failed": why the last attempt failed (the agent's error, or BATON_E_TASK_TIMEOUT, ...). */
+  error:
+    | PluginError
+    | undefined;
+  /** "failed": how many attempts were made. */
+  attempts: number;
+  /** "delegated": one result per subtask of the delegation, in order (a replaced one left out). */
+  results: SubtaskResult[];
 }
 
 /** The input of pattern_step. */
@@ -134,11 +167,20 @@ export interface ContinueOp {
 
 /**
  * The task does not complete: it and the tasks in `also` run again (next round), with `input`'s
- * fields added to their input.
+ * fields added to their input; ABI 1.1: plus `inputs[<task id>]`'s fields for that task.
  */
 export interface RerunOp {
   also: string[];
-  input: { [key: string]: any } | undefined;
+  input:
+    | { [key: string]: any }
+    | undefined;
+  /** ABI 1.1: on the wire a JSON object { "<task id>": { ...fields } } (keys: the task or one in `also`). */
+  inputs: { [key: string]: { [key: string]: any } | undefined };
+}
+
+export interface RerunOp_InputsEntry {
+  key: string;
+  value: { [key: string]: any } | undefined;
 }
 
 /**
@@ -149,10 +191,20 @@ export interface DelegateOp {
   subtasks: DelegatedTask[];
 }
 
-/** The task completes and task `to` runs next (its next round if it ran before), with `input`. */
+/**
+ * The task completes and task `to` runs next (its next round if it ran before), with `input`.
+ * ABI 1.1: the tasks in `also` run next too, at once; `inputs` adds fields per task.
+ */
 export interface HandoffOp {
   to: string;
   input: { [key: string]: any } | undefined;
+  also: string[];
+  inputs: { [key: string]: { [key: string]: any } | undefined };
+}
+
+export interface HandoffOp_InputsEntry {
+  key: string;
+  value: { [key: string]: any } | undefined;
 }
 
 /**
@@ -169,12 +221,32 @@ export interface FailOp {
 }
 
 /**
- * One decision. On the wire: { "op": "<name>", ...the op's fields..., "reason"?: string }, e.g.
- * { "op": "handoff", "to": "billing", "input": {...} }. This message documents the fields of each.
+ * ABI 1.1: an event a decision publishes on one of the workflow's coordination.event_driven
+ * channels (another channel fails the run with BATON_E_PATTERN_EVENT). The host journals it as an
+ * EventReceived (id "<run>/<key>/step<n>/event<j>", source "pattern:<name>") before carrying out the
+ * op, shows it to watchers, and starts the tasks listening for it as an outside signal would; with
+ * `to`, only the task with that id (or the tasks of that agent) may match it.
+ */
+export interface PatternEvent {
+  channel: string;
+  /** The event's name (`on: { channel, event }` matches it). */
+  type: string;
+  data: any | undefined;
+  to?: string | undefined;
+}
+
+/**
+ * One decision. On the wire: { "op": "<name>", ...the op's fields..., "reason"?: string,
+ * "events"?: [...] }, e.g. { "op": "handoff", "to": "billing", "input": {...} }. This message
+ * documents the fields of each.
  */
 export interface Decision {
   /** Explains the decision in the journal (e.g. "rounds_exhausted"). */
-  reason?: string | undefined;
+  reason?:
+    | string
+    | undefined;
+  /** ABI 1.1: published, in order, before the op is carried out (at most 1,000). */
+  events: PatternEvent[];
   continue?: ContinueOp | undefined;
   rerun?: RerunOp | undefined;
   delegate?: DelegateOp | undefined;
@@ -656,7 +728,7 @@ export const PluginError: MessageFns<PluginError> = {
 };
 
 function createBasePatternSetup(): PatternSetup {
-  return { state: undefined, judges: [], holds: [], serial: false };
+  return { state: undefined, judges: [], holds: [], serial: false, judgesFailures: false, judgesDelegations: false };
 }
 
 export const PatternSetup: MessageFns<PatternSetup> = {
@@ -672,6 +744,12 @@ export const PatternSetup: MessageFns<PatternSetup> = {
     }
     if (message.serial !== false) {
       writer.uint32(32).bool(message.serial);
+    }
+    if (message.judgesFailures !== false) {
+      writer.uint32(40).bool(message.judgesFailures);
+    }
+    if (message.judgesDelegations !== false) {
+      writer.uint32(48).bool(message.judgesDelegations);
     }
     return writer;
   },
@@ -721,6 +799,22 @@ export const PatternSetup: MessageFns<PatternSetup> = {
             message.serial = reader.bool();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.judgesFailures = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.judgesDelegations = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -739,6 +833,16 @@ export const PatternSetup: MessageFns<PatternSetup> = {
       judges: globalThis.Array.isArray(object?.judges) ? object.judges.map((e: any) => globalThis.String(e)) : [],
       holds: globalThis.Array.isArray(object?.holds) ? object.holds.map((e: any) => globalThis.String(e)) : [],
       serial: isSet(object.serial) ? globalThis.Boolean(object.serial) : false,
+      judgesFailures: isSet(object.judgesFailures)
+        ? globalThis.Boolean(object.judgesFailures)
+        : isSet(object.judges_failures)
+        ? globalThis.Boolean(object.judges_failures)
+        : false,
+      judgesDelegations: isSet(object.judgesDelegations)
+        ? globalThis.Boolean(object.judgesDelegations)
+        : isSet(object.judges_delegations)
+        ? globalThis.Boolean(object.judges_delegations)
+        : false,
     };
   },
 
@@ -756,6 +860,12 @@ export const PatternSetup: MessageFns<PatternSetup> = {
     if (message.serial !== false) {
       obj.serial = message.serial;
     }
+    if (message.judgesFailures !== false) {
+      obj.judgesFailures = message.judgesFailures;
+    }
+    if (message.judgesDelegations !== false) {
+      obj.judgesDelegations = message.judgesDelegations;
+    }
     return obj;
   },
 
@@ -768,6 +878,8 @@ export const PatternSetup: MessageFns<PatternSetup> = {
     message.judges = object.judges?.map((e) => e) || [];
     message.holds = object.holds?.map((e) => e) || [];
     message.serial = object.serial ?? false;
+    message.judgesFailures = object.judgesFailures ?? false;
+    message.judgesDelegations = object.judgesDelegations ?? false;
     return message;
   },
 };
@@ -861,8 +973,135 @@ export const PatternInitResponse: MessageFns<PatternInitResponse> = {
   },
 };
 
+function createBaseSubtaskResult(): SubtaskResult {
+  return { key: "", agent: "", input: undefined, output: undefined };
+}
+
+export const SubtaskResult: MessageFns<SubtaskResult> = {
+  encode(message: SubtaskResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.agent !== "") {
+      writer.uint32(18).string(message.agent);
+    }
+    if (message.input !== undefined) {
+      Value.encode(Value.wrap(message.input), writer.uint32(26).fork()).join();
+    }
+    if (message.output !== undefined) {
+      Value.encode(Value.wrap(message.output), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubtaskResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubtaskResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.agent = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.input = Value.unwrap(Value.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.output = Value.unwrap(Value.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubtaskResult {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      agent: isSet(object.agent) ? globalThis.String(object.agent) : "",
+      input: isSet(object?.input) ? object.input : undefined,
+      output: isSet(object?.output) ? object.output : undefined,
+    };
+  },
+
+  toJSON(message: SubtaskResult): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.agent !== "") {
+      obj.agent = message.agent;
+    }
+    if (message.input !== undefined) {
+      obj.input = message.input;
+    }
+    if (message.output !== undefined) {
+      obj.output = message.output;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SubtaskResult>, I>>(base?: I): SubtaskResult {
+    return SubtaskResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SubtaskResult>, I>>(object: I): SubtaskResult {
+    const message = createBaseSubtaskResult();
+    message.key = object.key ?? "";
+    message.agent = object.agent ?? "";
+    message.input = object.input === undefined ? undefined : object.input;
+    message.output = object.output === undefined ? undefined : object.output;
+    return message;
+  },
+};
+
 function createBaseTrigger(): Trigger {
-  return { kind: "", task: "", key: "", round: 0, agent: undefined, output: undefined };
+  return {
+    kind: "",
+    task: "",
+    key: "",
+    round: 0,
+    agent: undefined,
+    output: undefined,
+    error: undefined,
+    attempts: 0,
+    results: [],
+  };
 }
 
 export const Trigger: MessageFns<Trigger> = {
@@ -884,6 +1123,15 @@ export const Trigger: MessageFns<Trigger> = {
     }
     if (message.output !== undefined) {
       Value.encode(Value.wrap(message.output), writer.uint32(50).fork()).join();
+    }
+    if (message.error !== undefined) {
+      PluginError.encode(message.error, writer.uint32(58).fork()).join();
+    }
+    if (message.attempts !== 0) {
+      writer.uint32(64).uint32(message.attempts);
+    }
+    for (const v of message.results) {
+      SubtaskResult.encode(v!, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -949,6 +1197,30 @@ export const Trigger: MessageFns<Trigger> = {
             message.output = Value.unwrap(Value.decode(reader, reader.uint32()));
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.error = PluginError.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.attempts = reader.uint32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.results.push(SubtaskResult.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -969,6 +1241,11 @@ export const Trigger: MessageFns<Trigger> = {
       round: isSet(object.round) ? globalThis.Number(object.round) : 0,
       agent: isSet(object.agent) ? globalThis.String(object.agent) : undefined,
       output: isSet(object?.output) ? object.output : undefined,
+      error: isSet(object.error) ? PluginError.fromJSON(object.error) : undefined,
+      attempts: isSet(object.attempts) ? globalThis.Number(object.attempts) : 0,
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => SubtaskResult.fromJSON(e))
+        : [],
     };
   },
 
@@ -992,6 +1269,15 @@ export const Trigger: MessageFns<Trigger> = {
     if (message.output !== undefined) {
       obj.output = message.output;
     }
+    if (message.error !== undefined) {
+      obj.error = PluginError.toJSON(message.error);
+    }
+    if (message.attempts !== 0) {
+      obj.attempts = Math.round(message.attempts);
+    }
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => SubtaskResult.toJSON(e));
+    }
     return obj;
   },
 
@@ -1006,6 +1292,11 @@ export const Trigger: MessageFns<Trigger> = {
     message.round = object.round ?? 0;
     message.agent = object.agent ?? undefined;
     message.output = object.output === undefined ? undefined : object.output;
+    message.error = (object.error !== undefined && object.error !== null)
+      ? PluginError.fromPartial(object.error)
+      : undefined;
+    message.attempts = object.attempts ?? 0;
+    message.results = object.results?.map((e) => SubtaskResult.fromPartial(e)) || [];
     return message;
   },
 };
@@ -1322,7 +1613,7 @@ export const ContinueOp: MessageFns<ContinueOp> = {
 };
 
 function createBaseRerunOp(): RerunOp {
-  return { also: [], input: undefined };
+  return { also: [], input: undefined, inputs: {} };
 }
 
 export const RerunOp: MessageFns<RerunOp> = {
@@ -1333,6 +1624,11 @@ export const RerunOp: MessageFns<RerunOp> = {
     if (message.input !== undefined) {
       Struct.encode(Struct.wrap(message.input), writer.uint32(18).fork()).join();
     }
+    globalThis.Object.entries(message.inputs).forEach(([key, value]: [string, { [key: string]: any } | undefined]) => {
+      if (value !== undefined) {
+        RerunOp_InputsEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+      }
+    });
     return writer;
   },
 
@@ -1365,6 +1661,17 @@ export const RerunOp: MessageFns<RerunOp> = {
             message.input = Struct.unwrap(Struct.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = RerunOp_InputsEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.inputs[entry3.key] = entry3.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1381,6 +1688,20 @@ export const RerunOp: MessageFns<RerunOp> = {
     return {
       also: globalThis.Array.isArray(object?.also) ? object.also.map((e: any) => globalThis.String(e)) : [],
       input: isObject(object.input) ? object.input : undefined,
+      inputs: isObject(object.inputs)
+        ? (globalThis.Object.entries(object.inputs) as [string, any][]).reduce(
+          (acc: { [key: string]: { [key: string]: any } | undefined }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: value as { [key: string]: any } | undefined,
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -1392,6 +1713,15 @@ export const RerunOp: MessageFns<RerunOp> = {
     if (message.input !== undefined) {
       obj.input = message.input;
     }
+    if (message.inputs) {
+      const entries = globalThis.Object.entries(message.inputs) as [string, { [key: string]: any } | undefined][];
+      if (entries.length > 0) {
+        obj.inputs = {};
+        entries.forEach(([k, v]) => {
+          obj.inputs[k] = v;
+        });
+      }
+    }
     return obj;
   },
 
@@ -1402,6 +1732,104 @@ export const RerunOp: MessageFns<RerunOp> = {
     const message = createBaseRerunOp();
     message.also = object.also?.map((e) => e) || [];
     message.input = object.input ?? undefined;
+    message.inputs = (globalThis.Object.entries(object.inputs ?? {}) as [string, { [key: string]: any } | undefined][])
+      .reduce(
+        (
+          acc: { [key: string]: { [key: string]: any } | undefined },
+          [key, value]: [string, { [key: string]: any } | undefined],
+        ) => {
+          if (value !== undefined) {
+            acc[key] = value;
+          }
+          return acc;
+        },
+        {},
+      );
+    return message;
+  },
+};
+
+function createBaseRerunOp_InputsEntry(): RerunOp_InputsEntry {
+  return { key: "", value: undefined };
+}
+
+export const RerunOp_InputsEntry: MessageFns<RerunOp_InputsEntry> = {
+  encode(message: RerunOp_InputsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== undefined) {
+      Struct.encode(Struct.wrap(message.value), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RerunOp_InputsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRerunOp_InputsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RerunOp_InputsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isObject(object.value) ? object.value : undefined,
+    };
+  },
+
+  toJSON(message: RerunOp_InputsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== undefined) {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RerunOp_InputsEntry>, I>>(base?: I): RerunOp_InputsEntry {
+    return RerunOp_InputsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RerunOp_InputsEntry>, I>>(object: I): RerunOp_InputsEntry {
+    const message = createBaseRerunOp_InputsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? undefined;
     return message;
   },
 };
@@ -1478,7 +1906,7 @@ export const DelegateOp: MessageFns<DelegateOp> = {
 };
 
 function createBaseHandoffOp(): HandoffOp {
-  return { to: "", input: undefined };
+  return { to: "", input: undefined, also: [], inputs: {} };
 }
 
 export const HandoffOp: MessageFns<HandoffOp> = {
@@ -1489,6 +1917,14 @@ export const HandoffOp: MessageFns<HandoffOp> = {
     if (message.input !== undefined) {
       Struct.encode(Struct.wrap(message.input), writer.uint32(18).fork()).join();
     }
+    for (const v of message.also) {
+      writer.uint32(26).string(v!);
+    }
+    globalThis.Object.entries(message.inputs).forEach(([key, value]: [string, { [key: string]: any } | undefined]) => {
+      if (value !== undefined) {
+        HandoffOp_InputsEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+      }
+    });
     return writer;
   },
 
@@ -1521,6 +1957,25 @@ export const HandoffOp: MessageFns<HandoffOp> = {
             message.input = Struct.unwrap(Struct.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.also.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = HandoffOp_InputsEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.inputs[entry4.key] = entry4.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1537,6 +1992,21 @@ export const HandoffOp: MessageFns<HandoffOp> = {
     return {
       to: isSet(object.to) ? globalThis.String(object.to) : "",
       input: isObject(object.input) ? object.input : undefined,
+      also: globalThis.Array.isArray(object?.also) ? object.also.map((e: any) => globalThis.String(e)) : [],
+      inputs: isObject(object.inputs)
+        ? (globalThis.Object.entries(object.inputs) as [string, any][]).reduce(
+          (acc: { [key: string]: { [key: string]: any } | undefined }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: value as { [key: string]: any } | undefined,
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -1548,6 +2018,18 @@ export const HandoffOp: MessageFns<HandoffOp> = {
     if (message.input !== undefined) {
       obj.input = message.input;
     }
+    if (message.also?.length) {
+      obj.also = message.also;
+    }
+    if (message.inputs) {
+      const entries = globalThis.Object.entries(message.inputs) as [string, { [key: string]: any } | undefined][];
+      if (entries.length > 0) {
+        obj.inputs = {};
+        entries.forEach(([k, v]) => {
+          obj.inputs[k] = v;
+        });
+      }
+    }
     return obj;
   },
 
@@ -1558,6 +2040,105 @@ export const HandoffOp: MessageFns<HandoffOp> = {
     const message = createBaseHandoffOp();
     message.to = object.to ?? "";
     message.input = object.input ?? undefined;
+    message.also = object.also?.map((e) => e) || [];
+    message.inputs = (globalThis.Object.entries(object.inputs ?? {}) as [string, { [key: string]: any } | undefined][])
+      .reduce(
+        (
+          acc: { [key: string]: { [key: string]: any } | undefined },
+          [key, value]: [string, { [key: string]: any } | undefined],
+        ) => {
+          if (value !== undefined) {
+            acc[key] = value;
+          }
+          return acc;
+        },
+        {},
+      );
+    return message;
+  },
+};
+
+function createBaseHandoffOp_InputsEntry(): HandoffOp_InputsEntry {
+  return { key: "", value: undefined };
+}
+
+export const HandoffOp_InputsEntry: MessageFns<HandoffOp_InputsEntry> = {
+  encode(message: HandoffOp_InputsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== undefined) {
+      Struct.encode(Struct.wrap(message.value), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HandoffOp_InputsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHandoffOp_InputsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HandoffOp_InputsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isObject(object.value) ? object.value : undefined,
+    };
+  },
+
+  toJSON(message: HandoffOp_InputsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== undefined) {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HandoffOp_InputsEntry>, I>>(base?: I): HandoffOp_InputsEntry {
+    return HandoffOp_InputsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HandoffOp_InputsEntry>, I>>(object: I): HandoffOp_InputsEntry {
+    const message = createBaseHandoffOp_InputsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? undefined;
     return message;
   },
 };
@@ -1698,9 +2279,127 @@ export const FailOp: MessageFns<FailOp> = {
   },
 };
 
+function createBasePatternEvent(): PatternEvent {
+  return { channel: "", type: "", data: undefined, to: undefined };
+}
+
+export const PatternEvent: MessageFns<PatternEvent> = {
+  encode(message: PatternEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.channel !== "") {
+      writer.uint32(10).string(message.channel);
+    }
+    if (message.type !== "") {
+      writer.uint32(18).string(message.type);
+    }
+    if (message.data !== undefined) {
+      Value.encode(Value.wrap(message.data), writer.uint32(26).fork()).join();
+    }
+    if (message.to !== undefined) {
+      writer.uint32(34).string(message.to);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatternEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatternEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.channel = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.data = Value.unwrap(Value.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.to = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatternEvent {
+    return {
+      channel: isSet(object.channel) ? globalThis.String(object.channel) : "",
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      data: isSet(object?.data) ? object.data : undefined,
+      to: isSet(object.to) ? globalThis.String(object.to) : undefined,
+    };
+  },
+
+  toJSON(message: PatternEvent): unknown {
+    const obj: any = {};
+    if (message.channel !== "") {
+      obj.channel = message.channel;
+    }
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.data !== undefined) {
+      obj.data = message.data;
+    }
+    if (message.to !== undefined) {
+      obj.to = message.to;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatternEvent>, I>>(base?: I): PatternEvent {
+    return PatternEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatternEvent>, I>>(object: I): PatternEvent {
+    const message = createBasePatternEvent();
+    message.channel = object.channel ?? "";
+    message.type = object.type ?? "";
+    message.data = object.data === undefined ? undefined : object.data;
+    message.to = object.to ?? undefined;
+    return message;
+  },
+};
+
 function createBaseDecision(): Decision {
   return {
     reason: undefined,
+    events: [],
     continue: undefined,
     rerun: undefined,
     delegate: undefined,
@@ -1714,6 +2413,9 @@ export const Decision: MessageFns<Decision> = {
   encode(message: Decision, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.reason !== undefined) {
       writer.uint32(10).string(message.reason);
+    }
+    for (const v of message.events) {
+      PatternEvent.encode(v!, writer.uint32(66).fork()).join();
     }
     if (message.continue !== undefined) {
       ContinueOp.encode(message.continue, writer.uint32(18).fork()).join();
@@ -1755,6 +2457,14 @@ export const Decision: MessageFns<Decision> = {
             }
 
             message.reason = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.events.push(PatternEvent.decode(reader, reader.uint32()));
             continue;
           }
           case 2: {
@@ -1820,6 +2530,7 @@ export const Decision: MessageFns<Decision> = {
   fromJSON(object: any): Decision {
     return {
       reason: isSet(object.reason) ? globalThis.String(object.reason) : undefined,
+      events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => PatternEvent.fromJSON(e)) : [],
       continue: isSet(object.continue) ? ContinueOp.fromJSON(object.continue) : undefined,
       rerun: isSet(object.rerun) ? RerunOp.fromJSON(object.rerun) : undefined,
       delegate: isSet(object.delegate) ? DelegateOp.fromJSON(object.delegate) : undefined,
@@ -1833,6 +2544,9 @@ export const Decision: MessageFns<Decision> = {
     const obj: any = {};
     if (message.reason !== undefined) {
       obj.reason = message.reason;
+    }
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => PatternEvent.toJSON(e));
     }
     if (message.continue !== undefined) {
       obj.continue = ContinueOp.toJSON(message.continue);
@@ -1861,6 +2575,7 @@ export const Decision: MessageFns<Decision> = {
   fromPartial<I extends Exact<DeepPartial<Decision>, I>>(object: I): Decision {
     const message = createBaseDecision();
     message.reason = object.reason ?? undefined;
+    message.events = object.events?.map((e) => PatternEvent.fromPartial(e)) || [];
     message.continue = (object.continue !== undefined && object.continue !== null)
       ? ContinueOp.fromPartial(object.continue)
       : undefined;
