@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BatonError } from '../errors/registry.js';
-import { inputOf, outputArtifact, progressUpdate } from './a2a-parts.js';
+import { invocationInput, outputArtifact, progressUpdate } from './a2a-parts.js';
 import {
   agentFailure,
   canceled,
@@ -47,13 +47,15 @@ export function moduleAdapter(endpoint: ModuleEndpoint, baseDir: string): AgentA
   const path = resolve(baseDir, endpoint.module);
   const exportName = endpoint.export ?? 'default';
   let cached: Promise<Loaded> | undefined;
-  const load: HandlerSource = () => {
-    cached ??= importHandler(path, exportName).then((loaded) => {
+  // Once imported, the handler is at hand: later attempts call it without awaiting the import again.
+  let ready: Loaded | undefined;
+  const load: HandlerSource = () =>
+    ready ??
+    (cached ??= importHandler(path, exportName).then((loaded) => {
       if (!loaded.ok && loaded.failure.retryable) cached = undefined;
+      else ready = loaded;
       return loaded;
-    });
-    return cached;
-  };
+    }));
   return { invoke: (invocation, signal) => runAttempt(load, invocation, signal) };
 }
 
@@ -82,19 +84,109 @@ async function importHandler(path: string, exportName: string): Promise<Loaded> 
 
 const ONCE = { once: true } as const;
 
-/** One attempt: the first of handler result, engine cancel and deadline decides the outcome. */
+/**
+ * One attempt: the first of handler result, engine cancel and deadline decides the outcome. A handler
+ * already loaded, with no deadline to watch, is called at once; only a promise it returns races the
+ * engine's cancel (a synchronous handler cannot be cancelled halfway, so it needs no listener).
+ */
 function runAttempt(load: HandlerSource, inv: AgentInvocation, signal: AbortSignal): Promise<AgentOutcome> {
   if (signal.aborted) return Promise.resolve(canceled(reasonText(signal.reason)));
+  if (inv.deadline === undefined) {
+    const source = load();
+    if (!(source instanceof Promise)) return callNow(source, inv, signal);
+  }
+  return raceAttempt(load, inv, signal);
+}
+
+/** A handler's context; `settled` once the attempt's outcome is decided (later progress is ignored). */
+interface Attempt {
+  readonly ctx: HandlerContext;
+  settled: boolean;
+}
+
+function attemptContext(inv: AgentInvocation, signal: AbortSignal): Attempt {
+  let updates = 0;
+  const attempt: Attempt = {
+    settled: false,
+    ctx: {
+      input: invocationInput(inv),
+      // Built only if the handler reads it.
+      get message() {
+        return inv.message;
+      },
+      runId: inv.runId,
+      taskId: inv.taskId,
+      instanceKey: inv.instanceKey,
+      attempt: inv.attempt,
+      idempotencyKey: inv.idempotencyKey,
+      signal,
+      report: (progress, text) => {
+        if (attempt.settled || !inv.onUpdate) return;
+        updates += 1;
+        inv.onUpdate(
+          progressUpdate({
+            // In process, the dispatch itself is the A2A task: its idempotency key names it.
+            taskId: inv.idempotencyKey,
+            contextId: inv.runId,
+            messageId: `${inv.idempotencyKey}/progress/${updates}`,
+            progress: progress > 0 ? Math.min(progress, 1) : 0,
+            text,
+            at: new Date(),
+          }),
+        );
+      },
+    },
+  };
+  return attempt;
+}
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  (typeof v === 'object' || typeof v === 'function') &&
+  v !== null &&
+  typeof (v as { then?: unknown }).then === 'function';
+
+/** Calls a loaded handler now; what it returns synchronously is the outcome, a promise races the cancel. */
+function callNow(loaded: Loaded, inv: AgentInvocation, signal: AbortSignal): Promise<AgentOutcome> {
+  if (!loaded.ok) return Promise.resolve(failed(loaded.failure));
+  const a = attemptContext(inv, signal);
+  let value: unknown;
+  try {
+    value = loaded.handler(a.ctx);
+  } catch (e) {
+    a.settled = true;
+    return Promise.resolve(failed(failureFromThrown(e)));
+  }
+  if (!isThenable(value)) {
+    a.settled = true;
+    return Promise.resolve(completedWith(value));
+  }
+  return new Promise<AgentOutcome>((settle) => {
+    const finish = (outcome: AgentOutcome): void => {
+      if (a.settled) return;
+      a.settled = true;
+      signal.removeEventListener('abort', onCancel);
+      settle(outcome);
+    };
+    const onCancel = (): void => finish(canceled(reasonText(signal.reason)));
+    signal.addEventListener('abort', onCancel, ONCE);
+    Promise.resolve(value).then(
+      (v) => finish(completedWith(v)),
+      (e: unknown) => finish(failed(failureFromThrown(e))),
+    );
+  });
+}
+
+/** A handler still loading, or a deadline to enforce: the handler races the engine's cancel and the clock. */
+function raceAttempt(load: HandlerSource, inv: AgentInvocation, signal: AbortSignal): Promise<AgentOutcome> {
   return new Promise<AgentOutcome>((settle) => {
     // The handler's own signal: aborted on engine cancel and on the deadline, which the engine's
     // signal knows nothing about. Without a deadline the engine's signal serves (one fewer per call).
     const handlerAbort = inv.deadline === undefined ? undefined : new AbortController();
-    const handlerSignal = handlerAbort?.signal ?? signal;
-    let settled = false;
+    const a = attemptContext(inv, handlerAbort?.signal ?? signal);
     let stopDeadline: (() => void) | undefined;
     const finish = (outcome: AgentOutcome): void => {
-      if (settled) return;
-      settled = true;
+      if (a.settled) return;
+      a.settled = true;
       signal.removeEventListener('abort', onCancel);
       stopDeadline?.();
       settle(outcome);
@@ -117,42 +209,15 @@ function runAttempt(load: HandlerSource, inv: AgentInvocation, signal: AbortSign
       });
     }
 
-    let updates = 0;
-    const ctx: HandlerContext = {
-      input: inputOf(inv.message),
-      message: inv.message,
-      runId: inv.runId,
-      taskId: inv.taskId,
-      instanceKey: inv.instanceKey,
-      attempt: inv.attempt,
-      idempotencyKey: inv.idempotencyKey,
-      signal: handlerSignal,
-      report: (progress, text) => {
-        if (settled || !inv.onUpdate) return;
-        updates += 1;
-        inv.onUpdate(
-          progressUpdate({
-            // In process, the dispatch itself is the A2A task: its idempotency key names it.
-            taskId: inv.idempotencyKey,
-            contextId: inv.runId,
-            messageId: `${inv.idempotencyKey}/progress/${updates}`,
-            progress: progress > 0 ? Math.min(progress, 1) : 0,
-            text,
-            at: new Date(),
-          }),
-        );
-      },
-    };
-
     const run = async (): Promise<AgentOutcome | undefined> => {
       const source = load();
       const loaded = source instanceof Promise ? await source : source;
       if (!loaded.ok) return failed(loaded.failure);
       // Cancelled or out of time while loading: the outcome is decided, so the handler never starts.
-      if (settled) return undefined;
+      if (a.settled) return undefined;
       let value: unknown;
       try {
-        value = await loaded.handler(ctx);
+        value = await loaded.handler(a.ctx);
       } catch (e) {
         return failed(failureFromThrown(e));
       }
