@@ -45,7 +45,7 @@ import { JournalWriter } from './journal-writer.js';
 import { awaitEntry, submitAndWait } from './journal-wait.js';
 import { toEntry } from './records.js';
 import type { PatternPlugins } from './pattern-plugins.js';
-import { RunActor } from './run-actor.js';
+import { RunActor, type ActorHost } from './run-actor.js';
 
 export interface EngineOptions {
   readonly store: Store;
@@ -383,7 +383,14 @@ export class Engine {
     }
   }
 
-  private host() {
+  /** What every run actor of this engine is given (one object, not one per run). */
+  private actorHost: ActorHost | undefined;
+
+  private host(): ActorHost {
+    return (this.actorHost ??= this.makeHost());
+  }
+
+  private makeHost(): ActorHost {
     return {
       writer: this.writer,
       store: this.opts.store,
