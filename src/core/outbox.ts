@@ -2,7 +2,7 @@
 // of the entry that caused it and the command's position (`r` marks commands re-derived on resume).
 
 import type { Command } from './commands.js';
-import { ENTRY_VERSION, type EntryFields } from './entries.js';
+import { ENTRY_VERSION, type EntryDraft, type EntryFields } from './entries.js';
 import type { RunState } from './state.js';
 
 export interface Outbox {
@@ -24,5 +24,7 @@ export const outbox = (state: RunState, seq: number, now: number, resumed = fals
 export const nextIdem = (out: Outbox): string => `${out.prefix}${out.commands.length}`;
 
 export function append(out: Outbox, fields: EntryFields): void {
-  out.commands.push({ type: 'Append', entry: { ...fields, v: ENTRY_VERSION } });
+  // Object.assign onto a literal: V8 copies this mix of entry shapes much faster than by spread.
+  const entry = Object.assign({ type: fields.type, v: ENTRY_VERSION }, fields) as EntryDraft;
+  out.commands.push({ type: 'Append', entry });
 }
