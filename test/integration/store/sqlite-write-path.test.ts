@@ -83,6 +83,21 @@ describe('sqlite store write path', () => {
     }
   });
 
+  it('keeps the order of two appends to one run in a batch while it writes the batch by run', async () => {
+    const a = await connect();
+    await a.appendMany([
+      { ns: 'acme', runId: 'r2', expectedNextSeq: 1, records: [rec(1, 'first')] },
+      { ns: 'acme', runId: 'r1', expectedNextSeq: 1, records: [rec(1)] },
+      { ns: 'acme', runId: 'r2', expectedNextSeq: 2, records: [rec(2, 'second'), rec(3, 'third')] },
+    ]);
+    expect((await a.read('acme', 'r2')).map((r) => [r.seq, r.data])).toEqual([
+      [1, 'first'],
+      [2, 'second'],
+      [3, 'third'],
+    ]);
+    expect(await a.read('acme', 'r1')).toHaveLength(1);
+  });
+
   it('finds the end of a run appended twice in one batch after its first append released it', async () => {
     const a = await connect();
     const create = {
