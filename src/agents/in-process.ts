@@ -232,10 +232,13 @@ function raceAttempt(load: HandlerSource, inv: AgentInvocation, signal: AbortSig
   });
 }
 
+/** The artifacts of a null output, shared (outcomes are read, never changed). */
+const NULL_OUTPUT = Object.freeze([outputArtifact(null)]);
+
 /** The output is journaled and sent over the wire: normalise it to plain JSON now, or reject it. */
 function completedWith(value: unknown): AgentOutcome {
   // A scalar is its own JSON form (NaN and the infinities become null, as JSON.stringify has them).
-  if (value === null || value === undefined) return completed([outputArtifact(null)], null);
+  if (value === null || value === undefined) return completed(NULL_OUTPUT, null);
   const type = typeof value;
   if (type === 'string' || type === 'boolean' || (type === 'number' && Number.isFinite(value))) {
     return completed([outputArtifact(value)], value);
