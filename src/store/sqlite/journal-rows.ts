@@ -29,6 +29,8 @@ export class JournalRows {
   /** Parameters of the rows not written yet, COLUMNS per row, in the order they were added. */
   #params: unknown[] = [];
   #groups: Group[] = [];
+  /** Run ids with rows not written yet (by id alone: a namespace mix-up only costs an early flush). */
+  #runs = new Set<string>();
 
   constructor(db: Database) {
     this.#db = db;
@@ -38,8 +40,16 @@ export class JournalRows {
     const p = this.#params;
     const last = this.#groups[this.#groups.length - 1];
     if (last !== undefined && last.runId === runId && last.ns === ns) last.count++;
-    else this.#groups.push({ ns, runId, from: p.length / COLUMNS, count: 1 });
+    else {
+      this.#groups.push({ ns, runId, from: p.length / COLUMNS, count: 1 });
+      this.#runs.add(runId);
+    }
     p.push(ns, runId, seq, type, v, at, data);
+  }
+
+  /** Whether rows of this run wait here (a read of its journal must flush them first). */
+  pending(runId: string): boolean {
+    return this.#runs.has(runId);
   }
 
   /**
@@ -54,6 +64,7 @@ export class JournalRows {
     const params = this.#params;
     this.#params = [];
     this.#groups = [];
+    this.#runs.clear();
     if (groups.length > 1) groups.sort(byRun); // stable: one run's groups keep their order
     let chunk: unknown[] = [];
     for (const g of groups) {
@@ -73,6 +84,7 @@ export class JournalRows {
   clear(): void {
     this.#params = [];
     this.#groups = [];
+    this.#runs.clear();
   }
 
   #insert(rows: number): Statement<unknown[]> {

@@ -157,7 +157,7 @@ class SqliteStore implements Store {
 
   /** The next seq of a run's journal as stored, rows of this transaction included. */
   #lookUpEnd(ns: string, runId: string): number {
-    this.#rows.flush();
+    if (this.#rows.pending(runId)) this.#rows.flush();
     return this.#q.nextSeq.get(ns, runId)!;
   }
 
