@@ -2,6 +2,7 @@
 // process, and enforces cancellation and the deadline even when the handler ignores its signal.
 // Module agents are trusted code: loading one runs it with the engine's own permissions.
 
+import type { Message } from '@a2a-js/sdk';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BatonError } from '../errors/registry.js';
@@ -98,47 +99,71 @@ function runAttempt(load: HandlerSource, inv: AgentInvocation, signal: AbortSign
   return raceAttempt(load, inv, signal);
 }
 
-/** A handler's context; `settled` once the attempt's outcome is decided (later progress is ignored). */
-interface Attempt {
-  readonly ctx: HandlerContext;
-  settled: boolean;
+/** A handler's context. Its outcome, once decided (settled), ignores later progress reports. */
+class AttemptContext implements HandlerContext {
+  readonly input: unknown;
+  readonly runId: string;
+  readonly taskId: string;
+  readonly instanceKey: string;
+  readonly attempt: number;
+  readonly idempotencyKey: string;
+  readonly signal: AbortSignal;
+  readonly #inv: AgentInvocation;
+  #settled = false;
+  #updates = 0;
+  #report: HandlerContext['report'] | undefined;
+
+  constructor(inv: AgentInvocation, signal: AbortSignal) {
+    this.#inv = inv;
+    this.input = invocationInput(inv);
+    this.runId = inv.runId;
+    this.taskId = inv.taskId;
+    this.instanceKey = inv.instanceKey;
+    this.attempt = inv.attempt;
+    this.idempotencyKey = inv.idempotencyKey;
+    this.signal = signal;
+  }
+
+  /** Built only if the handler reads it. */
+  get message(): Message {
+    return this.#inv.message;
+  }
+
+  /** A function of its own, so a handler may take it out of the context (`({ report }) => ...`). */
+  get report(): HandlerContext['report'] {
+    return (this.#report ??= (progress, text) => this.#progress(progress, text));
+  }
+
+  #progress(progress: number, text: string | undefined): void {
+    const inv = this.#inv;
+    if (this.#settled || !inv.onUpdate) return;
+    this.#updates += 1;
+    inv.onUpdate(
+      progressUpdate({
+        // In process, the dispatch itself is the A2A task: its idempotency key names it.
+        taskId: inv.idempotencyKey,
+        contextId: inv.runId,
+        messageId: `${inv.idempotencyKey}/progress/${this.#updates}`,
+        progress: progress > 0 ? Math.min(progress, 1) : 0,
+        text,
+        at: new Date(),
+      }),
+    );
+  }
+
+  /** Decides the outcome; false when it already was. (Static: a handler sees no such method.) */
+  static settle(c: AttemptContext): boolean {
+    if (c.#settled) return false;
+    c.#settled = true;
+    return true;
+  }
+
+  static settled(c: AttemptContext): boolean {
+    return c.#settled;
+  }
 }
 
-function attemptContext(inv: AgentInvocation, signal: AbortSignal): Attempt {
-  let updates = 0;
-  const attempt: Attempt = {
-    settled: false,
-    ctx: {
-      input: invocationInput(inv),
-      // Built only if the handler reads it.
-      get message() {
-        return inv.message;
-      },
-      runId: inv.runId,
-      taskId: inv.taskId,
-      instanceKey: inv.instanceKey,
-      attempt: inv.attempt,
-      idempotencyKey: inv.idempotencyKey,
-      signal,
-      report: (progress, text) => {
-        if (attempt.settled || !inv.onUpdate) return;
-        updates += 1;
-        inv.onUpdate(
-          progressUpdate({
-            // In process, the dispatch itself is the A2A task: its idempotency key names it.
-            taskId: inv.idempotencyKey,
-            contextId: inv.runId,
-            messageId: `${inv.idempotencyKey}/progress/${updates}`,
-            progress: progress > 0 ? Math.min(progress, 1) : 0,
-            text,
-            at: new Date(),
-          }),
-        );
-      },
-    },
-  };
-  return attempt;
-}
+const settle = (c: AttemptContext): boolean => AttemptContext.settle(c);
 
 const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   (typeof v === 'object' || typeof v === 'function') &&
@@ -148,24 +173,23 @@ const isThenable = (v: unknown): v is PromiseLike<unknown> =>
 /** Calls a loaded handler now; what it returns synchronously is the outcome, a promise races the cancel. */
 function callNow(loaded: Loaded, inv: AgentInvocation, signal: AbortSignal): Promise<AgentOutcome> {
   if (!loaded.ok) return Promise.resolve(failed(loaded.failure));
-  const a = attemptContext(inv, signal);
+  const ctx = new AttemptContext(inv, signal);
   let value: unknown;
   try {
-    value = loaded.handler(a.ctx);
+    value = loaded.handler(ctx);
   } catch (e) {
-    a.settled = true;
+    settle(ctx);
     return Promise.resolve(failed(failureFromThrown(e)));
   }
   if (!isThenable(value)) {
-    a.settled = true;
+    settle(ctx);
     return Promise.resolve(completedWith(value));
   }
-  return new Promise<AgentOutcome>((settle) => {
+  return new Promise<AgentOutcome>((done) => {
     const finish = (outcome: AgentOutcome): void => {
-      if (a.settled) return;
-      a.settled = true;
+      if (!settle(ctx)) return;
       signal.removeEventListener('abort', onCancel);
-      settle(outcome);
+      done(outcome);
     };
     const onCancel = (): void => finish(canceled(reasonText(signal.reason)));
     signal.addEventListener('abort', onCancel, ONCE);
@@ -178,18 +202,17 @@ function callNow(loaded: Loaded, inv: AgentInvocation, signal: AbortSignal): Pro
 
 /** A handler still loading, or a deadline to enforce: the handler races the engine's cancel and the clock. */
 function raceAttempt(load: HandlerSource, inv: AgentInvocation, signal: AbortSignal): Promise<AgentOutcome> {
-  return new Promise<AgentOutcome>((settle) => {
+  return new Promise<AgentOutcome>((done) => {
     // The handler's own signal: aborted on engine cancel and on the deadline, which the engine's
     // signal knows nothing about. Without a deadline the engine's signal serves (one fewer per call).
     const handlerAbort = inv.deadline === undefined ? undefined : new AbortController();
-    const a = attemptContext(inv, handlerAbort?.signal ?? signal);
+    const ctx = new AttemptContext(inv, handlerAbort?.signal ?? signal);
     let stopDeadline: (() => void) | undefined;
     const finish = (outcome: AgentOutcome): void => {
-      if (a.settled) return;
-      a.settled = true;
+      if (!settle(ctx)) return;
       signal.removeEventListener('abort', onCancel);
       stopDeadline?.();
-      settle(outcome);
+      done(outcome);
     };
 
     const onCancel = (): void => {
@@ -214,10 +237,10 @@ function raceAttempt(load: HandlerSource, inv: AgentInvocation, signal: AbortSig
       const loaded = source instanceof Promise ? await source : source;
       if (!loaded.ok) return failed(loaded.failure);
       // Cancelled or out of time while loading: the outcome is decided, so the handler never starts.
-      if (a.settled) return undefined;
+      if (AttemptContext.settled(ctx)) return undefined;
       let value: unknown;
       try {
-        value = await loaded.handler(a.ctx);
+        value = await loaded.handler(ctx);
       } catch (e) {
         return failed(failureFromThrown(e));
       }

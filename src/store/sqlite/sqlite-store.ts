@@ -108,7 +108,7 @@ class SqliteStore implements Store {
     this.#q = prepareStatements(db);
     this.#checkpointer = checkpointer;
     this.#ends = new JournalEnds(() => this.#q.dataVersion.get()!);
-    this.#rows = new JournalRows(db);
+    this.#rows = new JournalRows(db, recordJson);
     const tx = db.transaction((batch: readonly AppendRequest[]) => {
       this.#ends.begin();
       for (const req of batch) this.#appendOne(req);
@@ -149,7 +149,7 @@ class SqliteStore implements Store {
     // The end this connection wrote last, while no other connection has committed; else a lookup.
     const next = this.#ends.get(ns, runId) ?? this.#lookUpEnd(ns, runId);
     if (next !== expectedNextSeq) throw new JournalConflictError(ns, runId, expectedNextSeq, next);
-    for (const r of records) this.#rows.add(ns, runId, r.seq, r.type, r.v, r.at, recordJson(r, ns, runId));
+    this.#rows.add(ns, runId, records);
     if (req.run) this.#updateRun(ns, runId, req.run);
     if (req.run?.release) this.#ends.drop(ns, runId);
     else this.#ends.set(ns, runId, expectedNextSeq + records.length);
