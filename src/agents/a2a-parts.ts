@@ -9,6 +9,7 @@ import {
   type Part,
   type TaskStatusUpdateEvent,
 } from '@a2a-js/sdk';
+import type { AgentInvocation } from './adapter.js';
 
 export function dataPart(value: unknown): Part {
   return {
@@ -56,6 +57,41 @@ export function taskMessage(init: TaskMessageInit): Message {
     referenceTaskIds: [],
   };
 }
+
+/**
+ * An invocation as the engine makes one: its A2A task message is built on first read, so an in-process
+ * handler that only reads its input (invocationInput) never pays for it; wire adapters read `message`
+ * as from any invocation.
+ */
+export class TaskInvocation implements AgentInvocation {
+  #message: Message | undefined;
+
+  constructor(
+    readonly runId: string,
+    readonly taskId: string,
+    readonly instanceKey: string,
+    readonly attempt: number,
+    readonly idempotencyKey: string,
+    readonly deadline: number | undefined,
+    /** The task input (what the message's data part carries). */
+    readonly input: unknown,
+    readonly description: string | undefined,
+    readonly onUpdate: AgentInvocation['onUpdate'],
+  ) {}
+
+  get message(): Message {
+    return (this.#message ??= taskMessage({
+      runId: this.runId,
+      idempotencyKey: this.idempotencyKey,
+      input: this.input,
+      description: this.description,
+    }));
+  }
+}
+
+/** The JSON input of an invocation: as inputOf(message), without building an engine-made message. */
+export const invocationInput = (inv: AgentInvocation): unknown =>
+  inv instanceof TaskInvocation ? (inv.input ?? null) : inputOf(inv.message);
 
 /** The JSON input of a task message: its first data part, or null when it has none. */
 export function inputOf(message: Message): unknown {

@@ -2,10 +2,11 @@
 // process, and enforces cancellation and the deadline even when the handler ignores its signal.
 // Module agents are trusted code: loading one runs it with the engine's own permissions.
 
+import type { Message } from '@a2a-js/sdk';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BatonError } from '../errors/registry.js';
-import { inputOf, outputArtifact, progressUpdate } from './a2a-parts.js';
+import { invocationInput, outputArtifact, progressUpdate } from './a2a-parts.js';
 import {
   agentFailure,
   canceled,
@@ -47,13 +48,15 @@ export function moduleAdapter(endpoint: ModuleEndpoint, baseDir: string): AgentA
   const path = resolve(baseDir, endpoint.module);
   const exportName = endpoint.export ?? 'default';
   let cached: Promise<Loaded> | undefined;
-  const load: HandlerSource = () => {
-    cached ??= importHandler(path, exportName).then((loaded) => {
+  // Once imported, the handler is at hand: later attempts call it without awaiting the import again.
+  let ready: Loaded | undefined;
+  const load: HandlerSource = () =>
+    ready ??
+    (cached ??= importHandler(path, exportName).then((loaded) => {
       if (!loaded.ok && loaded.failure.retryable) cached = undefined;
+      else ready = loaded;
       return loaded;
-    });
-    return cached;
-  };
+    }));
   return { invoke: (invocation, signal) => runAttempt(load, invocation, signal) };
 }
 
@@ -82,22 +85,134 @@ async function importHandler(path: string, exportName: string): Promise<Loaded> 
 
 const ONCE = { once: true } as const;
 
-/** One attempt: the first of handler result, engine cancel and deadline decides the outcome. */
+/**
+ * One attempt: the first of handler result, engine cancel and deadline decides the outcome. A handler
+ * already loaded, with no deadline to watch, is called at once; only a promise it returns races the
+ * engine's cancel (a synchronous handler cannot be cancelled halfway, so it needs no listener).
+ */
 function runAttempt(load: HandlerSource, inv: AgentInvocation, signal: AbortSignal): Promise<AgentOutcome> {
   if (signal.aborted) return Promise.resolve(canceled(reasonText(signal.reason)));
-  return new Promise<AgentOutcome>((settle) => {
+  if (inv.deadline === undefined) {
+    const source = load();
+    if (!(source instanceof Promise)) return callNow(source, inv, signal);
+  }
+  return raceAttempt(load, inv, signal);
+}
+
+/** A handler's context. Its outcome, once decided (settled), ignores later progress reports. */
+class AttemptContext implements HandlerContext {
+  readonly input: unknown;
+  readonly runId: string;
+  readonly taskId: string;
+  readonly instanceKey: string;
+  readonly attempt: number;
+  readonly idempotencyKey: string;
+  readonly signal: AbortSignal;
+  readonly #inv: AgentInvocation;
+  #settled = false;
+  #updates = 0;
+  #report: HandlerContext['report'] | undefined;
+
+  constructor(inv: AgentInvocation, signal: AbortSignal) {
+    this.#inv = inv;
+    this.input = invocationInput(inv);
+    this.runId = inv.runId;
+    this.taskId = inv.taskId;
+    this.instanceKey = inv.instanceKey;
+    this.attempt = inv.attempt;
+    this.idempotencyKey = inv.idempotencyKey;
+    this.signal = signal;
+  }
+
+  /** Built only if the handler reads it. */
+  get message(): Message {
+    return this.#inv.message;
+  }
+
+  /** A function of its own, so a handler may take it out of the context (`({ report }) => ...`). */
+  get report(): HandlerContext['report'] {
+    return (this.#report ??= (progress, text) => this.#progress(progress, text));
+  }
+
+  #progress(progress: number, text: string | undefined): void {
+    const inv = this.#inv;
+    if (this.#settled || !inv.onUpdate) return;
+    this.#updates += 1;
+    inv.onUpdate(
+      progressUpdate({
+        // In process, the dispatch itself is the A2A task: its idempotency key names it.
+        taskId: inv.idempotencyKey,
+        contextId: inv.runId,
+        messageId: `${inv.idempotencyKey}/progress/${this.#updates}`,
+        progress: progress > 0 ? Math.min(progress, 1) : 0,
+        text,
+        at: new Date(),
+      }),
+    );
+  }
+
+  /** Decides the outcome; false when it already was. (Static: a handler sees no such method.) */
+  static settle(c: AttemptContext): boolean {
+    if (c.#settled) return false;
+    c.#settled = true;
+    return true;
+  }
+
+  static settled(c: AttemptContext): boolean {
+    return c.#settled;
+  }
+}
+
+const settle = (c: AttemptContext): boolean => AttemptContext.settle(c);
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  (typeof v === 'object' || typeof v === 'function') &&
+  v !== null &&
+  typeof (v as { then?: unknown }).then === 'function';
+
+/** Calls a loaded handler now; what it returns synchronously is the outcome, a promise races the cancel. */
+function callNow(loaded: Loaded, inv: AgentInvocation, signal: AbortSignal): Promise<AgentOutcome> {
+  if (!loaded.ok) return Promise.resolve(failed(loaded.failure));
+  const ctx = new AttemptContext(inv, signal);
+  let value: unknown;
+  try {
+    value = loaded.handler(ctx);
+  } catch (e) {
+    settle(ctx);
+    return Promise.resolve(failed(failureFromThrown(e)));
+  }
+  if (!isThenable(value)) {
+    settle(ctx);
+    return Promise.resolve(completedWith(value));
+  }
+  return new Promise<AgentOutcome>((done) => {
+    const finish = (outcome: AgentOutcome): void => {
+      if (!settle(ctx)) return;
+      signal.removeEventListener('abort', onCancel);
+      done(outcome);
+    };
+    const onCancel = (): void => finish(canceled(reasonText(signal.reason)));
+    signal.addEventListener('abort', onCancel, ONCE);
+    Promise.resolve(value).then(
+      (v) => finish(completedWith(v)),
+      (e: unknown) => finish(failed(failureFromThrown(e))),
+    );
+  });
+}
+
+/** A handler still loading, or a deadline to enforce: the handler races the engine's cancel and the clock. */
+function raceAttempt(load: HandlerSource, inv: AgentInvocation, signal: AbortSignal): Promise<AgentOutcome> {
+  return new Promise<AgentOutcome>((done) => {
     // The handler's own signal: aborted on engine cancel and on the deadline, which the engine's
     // signal knows nothing about. Without a deadline the engine's signal serves (one fewer per call).
     const handlerAbort = inv.deadline === undefined ? undefined : new AbortController();
-    const handlerSignal = handlerAbort?.signal ?? signal;
-    let settled = false;
+    const ctx = new AttemptContext(inv, handlerAbort?.signal ?? signal);
     let stopDeadline: (() => void) | undefined;
     const finish = (outcome: AgentOutcome): void => {
-      if (settled) return;
-      settled = true;
+      if (!settle(ctx)) return;
       signal.removeEventListener('abort', onCancel);
       stopDeadline?.();
-      settle(outcome);
+      done(outcome);
     };
 
     const onCancel = (): void => {
@@ -117,39 +232,12 @@ function runAttempt(load: HandlerSource, inv: AgentInvocation, signal: AbortSign
       });
     }
 
-    let updates = 0;
-    const ctx: HandlerContext = {
-      input: inputOf(inv.message),
-      message: inv.message,
-      runId: inv.runId,
-      taskId: inv.taskId,
-      instanceKey: inv.instanceKey,
-      attempt: inv.attempt,
-      idempotencyKey: inv.idempotencyKey,
-      signal: handlerSignal,
-      report: (progress, text) => {
-        if (settled || !inv.onUpdate) return;
-        updates += 1;
-        inv.onUpdate(
-          progressUpdate({
-            // In process, the dispatch itself is the A2A task: its idempotency key names it.
-            taskId: inv.idempotencyKey,
-            contextId: inv.runId,
-            messageId: `${inv.idempotencyKey}/progress/${updates}`,
-            progress: progress > 0 ? Math.min(progress, 1) : 0,
-            text,
-            at: new Date(),
-          }),
-        );
-      },
-    };
-
     const run = async (): Promise<AgentOutcome | undefined> => {
       const source = load();
       const loaded = source instanceof Promise ? await source : source;
       if (!loaded.ok) return failed(loaded.failure);
       // Cancelled or out of time while loading: the outcome is decided, so the handler never starts.
-      if (settled) return undefined;
+      if (AttemptContext.settled(ctx)) return undefined;
       let value: unknown;
       try {
         value = await loaded.handler(ctx);
@@ -167,10 +255,13 @@ function runAttempt(load: HandlerSource, inv: AgentInvocation, signal: AbortSign
   });
 }
 
+/** The artifacts of a null output, shared (outcomes are read, never changed). */
+const NULL_OUTPUT = Object.freeze([outputArtifact(null)]);
+
 /** The output is journaled and sent over the wire: normalise it to plain JSON now, or reject it. */
 function completedWith(value: unknown): AgentOutcome {
   // A scalar is its own JSON form (NaN and the infinities become null, as JSON.stringify has them).
-  if (value === null || value === undefined) return completed([outputArtifact(null)], null);
+  if (value === null || value === undefined) return completed(NULL_OUTPUT, null);
   const type = typeof value;
   if (type === 'string' || type === 'boolean' || (type === 'number' && Number.isFinite(value))) {
     return completed([outputArtifact(value)], value);

@@ -141,15 +141,18 @@ async function checkPattern(spec: WorkflowSpec, seen: readonly string[], source:
   pattern.init(spec, spec.pattern_config ?? {}); // throws BATON_E_PATTERN_CONFIG naming the bad setting
 }
 
-/** Module endpoints become absolute, so a resumed run (maybe from another directory) finds them. */
+/**
+ * Module endpoints become absolute, so a resumed run (maybe from another directory) finds them. A
+ * workflow with none to resolve is returned as it is (runs of it then share what is derived from it).
+ */
 function resolveEndpoints(spec: WorkflowSpec, baseDir: string): WorkflowSpec {
-  const agents: Record<string, AgentSpec> = {};
+  let agents: Record<string, AgentSpec> | undefined;
   for (const [id, a] of Object.entries(spec.agents)) {
     const ep = a.endpoint;
-    agents[id] =
-      ep && 'module' in ep && !isAbsolute(ep.module)
-        ? { ...a, endpoint: { ...ep, module: resolve(baseDir, ep.module) } }
-        : a;
+    if (ep && 'module' in ep && !isAbsolute(ep.module)) {
+      agents ??= { ...spec.agents };
+      agents[id] = { ...a, endpoint: { ...ep, module: resolve(baseDir, ep.module) } };
+    }
   }
-  return { ...spec, agents };
+  return agents === undefined ? spec : { ...spec, agents };
 }

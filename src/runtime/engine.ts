@@ -45,7 +45,7 @@ import { JournalWriter } from './journal-writer.js';
 import { awaitEntry, submitAndWait } from './journal-wait.js';
 import { toEntry } from './records.js';
 import type { PatternPlugins } from './pattern-plugins.js';
-import { RunActor } from './run-actor.js';
+import { RunActor, type ActorHost } from './run-actor.js';
 
 export interface EngineOptions {
   readonly store: Store;
@@ -78,6 +78,9 @@ export interface StartOptions {
   readonly baseDir?: string;
 }
 
+/** Ended runs whose final state settled() still answers with (older ones: BATON_E_RUN_NOT_FOUND). */
+export const RECENTLY_ENDED = 256;
+
 export type { ModifyCommand, RunCommand } from './engine-policy.js';
 export { ModifyRejectedError } from './engine-policy.js';
 
@@ -88,10 +91,16 @@ export class Engine {
   private readonly now: () => number;
   private readonly writer: JournalWriter;
   private readonly actors = new Map<string, RunActor>();
+  /** What settled() hands out for each run this engine drives. */
   private readonly ended = new Map<
     string,
     { resolve: (s: RunState) => void; reject: (e: unknown) => void; promise: Promise<RunState> }
   >();
+  /**
+   * Runs that ended here, newest last, for settled() called after the end: at most RECENTLY_ENDED of
+   * them (a long-lived engine must not keep every final state it ever had).
+   */
+  private readonly recentlyEnded = new Map<string, Promise<RunState>>();
   /** Highest inbox id this engine has read. */
   private inboxCursor = 0;
   private readonly leaseMs: number;
@@ -287,12 +296,12 @@ export class Engine {
 
   /** Resolves with the final state when the run ends in this process; rejects if this process stops driving it. */
   settled(runId: string): Promise<RunState> {
-    const waiter = this.ended.get(runId);
+    const waiter = this.ended.get(runId)?.promise ?? this.recentlyEnded.get(runId);
     if (!waiter)
       return Promise.reject(
         new BatonError('BATON_E_RUN_NOT_FOUND', `run "${runId}" is not driven by this engine`),
       );
-    return waiter.promise;
+    return waiter;
   }
 
   /**
@@ -383,7 +392,14 @@ export class Engine {
     }
   }
 
-  private host() {
+  /** What every run actor of this engine is given (one object, not one per run). */
+  private actorHost: ActorHost | undefined;
+
+  private host(): ActorHost {
+    return (this.actorHost ??= this.makeHost());
+  }
+
+  private makeHost(): ActorHost {
     return {
       writer: this.writer,
       store: this.opts.store,
@@ -425,8 +441,13 @@ export class Engine {
     if (error !== undefined)
       void this.opts.store.releaseRun(this.namespace, actor.runId, this.owner).catch(() => undefined);
     const waiter = this.ended.get(actor.runId);
-    if (error === undefined) waiter?.resolve(actor.state);
-    else waiter?.reject(error);
+    if (!waiter) return;
+    this.ended.delete(actor.runId);
+    if (error === undefined) waiter.resolve(actor.state);
+    else waiter.reject(error);
+    this.recentlyEnded.set(actor.runId, waiter.promise);
+    if (this.recentlyEnded.size > RECENTLY_ENDED)
+      this.recentlyEnded.delete(this.recentlyEnded.keys().next().value!);
   }
 
   private gateway(workflow: WorkflowSpec, constraints: ResourceConstraintsSpec | undefined): AgentGateway {

@@ -4,8 +4,8 @@
 
 import { TaskState, type TaskStatusUpdateEvent } from '@a2a-js/sdk';
 import type { Compensate, InputFields, TaskError } from '../core/index.js';
-import { taskMessage } from '../agents/a2a-parts.js';
-import type { AgentInvocation, AgentOutcome } from '../agents/adapter.js';
+import { TaskInvocation } from '../agents/a2a-parts.js';
+import type { AgentOutcome } from '../agents/adapter.js';
 import type { AgentLease, AgentRoster } from '../agents/roster.js';
 import type { AgentSpec } from '../spec/schema.js';
 import type { CircuitBreakers } from './breaker.js';
@@ -103,22 +103,18 @@ export class AgentGateway {
     const breaker = this.breakerKey(lease.agentId);
     this.breakers.tryAcquire(breaker);
     try {
-      // Built without conditional spreads: this runs once per task attempt.
-      const invocation: AgentInvocation = {
-        runId: a.runId,
-        taskId: a.task,
-        instanceKey: kind === 'compensation' ? `${a.key}/compensate` : a.key,
-        attempt: a.attempt,
-        idempotencyKey: a.idem,
-        deadline: a.deadline,
-        onUpdate: a.onUpdate,
-        message: taskMessage({
-          runId: a.runId,
-          idempotencyKey: a.idem,
-          input: a.input,
-          description: a.description,
-        }),
-      };
+      // The A2A message is built only if the adapter reads it (an in-process handler reads the input).
+      const invocation = new TaskInvocation(
+        a.runId,
+        a.task,
+        kind === 'compensation' ? `${a.key}/compensate` : a.key,
+        a.attempt,
+        a.idem,
+        a.deadline,
+        a.input,
+        a.description,
+        a.onUpdate,
+      );
       const outcome = await lease.adapter.invoke(invocation, signal);
       if (outcome.state === TaskState.TASK_STATE_COMPLETED) this.breakers.onSuccess(breaker);
       // A retryable failure says the agent is unhealthy; a terminal one says the input was bad.

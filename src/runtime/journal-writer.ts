@@ -1,13 +1,19 @@
 // Group commit: appends asked for in the same turn of the event loop, by any number of runs, go to the
 // store in ONE transaction. A batch that fails (one run's stale seq fails the whole transaction) is
-// retried run by run, so only the run at fault sees the error.
+// retried run by run, so only the run at fault sees the error. Writers are told by a callback object
+// (a run actor is its own), not a promise: a turn costs no promise, closure or suspended async frame.
 
 import type { AppendRequest, Store } from '../store/store.js';
 
+/** Told once whether an append was committed. */
+export interface CommitListener {
+  committed(): void;
+  failed(error: unknown): void;
+}
+
 interface Pending {
   readonly req: AppendRequest;
-  readonly resolve: () => void;
-  readonly reject: (e: unknown) => void;
+  readonly to: CommitListener;
 }
 
 export class JournalWriter {
@@ -18,14 +24,18 @@ export class JournalWriter {
 
   constructor(private readonly store: Store) {}
 
+  /** Appends `req` with the next group commit, then tells `to` (never before the commit is durable). */
+  append(req: AppendRequest, to: CommitListener): void {
+    this.pending.push({ req, to });
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => void this.flush());
+    }
+  }
+
+  /** append() as a promise. */
   write(req: AppendRequest): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ req, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => void this.flush());
-      }
-    });
+    return new Promise((committed, failed) => this.append(req, { committed, failed }));
   }
 
   private async flush(): Promise<void> {
@@ -34,22 +44,46 @@ export class JournalWriter {
     this.scheduled = false;
     try {
       await this.store.appendMany(batch.map((p) => p.req));
-      this.commits++;
-      for (const p of batch) p.resolve();
     } catch (e) {
-      if (batch.length === 1) {
-        batch[0]!.reject(e);
-        return;
-      }
+      if (batch.length === 1) return failed(batch[0]!.to, e);
       for (const p of batch) {
         try {
           await this.store.appendMany([p.req]);
-          this.commits++;
-          p.resolve();
         } catch (err) {
-          p.reject(err);
+          failed(p.to, err);
+          continue;
         }
+        this.commits++;
+        committed(p.to);
       }
+      return;
     }
+    this.commits++;
+    for (const p of batch) committed(p.to);
   }
+}
+
+// A listener's error is rethrown on its own (unhandled, as a rejected continuation's would be), so the
+// other writers of the batch are still told.
+
+function committed(to: CommitListener): void {
+  try {
+    to.committed();
+  } catch (e) {
+    rethrow(e);
+  }
+}
+
+function failed(to: CommitListener, error: unknown): void {
+  try {
+    to.failed(error);
+  } catch (e) {
+    rethrow(e);
+  }
+}
+
+function rethrow(e: unknown): void {
+  queueMicrotask(() => {
+    throw e;
+  });
 }

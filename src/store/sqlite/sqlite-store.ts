@@ -36,6 +36,7 @@ import {
 } from '../store-args.js';
 import { IdleCheckpointer } from './checkpointer.js';
 import { JournalEnds } from './journal-ends.js';
+import { JournalRows } from './journal-rows.js';
 import { migrate } from './migrate.js';
 import { prepareStatements, type RunRow, type Statements } from './statements.js';
 
@@ -63,6 +64,10 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode: a power cut may lose the last commits, never corrupt the file.
     db.pragma('synchronous = NORMAL');
+    // Up to 32 MiB of pages cached per connection (SQLite's default is 2 MiB), grown only as pages are
+    // used: a busy journal's index pages stay in memory instead of being read back from the WAL. Memory
+    // only; what a commit writes, and when it is durable, does not change.
+    db.pragma('cache_size = -32768');
     db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
     migrate(db);
     return new SqliteStore(db, inMemory ? undefined : new IdleCheckpointer(db));
@@ -94,6 +99,7 @@ class SqliteStore implements Store {
   readonly #listStatements = new Map<string, Statement<unknown[], RunRow>>();
   readonly #appendBatch: (batch: readonly AppendRequest[]) => void;
   readonly #ends: JournalEnds;
+  readonly #rows: JournalRows;
   readonly #checkpointer: IdleCheckpointer | undefined;
   #closed = false;
 
@@ -102,9 +108,11 @@ class SqliteStore implements Store {
     this.#q = prepareStatements(db);
     this.#checkpointer = checkpointer;
     this.#ends = new JournalEnds(() => this.#q.dataVersion.get()!);
+    this.#rows = new JournalRows(db, recordJson);
     const tx = db.transaction((batch: readonly AppendRequest[]) => {
       this.#ends.begin();
       for (const req of batch) this.#appendOne(req);
+      this.#rows.flush();
     });
     // IMMEDIATE takes the write lock before reading the journal's end, so writers in other processes wait
     // and then see each other's records: the expectedNextSeq check is race-free, the primary key a backstop.
@@ -113,6 +121,7 @@ class SqliteStore implements Store {
         tx.immediate(batch);
       } catch (e) {
         this.#ends.forget(); // rolled back: the ends remembered during it never happened
+        this.#rows.clear();
         throw e;
       }
       this.#checkpointer?.wrote();
@@ -138,13 +147,18 @@ class SqliteStore implements Store {
     const { ns, runId, expectedNextSeq, records } = req;
     if (req.create) this.#createRun(req.create);
     // The end this connection wrote last, while no other connection has committed; else a lookup.
-    const next = this.#ends.get(ns, runId) ?? this.#q.nextSeq.get(ns, runId);
+    const next = this.#ends.get(ns, runId) ?? this.#lookUpEnd(ns, runId);
     if (next !== expectedNextSeq) throw new JournalConflictError(ns, runId, expectedNextSeq, next);
-    for (const r of records)
-      this.#q.insertRecord.run(ns, runId, r.seq, r.type, r.v, r.at, recordJson(r, ns, runId));
+    this.#rows.add(ns, runId, records);
     if (req.run) this.#updateRun(ns, runId, req.run);
     if (req.run?.release) this.#ends.drop(ns, runId);
     else this.#ends.set(ns, runId, expectedNextSeq + records.length);
+  }
+
+  /** The next seq of a run's journal as stored, rows of this transaction included. */
+  #lookUpEnd(ns: string, runId: string): number {
+    if (this.#rows.pending(runId)) this.#rows.flush();
+    return this.#q.nextSeq.get(ns, runId)!;
   }
 
   append(

@@ -55,9 +55,6 @@ export function prepareStatements(db: Database) {
         'SELECT coalesce(max(seq), 0) + 1 FROM journal WHERE namespace = ? AND run_id = ?',
       )
       .pluck(),
-    insertRecord: db.prepare<[Ns, string, number, string, number, number, string]>(
-      'INSERT INTO journal (namespace, run_id, seq, type, v, at, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ),
     // LIMIT -1 is SQLite for "no limit".
     readJournal: db.prepare<[Ns, string, number, number], JournalRow>(
       'SELECT seq, type, v, at, data FROM journal WHERE namespace = ? AND run_id = ? AND seq > ? ORDER BY seq LIMIT ?',

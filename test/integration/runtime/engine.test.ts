@@ -8,7 +8,7 @@ import { openApp, type App } from '../../../src/app.js';
 import { inProcessAdapter } from '../../../src/agents/in-process.js';
 import { RetryableError, TerminalError, type AgentHandler } from '../../../src/agents/handler.js';
 import { Workflow, type WorkflowSpec } from '../../../src/spec/schema.js';
-import type { EngineOptions } from '../../../src/runtime/engine.js';
+import { RECENTLY_ENDED, type EngineOptions } from '../../../src/runtime/engine.js';
 import { FROM_START } from '../../../src/bus/bus.js';
 import { fold, snapshot } from '../../../src/core/index.js';
 import { toEntry } from '../../../src/runtime/records.js';
@@ -309,6 +309,34 @@ describe('engine: watching a run', () => {
       'agent_status:completed',
     ]);
     expect(seen[1]!.data).toMatchObject({ agent_id: 'a', key: 'one', progress: 0.5, text: 'halfway' });
+  });
+});
+
+describe('engine: runs that ended', () => {
+  it('answers settled() after the end for its recent runs only, sharing one derived graph across them', async () => {
+    const { engine } = await app({ a: ({ input }) => input });
+    const spec = wf([
+      { id: 'one', agent: 'a' },
+      { id: 'two', agent: 'a', depends_on: ['one'] },
+    ]);
+    const runs = [];
+    for (let i = 0; i < RECENTLY_ENDED + 2; i++) {
+      const actor = await engine.start(spec, { i });
+      await engine.settled(actor.runId);
+      runs.push(actor);
+    }
+    // Runs of one workflow share what its task list derives; each has its own fan-out lists.
+    expect(runs[0]!.state.ctx!.graph).toBe(runs[1]!.state.ctx!.graph);
+    expect(runs[0]!.state.ctx!.fanItems).not.toBe(runs[1]!.state.ctx!.fanItems);
+    const last = runs.at(-1)!;
+    const final = await engine.settled(last.runId);
+    expect(final.status).toBe('completed');
+    expect(final.output).toEqual({
+      two: { input: { i: RECENTLY_ENDED + 1 }, one: { input: { i: RECENTLY_ENDED + 1 } } },
+    });
+    // The oldest final states are let go: the journal still has them.
+    await expect(engine.settled(runs[0]!.runId)).rejects.toMatchObject({ code: 'BATON_E_RUN_NOT_FOUND' });
+    expect((await engine.load(runs[0]!.runId)).status).toBe('completed');
   });
 });
 

@@ -63,6 +63,63 @@ describe('sqlite store write path', () => {
     expect((await a.read('acme', 'r1')).map((r) => r.seq)).toEqual([1, 2]);
   });
 
+  it('writes a group commit of many runs through multi-row inserts: every run reads back its own journal in order', async () => {
+    const a = await connect();
+    // 45 runs x 3 records: several full multi-row inserts and a partial one.
+    const runs = Array.from({ length: 45 }, (_, i) => `r${i}`);
+    await a.appendMany(
+      runs.map((runId, i) => ({
+        ns: 'acme',
+        runId,
+        expectedNextSeq: 1,
+        records: [rec(1, { run: i }), rec(2, { run: i }), rec(3, { run: i })],
+      })),
+    );
+    await a.appendMany(runs.map((runId) => ({ ns: 'acme', runId, expectedNextSeq: 4, records: [rec(4)] })));
+    for (const [i, runId] of runs.entries()) {
+      const journal = await a.read('acme', runId);
+      expect(journal.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+      expect(journal[2]!.data).toEqual({ run: i });
+    }
+  });
+
+  it('keeps the order of two appends to one run in a batch while it writes the batch by run', async () => {
+    const a = await connect();
+    await a.appendMany([
+      { ns: 'acme', runId: 'r2', expectedNextSeq: 1, records: [rec(1, 'first')] },
+      { ns: 'acme', runId: 'r1', expectedNextSeq: 1, records: [rec(1)] },
+      { ns: 'acme', runId: 'r2', expectedNextSeq: 2, records: [rec(2, 'second'), rec(3, 'third')] },
+    ]);
+    expect((await a.read('acme', 'r2')).map((r) => [r.seq, r.data])).toEqual([
+      [1, 'first'],
+      [2, 'second'],
+      [3, 'third'],
+    ]);
+    expect(await a.read('acme', 'r1')).toHaveLength(1);
+  });
+
+  it('finds the end of a run appended twice in one batch after its first append released it', async () => {
+    const a = await connect();
+    const create = {
+      ns: 'acme',
+      runId: 'r1',
+      workflowName: 'w',
+      workflowVersion: '1',
+      status: 'executing',
+      createdAt: 1,
+      input: null,
+    };
+    const run = { status: 'completed', updatedAt: 2, lastSeq: 2, release: true };
+    // The release forgets r1's end: the second request looks it up, and must see the first one's rows.
+    await a.appendMany([
+      { ns: 'acme', runId: 'r1', expectedNextSeq: 1, records: [rec(1), rec(2)], create, run },
+      { ns: 'acme', runId: 'r1', expectedNextSeq: 3, records: [rec(3)] },
+    ]);
+    const wrong = a.appendMany([{ ns: 'acme', runId: 'r1', expectedNextSeq: 3, records: [rec(3)] }]);
+    await expect(wrong).rejects.toMatchObject({ expectedNextSeq: 3, actualNextSeq: 4 });
+    expect((await a.read('acme', 'r1')).map((r) => r.seq)).toEqual([1, 2, 3]);
+  });
+
   it('moves committed pages from the WAL into the database file once writes pause', async () => {
     const a = await connect();
     const file = join(dataDir, SQLITE_FILE);

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   dataPart,
   inputOf,
+  invocationInput,
+  TaskInvocation,
   outputArtifact,
   outputOf,
   taskMessage,
@@ -34,6 +36,32 @@ describe('A2A task message', () => {
   it('a message with no data part has a null input', () => {
     const m = { ...taskMessage({ runId: 'r', idempotencyKey: 'k', input: 1 }), parts: [textPart('hi')] };
     expect(inputOf(m)).toBeNull();
+  });
+});
+
+describe('engine-made invocation', () => {
+  const make = (input: unknown, description?: string) =>
+    new TaskInvocation('r1', 'plan', 'plan[2]', 3, 'r1/9/0', undefined, input, description, undefined);
+
+  it('carries the same task message a wire adapter would send, built from its input and description', () => {
+    const inv = make({ question: 'q' }, 'Split it');
+    expect(inv.message).toEqual(
+      taskMessage({
+        runId: 'r1',
+        idempotencyKey: 'r1/9/0',
+        input: { question: 'q' },
+        description: 'Split it',
+      }),
+    );
+    expect(inv.message).toBe(inv.message); // built once
+    expect(inputOf(inv.message)).toEqual({ question: 'q' });
+  });
+
+  it('gives its input as the message would (an absent input is null), for itself and plain invocations', () => {
+    expect(invocationInput(make({ n: 1 }))).toEqual({ n: 1 });
+    expect(invocationInput(make(undefined))).toBeNull();
+    const plain = { ...make(null), message: taskMessage({ runId: 'r', idempotencyKey: 'k', input: [1, 2] }) };
+    expect(invocationInput(plain)).toEqual([1, 2]);
   });
 });
 

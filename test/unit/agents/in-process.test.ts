@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { textOf } from '../../../src/agents/a2a-parts.js';
+import { TaskInvocation, textOf } from '../../../src/agents/a2a-parts.js';
 import type { AgentOutcome } from '../../../src/agents/adapter.js';
 import { RetryableError, TerminalError, type HandlerContext } from '../../../src/agents/handler.js';
 import { inProcessAdapter, moduleAdapter } from '../../../src/agents/in-process.js';
@@ -42,6 +42,32 @@ describe('in-process adapter: results', () => {
     });
     expect(seen?.idempotencyKey).toBe('run-1/7/0');
     expect(textOf(seen!.message.parts)).toBe('Find it');
+  });
+
+  it('gives a handler the input and message of an engine-made invocation, and awaits a handler that returns a promise', async () => {
+    let seen: HandlerContext | undefined;
+    const inv = new TaskInvocation(
+      'run-1',
+      'plan',
+      'plan',
+      1,
+      'run-1/3/0',
+      undefined,
+      { q: 'x' },
+      'Plan it',
+      undefined,
+    );
+    const sync = await inProcessAdapter((ctx) => {
+      seen = ctx;
+      return (ctx.input as { q: string }).q;
+    }).invoke(inv, live());
+    expect('output' in sync && sync.output).toBe('x');
+    expect(textOf(seen!.message.parts)).toBe('Plan it');
+    const later = await inProcessAdapter(async (ctx) => {
+      await new Promise((r) => setImmediate(r));
+      return { got: ctx.input };
+    }).invoke(inv, live());
+    expect('output' in later && later.output).toEqual({ got: { q: 'x' } });
   });
 
   it('normalises the output to plain JSON (dates become strings, undefined becomes null)', async () => {
