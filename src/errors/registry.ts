@@ -153,6 +153,10 @@ export const ERRORS = {
     "The workflow's orchestration_pattern is not registered with this engine (neither built in nor loaded as a plugin).",
     'FAILED_PRECONDITION',
   ),
+  BATON_E_PATTERN_NOT_BUILT: def(
+    "The workflow's orchestration_pattern is a built-in whose plugin was not built into dist/plugins: run `npm run build:plugins`.",
+    'FAILED_PRECONDITION',
+  ),
   BATON_E_PATTERN_CONFIG: def(
     'pattern_config is invalid, or the tasks are not shaped as the orchestration pattern needs (the message says which and why).',
   ),

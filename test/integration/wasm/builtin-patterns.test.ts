@@ -11,7 +11,8 @@ import { openApp, type App } from '../../../src/app.js';
 import { inProcessAdapter } from '../../../src/agents/in-process.js';
 import type { AgentHandler } from '../../../src/agents/handler.js';
 import type { RunStarted } from '../../../src/core/index.js';
-import { builtinPluginsDir } from '../../../src/runtime/pattern-plugins.js';
+import { builtinPluginsDir, PatternPlugins } from '../../../src/runtime/pattern-plugins.js';
+import { InThreadRunner } from '../../../src/wasm/in-thread.js';
 import { toEntry } from '../../../src/runtime/records.js';
 import { Task, Workflow, type WorkflowSpec } from '../../../src/spec/schema.js';
 
@@ -161,6 +162,28 @@ describe('the built-in patterns are plugins', () => {
     expect(final.workflow?.tasks.map((t) => t.id)).toEqual(['plan', 'work', 'review', 'notify']);
     expect(final.output).toEqual({ review: 'accept', notify: { done: true } });
     expect(final.pattern).toMatchObject({ name: 'supervisor' });
+  });
+
+  it('names a built-in whose plugin was never built and says how to build it', async () => {
+    // An engine whose built-in folder is empty, as in a checkout where build:plugins never ran.
+    const empty = join(dir, 'no-dist-plugins');
+    const runner = new InThreadRunner();
+    const a = await openApp({
+      dataDir: join(dir, 'data'),
+      patternPlugins: new PatternPlugins([{ dir: empty, runner }]),
+    });
+    apps.push(a);
+    try {
+      await expect(a.engine.start(supervised(), {})).rejects.toMatchObject({
+        code: 'BATON_E_PATTERN_NOT_BUILT',
+        message:
+          'orchestration pattern "supervisor" is built in, but its plugin is not built (dist/plugins has no ' +
+          'such pattern): run `npm run build:plugins`',
+      });
+      expect((await a.store.listRuns('default')).runs).toEqual([]);
+    } finally {
+      await runner.close();
+    }
   });
 });
 
