@@ -25,7 +25,7 @@ export {
 export { buildGraph, dependentsOf, depsOf, topoOrder, type TaskGraph } from './graph.js';
 export {
   BUILTIN_PATTERNS,
-  isBuiltinPattern,
+  BUILTIN_PLUGIN_PATTERNS,
   isPatternName,
   PLUGIN_REFERENCE,
   type BuiltinPattern,

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import type { ChildWorkflow } from '../core/index.js';
 import { patternFor } from '../core/index.js';
 import { BatonError } from '../errors/registry.js';
-import { checkWorkflowSource, isBuiltinPattern } from '../plan/index.js';
+import { BUILTIN_PLUGIN_PATTERNS, checkWorkflowSource } from '../plan/index.js';
 import { formatDiagnostics } from '../spec/index.js';
 import type { AgentSpec, TaskSpec, WorkflowSpec } from '../spec/schema.js';
 import type { Store } from '../store/store.js';
@@ -132,7 +132,7 @@ async function checkPattern(spec: WorkflowSpec, seen: readonly string[], source:
     if (seen.length > 0) await source.checkPlugin?.(spec);
     return;
   }
-  if (!pattern && isBuiltinPattern(spec.orchestration_pattern)) {
+  if (!pattern && (BUILTIN_PLUGIN_PATTERNS as readonly string[]).includes(spec.orchestration_pattern)) {
     // A built-in whose plugin is missing from dist/plugins: the package was built without its plugins.
     throw new BatonError(
       'BATON_E_PATTERN_NOT_BUILT',

@@ -3,7 +3,7 @@
 // name, version and sha256; a pattern_init refusal rejects the start before a run exists (for a block
 // too); and a run under a plugin pattern can be modified live, except for its pattern_config.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import type { RunStarted } from '../../../src/core/index.js';
 import { builtinPluginsDir, PatternPlugins } from '../../../src/runtime/pattern-plugins.js';
 import { InThreadRunner } from '../../../src/wasm/in-thread.js';
 import { toEntry } from '../../../src/runtime/records.js';
+import { BUILTIN_PLUGIN_PATTERNS } from '../../../src/plan/index.js';
 import { Task, Workflow, type WorkflowSpec } from '../../../src/spec/schema.js';
 
 let dir: string;
@@ -184,6 +185,17 @@ describe('the built-in patterns are plugins', () => {
     } finally {
       await runner.close();
     }
+  });
+
+  it('knows which built-ins are plugins: exactly the patterns of plugins/', () => {
+    const root = join(import.meta.dirname, '../../../plugins');
+    const names = readdirSync(root, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map(
+        (d) =>
+          (JSON.parse(readFileSync(join(root, d.name, 'manifest.json'), 'utf8')) as { name: string }).name,
+      );
+    expect([...BUILTIN_PLUGIN_PATTERNS].sort()).toEqual(names.sort());
   });
 });
 
