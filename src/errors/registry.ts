@@ -236,6 +236,9 @@ export const ERRORS = {
   BATON_E_PLUGIN_BUILD: def(
     'Building a plugin from its AssemblyScript sources failed (the compiler messages follow), or its folder has no manifest.json / assembly/index.ts.',
   ),
+  BATON_E_CONFORMANCE_SCENARIOS: def(
+    "`baton plugin test` found no conformance.yaml (or .json) beside the plugin's manifest.json, or the file is not valid (the message names the file and the field).",
+  ),
   BATON_E_PLUGIN_TOO_LARGE: def(
     "An uploaded plugin module is over the server's size limit (the message names both sizes).",
     'RESOURCE_EXHAUSTED',

@@ -41,7 +41,7 @@ describe('docs/writing-a-pattern.md', () => {
     expect(all.filter((s) => s.kind === 'file').map((s) => (s as { path: string }).path)).toEqual([
       'critic/manifest.json',
       'critic/assembly/index.ts',
-      'critic/conformance.mjs',
+      'critic/conformance.yaml',
       'critic/workflow.yaml',
       'critic/agents/planner.js',
       'critic/agents/writer.js',
@@ -71,7 +71,15 @@ describe('docs/writing-a-pattern.md', () => {
     expect(mkdir).toBe(`__cwd=${join(work, 'critic')}\n`);
     expect(build).toMatch(/built .*acme__critic\/manifest\.json/);
     expect(existsSync(join(work, 'critic/build/acme__critic/plugin.wasm'))).toBe(true);
-    expect(conformance!.split('\n').filter((l) => l.startsWith('ok   '))).toHaveLength(5);
+    const checks = conformance!.split('\n').filter((l) => l.startsWith('✓ '));
+    expect(checks.map((l) => l.slice(2, l.indexOf(':')))).toEqual([
+      'describe/manifest agreement',
+      'determinism',
+      'replay equivalence',
+      'bounded termination',
+      'agent-failure handling',
+    ]);
+    expect(conformance).toContain('acme/critic@1.0.0: all 5 conformance checks passed');
     expect(register).toBe(`__cwd=${join(work, 'critic')}\n`);
     expect(JSON.parse(run!.replace(/__cwd=.*\n$/, ''))).toEqual({
       draft: { ok: true, text: 'Why, and how (say more about how).' },

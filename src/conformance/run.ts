@@ -3,13 +3,13 @@
 // plugin calls it made, and a replay of its journal by a second engine on the same data directory.
 
 import { isDeepStrictEqual } from 'node:util';
-import { inProcessAdapter } from '../../../src/agents/in-process.js';
-import { openApp } from '../../../src/app.js';
-import { snapshot, type RunState } from '../../../src/core/index.js';
-import { PatternPlugins } from '../../../src/runtime/pattern-plugins.js';
-import { formatDiagnostics } from '../../../src/spec/index.js';
-import { parseWorkflow } from '../../../src/spec/load.js';
-import { Workflow, type WorkflowSpec } from '../../../src/spec/schema.js';
+import { inProcessAdapter } from '../agents/in-process.js';
+import { openApp } from '../app.js';
+import { snapshot, type RunState } from '../core/index.js';
+import { PatternPlugins } from '../runtime/pattern-plugins.js';
+import { formatDiagnostics } from '../spec/index.js';
+import { parseWorkflow } from '../spec/load.js';
+import { Workflow, type WorkflowSpec } from '../spec/schema.js';
 import type { RecordedCall, RecordingRunner } from './recording-runner.js';
 import type { Scenario } from './types.js';
 
