@@ -47,7 +47,12 @@ function workflowOf(s: Scenario, pattern: string): WorkflowSpec {
       );
     raw = r.spec;
   }
-  const spec = Workflow.parse({ ...(raw as object), orchestration_pattern: pattern });
+  const parsed = Workflow.safeParse({ ...(raw as object), orchestration_pattern: pattern });
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(workflow)'}: ${i.message}`);
+    throw new Error(`the scenario's workflow is not valid: ${issues.join('; ')}`);
+  }
+  const spec = parsed.data;
   // The scenario's handlers play every agent: endpoints (modules, workers) are not called.
   const agents = Object.fromEntries(
     Object.entries(spec.agents).map(([id, { endpoint: _endpoint, ...agent }]) => [id, agent]),

@@ -15,12 +15,16 @@ export const SCENARIO_FILES = ['conformance.yaml', 'conformance.yml', 'conforman
 
 /**
  * How one agent answers every task it gets: `reply` the same output each time; `replies` the n-th
- * output on its n-th task (the last one again after that); `fail` a message it fails with for good.
+ * output on its n-th task, then (`then`) the last one again (`repeat`, the default) or its input
+ * (`echo`); `fail` a message it fails with for good.
  * An agent the scenario does not name echoes its input.
  */
 const AgentScript = z.union([
   z.strictObject({ reply: z.unknown() }),
-  z.strictObject({ replies: z.array(z.unknown()).min(1) }),
+  z.strictObject({
+    replies: z.array(z.unknown()).min(1),
+    then: z.enum(['repeat', 'echo']).default('repeat'),
+  }),
   z.strictObject({ fail: z.string().min(1) }),
 ]);
 
@@ -65,7 +69,12 @@ function play(script: z.infer<typeof AgentScript>): AgentHandler {
   }
   if ('reply' in script) return () => script.reply;
   let n = 0;
-  return () => script.replies[Math.min(n++, script.replies.length - 1)];
+  const { replies, then } = script;
+  return ({ input }) => {
+    const k = n++;
+    if (k < replies.length) return replies[k];
+    return then === 'echo' ? input : replies[replies.length - 1];
+  };
 }
 
 /**
