@@ -87,5 +87,29 @@ describe('docs/writing-a-pattern.md', () => {
     expect(events).toContain('acme/critic@1.0.0 on draft: rerun');
     expect(events).toContain('acme/critic@1.0.0 on draft@2: continue');
     expect(events).toContain('run completed');
+
+    // The same suite from the source folder (built into a temp folder, conformance.yaml found in it),
+    // and a stated bound the pattern does not keep: exit 1, naming the check and why.
+    const cli = (...args: string[]) =>
+      spawnSync('node', [join(ROOT, 'bin/baton.js'), 'plugin', 'test', ...args], {
+        cwd: join(work, 'critic'),
+        env: { ...process.env, NO_COLOR: '1' },
+        encoding: 'utf8',
+        timeout: 180_000,
+      });
+    const fromSource = cli('.', '--json');
+    expect(fromSource.status, fromSource.stderr).toBe(0);
+    expect(JSON.parse(fromSource.stdout)).toMatchObject({ plugin: 'acme/critic@1.0.0', ok: true });
+    const strict = readFileSync(join(work, 'critic/conformance.yaml'), 'utf8').replace(
+      'max_steps: 3',
+      'max_steps: 2',
+    );
+    writeFileSync(join(work, 'critic/strict.yaml'), strict);
+    const broken = cli('build/acme__critic', '--scenarios', 'strict.yaml');
+    expect(broken.status).toBe(1);
+    expect(broken.stdout).toContain(
+      '✗ bounded termination: the adversarial run took 3 verdicts; the plugin states at most 2',
+    );
+    expect(broken.stderr).toContain('acme/critic@1.0.0: 1 of 5 conformance checks failed');
   }, 300_000);
 });
