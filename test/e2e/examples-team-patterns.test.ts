@@ -5,7 +5,7 @@
 import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { builtPatterns } from '../integration/wasm/team-patterns-harness.js';
+import { buildPatternPlugins } from '../integration/wasm/patterns-harness.js';
 import { baton, tempDir } from './cli-helpers.js';
 
 const tmp = tempDir();
@@ -13,7 +13,7 @@ afterAll(() => tmp.cleanup());
 
 /** Runs examples/patterns/<file> in a data dir of its own with `plugin` (built from plugins/<source>) installed. */
 async function runExample(file: string, [source, plugin]: [string, string], input?: unknown) {
-  const plugins = await builtPatterns([source]);
+  const plugins = await buildPatternPlugins([source]);
   const dataDir = join(tmp.dir, `${file}-${Math.random().toString(36).slice(2)}`);
   mkdirSync(join(dataDir, 'plugins'), { recursive: true });
   cpSync(join(plugins, plugin), join(dataDir, 'plugins', plugin), { recursive: true });
