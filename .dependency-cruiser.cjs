@@ -89,6 +89,20 @@ module.exports = {
       to: { path: '^src/wasm/' },
     },
     {
+      name: 'conformance-beside-the-edges',
+      comment:
+        'The conformance suite opens its own engines (app.ts): only the CLI uses it, and it uses no edge.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(cli|conformance)/' },
+      to: { path: '^src/conformance/' },
+    },
+    {
+      name: 'conformance-no-edges',
+      severity: 'error',
+      from: { path: '^src/conformance/' },
+      to: { path: '^src/(cli|api|a2a)/' },
+    },
+    {
       name: 'generated-code-only-in-api',
       comment: 'Only the gRPC edge (and the SDK, its own package) imports code generated from proto/.',
       severity: 'error',

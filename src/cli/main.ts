@@ -212,12 +212,15 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
   plugin
     .command('test')
     .description(
-      "check a plugin with the loader's checklist, then baton_describe, pattern_init and a pattern_step in the sandbox",
+      'run the pattern conformance suite over a plugin, with the scenarios in conformance.yaml beside its manifest.json',
     )
     .argument('<path>', 'a built manifest.json or folder, or a source folder (built first)')
-    .option('--config <json>', 'the pattern_config to pass to pattern_init', undefined)
-    .option('--json', 'print JSON')
-    .action(async (path: string, opts: { config?: string; json?: boolean }) => {
+    .option(
+      '--scenarios <file>',
+      'the scenarios file (default: conformance.yaml or .json beside manifest.json)',
+    )
+    .option('--json', 'print the report as JSON')
+    .action(async (path: string, opts: { scenarios?: string; json?: boolean }) => {
       const { pluginTestCommand } = await import('./commands/plugin.js');
       setExit(await pluginTestCommand(path, opts, o));
     });

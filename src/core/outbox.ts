@@ -13,6 +13,12 @@ export interface Outbox {
   readonly seq: number;
   readonly resumed: boolean;
   readonly commands: Command[];
+  /**
+   * Tasks (by index) this decide() call started. A task's dispatch is journaled only after decide()
+   * returns, so until then it still looks ready: one entry may release it twice (a handoff verdict to
+   * a task that also depends on the task handing off), and it must start once.
+   */
+  readonly started: Set<number>;
 }
 
 export const outbox = (state: RunState, seq: number, now: number, resumed = false): Outbox => ({
@@ -21,6 +27,7 @@ export const outbox = (state: RunState, seq: number, now: number, resumed = fals
   seq,
   resumed,
   commands: [],
+  started: new Set(),
 });
 
 /** The idem of the command about to be pushed (built only for commands that need one). */

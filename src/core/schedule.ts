@@ -49,6 +49,9 @@ export function startTask(out: Outbox, i: number): void {
   const t = s.tasks[i]!;
   if (t.status !== 'ready' && t.status !== 'waiting_event') return;
   if (t.status === 'ready' && isSerial(s) && !serialTurn(s, i)) return;
+  // Released twice by one entry (its dispatch is not journaled yet, so it still looks ready): once.
+  if (out.started.has(i)) return;
+  out.started.add(i);
   const spec = ctx.specs[i]!;
   const id = spec.id;
   if (ctx.graph.depStart[i + 1]! > ctx.graph.depStart[i]! && t.depsCompleted === 0) {

@@ -153,6 +153,10 @@ export const ERRORS = {
     "The workflow's orchestration_pattern is not registered with this engine (neither built in nor loaded as a plugin).",
     'FAILED_PRECONDITION',
   ),
+  BATON_E_PATTERN_NOT_BUILT: def(
+    "The workflow's orchestration_pattern is a built-in whose plugin was not built into dist/plugins: run `npm run build:plugins`.",
+    'FAILED_PRECONDITION',
+  ),
   BATON_E_PATTERN_CONFIG: def(
     'pattern_config is invalid, or the tasks are not shaped as the orchestration pattern needs (the message says which and why).',
   ),
@@ -248,6 +252,9 @@ export const ERRORS = {
   ),
   BATON_E_PLUGIN_BUILD: def(
     'Building a plugin from its AssemblyScript sources failed (the compiler messages follow), or its folder has no manifest.json / assembly/index.ts.',
+  ),
+  BATON_E_CONFORMANCE_SCENARIOS: def(
+    "`baton plugin test` found no conformance.yaml (or .json) beside the plugin's manifest.json, or the file is not valid (the message names the file and the field).",
   ),
   BATON_E_PLUGIN_TOO_LARGE: def(
     "An uploaded plugin module is over the server's size limit (the message names both sizes).",

@@ -23,7 +23,13 @@ export {
   type Usage,
 } from './allocation.js';
 export { buildGraph, dependentsOf, depsOf, topoOrder, type TaskGraph } from './graph.js';
-export { BUILTIN_PATTERNS, isPatternName, PLUGIN_REFERENCE, type BuiltinPattern } from './patterns.js';
+export {
+  BUILTIN_PATTERNS,
+  BUILTIN_PLUGIN_PATTERNS,
+  isPatternName,
+  PLUGIN_REFERENCE,
+  type BuiltinPattern,
+} from './patterns.js';
 export { planWorkflow, type ExecutionPlan, type PlanOptions } from './planner.js';
 export { BUILTIN_CHANNELS } from './validate-events.js';
 export { RULES, validateAndPlan, validateWorkflow, type Rule, type ValidateOptions } from './validate.js';

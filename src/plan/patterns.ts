@@ -20,6 +20,24 @@ export const BUILTIN_PATTERNS = [
 export type BuiltinPattern = (typeof BUILTIN_PATTERNS)[number];
 
 /**
+ * The built-ins shipped as plugins (sources in plugins/, built into dist/plugins by
+ * `npm run build:plugins`); the rest of BUILTIN_PATTERNS are native graph modes.
+ */
+export const BUILTIN_PLUGIN_PATTERNS: readonly BuiltinPattern[] = [
+  'supervisor',
+  'handoff',
+  'hierarchical',
+  'swarm',
+  'group_chat',
+  'debate',
+  'map_reduce',
+  'router',
+  'reflection',
+  'magentic',
+  'network',
+];
+
+/**
  * `acme/triage@1.2.0`: owner and name as in a package registry, a semantic version; or a range,
  * `@1.2` (the highest 1.2.x installed) or `@1` (the highest 1.x.y), resolved when the run starts.
  */

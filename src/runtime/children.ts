@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import type { ChildWorkflow } from '../core/index.js';
 import { patternFor } from '../core/index.js';
 import { BatonError } from '../errors/registry.js';
-import { checkWorkflowSource } from '../plan/index.js';
+import { BUILTIN_PLUGIN_PATTERNS, checkWorkflowSource } from '../plan/index.js';
 import { formatDiagnostics } from '../spec/index.js';
 import type { AgentSpec, TaskSpec, WorkflowSpec } from '../spec/schema.js';
 import type { Store } from '../store/store.js';
@@ -131,6 +131,14 @@ async function checkPattern(spec: WorkflowSpec, seen: readonly string[], source:
     // The top-level workflow is bound when its run starts; a child (block, sub-workflow) is checked here.
     if (seen.length > 0) await source.checkPlugin?.(spec);
     return;
+  }
+  if (!pattern && (BUILTIN_PLUGIN_PATTERNS as readonly string[]).includes(spec.orchestration_pattern)) {
+    // A built-in whose plugin is missing from dist/plugins: the package was built without its plugins.
+    throw new BatonError(
+      'BATON_E_PATTERN_NOT_BUILT',
+      `orchestration pattern "${spec.orchestration_pattern}"${within} is built in, but its plugin is not ` +
+        'built (dist/plugins has no such pattern): run `npm run build:plugins`',
+    );
   }
   if (!pattern) {
     throw new BatonError(

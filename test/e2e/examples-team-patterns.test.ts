@@ -5,7 +5,7 @@
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { builtPatterns } from '../integration/wasm/team-patterns-harness.js';
+import { buildPatternPlugins } from '../integration/wasm/patterns-harness.js';
 import { baton, tempDir } from './cli-helpers.js';
 
 const tmp = tempDir();
@@ -16,7 +16,7 @@ afterAll(() => tmp.cleanup());
  * installed; the CLI must exit with `code` (0: the run completed).
  */
 async function runExample(file: string, [source, plugin]: [string, string], input?: unknown, code = 0) {
-  const plugins = await builtPatterns([source]);
+  const plugins = await buildPatternPlugins([source]);
   const dataDir = join(tmp.dir, `${file}-${Math.random().toString(36).slice(2)}`);
   mkdirSync(join(dataDir, 'plugins'), { recursive: true });
   cpSync(join(plugins, plugin), join(dataDir, 'plugins', plugin), { recursive: true });

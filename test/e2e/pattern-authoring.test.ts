@@ -41,7 +41,7 @@ describe('docs/writing-a-pattern.md', () => {
     expect(all.filter((s) => s.kind === 'file').map((s) => (s as { path: string }).path)).toEqual([
       'critic/manifest.json',
       'critic/assembly/index.ts',
-      'critic/conformance.mjs',
+      'critic/conformance.yaml',
       'critic/workflow.yaml',
       'critic/agents/planner.js',
       'critic/agents/writer.js',
@@ -71,7 +71,15 @@ describe('docs/writing-a-pattern.md', () => {
     expect(mkdir).toBe(`__cwd=${join(work, 'critic')}\n`);
     expect(build).toMatch(/built .*acme__critic\/manifest\.json/);
     expect(existsSync(join(work, 'critic/build/acme__critic/plugin.wasm'))).toBe(true);
-    expect(conformance!.split('\n').filter((l) => l.startsWith('ok   '))).toHaveLength(5);
+    const checks = conformance!.split('\n').filter((l) => l.startsWith('✓ '));
+    expect(checks.map((l) => l.slice(2, l.indexOf(':')))).toEqual([
+      'describe/manifest agreement',
+      'determinism',
+      'replay equivalence',
+      'bounded termination',
+      'agent-failure handling',
+    ]);
+    expect(conformance).toContain('acme/critic@1.0.0: all 5 conformance checks passed');
     expect(register).toBe(`__cwd=${join(work, 'critic')}\n`);
     expect(JSON.parse(run!.replace(/__cwd=.*\n$/, ''))).toEqual({
       draft: { ok: true, text: 'Why, and how (say more about how).' },
@@ -79,5 +87,29 @@ describe('docs/writing-a-pattern.md', () => {
     expect(events).toContain('acme/critic@1.0.0 on draft: rerun');
     expect(events).toContain('acme/critic@1.0.0 on draft@2: continue');
     expect(events).toContain('run completed');
+
+    // The same suite from the source folder (built into a temp folder, conformance.yaml found in it),
+    // and a stated bound the pattern does not keep: exit 1, naming the check and why.
+    const cli = (...args: string[]) =>
+      spawnSync('node', [join(ROOT, 'bin/baton.js'), 'plugin', 'test', ...args], {
+        cwd: join(work, 'critic'),
+        env: { ...process.env, NO_COLOR: '1' },
+        encoding: 'utf8',
+        timeout: 180_000,
+      });
+    const fromSource = cli('.', '--json');
+    expect(fromSource.status, fromSource.stderr).toBe(0);
+    expect(JSON.parse(fromSource.stdout)).toMatchObject({ plugin: 'acme/critic@1.0.0', ok: true });
+    const strict = readFileSync(join(work, 'critic/conformance.yaml'), 'utf8').replace(
+      'max_steps: 3',
+      'max_steps: 2',
+    );
+    writeFileSync(join(work, 'critic/strict.yaml'), strict);
+    const broken = cli('build/acme__critic', '--scenarios', 'strict.yaml');
+    expect(broken.status).toBe(1);
+    expect(broken.stdout).toContain(
+      '✗ bounded termination: the adversarial run took 3 verdicts; the plugin states at most 2',
+    );
+    expect(broken.stderr).toContain('acme/critic@1.0.0: 1 of 5 conformance checks failed');
   }, 300_000);
 });

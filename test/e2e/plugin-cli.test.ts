@@ -64,21 +64,54 @@ afterAll(async () => {
 });
 
 describe('baton plugin', () => {
-  it('test: passes the loader checklist, describe, pattern_init and a pattern_step in the sandbox', async () => {
-    const r = await baton(['plugin', 'test', out['1.2.5']!, '--json'], { env, timeoutMs: 60_000 });
+  it('test: runs the conformance suite with the scenarios file and reports each check; a failed one exits 1', async () => {
+    const scenarios = join(tmp.dir, 'auction-conformance.yaml');
+    const two = `{ name: two, version: "1", agents: { a: { type: t }, b: { type: t } },
+    tasks: [{ id: one, agent: a }, { id: two, agent: b, depends_on: [one] }] }`;
+    const write = (maxSteps: number) =>
+      writeFileSync(
+        scenarios,
+        `workflow: ${two}
+scripted: { agents: { a: { reply: { bid: 10 } } } }
+adversarial: { max_steps: ${maxSteps}, agents: { a: { reply: { bid: 999 } } } }
+failing: { agents: { b: { fail: "no bids" } }, expect: { status: failed, code: BATON_E_AGENT_REJECTED } }
+`,
+      );
+    write(2);
+    const r = await baton(['plugin', 'test', out['1.2.5']!, '--scenarios', scenarios, '--json'], {
+      env,
+      timeoutMs: 120_000,
+    });
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as {
       plugin: string;
       ok: boolean;
-      steps: string[];
-      decision: unknown;
+      checks: Array<{ check: string; ok: boolean; detail: string }>;
     };
     expect(report.plugin).toBe('acme/auction@1.2.5');
-    expect(report.decision).toEqual({ op: 'continue' });
-    expect(report.steps.join('\n')).toMatch(
-      /loader checklist passed[\s\S]*pattern_init: judges \[first, second\]/,
+    expect(report.checks.map((c) => [c.check, c.ok])).toEqual([
+      ['describe/manifest agreement', true],
+      ['determinism', true],
+      ['replay equivalence', true],
+      ['bounded termination', true],
+      ['agent-failure handling', true],
+    ]);
+    // The auction judges each task once: stating a bound of 1 verdict is caught, by name and why.
+    write(1);
+    const failed = await baton(['plugin', 'test', out['1.2.5']!, '--scenarios', scenarios], {
+      env,
+      timeoutMs: 120_000,
+    });
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain(
+      '✗ bounded termination: the adversarial run took 2 verdicts; the plugin states at most 1',
     );
-  }, 60_000);
+    expect(failed.stderr).toContain('acme/auction@1.2.5: 1 of 5 conformance checks failed');
+    // Without a scenarios file the suite cannot run: a coded error says where to put one.
+    const none = await baton(['plugin', 'test', out['1.2.5']!], { env, timeoutMs: 60_000 });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/BATON_E_CONFORMANCE_SCENARIOS .*no conformance\.yaml/);
+  }, 240_000);
 
   it('register --server uploads each version once; list shows them; a tampered build is refused naming the file and check', async () => {
     for (const v of ['1.2.0', '1.2.5']) {

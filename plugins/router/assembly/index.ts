@@ -85,9 +85,9 @@ export function pattern_init(): i32 {
     if (fallback! == cls) return refuse('pattern_config.fallback names the classifier "' + cls + '"');
     if (!targets.includes(fallback!)) targets.push(fallback!);
   }
-  // Every other task is a specialist the classifier's verdict starts: it needs an agent, and neither
-  // depends_on nor when (it runs because it was chosen; core would also start a specialist depending on
-  // the classifier once for the dependency and once for the handoff).
+  // Every other task is a specialist the classifier's verdict starts: it needs an agent, no `when`, and
+  // may depend on the classifier only (it runs because it was chosen: a dependency on another
+  // specialist, which never runs, would hold it forever).
   for (let k = 0; k < tasks.length; k++) {
     const t = changetype<JSON.Obj>(tasks[k]);
     const id = ids[k];
@@ -99,12 +99,25 @@ export function pattern_init(): i32 {
       return refuse('task "' + id + '" is neither the classifier nor a route or the fallback');
     }
     if (t.getString('agent') === null) return refuse('the specialist "' + id + '" has no agent');
-    const deps = t.getArr('depends_on');
     const conditional = t.getBool('conditional');
-    if ((deps !== null && deps.valueOf().length > 0) || (conditional !== null && conditional.valueOf())) {
-      return refuse(
-        'the specialist "' + id + '" declares depends_on or when: the classifier\'s category starts it',
-      );
+    if (conditional !== null && conditional.valueOf()) {
+      return refuse('the specialist "' + id + '" declares when: the classifier\'s category starts it');
+    }
+    const deps = t.getArr('depends_on');
+    if (deps !== null) {
+      const list = deps.valueOf();
+      for (let d = 0; d < list.length; d++) {
+        const dep = list[d].isString ? (<JSON.Str>list[d]).valueOf() : '';
+        if (dep != cls) {
+          return refuse(
+            'the specialist "' +
+              id +
+              '" depends on "' +
+              dep +
+              '": a specialist may depend on the classifier only',
+          );
+        }
+      }
     }
   }
   let judges = str(cls);

@@ -1,6 +1,6 @@
 // `baton plugin build | test | register | list`: build a pattern plugin from its AssemblyScript folder
-// (the project's own scripts/build-plugins.js), check it through the loader and a smoke run in the
-// sandbox, store it in the data directory's plugin folder or upload it to a server (PluginService).
+// (the project's own scripts/build-plugins.js), run the conformance suite over it with the scenarios
+// beside its manifest, store it in the data directory's plugin folder or upload it to a server (PluginService).
 
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -13,11 +13,11 @@ import {
   installPlugin,
   listInstalled,
   loadPlugin,
-  PatternPlugin,
   readManifest,
   WorkerPool,
   type LoadedPlugin,
 } from '../../wasm/index.js';
+import { findScenarios, loadScenarios, runConformance, SCENARIO_FILES } from '../../conformance/index.js';
 import { paint, type Output } from '../io.js';
 import { serverAddress } from '../remote.js';
 
@@ -102,73 +102,56 @@ export async function pluginBuildCommand(dir: string, opts: { out?: string }, o:
   return 0;
 }
 
-/** A two-task workflow the smoke check runs pattern_init and one pattern_step on. */
-const SMOKE = {
-  workflow: 'plugin-smoke',
-  tasks: [
-    { id: 'first', agent: 'worker', depends_on: [], conditional: false },
-    { id: 'second', agent: 'worker', depends_on: ['first'], conditional: false },
-  ],
-  agents: [{ id: 'worker', capabilities: ['work'] }],
-  config: {},
-  seed: 42,
-  now_ms: 1_700_000_000_000,
-};
-
-export async function pluginTestCommand(
-  target: string,
-  opts: { config?: string; json?: boolean },
-  o: Output,
-): Promise<number> {
-  const config = opts.config === undefined ? {} : parseConfig(opts.config);
-  return withLoaded(target, async (loaded) => {
-    const plugin = new PatternPlugin(loaded);
-    const steps: string[] = [`loader checklist passed (${loaded.source})`];
-    steps.push(
-      `baton_describe: ${loaded.describe.name}@${loaded.describe.version}, ABI ${loaded.describe.abi_version}`,
-    );
-    const init = await plugin.init({ ...SMOKE, config });
-    if ('code' in init) {
-      throw new BatonError(
-        'BATON_E_PATTERN_CONFIG',
-        `${loaded.source}: pattern_init refused the smoke workflow: ${init.code}: ${init.message}`,
-      );
-    }
-    steps.push(`pattern_init: judges [${init.judges.join(', ')}], holds [${init.holds.join(', ')}]`);
-    const task = init.judges[0] ?? 'first';
-    const step = await plugin.step({
-      state: init.state,
-      trigger: { kind: 'output', task, key: `${task}#1`, round: 1, agent: 'worker', output: { ok: true } },
-      now_ms: SMOKE.now_ms + 1000,
-      seed: SMOKE.seed,
-      step: 1,
-    });
-    steps.push(`pattern_step on "${task}": ${step.decision.op}`);
-    // The conformance suite (sdk/pattern-kit/conformance) is written by another change; until it is
-    // merged this command can only run the smoke checks, and says so.
-    const conformance = 'not run: the conformance suite (sdk/pattern-kit/conformance) is not in this build';
-    if (opts.json) {
-      o.out(
-        JSON.stringify({ plugin: loaded.id, ok: true, steps, decision: step.decision, conformance }, null, 2),
-      );
-    } else {
-      for (const s of steps) o.out(`${paint(o, 'green', '✓')} ${s}`);
-      o.err(`note: conformance ${conformance}`);
-    }
-    return 0;
-  });
+/**
+ * The scenarios file for `target`: `--scenarios`, else conformance.yaml/.json in the folder given (a
+ * source or built folder), else beside the manifest.
+ */
+function scenariosFor(target: string, manifest: string, given: string | undefined): string {
+  if (given !== undefined) return resolve(given);
+  const abs = resolve(target);
+  const dirs =
+    existsSync(abs) && statSync(abs).isDirectory() ? [abs, dirname(manifest)] : [dirname(manifest)];
+  for (const d of dirs) {
+    const found = findScenarios(d);
+    if (found !== undefined) return found;
+  }
+  throw new BatonError(
+    'BATON_E_CONFORMANCE_SCENARIOS',
+    `${target}: no ${SCENARIO_FILES.join(' / ')} beside manifest.json: the conformance suite needs the runs ` +
+      'to exercise the plugin with (docs/writing-a-pattern.md, "The conformance suite"), or pass --scenarios FILE',
+  );
 }
 
-function parseConfig(text: string): Record<string, unknown> {
-  let v: unknown;
+/**
+ * Runs the conformance suite (src/conformance) over a plugin with the scenarios beside it and prints
+ * the report: one line per check; exit 1 when a check failed.
+ */
+export async function pluginTestCommand(
+  target: string,
+  opts: { scenarios?: string; json?: boolean },
+  o: Output,
+): Promise<number> {
+  const { path, cleanup } = await builtManifest(target);
   try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw new BatonError('BATON_E_USAGE', `--config is not JSON: ${(e as Error).message}`);
+    // The manifest is read first so a broken one is reported as the loader's error, not the suite's.
+    await readManifest(path);
+    const under = loadScenarios(scenariosFor(target, path, opts.scenarios), path);
+    const report = await runConformance(under);
+    if (opts.json) {
+      o.out(JSON.stringify(report, null, 2));
+    } else {
+      for (const c of report.checks) {
+        const mark = c.ok ? paint(o, 'green', '✓') : paint(o, 'red', '✗');
+        o.out(`${mark} ${c.check}: ${c.detail}`);
+      }
+      const failed = report.checks.filter((c) => !c.ok).length;
+      if (failed === 0) o.out(`${report.plugin}: all ${report.checks.length} conformance checks passed`);
+      else o.err(`${report.plugin}: ${failed} of ${report.checks.length} conformance checks failed`);
+    }
+    return report.ok ? 0 : 1;
+  } finally {
+    await cleanup();
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v))
-    throw new BatonError('BATON_E_USAGE', '--config must be a JSON object (the pattern_config)');
-  return v as Record<string, unknown>;
 }
 
 export async function pluginRegisterCommand(

@@ -3,7 +3,7 @@
 // name, version and sha256; a pattern_init refusal rejects the start before a run exists (for a block
 // too); and a run under a plugin pattern can be modified live, except for its pattern_config.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -11,8 +11,10 @@ import { openApp, type App } from '../../../src/app.js';
 import { inProcessAdapter } from '../../../src/agents/in-process.js';
 import type { AgentHandler } from '../../../src/agents/handler.js';
 import type { RunStarted } from '../../../src/core/index.js';
-import { builtinPluginsDir } from '../../../src/runtime/pattern-plugins.js';
+import { builtinPluginsDir, PatternPlugins } from '../../../src/runtime/pattern-plugins.js';
+import { InThreadRunner } from '../../../src/wasm/in-thread.js';
 import { toEntry } from '../../../src/runtime/records.js';
+import { BUILTIN_PLUGIN_PATTERNS } from '../../../src/plan/index.js';
 import { Task, Workflow, type WorkflowSpec } from '../../../src/spec/schema.js';
 
 let dir: string;
@@ -161,6 +163,39 @@ describe('the built-in patterns are plugins', () => {
     expect(final.workflow?.tasks.map((t) => t.id)).toEqual(['plan', 'work', 'review', 'notify']);
     expect(final.output).toEqual({ review: 'accept', notify: { done: true } });
     expect(final.pattern).toMatchObject({ name: 'supervisor' });
+  });
+
+  it('names a built-in whose plugin was never built and says how to build it', async () => {
+    // An engine whose built-in folder is empty, as in a checkout where build:plugins never ran.
+    const empty = join(dir, 'no-dist-plugins');
+    const runner = new InThreadRunner();
+    const a = await openApp({
+      dataDir: join(dir, 'data'),
+      patternPlugins: new PatternPlugins([{ dir: empty, runner }]),
+    });
+    apps.push(a);
+    try {
+      await expect(a.engine.start(supervised(), {})).rejects.toMatchObject({
+        code: 'BATON_E_PATTERN_NOT_BUILT',
+        message:
+          'orchestration pattern "supervisor" is built in, but its plugin is not built (dist/plugins has no ' +
+          'such pattern): run `npm run build:plugins`',
+      });
+      expect((await a.store.listRuns('default')).runs).toEqual([]);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  it('knows which built-ins are plugins: exactly the patterns of plugins/', () => {
+    const root = join(import.meta.dirname, '../../../plugins');
+    const names = readdirSync(root, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map(
+        (d) =>
+          (JSON.parse(readFileSync(join(root, d.name, 'manifest.json'), 'utf8')) as { name: string }).name,
+      );
+    expect([...BUILTIN_PLUGIN_PATTERNS].sort()).toEqual(names.sort());
   });
 });
 

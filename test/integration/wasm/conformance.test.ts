@@ -1,32 +1,38 @@
-// The pattern conformance suite (sdk/pattern-kit/conformance) over the built-in plugins and the test
-// counter plugin: each must pass every check (one test per plugin), and a plugin that breaks a rule is
-// caught by the check for it.
+// The pattern conformance suite (src/conformance, re-exported by sdk/pattern-kit/conformance) over every
+// built-in plugin, each with the scenarios of its plugins/<name>/conformance.yaml (as `baton plugin test`
+// reads them), and the test counter plugin: each must pass every check (one test per plugin), and a
+// plugin that breaks a rule is caught by the check for it.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { TerminalError, type AgentHandler } from '../../../src/agents/handler.js';
 import {
+  loadScenarios,
   runConformance,
   type ConformanceReport,
   type PatternUnderTest,
 } from '../../../sdk/pattern-kit/conformance/index.js';
-// @ts-expect-error: a plain ESM script without type declarations.
-import { buildPlugin } from '../../../scripts/build-plugins.js';
 import { builtFixtures, manifestOf } from '../../fixtures/plugins/build.js';
+import { buildPatternPlugins } from './patterns-harness.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
+/** The plugins/ folders, and the pattern name each builds. */
+const BUILTINS = readdirSync(join(ROOT, 'plugins'), { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name);
+const nameOf = (dir: string) =>
+  (JSON.parse(readFileSync(join(ROOT, 'plugins', dir, 'manifest.json'), 'utf8')) as { name: string }).name;
 let out: string;
 let fixtures: string;
 beforeAll(async () => {
-  out = mkdtempSync(join(tmpdir(), 'baton-conformance-builtins-'));
-  const build = buildPlugin as (dir: string, out: string) => Promise<string>;
-  for (const name of ['supervisor', 'handoff', 'magentic', 'network'])
-    await build(join(ROOT, 'plugins', name), out);
+  out = await buildPatternPlugins(BUILTINS);
   fixtures = await builtFixtures();
-}, 120_000);
-afterAll(() => rmSync(out, { recursive: true, force: true }));
+}, 300_000);
+
+/** A built-in with the scenarios of its plugins/<dir>/conformance.yaml. */
+const builtin = (dir: string): PatternUnderTest =>
+  loadScenarios(join(ROOT, 'plugins', dir, 'conformance.yaml'), join(out, nameOf(dir), 'manifest.json'));
 
 /** Every check passed; on a failure the report's detail is what vitest shows. */
 const passed = (r: ConformanceReport) => {
@@ -44,139 +50,6 @@ const passed = (r: ConformanceReport) => {
 const fails: AgentHandler = () => {
   throw new TerminalError('the order system refused the request');
 };
-
-/** plan -> work -> review under supervisor; boss plans (delegating once), reviews (revising once). */
-const supervised = {
-  name: 'supervised',
-  version: '1',
-  agents: { boss: { type: 't' }, worker: { type: 't', capabilities: ['dig'] } },
-  tasks: [
-    { id: 'plan', agent: 'boss' },
-    { id: 'work', agent: 'worker', depends_on: ['plan'] },
-    { id: 'review', agent: 'boss', depends_on: ['work'] },
-  ],
-};
-type BossInput = { work?: unknown; results?: unknown; feedback?: unknown };
-const boss: AgentHandler = ({ input }) => {
-  const i = input as BossInput;
-  if (i.work === undefined)
-    return i.results === undefined ? { delegate: [{ requires: ['dig'], input: 'q' }] } : 'plan';
-  return i.feedback === undefined ? { decision: 'revise', reason: 'thin ü\n"more"' } : { decision: 'accept' };
-};
-
-const supervisor = (): PatternUnderTest => ({
-  manifest: join(out, 'supervisor/manifest.json'),
-  scripted: { workflow: supervised, input: { topic: 'tides' }, agents: { boss } },
-  // Delegates and asks for a revision every time: each of its 2 judged tasks runs at most max_rounds (3).
-  adversarial: {
-    workflow: supervised,
-    agents: { boss: () => ({ delegate: [{ agent: 'worker', input: 1 }], decision: 'revise' }) },
-    maxSteps: 6,
-  },
-  // It judges outputs only: a task that fails for good fails the run, as in a graph.
-  failing: { workflow: supervised, agents: { boss, worker: fails }, expect: { status: 'failed' } },
-});
-
-const desk = `workflow:
-  name: desk
-  version: "1"
-  agents: { triage: { type: t }, billing: { type: t }, tech: { type: t } }
-  tasks:
-    - { id: triage, agent: triage }
-    - { id: billing, agent: billing }
-    - { id: tech, agent: tech }
-`;
-const handoff = (): PatternUnderTest => ({
-  manifest: join(out, 'handoff/manifest.json'),
-  scripted: {
-    workflow: desk,
-    agents: {
-      triage: () => ({ handoff: 'billing', note: 'line 1\nline 2' }),
-      billing: () => ({ handoff: { to: 'tech', reason: 'broken page', input: { ticket: 7 } } }),
-      tech: () => ({ answer: 'cleared the cache' }),
-    },
-  },
-  // Ping-pong forever: max_handoffs (default 8) handoffs, and the one after fails the run.
-  adversarial: {
-    workflow: desk,
-    agents: { triage: () => ({ handoff: 'billing' }), billing: () => ({ handoff: 'triage' }) },
-    maxSteps: 9,
-  },
-  failing: {
-    workflow: desk,
-    agents: { triage: () => ({ handoff: 'billing' }), billing: fails },
-    expect: { status: 'failed' },
-  },
-});
-
-const lab = `workflow:
-  name: lab
-  version: "1"
-  agents: { planner: { type: t }, squarer: { type: t, capabilities: [math] }, adder: { type: t } }
-  tasks:
-    - { id: planner, agent: planner }
-    - { id: squarer, agent: squarer }
-    - { id: adder, agent: adder }
-`;
-type LabInput = {
-  input: { numbers: number[] };
-  task_ledger?: unknown;
-  last?: { agent: string; output: { squares?: number[]; sum?: number } };
-};
-/** Plans "sum of squares": the squarer, then the adder, then the answer. */
-const labPlanner: AgentHandler = ({ input }) => {
-  const i = input as LabInput;
-  const going = { satisfied: false, progress: true, in_loop: false };
-  if (i.task_ledger === undefined)
-    return {
-      facts: ['numbers: ü\n"given"'],
-      plan: ['square', 'add'],
-      ...going,
-      next: 'squarer',
-      instruction: 'square them',
-      args: { numbers: i.input.numbers },
-    };
-  if (i.last!.agent === 'squarer')
-    return { ...going, next: 'adder', instruction: 'add them', args: { numbers: i.last!.output.squares } };
-  return { satisfied: true, progress: true, in_loop: false, answer: i.last!.output.sum };
-};
-type Args = { args: { numbers: number[] } };
-const magentic = (): PatternUnderTest => ({
-  manifest: join(out, 'magentic/manifest.json'),
-  scripted: {
-    workflow: lab,
-    input: { numbers: [3, 4] },
-    agents: {
-      planner: labPlanner,
-      squarer: ({ input }) => ({ squares: (input as Args).args.numbers.map((n) => n * n) }),
-      adder: ({ input }) => ({ sum: (input as Args).args.numbers.reduce((a, b) => a + b, 0) }),
-    },
-  },
-  // Never satisfied, always "progress": max_rounds (default 20) planner turns and a specialist turn
-  // between each two, so at most 2 x 20 - 1 verdicts, the last failing with BATON_E_MAGENTIC_ROUNDS.
-  adversarial: {
-    workflow: lab,
-    agents: {
-      planner: () => ({
-        facts: [],
-        plan: ['again'],
-        satisfied: false,
-        progress: true,
-        in_loop: false,
-        next: 'adder',
-        instruction: 'go on',
-      }),
-    },
-    maxSteps: 39,
-  },
-  // A specialist that throws fails the run after its retries (ABI 1.0 shows a pattern only outputs).
-  failing: {
-    workflow: lab,
-    input: { numbers: [1] },
-    agents: { planner: labPlanner, squarer: fails },
-    expect: { status: 'failed', code: 'BATON_E_AGENT_REJECTED' },
-  },
-});
 
 const twoSteps = {
   name: 'two',
@@ -245,17 +118,19 @@ const network = (): PatternUnderTest => ({
 });
 
 describe('pattern conformance', () => {
-  it('network (ABI 1.1) passes every check', async () => passed(await runConformance(network())), 120_000);
-  it('supervisor passes every check', async () => passed(await runConformance(supervisor())), 120_000);
-  it('handoff passes every check', async () => passed(await runConformance(handoff())), 120_000);
-  it('magentic passes every check', async () => passed(await runConformance(magentic())), 120_000);
+  it.each(BUILTINS)(
+    'the built-in %s passes every check with its conformance.yaml',
+    async (dir) => passed(await runConformance(builtin(dir))),
+    120_000,
+  );
   it('test/counter passes every check', async () => passed(await runConformance(counter())), 120_000);
 
   it('catches a plugin that loops past its stated bound, and an outcome it did not state', async () => {
+    const handoff = builtin('handoff');
     const r = await runConformance({
-      ...handoff(),
-      adversarial: { ...handoff().adversarial, maxSteps: 4 },
-      failing: { ...handoff().failing, expect: { status: 'completed' } },
+      ...handoff,
+      adversarial: { ...handoff.adversarial, maxSteps: 4 },
+      failing: { ...handoff.failing, expect: { status: 'completed' } },
     });
     expect(r.ok).toBe(false);
     const byName = new Map(r.checks.map((c) => [c.check, c]));

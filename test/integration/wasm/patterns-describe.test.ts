@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { InThreadRunner } from '../../../src/wasm/in-thread.js';
 import { loadPlugin } from '../../../src/wasm/loader.js';
-import { builtPatterns } from './team-patterns-harness.js';
+import { buildPatternPlugins } from './patterns-harness.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 // ABI 1.0 plugins and the ABI 1.1 ones (their manifests ask for ^1.1, which this host speaks).
@@ -34,7 +34,7 @@ describe('built-in pattern plugins describe their config', () => {
       `${c.name}: the schema admits examples/patterns/${c.example} and rejects an unknown key`,
       { timeout: 120_000 },
       async () => {
-        const dir = await builtPatterns([c.source]);
+        const dir = await buildPatternPlugins([c.source]);
         const runner = new InThreadRunner();
         const plugin = await loadPlugin(join(dir, c.name, 'manifest.json'), { runner }).finally(() =>
           runner.close(),

@@ -1,6 +1,7 @@
-// Shared by the patterns-*.test.ts files: builds the built-in pattern plugins of plugins/ with the
-// project's own script (once per source version, into a temp folder named by the sources' hash), and
-// opens the engine on real SQLite with in-process agents and those plugins in the sandbox pool.
+// The one harness of the patterns-*.test.ts files (and the conformance and examples tests): builds the
+// built-in pattern plugins of plugins/ with the project's own script (once per source version, into a
+// temp folder named by the sources' hash), and opens the engine on real SQLite with in-process agents
+// and those plugins in the sandbox pool, as `baton run` does.
 
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -60,10 +61,15 @@ export async function buildPatternPlugins(names: readonly string[]): Promise<str
 /** The built router, reflection, swarm and map-reduce plugins. */
 export const builtPatterns = (): Promise<string> => buildPatternPlugins(PATTERNS);
 
-/** One test's engine: its own data dir (SQLite), the built plugins run in `pool`, agents in-process. */
+type Verdict = [key: string, op: string, reason: string | undefined];
+
+/**
+ * One test's engine, the one way the pattern tests open it: its own data dir (SQLite), the built
+ * plugins run in `pool`, agents in-process (an agent without a handler throws).
+ */
 export class PatternEngine {
   private readonly dir = mkdtempSync(join(tmpdir(), 'baton-patterns-'));
-  private app: App | undefined;
+  private opened: App | undefined;
 
   constructor(
     private readonly plugins: string,
@@ -71,7 +77,7 @@ export class PatternEngine {
   ) {}
 
   async open(handlers: Record<string, AgentHandler>): Promise<App> {
-    this.app = await openApp({
+    this.opened = await openApp({
       dataDir: join(this.dir, 'data'),
       inboxPollMs: 20,
       adapterFor: (id) =>
@@ -83,17 +89,67 @@ export class PatternEngine {
         ),
       patternPlugins: new PatternPlugins([{ dir: this.plugins, runner: this.pool }]),
     });
-    return this.app;
+    return this.opened;
+  }
+
+  get app(): App {
+    return this.opened!;
+  }
+
+  /** Starts `wf` with `input` and waits for it to settle. */
+  async run(wf: WorkflowSpec, input: unknown = {}) {
+    const r = await this.app.engine.start(wf, input);
+    return this.app.engine.settled(r.runId);
   }
 
   async journal(runId: string): Promise<Entry[]> {
-    return (await this.app!.store.read('default', runId)).map(toEntry);
+    return (await this.app.store.read('default', runId)).map(toEntry);
+  }
+
+  /** The run's PatternDecided entries as [key, op, reason]. */
+  async verdicts(runId: string): Promise<Verdict[]> {
+    return (await this.journal(runId)).flatMap((e) =>
+      e.type === 'PatternDecided' ? [[e.key, e.decision.op, e.decision.reason] as Verdict] : [],
+    );
+  }
+
+  /** The keys of the tasks dispatched, in journal order. */
+  async dispatched(runId: string): Promise<string[]> {
+    return dispatched(await this.journal(runId));
   }
 
   async close(): Promise<void> {
-    await this.app?.close();
+    await this.opened?.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** An engine opened with the in-process `handlers` (see PatternEngine). */
+export async function patternEngine(
+  plugins: string,
+  pool: WorkerPool,
+  handlers: Record<string, AgentHandler>,
+): Promise<PatternEngine> {
+  const e = new PatternEngine(plugins, pool);
+  await e.open(handlers);
+  return e;
+}
+
+/** A workflow under `pattern` with one agent per id in `agents` (the team pattern tests' shape). */
+export function teamWorkflow(
+  pattern: string,
+  agents: readonly string[],
+  tasks: unknown[],
+  config?: Record<string, unknown>,
+): WorkflowSpec {
+  return Workflow.parse({
+    name: 'wf',
+    version: '1',
+    orchestration_pattern: pattern,
+    ...(config === undefined ? {} : { pattern_config: config }),
+    agents: Object.fromEntries(agents.map((a) => [a, { type: a, capabilities: ['talk'] }])),
+    tasks,
+  });
 }
 
 /** A workflow spec as a user writes it (parsed by the language's schema, defaults and all). */

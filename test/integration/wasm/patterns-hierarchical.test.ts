@@ -5,14 +5,19 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentHandler } from '../../../src/agents/handler.js';
 import { WorkerPool } from '../../../src/wasm/worker-pool.js';
-import { builtPatterns, patternEngine, workflow, type PatternEngine } from './team-patterns-harness.js';
+import {
+  buildPatternPlugins,
+  patternEngine,
+  teamWorkflow as workflow,
+  type PatternEngine,
+} from './patterns-harness.js';
 
 let plugins: string;
 let pool: WorkerPool;
 const engines: PatternEngine[] = [];
 
 beforeAll(async () => {
-  plugins = await builtPatterns(['hierarchical']);
+  plugins = await buildPatternPlugins(['hierarchical']);
   pool = new WorkerPool({ size: 2 });
 }, 120_000);
 afterAll(() => pool.close());

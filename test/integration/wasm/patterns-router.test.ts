@@ -239,16 +239,67 @@ describe('router plugin', () => {
     }
     const chained = workflow({
       orchestration_pattern: 'router',
-      pattern_config: { routes: { billing: 'billing' } },
-      agents: agents('classifier', 'billing'),
+      pattern_config: { routes: { billing: 'billing', tech: 'tech' } },
+      agents: agents('classifier', 'billing', 'tech'),
       tasks: [
         { id: 'classify', agent: 'classifier' },
         { id: 'billing', agent: 'billing', depends_on: ['classify'] },
+        { id: 'tech', agent: 'tech', depends_on: ['billing'] },
       ],
     });
     await expect(app.engine.start(chained, { text: 'x' })).rejects.toMatchObject({
       message:
-        'router: the specialist "billing" declares depends_on or when: the classifier\'s category starts it',
+        'router: the specialist "tech" depends on "billing": a specialist may depend on the classifier only',
     });
+    const conditional = workflow({
+      orchestration_pattern: 'router',
+      pattern_config: { routes: { billing: 'billing' } },
+      agents: agents('classifier', 'billing'),
+      tasks: [
+        { id: 'classify', agent: 'classifier' },
+        { id: 'billing', agent: 'billing', when: 'true' },
+      ],
+    });
+    await expect(app.engine.start(conditional, { text: 'x' })).rejects.toMatchObject({
+      message: 'router: the specialist "billing" declares when: the classifier\'s category starts it',
+    });
+  });
+
+  it('runs a specialist that depends on the classifier once: the handoff starts it, not also the graph', async () => {
+    engine = new PatternEngine(plugins, pool);
+    const calls: string[] = [];
+    const counted =
+      (name: string) =>
+      (ctx: HandlerContext): unknown => {
+        calls.push(name);
+        return name === 'classifier' ? classify(ctx) : specialist(name)(ctx);
+      };
+    const app = await engine.open({
+      classifier: counted('classifier'),
+      billing: counted('billing'),
+      tech: counted('tech'),
+      general: counted('general'),
+    });
+    const spec = workflow({
+      orchestration_pattern: 'router',
+      pattern_config: { routes: { billing: 'billing', tech: 'tech' }, fallback: 'general' },
+      agents: agents('classifier', 'billing', 'tech', 'general'),
+      tasks: [
+        { id: 'classify', agent: 'classifier' },
+        { id: 'billing', agent: 'billing', depends_on: ['classify'] },
+        { id: 'tech', agent: 'tech', depends_on: ['classify'] },
+        { id: 'general', agent: 'general' },
+      ],
+    });
+    const run = await app.engine.start(spec, { text: 'a crash on start' });
+    const final = await app.engine.settled(run.runId);
+    expect(final.status).toBe('completed');
+    expect(final.output).toEqual({
+      tech: { handled_by: 'tech', category: 'tech', chars: 16, words: 4 },
+      router: { category: 'tech', route: 'tech', fallback: false },
+    });
+    const journal = await engine.journal(run.runId);
+    expect(dispatched(journal)).toEqual(['classify', 'tech']);
+    expect(calls).toEqual(['classifier', 'tech']);
   });
 });

@@ -57,6 +57,29 @@ describe('a plugin pattern', () => {
     expect(fold(sim.journal).output).toEqual(sim.state.output);
   });
 
+  it('starts a held task the handoff names once when it also depends on the task handing off', () => {
+    for (const serial of [false, true]) {
+      const chained = workflow(
+        [
+          { id: 'draft', agent: 'a' },
+          { id: 'publish', agent: 'b', depends_on: ['draft'] },
+        ],
+        { orchestration_pattern: 'acme/reviewer' },
+      );
+      const setup = { state: { reviews: 0 }, judges: ['draft'], holds: ['publish'], serial };
+      const sim = new Sim().start(chained, {}, { pattern: binding({ setup }) }).drive(echo);
+      answer(sim, sim.asks[0]!, { op: 'handoff', to: 'publish', input: {} });
+      sim.drive(echo);
+      // The verdict releases publish twice (its dependency completed, and it was named): one dispatch.
+      expect(sim.dispatches.map((d) => d.key)).toEqual(['draft', 'publish']);
+      expect(sim.journal.filter((e) => e.type === 'TaskDispatched').map((e) => e.key)).toEqual([
+        'draft',
+        'publish',
+      ]);
+      expect(sim.state.status).toBe('completed');
+    }
+  });
+
   it('asks again after a crash while its verdict is not journaled, and only then', () => {
     const sim = new Sim().start(wf, {}, { pattern: binding() }).drive(echo);
     const again = resumeCommands(fold(sim.journal));

@@ -1,7 +1,7 @@
 // What the pattern conformance suite is given (the plugin, and runs that exercise it) and what it answers.
 
-import type { AgentHandler } from '../../../src/agents/handler.js';
-import type { WorkflowSpec } from '../../../src/spec/schema.js';
+import type { AgentHandler } from '../agents/handler.js';
+import type { WorkflowSpec } from '../spec/schema.js';
 
 /** A workflow run with scripted agents. The suite sets `orchestration_pattern` to the plugin under test. */
 export interface Scenario {

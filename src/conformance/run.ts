@@ -3,13 +3,13 @@
 // plugin calls it made, and a replay of its journal by a second engine on the same data directory.
 
 import { isDeepStrictEqual } from 'node:util';
-import { inProcessAdapter } from '../../../src/agents/in-process.js';
-import { openApp } from '../../../src/app.js';
-import { snapshot, type RunState } from '../../../src/core/index.js';
-import { PatternPlugins } from '../../../src/runtime/pattern-plugins.js';
-import { formatDiagnostics } from '../../../src/spec/index.js';
-import { parseWorkflow } from '../../../src/spec/load.js';
-import { Workflow, type WorkflowSpec } from '../../../src/spec/schema.js';
+import { inProcessAdapter } from '../agents/in-process.js';
+import { openApp } from '../app.js';
+import { snapshot, type RunState } from '../core/index.js';
+import { PatternPlugins } from '../runtime/pattern-plugins.js';
+import { formatDiagnostics } from '../spec/index.js';
+import { parseWorkflow } from '../spec/load.js';
+import { Workflow, type WorkflowSpec } from '../spec/schema.js';
 import type { RecordedCall, RecordingRunner } from './recording-runner.js';
 import type { Scenario } from './types.js';
 
@@ -47,7 +47,12 @@ function workflowOf(s: Scenario, pattern: string): WorkflowSpec {
       );
     raw = r.spec;
   }
-  const spec = Workflow.parse({ ...(raw as object), orchestration_pattern: pattern });
+  const parsed = Workflow.safeParse({ ...(raw as object), orchestration_pattern: pattern });
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(workflow)'}: ${i.message}`);
+    throw new Error(`the scenario's workflow is not valid: ${issues.join('; ')}`);
+  }
+  const spec = parsed.data;
   // The scenario's handlers play every agent: endpoints (modules, workers) are not called.
   const agents = Object.fromEntries(
     Object.entries(spec.agents).map(([id, { endpoint: _endpoint, ...agent }]) => [id, agent]),

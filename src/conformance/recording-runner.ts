@@ -1,8 +1,8 @@
 // A PluginRunner that remembers every call (export, input, output) it passes on: the determinism check
 // calls each again with the same bytes, and the replay check proves replay made no call at all.
 
-import type { PluginExport } from '../../../src/wasm/abi.js';
-import type { PluginCode, PluginRunner } from '../../../src/wasm/runner.js';
+import type { PluginExport } from '../wasm/abi.js';
+import type { PluginCode, PluginRunner } from '../wasm/runner.js';
 
 export interface RecordedCall {
   readonly exp: PluginExport;
