@@ -5,7 +5,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentHandler } from '../../../src/agents/handler.js';
 import { WorkerPool } from '../../../src/wasm/worker-pool.js';
-import { builtPatterns, patternEngine, workflow, type PatternEngine } from './team-patterns-harness.js';
+import {
+  buildPatternPlugins as builtPatterns,
+  patternEngine,
+  teamWorkflow as workflow,
+  type PatternEngine,
+} from './patterns-harness.js';
 
 let plugins: string;
 let pool: WorkerPool;

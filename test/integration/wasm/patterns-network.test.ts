@@ -9,7 +9,11 @@ import { fold, snapshot } from '../../../src/core/index.js';
 import { toEntry } from '../../../src/runtime/records.js';
 import { Workflow, type WorkflowSpec } from '../../../src/spec/schema.js';
 import { WorkerPool } from '../../../src/wasm/worker-pool.js';
-import { builtPatterns, patternEngine, type PatternEngine } from './team-patterns-harness.js';
+import {
+  buildPatternPlugins as builtPatterns,
+  patternEngine,
+  type PatternEngine,
+} from './patterns-harness.js';
 
 let plugins: string;
 let pool: WorkerPool;
