@@ -76,47 +76,6 @@ const counter = (): PatternUnderTest => ({
   },
 });
 
-/** Two peers haggle over a price by messages (published on the offers channel) until a deal. */
-const market = {
-  name: 'market',
-  version: '1',
-  coordination: { event_driven: ['offers'] },
-  pattern_config: { channel: 'offers', max_messages: 10 },
-  agents: { buyer: { type: 't' }, seller: { type: 't' } },
-  tasks: [
-    { id: 'buyer', agent: 'buyer' },
-    { id: 'seller', agent: 'seller' },
-  ],
-};
-type Offer = { offer: number; yours?: number };
-const haggler =
-  (start: number, other: string): AgentHandler =>
-  ({ input }) => {
-    const last = ((input as { inbox?: Array<{ message: Offer }> }).inbox ?? []).at(-1)?.message;
-    if (last === undefined) return { to: other, message: { offer: start } };
-    if (last.yours === undefined) return { to: other, message: { offer: start, yours: last.offer } };
-    if (Math.abs(last.offer - last.yours) <= 1)
-      return { to: other, message: { deal: last.offer }, done: true };
-    return { to: other, message: { offer: Math.round((last.offer + last.yours) / 2), yours: last.offer } };
-  };
-const network = (): PatternUnderTest => ({
-  manifest: join(out, 'network/manifest.json'),
-  scripted: { workflow: market, agents: { buyer: haggler(60, 'seller'), seller: haggler(100, 'buyer') } },
-  // Both always write to everyone: max_messages (10) messages are delivered, and the verdict on the
-  // message after that ends the network.
-  adversarial: {
-    workflow: market,
-    agents: { buyer: () => ({ to: 'all', message: 'more' }), seller: () => ({ to: 'all', message: 'more' }) },
-    maxSteps: 11,
-  },
-  // on_peer_failure defaults to fail: a peer failing for good fails the run, coded.
-  failing: {
-    workflow: market,
-    agents: { buyer: haggler(60, 'seller'), seller: fails },
-    expect: { status: 'failed', code: 'BATON_E_PEER_FAILED' },
-  },
-});
-
 describe('pattern conformance', () => {
   it.each(BUILTINS)(
     'the built-in %s passes every check with its conformance.yaml',
