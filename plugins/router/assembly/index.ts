@@ -1,15 +1,27 @@
-// router as an ABI v1 plugin: a classifier task's output names a category, and exactly one specialist
+// router as an ABI 1.1 plugin: a classifier task's output names a category, and exactly one specialist
 // task (pattern_config.routes: category -> task) runs next, handed the classification; a category
 // without a route goes to pattern_config.fallback, or fails the run (BATON_E_ROUTE_UNKNOWN). The
-// specialist's output completes the run as { <specialist>: output, router: { category, route, fallback } }. At most two steps per run.
+// specialist's output completes the run as { <specialist>: output, router: { category, route, fallback } }.
+// It judges failures (ABI 1.1 `failed` trigger): a routed specialist that fails for good (its retries
+// spent) hands the case to the fallback ("retry elsewhere", router.failed saying what failed); the
+// fallback or a specialist without one, or the classifier, failing for good fails the run with its own
+// coded error. At most three steps per run.
 
-import { input, output, quote, stringify, JSON } from '../../../sdk/pattern-kit/assembly/index';
+import {
+  failedTrigger,
+  input,
+  output,
+  quote,
+  stringify,
+  JSON,
+  Failure,
+} from '../../../sdk/pattern-kit/assembly/index';
 
 export function baton_abi_v1(): void {}
 
 export function baton_describe(): i32 {
   output(
-    '{"abi_version":"1.0","kind":"pattern","name":"router","version":"1.0.0","config_schema":' +
+    '{"abi_version":"1.1","kind":"pattern","name":"router","version":"1.1.0","config_schema":' +
       '{"type":"object","additionalProperties":false,"required":["routes"],"properties":{' +
       '"classifier":{"type":"string","minLength":1,"description":"the classifying task (default: the first task)"},' +
       '"routes":{"type":"object","minProperties":1,"additionalProperties":{"type":"string","minLength":1},' +
@@ -135,11 +147,11 @@ export function pattern_init(): i32 {
       stringify(routes) +
       ',"fallback":' +
       (fallback!.length > 0 ? str(fallback!) : 'null') +
-      ',"category":null},"judges":[' +
+      ',"category":null,"classification":null,"failed":null},"judges":[' +
       judges +
       '],"holds":[' +
       holds +
-      '],"serial":false}}',
+      '],"serial":false,"judges_failures":true}}',
   );
   return 0;
 }
@@ -153,8 +165,8 @@ function failure(code: string, key: string, message: string): string {
   return '{"op":"fail","error":{"code":"' + code + '","message":' + str(key + ': ' + message) + '}}';
 }
 
-/** The state with the category chosen (the only field a step changes). */
-function withCategory(state: JSON.Obj, category: string): string {
+/** The state with the category and classification chosen, and the failed specialist (JSON, or "null"). */
+function withCategory(state: JSON.Obj, category: string, classification: string, failed: string): string {
   const fallback = state.get('fallback')!;
   return (
     '{"classifier":' +
@@ -167,7 +179,77 @@ function withCategory(state: JSON.Obj, category: string): string {
     stringify(fallback) +
     ',"category":' +
     str(category) +
+    ',"classification":' +
+    classification +
+    ',"failed":' +
+    failed +
     '}'
+  );
+}
+
+/** A failure for good as the run's error: the agent's own code, the message saying who failed. */
+function failedFor(f: Failure, who: string, why: string): string {
+  return (
+    '{"op":"fail","error":{"code":' +
+    str(f.code.length > 0 ? f.code : 'BATON_E_AGENT_FAILED') +
+    ',"message":' +
+    str(
+      f.key +
+        ': ' +
+        who +
+        (f.agent.length > 0 ? ' (agent ' + f.agent + ')' : '') +
+        ' failed after ' +
+        f.attempts.toString() +
+        ' attempt(s): ' +
+        f.message +
+        why,
+    ) +
+    '},"reason":' +
+    str(who.startsWith('the classifier') ? 'classifier_failed' : 'specialist_failed') +
+    '}'
+  );
+}
+
+/**
+ * A `failed` trigger: the classifier fails the run; a routed specialist hands the case to the fallback
+ * (once: the fallback failing, or a specialist without a fallback, fails the run with its error).
+ */
+function judgeFailure(stateObj: JSON.Obj, state: string, f: Failure): i32 {
+  if (f.task == stateObj.getString('classifier')!.valueOf()) {
+    return answer(state, failedFor(f, 'the classifier "' + f.task + '"', ''));
+  }
+  const fallback = stateObj.getString('fallback');
+  const who = 'the specialist "' + f.task + '"';
+  if (fallback === null) return answer(state, failedFor(f, who, ' (pattern_config.fallback is not set)'));
+  if (fallback.valueOf() == f.task) return answer(state, failedFor(f, who, ' (it is the fallback)'));
+  const category = stateObj.getString('category');
+  const cat = category === null ? '' : category.valueOf();
+  const classification = stringify(stateObj.get('classification'));
+  const failed =
+    '{"route":' +
+    str(f.task) +
+    ',"agent":' +
+    str(f.agent) +
+    ',"error":{"code":' +
+    str(f.code) +
+    ',"message":' +
+    str(f.message) +
+    '},"attempts":' +
+    f.attempts.toString() +
+    '}';
+  return answer(
+    withCategory(stateObj, cat, classification, failed),
+    '{"op":"handoff","to":' +
+      str(fallback.valueOf()) +
+      ',"input":{"category":' +
+      str(cat) +
+      ',"classification":' +
+      classification +
+      ',"failed":' +
+      failed +
+      '},"reason":' +
+      str('the specialist "' + f.task + '" failed (' + f.code + '): fallback') +
+      '}',
   );
 }
 
@@ -181,6 +263,8 @@ export function pattern_step(): i32 {
   const state = stringify(stateObj);
   const trigger = req.getObj('trigger')!;
   const kind = trigger.getString('kind');
+  const thrown = failedTrigger(trigger);
+  if (thrown !== null) return judgeFailure(stateObj, state, thrown);
   if (kind !== null && kind.valueOf() != 'output') return answer(state, '{"op":"continue"}');
   const key = trigger.getString('key')!.valueOf();
   const task = trigger.getString('task')!.valueOf();
@@ -191,6 +275,8 @@ export function pattern_step(): i32 {
     // A specialist answered: the run completes as `complete` does by default, { <task>: output }, with
     // how it was routed beside it.
     const category = stateObj.get('category')!;
+    const failed = stateObj.get('failed');
+    const rerouted = failed !== null && failed.isObj;
     return answer(
       state,
       '{"op":"complete","output":{' +
@@ -202,7 +288,10 @@ export function pattern_step(): i32 {
         ',"route":' +
         str(task) +
         ',"fallback":' +
-        (routes(stateObj).has(category.isString ? (<JSON.Str>category).valueOf() : '') ? 'false' : 'true') +
+        (!rerouted && routes(stateObj).has(category.isString ? (<JSON.Str>category).valueOf() : '')
+          ? 'false'
+          : 'true') +
+        (rerouted ? ',"failed":' + stringify(failed) : '') +
         '}}}',
     );
   }
@@ -249,7 +338,7 @@ export function pattern_step(): i32 {
     reason = 'category "' + category + '" has no route: fallback';
   }
   return answer(
-    withCategory(stateObj, category),
+    withCategory(stateObj, category, outJson, 'null'),
     '{"op":"handoff","to":' +
       str(to) +
       ',"input":{"category":' +

@@ -1,6 +1,7 @@
 // The router plugin run by the engine (real SQLite, the sandbox pool, in-process agents): the
 // classifier's category picks exactly one specialist, which gets the input and the classification; an
-// unknown category goes to the fallback or fails the run; a config that does not fit is refused.
+// unknown category goes to the fallback or fails the run; a specialist that throws for good hands its
+// case to the fallback (ABI 1.1 `failed` trigger); a config that does not fit is refused.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HandlerContext } from '../../../src/agents/handler.js';
@@ -169,7 +170,7 @@ describe('router plugin', () => {
     expect(dispatched(await engine.journal(run.runId))).toEqual(['classify']);
   });
 
-  it('fails the run when the classifier answers no category, and when the chosen specialist fails', async () => {
+  it('fails the run when the classifier answers no category', async () => {
     engine = new PatternEngine(plugins, pool);
     const app = await engine.open({
       ...handlers,
@@ -184,28 +185,111 @@ describe('router plugin', () => {
       message:
         'classify: the classifier must answer a category: a string, or an object whose "category" is a string',
     });
-    await engine.close();
+  });
 
+  it('hands the case of a specialist that throws (its retries spent) to the fallback: retry elsewhere', async () => {
     engine = new PatternEngine(plugins, pool);
-    const second = await engine.open({
+    let tries = 0;
+    const app = await engine.open({
       ...handlers,
       tech: () => {
+        tries++;
         throw new Error('tech desk is down');
       },
-    });
-    const run = await second.engine.start(
-      routed({ routes: { tech: 'tech', billing: 'billing' }, fallback: 'general' }),
-      {
-        text: 'a bug',
+      general: ({ input }: HandlerContext) => {
+        const i = input as { category: string; failed: { route: string; error: { message: string } } };
+        return {
+          handled_by: 'general',
+          category: i.category,
+          after: i.failed.route,
+          why: i.failed.error.message,
+        };
       },
-    );
-    const final = await second.engine.settled(run.runId);
-    // ABI 1.0 shows a pattern outputs only: a specialist that fails (after its retry policy) fails the run.
-    expect(final.status).toBe('failed');
-    expect(final.error).toMatchObject({
-      key: 'tech',
-      message: expect.stringContaining('tech desk is down') as string,
     });
+    const spec = routed({ routes: { tech: 'tech', billing: 'billing' }, fallback: 'general' });
+    const run = await app.engine.start(
+      {
+        ...spec,
+        tasks: spec.tasks.map((t) =>
+          t.id === 'tech' ? { ...t, retry: { max_attempts: 2, initial_interval: '10ms' } } : t,
+        ),
+      },
+      { text: 'a bug' },
+    );
+    const final = await app.engine.settled(run.runId);
+    expect(final.status).toBe('completed');
+    expect(tries).toBe(2);
+    expect(final.output).toEqual({
+      general: {
+        handled_by: 'general',
+        category: 'tech',
+        after: 'tech',
+        why: expect.stringContaining('tech desk is down') as string,
+      },
+      router: {
+        category: 'tech',
+        route: 'general',
+        fallback: true,
+        failed: {
+          route: 'tech',
+          agent: 'tech',
+          error: {
+            code: expect.stringMatching(/^BATON_E_/) as string,
+            message: expect.stringContaining('tech desk is down') as string,
+          },
+          attempts: 2,
+        },
+      },
+    });
+    const journal = await engine.journal(run.runId);
+    expect(dispatched(journal)).toEqual(['classify', 'tech', 'tech', 'general']);
+    expect(verdicts(journal)).toEqual(['handoff:tech', 'handoff:general', 'complete']);
+    // The failed trigger's verdict is journaled with its reason.
+    const rerouted = journal.filter((e) => e.type === 'PatternDecided')[1];
+    expect(rerouted?.type === 'PatternDecided' && rerouted.decision.reason).toMatch(
+      /^the specialist "tech" failed \(BATON_E_[A-Z_]+\): fallback$/,
+    );
+  });
+
+  it("fails the run with the specialist's own coded error when it has no fallback, or is the fallback", async () => {
+    engine = new PatternEngine(plugins, pool);
+    const down = () => {
+      throw new Error('desk is down');
+    };
+    const app = await engine.open({ ...handlers, tech: down, general: down });
+    const bare = await app.engine.start(
+      workflow({
+        orchestration_pattern: 'router',
+        pattern_config: { routes: { billing: 'billing', tech: 'tech' } },
+        agents: agents('classifier', 'billing', 'tech'),
+        tasks: [
+          { id: 'classify', agent: 'classifier' },
+          { id: 'billing', agent: 'billing' },
+          { id: 'tech', agent: 'tech' },
+        ],
+      }),
+      { text: 'a bug' },
+    );
+    const noFallback = await app.engine.settled(bare.runId);
+    expect(noFallback.status).toBe('failed');
+    expect(noFallback.error?.code).toMatch(/^BATON_E_/);
+    expect(noFallback.error?.code).not.toBe('BATON_E_ROUTE_UNKNOWN');
+    expect(noFallback.error?.message).toMatch(
+      /^tech: the specialist "tech" \(agent tech\) failed after 1 attempt\(s\): .*desk is down.* \(pattern_config.fallback is not set\)$/,
+    );
+    expect(verdicts(await engine.journal(bare.runId))).toEqual(['handoff:tech', 'fail']);
+
+    // Routed to a specialist that fails, then to a fallback that fails too: the run fails, once rerouted.
+    const twice = await app.engine.start(
+      routed({ routes: { tech: 'tech', billing: 'billing' }, fallback: 'general' }),
+      { text: 'a crash' },
+    );
+    const final = await app.engine.settled(twice.runId);
+    expect(final.status).toBe('failed');
+    expect(final.error?.message).toMatch(/^general: the specialist "general" .* \(it is the fallback\)$/);
+    const journal = await engine.journal(twice.runId);
+    expect(dispatched(journal)).toEqual(['classify', 'tech', 'general']);
+    expect(verdicts(journal)).toEqual(['handoff:tech', 'handoff:general', 'fail']);
   });
 
   it('refuses a config that does not fit the workflow, before any agent runs', async () => {
