@@ -275,11 +275,11 @@ describe('router plugin', () => {
     expect(noFallback.error?.code).toMatch(/^BATON_E_/);
     expect(noFallback.error?.code).not.toBe('BATON_E_ROUTE_UNKNOWN');
     expect(noFallback.error?.message).toMatch(
-      /^tech: the specialist "tech" \(agent tech\) failed after 1 attempt\(s\): .*desk is down.* \(pattern_config.fallback is not set\)$/,
+      /^tech: the specialist "tech" \(agent tech\) failed after 3 attempt\(s\): .*desk is down.* \(pattern_config.fallback is not set\)$/,
     );
     expect(verdicts(await engine.journal(bare.runId))).toEqual(['handoff:tech', 'fail']);
 
-    // Routed to a specialist that fails, then to a fallback that fails too: the run fails, once rerouted.
+    // (3 attempts: the default retry policy.) Routed to a specialist that fails, then to a fallback that fails too: the run fails, once rerouted.
     const twice = await app.engine.start(
       routed({ routes: { tech: 'tech', billing: 'billing' }, fallback: 'general' }),
       { text: 'a crash' },
