@@ -279,16 +279,29 @@ describe('router plugin', () => {
     );
     expect(verdicts(await engine.journal(bare.runId))).toEqual(['handoff:tech', 'fail']);
 
-    // (3 attempts: the default retry policy.) Routed to a specialist that fails, then to a fallback that fails too: the run fails, once rerouted.
-    const twice = await app.engine.start(
+    // (3 attempts: the default retry policy.) Routed to a specialist that fails, then to a fallback that
+    // fails too: the run fails, once rerouted. A new engine, so no circuit breaker is left open (with
+    // one open the gateway sends a retry to another capable agent).
+    await engine.close();
+    engine = new PatternEngine(plugins, pool);
+    const again = await engine.open({ ...handlers, tech: down, general: down });
+    const twice = await again.engine.start(
       routed({ routes: { tech: 'tech', billing: 'billing' }, fallback: 'general' }),
       { text: 'a crash' },
     );
-    const final = await app.engine.settled(twice.runId);
+    const final = await again.engine.settled(twice.runId);
     expect(final.status).toBe('failed');
     expect(final.error?.message).toMatch(/^general: the specialist "general" .* \(it is the fallback\)$/);
     const journal = await engine.journal(twice.runId);
-    expect(dispatched(journal)).toEqual(['classify', 'tech', 'general']);
+    expect(dispatched(journal)).toEqual([
+      'classify',
+      'tech',
+      'tech',
+      'tech',
+      'general',
+      'general',
+      'general',
+    ]);
     expect(verdicts(journal)).toEqual(['handoff:tech', 'handoff:general', 'fail']);
   });
 
