@@ -26,6 +26,8 @@ const CASES = [
   { source: 'magentic', name: 'magentic', example: 'magentic.yaml', abi: '1.0', version: '1.0.0' },
   { source: 'network', name: 'network', example: 'network.yaml', abi: '1.1', version: '1.0.0' },
   { source: 'map-reduce', name: 'map_reduce', example: 'map_reduce.yaml', abi: '1.1', version: '1.1.0' },
+  { source: 'router', name: 'router', example: 'router.yaml', abi: '1.1', version: '1.1.0' },
+  { source: 'swarm', name: 'swarm', example: 'swarm.yaml', abi: '1.0', version: '1.0.0' },
 ] as const;
 
 describe('built-in pattern plugins describe their config', () => {
