@@ -42,7 +42,8 @@ const specialist =
     };
   };
 
-const routed = (config: Record<string, unknown>) =>
+/** The desk workflow; `tech` may carry a retry policy. */
+const routed = (config: Record<string, unknown>, techRetry?: Record<string, unknown>) =>
   workflow({
     orchestration_pattern: 'router',
     pattern_config: config,
@@ -50,7 +51,7 @@ const routed = (config: Record<string, unknown>) =>
     tasks: [
       { id: 'classify', agent: 'classifier' },
       { id: 'billing', agent: 'billing' },
-      { id: 'tech', agent: 'tech' },
+      { id: 'tech', agent: 'tech', ...(techRetry ? { retry: techRetry } : {}) },
       { id: 'general', agent: 'general' },
     ],
   });
@@ -206,14 +207,11 @@ describe('router plugin', () => {
         };
       },
     });
-    const spec = routed({ routes: { tech: 'tech', billing: 'billing' }, fallback: 'general' });
     const run = await app.engine.start(
-      {
-        ...spec,
-        tasks: spec.tasks.map((t) =>
-          t.id === 'tech' ? { ...t, retry: { max_attempts: 2, initial_interval: '10ms' } } : t,
-        ),
-      },
+      routed(
+        { routes: { tech: 'tech', billing: 'billing' }, fallback: 'general' },
+        { max_attempts: 2, initial_interval: '10ms' },
+      ),
       { text: 'a bug' },
     );
     const final = await app.engine.settled(run.runId);
