@@ -6,7 +6,15 @@
 // (one object, so `baton run` prints it whole). The chat ends when a turn's output has the termination field set
 // to true, or its `message` contains the termination phrase, or after max_turns turns.
 
-import { input, output, quote, stringify, JSON } from '../../../sdk/pattern-kit/assembly/index';
+import {
+  input,
+  output,
+  quote,
+  stringify,
+  JSON,
+  refuseConfig as refuse,
+  configString,
+} from '../../../sdk/pattern-kit/assembly/index';
 
 export function baton_abi_v1(): void {}
 
@@ -24,18 +32,7 @@ export function baton_describe(): i32 {
 
 const str = quote;
 
-function refuse(message: string): i32 {
-  output('{"error":{"code":"BATON_E_PATTERN_CONFIG","message":' + str(message) + '}}');
-  return 0;
-}
-
 /** A config string: null when absent, "" when present but not a non-empty string. */
-function configString(config: JSON.Obj, key: string): string | null {
-  const v = config.get(key);
-  if (v === null) return null;
-  if (!v.isString || (<JSON.Str>v).valueOf().length == 0) return '';
-  return (<JSON.Str>v).valueOf();
-}
 
 export function pattern_init(): i32 {
   const req = input();

@@ -4,7 +4,14 @@
 // completes the turn and runs that agent's task next, with every turn so far as `context`; an output
 // without `handoff` completes the run. pattern_config.max_handoffs (default 8) bounds the handoffs.
 
-import { input, output, quote, stringify, JSON } from '../../../sdk/pattern-kit/assembly/index';
+import {
+  input,
+  output,
+  quote,
+  stringify,
+  JSON,
+  refuseConfig as refuse,
+} from '../../../sdk/pattern-kit/assembly/index';
 
 export function baton_abi_v1(): void {}
 
@@ -18,11 +25,6 @@ export function baton_describe(): i32 {
 }
 
 const str = quote;
-
-function refuse(message: string): i32 {
-  output('{"error":{"code":"BATON_E_PATTERN_CONFIG","message":' + str(message) + '}}');
-  return 0;
-}
 
 export function pattern_init(): i32 {
   const req = input();

@@ -10,7 +10,15 @@
 // A supervisor may assign at most max_rounds times per activation; one more assign is taken as an
 // escalation (`rounds_exhausted`) and goes up like any other.
 
-import { input, output, quote, stringify, JSON } from '../../../sdk/pattern-kit/assembly/index';
+import {
+  input,
+  output,
+  quote,
+  stringify,
+  JSON,
+  refuseConfig as refuse,
+  stringList as strList,
+} from '../../../sdk/pattern-kit/assembly/index';
 
 export function baton_abi_v1(): void {}
 
@@ -26,17 +34,6 @@ export function baton_describe(): i32 {
 }
 
 const str = quote;
-
-function refuse(message: string): i32 {
-  output('{"error":{"code":"BATON_E_PATTERN_CONFIG","message":' + str(message) + '}}');
-  return 0;
-}
-
-function strList(items: Array<string>): string {
-  let s = '[';
-  for (let k = 0; k < items.length; k++) s += (k > 0 ? ',' : '') + str(items[k]);
-  return s + ']';
-}
 
 export function pattern_init(): i32 {
   const req = input();

@@ -15,7 +15,14 @@
 // planner answering `{ error }` (BATON_E_MAGENTIC_PLANNER). Only ABI 1.0 decisions: handoff, rerun,
 // complete, fail.
 
-import { input, output, quote, stringify, JSON } from '../../../sdk/pattern-kit/assembly/index';
+import {
+  input,
+  output,
+  quote,
+  stringify,
+  JSON,
+  refuseConfig as refuse,
+} from '../../../sdk/pattern-kit/assembly/index';
 
 export function baton_abi_v1(): void {}
 
@@ -32,11 +39,6 @@ export function baton_describe(): i32 {
 }
 
 const str = quote;
-
-function refuse(message: string): i32 {
-  output('{"error":{"code":"BATON_E_PATTERN_CONFIG","message":' + str(message) + '}}');
-  return 0;
-}
 
 /** A config integer within [min, max]: `fallback` when absent, i64.MIN_VALUE when it does not fit. */
 function configInt(config: JSON.Obj, key: string, min: i64, max: i64, fallback: i64): i64 {

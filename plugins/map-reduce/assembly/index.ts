@@ -7,7 +7,14 @@
 // (BATON_E_MAP_CHUNK_FAILED). When every chunk is done the map task completes with
 // { items, chunks, results, skipped, retried }, which the reduce task (depending on it) receives.
 
-import { input, output, quote, stringify, JSON } from '../../../sdk/pattern-kit/assembly/index';
+import {
+  input,
+  output,
+  quote,
+  stringify,
+  JSON,
+  refuseConfig as refuse,
+} from '../../../sdk/pattern-kit/assembly/index';
 
 export function baton_abi_v1(): void {}
 
@@ -27,11 +34,6 @@ export function baton_describe(): i32 {
 }
 
 const str = quote;
-
-function refuse(message: string): i32 {
-  output('{"error":{"code":"BATON_E_PATTERN_CONFIG","message":' + str(message) + '}}');
-  return 0;
-}
 
 /** An integer config key within [min, max]; `fallback` when absent; -1 when malformed. */
 function intKey(config: JSON.Obj, name: string, min: i64, max: i64, fallback: i64): i64 {

@@ -22,6 +22,8 @@ import {
   taskInputs,
   withEvents,
   JSON,
+  refuseConfig as refuse,
+  configString,
 } from '../../../sdk/pattern-kit/assembly/index';
 
 export function baton_abi_v1(): void {}
@@ -42,18 +44,7 @@ export function baton_describe(): i32 {
 
 const str = quote;
 
-function refuse(message: string): i32 {
-  output('{"error":{"code":"BATON_E_PATTERN_CONFIG","message":' + str(message) + '}}');
-  return 0;
-}
-
 /** A config string: null when absent, "" when present but not a non-empty string. */
-function configString(config: JSON.Obj, key: string): string | null {
-  const v = config.get(key);
-  if (v === null) return null;
-  if (!v.isString || (<JSON.Str>v).valueOf().length == 0) return '';
-  return (<JSON.Str>v).valueOf();
-}
 
 function indexOfPeer(tasks: string[], agents: string[], name: string): i32 {
   for (let k = 0; k < tasks.length; k++) if (tasks[k] == name || agents[k] == name) return k;

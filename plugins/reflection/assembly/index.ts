@@ -5,7 +5,15 @@
 // (on_exhausted: accept) or the run fails (on_exhausted: fail, BATON_E_REFLECTION_ROUNDS). The critic's
 // output becomes { approved, rounds, draft, critique, history }, which the graph goes on with.
 
-import { input, output, quote, stringify, JSON } from '../../../sdk/pattern-kit/assembly/index';
+import {
+  input,
+  output,
+  quote,
+  stringify,
+  JSON,
+  refuseConfig as refuse,
+  stringList as strList,
+} from '../../../sdk/pattern-kit/assembly/index';
 
 export function baton_abi_v1(): void {}
 
@@ -25,17 +33,6 @@ export function baton_describe(): i32 {
 }
 
 const str = quote;
-
-function strList(items: Array<string>): string {
-  let s = '[';
-  for (let k = 0; k < items.length; k++) s += (k > 0 ? ',' : '') + str(items[k]);
-  return s + ']';
-}
-
-function refuse(message: string): i32 {
-  output('{"error":{"code":"BATON_E_PATTERN_CONFIG","message":' + str(message) + '}}');
-  return 0;
-}
 
 /** A JSON number (integer or float) as f64. */
 function numberOf(v: JSON.Value): f64 {

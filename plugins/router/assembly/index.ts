@@ -15,6 +15,7 @@ import {
   stringify,
   JSON,
   Failure,
+  refuseConfig as refuse,
 } from '../../../sdk/pattern-kit/assembly/index';
 
 export function baton_abi_v1(): void {}
@@ -33,11 +34,6 @@ export function baton_describe(): i32 {
 }
 
 const str = quote;
-
-function refuse(message: string): i32 {
-  output('{"error":{"code":"BATON_E_PATTERN_CONFIG","message":' + str(message) + '}}');
-  return 0;
-}
 
 /** The config key `name` as a non-empty string; "" when absent; null when present but not one. */
 function stringKey(config: JSON.Obj, name: string): string | null {

@@ -6,7 +6,15 @@
 //   the first declared agent with every capability required, then the task again with `results`.
 // A task in its max_rounds-th round that asks for more lets the graph go on (`rounds_exhausted`).
 
-import { input, output, quote, stringify, JSON } from '../../../sdk/pattern-kit/assembly/index';
+import {
+  input,
+  output,
+  quote,
+  stringify,
+  JSON,
+  refuseConfig as refuse,
+  stringList as strList,
+} from '../../../sdk/pattern-kit/assembly/index';
 
 export function baton_abi_v1(): void {}
 
@@ -20,17 +28,6 @@ export function baton_describe(): i32 {
 }
 
 const str = quote;
-
-function strList(items: Array<string>): string {
-  let s = '[';
-  for (let k = 0; k < items.length; k++) s += (k > 0 ? ',' : '') + str(items[k]);
-  return s + ']';
-}
-
-function refuse(message: string): i32 {
-  output('{"error":{"code":"BATON_E_PATTERN_CONFIG","message":' + str(message) + '}}');
-  return 0;
-}
 
 /** Task indices reachable from `from` over `edges` (from excluded). */
 function reach(edges: Array<Array<i32>>, from: i32): Set<i32> {

@@ -8,7 +8,14 @@
 // state as it was when each arrived, so a pattern that counts answers across parallel tasks would lose
 // some (see docs/patterns.md#swarm).
 
-import { input, output, quote, stringify, JSON } from '../../../sdk/pattern-kit/assembly/index';
+import {
+  input,
+  output,
+  quote,
+  stringify,
+  JSON,
+  refuseConfig as refuse,
+} from '../../../sdk/pattern-kit/assembly/index';
 
 export function baton_abi_v1(): void {}
 
@@ -30,11 +37,6 @@ function intList(items: Array<i32>): string {
   let s = '[';
   for (let k = 0; k < items.length; k++) s += (k > 0 ? ',' : '') + items[k].toString();
   return s + ']';
-}
-
-function refuse(message: string): i32 {
-  output('{"error":{"code":"BATON_E_PATTERN_CONFIG","message":' + str(message) + '}}');
-  return 0;
 }
 
 function numberOf(v: JSON.Value): f64 {

@@ -65,6 +65,30 @@ export function quote(s: string): string {
   return out + s.substring(from) + '"';
 }
 
+/** `items` as a JSON array of strings. */
+export function stringList(items: Array<string>): string {
+  let s = '[';
+  for (let k = 0; k < items.length; k++) s += (k > 0 ? ',' : '') + quote(items[k]);
+  return s + ']';
+}
+
+/**
+ * pattern_init's refusal of a config it cannot run: writes `{"error": {"code": "BATON_E_PATTERN_CONFIG",
+ * "message": ...}}` and returns the export's result, so `return refuseConfig('pattern_config.x: ...')`.
+ */
+export function refuseConfig(message: string): i32 {
+  output('{"error":{"code":"BATON_E_PATTERN_CONFIG","message":' + quote(message) + '}}');
+  return 0;
+}
+
+/** `config[key]` as a string: null when absent, '' when it is not a non-empty string (refuse that). */
+export function configString(config: JSON.Obj, key: string): string | null {
+  const v = config.get(key);
+  if (v === null) return null;
+  if (!v.isString || (<JSON.Str>v).valueOf().length == 0) return '';
+  return (<JSON.Str>v).valueOf();
+}
+
 /** A parsed JSON value written back as JSON text, with strings and keys escaped correctly (see quote). */
 export function stringify(v: JSON.Value | null): string {
   if (v === null) return 'null';
