@@ -282,6 +282,10 @@ export const ERRORS = {
     'FAILED_PRECONDITION',
     true,
   ),
+  BATON_E_RUN_OWNERSHIP_LOST: def(
+    'This instance no longer owns the run (another instance took it over, a new fencing epoch): its write was refused and it stops driving the run.',
+    'ABORTED',
+  ),
   BATON_E_RUN_ENDED: def(
     'The run has already ended; it cannot be resumed, signalled or cancelled.',
     'FAILED_PRECONDITION',

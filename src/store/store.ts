@@ -30,6 +30,12 @@ export interface AppendRequest {
   readonly run?: RunPatch;
   /** Creates the run's row first, in the same transaction (RunExistsError if the id is taken). */
   readonly create?: NewRun;
+  /**
+   * The writer's lease: the append (and its run update) succeeds only while the run's row holds exactly
+   * this owner and epoch, checked in the same transaction; else RunOwnershipLostError and nothing of the
+   * batch is written. Lease expiry alone does not fail it: only a change of owner or epoch does.
+   */
+  readonly fence?: RunLease;
 }
 
 export interface ReadOptions {
@@ -50,9 +56,9 @@ export interface NewRun {
   /** ms since the Unix epoch; runs are listed newest first by it. */
   readonly createdAt: number;
   readonly input: unknown;
-  /** Claim the run for this owner at creation (see claimRun), until `leaseUntil`. */
+  /** Claim the run for this owner at creation (epoch 1), until the store's clock + `leaseMs`. */
   readonly owner?: string;
-  readonly leaseUntil?: number;
+  readonly leaseMs?: number;
 }
 
 export interface RunPatch {
@@ -61,20 +67,48 @@ export interface RunPatch {
   readonly lastSeq: number;
   /** Replaces the stored summary when given; kept as it was when omitted. */
   readonly summary?: unknown;
-  /** Give up ownership with this update (the run ended): owner cleared, lease lapsed. */
+  /**
+   * Give up ownership with this update (the run ended): owner cleared, lease lapsed. In a fenced append
+   * only while the fence still holds the run (otherwise the whole append fails).
+   */
   readonly release?: boolean;
 }
 
+/** The fencing token of a run's owner: every write on the owner's behalf carries it. */
+export interface RunLease {
+  readonly owner: string;
+  /** Increases by one each time the run changes hands (1 for a run created already claimed). */
+  readonly epoch: number;
+}
+
+/** What claimRun / claimExpiredRuns hand the new owner. */
+export interface RunClaim extends RunLease {
+  readonly ns: string;
+  readonly runId: string;
+  /** The owner it was taken from (absent when the run had none), and that owner's epoch (0 when none). */
+  readonly previousOwner?: string;
+  readonly previousEpoch: number;
+}
+
+/** Woken after a commit that appended to a run's journal or posted to its inbox (any instance's, where the adapter can see them). */
+export interface StoreChange {
+  readonly kind: 'journal' | 'inbox';
+  readonly ns: string;
+  readonly runId: string;
+}
+
 /** A run's row as stored: what it was created with, and what updates and claims made of it since. */
-export interface RunRecord extends Omit<NewRun, 'owner' | 'leaseUntil'> {
+export interface RunRecord extends Omit<NewRun, 'owner' | 'leaseMs'> {
   readonly updatedAt: number;
   /** As last reported by updateRun (0 until then); the journal itself is the truth. */
   readonly lastSeq: number;
   readonly summary?: unknown;
   /** The process driving the run while its lease lasts (see claimRun); absent when none claimed it. */
   readonly owner?: string;
-  /** ms since the Unix epoch; the owner's claim lapses then (0 when never claimed). */
+  /** ms since the Unix epoch by the store's clock; the owner's claim lapses then (0 when never claimed). */
   readonly leaseUntil: number;
+  /** The fencing epoch: how many times the run changed hands (0 for a run never claimed). */
+  readonly epoch: number;
 }
 
 /** A command posted to a run from outside the process that drives it. */
@@ -151,8 +185,11 @@ export interface Store {
   getRun(ns: string, runId: string): Promise<RunRecord | undefined>;
   listRuns(ns: string, options?: ListRunsOptions): Promise<RunPage>;
 
-  /** Keeps the snapshot with the highest seq: saving an older one than stored is a no-op. */
-  saveSnapshot(ns: string, runId: string, seq: number, state: unknown): Promise<void>;
+  /**
+   * Keeps the snapshot with the highest seq: saving an older one than stored is a no-op. With `fence`,
+   * RunOwnershipLostError (and nothing saved) unless the run's row holds exactly that owner and epoch.
+   */
+  saveSnapshot(ns: string, runId: string, seq: number, state: unknown, fence?: RunLease): Promise<void>;
   loadSnapshot(ns: string, runId: string): Promise<Snapshot | undefined>;
 
   /** Idempotent for the same source; throws WorkflowConflictError when name+version holds another source. */
@@ -165,31 +202,60 @@ export interface Store {
   deleteWorkflow(ns: string, name: string, version?: string): Promise<number>;
 
   /**
-   * Takes or renews the run's lease for `owner` until `now + leaseMs`: true when `owner` holds it now
-   * (it was free, expired at `now`, or already `owner`'s); false when another owner's lease is live or
-   * there is no such run. One process drives a run at a time. `takeOverFrom` names an owner the caller
-   * knows is dead (e.g. a process on this host that no longer exists): its lease counts as expired.
+   * Takes the run for `owner` if it has no owner, its lease has expired by the store's clock, it is
+   * `owner`'s already (a re-claim by the same owner keeps its epoch and extends the lease), or its owner
+   * is `takeOverFrom` (an owner the caller knows is dead). Taking it from another owner (or from none)
+   * increments the epoch. Undefined when another owner's lease is live, the run ended (completed, failed,
+   * cancelled), or there is no such run.
    */
   claimRun(
     ns: string,
     runId: string,
     owner: string,
-    now: number,
     leaseMs: number,
     takeOverFrom?: string,
-  ): Promise<boolean>;
-  /** Gives the lease up if `owner` holds it. */
-  releaseRun(ns: string, runId: string, owner: string): Promise<void>;
+  ): Promise<RunClaim | undefined>;
+
+  /**
+   * Renews, in ONE statement, the lease of every run `owner` holds (all namespaces) until store clock +
+   * leaseMs, and returns the runs it still holds with their epochs. A run missing from the answer was
+   * taken over (or ended): its driver must stop at once.
+   */
+  renewLeases(owner: string, leaseMs: number): Promise<RunClaim[]>;
+
+  /**
+   * Claims up to `limit` runs (any namespace) that have not ended and whose lease has expired by the
+   * store's clock (or that have no owner while not ended), for `owner`; each claim increments the epoch.
+   * PostgreSQL: `FOR UPDATE SKIP LOCKED`, so instances claiming at once never take the same run.
+   */
+  claimExpiredRuns(owner: string, leaseMs: number, limit: number): Promise<RunClaim[]>;
+
+  /** Gives the lease up if `lease` still holds it (owner and epoch); a deposed owner releases nothing. */
+  releaseRun(ns: string, runId: string, lease: RunLease): Promise<void>;
 
   /** Posts a command for the run's owner (or whoever takes the run over next); returns its id. */
   postToInbox(ns: string, runId: string, message: Omit<InboxMessage, 'id' | 'runId'>): Promise<number>;
   /** Commands posted to the run (to any run of the namespace when runId is null) with id > afterId, oldest first. */
   readInbox(ns: string, runId: string | null, afterId?: number): Promise<InboxMessage[]>;
-  /** Drops the run's commands with id <= upToId (after they were journaled). */
-  deleteInbox(ns: string, runId: string, upToId: number): Promise<void>;
+  /**
+   * Drops the run's commands with id <= upToId (after they were journaled). With `fence`,
+   * RunOwnershipLostError (and nothing deleted) unless the run's row holds exactly that owner and epoch.
+   */
+  deleteInbox(ns: string, runId: string, upToId: number, fence?: RunLease): Promise<void>;
 
   /** Dedupe for at-least-once inputs: true the first time (scope, id) is seen, false after. */
   markSeen(ns: string, scope: string, id: string): Promise<boolean>;
+
+  /**
+   * Calls `listener` after commits that appended to a journal or posted to an inbox. PostgreSQL: from
+   * LISTEN/NOTIFY (every instance's commits; a notification per transaction per run, coalesced is fine).
+   * SQLite: this store's own commits only (other processes are seen by the caller's polling backstop).
+   * Returns an unsubscribe function. A listener that throws is logged, never breaks the store.
+   */
+  watch(listener: (change: StoreChange) => void): () => void;
+
+  /** The store's clock (ms since the epoch): the clock leases expire by. PostgreSQL: the server's now(). */
+  clock(): Promise<number>;
 
   /** Releases the connection; later calls reject with StoreClosedError. Closing twice is a no-op. */
   close(): Promise<void>;
@@ -212,6 +278,31 @@ export class JournalConflictError extends BatonError {
       'BATON_E_JOURNAL_CONFLICT',
       `journal of run "${runId}" (namespace "${ns}"): expected to append at seq ${expectedNextSeq}, ` +
         `but the next seq is ${actual}; another writer owns this run`,
+    );
+  }
+}
+
+/**
+ * Thrown by a fenced write (append, saveSnapshot, deleteInbox) when the run's row no longer holds the
+ * writer's lease: another instance took the run over (a new epoch), or it was released. Nothing of the
+ * write happened. The writer must stop driving the run at once and release nothing.
+ */
+export class RunOwnershipLostError extends BatonError {
+  constructor(
+    readonly ns: string,
+    readonly runId: string,
+    readonly lease: RunLease,
+    /** The row's owner and epoch now, when the adapter read them (owner absent: released). */
+    readonly now?: { readonly owner?: string; readonly epoch: number },
+  ) {
+    const taken =
+      now === undefined
+        ? ''
+        : ` (now epoch ${now.epoch}${now.owner === undefined ? ', no owner' : ` / owner ${now.owner}`})`;
+    super(
+      'BATON_E_RUN_OWNERSHIP_LOST',
+      `run ${runId} (namespace ${ns}): this instance (owner ${lease.owner}, epoch ${lease.epoch}) no longer ` +
+        `owns it; it was taken over${taken}`,
     );
   }
 }

@@ -2,6 +2,7 @@
 // is conformant when this passes unchanged against it.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ownershipConformance } from './store-ownership.js';
 import {
   JournalConflictError,
   RunExistsError,
@@ -31,6 +32,7 @@ const rec = (seq: number, data: unknown = { n: seq }, type = 'TaskCompleted'): J
   at: 1_700_000_000_000 + seq,
   data,
 });
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const recs = (from: number, count: number): JournalRecord[] =>
   Array.from({ length: count }, (_, i) => rec(from + i));
 
@@ -177,20 +179,45 @@ export function storeConformance(name: string, makeStore: () => Promise<StoreHar
     describe('run ownership and inbox', () => {
       it('lets one owner at a time drive a run; another takes over only after the lease lapses', async () => {
         await store.createRun(newRun('r1', 1000));
-        expect(await store.claimRun('acme', 'r1', 'proc-a', 10_000, 5_000)).toBe(true);
-        expect(await store.claimRun('acme', 'r1', 'proc-b', 12_000, 5_000)).toBe(false);
-        expect(await store.claimRun('acme', 'r1', 'proc-a', 14_000, 5_000)).toBe(true); // renewal
-        expect(await store.getRun('acme', 'r1')).toMatchObject({ owner: 'proc-a', leaseUntil: 19_000 });
-        expect(await store.claimRun('acme', 'r1', 'proc-b', 19_000, 5_000)).toBe(true); // lapsed
-        await store.releaseRun('acme', 'r1', 'proc-a'); // not the owner any more: no effect
-        expect((await store.getRun('acme', 'r1'))?.owner).toBe('proc-b');
-        await store.releaseRun('acme', 'r1', 'proc-b');
-        expect(await store.claimRun('acme', 'r1', 'proc-c', 19_001, 5_000)).toBe(true);
-        expect(await store.claimRun('acme', 'missing', 'proc-c', 0, 5_000)).toBe(false);
+        const before = await store.clock();
+        const a = await store.claimRun('acme', 'r1', 'proc-a', 60_000);
+        expect(a).toEqual({ ns: 'acme', runId: 'r1', owner: 'proc-a', epoch: 1, previousEpoch: 0 });
+        const row = await store.getRun('acme', 'r1');
+        expect(row).toMatchObject({ owner: 'proc-a', epoch: 1 });
+        // The lease runs by the store's clock.
+        expect(row!.leaseUntil).toBeGreaterThanOrEqual(before + 60_000);
+        expect(row!.leaseUntil).toBeLessThanOrEqual((await store.clock()) + 60_000);
+        expect(await store.claimRun('acme', 'r1', 'proc-b', 60_000)).toBeUndefined();
+        // A re-claim by the owner renews the lease and keeps the epoch.
+        expect(await store.claimRun('acme', 'r1', 'proc-a', 60_000)).toMatchObject({
+          owner: 'proc-a',
+          epoch: 1,
+          previousOwner: 'proc-a',
+          previousEpoch: 1,
+        });
         // A live lease can be taken over only from the owner the caller names as dead.
-        expect(await store.claimRun('acme', 'r1', 'proc-d', 19_002, 5_000, 'proc-x')).toBe(false);
-        expect(await store.claimRun('acme', 'r1', 'proc-d', 19_002, 5_000, 'proc-c')).toBe(true);
-        expect(await store.claimRun('other', 'r1', 'proc-c', 0, 5_000)).toBe(false); // namespaced
+        expect(await store.claimRun('acme', 'r1', 'proc-d', 60_000, 'proc-x')).toBeUndefined();
+        const d = await store.claimRun('acme', 'r1', 'proc-d', 60_000, 'proc-a');
+        expect(d).toMatchObject({ owner: 'proc-d', epoch: 2, previousOwner: 'proc-a', previousEpoch: 1 });
+        await store.releaseRun('acme', 'r1', a!); // not the owner any more: no effect
+        expect(await store.getRun('acme', 'r1')).toMatchObject({ owner: 'proc-d', epoch: 2 });
+        await store.releaseRun('acme', 'r1', d!);
+        expect(await store.getRun('acme', 'r1')).toMatchObject({ leaseUntil: 0, epoch: 2 });
+        expect((await store.getRun('acme', 'r1'))?.owner).toBeUndefined();
+        // Claimed from nobody: the epoch still moves on.
+        const c = await store.claimRun('acme', 'r1', 'proc-c', 1);
+        expect(c).toEqual({ ns: 'acme', runId: 'r1', owner: 'proc-c', epoch: 3, previousEpoch: 0 });
+        await sleep(20); // proc-c's lease lapses by the store's clock
+        expect(await store.claimRun('acme', 'r1', 'proc-e', 60_000)).toMatchObject({
+          epoch: 4,
+          previousOwner: 'proc-c',
+          previousEpoch: 3,
+        });
+        expect(await store.claimRun('acme', 'missing', 'proc-c', 5_000)).toBeUndefined();
+        expect(await store.claimRun('other', 'r1', 'proc-c', 5_000)).toBeUndefined(); // namespaced
+        // A run that ended is never claimed again.
+        await store.updateRun('acme', 'r1', { status: 'completed', updatedAt: 2, lastSeq: 0, release: true });
+        expect(await store.claimRun('acme', 'r1', 'proc-f', 5_000)).toBeUndefined();
       });
 
       it('keeps commands posted to a run in order until they are deleted', async () => {
@@ -222,9 +249,16 @@ export function storeConformance(name: string, makeStore: () => Promise<StoreHar
       });
 
       it('creates a run with its first journal entries, atomically', async () => {
-        const create = { ...newRun('r7', 1000), owner: 'proc-a', leaseUntil: 9_000 };
-        await store.appendMany([{ ns: 'acme', runId: 'r7', expectedNextSeq: 1, records: [rec(1)], create }]);
-        expect(await store.getRun('acme', 'r7')).toMatchObject({ status: 'running', owner: 'proc-a' });
+        const create = { ...newRun('r7', 1000), owner: 'proc-a', leaseMs: 9_000 };
+        const fence = { owner: 'proc-a', epoch: 1 };
+        await store.appendMany([
+          { ns: 'acme', runId: 'r7', expectedNextSeq: 1, records: [rec(1)], create, fence },
+        ]);
+        expect(await store.getRun('acme', 'r7')).toMatchObject({
+          status: 'running',
+          owner: 'proc-a',
+          epoch: 1,
+        });
         expect((await store.read('acme', 'r7')).map((r) => r.seq)).toEqual([1]);
         // A taken id fails the whole batch: no journal entry is written without its run.
         await expect(
@@ -238,8 +272,8 @@ export function storeConformance(name: string, makeStore: () => Promise<StoreHar
       });
 
       it('creates a run already claimed, and releases it with the update that ends it', async () => {
-        await store.createRun({ ...newRun('r9', 1000), owner: 'proc-a', leaseUntil: 50_000 });
-        expect(await store.claimRun('acme', 'r9', 'proc-b', 2_000, 5_000)).toBe(false);
+        await store.createRun({ ...newRun('r9', 1000), owner: 'proc-a', leaseMs: 50_000 });
+        expect(await store.claimRun('acme', 'r9', 'proc-b', 5_000)).toBeUndefined();
         await store.appendMany([
           {
             ns: 'acme',
@@ -247,12 +281,14 @@ export function storeConformance(name: string, makeStore: () => Promise<StoreHar
             expectedNextSeq: 1,
             records: [rec(1)],
             run: { status: 'completed', updatedAt: 3000, lastSeq: 1, release: true },
+            fence: { owner: 'proc-a', epoch: 1 },
           },
         ]);
         expect(await store.getRun('acme', 'r9')).toMatchObject({
           status: 'completed',
           lastSeq: 1,
           leaseUntil: 0,
+          epoch: 1,
         });
         expect((await store.getRun('acme', 'r9'))?.owner).toBeUndefined();
         // The run row changes with the journal or not at all.
@@ -272,6 +308,8 @@ export function storeConformance(name: string, makeStore: () => Promise<StoreHar
       });
     });
 
+    ownershipConformance(() => ({ store, connect }));
+
     describe('runs', () => {
       it('creates, reads and updates a run; summary is kept unless replaced', async () => {
         await store.createRun(newRun('r1', 1000));
@@ -286,6 +324,7 @@ export function storeConformance(name: string, makeStore: () => Promise<StoreHar
           lastSeq: 0,
           input: { pr: 'r1' },
           leaseUntil: 0,
+          epoch: 0,
         } satisfies RunRecord);
         await store.updateRun('acme', 'r1', {
           status: 'paused',

@@ -94,4 +94,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX inbox_by_run ON inbox (namespace, run_id, id);
     `,
   },
+  {
+    version: 3,
+    name: 'run ownership epochs (fencing)',
+    sql: `
+      -- Increases each time a run changes hands; every write of an owner carries (owner, epoch) and is
+      -- refused once another owner took the run (store.ts RunOwnershipLostError). 0: never claimed.
+      ALTER TABLE runs ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+      -- claimExpiredRuns: runs that have not ended, by when their lease lapses (ended runs, most of the
+      -- table, stay out of it). The query repeats this WHERE word for word, which is what lets SQLite use it.
+      CREATE INDEX runs_by_lease ON runs (lease_until) WHERE status NOT IN ('completed', 'failed', 'cancelled');
+      -- renewLeases: the runs one owner holds.
+      CREATE INDEX runs_by_owner ON runs (owner) WHERE owner IS NOT NULL;
+    `,
+  },
 ];

@@ -18,11 +18,14 @@ import {
   type ListRunsOptions,
   type NewRun,
   type ReadOptions,
+  type RunClaim,
+  type RunLease,
   type RunPage,
   type RunPatch,
   type RunRecord,
   type Snapshot,
   type Store,
+  type StoreChange,
   type WorkflowDefinition,
   type WorkflowVersionRef,
 } from '../store.js';
@@ -35,9 +38,10 @@ import {
   toJson,
 } from '../store-args.js';
 import { IdleCheckpointer } from './checkpointer.js';
-import { JournalEnds } from './journal-ends.js';
+import { JournalEnds, sameLease } from './journal-ends.js';
 import { JournalRows } from './journal-rows.js';
 import { migrate } from './migrate.js';
+import { SqliteOwnership } from './ownership.js';
 import { prepareStatements, type RunRow, type Statements } from './statements.js';
 
 /** A data directory of this name keeps the store in memory (benchmarks without durability, tests). */
@@ -90,6 +94,7 @@ const toRunRecord = (r: RunRow): RunRecord => ({
   ...(r.summary === null ? {} : { summary: JSON.parse(r.summary) as unknown }),
   ...(r.owner === null ? {} : { owner: r.owner }),
   leaseUntil: r.lease_until,
+  epoch: r.epoch,
 });
 
 class SqliteStore implements Store {
@@ -101,6 +106,9 @@ class SqliteStore implements Store {
   readonly #ends: JournalEnds;
   readonly #rows: JournalRows;
   readonly #checkpointer: IdleCheckpointer | undefined;
+  readonly #ownership: SqliteOwnership;
+  /** watch() listeners: told after this connection's commits (other connections' are not seen here). */
+  readonly #watchers = new Set<(change: StoreChange) => void>();
   #closed = false;
 
   constructor(db: Db, checkpointer: IdleCheckpointer | undefined) {
@@ -109,6 +117,7 @@ class SqliteStore implements Store {
     this.#checkpointer = checkpointer;
     this.#ends = new JournalEnds(() => this.#q.dataVersion.get()!);
     this.#rows = new JournalRows(db, recordJson);
+    this.#ownership = new SqliteOwnership(db, this.#q);
     const tx = db.transaction((batch: readonly AppendRequest[]) => {
       this.#ends.begin();
       for (const req of batch) this.#appendOne(req);
@@ -125,6 +134,7 @@ class SqliteStore implements Store {
         throw e;
       }
       this.#checkpointer?.wrote();
+      if (this.#watchers.size > 0) this.#notifyBatch(batch);
     };
   }
 
@@ -144,15 +154,24 @@ class SqliteStore implements Store {
   }
 
   #appendOne(req: AppendRequest): void {
-    const { ns, runId, expectedNextSeq, records } = req;
-    if (req.create) this.#createRun(req.create);
-    // The end this connection wrote last, while no other connection has committed; else a lookup.
-    const next = this.#ends.get(ns, runId) ?? this.#lookUpEnd(ns, runId);
+    const { ns, runId, expectedNextSeq, records, fence } = req;
+    const create = req.create;
+    if (create) this.#createRun(create);
+    // The end this connection wrote last, and the lease that passed the fence then, while no other
+    // connection has committed; else lookups. A row this transaction just created holds its creator.
+    const end = this.#ends.get(ns, runId);
+    if (
+      fence !== undefined &&
+      !sameLease(end?.fence, fence) &&
+      !(create?.owner === fence.owner && fence.epoch === 1)
+    )
+      this.#ownership.check(ns, runId, fence);
+    const next = end?.next ?? this.#lookUpEnd(ns, runId);
     if (next !== expectedNextSeq) throw new JournalConflictError(ns, runId, expectedNextSeq, next);
     this.#rows.add(ns, runId, records);
     if (req.run) this.#updateRun(ns, runId, req.run);
     if (req.run?.release) this.#ends.drop(ns, runId);
-    else this.#ends.set(ns, runId, expectedNextSeq + records.length);
+    else this.#ends.set(ns, runId, expectedNextSeq + records.length, fence);
   }
 
   /** The next seq of a run's journal as stored, rows of this transaction included. */
@@ -202,6 +221,7 @@ class SqliteStore implements Store {
     const { ns, runId } = run;
     const input = toJson(run.input, `input of run "${runId}"`);
     const { workflowName, workflowVersion, status, createdAt } = run;
+    const owner = run.owner ?? null;
     const { changes } = this.#q.insertRun.run(
       ns,
       runId,
@@ -211,14 +231,18 @@ class SqliteStore implements Store {
       createdAt,
       createdAt,
       input,
-      run.owner ?? null,
-      run.leaseUntil ?? 0,
+      owner,
+      owner === null ? 0 : Date.now() + (run.leaseMs ?? 0),
+      owner === null ? 0 : 1,
     );
     if (changes === 0) throw new RunExistsError(ns, runId);
   }
 
   updateRun(ns: string, runId: string, patch: RunPatch): Promise<void> {
-    return this.#do(`updateRun "${runId}" (namespace "${ns}")`, () => this.#updateRun(ns, runId, patch));
+    return this.#do(`updateRun "${runId}" (namespace "${ns}")`, () => {
+      this.#updateRun(ns, runId, patch);
+      if (patch.release) this.#ends.forget(); // the owner changed outside an append
+    });
   }
 
   #updateRun(ns: string, runId: string, patch: RunPatch): void {
@@ -258,10 +282,12 @@ class SqliteStore implements Store {
     });
   }
 
-  saveSnapshot(ns: string, runId: string, seq: number, state: unknown): Promise<void> {
+  saveSnapshot(ns: string, runId: string, seq: number, state: unknown, fence?: RunLease): Promise<void> {
     return this.#do(`saveSnapshot "${runId}" at seq ${seq} (namespace "${ns}")`, () => {
       const text = toJson(state, `snapshot of run "${runId}" at seq ${seq}`);
-      this.#q.saveSnapshot.run(ns, runId, seq, text);
+      const save = () => void this.#q.saveSnapshot.run(ns, runId, seq, text);
+      if (fence === undefined) save();
+      else this.#ownership.fenced(ns, runId, fence, save);
     });
   }
 
@@ -318,27 +344,40 @@ class SqliteStore implements Store {
     ns: string,
     runId: string,
     owner: string,
-    now: number,
     leaseMs: number,
     takeOverFrom?: string,
-  ): Promise<boolean> {
-    return this.#do(
-      `claimRun "${runId}" for ${owner} (namespace "${ns}")`,
-      () =>
-        this.#q.claimRun.run(owner, now + leaseMs, ns, runId, owner, now, takeOverFrom ?? null).changes === 1,
-    );
+  ): Promise<RunClaim | undefined> {
+    return this.#do(`claimRun "${runId}" for ${owner} (namespace "${ns}")`, () => {
+      const claim = this.#ownership.claimRun(ns, runId, owner, leaseMs, takeOverFrom);
+      if (claim) this.#ends.forget(); // a fence remembered for this run may be stale now
+      return claim;
+    });
   }
 
-  releaseRun(ns: string, runId: string, owner: string): Promise<void> {
+  renewLeases(owner: string, leaseMs: number): Promise<RunClaim[]> {
+    return this.#do(`renewLeases for ${owner}`, () => this.#ownership.renewLeases(owner, leaseMs));
+  }
+
+  claimExpiredRuns(owner: string, leaseMs: number, limit: number): Promise<RunClaim[]> {
+    return this.#do(`claimExpiredRuns for ${owner} (up to ${limit})`, () => {
+      const claims = this.#ownership.claimExpiredRuns(owner, leaseMs, Math.max(0, Math.trunc(limit)));
+      if (claims.length > 0) this.#ends.forget();
+      return claims;
+    });
+  }
+
+  releaseRun(ns: string, runId: string, lease: RunLease): Promise<void> {
     return this.#do(`releaseRun "${runId}" (namespace "${ns}")`, () => {
-      this.#q.releaseRun.run(ns, runId, owner);
+      if (this.#ownership.releaseRun(ns, runId, lease)) this.#ends.forget();
     });
   }
 
   postToInbox(ns: string, runId: string, message: Omit<InboxMessage, 'id' | 'runId'>): Promise<number> {
     return this.#do(`postToInbox "${runId}" (namespace "${ns}")`, () => {
       const payload = toJson(message.payload, () => `payload of a ${message.kind} for run "${runId}"`);
-      return Number(this.#q.postInbox.run(ns, runId, message.kind, payload, message.at).lastInsertRowid);
+      const id = Number(this.#q.postInbox.run(ns, runId, message.kind, payload, message.at).lastInsertRowid);
+      this.#notify({ kind: 'inbox', ns, runId });
+      return id;
     });
   }
 
@@ -357,9 +396,11 @@ class SqliteStore implements Store {
     );
   }
 
-  deleteInbox(ns: string, runId: string, upToId: number): Promise<void> {
+  deleteInbox(ns: string, runId: string, upToId: number, fence?: RunLease): Promise<void> {
     return this.#do(`deleteInbox "${runId}" (namespace "${ns}")`, () => {
-      this.#q.deleteInbox.run(ns, runId, upToId);
+      const remove = () => void this.#q.deleteInbox.run(ns, runId, upToId);
+      if (fence === undefined) remove();
+      else this.#ownership.fenced(ns, runId, fence, remove);
     });
   }
 
@@ -370,15 +411,52 @@ class SqliteStore implements Store {
     );
   }
 
+  watch(listener: (change: StoreChange) => void): () => void {
+    this.#watchers.add(listener);
+    return () => void this.#watchers.delete(listener);
+  }
+
+  clock(): Promise<number> {
+    return this.#do('clock', () => Date.now());
+  }
+
+  /** One change per run of a committed batch (a run's successive appends in it are told once). */
+  #notifyBatch(batch: readonly AppendRequest[]): void {
+    let last: AppendRequest | undefined;
+    for (const req of batch) {
+      if (last === undefined || last.runId !== req.runId || last.ns !== req.ns)
+        this.#notify({ kind: 'journal', ns: req.ns, runId: req.runId });
+      last = req;
+    }
+  }
+
+  #notify(change: StoreChange): void {
+    for (const listener of this.#watchers) {
+      try {
+        listener(change);
+      } catch (e) {
+        watchErrors++;
+        console.error(
+          `[sqlite store] a watch listener failed on a ${change.kind} change of run "${change.runId}":`,
+          e,
+        );
+      }
+    }
+  }
+
   close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
+      this.#watchers.clear();
       this.#checkpointer?.stop();
       this.#db.close();
     }
     return Promise.resolve();
   }
 }
+
+/** Watch listeners that threw, in this process (logged each time; a listener never breaks the store). */
+export let watchErrors = 0;
 
 /** A record's data as stored; the error naming the record is built only when it cannot be serialised. */
 function recordJson(r: JournalRecord, ns: string, runId: string): string {

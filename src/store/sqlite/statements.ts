@@ -24,6 +24,15 @@ export interface RunRow {
   summary: string | null;
   owner: string | null;
   lease_until: number;
+  epoch: number;
+}
+
+/** Who holds a run, and whether it can still be claimed. */
+export interface OwnershipRow {
+  status: string;
+  owner: string | null;
+  epoch: number;
+  lease_until: number;
 }
 
 export interface InboxRow {
@@ -61,11 +70,11 @@ export function prepareStatements(db: Database) {
     ),
 
     insertRun: db.prepare<
-      [Ns, string, string, string, string, number, number, string, string | null, number]
+      [Ns, string, string, string, string, number, number, string, string | null, number, number]
     >(
       `INSERT INTO runs (namespace, run_id, workflow_name, workflow_version, status, created_at, updated_at, input,
-                         owner, lease_until)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+                         owner, lease_until, epoch)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     ),
     // A NULL summary parameter means "not given": keep the stored one.
     // A NULL summary keeps the stored one; release = 1 clears the owner in the same update.
@@ -104,13 +113,28 @@ export function prepareStatements(db: Database) {
     ),
     deleteWorkflowAll: db.prepare<Key>('DELETE FROM workflows WHERE namespace = ? AND name = ?'),
 
-    // Free, expired, or already ours: the same statement claims and renews.
-    claimRun: db.prepare<[string, number, Ns, string, string, number, string | null]>(
-      `UPDATE runs SET owner = ?, lease_until = ?
-       WHERE namespace = ? AND run_id = ? AND (owner IS NULL OR owner = ? OR lease_until <= ? OR owner = ?)`,
+    // Ownership. Claims decide in JavaScript inside an IMMEDIATE transaction (who held the run is part of
+    // the answer); the statements only read the row and write the new holder.
+    ownership: db.prepare<Key, OwnershipRow>(
+      'SELECT status, owner, epoch, lease_until FROM runs WHERE namespace = ? AND run_id = ?',
     ),
-    releaseRun: db.prepare<[Ns, string, string]>(
-      'UPDATE runs SET owner = NULL, lease_until = 0 WHERE namespace = ? AND run_id = ? AND owner = ?',
+    setOwner: db.prepare<[string, number, number, Ns, string]>(
+      'UPDATE runs SET owner = ?, epoch = ?, lease_until = ? WHERE namespace = ? AND run_id = ?',
+    ),
+    renewLeases: db.prepare<[number, string], { namespace: string; run_id: string; epoch: number }>(
+      'UPDATE runs SET lease_until = ? WHERE owner = ? RETURNING namespace, run_id, epoch',
+    ),
+    // The WHERE repeats runs_by_lease's own, so the claim is a range scan of that partial index.
+    expiredRuns: db.prepare<
+      [number, string, number],
+      { namespace: string; run_id: string; owner: string | null; epoch: number }
+    >(
+      `SELECT namespace, run_id, owner, epoch FROM runs
+       WHERE status NOT IN ('completed', 'failed', 'cancelled') AND lease_until <= ? AND (owner IS NULL OR owner <> ?)
+       ORDER BY lease_until LIMIT ?`,
+    ),
+    releaseRun: db.prepare<[Ns, string, string, number]>(
+      'UPDATE runs SET owner = NULL, lease_until = 0 WHERE namespace = ? AND run_id = ? AND owner = ? AND epoch = ?',
     ),
     postInbox: db.prepare<[Ns, string, string, string, number]>(
       'INSERT INTO inbox (namespace, run_id, kind, payload, at) VALUES (?, ?, ?, ?, ?)',
