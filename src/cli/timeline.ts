@@ -94,6 +94,11 @@ export function describeEntry(r: Pick<JournalRecord, 'type' | 'data'>): { text: 
       return { text: `paused by ${s('by')}${d.reason ? `: ${s('reason')}` : ''}`, notable: true };
     case 'RunResumed':
       return { text: `resumed by ${s('by')}${d.reason ? `: ${s('reason')}` : ''}`, notable: true };
+    case 'RunTakenOver':
+      return {
+        text: `taken over by ${s('to')} (epoch ${String(d.epoch)}) from ${d.from === undefined ? 'no owner' : `${s('from')} (epoch ${String(d.fromEpoch)})`}`,
+        notable: true,
+      };
     case 'RunModified':
       return {
         text: `modified by ${s('by')}: ${(d.changes as Modification[]).map(change).join('; ')} (${s('reason')})`,

@@ -92,6 +92,7 @@ function decideEntry(out: Outbox, e: JournalEntry): void {
     case 'CompensationDone':
       return sagaStep(out);
     case 'RunPaused':
+    case 'RunTakenOver':
     case 'RunCompleted':
     case 'RunFailed':
     case 'RunCancelled':

@@ -162,6 +162,20 @@ export interface RunResumed extends EntryBase<'RunResumed'> {
   readonly reason?: string;
 }
 
+/**
+ * The run changed hands: another instance took it over (its owner died, stopped renewing its lease, or
+ * released it in a drain). Journaled by the new owner as its first entry, before it re-issues what is
+ * owed; it changes nothing in the run's state.
+ */
+export interface RunTakenOver extends EntryBase<'RunTakenOver'> {
+  /** The owner it was taken from (absent when it had none, e.g. a drain released it). */
+  readonly from?: string;
+  /** That owner's fencing epoch (0 when there was none). */
+  readonly fromEpoch: number;
+  readonly to: string;
+  readonly epoch: number;
+}
+
 /** One change to a running workflow (the domain form of the API's RunModification). */
 export type Modification =
   | { readonly op: 'add_task'; readonly task: TaskSpec }
@@ -347,6 +361,7 @@ export type InputEntry =
   | RunCancelRequested
   | RunPaused
   | RunResumed
+  | RunTakenOver
   | RunModified
   | CompensationDone
   | PatternStep

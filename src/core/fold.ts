@@ -110,6 +110,8 @@ function applyEntry(s: RunState, e: JournalEntry): boolean {
       return true;
     case 'RunModified':
       return applyModified(s, e);
+    case 'RunTakenOver':
+      return true; // who drives the run is the store's business: the state goes on as it was
   }
 }
 

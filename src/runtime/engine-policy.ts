@@ -1,8 +1,7 @@
 // Small pieces of the engine's policy, kept apart so engine.ts reads as the run lifecycle: how a
-// steering command becomes an entry, which endpoints can run, how agents and owners are named.
+// steering command becomes an entry, which endpoints can run, how agents and runs are named.
 
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import {
   checkModification,
   type InputFields,
@@ -114,20 +113,14 @@ export function breakerKey(agentId: string, spec: AgentSpec | undefined): string
   return `agent:${agentId}:${spec?.type ?? ''}`;
 }
 
-/**
- * Owners are `host:pid:nonce`. One on this host whose process is gone is dead for sure (kill -9 leaves
- * its lease behind), so its run can be taken over at once instead of after the lease lapses.
- */
-export function isDeadLocalOwner(owner: string): boolean {
-  const [host, pid] = owner.split(':');
-  if (host !== hostname() || !/^\d+$/.test(pid ?? '') || Number(pid) === process.pid) return false;
-  try {
-    process.kill(Number(pid), 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
+/** The statuses of a run that ended: it is never driven, resumed or steered again. */
+const ENDED = new Set(['completed', 'failed', 'cancelled']);
+
+export const hasEnded = (status: string): boolean => ENDED.has(status);
+
+/** A run that ended cannot be resumed, signalled or cancelled. */
+export const runEndedError = (runId: string, status: string): BatonError =>
+  new BatonError('BATON_E_RUN_ENDED', `run "${runId}" already ${status}`);
 
 /** Sortable by creation time, unique without coordination: `run_<time36>_<random>`. */
 export function newRunId(now: number): string {

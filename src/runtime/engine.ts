@@ -1,10 +1,9 @@
-// The engine: starts, resumes and steers runs in this process. Each live run is a RunActor holding a lease
-// on it in the store (one process drives a run at a time); commands from other processes (signal, cancel,
-// pause, resume) arrive through the run's inbox. Adapters come in through EngineOptions: the engine knows
-// the Store, Bus and agent interfaces only.
+// The engine: starts, resumes and steers runs in this process. Each live run is a RunActor driving it
+// under this instance's fenced lease (run-ownership.ts: one instance drives a run at a time, and a deposed
+// one can write nothing); commands from other instances arrive through the run's inbox (run-inbox.ts).
+// Adapters come in through EngineOptions: the engine knows the Store, Bus and agent interfaces only.
 
-import { randomBytes, randomInt } from 'node:crypto';
-import { hostname } from 'node:os';
+import { randomInt } from 'node:crypto';
 import {
   fold,
   initialState,
@@ -17,51 +16,53 @@ import {
   type WorkflowStatusView,
 } from '../core/index.js';
 import type { Bus } from '../bus/bus.js';
-import type { InboxMessage, JournalRecord, NewRun, Store } from '../store/store.js';
-import { RunNotFoundError } from '../store/store.js';
-import type { AgentAdapter } from '../agents/adapter.js';
-import { moduleAdapter } from '../agents/in-process.js';
-import { AgentRoster } from '../agents/roster.js';
+import type { JournalRecord, NewRun, RunClaim, Store } from '../store/store.js';
+import { RunNotFoundError, RunOwnershipLostError } from '../store/store.js';
 import { BatonError, isErrorCode } from '../errors/registry.js';
-import type { AgentSpec, ResourceConstraintsSpec, WorkflowSpec } from '../spec/schema.js';
+import type { ResourceConstraintsSpec, WorkflowSpec } from '../spec/schema.js';
 import { resolveRunInput } from '../spec/run-input.js';
 import { prepareWorkflow } from './children.js';
 import {
-  breakerKey,
   checkRunnable,
-  commandEntry,
-  isDeadLocalOwner,
-  isDuplicateEvent,
-  ModifyRejectedError,
+  hasEnded,
   newRunId,
+  runEndedError,
   type ModifyCommand,
   type RunCommand,
 } from './engine-policy.js';
 import type { ValidateOptions } from '../plan/index.js';
-import type { InputFields } from '../core/index.js';
 import { CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions, type BreakerView } from './breaker.js';
-import { AgentGateway } from './gateway.js';
+import type { AgentGateway } from './gateway.js';
 import { JournalWriter } from './journal-writer.js';
-import { awaitEntry, submitAndWait } from './journal-wait.js';
-import { toEntry } from './records.js';
+import { awaitRunEnd } from './journal-wait.js';
 import type { PatternPlugins } from './pattern-plugins.js';
 import { RunActor, type ActorHost } from './run-actor.js';
+import { liftDrainPause } from './drain-pause.js';
+import { runGateway, type AdapterFor } from './agent-binding.js';
+import { toEntry } from './records.js';
+import { modifyRun, steerRun, type SteeringHost } from './run-steering.js';
+import { RunInbox } from './run-inbox.js';
+import { RunOwnership } from './run-ownership.js';
 
 export interface EngineOptions {
   readonly store: Store;
   readonly bus: Bus;
   readonly namespace?: string;
-  /** This process's name in run leases. */
+  /** This instance's name in run leases (default: random). */
   readonly owner?: string;
   readonly now?: () => number;
-  /** How long a run stays ours without renewal; another process may take it over after. */
+  /** How long a run stays ours without renewal; another instance may take it over after. */
   readonly leaseMs?: number;
+  /** Where this instance records its pid, so `baton resume` takes over at once from a crashed one. */
+  readonly instanceDir?: string;
+  /** Claim and resume, continuously, runs whose owner stopped renewing its lease (`baton serve`). */
+  readonly claimExpired?: boolean;
   readonly snapshotEvery?: number;
   /** How often live runs look for commands posted by other processes. */
   readonly inboxPollMs?: number;
   readonly breakers?: BreakerOptions;
   /** Adapters for agents without an `endpoint`, by agent (e.g. registered handlers by type). */
-  readonly adapterFor?: (agentId: string, spec: AgentSpec) => AgentAdapter | undefined;
+  readonly adapterFor?: AdapterFor;
   /** Called after each committed turn of any run, with the entries it journaled (progress views). */
   readonly onTurn?: (actor: RunActor, entries: readonly JournalRecord[]) => void;
   /** Orchestration patterns installed as WASM plugins (a workflow's pattern not built in natively). */
@@ -86,7 +87,6 @@ export { ModifyRejectedError } from './engine-policy.js';
 
 export class Engine {
   readonly namespace: string;
-  readonly owner: string;
   readonly breakers: CircuitBreakers;
   private readonly now: () => number;
   private readonly writer: JournalWriter;
@@ -101,24 +101,47 @@ export class Engine {
    * them (a long-lived engine must not keep every final state it ever had).
    */
   private readonly recentlyEnded = new Map<string, Promise<RunState>>();
-  /** Highest inbox id this engine has read. */
-  private inboxCursor = 0;
-  private readonly leaseMs: number;
-  private readonly renewTimer: NodeJS.Timeout;
-  private readonly inboxTimer: NodeJS.Timeout;
+  private readonly ownership: RunOwnership;
+  private readonly inbox: RunInbox;
+  private readonly steering: SteeringHost;
   private closed = false;
 
   constructor(private readonly opts: EngineOptions) {
     this.namespace = opts.namespace ?? 'default';
-    this.owner = opts.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.now = opts.now ?? Date.now;
-    this.leaseMs = opts.leaseMs ?? 15_000;
     this.writer = new JournalWriter(opts.store);
     this.breakers = new CircuitBreakers(opts.breakers ?? DEFAULT_BREAKER, this.now);
-    this.renewTimer = setInterval(() => void this.renewLeases(), Math.max(50, this.leaseMs / 3));
-    this.inboxTimer = setInterval(() => void this.pollInboxes(), opts.inboxPollMs ?? 200);
-    this.renewTimer.unref();
-    this.inboxTimer.unref();
+    const { store, owner, instanceDir, claimExpired } = opts;
+    const driven = () => this.actors.values();
+    const lost = (actor: RunActor, e: RunOwnershipLostError) => this.lost(actor, e);
+    this.ownership = new RunOwnership(
+      store,
+      { namespace: this.namespace, driven, lost, adopt: (claim) => this.adopt(claim) },
+      { leaseMs: opts.leaseMs ?? 15_000, owner, instanceDir, claimExpired },
+    );
+    const actor = (runId: string) => this.actors.get(runId);
+    const driving = () => this.actors.size > 0;
+    const [namespace, now, load] = [this.namespace, this.now, (runId: string) => this.load(runId)];
+    this.steering = { store, namespace, now, actor, load, closed: () => this.closed };
+    this.inbox = new RunInbox(
+      { store, namespace: this.namespace, actor, driving, lost },
+      opts.inboxPollMs ?? 200,
+    );
+  }
+
+  /** This instance's name in run leases. */
+  get owner(): string {
+    return this.ownership.owner;
+  }
+
+  /** The runs this engine drives now. */
+  drivenRuns(): string[] {
+    return [...this.actors.keys()];
+  }
+
+  /** Takes on no more runs whose lease lapsed (a draining server). */
+  stopClaiming(): void {
+    this.ownership.stopClaiming();
   }
 
   /** Group-commit transactions so far (benchmarks report entries per commit). */
@@ -168,10 +191,11 @@ export class Engine {
       createdAt: this.now(),
       input,
       owner: this.owner,
-      leaseUntil: this.now() + this.leaseMs,
+      leaseMs: this.ownership.leaseMs,
     };
+    const fence = this.ownership.newRunLease();
     const actor = this.track(
-      new RunActor(this.namespace, runId, initialState(), gateway, this.host(), 'executing', create),
+      new RunActor(this.namespace, runId, initialState(), gateway, this.host(), 'executing', fence, create),
     );
     actor.submit({
       type: 'RunStarted',
@@ -214,26 +238,61 @@ export class Engine {
   /**
    * Runs a child (sub-workflow or block) under a run id derived from its parent's dispatch, so a parent
    * that re-issues the dispatch after a crash finds the same child: finished (its result), orphaned
-   * (taken over), or not started yet.
+   * (taken over), or not started yet. A child another live instance drives is waited for in the store.
    */
-  async runChild(child: ChildWorkflow, input: unknown, runId: string): Promise<RunState> {
+  async runChild(
+    child: ChildWorkflow,
+    input: unknown,
+    runId: string,
+    signal?: AbortSignal,
+  ): Promise<RunState> {
     const run = await this.opts.store.getRun(this.namespace, runId);
     if (!run) await this.startPrepared(child, input, { runId });
-    else if (['completed', 'failed', 'cancelled'].includes(run.status)) return this.load(runId);
-    else if (!this.actors.has(runId)) await this.resume(runId);
-    return this.settled(runId);
+    else if (hasEnded(run.status)) return this.load(runId);
+    else if (!this.actors.has(runId)) {
+      try {
+        await this.resume(runId);
+      } catch (e) {
+        if (e instanceof BatonError && e.code === 'BATON_E_RUN_OWNED') return this.awaitEnd(runId, signal);
+        throw e;
+      }
+    }
+    try {
+      return await this.settled(runId);
+    } catch (e) {
+      if (e instanceof RunOwnershipLostError) return this.awaitEnd(runId, signal);
+      throw e;
+    }
   }
 
-  /** Takes over a run whose process died (or stopped): replays its journal and re-issues what is owed. */
+  /** The final state of a run another instance drives, once it ends there. */
+  private async awaitEnd(runId: string, signal: AbortSignal | undefined): Promise<RunState> {
+    await awaitRunEnd(this.opts.store, this.namespace, runId, signal);
+    return this.load(runId);
+  }
+
+  /** Takes over a run whose owner died (or stopped): replays its journal and re-issues what is owed. */
   async resume(runId: string): Promise<RunActor> {
     const live = this.actors.get(runId);
     if (live) return live;
     const run = await this.opts.store.getRun(this.namespace, runId);
     if (!run) throw new RunNotFoundError(this.namespace, runId);
-    const state = await this.load(runId);
-    if (['completed', 'failed', 'cancelled'].includes(state.status)) {
-      throw new BatonError('BATON_E_RUN_ENDED', `run "${runId}" already ${state.status}`);
+    const state = await this.resumable(runId);
+    const claim = await this.ownership.claim(runId, run.owner);
+    if (!claim) {
+      const until = new Date(run.leaseUntil).toISOString();
+      throw new BatonError(
+        'BATON_E_RUN_OWNED',
+        `run "${runId}" is driven by ${run.owner ?? 'another process'} (lease until ${until})`,
+      );
     }
+    return this.adopt(claim, state);
+  }
+
+  /** The run's state, when this engine can drive it (not ended, its pattern plugin installed). */
+  private async resumable(runId: string): Promise<RunState> {
+    const state = await this.load(runId);
+    if (hasEnded(state.status)) throw runEndedError(runId, state.status);
     const binding = state.options.pattern;
     if (binding !== undefined) {
       if (this.opts.patternPlugins === undefined) {
@@ -244,29 +303,35 @@ export class Engine {
       }
       await this.opts.patternPlugins.verify(binding);
     }
-    const dead = run.owner !== undefined && isDeadLocalOwner(run.owner) ? run.owner : undefined;
-    if (
-      !(await this.opts.store.claimRun(this.namespace, runId, this.owner, this.now(), this.leaseMs, dead))
-    ) {
-      const until = new Date(run.leaseUntil).toISOString();
-      throw new BatonError(
-        'BATON_E_RUN_OWNED',
-        `run "${runId}" is driven by ${run.owner ?? 'another process'} (lease until ${until})`,
-      );
+    return state;
+  }
+
+  /**
+   * Drives a run this instance has just claimed: a takeover (a new epoch) is journaled first, then what
+   * the journal says is owed is re-issued (same idempotency keys), then what waits in its inbox.
+   */
+  private async adopt(claim: RunClaim, loaded?: RunState): Promise<RunActor> {
+    const { runId } = claim;
+    const state = this.actors.has(runId) ? undefined : (loaded ?? (await this.resumable(runId)));
+    const live = this.actors.get(runId);
+    if (live || state === undefined) return live!;
+    if (this.closed) {
+      await this.ownership.release(runId, claim);
+      throw new BatonError('BATON_E_RUN_OWNED', `run "${runId}": this engine is closing`);
     }
-    const workflow = state.workflow!;
+    const gateway = this.gateway(state.workflow!, state.options.constraints);
     const actor = this.track(
-      new RunActor(
-        this.namespace,
-        runId,
-        state,
-        this.gateway(workflow, state.options.constraints),
-        this.host(),
-        run.status,
-      ),
+      new RunActor(this.namespace, runId, state, gateway, this.host(), state.status, claim),
     );
-    actor.recover();
-    this.deliverInbox(await this.opts.store.readInbox(this.namespace, runId));
+    const { previousOwner: from, previousEpoch: fromEpoch, owner: to, epoch } = claim;
+    const takenOver = from !== to || fromEpoch !== epoch;
+    actor.recover(
+      takenOver
+        ? { type: 'RunTakenOver', ...(from === undefined ? {} : { from }), fromEpoch, to, epoch }
+        : undefined,
+    );
+    await this.inbox.readRun(runId);
+    await liftDrainPause(this.opts.store, actor);
     return actor;
   }
 
@@ -305,22 +370,13 @@ export class Engine {
   }
 
   /**
-   * Steers a run: directly when this process drives it, else through its inbox. With `wait`, resolves
-   * with the seq of the entry the command became once it is journaled (undefined if that did not happen
-   * within journal-wait.ts JOURNAL_WAIT_MS: the process driving the run may still journal it).
+   * Steers a run: directly when this engine drives it, else through its inbox (run-steering.ts). With
+   * `wait`, resolves with the seq of the entry the command became once it is journaled (undefined if that
+   * did not happen within journal-wait.ts JOURNAL_WAIT_MS: the instance driving the run may still do it).
    */
   async command(runId: string, cmd: RunCommand, wait = false): Promise<number | undefined> {
     if (cmd.kind === 'modify') return (await this.modify(runId, cmd)).seq;
-    const actor = this.actors.get(runId);
-    if (actor) {
-      const entry = commandEntry(`local:${this.now()}:${randomBytes(4).toString('hex')}`, cmd) as InputFields;
-      if (isDuplicateEvent(actor, entry) && entry.type === 'EventReceived')
-        return actor.state.events.get(entry.eventId);
-      if (!wait) return void actor.submit(entry);
-      return (await submitAndWait(actor, entry))?.seq;
-    }
-    const posted = await this.post(runId, cmd);
-    return wait ? (await this.awaitEntry(runId, posted))?.seq : undefined;
+    return steerRun(this.steering, runId, cmd, wait);
   }
 
   /**
@@ -328,68 +384,29 @@ export class Engine {
    * applied. Resolves with the entry's seq and the run's state after it.
    * @throws ModifyRejectedError naming each change at fault (BATON_E_MODIFY_INVALID / _CONFLICT).
    */
-  async modify(
+  modify(
     runId: string,
     cmd: ModifyCommand,
     check: ValidateOptions = {},
   ): Promise<{ seq: number; state: RunState }> {
-    // A change checked against a workflow another change replaced meanwhile is not applied: check again.
-    for (let tries = 0; tries < 3; tries++) {
-      const actor = this.actors.get(runId);
-      if (!actor) break;
-      const entry = commandEntry(
-        `local:${this.now()}:${randomBytes(4).toString('hex')}`,
-        cmd,
-        actor.state,
-        check,
-      );
-      if (Array.isArray(entry)) throw new ModifyRejectedError(entry);
-      const done = await submitAndWait(actor, entry as InputFields);
-      if (done === undefined) throw ModifyRejectedError.notJournaled(runId);
-      if (done.changed) return { seq: done.seq, state: actor.state };
-    }
-    if (this.actors.has(runId)) throw ModifyRejectedError.notJournaled(runId);
-    const before = await this.load(runId);
-    const first = commandEntry('check', cmd, before, check);
-    if (Array.isArray(first)) throw new ModifyRejectedError(first);
-    const posted = await this.post(runId, cmd);
-    const found = await this.awaitEntry(runId, posted);
-    if (found === undefined) throw ModifyRejectedError.notJournaled(runId);
-    const state = await this.load(runId);
-    if (!state.modifications.some((m) => m.seq === found.seq))
-      throw ModifyRejectedError.outgrown(runId, found.seq);
-    return { seq: found.seq, state };
+    return modifyRun(this.steering, runId, cmd, check);
   }
 
-  /** Posts a command to the inbox of a run another process drives; returns the ids its entry will carry. */
-  private async post(runId: string, cmd: RunCommand): Promise<{ afterSeq: number; ids: string[] }> {
-    const run = await this.opts.store.getRun(this.namespace, runId);
-    if (!run) throw new RunNotFoundError(this.namespace, runId);
-    if (['completed', 'failed', 'cancelled'].includes(run.status)) {
-      throw new BatonError('BATON_E_RUN_ENDED', `run "${runId}" already ${run.status}`);
-    }
-    const { kind, ...payload } = cmd;
-    const id = await this.opts.store.postToInbox(this.namespace, runId, { kind, payload, at: this.now() });
-    const ids = [`inbox:${id}`];
-    if (cmd.kind === 'signal' && cmd.eventId) ids.push(`signal:${cmd.eventId}`);
-    return { afterSeq: run.lastSeq, ids };
-  }
-
-  private awaitEntry(runId: string, posted: { afterSeq: number; ids: string[] }) {
-    return awaitEntry(this.opts.store, this.namespace, runId, posted.afterSeq, posted.ids, () => this.closed);
-  }
-
-  /** Stops driving every run (their leases are released so another process may resume them at once). */
-  async close(): Promise<void> {
+  /**
+   * Stops driving every run. Their leases are released, so another instance may take them over at once;
+   * with `release: false` they are left to lapse, as a crash would leave them.
+   */
+  async close(options: { release?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.renewTimer);
-    clearInterval(this.inboxTimer);
+    this.inbox.close();
     for (const actor of [...this.actors.values()]) {
       actor.stop();
       this.actors.delete(actor.runId);
-      await this.opts.store.releaseRun(this.namespace, actor.runId, this.owner).catch(() => undefined);
+      if (options.release !== false && actor.created && !actor.released)
+        await this.ownership.release(actor.runId, actor.fence);
     }
+    await this.ownership.close(options.release !== false);
   }
 
   /** What every run actor of this engine is given (one object, not one per run). */
@@ -407,7 +424,8 @@ export class Engine {
       now: this.now,
       snapshotEvery: this.opts.snapshotEvery ?? 500,
       onEnd: (actor: RunActor, error?: unknown) => this.onEnd(actor, error),
-      runChild: (child: ChildWorkflow, input: unknown, runId: string) => this.runChild(child, input, runId),
+      runChild: (child: ChildWorkflow, input: unknown, runId: string, signal: AbortSignal) =>
+        this.runChild(child, input, runId, signal),
       cancelChild: async (runId: string) => {
         await this.command(runId, {
           kind: 'cancel',
@@ -435,11 +453,21 @@ export class Engine {
     return actor;
   }
 
+  /** This instance no longer owns the actor's run: it stops at once, and releases nothing. */
+  private lost(actor: RunActor, error: RunOwnershipLostError): void {
+    if (this.actors.get(actor.runId) !== actor) return;
+    actor.stop();
+    this.onEnd(actor, error);
+  }
+
   private onEnd(actor: RunActor, error?: unknown): void {
     this.actors.delete(actor.runId);
-    // A run that ended released its lease in its last commit; one we had to stop driving releases it now.
-    if (error !== undefined)
-      void this.opts.store.releaseRun(this.namespace, actor.runId, this.owner).catch(() => undefined);
+    // A late result refused after the run's own end released it: the run ended here all the same.
+    if (error instanceof RunOwnershipLostError && actor.ended && actor.released) error = undefined;
+    // An ended run released its lease with its last entries, or does now; one that cannot go on
+    // releases it for another instance (fenced: a deposed owner's release changes nothing).
+    const release = error === undefined ? !actor.released : !(error instanceof RunOwnershipLostError);
+    if (release && actor.created) void this.ownership.release(actor.runId, actor.fence);
     const waiter = this.ended.get(actor.runId);
     if (!waiter) return;
     this.ended.delete(actor.runId);
@@ -451,71 +479,6 @@ export class Engine {
   }
 
   private gateway(workflow: WorkflowSpec, constraints: ResourceConstraintsSpec | undefined): AgentGateway {
-    const limits = { ...workflow.resource_constraints, ...constraints };
-    const roster = new AgentRoster(workflow.agents, (id, spec) => this.bind(id, spec), limits);
-    return new AgentGateway(roster, this.breakers, workflow.agents, (id) =>
-      breakerKey(id, workflow.agents[id]),
-    );
-  }
-
-  private bind(agentId: string, spec: AgentSpec): AgentAdapter {
-    if (spec.endpoint && 'module' in spec.endpoint) return moduleAdapter(spec.endpoint, '/');
-    const adapter = this.opts.adapterFor?.(agentId, spec);
-    if (adapter) return adapter;
-    if (spec.endpoint && 'queue' in spec.endpoint) {
-      throw new BatonError(
-        'BATON_E_AGENT_UNBOUND',
-        `agent "${agentId}" takes tasks from worker queue "${spec.endpoint.queue}", which only a server (baton serve) has`,
-      );
-    }
-    throw new BatonError(
-      'BATON_E_AGENT_UNBOUND',
-      `agent "${agentId}" (type ${spec.type}) has no endpoint, no registered adapter, and no worker serving it`,
-    );
-  }
-
-  private async renewLeases(): Promise<void> {
-    for (const actor of [...this.actors.values()]) {
-      // A new run's row (and lease) is written by its first commit: until then there is nothing to renew,
-      // and a claim would fail for want of the row, not because another process took the run.
-      if (!actor.created) continue;
-      const ok = await this.opts.store
-        .claimRun(this.namespace, actor.runId, this.owner, this.now(), this.leaseMs)
-        .catch(() => true); // a store hiccup is not proof that someone else took the run
-      if (!ok) {
-        actor.stop();
-        this.onEnd(
-          actor,
-          new BatonError('BATON_E_RUN_OWNED', `run "${actor.runId}" was taken over by another process`),
-        );
-      }
-    }
-  }
-
-  /** One read for every run this process drives: commands other processes posted since the last poll. */
-  private async pollInboxes(): Promise<void> {
-    if (this.actors.size === 0) return;
-    const messages = await this.opts.store.readInbox(this.namespace, null, this.inboxCursor).catch(() => []);
-    const last = messages.at(-1);
-    if (last) this.inboxCursor = Math.max(this.inboxCursor, last.id);
-    this.deliverInbox(messages.filter((m) => this.actors.has(m.runId)));
-  }
-
-  private deliverInbox(messages: readonly InboxMessage[]): void {
-    const lastOfRun = new Map(messages.map((m) => [m.runId, m.id]));
-    for (const m of messages) {
-      const actor = this.actors.get(m.runId);
-      if (!actor) continue;
-      const cmd = { kind: m.kind, ...(m.payload as object) } as RunCommand;
-      // The inbox id is the event id: a message journaled twice (crash before the delete) is a duplicate.
-      const after =
-        lastOfRun.get(m.runId) === m.id
-          ? () => void this.opts.store.deleteInbox(this.namespace, m.runId, m.id).catch(() => undefined)
-          : undefined;
-      const entry = commandEntry(`inbox:${m.id}`, cmd, actor.state);
-      // A modification that no longer fits the run is not journaled; its sender sees none and says so.
-      if (Array.isArray(entry) || isDuplicateEvent(actor, entry as InputFields)) after?.();
-      else actor.submit(entry as InputFields, after);
-    }
+    return runGateway(workflow, constraints, this.breakers, this.opts.adapterFor);
   }
 }

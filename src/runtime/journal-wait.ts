@@ -1,10 +1,11 @@
-// Waiting for a command's entry to be journaled, so a caller can be told where it sits (its cursor):
-// in this process the actor says so once the entry is durable; for a run another process drives, the
-// journal is read until an entry carrying the command's id appears. Both waits are bounded.
+// Waiting on a run another process (or instance) drives, through the store. A command's entry: in this
+// process the actor says so once the entry is durable; elsewhere the journal is read until an entry
+// carrying the command's id appears (bounded). A run's end (a parent waiting for a child another
+// instance took over): woken by the store's watch(), polled as the backstop, until the caller aborts.
 
 import type { InputFields } from '../core/index.js';
 import type { Store } from '../store/store.js';
-import { entryMatches } from './engine-policy.js';
+import { entryMatches, hasEnded } from './engine-policy.js';
 import { toEntry } from './records.js';
 import type { RunActor } from './run-actor.js';
 
@@ -48,5 +49,44 @@ export async function awaitEntry(
     }
     if (performance.now() >= deadline || stopped()) return undefined;
     await new Promise((resolve) => setTimeout(resolve, JOURNAL_POLL_MS));
+  }
+}
+
+/** How often a run's row is read while waiting for another instance to end it (watch() wakes sooner). */
+const RUN_END_POLL_MS = 500;
+
+/**
+ * Resolves once the run's row says it ended (or the row is gone); rejects with the signal's reason when
+ * `signal` aborts (the waiting run was cancelled or its engine stopped).
+ */
+export async function awaitRunEnd(
+  store: Store,
+  ns: string,
+  runId: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  let wake: (() => void) | undefined;
+  const unwatch = store.watch((c) => {
+    if (c.kind === 'journal' && c.runId === runId && c.ns === ns) wake?.();
+  });
+  try {
+    for (;;) {
+      signal?.throwIfAborted();
+      const run = await store.getRun(ns, runId);
+      if (run === undefined || hasEnded(run.status)) return;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', done);
+          wake = undefined;
+          resolve();
+        };
+        const timer = setTimeout(done, RUN_END_POLL_MS);
+        signal?.addEventListener('abort', done, { once: true });
+        wake = done;
+      });
+    }
+  } finally {
+    unwatch();
   }
 }

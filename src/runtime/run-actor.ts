@@ -5,13 +5,10 @@
 
 import {
   apply,
-  awaitedVerdict,
-  checkVerdict,
   decide,
   ENTRY_VERSION,
   resumeCommands,
   snapshot,
-  type AskPattern,
   type ChildWorkflow,
   type Command,
   type Compensate,
@@ -19,14 +16,13 @@ import {
   type EntryDraft,
   type InputFields,
   type JournalEntry,
-  type PatternBinding,
-  type PatternDecision,
   type Publish,
   type RunState,
 } from '../core/index.js';
 import type { TaskStatusUpdateEvent } from '@a2a-js/sdk';
 import type { Bus } from '../bus/bus.js';
-import type { AppendRequest, JournalRecord, NewRun, RunPatch, Store } from '../store/store.js';
+import type { AppendRequest, JournalRecord, NewRun, RunLease, RunPatch, Store } from '../store/store.js';
+import { RunOwnershipLostError } from '../store/store.js';
 import type { AgentLease } from '../agents/roster.js';
 import { BatonError } from '../errors/registry.js';
 import { attemptResult, type AgentGateway, type Attempt } from './gateway.js';
@@ -35,6 +31,8 @@ import { toRecord } from './records.js';
 import { AbortPool } from './abort-pool.js';
 import { TimerSet } from './timers.js';
 import { attemptFailed, childResult, dispatched, progressEvent, unitOf } from './outcomes.js';
+import { askPattern, type AskPatternFn } from './pattern-ask.js';
+import { fault } from './faults.js';
 
 export interface ActorHost {
   readonly writer: JournalWriter;
@@ -46,16 +44,17 @@ export interface ActorHost {
   /** Called once when the run ended or the actor had to stop (error set: it can no longer write). */
   readonly onEnd: (actor: RunActor, error?: unknown) => void;
   /** Runs a sub-workflow or block as a child run to its end (finding it again if it exists). */
-  readonly runChild: (child: ChildWorkflow, input: unknown, runId: string) => Promise<RunState>;
+  readonly runChild: (
+    child: ChildWorkflow,
+    input: unknown,
+    runId: string,
+    signal: AbortSignal,
+  ) => Promise<RunState>;
   readonly cancelChild: (runId: string) => Promise<void>;
   /** Called after each committed turn with the entries it journaled (progress views, metrics). */
   readonly onTurn?: (actor: RunActor, entries: readonly JournalRecord[]) => void;
   /** Calls the run's pattern plugin (pattern_step); a plugin failure comes back as a `fail` verdict. */
-  readonly askPattern?: (
-    binding: PatternBinding,
-    ask: AskPattern,
-    seed: number,
-  ) => Promise<{ state: unknown; decision: PatternDecision }>;
+  readonly askPattern?: AskPatternFn;
 }
 
 type Effect = () => void;
@@ -69,6 +68,8 @@ export class RunActor implements CommitListener {
   private queue: Array<{ fields: InputFields; after?: (changed: boolean, seq: number) => void }> = [];
   private running = false;
   private stopped = false;
+  /** The last commit handed the run's lease back with the run's end (nothing was in flight any more). */
+  released = false;
   /**
    * The run's pattern questions, one at a time: each is asked with the pattern state the previous
    * verdict left (journaled and applied), so verdicts on outputs that arrived together never start
@@ -96,6 +97,8 @@ export class RunActor implements CommitListener {
     private readonly host: ActorHost,
     /** The status the run's row has now: the row is updated, with the journal, when it changes. */
     reportedStatus: string,
+    /** This engine's lease on the run: every write carries it (the store refuses it once deposed). */
+    public fence: RunLease,
     /** A new run's row, created by the first commit together with RunStarted. */
     private pendingCreate?: NewRun,
   ) {
@@ -117,6 +120,11 @@ export class RunActor implements CommitListener {
     return FINAL.has(this.state.status);
   }
 
+  /** No longer driving the run (it settled, the engine stopped, or ownership was lost). */
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
   /** Queue an input entry; `after` runs once it is durable, told whether apply accepted it and its seq. */
   submit(fields: InputFields, after?: (changed: boolean, seq: number) => void): void {
     if (this.stopped) return;
@@ -124,11 +132,15 @@ export class RunActor implements CommitListener {
     if (!this.running) this.pump();
   }
 
-  /** After a takeover: re-issue what the journal says is owed (same idems), re-arm timers. */
-  recover(): void {
+  /**
+   * After a takeover: journal it (`takenOver`, first), re-issue what the journal says is owed (same
+   * idems), re-arm timers.
+   */
+  recover(takenOver?: InputFields): void {
     const effects: Effect[] = [];
     const records: JournalRecord[] = [];
     const first = this.nextSeq;
+    if (takenOver) this.process(this.stamp(takenOver), records, effects);
     this.execute(resumeCommands(this.state), records, effects);
     // Recovery may derive entries (decisions lost in the crash): commit them before any effect.
     this.running = true;
@@ -194,6 +206,7 @@ export class RunActor implements CommitListener {
       runId: this.runId,
       expectedNextSeq: first,
       records,
+      fence: this.fence,
     };
     if (run) req.run = run;
     if (create) req.create = create;
@@ -245,9 +258,12 @@ export class RunActor implements CommitListener {
           this.pump();
         },
         (e: unknown) => {
-          this.running = false;
-          this.settleIfDone();
-          throw e;
+          // Refused under our fence: the run is another instance's now. Otherwise a snapshot only
+          // shortens replay: the run goes on without it.
+          if (e instanceof RunOwnershipLostError) return this.failed(e);
+          fault('run-actor', `saving a snapshot of run ${this.runId} failed`, e);
+          this.host.onTurn?.(this, records);
+          this.pump();
         },
       );
       return true;
@@ -259,20 +275,25 @@ export class RunActor implements CommitListener {
   private async saveSnapshot(): Promise<void> {
     const s = this.state;
     this.lastSnapshotSeq = s.lastSeq;
-    await this.host.store.saveSnapshot(this.ns, this.runId, s.lastSeq, snapshot(s));
+    await this.host.store.saveSnapshot(this.ns, this.runId, s.lastSeq, snapshot(s), this.fence);
   }
 
-  /** The run row's update that goes with this turn's entries, when the status changed (or the run ended). */
+  /**
+   * The run row's update that goes with this turn's entries, when the status changed (or the run ended).
+   * The end releases the lease only when nothing is left in flight: a late result journaled after the
+   * release would be refused by the fence; otherwise the engine releases the run when the actor settles.
+   */
   private runPatch(): RunPatch | undefined {
     const s = this.state;
     if (s.status === this.lastReportedStatus) return undefined;
     this.lastReportedStatus = s.status;
+    this.released = this.ended && this.inflight.size === 0 && this.queue.length === 0;
     return {
       status: s.status,
       updatedAt: this.host.now(),
       lastSeq: s.lastSeq,
       summary: { engine_ms: this.engineMs, wall_ms: performance.now() - this.wallStart },
-      release: this.ended,
+      release: this.released,
     };
   }
 
@@ -322,7 +343,7 @@ export class RunActor implements CommitListener {
           break;
         case 'AskPattern':
           effects.push(() => {
-            this.asks = this.asks.then(() => this.askPattern(c));
+            this.asks = this.asks.then(() => askPattern(this, this.host.askPattern, c));
           });
           break;
         case 'ArmTimer':
@@ -388,12 +409,18 @@ export class RunActor implements CommitListener {
   private async awaitChild(c: Dispatch, child: ChildWorkflow, childRunId: string): Promise<void> {
     const ac = new AbortController();
     this.inflight.set(c.key, ac);
-    ac.signal.addEventListener('abort', () => void this.host.cancelChild(childRunId).catch(() => undefined), {
-      once: true,
-    });
+    // A cancelled task cancels its child; an actor that stops driving the run (shutdown, lost ownership)
+    // leaves the child alone: whoever drives the parent next finds it again.
+    const cancel = () => {
+      if (this.stopped) return;
+      this.host
+        .cancelChild(childRunId)
+        .catch((e: unknown) => fault('run-actor', `cancelling ${childRunId}`, e));
+    };
+    ac.signal.addEventListener('abort', cancel, { once: true });
     let result: InputFields;
     try {
-      result = childResult(c, childRunId, await this.host.runChild(child, c.input, childRunId));
+      result = childResult(c, childRunId, await this.host.runChild(child, c.input, childRunId, ac.signal));
     } catch (e) {
       // A child that another live process drives (BATON_E_RUN_OWNED) may be had later: retryable.
       result = attemptFailed(c, e, e instanceof BatonError && e.retryable);
@@ -450,52 +477,6 @@ export class RunActor implements CommitListener {
     const result = attemptResult(c.key, c.attempt, outcome);
     if (result) this.submit(result);
     else this.settleIfDone();
-  }
-
-  /**
-   * Asks the run's pattern plugin for its verdict (off the turn: plugin calls are async and sandboxed),
-   * from the pattern state as it is now, and resolves once the verdict is applied. A question whose task
-   * no longer awaits a verdict in that round (an earlier verdict reran or ended it) is dropped.
-   */
-  private async askPattern(asked: AskPattern): Promise<void> {
-    const s = this.state;
-    if (this.stopped || s.ctx === null || awaitedVerdict(s, asked.key) === null) return;
-    const c: AskPattern = {
-      ...asked,
-      state: s.pattern?.state ?? asked.state,
-      step: s.metrics.patternSteps ?? asked.step,
-    };
-    const binding = s.options.pattern;
-    const verdict =
-      binding !== undefined && this.host.askPattern !== undefined
-        ? await this.host.askPattern(binding, c, s.seed).catch((e: unknown) => ({
-            state: c.state,
-            decision: {
-              op: 'fail' as const,
-              error: {
-                code: 'BATON_E_INTERNAL',
-                message: `${c.key}: asking ${c.pattern} failed: ${String(e)}`,
-              },
-            },
-          }))
-        : {
-            state: c.state,
-            decision: {
-              op: 'fail' as const,
-              error: {
-                code: 'BATON_E_PATTERN_UNKNOWN',
-                message: `${c.key}: no plugin host to ask ${c.pattern}`,
-              },
-            },
-          };
-    if (this.stopped) return;
-    const decision = checkVerdict(this.state.ctx!, c.key, verdict.decision, c.pattern);
-    await new Promise<void>((applied) =>
-      this.submit(
-        { type: 'PatternDecided', key: c.key, pattern: c.pattern, state: verdict.state, decision },
-        () => applied(),
-      ),
-    );
   }
 
   /** When the unit's current attempt was journaled as dispatched (its deadline counts from then). */

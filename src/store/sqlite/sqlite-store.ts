@@ -456,7 +456,9 @@ class SqliteStore implements Store {
 }
 
 /** Watch listeners that threw, in this process (logged each time; a listener never breaks the store). */
-export let watchErrors = 0;
+let watchErrors = 0;
+
+export const watchErrorCount = (): number => watchErrors;
 
 /** A record's data as stored; the error naming the record is built only when it cannot be serialised. */
 function recordJson(r: JournalRecord, ns: string, runId: string): string {

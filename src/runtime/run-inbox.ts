@@ -1,0 +1,107 @@
+// Commands other processes posted to the runs this engine drives (signal, cancel, pause, resume, modify):
+// read for all of them in one query, woken by the store's watch() for a post it sees, with a poll as the
+// backstop (SQLite sees only its own handle's commits). The inbox id is the event id, so a message
+// journaled twice (a crash before its deletion) is a duplicate; a deletion carries the owner's fence.
+
+import type { InboxMessage, Store } from '../store/store.js';
+import { RunOwnershipLostError } from '../store/store.js';
+import type { InputFields } from '../core/index.js';
+import { commandEntry, isDuplicateEvent, type RunCommand } from './engine-policy.js';
+import { fault } from './faults.js';
+import type { RunActor } from './run-actor.js';
+
+export interface InboxHost {
+  readonly store: Store;
+  readonly namespace: string;
+  /** The actor driving a run in this engine, if any. */
+  actor(runId: string): RunActor | undefined;
+  readonly driving: () => boolean;
+  /** A write of the actor's was refused: this engine no longer owns its run. */
+  lost(actor: RunActor, error: RunOwnershipLostError): void;
+}
+
+export class RunInbox {
+  /** Highest inbox id this engine has read. */
+  #cursor = 0;
+  readonly #timer: NodeJS.Timeout;
+  readonly #unwatch: () => void;
+  /** A read is under way / another was asked for meanwhile (it runs right after). */
+  #reading = false;
+  #again = false;
+
+  constructor(
+    private readonly host: InboxHost,
+    pollMs: number,
+  ) {
+    this.#timer = setInterval(() => this.wake(), pollMs);
+    this.#timer.unref();
+    this.#unwatch = host.store.watch((change) => {
+      if (change.kind === 'inbox' && change.ns === host.namespace && host.actor(change.runId)) this.wake();
+    });
+  }
+
+  /** Reads soon: at once if no read is under way, else right after the current one. */
+  wake(): void {
+    if (this.#reading) {
+      this.#again = true;
+      return;
+    }
+    if (!this.host.driving()) return;
+    this.#reading = true;
+    void this.#poll().finally(() => {
+      this.#reading = false;
+      if (this.#again) {
+        this.#again = false;
+        this.wake();
+      }
+    });
+  }
+
+  /** Everything waiting for one run (a run just taken over: its commands were posted before). */
+  async readRun(runId: string): Promise<void> {
+    this.deliver(await this.host.store.readInbox(this.host.namespace, runId));
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+    this.#unwatch();
+  }
+
+  /** One read for every run this engine drives: what was posted since the last read. */
+  async #poll(): Promise<void> {
+    let messages: InboxMessage[];
+    try {
+      messages = await this.host.store.readInbox(this.host.namespace, null, this.#cursor);
+    } catch (e) {
+      fault('run-inbox', 'reading the inbox failed', e);
+      return;
+    }
+    const last = messages.at(-1);
+    if (last) this.#cursor = Math.max(this.#cursor, last.id);
+    this.deliver(messages);
+  }
+
+  deliver(messages: readonly InboxMessage[]): void {
+    const lastOfRun = new Map(messages.map((m) => [m.runId, m.id]));
+    for (const m of messages) {
+      const actor = this.host.actor(m.runId);
+      if (!actor) continue;
+      const cmd = { kind: m.kind, ...(m.payload as object) } as RunCommand;
+      const after = lastOfRun.get(m.runId) === m.id ? () => void this.#delete(actor, m.id) : undefined;
+      const entry = commandEntry(`inbox:${m.id}`, cmd, actor.state);
+      // A modification that no longer fits the run is not journaled; its sender sees none and says so.
+      if (Array.isArray(entry) || isDuplicateEvent(actor, entry as InputFields)) after?.();
+      else actor.submit(entry as InputFields, after);
+    }
+  }
+
+  /** Drops the run's journaled commands, under the actor's fence. */
+  async #delete(actor: RunActor, upToId: number): Promise<void> {
+    try {
+      await this.host.store.deleteInbox(this.host.namespace, actor.runId, upToId, actor.fence);
+    } catch (e) {
+      if (e instanceof RunOwnershipLostError) this.host.lost(actor, e);
+      else fault('run-inbox', `deleting journaled commands of run ${actor.runId} failed`, e);
+    }
+  }
+}
