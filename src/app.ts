@@ -3,7 +3,7 @@
 
 import { join } from 'node:path';
 import { openMemoryBus } from './bus/memory/memory-bus.js';
-import { openSqliteStore } from './store/sqlite/sqlite-store.js';
+import { MEMORY, openSqliteStore } from './store/sqlite/sqlite-store.js';
 import { Engine, type EngineOptions } from './runtime/engine.js';
 import type { Bus } from './bus/bus.js';
 import type { Store } from './store/store.js';
@@ -43,7 +43,9 @@ export async function openApp(
     { dir: builtinPluginsDir(), runner: trusted },
     { dir, runner: pool },
   ]);
-  const engine = new Engine({ store, bus, patternPlugins: patterns, ...engineOptions });
+  // The instance files let `baton resume` take over at once a run whose process was killed on this host.
+  const instanceDir = dataDir === MEMORY ? undefined : join(dataDir, 'instances');
+  const engine = new Engine({ store, bus, patternPlugins: patterns, instanceDir, ...engineOptions });
   return {
     store,
     bus,

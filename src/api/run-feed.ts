@@ -1,5 +1,5 @@
-// Wakes WatchRun streams when their run journals something: the engine's onTurn hook fans out here by run.
-// Listeners only learn that new entries exist; they read them from the store, which never skips or repeats.
+// Wakes WatchRun streams when their run journals something: the engine's onTurn hook (and the store's watch(),
+// see run-watch.ts) fans out here by run. Listeners only learn that new entries exist; they read them from the store.
 
 import type { RunActor } from '../runtime/run-actor.js';
 

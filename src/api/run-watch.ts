@@ -1,7 +1,8 @@
 // WatchRun: streams a run's journal from a cursor, then each entry as it commits, until the run's final
 // entry or the client cancels. Every batch is read from the store after the last seq sent, so a
-// reconnect with the last cursor misses nothing and repeats nothing; the feed (or a slow poll, for runs
-// another process drives) only says when to read.
+// reconnect with the last cursor misses nothing and repeats nothing; the engine's feed, the store's
+// watch() (commits of runs another instance drives, where the adapter sees them) or a slow poll (the
+// backstop) only say when to read.
 // Backpressure: when call.write() says the transport's buffer is full, nothing more is read or written
 // until 'drain', so a slow subscriber holds at most one batch in memory. One that stays full for
 // drainTimeoutMs (default 30 s) has its stream ended with RESOURCE_EXHAUSTED (BATON_E_WATCH_TOO_SLOW);
@@ -44,6 +45,16 @@ function gone(call: WatchCall): boolean {
 const liveWatches = new WeakMap<RunFeed, Set<AbortController>>();
 /** Feeds whose server is shutting down: a watch that arrives now ends at once. */
 const shutDown = new WeakSet<RunFeed>();
+/** Each feed also hears the store's watch() (once per feed): commits of runs another instance drives. */
+const following = new WeakMap<RunFeed, () => void>();
+
+function follow({ feed, store, namespace }: WatchDeps): void {
+  if (following.has(feed)) return;
+  const unwatch = store.watch((c) => {
+    if (c.kind === 'journal' && c.ns === namespace) feed.publish(c);
+  });
+  following.set(feed, unwatch);
+}
 
 const shutdownError = () =>
   new BatonError(
@@ -57,6 +68,8 @@ const shutdownError = () =>
  */
 export function endWatches(feed: RunFeed): void {
   shutDown.add(feed);
+  following.get(feed)?.();
+  following.delete(feed);
   for (const watch of liveWatches.get(feed) ?? []) watch.abort(shutdownError());
 }
 
@@ -88,8 +101,8 @@ function drained(call: WatchCall, ms: number, ended: AbortSignal): Promise<boole
 const BATCH = 500;
 
 /**
- * The longest a watcher waits without a read: the feed only hears runs this server drives, and a run
- * in a shared data directory may be driven by another process (e.g. after a takeover).
+ * The longest a watcher waits without a read: the feed only hears runs this server drives, and the
+ * store's watch() may not see another process's commits (SQLite sees only its own handle's).
  */
 const POLL_MS = 1000;
 
@@ -104,6 +117,7 @@ async function woken(arm: (resolve: () => void) => void): Promise<void> {
 }
 
 export function watchRun(deps: WatchDeps) {
+  follow(deps);
   return (call: WatchCall): void => {
     const watches = liveWatches.get(deps.feed) ?? new Set<AbortController>();
     liveWatches.set(deps.feed, watches);

@@ -1,7 +1,8 @@
 // `baton serve`: runs the gRPC API (WorkflowService, RunService over the embedded app in the data
 // directory, AgentService with the hub remote workers connect to, health, reflection) until SIGTERM or
-// SIGINT, then drains (see api/lifecycle.ts) and exits 0. On start it resumes every run of its data
-// directory that had not ended (a drain's or a crash's). Settings come from flags, BATON_* variables and
+// SIGINT, then drains (see runtime/run-lifecycle.ts) and exits 0. On start it resumes every run of its data
+// directory that had not ended (a drain's or a crash's), and goes on claiming runs whose owner stopped
+// renewing its lease (another instance that died). Settings come from flags, BATON_* variables and
 // a config file (config/serve-config.ts).
 // Runs started over the API execute in this process; their relative module endpoints resolve against
 // the working directory `baton serve` was started in.
@@ -9,7 +10,7 @@
 import { once } from 'node:events';
 import { createServer, listen, shutdown } from '../../api/server.js';
 import { ServingStatus } from '../../api/health.js';
-import { drainRuns, resumeRuns } from '../../api/lifecycle.js';
+import { drainRuns, resumeRuns } from '../../runtime/run-lifecycle.js';
 import { RunFeed } from '../../api/run-feed.js';
 import { openApp } from '../../app.js';
 import { WorkerHub } from '../../agents/worker-hub.js';
@@ -33,6 +34,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     namespace: config.namespace,
     onTurn: feed.publish,
     adapterFor: workerAdapterFor(workers),
+    claimExpired: true,
   });
   const admission = { draining: false };
   // Listening before the address is printed: a supervisor may send SIGTERM as soon as it reads it.
