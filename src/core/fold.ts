@@ -40,7 +40,8 @@ export function apply(state: RunState, entry: JournalEntry): void {
   if (entry.seq <= state.lastSeq) {
     throw new BatonError('BATON_E_JOURNAL_INVALID', `entry seq ${entry.seq} follows seq ${state.lastSeq}`);
   }
-  state.eventToMatch = null;
+  // A takeover changes nothing of the run: an event received just before it is still to be matched.
+  if (entry.type !== 'RunTakenOver') state.eventToMatch = null;
   state.lastChanged = applyEntry(state, entry);
   state.lastSeq = entry.seq;
   state.lastAt = entry.at;

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { fold, pendingTimers, resumeCommands, snapshot, type Dispatch } from '../../../src/core/index.js';
+import {
+  decide,
+  fold,
+  pendingTimers,
+  resumeCommands,
+  snapshot,
+  type Dispatch,
+  type JournalEntry,
+  type RunState,
+} from '../../../src/core/index.js';
 import { Sim, workflow, type Answer } from './sim.js';
 
 const wf = workflow(
@@ -133,5 +142,62 @@ describe('recovery after a crash', () => {
     expect(resumeCommands(fold(sim.journal.slice(0, k)))).toEqual([
       { type: 'Append', entry: { type: 'RepeatDecided', key: 'r', iteration: 1, again: true, v: 1 } },
     ]);
+  });
+});
+
+describe('a takeover in the journal (RunTakenOver)', () => {
+  const live = fullRun();
+  const journal = live.journal;
+  const takenOver = (seq: number, at: number, epoch: number): JournalEntry => ({
+    type: 'RunTakenOver',
+    seq,
+    at,
+    v: 1,
+    ...(epoch > 2 ? { from: `owner-${epoch - 1}` } : {}),
+    fromEpoch: epoch > 2 ? epoch - 1 : 0,
+    to: `owner-${epoch}`,
+    epoch,
+  });
+  /** The state without the fields every entry moves on (its seq and time). */
+  const essence = (s: RunState) => {
+    const { lastSeq: _seq, lastAt: _at, lastChanged: _changed, ...rest } = snapshot(s);
+    return rest;
+  };
+
+  const owed = (s: RunState) =>
+    resumeCommands(s).map((c) => (c.type === 'Dispatch' && !c.redispatch ? { ...c, idem: 'fresh' } : c));
+
+  it('at every prefix, changes nothing but the journal position: same status, same owed commands', () => {
+    for (let k = 2; k <= journal.length; k++) {
+      const before = fold(journal.slice(0, k));
+      const entry = takenOver(k + 1, journal[k - 1]!.at, 2);
+      const after = fold([...journal.slice(0, k), entry]);
+      expect(after.lastChanged, `prefix ${k}`).toBe(true);
+      expect(after.lastSeq).toBe(k + 1);
+      expect(decide(after, entry), `prefix ${k}`).toEqual([]);
+      expect(essence(after), `prefix ${k}`).toEqual(essence(before));
+      // Attempts in flight keep their idem; a dispatch decided again (no agent saw it) gets a fresh one.
+      expect(owed(after), `prefix ${k}`).toEqual(owed(before));
+    }
+  });
+
+  it('a run taken over twice mid-way ends as the live one, and its journal replays to the same state', () => {
+    const sim = new Sim();
+    const cut = Math.floor(journal.length / 3);
+    sim.journal.push(...journal.slice(0, cut));
+    sim.state = fold(sim.journal);
+    sim.now = journal[cut - 1]!.at;
+    // What a new owner does: journal the takeover first, then re-issue what is owed.
+    sim.input({ type: 'RunTakenOver', fromEpoch: 0, to: 'owner-2', epoch: 2 });
+    sim.perform(resumeCommands(sim.state));
+    if (sim.calls.has('plan')) sim.complete('plan', [1, 2, 3]);
+    sim.input({ type: 'RunTakenOver', from: 'owner-2', fromEpoch: 2, to: 'owner-3', epoch: 3 });
+    sim.perform(resumeCommands(sim.state));
+    if (!sim.state.events.has('go1')) sim.event('go1', 'go');
+    sim.drive(script);
+    expect(sim.state.status).toBe(live.state.status);
+    expect(sim.state.output).toEqual(live.state.output);
+    expect(sim.entries('RunTakenOver').map((e) => e.epoch)).toEqual([2, 3]);
+    expect(snapshot(fold(sim.journal))).toEqual(snapshot(sim.state));
   });
 });
