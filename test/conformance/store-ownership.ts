@@ -200,8 +200,8 @@ export function ownershipConformance(ctx: () => { store: Store; connect: () => P
         code: 'BATON_E_RUN_OWNERSHIP_LOST',
       });
       expect((await store.readInbox('acme', 's')).map((m) => m.id)).toEqual([id]);
-      await store.saveSnapshot('acme', 's', 9, { at: 9 }, b!);
-      await store.deleteInbox('acme', 's', id, b!);
+      await store.saveSnapshot('acme', 's', 9, { at: 9 }, b);
+      await store.deleteInbox('acme', 's', id, b);
       expect(await store.loadSnapshot('acme', 's')).toEqual({ seq: 9, state: { at: 9 } });
       expect(await store.readInbox('acme', 's')).toEqual([]);
     });

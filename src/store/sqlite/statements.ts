@@ -130,7 +130,8 @@ export function prepareStatements(db: Database) {
       { namespace: string; run_id: string; owner: string | null; epoch: number }
     >(
       `SELECT namespace, run_id, owner, epoch FROM runs
-       WHERE status NOT IN ('completed', 'failed', 'cancelled') AND lease_until <= ? AND (owner IS NULL OR owner <> ?)
+       WHERE status <> 'completed' AND status <> 'failed' AND status <> 'cancelled'
+         AND lease_until <= ? AND (owner IS NULL OR owner <> ?)
        ORDER BY lease_until LIMIT ?`,
     ),
     releaseRun: db.prepare<[Ns, string, string, number]>(
