@@ -192,6 +192,7 @@ export function ownershipConformance(ctx: () => { store: Store; connect: () => P
       await store.saveSnapshot('acme', 's', 5, { at: 5 }, a);
       const id = await store.postToInbox('acme', 's', { kind: 'signal', payload: {}, at: 1 });
       const b = await store.claimRun('acme', 's', 'b', 60_000, 'a');
+      expect(b).toMatchObject({ owner: 'b', epoch: 2 });
       await expect(store.saveSnapshot('acme', 's', 9, { at: 9 }, a)).rejects.toBeInstanceOf(
         RunOwnershipLostError,
       );
