@@ -50,6 +50,36 @@ describe('sqlite store write path', () => {
     expect((await a.read('acme', 'r1')).map((r) => r.data)).toEqual([1, 2, 3, 4, 5].map((n) => ({ n })));
   });
 
+  it('trusts a remembered fence only until this or another connection changes the run hands', async () => {
+    const a = await connect();
+    const b = await connect();
+    const run = { ns: 'acme', runId: 'r', workflowName: 'w', workflowVersion: '1', status: 'executing' };
+    const first = { owner: 'one', epoch: 1 };
+    const append = (s: Store, seq: number, fence: { owner: string; epoch: number }) =>
+      s.appendMany([{ ns: 'acme', runId: 'r', expectedNextSeq: seq, records: [rec(seq)], fence }]);
+    await a.appendMany([
+      {
+        ns: 'acme',
+        runId: 'r',
+        expectedNextSeq: 1,
+        records: [rec(1)],
+        create: { ...run, createdAt: 1, input: {}, owner: 'one', leaseMs: 60_000 },
+        fence: first,
+      },
+    ]);
+    await append(a, 2, first); // the fence passed once: remembered
+    // This connection hands the run over: what it remembered is dropped.
+    const second = await a.claimRun('acme', 'r', 'two', 60_000, 'one');
+    await expect(append(a, 3, first)).rejects.toThrow(
+      'run r (namespace acme): this instance (owner one, epoch 1) no longer owns it; it was taken over (now epoch 2 / owner two)',
+    );
+    await append(a, 3, second!);
+    // Another connection hands it over again: data_version tells this one.
+    await b.claimRun('acme', 'r', 'three', 60_000, 'two');
+    await expect(append(a, 4, second!)).rejects.toMatchObject({ code: 'BATON_E_RUN_OWNERSHIP_LOST' });
+    expect((await b.read('acme', 'r')).map((r) => r.seq)).toEqual([1, 2, 3]);
+  });
+
   it('forgets the ends of a batch that rolled back', async () => {
     const a = await connect();
     await a.append('acme', 'r1', 1, [rec(1)]);
