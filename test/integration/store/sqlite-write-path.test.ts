@@ -50,7 +50,7 @@ describe('sqlite store write path', () => {
     expect((await a.read('acme', 'r1')).map((r) => r.data)).toEqual([1, 2, 3, 4, 5].map((n) => ({ n })));
   });
 
-  it('trusts a remembered fence only until this or another connection changes the run hands', async () => {
+  it('trusts a remembered fence only until this or another connection hands the run over', async () => {
     const a = await connect();
     const b = await connect();
     const run = { ns: 'acme', runId: 'r', workflowName: 'w', workflowVersion: '1', status: 'executing' };
