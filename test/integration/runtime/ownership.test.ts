@@ -11,7 +11,7 @@ import { openApp, type App } from '../../../src/app.js';
 import { inProcessAdapter } from '../../../src/agents/in-process.js';
 import type { AgentHandler } from '../../../src/agents/handler.js';
 import { Workflow, type WorkflowSpec } from '../../../src/spec/schema.js';
-import type { EngineOptions } from '../../../src/runtime/engine.js';
+import { Engine, type EngineOptions } from '../../../src/runtime/engine.js';
 import type { RunLease } from '../../../src/store/store.js';
 
 let dir: string;
@@ -230,6 +230,19 @@ describe('fenced run ownership', () => {
     expect(journal.find((r) => r.seq === seq)?.type).toBe('EventReceived');
     expect(journal.find((r) => r.type === 'RunCancelRequested')?.data).toMatchObject({ by: 'ops' });
     expect(b.engine.drivenRuns()).toEqual([]);
+  });
+
+  it("wakes the owner's inbox on the store's watch(): a post through a shared handle needs no poll", async () => {
+    const a = await instance({ a: hang }, { inboxPollMs: 3_600_000 }); // the poll never comes in this test
+    const b = new Engine({ store: a.store, bus: a.bus, inboxPollMs: 3_600_000 });
+    const run = await a.engine.start(chain(['one']), {});
+    await until(async () => (await types(a, run.runId)).includes('TaskDispatched'), 'dispatched');
+    try {
+      await b.command(run.runId, { kind: 'cancel', by: 'ops', reason: 'through B' });
+      expect((await a.engine.settled(run.runId)).status).toBe('cancelled');
+    } finally {
+      await b.close();
+    }
   });
 
   it('a parent waits in the store for a child another instance took over, and completes with its result', async () => {
