@@ -29,20 +29,14 @@ import {
   type WorkflowDefinition,
   type WorkflowVersionRef,
 } from '../store.js';
-import {
-  checkAppend,
-  decodeRunCursor,
-  encodeRunCursor,
-  pageLimit,
-  readRange,
-  toJson,
-} from '../store-args.js';
+import { checkAppend, encodeRunCursor, pageLimit, readRange, toJson } from '../store-args.js';
+import { StoreWatchers } from '../store-watchers.js';
 import { IdleCheckpointer } from './checkpointer.js';
 import { JournalEnds, sameLease } from './journal-ends.js';
 import { JournalRows } from './journal-rows.js';
 import { migrate } from './migrate.js';
 import { SqliteOwnership } from './ownership.js';
-import { prepareStatements, type RunRow, type Statements } from './statements.js';
+import { listRunsQuery, prepareStatements, type RunRow, type Statements } from './statements.js';
 
 /** A data directory of this name keeps the store in memory (benchmarks without durability, tests). */
 export const MEMORY = ':memory:';
@@ -108,7 +102,7 @@ class SqliteStore implements Store {
   readonly #checkpointer: IdleCheckpointer | undefined;
   readonly #ownership: SqliteOwnership;
   /** watch() listeners: told after this connection's commits (other connections' are not seen here). */
-  readonly #watchers = new Set<(change: StoreChange) => void>();
+  readonly #watchers = new StoreWatchers('sqlite');
   #closed = false;
 
   constructor(db: Db, checkpointer: IdleCheckpointer | undefined) {
@@ -134,7 +128,7 @@ class SqliteStore implements Store {
         throw e;
       }
       this.#checkpointer?.wrote();
-      if (this.#watchers.size > 0) this.#notifyBatch(batch);
+      if (this.#watchers.size > 0) this.#watchers.appended(batch);
     };
   }
 
@@ -376,7 +370,7 @@ class SqliteStore implements Store {
     return this.#do(`postToInbox "${runId}" (namespace "${ns}")`, () => {
       const payload = toJson(message.payload, () => `payload of a ${message.kind} for run "${runId}"`);
       const id = Number(this.#q.postInbox.run(ns, runId, message.kind, payload, message.at).lastInsertRowid);
-      this.#notify({ kind: 'inbox', ns, runId });
+      this.#watchers.notify({ kind: 'inbox', ns, runId });
       return id;
     });
   }
@@ -412,36 +406,11 @@ class SqliteStore implements Store {
   }
 
   watch(listener: (change: StoreChange) => void): () => void {
-    this.#watchers.add(listener);
-    return () => void this.#watchers.delete(listener);
+    return this.#watchers.add(listener);
   }
 
   clock(): Promise<number> {
     return this.#do('clock', () => Date.now());
-  }
-
-  /** One change per run of a committed batch (a run's successive appends in it are told once). */
-  #notifyBatch(batch: readonly AppendRequest[]): void {
-    let last: AppendRequest | undefined;
-    for (const req of batch) {
-      if (last === undefined || last.runId !== req.runId || last.ns !== req.ns)
-        this.#notify({ kind: 'journal', ns: req.ns, runId: req.runId });
-      last = req;
-    }
-  }
-
-  #notify(change: StoreChange): void {
-    for (const listener of this.#watchers) {
-      try {
-        listener(change);
-      } catch (e) {
-        watchErrors++;
-        console.error(
-          `[sqlite store] a watch listener failed on a ${change.kind} change of run "${change.runId}":`,
-          e,
-        );
-      }
-    }
   }
 
   close(): Promise<void> {
@@ -455,11 +424,6 @@ class SqliteStore implements Store {
   }
 }
 
-/** Watch listeners that threw, in this process (logged each time; a listener never breaks the store). */
-let watchErrors = 0;
-
-export const watchErrorCount = (): number => watchErrors;
-
 /** A record's data as stored; the error naming the record is built only when it cannot be serialised. */
 function recordJson(r: JournalRecord, ns: string, runId: string): string {
   try {
@@ -469,25 +433,4 @@ function recordJson(r: JournalRecord, ns: string, runId: string): string {
     // toJson below says why, naming the record.
   }
   return toJson(r.data, `data of record ${r.seq} of run "${runId}" (namespace "${ns}")`);
-}
-
-/** The listRuns query for one filter combination; the page size is bound last. */
-function listRunsQuery(ns: string, options: ListRunsOptions): { sql: string; params: unknown[] } {
-  const where = ['namespace = ?'];
-  const params: unknown[] = [ns];
-  if (options.status !== undefined) {
-    where.push('status = ?');
-    params.push(options.status);
-  }
-  if (options.workflowName !== undefined) {
-    where.push('workflow_name = ?');
-    params.push(options.workflowName);
-  }
-  if (options.cursor !== undefined) {
-    const after = decodeRunCursor(options.cursor);
-    where.push('(created_at, run_id) < (?, ?)');
-    params.push(after.createdAt, after.runId);
-  }
-  const sql = `SELECT * FROM runs WHERE ${where.join(' AND ')} ORDER BY created_at DESC, run_id DESC LIMIT ?`;
-  return { sql, params };
 }

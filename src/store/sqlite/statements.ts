@@ -1,7 +1,9 @@
 // Every fixed query of the SQLite store, prepared once per connection, with the row shapes they return.
-// listRuns builds its few filter combinations at call time and caches them in sqlite-store.ts.
+// listRuns builds its few filter combinations at call time (listRunsQuery) and caches them in sqlite-store.ts.
 
 import type { Database } from 'better-sqlite3';
+import type { ListRunsOptions } from '../store.js';
+import { decodeRunCursor } from '../store-args.js';
 
 export interface JournalRow {
   seq: number;
@@ -154,4 +156,25 @@ export function prepareStatements(db: Database) {
       'INSERT INTO seen (namespace, scope, id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
     ),
   };
+}
+
+/** The listRuns query for one filter combination; the page size is bound last. */
+export function listRunsQuery(ns: string, options: ListRunsOptions): { sql: string; params: unknown[] } {
+  const where = ['namespace = ?'];
+  const params: unknown[] = [ns];
+  if (options.status !== undefined) {
+    where.push('status = ?');
+    params.push(options.status);
+  }
+  if (options.workflowName !== undefined) {
+    where.push('workflow_name = ?');
+    params.push(options.workflowName);
+  }
+  if (options.cursor !== undefined) {
+    const after = decodeRunCursor(options.cursor);
+    where.push('(created_at, run_id) < (?, ?)');
+    params.push(after.createdAt, after.runId);
+  }
+  const sql = `SELECT * FROM runs WHERE ${where.join(' AND ')} ORDER BY created_at DESC, run_id DESC LIMIT ?`;
+  return { sql, params };
 }
