@@ -55,7 +55,12 @@ export class InstanceFile {
   }
 
   unregister(): void {
-    if (this.#file !== undefined) rmSync(this.#file, { force: true });
+    if (this.#file === undefined) return;
+    try {
+      rmSync(this.#file, { force: true });
+    } catch (e) {
+      fault('run-ownership', `cannot remove the instance file ${this.#file}`, e);
+    }
   }
 
   /** True only when `owner`'s file names a process of this host that no longer exists. */
