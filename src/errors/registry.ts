@@ -298,6 +298,10 @@ export const ERRORS = {
     "Another writer appended to this run's journal first; the loser reloads the run instead of retrying its append.",
     'ABORTED',
   ),
+  BATON_E_RUN_OWNERSHIP_LOST: def(
+    'This instance no longer owns the run: another took it over (a higher fencing epoch), so its write was refused and it stops driving the run.',
+    'ABORTED',
+  ),
   BATON_E_RUN_EXISTS: def('A run with this id already exists in this namespace.', 'ALREADY_EXISTS'),
   BATON_E_RUN_NOT_FOUND: def('No run with this id exists in this namespace.', 'NOT_FOUND'),
   BATON_E_WORKFLOW_CONFLICT: def(

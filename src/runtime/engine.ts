@@ -17,7 +17,7 @@ import {
   type WorkflowStatusView,
 } from '../core/index.js';
 import type { Bus } from '../bus/bus.js';
-import type { InboxMessage, JournalRecord, NewRun, Store } from '../store/store.js';
+import type { InboxMessage, JournalRecord, NewRun, RunLease, Store } from '../store/store.js';
 import { RunNotFoundError } from '../store/store.js';
 import type { AgentAdapter } from '../agents/adapter.js';
 import { moduleAdapter } from '../agents/in-process.js';
@@ -168,8 +168,9 @@ export class Engine {
       createdAt: this.now(),
       input,
       owner: this.owner,
-      leaseUntil: this.now() + this.leaseMs,
+      leaseMs: this.leaseMs,
     };
+    this.epochs.set(runId, 1);
     const actor = this.track(
       new RunActor(this.namespace, runId, initialState(), gateway, this.host(), 'executing', create),
     );
@@ -245,15 +246,15 @@ export class Engine {
       await this.opts.patternPlugins.verify(binding);
     }
     const dead = run.owner !== undefined && isDeadLocalOwner(run.owner) ? run.owner : undefined;
-    if (
-      !(await this.opts.store.claimRun(this.namespace, runId, this.owner, this.now(), this.leaseMs, dead))
-    ) {
+    const claim = await this.opts.store.claimRun(this.namespace, runId, this.owner, this.leaseMs, dead);
+    if (claim === undefined) {
       const until = new Date(run.leaseUntil).toISOString();
       throw new BatonError(
         'BATON_E_RUN_OWNED',
         `run "${runId}" is driven by ${run.owner ?? 'another process'} (lease until ${until})`,
       );
     }
+    this.epochs.set(runId, claim.epoch);
     const workflow = state.workflow!;
     const actor = this.track(
       new RunActor(
@@ -388,7 +389,10 @@ export class Engine {
     for (const actor of [...this.actors.values()]) {
       actor.stop();
       this.actors.delete(actor.runId);
-      await this.opts.store.releaseRun(this.namespace, actor.runId, this.owner).catch(() => undefined);
+      await this.opts.store
+        .releaseRun(this.namespace, actor.runId, this.lease(actor.runId))
+        .catch(() => undefined);
+      this.epochs.delete(actor.runId);
     }
   }
 
@@ -435,11 +439,24 @@ export class Engine {
     return actor;
   }
 
+  /**
+   * The fencing token this engine holds each run by. A stop-gap until the runtime carries the lease in
+   * every write (the fencing contract's runtime side); entries are dropped when the run stops here.
+   */
+  private readonly epochs = new Map<string, number>();
+
+  private lease(runId: string): RunLease {
+    return { owner: this.owner, epoch: this.epochs.get(runId) ?? 1 };
+  }
+
   private onEnd(actor: RunActor, error?: unknown): void {
     this.actors.delete(actor.runId);
     // A run that ended released its lease in its last commit; one we had to stop driving releases it now.
     if (error !== undefined)
-      void this.opts.store.releaseRun(this.namespace, actor.runId, this.owner).catch(() => undefined);
+      void this.opts.store
+        .releaseRun(this.namespace, actor.runId, this.lease(actor.runId))
+        .catch(() => undefined);
+    this.epochs.delete(actor.runId);
     const waiter = this.ended.get(actor.runId);
     if (!waiter) return;
     this.ended.delete(actor.runId);
@@ -480,7 +497,8 @@ export class Engine {
       // and a claim would fail for want of the row, not because another process took the run.
       if (!actor.created) continue;
       const ok = await this.opts.store
-        .claimRun(this.namespace, actor.runId, this.owner, this.now(), this.leaseMs)
+        .claimRun(this.namespace, actor.runId, this.owner, this.leaseMs)
+        .then((claim) => claim !== undefined)
         .catch(() => true); // a store hiccup is not proof that someone else took the run
       if (!ok) {
         actor.stop();

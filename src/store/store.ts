@@ -30,6 +30,11 @@ export interface AppendRequest {
   readonly run?: RunPatch;
   /** Creates the run's row first, in the same transaction (RunExistsError if the id is taken). */
   readonly create?: NewRun;
+  /**
+   * The owner's fencing token: the append succeeds only if the run row's (owner, epoch) equals it, checked in
+   * the same transaction as the insert; else RunOwnershipLostError and nothing of the batch is written.
+   */
+  readonly fence?: RunLease;
 }
 
 export interface ReadOptions {
@@ -50,9 +55,9 @@ export interface NewRun {
   /** ms since the Unix epoch; runs are listed newest first by it. */
   readonly createdAt: number;
   readonly input: unknown;
-  /** Claim the run for this owner at creation (see claimRun), until `leaseUntil`. */
+  /** Claim the run for this owner at creation (see claimRun): epoch 1, lease until store clock + leaseMs. */
   readonly owner?: string;
-  readonly leaseUntil?: number;
+  readonly leaseMs?: number;
 }
 
 export interface RunPatch {
@@ -61,12 +66,12 @@ export interface RunPatch {
   readonly lastSeq: number;
   /** Replaces the stored summary when given; kept as it was when omitted. */
   readonly summary?: unknown;
-  /** Give up ownership with this update (the run ended): owner cleared, lease lapsed. */
+  /** Give up ownership with this update (the run ended): owner cleared, lease lapsed (only if the fence matches). */
   readonly release?: boolean;
 }
 
 /** A run's row as stored: what it was created with, and what updates and claims made of it since. */
-export interface RunRecord extends Omit<NewRun, 'owner' | 'leaseUntil'> {
+export interface RunRecord extends Omit<NewRun, 'owner' | 'leaseMs'> {
   readonly updatedAt: number;
   /** As last reported by updateRun (0 until then); the journal itself is the truth. */
   readonly lastSeq: number;
@@ -75,6 +80,31 @@ export interface RunRecord extends Omit<NewRun, 'owner' | 'leaseUntil'> {
   readonly owner?: string;
   /** ms since the Unix epoch; the owner's claim lapses then (0 when never claimed). */
   readonly leaseUntil: number;
+  /** The fencing epoch: 0 for a run never claimed, incremented each time the run changes hands. */
+  readonly epoch: number;
+}
+
+/** The fencing token of a run's owner: every write on the owner's behalf carries it. */
+export interface RunLease {
+  readonly owner: string;
+  /** Increases by one each time the run changes hands (1 for a run created already claimed). */
+  readonly epoch: number;
+}
+
+/** What claimRun / claimExpiredRuns hand the new owner. */
+export interface RunClaim extends RunLease {
+  readonly ns: string;
+  readonly runId: string;
+  /** The owner it was taken from (absent when the run had none), and that owner's epoch (0 when none). */
+  readonly previousOwner?: string;
+  readonly previousEpoch: number;
+}
+
+/** Woken after a commit that appended to a run's journal or posted to its inbox (any instance's, where the adapter can see them). */
+export interface StoreChange {
+  readonly kind: 'journal' | 'inbox';
+  readonly ns: string;
+  readonly runId: string;
 }
 
 /** A command posted to a run from outside the process that drives it. */
@@ -123,6 +153,24 @@ export interface WorkflowVersionRef {
   readonly version: string;
 }
 
+/** A plugin's bytes and manifest, kept by sha256 so every instance can load the plugin a run is bound to. */
+export interface StoredPlugin {
+  readonly name: string;
+  readonly version: string;
+  /** Hex sha256 of `wasm`: the plugin's identity (a run's binding names it). */
+  readonly sha256: string;
+  /** The plugin's manifest as JSON (the store does not read it). */
+  readonly manifest: unknown;
+  readonly wasm: Uint8Array;
+}
+
+/** A stored plugin without its bytes (listPlugins). */
+export interface StoredPluginRef extends Omit<StoredPlugin, 'wasm'> {
+  readonly sizeBytes: number;
+  /** When it was first stored, ms since the Unix epoch. */
+  readonly storedAt: number;
+}
+
 export const DEFAULT_PAGE = 100;
 export const MAX_PAGE = 1000;
 
@@ -151,8 +199,11 @@ export interface Store {
   getRun(ns: string, runId: string): Promise<RunRecord | undefined>;
   listRuns(ns: string, options?: ListRunsOptions): Promise<RunPage>;
 
-  /** Keeps the snapshot with the highest seq: saving an older one than stored is a no-op. */
-  saveSnapshot(ns: string, runId: string, seq: number, state: unknown): Promise<void>;
+  /**
+   * Keeps the snapshot with the highest seq: saving an older one than stored is a no-op. With `fence`,
+   * RunOwnershipLostError (and nothing saved) unless the run row's (owner, epoch) equals it.
+   */
+  saveSnapshot(ns: string, runId: string, seq: number, state: unknown, fence?: RunLease): Promise<void>;
   loadSnapshot(ns: string, runId: string): Promise<Snapshot | undefined>;
 
   /** Idempotent for the same source; throws WorkflowConflictError when name+version holds another source. */
@@ -165,31 +216,71 @@ export interface Store {
   deleteWorkflow(ns: string, name: string, version?: string): Promise<number>;
 
   /**
-   * Takes or renews the run's lease for `owner` until `now + leaseMs`: true when `owner` holds it now
-   * (it was free, expired at `now`, or already `owner`'s); false when another owner's lease is live or
-   * there is no such run. One process drives a run at a time. `takeOverFrom` names an owner the caller
-   * knows is dead (e.g. a process on this host that no longer exists): its lease counts as expired.
+   * Takes the run for `owner` if it has no owner, its lease has expired by the store's clock, it is
+   * `owner`'s already (a re-claim by the same owner keeps its epoch and extends the lease), or its owner
+   * is `takeOverFrom` (an owner the caller knows is dead). Taking it from another owner (or from none)
+   * increments the epoch. Undefined when another owner's lease is live, the run ended (completed, failed,
+   * cancelled), or there is no such run.
    */
   claimRun(
     ns: string,
     runId: string,
     owner: string,
-    now: number,
     leaseMs: number,
     takeOverFrom?: string,
-  ): Promise<boolean>;
-  /** Gives the lease up if `owner` holds it. */
-  releaseRun(ns: string, runId: string, owner: string): Promise<void>;
+  ): Promise<RunClaim | undefined>;
+
+  /**
+   * Renews, in ONE statement, the lease of every run `owner` holds (all namespaces) until store clock +
+   * leaseMs, and returns the runs it still holds with their epochs. A run missing from the answer was
+   * taken over (or ended): its driver must stop at once.
+   */
+  renewLeases(owner: string, leaseMs: number): Promise<RunClaim[]>;
+
+  /**
+   * Claims up to `limit` runs (any namespace) that have not ended and whose lease has expired by the
+   * store's clock (or that have no owner while not ended), for `owner`; each claim increments the epoch.
+   * PostgreSQL: `FOR UPDATE SKIP LOCKED`, so instances claiming at once never take the same run.
+   */
+  claimExpiredRuns(owner: string, leaseMs: number, limit: number): Promise<RunClaim[]>;
+
+  /** Gives the lease up if `lease` still holds it (owner and epoch); a deposed owner releases nothing. */
+  releaseRun(ns: string, runId: string, lease: RunLease): Promise<void>;
 
   /** Posts a command for the run's owner (or whoever takes the run over next); returns its id. */
   postToInbox(ns: string, runId: string, message: Omit<InboxMessage, 'id' | 'runId'>): Promise<number>;
   /** Commands posted to the run (to any run of the namespace when runId is null) with id > afterId, oldest first. */
   readInbox(ns: string, runId: string | null, afterId?: number): Promise<InboxMessage[]>;
-  /** Drops the run's commands with id <= upToId (after they were journaled). */
-  deleteInbox(ns: string, runId: string, upToId: number): Promise<void>;
+  /**
+   * Drops the run's commands with id <= upToId (after they were journaled). With `fence`,
+   * RunOwnershipLostError (and nothing deleted) unless the run row's (owner, epoch) equals it.
+   */
+  deleteInbox(ns: string, runId: string, upToId: number, fence?: RunLease): Promise<void>;
 
   /** Dedupe for at-least-once inputs: true the first time (scope, id) is seen, false after. */
   markSeen(ns: string, scope: string, id: string): Promise<boolean>;
+
+  /**
+   * Calls `listener` after commits that appended to a journal or posted to an inbox. PostgreSQL: from
+   * LISTEN/NOTIFY (every instance's commits; a notification per transaction per run, coalesced is fine).
+   * SQLite: this store's own commits only (other processes are seen by the caller's polling backstop).
+   * Returns an unsubscribe function. A listener that throws is logged, never breaks the store.
+   */
+  watch(listener: (change: StoreChange) => void): () => void;
+
+  /** The store's clock (ms since the epoch): the clock leases expire by. PostgreSQL: the server's now(). */
+  clock(): Promise<number>;
+
+  /**
+   * Stores a plugin by its sha256; the same sha256 again is a no-op (returns false). Throws
+   * PluginConflictError when name@version is stored with other bytes (a version is immutable).
+   */
+  putPlugin(ns: string, plugin: StoredPlugin): Promise<boolean>;
+  getPlugin(ns: string, sha256: string): Promise<StoredPlugin | undefined>;
+  /** Every stored plugin without its bytes, by name then in the order stored. */
+  listPlugins(ns: string): Promise<StoredPluginRef[]>;
+  /** Deletes name@version; returns false when it was not stored. */
+  deletePlugin(ns: string, name: string, version: string): Promise<boolean>;
 
   /** Releases the connection; later calls reject with StoreClosedError. Closing twice is a no-op. */
   close(): Promise<void>;
@@ -212,6 +303,48 @@ export class JournalConflictError extends BatonError {
       'BATON_E_JOURNAL_CONFLICT',
       `journal of run "${runId}" (namespace "${ns}"): expected to append at seq ${expectedNextSeq}, ` +
         `but the next seq is ${actual}; another writer owns this run`,
+    );
+  }
+}
+
+/**
+ * Thrown by a fenced write (append, saveSnapshot, deleteInbox) when the run row's (owner, epoch) no longer
+ * equals the writer's lease: another instance took the run over. Nothing of the write was stored; the
+ * writer must stop driving the run (a retry by the same owner cannot succeed).
+ */
+export class RunOwnershipLostError extends BatonError {
+  constructor(
+    readonly ns: string,
+    readonly runId: string,
+    readonly lease: RunLease,
+    /** The run row's owner and epoch now, when the adapter read them. */
+    readonly current?: { readonly owner?: string; readonly epoch: number },
+  ) {
+    const now =
+      current === undefined
+        ? ''
+        : ` (now epoch ${current.epoch}${current.owner === undefined ? ', no owner' : ` / owner ${current.owner}`})`;
+    super(
+      'BATON_E_RUN_OWNERSHIP_LOST',
+      `run ${runId} (namespace ${ns}): this instance (owner ${lease.owner}, epoch ${lease.epoch}) no longer owns it; ` +
+        `it was taken over${now}`,
+    );
+  }
+}
+
+/** Thrown by putPlugin when name@version is already stored with other bytes. */
+export class PluginConflictError extends BatonError {
+  constructor(
+    readonly ns: string,
+    readonly pluginName: string,
+    readonly version: string,
+    readonly storedSha256: string,
+    readonly sha256: string,
+  ) {
+    super(
+      'BATON_E_PLUGIN_EXISTS',
+      `plugin ${pluginName}@${version} (namespace "${ns}") is already stored with other bytes (sha256 ${storedSha256}, ` +
+        `these have ${sha256}); a version is immutable: bump the version to store the change`,
     );
   }
 }

@@ -94,4 +94,34 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX inbox_by_run ON inbox (namespace, run_id, id);
     `,
   },
+  {
+    version: 3,
+    name: 'fencing epoch of run owners',
+    sql: `
+      -- Increased each time a run changes hands: every write on an owner's behalf carries (owner, epoch) and
+      -- is refused once another took the run over. Existing runs start at 0 (never claimed with an epoch).
+      ALTER TABLE runs ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+      -- claimExpiredRuns: the runs not ended whose lease lapsed, as one range scan.
+      CREATE INDEX runs_by_lease ON runs (status, lease_until);
+    `,
+  },
+  {
+    version: 4,
+    name: 'plugins by sha256',
+    sql: `
+      -- Plugin bytes kept in the store, so any instance can load the plugin a run is bound to (the plugin
+      -- folder of a data directory is a cache of it). A name@version is immutable.
+      CREATE TABLE plugins (
+        namespace TEXT NOT NULL,
+        name      TEXT NOT NULL,
+        version   TEXT NOT NULL,
+        sha256    TEXT NOT NULL,
+        manifest  TEXT NOT NULL,
+        wasm      BLOB NOT NULL,
+        stored_at INTEGER NOT NULL,
+        PRIMARY KEY (namespace, name, version)
+      );
+      CREATE INDEX plugins_by_sha256 ON plugins (namespace, sha256);
+    `,
+  },
 ];

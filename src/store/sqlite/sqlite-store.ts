@@ -9,6 +9,7 @@ import {
   JournalConflictError,
   RunExistsError,
   RunNotFoundError,
+  RunOwnershipLostError,
   StoreClosedError,
   StoreUnavailableError,
   WorkflowConflictError,
@@ -18,11 +19,16 @@ import {
   type ListRunsOptions,
   type NewRun,
   type ReadOptions,
+  type RunClaim,
+  type RunLease,
   type RunPage,
   type RunPatch,
   type RunRecord,
   type Snapshot,
   type Store,
+  type StoreChange,
+  type StoredPlugin,
+  type StoredPluginRef,
   type WorkflowDefinition,
   type WorkflowVersionRef,
 } from '../store.js';
@@ -34,10 +40,13 @@ import {
   readRange,
   toJson,
 } from '../store-args.js';
+import { ChangeListeners } from '../store-watch.js';
 import { IdleCheckpointer } from './checkpointer.js';
 import { JournalEnds } from './journal-ends.js';
 import { JournalRows } from './journal-rows.js';
 import { migrate } from './migrate.js';
+import { SqliteOwnership } from './ownership.js';
+import { SqlitePlugins } from './plugins.js';
 import { prepareStatements, type RunRow, type Statements } from './statements.js';
 
 /** A data directory of this name keeps the store in memory (benchmarks without durability, tests). */
@@ -90,6 +99,7 @@ const toRunRecord = (r: RunRow): RunRecord => ({
   ...(r.summary === null ? {} : { summary: JSON.parse(r.summary) as unknown }),
   ...(r.owner === null ? {} : { owner: r.owner }),
   leaseUntil: r.lease_until,
+  epoch: r.epoch,
 });
 
 class SqliteStore implements Store {
@@ -101,11 +111,16 @@ class SqliteStore implements Store {
   readonly #ends: JournalEnds;
   readonly #rows: JournalRows;
   readonly #checkpointer: IdleCheckpointer | undefined;
+  readonly #own: SqliteOwnership;
+  readonly #plugins: SqlitePlugins;
+  readonly #changes = new ChangeListeners('sqlite store');
   #closed = false;
 
   constructor(db: Db, checkpointer: IdleCheckpointer | undefined) {
     this.#db = db;
     this.#q = prepareStatements(db);
+    this.#own = new SqliteOwnership(db);
+    this.#plugins = new SqlitePlugins(db);
     this.#checkpointer = checkpointer;
     this.#ends = new JournalEnds(() => this.#q.dataVersion.get()!);
     this.#rows = new JournalRows(db, recordJson);
@@ -125,7 +140,19 @@ class SqliteStore implements Store {
         throw e;
       }
       this.#checkpointer?.wrote();
+      if (this.#changes.size > 0) this.#announce(batch);
     };
+  }
+
+  /** Tells watchers which runs' journals a committed batch appended to (once per run). */
+  #announce(batch: readonly AppendRequest[]): void {
+    const seen = new Set<string>();
+    for (const { ns, runId, records } of batch) {
+      const key = `${ns}\u0000${runId}`;
+      if (records.length === 0 || seen.has(key)) continue;
+      seen.add(key);
+      this.#changes.emit({ kind: 'journal', ns, runId });
+    }
   }
 
   /**
@@ -146,6 +173,7 @@ class SqliteStore implements Store {
   #appendOne(req: AppendRequest): void {
     const { ns, runId, expectedNextSeq, records } = req;
     if (req.create) this.#createRun(req.create);
+    if (req.fence) this.#checkFence(req);
     // The end this connection wrote last, while no other connection has committed; else a lookup.
     const next = this.#ends.get(ns, runId) ?? this.#lookUpEnd(ns, runId);
     if (next !== expectedNextSeq) throw new JournalConflictError(ns, runId, expectedNextSeq, next);
@@ -212,7 +240,8 @@ class SqliteStore implements Store {
       createdAt,
       input,
       run.owner ?? null,
-      run.leaseUntil ?? 0,
+      run.owner === undefined ? 0 : this.#own.clock() + (run.leaseMs ?? 0),
+      run.owner === undefined ? 0 : 1,
     );
     if (changes === 0) throw new RunExistsError(ns, runId);
   }
@@ -258,10 +287,10 @@ class SqliteStore implements Store {
     });
   }
 
-  saveSnapshot(ns: string, runId: string, seq: number, state: unknown): Promise<void> {
+  saveSnapshot(ns: string, runId: string, seq: number, state: unknown, fence?: RunLease): Promise<void> {
     return this.#do(`saveSnapshot "${runId}" at seq ${seq} (namespace "${ns}")`, () => {
       const text = toJson(state, `snapshot of run "${runId}" at seq ${seq}`);
-      this.#q.saveSnapshot.run(ns, runId, seq, text);
+      this.#fenced(ns, runId, fence, () => this.#q.saveSnapshot.run(ns, runId, seq, text));
     });
   }
 
@@ -314,31 +343,12 @@ class SqliteStore implements Store {
     });
   }
 
-  claimRun(
-    ns: string,
-    runId: string,
-    owner: string,
-    now: number,
-    leaseMs: number,
-    takeOverFrom?: string,
-  ): Promise<boolean> {
-    return this.#do(
-      `claimRun "${runId}" for ${owner} (namespace "${ns}")`,
-      () =>
-        this.#q.claimRun.run(owner, now + leaseMs, ns, runId, owner, now, takeOverFrom ?? null).changes === 1,
-    );
-  }
-
-  releaseRun(ns: string, runId: string, owner: string): Promise<void> {
-    return this.#do(`releaseRun "${runId}" (namespace "${ns}")`, () => {
-      this.#q.releaseRun.run(ns, runId, owner);
-    });
-  }
-
   postToInbox(ns: string, runId: string, message: Omit<InboxMessage, 'id' | 'runId'>): Promise<number> {
     return this.#do(`postToInbox "${runId}" (namespace "${ns}")`, () => {
       const payload = toJson(message.payload, () => `payload of a ${message.kind} for run "${runId}"`);
-      return Number(this.#q.postInbox.run(ns, runId, message.kind, payload, message.at).lastInsertRowid);
+      const id = Number(this.#q.postInbox.run(ns, runId, message.kind, payload, message.at).lastInsertRowid);
+      this.#changes.emit({ kind: 'inbox', ns, runId });
+      return id;
     });
   }
 
@@ -357,9 +367,9 @@ class SqliteStore implements Store {
     );
   }
 
-  deleteInbox(ns: string, runId: string, upToId: number): Promise<void> {
+  deleteInbox(ns: string, runId: string, upToId: number, fence?: RunLease): Promise<void> {
     return this.#do(`deleteInbox "${runId}" (namespace "${ns}")`, () => {
-      this.#q.deleteInbox.run(ns, runId, upToId);
+      this.#fenced(ns, runId, fence, () => this.#q.deleteInbox.run(ns, runId, upToId));
     });
   }
 
@@ -367,6 +377,88 @@ class SqliteStore implements Store {
     return this.#do(
       `markSeen ${scope}/${id} (namespace "${ns}")`,
       () => this.#q.markSeen.run(ns, scope, id).changes === 1,
+    );
+  }
+
+  // --- Fenced run ownership (docs/architecture.md, "Run ownership"): leases by this host's clock. ---
+
+  claimRun(
+    ns: string,
+    runId: string,
+    owner: string,
+    leaseMs: number,
+    takeOverFrom?: string,
+  ): Promise<RunClaim | undefined> {
+    return this.#do(`claimRun "${runId}" for ${owner} (namespace "${ns}")`, () =>
+      this.#own.claim(ns, runId, owner, leaseMs, takeOverFrom),
+    );
+  }
+
+  renewLeases(owner: string, leaseMs: number): Promise<RunClaim[]> {
+    return this.#do(`renewLeases of ${owner}`, () => this.#own.renew(owner, leaseMs));
+  }
+
+  claimExpiredRuns(owner: string, leaseMs: number, limit: number): Promise<RunClaim[]> {
+    return this.#do(`claimExpiredRuns for ${owner}`, () => this.#own.claimExpired(owner, leaseMs, limit));
+  }
+
+  releaseRun(ns: string, runId: string, lease: RunLease): Promise<void> {
+    return this.#do(`releaseRun "${runId}" (namespace "${ns}")`, () => this.#own.release(ns, runId, lease));
+  }
+
+  watch(listener: (change: StoreChange) => void): () => void {
+    return this.#changes.add(listener);
+  }
+
+  clock(): Promise<number> {
+    return this.#do('clock', () => this.#own.clock());
+  }
+
+  /** A create is fenced by the owner it creates (epoch 1); any other append by the run row as stored. */
+  #checkFence(req: AppendRequest): void {
+    const fence = req.fence!;
+    if (!req.create) return this.#own.checkFence(req.ns, req.runId, fence);
+    const { owner } = req.create;
+    if (owner === fence.owner && fence.epoch === 1) return;
+    throw new RunOwnershipLostError(req.ns, req.runId, fence, {
+      ...(owner === undefined ? {} : { owner }),
+      epoch: owner === undefined ? 0 : 1,
+    });
+  }
+
+  /** Runs `write` after the fence check, in one IMMEDIATE transaction; without a fence, just runs it. */
+  #fenced(ns: string, runId: string, fence: RunLease | undefined, write: () => unknown): void {
+    if (fence === undefined) {
+      write();
+      return;
+    }
+    this.#db
+      .transaction(() => {
+        this.#own.checkFence(ns, runId, fence);
+        write();
+      })
+      .immediate();
+  }
+
+  // --- Plugins by sha256 ---
+
+  putPlugin(ns: string, plugin: StoredPlugin): Promise<boolean> {
+    return this.#do(`putPlugin ${plugin.name}@${plugin.version} (namespace "${ns}")`, () =>
+      this.#plugins.put(ns, plugin),
+    );
+  }
+
+  getPlugin(ns: string, sha256: string): Promise<StoredPlugin | undefined> {
+    return this.#do(`getPlugin ${sha256} (namespace "${ns}")`, () => this.#plugins.get(ns, sha256));
+  }
+
+  listPlugins(ns: string): Promise<StoredPluginRef[]> {
+    return this.#do(`listPlugins (namespace "${ns}")`, () => this.#plugins.list(ns));
+  }
+
+  deletePlugin(ns: string, name: string, version: string): Promise<boolean> {
+    return this.#do(`deletePlugin ${name}@${version} (namespace "${ns}")`, () =>
+      this.#plugins.delete(ns, name, version),
     );
   }
 

@@ -24,6 +24,7 @@ export interface RunRow {
   summary: string | null;
   owner: string | null;
   lease_until: number;
+  epoch: number;
 }
 
 export interface InboxRow {
@@ -61,11 +62,11 @@ export function prepareStatements(db: Database) {
     ),
 
     insertRun: db.prepare<
-      [Ns, string, string, string, string, number, number, string, string | null, number]
+      [Ns, string, string, string, string, number, number, string, string | null, number, number]
     >(
       `INSERT INTO runs (namespace, run_id, workflow_name, workflow_version, status, created_at, updated_at, input,
-                         owner, lease_until)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+                         owner, lease_until, epoch)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     ),
     // A NULL summary parameter means "not given": keep the stored one.
     // A NULL summary keeps the stored one; release = 1 clears the owner in the same update.
@@ -104,14 +105,6 @@ export function prepareStatements(db: Database) {
     ),
     deleteWorkflowAll: db.prepare<Key>('DELETE FROM workflows WHERE namespace = ? AND name = ?'),
 
-    // Free, expired, or already ours: the same statement claims and renews.
-    claimRun: db.prepare<[string, number, Ns, string, string, number, string | null]>(
-      `UPDATE runs SET owner = ?, lease_until = ?
-       WHERE namespace = ? AND run_id = ? AND (owner IS NULL OR owner = ? OR lease_until <= ? OR owner = ?)`,
-    ),
-    releaseRun: db.prepare<[Ns, string, string]>(
-      'UPDATE runs SET owner = NULL, lease_until = 0 WHERE namespace = ? AND run_id = ? AND owner = ?',
-    ),
     postInbox: db.prepare<[Ns, string, string, string, number]>(
       'INSERT INTO inbox (namespace, run_id, kind, payload, at) VALUES (?, ?, ?, ?, ?)',
     ),
