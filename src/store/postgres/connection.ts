@@ -1,0 +1,56 @@
+// The connection pool of the PostgreSQL store: pg's Pool over the store URL, the search_path of the
+// URL's schema, and the one place where PostgreSQL's 64-bit integers (bigint, count(*)), which `pg`
+// hands over as strings, become numbers.
+
+import pg from 'pg';
+import { StoreInvalidArgumentError } from '../store.js';
+
+/** OIDs of the types parsed here (pg_type). */
+const INT8 = 20;
+
+/** bigint -> number; a value past 2^53 cannot be a seq, an id or ms since the epoch, so it is an error. */
+function parseInt8(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) {
+    throw new StoreInvalidArgumentError(
+      `postgres store: the bigint ${text} is beyond a JavaScript number's safe range`,
+    );
+  }
+  return n;
+}
+
+/** pg's default parsers, but bigint (and so count(*)) as a number. */
+export const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8 && format !== 'binary'
+      ? parseInt8
+      : pg.types.getTypeParser(oid, format ?? 'text')) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+export interface ConnectionOptions {
+  readonly connectionString: string;
+  /** Tables live in this schema (every connection's search_path); absent: the server's default. */
+  readonly schema?: string;
+  readonly poolSize: number;
+}
+
+/** What every connection of the store (pool and listener) is opened with. */
+export function clientConfig(o: ConnectionOptions): pg.ClientConfig {
+  return {
+    connectionString: o.connectionString,
+    types,
+    application_name: 'baton',
+    keepAlive: true,
+    // An unreachable server fails the call instead of hanging it.
+    connectionTimeoutMillis: 10_000,
+    // The schema name is checked by parseStoreUrl (no quoting needed).
+    ...(o.schema === undefined ? {} : { options: `-c search_path=${o.schema}` }),
+  };
+}
+
+export function openPool(o: ConnectionOptions, onIdleError: (e: Error) => void): pg.Pool {
+  const pool = new pg.Pool({ ...clientConfig(o), max: o.poolSize, idleTimeoutMillis: 30_000 });
+  // An idle connection that dies (server restart, network) is reported here; unhandled, it would crash the process.
+  pool.on('error', onIdleError);
+  return pool;
+}
