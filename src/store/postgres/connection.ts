@@ -20,12 +20,12 @@ function parseInt8(text: string): number {
 }
 
 /** pg's default parsers, but bigint (and so count(*)) as a number. */
-export const types: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8 && format !== 'binary'
-      ? parseInt8
-      : pg.types.getTypeParser(oid, format ?? 'text')) as pg.CustomTypesConfig['getTypeParser'],
-};
+function getTypeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
+  if (oid === INT8 && format !== 'binary') return parseInt8;
+  return pg.types.getTypeParser(oid, 'text') as (value: string) => unknown;
+}
+
+export const types = { getTypeParser };
 
 export interface ConnectionOptions {
   readonly connectionString: string;

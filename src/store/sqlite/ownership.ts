@@ -3,7 +3,7 @@
 // clock all processes sharing a data directory have. Claims run in IMMEDIATE transactions, so two
 // handles claiming at once are serialised by SQLite's write lock and never take the same run.
 
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database, Statement, Transaction } from 'better-sqlite3';
 import { RunOwnershipLostError, type RunClaim, type RunLease } from '../store.js';
 
 /** The statuses of a run that ended: it is never claimed again. */
@@ -24,14 +24,10 @@ export class SqliteOwnership {
   readonly #lapsed: Statement<[number, number], Holder>;
   readonly #release: Statement<[string, string, string, number]>;
   readonly #fence: Statement<[string, string], Pick<Holder, 'owner' | 'epoch'>>;
-  readonly #claim: (
-    ns: string,
-    runId: string,
-    owner: string,
-    leaseMs: number,
-    dead?: string,
-  ) => RunClaim | undefined;
-  readonly #claimExpired: (owner: string, leaseMs: number, limit: number) => RunClaim[];
+  readonly #claim: Transaction<
+    (ns: string, runId: string, owner: string, leaseMs: number, dead?: string) => RunClaim | undefined
+  >;
+  readonly #claimExpired: Transaction<(owner: string, leaseMs: number, limit: number) => RunClaim[]>;
 
   constructor(db: Database) {
     this.#holder = db.prepare(
@@ -65,14 +61,14 @@ export class SqliteOwnership {
         this.#take.run(owner, now + leaseMs, epoch, ns, runId);
         return claimOf(row, owner, epoch);
       },
-    ).immediate;
+    );
     this.#claimExpired = db.transaction((owner: string, leaseMs: number, limit: number) => {
       const now = Date.now();
       return this.#lapsed.all(now, limit).map((row) => {
         this.#take.run(owner, now + leaseMs, row.epoch + 1, row.namespace, row.run_id);
         return claimOf(row, owner, row.epoch + 1);
       });
-    }).immediate;
+    });
   }
 
   clock(): number {
@@ -86,7 +82,7 @@ export class SqliteOwnership {
     leaseMs: number,
     takeOverFrom?: string,
   ): RunClaim | undefined {
-    return this.#claim(ns, runId, owner, leaseMs, takeOverFrom);
+    return this.#claim.immediate(ns, runId, owner, leaseMs, takeOverFrom);
   }
 
   renew(owner: string, leaseMs: number): RunClaim[] {
@@ -94,7 +90,7 @@ export class SqliteOwnership {
   }
 
   claimExpired(owner: string, leaseMs: number, limit: number): RunClaim[] {
-    return this.#claimExpired(owner, leaseMs, limit);
+    return this.#claimExpired.immediate(owner, leaseMs, limit);
   }
 
   release(ns: string, runId: string, lease: RunLease): void {
