@@ -7,7 +7,7 @@ import { openMemoryBus } from './bus/memory/memory-bus.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
 import { openPostgresStore } from './store/postgres/postgres-store.js';
 import { parseStoreUrl } from './store/store-url.js';
-import { Engine, type EngineOptions } from './runtime/engine.js';
+import { DEFAULT_NAMESPACE, Engine, type EngineOptions } from './runtime/engine.js';
 import type { Bus } from './bus/bus.js';
 import type { Store } from './store/store.js';
 import { builtinPluginsDir, PatternPlugins } from './runtime/pattern-plugins.js';
@@ -57,10 +57,15 @@ export async function openApp(
   const trusted = new InThreadRunner();
   const pool = new WorkerPool();
   const dir = join(dataDir, 'plugins');
-  const patterns = new PatternPlugins([
-    { dir: builtinPluginsDir(), runner: trusted },
-    { dir, runner: pool },
-  ]);
+  // The store holds every plugin registered through any instance; <data dir>/plugins caches them.
+  const catalog = { store, ns: engineOptions.namespace ?? DEFAULT_NAMESPACE, dir };
+  const patterns = new PatternPlugins(
+    [
+      { dir: builtinPluginsDir(), runner: trusted },
+      { dir, runner: pool },
+    ],
+    catalog,
+  );
   const engine = new Engine({ store, bus, patternPlugins: patterns, ...engineOptions });
   return {
     store,

@@ -47,6 +47,9 @@ import { toEntry } from './records.js';
 import type { PatternPlugins } from './pattern-plugins.js';
 import { RunActor, type ActorHost } from './run-actor.js';
 
+/** The namespace of runs when none is given. */
+export const DEFAULT_NAMESPACE = 'default';
+
 export interface EngineOptions {
   readonly store: Store;
   readonly bus: Bus;
@@ -109,7 +112,7 @@ export class Engine {
   private closed = false;
 
   constructor(private readonly opts: EngineOptions) {
-    this.namespace = opts.namespace ?? 'default';
+    this.namespace = opts.namespace ?? DEFAULT_NAMESPACE;
     this.owner = opts.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.now = opts.now ?? Date.now;
     this.leaseMs = opts.leaseMs ?? 15_000;
