@@ -343,7 +343,7 @@ export class PluginConflictError extends BatonError {
   ) {
     super(
       'BATON_E_PLUGIN_EXISTS',
-      `plugin ${pluginName}@${version} (namespace "${ns}") is already stored with other bytes (sha256 ${storedSha256}, ` +
+      `plugin ${pluginName}@${version} is already stored with other bytes in namespace "${ns}" (sha256 ${storedSha256}, ` +
         `these have ${sha256}); a version is immutable: bump the version to store the change`,
     );
   }
