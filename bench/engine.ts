@@ -3,6 +3,9 @@
 // W2 a chain of 1,000 tasks; W3 1 -> 1,000 parallel -> 1 join; W4 1,000 concurrent runs of a 10-task
 // chain; W5 a layered DAG of 1,000 tasks (width 10, each task depending on 2 of the previous layer).
 // Env: BENCH_ONLY=W4 (workloads whose name starts so), BENCH_MODES=durable,memory, BENCH_RUNS=5.
+// `-- --store postgres://USER@HOST:PORT/DB` adds mode `postgres` (each sample in a fresh schema, dropped
+// after) and the floor of that server measured in the same run: 1,000 sequential single-row autocommit
+// INSERTs on one connection (`floor_1000_inserts`); W2's line then carries `vs_floor` (W2 / floor).
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +14,7 @@ import { openApp } from '../src/app.js';
 import { inProcessAdapter } from '../src/agents/in-process.js';
 import type { WorkflowSpec } from '../src/spec/schema.js';
 import { peakRssMb } from './lib.js';
+import { dropBenchSchema, insertFloorMs, withSchema } from './pg-floor.js';
 import { chain, fanOut, layered, wf } from './workloads.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -22,14 +26,22 @@ const WORKLOADS: Array<{ workload: string; spec: WorkflowSpec; runs: number }> =
   { workload: 'W5_layered_1000_w10', spec: wf('w5', layered(1000, 10)), runs: 1 },
 ];
 
+type Mode = 'durable' | 'memory' | 'postgres';
+
+const storeAt = process.argv.indexOf('--store');
+const pgUrl = storeAt >= 0 ? process.argv[storeAt + 1] : undefined;
+if (storeAt >= 0 && !pgUrl?.startsWith('postgres')) throw new Error('--store needs a postgres:// URL');
+
 async function once(
   spec: WorkflowSpec,
   runs: number,
-  durable: boolean,
+  mode: Mode,
 ): Promise<{ ms: number; cpuMs: number; entries: number; commits: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'baton-bench-'));
+  const pg = mode === 'postgres' ? withSchema(pgUrl!) : undefined;
   const app = await openApp({
-    dataDir: durable ? dir : ':memory:',
+    dataDir: mode === 'memory' ? ':memory:' : dir,
+    ...(pg === undefined ? {} : { store: pg.url }),
     adapterFor: () => inProcessAdapter(() => null),
     snapshotEvery: 1_000_000,
   });
@@ -45,28 +57,56 @@ async function once(
     return { ms, cpuMs, entries: finals.reduce((n, s) => n + s.lastSeq, 0), commits: app.engine.commits };
   } finally {
     await app.close();
+    if (pg !== undefined) await dropBenchSchema(pgUrl!, pg.schema);
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 const only = process.env.BENCH_ONLY; // e.g. BENCH_ONLY=W4 to profile one workload
-const modes = (process.env.BENCH_MODES ?? 'durable,memory').split(',') as Array<'durable' | 'memory'>;
+const modes = (process.env.BENCH_MODES ?? (pgUrl ? 'durable,postgres' : 'durable,memory')).split(
+  ',',
+) as Mode[];
+const round = (x: number) => Math.round(x * 100) / 100;
+
+/** The server's floor, measured in this run: what W2 (one commit per task) is compared with. */
+let floorMs: number | undefined;
+if (pgUrl !== undefined) {
+  const samples: number[] = [];
+  for (let i = 0; i <= RUNS; i++) samples.push(await insertFloorMs(pgUrl, 1000)); // first: warm-up
+  samples.shift();
+  samples.sort((a, b) => a - b);
+  floorMs = samples[Math.floor(samples.length / 2)]!;
+  console.log(
+    JSON.stringify({
+      bench: 'engine',
+      workload: 'floor_1000_inserts',
+      mode: 'postgres',
+      runs: RUNS,
+      min_ms: round(samples[0]!),
+      median_ms: round(floorMs),
+    }),
+  );
+}
 
 for (const { workload, spec, runs } of WORKLOADS.filter((w) => !only || w.workload.startsWith(only))) {
   for (const mode of modes) {
-    await once(spec, runs, mode === 'durable'); // warm-up: JIT and module loading
+    await once(spec, runs, mode); // warm-up: JIT and module loading
     const samples: number[] = [];
     const cpuSamples: number[] = [];
     let last = { entries: 0, commits: 0 };
     for (let i = 0; i < RUNS; i++) {
-      const r = await once(spec, runs, mode === 'durable');
+      const r = await once(spec, runs, mode);
       samples.push(r.ms);
       cpuSamples.push(r.cpuMs);
       last = r;
     }
     samples.sort((a, b) => a - b);
     cpuSamples.sort((a, b) => a - b);
-    const round = (x: number) => Math.round(x * 100) / 100;
+    const median = samples[Math.floor(samples.length / 2)]!;
+    const vsFloor =
+      mode === 'postgres' && floorMs !== undefined && workload.startsWith('W2')
+        ? { vs_floor: round(median / floorMs) }
+        : {};
     console.log(
       JSON.stringify({
         bench: 'engine',
@@ -82,6 +122,7 @@ for (const { workload, spec, runs } of WORKLOADS.filter((w) => !only || w.worklo
         journal_entries: last.entries,
         commits: last.commits,
         peak_rss_mb: peakRssMb(),
+        ...vsFloor,
       }),
     );
   }

@@ -1,10 +1,13 @@
-// The composition root: builds the embedded default (SQLite store in a data directory, in-process bus)
-// and the engine over them. The only module that picks concrete store and bus adapters.
+// The composition root: builds the embedded default (SQLite store in a data directory, in-process bus),
+// or with a store URL the PostgreSQL store, and the engine over them. The only module that picks
+// concrete store and bus adapters.
 
 import { join } from 'node:path';
 import { openMemoryBus } from './bus/memory/memory-bus.js';
 import { MEMORY, openSqliteStore } from './store/sqlite/sqlite-store.js';
-import { Engine, type EngineOptions } from './runtime/engine.js';
+import { openPostgresStore } from './store/postgres/postgres-store.js';
+import { parseStoreUrl } from './store/store-url.js';
+import { DEFAULT_NAMESPACE, Engine, type EngineOptions } from './runtime/engine.js';
 import type { Bus } from './bus/bus.js';
 import type { Store } from './store/store.js';
 import { builtinPluginsDir, PatternPlugins } from './runtime/pattern-plugins.js';
@@ -27,11 +30,26 @@ export interface AppPlugins {
   readonly patterns: PatternPlugins;
 }
 
+/**
+ * Opens the store a URL names (store/store-url.ts): `postgres://...` the PostgreSQL store, `sqlite:DIR`
+ * the SQLite store in DIR; without one, the SQLite store of the data directory.
+ */
+export async function openStore(url: string | undefined, dataDir: string = DEFAULT_DATA_DIR): Promise<Store> {
+  const location = parseStoreUrl(url ?? `sqlite:${dataDir}`);
+  return location.kind === 'postgres'
+    ? openPostgresStore(location)
+    : openSqliteStore({ dataDir: location.dataDir });
+}
+
 export async function openApp(
-  options: { dataDir?: string } & Omit<EngineOptions, 'store' | 'bus'> = {},
+  options: {
+    dataDir?: string;
+    /** Where runs are stored (a store URL); default: SQLite in `dataDir`. Plugins are cached in `dataDir` either way. */
+    store?: string;
+  } & Omit<EngineOptions, 'store' | 'bus'> = {},
 ): Promise<App> {
-  const { dataDir = DEFAULT_DATA_DIR, ...engineOptions } = options;
-  const store = await openSqliteStore({ dataDir });
+  const { dataDir = DEFAULT_DATA_DIR, store: storeUrl, ...engineOptions } = options;
+  const store = await openStore(storeUrl, dataDir);
   const bus = openMemoryBus();
   // The built-in patterns (supervisor, handoff, ...) are this package's own builds in dist/plugins: trusted,
   // they run in-thread, and they are found first, so a bare `supervisor` is always the built-in. Plugins
@@ -39,10 +57,15 @@ export async function openApp(
   const trusted = new InThreadRunner();
   const pool = new WorkerPool();
   const dir = join(dataDir, 'plugins');
-  const patterns = new PatternPlugins([
-    { dir: builtinPluginsDir(), runner: trusted },
-    { dir, runner: pool },
-  ]);
+  // The store holds every plugin registered through any instance; <data dir>/plugins caches them.
+  const catalog = { store, ns: engineOptions.namespace ?? DEFAULT_NAMESPACE, dir };
+  const patterns = new PatternPlugins(
+    [
+      { dir: builtinPluginsDir(), runner: trusted },
+      { dir, runner: pool },
+    ],
+    catalog,
+  );
   // The instance files let `baton resume` take over at once a run whose process was killed on this host.
   const instanceDir = dataDir === MEMORY ? undefined : join(dataDir, 'instances');
   const engine = new Engine({ store, bus, patternPlugins: patterns, instanceDir, ...engineOptions });

@@ -1,7 +1,9 @@
 // PluginService over gRPC: upload (the loader's whole checklist in the sandbox before anything is
-// stored), list, get, versions and delete, over the plugin folder of the server's data directory, the
-// one the engine loads from (wasm/plugin-store.ts). Delete is refused while a run that has not ended
-// is bound to that name@version+sha256 (runs journal their binding in RunStarted).
+// stored), list, get, versions and delete, over the store (plugins by sha256, shared by every instance on
+// it) and the plugin folder of the server's data directory, the one the engine loads from
+// (wasm/plugin-store.ts), which caches the store's plugins (runtime/plugin-cache.ts). Delete is refused
+// while a run that has not ended is bound to that name@version+sha256 (runs journal their binding in
+// RunStarted).
 
 import { status } from '@grpc/grpc-js';
 import { BatonError } from '../errors/registry.js';
@@ -36,6 +38,7 @@ import type {
 import { ApiError, unary } from './errors.js';
 import { decodePluginToken, encodePluginToken, pluginToProto } from './plugin-wire.js';
 import { checkId } from './workflow-registry.js';
+import { cacheByRef, publishPlugin, type PluginCatalog } from '../runtime/plugin-cache.js';
 
 export interface PluginServiceDeps {
   /** The plugin folder (<data dir>/plugins). */
@@ -62,6 +65,27 @@ const invalid = (fieldPath: string, message: string) =>
 
 export function pluginService(deps: PluginServiceDeps): PluginServiceServer {
   const maxBytes = deps.maxBytes ?? MAX_PLUGIN_BYTES;
+  const catalog: PluginCatalog = { store: deps.store, ns: deps.namespace, dir: deps.dir };
+
+  /** The folder's plugins and, after them, those only the store has (registered through another instance). */
+  async function everyPlugin(): Promise<InstalledPlugin[]> {
+    const local = await listInstalled(deps.dir);
+    const have = new Set(local.map((p) => `${p.manifest.name}@${p.manifest.version}`));
+    const remote: InstalledPlugin[] = [];
+    for (const p of await deps.store.listPlugins(deps.namespace)) {
+      if (have.has(`${p.name}@${p.version}`)) continue;
+      try {
+        const manifest = parseManifest(p.manifest, `the stored manifest of ${p.name}@${p.version}`);
+        remote.push({ manifest, path: '', installedAt: p.storedAt, sizeBytes: p.sizeBytes });
+      } catch (e) {
+        console.warn(
+          `[plugin service] skipped a stored plugin whose manifest does not parse:`,
+          (e as Error).message,
+        );
+      }
+    }
+    return [...local, ...remote];
+  }
 
   async function upload(req: UploadPluginRequest): Promise<UploadPluginResponse> {
     if (req.manifestJson === '') throw invalid('manifest_json', 'is required');
@@ -91,11 +115,13 @@ export function pluginService(deps: PluginServiceDeps): PluginServiceServer {
     const loaded = await placed('wasm', () =>
       verifyPlugin(manifest, bytes, `the upload of ${pluginId(manifest)}`, { runner: deps.runner }),
     );
+    // The store first: it is what every instance loads from; the folder is this instance's copy.
+    const published = await publishPlugin(catalog, manifest, bytes);
     const r = await installPlugin(deps.dir, manifest, bytes);
-    if (r.created) deps.onChange?.();
+    if (r.created || published) deps.onChange?.();
     return {
       plugin: pluginToProto(manifest, bytes.length, Date.now(), loaded.describe),
-      created: r.created,
+      created: r.created || published,
     };
   }
 
@@ -105,9 +131,7 @@ export function pluginService(deps: PluginServiceDeps): PluginServiceServer {
     if (req.pageSize < 0) throw invalid('page_size', 'must not be negative');
     const size = req.pageSize === 0 ? LIST_PAGE.default : Math.min(req.pageSize, LIST_PAGE.max);
     const offset = req.pageToken === '' ? 0 : decodePluginToken(req.pageToken, req.kind);
-    const all = sorted(await listInstalled(deps.dir)).filter(
-      (p) => req.kind === '' || p.manifest.kind === req.kind,
-    );
+    const all = sorted(await everyPlugin()).filter((p) => req.kind === '' || p.manifest.kind === req.kind);
     return {
       plugins: all
         .slice(offset, offset + size)
@@ -127,7 +151,7 @@ export function pluginService(deps: PluginServiceDeps): PluginServiceServer {
 
   async function versions(req: ListPluginVersionsRequest): Promise<ListPluginVersionsResponse> {
     const name = checkId(req.name, 'name', true)!;
-    const all = (await listInstalled(deps.dir)).filter((p) => p.manifest.name === name);
+    const all = (await everyPlugin()).filter((p) => p.manifest.name === name);
     if (all.length === 0) throw notFound(name, undefined);
     return { versions: all.map((p) => p.manifest.version).sort((a, b) => compareVersions(b, a)) };
   }
@@ -144,28 +168,39 @@ export function pluginService(deps: PluginServiceDeps): PluginServiceServer {
         { fieldPath: 'plugin' },
       );
     }
-    if (!(await removePlugin(deps.dir, name, version))) throw notFound(name, version);
+    const fromStore = await deps.store.deletePlugin(deps.namespace, name, version);
+    if (!(await removePlugin(deps.dir, name, version)) && !fromStore) throw notFound(name, version);
     deps.onChange?.();
     return {};
   }
 
-  /** The stored plugin name@version; without a version (when allowed) its highest. */
+  /**
+   * The stored plugin name@version; without a version (when allowed) its highest. One only the store has
+   * is copied into the folder first.
+   */
   async function lookup(rawName: string, rawVersion: string, versionRequired: boolean) {
     const name = checkId(rawName, 'plugin.name', true)!;
     const version = checkId(rawVersion, 'plugin.version', versionRequired);
-    if (version !== undefined) {
-      const found = await findInstalled(deps.dir, name, version);
-      if (found === undefined) throw notFound(name, version);
-      return found;
-    }
+    return (
+      (await lookupLocal(name, version)) ??
+      ((await cacheByRef(catalog, version === undefined ? name : `${name}@${version}`))
+        ? await lookupLocal(name, version)
+        : undefined) ??
+      raise(notFound(name, version))
+    );
+  }
+
+  async function lookupLocal(
+    name: string,
+    version: string | undefined,
+  ): Promise<InstalledPlugin | undefined> {
+    if (version !== undefined) return findInstalled(deps.dir, name, version);
     const all = (await listInstalled(deps.dir)).filter((p) => p.manifest.name === name);
     const highest = resolveVersion(
       all.map((p) => p.manifest.version),
       undefined,
     );
-    const found = all.find((p) => p.manifest.version === highest);
-    if (found === undefined) throw notFound(name, undefined);
-    return found;
+    return all.find((p) => p.manifest.version === highest);
   }
 
   return {
@@ -175,6 +210,10 @@ export function pluginService(deps: PluginServiceDeps): PluginServiceServer {
     listPluginVersions: unary(versions),
     deletePlugin: unary(remove),
   };
+}
+
+function raise(e: Error): never {
+  throw e;
 }
 
 function notFound(name: string, version: string | undefined): ApiError {

@@ -13,6 +13,7 @@ import { cancelCommand, pauseCommand, remoteResumeCommand, signalCommand } from 
 import { watchCommand } from './commands/watch.js';
 import { modifyCommand } from './commands/modify.js';
 import { SERVER_ENV, serverAddress } from './remote.js';
+import { STORE_ENV } from './store-option.js';
 import { DEFAULT_DATA_DIR } from '../app.js';
 import { VERSION } from './version.js';
 
@@ -56,6 +57,10 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     });
 
   const dataDir = ['--data-dir <dir>', 'where runs are stored (SQLite)', DEFAULT_DATA_DIR] as const;
+  const store = [
+    '--store <url>',
+    `where runs are stored instead of the data directory: postgres://USER@HOST:PORT/DB[?schema=NAME] or sqlite:DIR (or set ${STORE_ENV})`,
+  ] as const;
   const server = [
     '--server <host:port>',
     `talk to this Baton server instead of the data directory (or set ${SERVER_ENV})`,
@@ -70,10 +75,18 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option('--constraints <file>', "resource constraints (YAML/JSON), overriding the workflow's own")
     .option('--registry <file>', 'agent registry to validate agent types against')
     .option(...dataDir)
+    .option(...store)
     .action(
       async (
         file: string,
-        opts: { input?: string; json?: boolean; dataDir: string; constraints?: string; registry?: string },
+        opts: {
+          input?: string;
+          json?: boolean;
+          dataDir: string;
+          store?: string;
+          constraints?: string;
+          registry?: string;
+        },
       ) => {
         setExit(await runCommand(file, opts, o));
       },
@@ -87,19 +100,23 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .argument('<run>', 'run id')
     .option('--json', 'print the final status as JSON')
     .option(...dataDir)
+    .option(...store)
     .option(...server)
-    .action(async (run: string, opts: { json?: boolean; dataDir: string; server?: string }) => {
-      const address = serverAddress(opts);
-      setExit(address ? await remoteResumeCommand(run, address, o) : await resumeCommand(run, opts, o));
-    });
+    .action(
+      async (run: string, opts: { json?: boolean; dataDir: string; store?: string; server?: string }) => {
+        const address = serverAddress(opts);
+        setExit(address ? await remoteResumeCommand(run, address, o) : await resumeCommand(run, opts, o));
+      },
+    );
 
   program
     .command('pause')
     .description('pause a run: attempts in flight finish, nothing new is dispatched until it is resumed')
     .argument('<run>', 'run id')
     .option(...dataDir)
+    .option(...store)
     .option(...server)
-    .action(async (run: string, opts: { dataDir: string; server?: string }) => {
+    .action(async (run: string, opts: { dataDir: string; store?: string; server?: string }) => {
       setExit(await pauseCommand(run, opts, o));
     });
 
@@ -110,9 +127,13 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option('--after <seq>', 'start after this entry (the last one a previous watch printed)')
     .option('--json', 'one JSON entry per line')
     .option(...dataDir)
+    .option(...store)
     .option(...server)
     .action(
-      async (run: string, opts: { json?: boolean; dataDir: string; server?: string; after?: string }) => {
+      async (
+        run: string,
+        opts: { json?: boolean; dataDir: string; store?: string; server?: string; after?: string },
+      ) => {
         setExit(await watchCommand(run, opts, o));
       },
     );
@@ -136,10 +157,13 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .argument('<run>', 'run id')
     .option('--json', 'print JSON')
     .option(...dataDir)
+    .option(...store)
     .option(...server)
-    .action(async (run: string, opts: { json?: boolean; dataDir: string; server?: string }) => {
-      setExit(await statusCommand(run, opts, o));
-    });
+    .action(
+      async (run: string, opts: { json?: boolean; dataDir: string; store?: string; server?: string }) => {
+        setExit(await statusCommand(run, opts, o));
+      },
+    );
 
   program
     .command('runs')
@@ -148,9 +172,17 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option('--limit <n>', 'at most this many', '20')
     .option('--json', 'print JSON')
     .option(...dataDir)
+    .option(...store)
     .option(...server)
     .action(
-      async (opts: { json?: boolean; dataDir: string; status?: string; limit?: string; server?: string }) => {
+      async (opts: {
+        json?: boolean;
+        dataDir: string;
+        store?: string;
+        status?: string;
+        limit?: string;
+        server?: string;
+      }) => {
         setExit(await runsCommand(opts, o));
       },
     );
@@ -161,7 +193,8 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .argument('<run>', 'run id')
     .option('--json', 'one JSON entry per line')
     .option(...dataDir)
-    .action(async (run: string, opts: { json?: boolean; dataDir: string }) => {
+    .option(...store)
+    .action(async (run: string, opts: { json?: boolean; dataDir: string; store?: string }) => {
       setExit(await eventsCommand(run, opts, o));
     });
 
@@ -171,10 +204,13 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .argument('<run>', 'run id')
     .option('--reason <text>', 'recorded in the journal')
     .option(...dataDir)
+    .option(...store)
     .option(...server)
-    .action(async (run: string, opts: { reason?: string; dataDir: string; server?: string }) => {
-      setExit(await cancelCommand(run, opts, o));
-    });
+    .action(
+      async (run: string, opts: { reason?: string; dataDir: string; store?: string; server?: string }) => {
+        setExit(await cancelCommand(run, opts, o));
+      },
+    );
 
   program
     .command('signal')
@@ -183,13 +219,14 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .argument('<event>', 'CHANNEL or CHANNEL:EVENT')
     .argument('[json]', 'event data as JSON')
     .option(...dataDir)
+    .option(...store)
     .option(...server)
     .action(
       async (
         run: string,
         event: string,
         json: string | undefined,
-        opts: { dataDir: string; server?: string },
+        opts: { dataDir: string; store?: string; server?: string },
       ) => {
         setExit(await signalCommand(run, event, json, opts, o));
       },
@@ -231,8 +268,9 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     )
     .argument('<path>', 'a built manifest.json or folder, or a source folder (built first)')
     .option(...dataDir)
+    .option(...store)
     .option(...server)
-    .action(async (path: string, opts: { dataDir: string; server?: string }) => {
+    .action(async (path: string, opts: { dataDir: string; store?: string; server?: string }) => {
       const { pluginRegisterCommand } = await import('./commands/plugin.js');
       setExit(await pluginRegisterCommand(path, opts, o));
     });
@@ -242,11 +280,14 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option('--kind <kind>', 'only plugins of this kind (pattern or hook)')
     .option('--json', 'print JSON')
     .option(...dataDir)
+    .option(...store)
     .option(...server)
-    .action(async (opts: { dataDir: string; server?: string; json?: boolean; kind?: string }) => {
-      const { pluginListCommand } = await import('./commands/plugin.js');
-      setExit(await pluginListCommand(opts, o));
-    });
+    .action(
+      async (opts: { dataDir: string; store?: string; server?: string; json?: boolean; kind?: string }) => {
+        const { pluginListCommand } = await import('./commands/plugin.js');
+        setExit(await pluginListCommand(opts, o));
+      },
+    );
 
   program
     .command('serve')
@@ -257,6 +298,10 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option('--listen <host:port>', 'address to listen on (port 0 picks a free one) [127.0.0.1:50051]')
     .option('--registry <file>', 'agent registry to validate agent types against')
     .option('--data-dir <dir>', `where runs and workflows are stored (SQLite) [${DEFAULT_DATA_DIR}]`)
+    .option(
+      '--store <url>',
+      'store runs in PostgreSQL (postgres://USER@HOST:PORT/DB[?schema=NAME]) or sqlite:DIR',
+    )
     .option('--drain-grace <duration>', 'on SIGTERM, how long in-flight attempts may finish [10s]')
     .action(
       async (opts: {
@@ -264,6 +309,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
         listen?: string;
         registry?: string;
         dataDir?: string;
+        store?: string;
         drainGrace?: string;
       }) => {
         // Loaded on demand: the other commands need not load grpc-js.
@@ -272,6 +318,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
           ...(opts.listen !== undefined && { listen: opts.listen }),
           ...(opts.registry !== undefined && { registry: opts.registry }),
           ...(opts.dataDir !== undefined && { data_dir: opts.dataDir }),
+          ...(opts.store !== undefined && { store: opts.store }),
           ...(opts.drainGrace !== undefined && { drain_grace: opts.drainGrace }),
         };
         setExit(

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { BatonError } from '../errors/registry.js';
 import { parseYamlAs } from '../spec/load.js';
 import { Duration } from '../spec/schema.js';
+import { parseStoreUrl } from '../store/store-url.js';
 
 const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/;
 
@@ -20,10 +21,20 @@ const Listen = z
 
 const Path = z.string().min(1, { message: 'must not be empty' });
 
+/** A store URL (store/store-url.ts); the message says what is wrong without echoing a password. */
+const StoreUrl = z.string().superRefine((v, ctx) => {
+  try {
+    parseStoreUrl(v);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+  }
+});
+
 /** Each key's schema; the file's keys are exactly these. */
 const KEYS = {
   listen: Listen,
   data_dir: Path,
+  store: StoreUrl,
   registry: Path,
   namespace: z
     .string()
@@ -37,6 +48,8 @@ type Key = keyof typeof KEYS;
 export interface ServeConfig {
   readonly listen: string;
   readonly dataDir: string;
+  /** Where runs are stored: a store URL; absent, the SQLite store of dataDir. */
+  readonly store?: string;
   readonly registry?: string;
   readonly namespace: string;
   /** How long a drain waits for attempts in flight before abandoning them (they are re-issued on restart). */
@@ -54,6 +67,7 @@ export const SERVE_DEFAULTS = {
 export const ENV_VARS: Readonly<Record<Key, string>> = {
   listen: 'BATON_LISTEN',
   data_dir: 'BATON_DATA_DIR',
+  store: 'BATON_STORE',
   registry: 'BATON_REGISTRY',
   namespace: 'BATON_NAMESPACE',
   drain_grace: 'BATON_DRAIN_GRACE',
@@ -64,6 +78,7 @@ export const CONFIG_ENV = 'BATON_CONFIG';
 const FLAGS: Partial<Record<Key, string>> = {
   listen: '--listen',
   data_dir: '--data-dir',
+  store: '--store',
   registry: '--registry',
   drain_grace: '--drain-grace',
 };
@@ -71,6 +86,7 @@ const FLAGS: Partial<Record<Key, string>> = {
 const FileSchema = z.strictObject({
   listen: KEYS.listen.optional(),
   data_dir: KEYS.data_dir.optional(),
+  store: KEYS.store.optional(),
   registry: KEYS.registry.optional(),
   namespace: KEYS.namespace.optional(),
   drain_grace: KEYS.drain_grace.optional(),
@@ -102,9 +118,11 @@ export async function loadServeConfig(src: ConfigSources): Promise<ServeConfig> 
     return file[key] as z.output<(typeof KEYS)[K]> | undefined;
   };
   const registry = value('registry');
+  const store = value('store');
   return {
     listen: value('listen') ?? SERVE_DEFAULTS.listen,
     dataDir: value('data_dir') ?? SERVE_DEFAULTS.data_dir,
+    ...(store !== undefined && { store }),
     ...(registry !== undefined && { registry }),
     namespace: value('namespace') ?? SERVE_DEFAULTS.namespace,
     drainGraceMs: value('drain_grace') ?? SERVE_DEFAULTS.drain_grace,
@@ -144,6 +162,13 @@ async function readConfigFile(file: string): Promise<Partial<Record<Key, unknown
   return {
     ...v,
     ...(v.data_dir !== undefined && { data_dir: resolve(base, v.data_dir) }),
+    // sqlite:DIR names a folder like data_dir does: relative to the file.
+    ...(v.store?.startsWith('sqlite:') && { store: `sqlite:${resolve(base, parseSqliteDir(v.store))}` }),
     ...(v.registry !== undefined && { registry: resolve(base, v.registry) }),
   };
+}
+
+function parseSqliteDir(url: string): string {
+  const location = parseStoreUrl(url);
+  return location.kind === 'sqlite' ? location.dataDir : url;
 }

@@ -44,6 +44,9 @@ import { modifyRun, steerRun, type SteeringHost } from './run-steering.js';
 import { RunInbox } from './run-inbox.js';
 import { RunOwnership } from './run-ownership.js';
 
+/** The namespace of runs when none is given. */
+export const DEFAULT_NAMESPACE = 'default';
+
 export interface EngineOptions {
   readonly store: Store;
   readonly bus: Bus;
@@ -107,7 +110,7 @@ export class Engine {
   private closed = false;
 
   constructor(private readonly opts: EngineOptions) {
-    this.namespace = opts.namespace ?? 'default';
+    this.namespace = opts.namespace ?? DEFAULT_NAMESPACE;
     this.now = opts.now ?? Date.now;
     this.writer = new JournalWriter(opts.store);
     this.breakers = new CircuitBreakers(opts.breakers ?? DEFAULT_BREAKER, this.now);

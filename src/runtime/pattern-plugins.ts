@@ -1,7 +1,9 @@
 // The runtime's side of pattern plugins: finds a workflow's pattern among the plugin folders, calls its
 // pattern_init before the run starts (the answer is journaled in RunStarted as the run's binding), and
 // answers the AskPattern commands of decide() by calling pattern_step through the host. A resumed run
-// is bound to the exact bytes it started with: gone or changed bytes refuse the resume.
+// is bound to the exact bytes it started with: gone or changed bytes refuse the resume. With a plugin
+// catalog (the store), a plugin missing from the folders is copied from the store into the data
+// directory's folder first (runtime/plugin-cache.ts), so any instance can run what another registered.
 
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +20,7 @@ import {
   type PatternStepInput,
   type PluginRunner,
 } from '../wasm/index.js';
+import { cacheBound, cacheByRef, type PluginCatalog } from './plugin-cache.js';
 
 /** A folder of built plugins (each `<dir>/<plugin>/manifest.json`) and the runner its plugins get. */
 export interface PluginSource {
@@ -65,7 +68,14 @@ export class PatternPlugins {
   private index: Map<string, Installed[]> | null = null;
   private readonly loaded = new Map<string, Promise<PatternPlugin>>();
 
-  constructor(private readonly sources: readonly PluginSource[]) {}
+  /**
+   * @param catalog the store's plugins; its `dir` must be one of `sources` (the folder copies are
+   * written to and then found in).
+   */
+  constructor(
+    private readonly sources: readonly PluginSource[],
+    private readonly catalog?: PluginCatalog,
+  ) {}
 
   /**
    * Forgets what was scanned and loaded: the next reference reads the folders again. Called after a
@@ -78,6 +88,14 @@ export class PatternPlugins {
 
   /** Whether the pattern reference (`acme/auction@1.2.0`, or a bare name) is installed, without loading it. */
   async has(ref: string): Promise<boolean> {
+    if ((await this.find(ref)) !== undefined) return true;
+    return this.fromCatalog((c) => cacheByRef(c, ref), ref);
+  }
+
+  /** Copies a plugin from the store into the folder; true when the reference is installed now. */
+  private async fromCatalog(copy: (c: PluginCatalog) => Promise<boolean>, ref: string): Promise<boolean> {
+    if (this.catalog === undefined || !(await copy(this.catalog))) return false;
+    this.index = null; // rescan: the folder has a new plugin (what was loaded stays loaded)
     return (await this.find(ref)) !== undefined;
   }
 
@@ -145,7 +163,7 @@ export class PatternPlugins {
 
   private async boundPlugin(b: PatternBinding): Promise<PatternPlugin> {
     const id = `${b.name}@${b.version}`;
-    if ((await this.find(id)) === undefined) {
+    if ((await this.find(id)) === undefined && !(await this.fromCatalog((c) => cacheBound(c, b), id))) {
       throw new BatonError(
         'BATON_E_PLUGIN_NOT_FOUND',
         `plugin ${id}, which the run was started with, is not installed: restore it to resume the run`,

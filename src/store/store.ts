@@ -157,6 +157,24 @@ export interface WorkflowVersionRef {
   readonly version: string;
 }
 
+/** A plugin's bytes and manifest, kept by sha256 so every instance can load the plugin a run is bound to. */
+export interface StoredPlugin {
+  readonly name: string;
+  readonly version: string;
+  /** Hex sha256 of `wasm`: the plugin's identity (a run's binding names it). */
+  readonly sha256: string;
+  /** The plugin's manifest as JSON (the store does not read it). */
+  readonly manifest: unknown;
+  readonly wasm: Uint8Array;
+}
+
+/** A stored plugin without its bytes (listPlugins). */
+export interface StoredPluginRef extends Omit<StoredPlugin, 'wasm'> {
+  readonly sizeBytes: number;
+  /** When it was first stored, ms since the Unix epoch. */
+  readonly storedAt: number;
+}
+
 export const DEFAULT_PAGE = 100;
 export const MAX_PAGE = 1000;
 
@@ -256,6 +274,17 @@ export interface Store {
 
   /** The store's clock (ms since the epoch): the clock leases expire by. PostgreSQL: the server's now(). */
   clock(): Promise<number>;
+
+  /**
+   * Stores a plugin by its sha256; the same sha256 again is a no-op (returns false). Throws
+   * PluginConflictError when name@version is stored with other bytes (a version is immutable).
+   */
+  putPlugin(ns: string, plugin: StoredPlugin): Promise<boolean>;
+  getPlugin(ns: string, sha256: string): Promise<StoredPlugin | undefined>;
+  /** Every stored plugin without its bytes, by name then in the order stored. */
+  listPlugins(ns: string): Promise<StoredPluginRef[]>;
+  /** Deletes name@version; returns false when it was not stored. */
+  deletePlugin(ns: string, name: string, version: string): Promise<boolean>;
 
   /** Releases the connection; later calls reject with StoreClosedError. Closing twice is a no-op. */
   close(): Promise<void>;
@@ -378,5 +407,21 @@ export class StoreUnavailableError extends BatonError {
   ) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     super('BATON_E_STORE_UNAVAILABLE', `${operation} failed: ${reason}`, { cause });
+  }
+}
+/** Thrown by putPlugin when name@version is already stored with other bytes. */
+export class PluginConflictError extends BatonError {
+  constructor(
+    readonly ns: string,
+    readonly pluginName: string,
+    readonly version: string,
+    readonly storedSha256: string,
+    readonly sha256: string,
+  ) {
+    super(
+      'BATON_E_PLUGIN_EXISTS',
+      `plugin ${pluginName}@${version} is already stored with other bytes in namespace "${ns}" (sha256 ${storedSha256}, ` +
+        `these have ${sha256}); a version is immutable: bump the version to store the change`,
+    );
   }
 }

@@ -1,10 +1,12 @@
 // The Store contract as one vitest suite every adapter runs (SQLite now, PostgreSQL later): an adapter
 // is conformant when this passes unchanged against it.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ownershipConformance } from './store-ownership.js';
 import {
   JournalConflictError,
+  PluginConflictError,
+  RunOwnershipLostError,
   RunExistsError,
   RunNotFoundError,
   StoreClosedError,
@@ -12,8 +14,10 @@ import {
   WorkflowConflictError,
   type JournalRecord,
   type NewRun,
+  type RunLease,
   type RunRecord,
   type Store,
+  type StoreChange,
 } from '../../src/store/store.js';
 
 export interface StoreHarness {
@@ -25,6 +29,17 @@ export interface StoreHarness {
   cleanup(): Promise<void>;
 }
 
+/** What an adapter can do that the contract leaves open; a case that needs more is skipped, saying why. */
+export interface StoreCapabilities {
+  /** Why watch() does not see another handle's commits (undefined: it does). */
+  readonly watchMissesOtherHandles?: string;
+}
+
+/** Longer than the 1 ms leases the ownership cases let lapse, as the store's clock counts it. */
+const LAPSE_MS = 25;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const lapse = () => sleep(LAPSE_MS);
+
 const rec = (seq: number, data: unknown = { n: seq }, type = 'TaskCompleted'): JournalRecord => ({
   seq,
   type,
@@ -32,7 +47,6 @@ const rec = (seq: number, data: unknown = { n: seq }, type = 'TaskCompleted'): J
   at: 1_700_000_000_000 + seq,
   data,
 });
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const recs = (from: number, count: number): JournalRecord[] =>
   Array.from({ length: count }, (_, i) => rec(from + i));
 
@@ -47,7 +61,11 @@ const newRun = (runId: string, createdAt: number, extra: Partial<NewRun> = {}): 
   ...extra,
 });
 
-export function storeConformance(name: string, makeStore: () => Promise<StoreHarness>): void {
+export function storeConformance(
+  name: string,
+  makeStore: () => Promise<StoreHarness>,
+  caps: StoreCapabilities = {},
+): void {
   describe(`Store conformance: ${name}`, () => {
     let h: StoreHarness;
     let store: Store;
@@ -309,6 +327,46 @@ export function storeConformance(name: string, makeStore: () => Promise<StoreHar
     });
 
     ownershipConformance(() => ({ store, connect }));
+    describe('plugins', () => {
+      const wasm = (n: number) => new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, n]);
+      const plugin = (version: string, n: number, name = 'acme/auction') => ({
+        name,
+        version,
+        sha256: `${'ab'.repeat(31)}${n.toString(16).padStart(2, '0')}`,
+        manifest: { name, version, kind: 'pattern', abi: '1.1' },
+        wasm: wasm(n),
+      });
+
+      it('stores a plugin by sha256, idempotently, and refuses other bytes under the same name@version', async () => {
+        expect(await store.putPlugin('acme', plugin('1.0.0', 1))).toBe(true);
+        expect(await store.putPlugin('acme', plugin('1.0.0', 1))).toBe(false);
+        expect(await store.putPlugin('acme', plugin('1.1.0', 2))).toBe(true);
+        const changed = store.putPlugin('acme', plugin('1.0.0', 3));
+        await expect(changed).rejects.toBeInstanceOf(PluginConflictError);
+        await expect(changed).rejects.toMatchObject({ code: 'BATON_E_PLUGIN_EXISTS', version: '1.0.0' });
+        expect(await store.getPlugin('acme', plugin('1.0.0', 1).sha256)).toEqual(plugin('1.0.0', 1));
+        expect(await store.getPlugin('acme', plugin('1.0.0', 3).sha256)).toBeUndefined();
+        expect(await store.getPlugin('globex', plugin('1.0.0', 1).sha256)).toBeUndefined(); // namespaced
+      });
+
+      it('lists plugins without their bytes and deletes one version', async () => {
+        await store.putPlugin('acme', plugin('1.0.0', 1));
+        await store.putPlugin('acme', plugin('2.0.0', 2));
+        await store.putPlugin('acme', plugin('1.0.0', 3, 'acme/bid'));
+        const listed = await store.listPlugins('acme');
+        expect(listed.map((p) => `${p.name}@${p.version}`)).toEqual([
+          'acme/auction@1.0.0',
+          'acme/auction@2.0.0',
+          'acme/bid@1.0.0',
+        ]);
+        expect(listed[0]).toMatchObject({ sha256: plugin('1.0.0', 1).sha256, sizeBytes: 9 });
+        expect(listed[0]).not.toHaveProperty('wasm');
+        expect(await store.deletePlugin('acme', 'acme/auction', '1.0.0')).toBe(true);
+        expect(await store.deletePlugin('acme', 'acme/auction', '1.0.0')).toBe(false);
+        expect(await store.getPlugin('acme', plugin('1.0.0', 1).sha256)).toBeUndefined();
+        expect((await store.listPlugins('acme')).map((p) => p.version)).toEqual(['2.0.0', '1.0.0']);
+      });
+    });
 
     describe('runs', () => {
       it('creates, reads and updates a run; summary is kept unless replaced', async () => {

@@ -46,6 +46,19 @@ describe('baton serve settings: bad values', () => {
       message: 'listen (from flag --listen): the port must be 0..65535',
     },
     {
+      what: 'a store URL in a flag',
+      args: ['--store', 'mysql://db/baton'],
+      env: {},
+      message: 'store (from flag --store): store URL "mysql://db/baton" is not a store URL',
+    },
+    {
+      what: 'a store URL in the environment',
+      args: [],
+      env: { BATON_STORE: 'postgres://baton:secret@db' },
+      message:
+        'store (from environment variable BATON_STORE): store URL "postgres://baton:***@db" names no database',
+    },
+    {
       what: 'a namespace in the environment',
       args: [],
       env: { BATON_NAMESPACE: 'a b' },

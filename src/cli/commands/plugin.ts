@@ -1,6 +1,7 @@
 // `baton plugin build | test | register | list`: build a pattern plugin from its AssemblyScript folder
 // (the project's own scripts/build-plugins.js), run the conformance suite over it with the scenarios
-// beside its manifest, store it in the data directory's plugin folder or upload it to a server (PluginService).
+// beside its manifest, store it in the store (--store / BATON_STORE, else the data directory's) and the
+// data directory's plugin folder, or upload it to a server (PluginService).
 
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -20,6 +21,11 @@ import {
 import { findScenarios, loadScenarios, runConformance, SCENARIO_FILES } from '../../conformance/index.js';
 import { paint, type Output } from '../io.js';
 import { serverAddress } from '../remote.js';
+import { storeLabel, storeUrl } from '../store-option.js';
+import { DEFAULT_NAMESPACE } from '../../runtime/engine.js';
+import { publishPlugin } from '../../runtime/plugin-cache.js';
+import { openStore } from '../../app.js';
+import type { Store } from '../../store/store.js';
 
 type BuildPlugin = (dir: string, outDir: string) => Promise<string>;
 
@@ -154,9 +160,22 @@ export async function pluginTestCommand(
   }
 }
 
+/** Opens the command's store (as the run commands do) for `fn`, and closes it. */
+async function withStore<T>(
+  opts: { dataDir: string; store?: string },
+  fn: (store: Store) => Promise<T>,
+): Promise<T> {
+  const store = await openStore(storeUrl(opts), opts.dataDir);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
 export async function pluginRegisterCommand(
   target: string,
-  opts: { dataDir: string; server?: string },
+  opts: { dataDir: string; store?: string; server?: string },
   o: Output,
 ): Promise<number> {
   const address = serverAddress(opts);
@@ -188,9 +207,13 @@ export async function pluginRegisterCommand(
   const dir = join(opts.dataDir, 'plugins');
   return withLoaded(target, async (loaded) => {
     const bytes = loaded.code.bytes;
+    // The store first (every instance on it can load the plugin from there), then this folder's copy.
+    const published = await withStore(opts, (store) =>
+      publishPlugin({ store, ns: DEFAULT_NAMESPACE, dir }, loaded.manifest, bytes),
+    );
     const r = await installPlugin(dir, loaded.manifest, bytes);
     o.out(
-      `${paint(o, 'green', '✓')} ${r.created ? 'registered' : 'already registered'} ${loaded.id} in ${dirname(r.path)} (sha256 ${loaded.code.sha256})`,
+      `${paint(o, 'green', '✓')} ${r.created || published ? 'registered' : 'already registered'} ${loaded.id} in ${dirname(r.path)} and the ${storeLabel(opts)} (sha256 ${loaded.code.sha256})`,
     );
     return 0;
   });
@@ -208,7 +231,7 @@ async function readFileNamed(path: string, what: string): Promise<Buffer> {
 }
 
 export async function pluginListCommand(
-  opts: { dataDir: string; server?: string; json?: boolean; kind?: string },
+  opts: { dataDir: string; store?: string; server?: string; json?: boolean; kind?: string },
   o: Output,
 ): Promise<number> {
   if (opts.kind !== undefined && opts.kind !== 'pattern' && opts.kind !== 'hook')
@@ -224,9 +247,28 @@ export async function pluginListCommand(
       client.close();
     }
   } else {
-    rows = (await listInstalled(join(opts.dataDir, 'plugins')))
-      .filter((p) => opts.kind === undefined || p.manifest.kind === opts.kind)
-      .map((p) => ({ ...p.manifest, sizeBytes: p.sizeBytes }))
+    rows = (await listInstalled(join(opts.dataDir, 'plugins'))).map((p) => ({
+      ...p.manifest,
+      sizeBytes: p.sizeBytes,
+    }));
+    // With --store, also what other instances registered there (without one, the folder holds it all).
+    if (storeUrl(opts) !== undefined) {
+      const have = new Set(rows.map((r) => `${r.name}@${r.version}`));
+      const stored = await withStore(opts, (store) => store.listPlugins(DEFAULT_NAMESPACE));
+      for (const p of stored) {
+        const m = p.manifest as { kind?: unknown };
+        if (!have.has(`${p.name}@${p.version}`))
+          rows.push({
+            name: p.name,
+            version: p.version,
+            kind: String(m.kind),
+            sha256: p.sha256,
+            sizeBytes: p.sizeBytes,
+          });
+      }
+    }
+    rows = rows
+      .filter((p) => opts.kind === undefined || p.kind === opts.kind)
       .sort((a, b) => (a.name === b.name ? compareVersions(b.version, a.version) : a.name < b.name ? -1 : 1));
   }
   if (opts.json) {

@@ -12,11 +12,14 @@ import { Progress } from '../progress.js';
 import { printOutcome } from '../report.js';
 import { statusJson } from './status.js';
 import { checkFile, loadCheckInputs } from './context.js';
+import { storeLabel, storeUrl } from '../store-option.js';
 
 export interface RunOpts {
   readonly input?: string;
   readonly json?: boolean;
   readonly dataDir: string;
+  /** A store URL (--store / BATON_STORE); default: SQLite in dataDir. */
+  readonly store?: string;
   readonly constraints?: string;
   readonly registry?: string;
 }
@@ -41,7 +44,7 @@ export async function runCommand(file: string, opts: RunOpts, o: Output): Promis
 
 export async function resumeCommand(
   runId: string,
-  opts: Pick<RunOpts, 'json' | 'dataDir'>,
+  opts: Pick<RunOpts, 'json' | 'dataDir' | 'store'>,
   o: Output,
 ): Promise<number> {
   return drive(opts, o, async (app) => {
@@ -53,13 +56,15 @@ export async function resumeCommand(
 
 /** Opens the embedded app, starts or takes over a run, shows progress, and prints how it ended. */
 async function drive(
-  opts: Pick<RunOpts, 'json' | 'dataDir'>,
+  opts: Pick<RunOpts, 'json' | 'dataDir' | 'store'>,
   o: Output,
   begin: (app: App) => Promise<string>,
 ): Promise<number> {
   const view: { progress?: Progress } = {};
+  const store = storeUrl(opts);
   const app = await openApp({
     dataDir: opts.dataDir,
+    ...(store === undefined ? {} : { store }),
     onTurn: (actor, records) => view.progress?.turn(actor, records),
   });
   const progress = (view.progress = new Progress(o, app.engine.breakers));
@@ -72,7 +77,7 @@ async function drive(
   process.once('SIGINT', interrupt);
   try {
     runId = await begin(app);
-    o.err(`run ${runId} (data dir ${opts.dataDir})`);
+    o.err(`run ${runId} (${storeLabel(opts)})`);
     let final: RunState;
     try {
       final = await app.engine.settled(runId);

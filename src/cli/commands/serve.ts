@@ -18,6 +18,7 @@ import { workerAdapterFor } from '../../agents/worker-routing.js';
 import { loadServeConfig, type ConfigSources } from '../../config/serve-config.js';
 import type { Output } from '../io.js';
 import { loadCheckInputs } from './context.js';
+import { storeLabel } from '../store-option.js';
 
 /** Watch streams and calls still open after the drain get this long before they are cut off. */
 const CLOSE_GRACE_MS = 2_000;
@@ -31,6 +32,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
   const workers = new WorkerHub();
   const app = await openApp({
     dataDir: config.dataDir,
+    ...(config.store !== undefined && { store: config.store }),
     namespace: config.namespace,
     onTurn: feed.publish,
     adapterFor: workerAdapterFor(workers),
@@ -55,7 +57,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     const port = await listen(api.server, config.listen);
     const resumed = await resumeRuns(app);
     if (resumed.resumed.length > 0)
-      o.err(`baton: resumed ${resumed.resumed.length} run(s) from ${config.dataDir}`);
+      o.err(`baton: resumed ${resumed.resumed.length} run(s) from ${storeLabel(config)}`);
     for (const s of resumed.skipped) o.err(`baton: left run ${s.runId} alone: ${s.reason}`);
     // The bound port, not the asked one: with port 0 the caller learns which it got.
     o.out(`baton: serving gRPC on ${config.listen.replace(/:\d+$/, `:${port}`)}`);

@@ -9,6 +9,7 @@ import type { Output } from '../io.js';
 import { serverAddress, withRemote } from '../remote.js';
 import { localStatusView, printRuns, printStatus, remoteStatusView } from '../run-view.js';
 import { timelineLine } from '../timeline.js';
+import { storeUrl } from '../store-option.js';
 
 /** Exactly the status response of the specification; with `detail`, Baton's extras under `baton`. */
 export function statusJson(v: WorkflowStatusView & { breakers?: unknown }, detail: boolean) {
@@ -22,9 +23,13 @@ export function statusJson(v: WorkflowStatusView & { breakers?: unknown }, detai
   return detail ? { ...spec, baton: { ...v.baton, breakers: v.breakers } } : spec;
 }
 
-/** Opens the embedded app on the data directory for one command, and closes it whatever happens. */
-export async function withApp<T>(dataDir: string, fn: (app: App) => Promise<T>): Promise<T> {
-  const app = await openApp({ dataDir });
+/** Opens the embedded app on the store (--store / BATON_STORE, else the data directory) for one command, and closes it whatever happens. */
+export async function withApp<T>(
+  opts: { dataDir: string; store?: string },
+  fn: (app: App) => Promise<T>,
+): Promise<T> {
+  const store = storeUrl(opts);
+  const app = await openApp({ dataDir: opts.dataDir, ...(store === undefined ? {} : { store }) });
   try {
     return await fn(app);
   } finally {
@@ -34,19 +39,19 @@ export async function withApp<T>(dataDir: string, fn: (app: App) => Promise<T>):
 
 export async function statusCommand(
   runId: string,
-  opts: { json?: boolean; dataDir: string; server?: string },
+  opts: { json?: boolean; dataDir: string; store?: string; server?: string },
   o: Output,
 ): Promise<number> {
   const address = serverAddress(opts);
   const view = address
     ? await withRemote(address, async (runs) => remoteStatusView(await runs.get(runId)))
-    : await withApp(opts.dataDir, async (app) => localStatusView(await app.engine.status(runId)));
+    : await withApp(opts, async (app) => localStatusView(await app.engine.status(runId)));
   printStatus(view, opts.json ?? false, o);
   return 0;
 }
 
 export async function runsCommand(
-  opts: { json?: boolean; dataDir: string; status?: string; limit?: string; server?: string },
+  opts: { json?: boolean; dataDir: string; store?: string; status?: string; limit?: string; server?: string },
   o: Output,
 ): Promise<number> {
   const limit = opts.limit ? Number(opts.limit) : 20;
@@ -68,7 +73,7 @@ export async function runsCommand(
     else printRuns(lines, o);
     return 0;
   }
-  return withApp(opts.dataDir, async (app) => {
+  return withApp(opts, async (app) => {
     const page = await app.store.listRuns(app.engine.namespace, {
       ...(opts.status ? { status: opts.status } : {}),
       limit,
@@ -90,10 +95,10 @@ export async function runsCommand(
 
 export async function eventsCommand(
   runId: string,
-  opts: { json?: boolean; dataDir: string },
+  opts: { json?: boolean; dataDir: string; store?: string },
   o: Output,
 ): Promise<number> {
-  return withApp(opts.dataDir, async (app) => {
+  return withApp(opts, async (app) => {
     const records = await app.store.read(app.engine.namespace, runId);
     if (records.length === 0) throw new RunNotFoundError(app.engine.namespace, runId);
     if (opts.json) for (const r of records) o.out(JSON.stringify(r));

@@ -12,6 +12,7 @@ import { printOutcome } from '../report.js';
 
 interface SteerOpts {
   readonly dataDir: string;
+  readonly store?: string;
   readonly server?: string;
 }
 
@@ -78,7 +79,7 @@ async function steer(
     });
     return 0;
   }
-  return withApp(opts.dataDir, async (app) => {
+  return withApp(opts, async (app) => {
     if (cmd.kind === 'cancel') {
       // A run nobody drives (its process stopped or died) is taken over, so the cancellation and its
       // compensations happen now; a run a live process drives gets the command through its inbox.

@@ -16,7 +16,7 @@ const POLL_MS = 200;
 
 export async function watchCommand(
   runId: string,
-  opts: { json?: boolean; dataDir: string; server?: string; after?: string },
+  opts: { json?: boolean; dataDir: string; store?: string; server?: string; after?: string },
   o: Output,
 ): Promise<number> {
   const after = opts.after === undefined ? 0 : Number(opts.after);
@@ -35,7 +35,7 @@ export async function watchCommand(
     });
     return 0;
   }
-  return withApp(opts.dataDir, async (app) => {
+  return withApp(opts, async (app) => {
     const ns = app.engine.namespace;
     if (!(await app.store.getRun(ns, runId))) throw new RunNotFoundError(ns, runId);
     let last = after;

@@ -111,4 +111,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX runs_by_owner ON runs (owner) WHERE owner IS NOT NULL;
     `,
   },
+  {
+    version: 4,
+    name: 'plugins by sha256',
+    sql: `
+      -- Plugin bytes kept in the store, so any instance can load the plugin a run is bound to (the plugin
+      -- folder of a data directory is a cache of it). A name@version is immutable.
+      CREATE TABLE plugins (
+        namespace TEXT NOT NULL,
+        name      TEXT NOT NULL,
+        version   TEXT NOT NULL,
+        sha256    TEXT NOT NULL,
+        manifest  TEXT NOT NULL,
+        wasm      BLOB NOT NULL,
+        stored_at INTEGER NOT NULL,
+        PRIMARY KEY (namespace, name, version)
+      );
+      CREATE INDEX plugins_by_sha256 ON plugins (namespace, sha256);
+    `,
+  },
 ];

@@ -9,6 +9,7 @@ import {
   JournalConflictError,
   RunExistsError,
   RunNotFoundError,
+  RunOwnershipLostError,
   StoreClosedError,
   StoreUnavailableError,
   WorkflowConflictError,
@@ -26,6 +27,8 @@ import {
   type Snapshot,
   type Store,
   type StoreChange,
+  type StoredPlugin,
+  type StoredPluginRef,
   type WorkflowDefinition,
   type WorkflowVersionRef,
 } from '../store.js';
@@ -36,6 +39,7 @@ import { JournalEnds, sameLease } from './journal-ends.js';
 import { JournalRows } from './journal-rows.js';
 import { migrate } from './migrate.js';
 import { SqliteOwnership } from './ownership.js';
+import { SqlitePlugins } from './plugins.js';
 import { listRunsQuery, prepareStatements, type RunRow, type Statements } from './statements.js';
 
 /** A data directory of this name keeps the store in memory (benchmarks without durability, tests). */
@@ -101,6 +105,7 @@ class SqliteStore implements Store {
   readonly #rows: JournalRows;
   readonly #checkpointer: IdleCheckpointer | undefined;
   readonly #ownership: SqliteOwnership;
+  readonly #plugins: SqlitePlugins;
   /** watch() listeners: told after this connection's commits (other connections' are not seen here). */
   readonly #watchers = new StoreWatchers('sqlite');
   #closed = false;
@@ -108,6 +113,7 @@ class SqliteStore implements Store {
   constructor(db: Db, checkpointer: IdleCheckpointer | undefined) {
     this.#db = db;
     this.#q = prepareStatements(db);
+    this.#plugins = new SqlitePlugins(db);
     this.#checkpointer = checkpointer;
     this.#ends = new JournalEnds(() => this.#q.dataVersion.get()!);
     this.#rows = new JournalRows(db, recordJson);
@@ -411,6 +417,28 @@ class SqliteStore implements Store {
 
   clock(): Promise<number> {
     return this.#do('clock', () => Date.now());
+  }
+
+  // --- Plugins by sha256 ---
+
+  putPlugin(ns: string, plugin: StoredPlugin): Promise<boolean> {
+    return this.#do(`putPlugin ${plugin.name}@${plugin.version} (namespace "${ns}")`, () =>
+      this.#plugins.put(ns, plugin),
+    );
+  }
+
+  getPlugin(ns: string, sha256: string): Promise<StoredPlugin | undefined> {
+    return this.#do(`getPlugin ${sha256} (namespace "${ns}")`, () => this.#plugins.get(ns, sha256));
+  }
+
+  listPlugins(ns: string): Promise<StoredPluginRef[]> {
+    return this.#do(`listPlugins (namespace "${ns}")`, () => this.#plugins.list(ns));
+  }
+
+  deletePlugin(ns: string, name: string, version: string): Promise<boolean> {
+    return this.#do(`deletePlugin ${name}@${version} (namespace "${ns}")`, () =>
+      this.#plugins.delete(ns, name, version),
+    );
   }
 
   close(): Promise<void> {

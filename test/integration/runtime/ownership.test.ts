@@ -26,7 +26,7 @@ afterEach(async () => {
 
 async function instance(
   handlers: Record<string, AgentHandler>,
-  extra: Partial<EngineOptions> = {},
+  extra: Partial<Omit<EngineOptions, 'store' | 'bus'>> = {},
 ): Promise<App> {
   const a = await openApp({
     dataDir: join(dir, 'data'),

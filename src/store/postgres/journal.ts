@@ -1,0 +1,264 @@
+// The journal's write path on PostgreSQL: a group commit (any number of runs, creates, fences, run-row
+// updates) becomes the arrays of the single APPEND statement (statements.ts); a batch that fails a check
+// is decoded into the error SQLite would raise for the first request at fault. Reads page by seq.
+
+import {
+  JournalConflictError,
+  RunExistsError,
+  RunNotFoundError,
+  RunOwnershipLostError,
+  type AppendRequest,
+  type JournalRecord,
+  type NewRun,
+  type ReadOptions,
+  type RunLease,
+  type RunPatch,
+} from '../store.js';
+import { readRange, toJson } from '../store-args.js';
+import { constraintOf, sqlState, UNIQUE_VIOLATION, type Query } from './db.js';
+import { APPEND, NEXT_SEQS, READ_JOURNAL, RUN_HOLDER } from './statements.js';
+
+/** One run of a batch: the first request for it and everything later requests add. */
+interface Head {
+  /** 1-based position in the statement's head arrays. */
+  readonly i: number;
+  readonly ns: string;
+  readonly runId: string;
+  readonly expected: number;
+  /** The next seq after this batch's records so far. */
+  end: number;
+  create?: NewRun;
+  /** The create's row after the batch's patches, when the run is created in this batch. */
+  createPatch?: RunPatch;
+  patch?: RunPatch;
+  readonly fences: RunLease[];
+}
+
+/** The columns of the APPEND statement, array by array (see its comment for the order). */
+interface Columns {
+  heads: [string[], string[], number[], number[]];
+  fences: [number[], string[], number[]];
+  creates: [
+    number[],
+    string[],
+    string[],
+    string[],
+    number[],
+    number[],
+    number[],
+    string[],
+    (string | null)[],
+    (string | null)[],
+    number[],
+    (number | null)[],
+  ];
+  patches: [number[], string[], number[], number[], (string | null)[], boolean[]];
+  records: [number[], number[], string[], number[], number[], string[]];
+}
+
+/**
+ * Groups the batch by run and checks what needs no database: consecutive seqs within the batch, one
+ * create per run, the fence of a run created in this batch (its creator's, epoch 1).
+ */
+function plan(batch: readonly AppendRequest[]): { heads: Head[]; values: unknown[] } {
+  const byRun = new Map<string, Head>();
+  const heads: Head[] = [];
+  const records: Columns['records'] = [[], [], [], [], [], []];
+  for (const req of batch) {
+    const key = `${req.ns}\u0000${req.runId}`;
+    let head = byRun.get(key);
+    if (head === undefined) {
+      head = {
+        i: heads.length + 1,
+        ns: req.ns,
+        runId: req.runId,
+        expected: req.expectedNextSeq,
+        end: req.expectedNextSeq,
+        fences: [],
+      };
+      byRun.set(key, head);
+      heads.push(head);
+    } else if (req.expectedNextSeq !== head.end) {
+      throw new JournalConflictError(req.ns, req.runId, req.expectedNextSeq, head.end);
+    }
+    if (req.create) {
+      if (head.create || head.patch || head.fences.length > 0) throw new RunExistsError(req.ns, req.runId);
+      head.create = req.create;
+    }
+    if (req.fence) addFence(head, req.fence);
+    if (req.run) mergePatch(head, req.run);
+    for (const r of req.records) {
+      records[0].push(head.i);
+      records[1].push(r.seq);
+      records[2].push(r.type);
+      records[3].push(r.v);
+      records[4].push(r.at);
+      records[5].push(recordJson(r, req.ns, req.runId));
+    }
+    head.end += req.records.length;
+  }
+  return { heads, values: columns(heads, records) };
+}
+
+/** A run created in this batch is fenced by its creator (epoch 1); any other by the stored row. */
+function addFence(head: Head, fence: RunLease): void {
+  if (head.create) {
+    const owner = head.create.owner;
+    if (owner === fence.owner && fence.epoch === 1) return;
+    const current = { ...(owner === undefined ? {} : { owner }), epoch: owner === undefined ? 0 : 1 };
+    throw new RunOwnershipLostError(head.ns, head.runId, fence, current);
+  }
+  if (!head.fences.some((f) => f.owner === fence.owner && f.epoch === fence.epoch)) head.fences.push(fence);
+}
+
+/** Later patches win; a summary is kept unless replaced; a release sticks. */
+function mergePatch(head: Head, p: RunPatch): void {
+  const before = head.create ? head.createPatch : head.patch;
+  const merged: RunPatch = {
+    ...p,
+    ...(p.summary === undefined && before?.summary !== undefined ? { summary: before.summary } : {}),
+    ...(before?.release && !p.release ? { release: true } : {}),
+  };
+  if (head.create) head.createPatch = merged;
+  else head.patch = merged;
+}
+
+function columns(heads: readonly Head[], records: Columns['records']): unknown[] {
+  const c: Omit<Columns, 'records'> = {
+    heads: [[], [], [], []],
+    fences: [[], [], []],
+    creates: [[], [], [], [], [], [], [], [], [], [], [], []],
+    patches: [[], [], [], [], [], []],
+  };
+  for (const h of heads) {
+    c.heads[0].push(h.ns);
+    c.heads[1].push(h.runId);
+    c.heads[2].push(h.expected);
+    c.heads[3].push(h.end - h.expected);
+    for (const f of h.fences) {
+      c.fences[0].push(h.i);
+      c.fences[1].push(f.owner);
+      c.fences[2].push(f.epoch);
+    }
+    if (h.create) pushCreate(c.creates, h.i, h.create, h.createPatch);
+    if (h.patch) {
+      const p = h.patch;
+      const summary = p.summary === undefined ? null : toJson(p.summary, `summary of run "${h.runId}"`);
+      c.patches[0].push(h.i);
+      c.patches[1].push(p.status);
+      c.patches[2].push(p.updatedAt);
+      c.patches[3].push(p.lastSeq);
+      c.patches[4].push(summary);
+      c.patches[5].push(p.release === true);
+    }
+  }
+  return [...c.heads, ...c.fences, ...c.creates, ...c.patches, ...records];
+}
+
+function pushCreate(cols: Columns['creates'], i: number, run: NewRun, patch: RunPatch | undefined): void {
+  const released = patch?.release === true;
+  const owner = run.owner === undefined || released ? null : run.owner;
+  const summary =
+    patch?.summary === undefined ? null : toJson(patch.summary, `summary of run "${run.runId}"`);
+  cols[0].push(i);
+  cols[1].push(run.workflowName);
+  cols[2].push(run.workflowVersion);
+  cols[3].push(patch?.status ?? run.status);
+  cols[4].push(run.createdAt);
+  cols[5].push(patch?.updatedAt ?? run.createdAt);
+  cols[6].push(patch?.lastSeq ?? 0);
+  cols[7].push(toJson(run.input, `input of run "${run.runId}"`));
+  cols[8].push(summary);
+  cols[9].push(owner);
+  cols[10].push(run.owner === undefined ? 0 : 1); // claimed at creation: epoch 1, even if released at once
+  cols[11].push(owner === null ? null : (run.leaseMs ?? 0));
+}
+
+interface AppendRow {
+  i: number;
+  next: number;
+  has_run: boolean;
+  fences_held: number;
+  ok: boolean;
+}
+
+/** One group commit; resolves with the runs it appended to (for watchers), once committed. */
+export async function appendBatch(
+  q: Query,
+  batch: readonly AppendRequest[],
+): Promise<Array<{ ns: string; runId: string; records: number }>> {
+  const { heads, values } = plan(batch);
+  let rows: AppendRow[];
+  try {
+    rows = (await q<AppendRow>(APPEND, values)).rows;
+  } catch (e) {
+    // Another writer committed the same seq (or run id) between our read and our insert.
+    if (sqlState(e) === UNIQUE_VIOLATION) throw await raced(q, heads, e);
+    throw e;
+  }
+  if (rows[0]?.ok !== false)
+    return heads.map((h) => ({ ns: h.ns, runId: h.runId, records: h.end - h.expected }));
+  for (const h of heads) {
+    const row = rows[h.i - 1]!;
+    if (h.create && row.has_run) throw new RunExistsError(h.ns, h.runId);
+    if (row.fences_held < h.fences.length) throw await lost(q, h);
+    if (row.next !== h.expected) throw new JournalConflictError(h.ns, h.runId, h.expected, row.next);
+    if (h.patch && !row.has_run) throw new RunNotFoundError(h.ns, h.runId);
+  }
+  throw new Error(`append: the database refused a batch of ${heads.length} runs without saying why`);
+}
+
+async function lost(q: Query, h: Head): Promise<RunOwnershipLostError> {
+  const { rows } = await q<{ owner: string | null; epoch: number }>(RUN_HOLDER, [h.ns, h.runId]);
+  const now = rows[0];
+  const current = now && { ...(now.owner === null ? {} : { owner: now.owner }), epoch: now.epoch };
+  const fence = h.fences.find((f) => f.owner !== now?.owner || f.epoch !== now.epoch) ?? h.fences[0]!;
+  return new RunOwnershipLostError(h.ns, h.runId, fence, current);
+}
+
+/** Names the run a unique_violation was about: a run id taken since, or a journal that moved on. */
+async function raced(q: Query, heads: readonly Head[], e: unknown): Promise<Error> {
+  if (constraintOf(e) === 'runs_pkey') {
+    const created = heads.find((h) => h.create);
+    if (created) return new RunExistsError(created.ns, created.runId);
+  }
+  const { rows } = await q<{ next: number }>(NEXT_SEQS, [heads.map((h) => h.ns), heads.map((h) => h.runId)]);
+  const moved = heads.find((h, k) => rows[k]?.next !== h.expected) ?? heads[0]!;
+  return new JournalConflictError(moved.ns, moved.runId, moved.expected, undefined);
+}
+
+interface JournalRow {
+  seq: number;
+  type: string;
+  v: number;
+  at: number;
+  data: string;
+}
+
+export async function readJournal(
+  q: Query,
+  ns: string,
+  runId: string,
+  options?: ReadOptions,
+): Promise<JournalRecord[]> {
+  const { afterSeq, limit } = readRange(options);
+  const { rows } = await q<JournalRow>(READ_JOURNAL, [ns, runId, afterSeq, limit ?? null]);
+  return rows.map((r) => ({
+    seq: r.seq,
+    type: r.type,
+    v: r.v,
+    at: r.at,
+    data: JSON.parse(r.data) as unknown,
+  }));
+}
+
+/** A record's data as stored; the error naming the record is built only when it cannot be serialised. */
+function recordJson(r: JournalRecord, ns: string, runId: string): string {
+  try {
+    const text = JSON.stringify(r.data) as string | undefined;
+    if (text !== undefined) return text;
+  } catch {
+    // toJson below says why, naming the record.
+  }
+  return toJson(r.data, `data of record ${r.seq} of run "${runId}" (namespace "${ns}")`);
+}

@@ -1,0 +1,112 @@
+// Store.watch() on PostgreSQL: one dedicated connection LISTENs on the schema's channel (the APPEND and
+// POST_INBOX statements pg_notify it, delivered on commit, from every instance). Our own commits are told
+// at once by the store itself, so notifications sent by this store's own pooled connections are dropped
+// here. A lost connection is re-established with backoff; what was committed meanwhile is not replayed
+// (watchers keep a polling backstop), and each loss is logged and counted.
+
+import pg from 'pg';
+import type { StoreChange } from '../store.js';
+import type { ChangeListeners } from '../store-watch.js';
+import { channelOf } from './statements.js';
+
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 5_000;
+
+export class ChangeFeed {
+  #client: pg.Client | undefined;
+  #closed = false;
+  #retryMs = RETRY_MIN_MS;
+  #timer: NodeJS.Timeout | undefined;
+  /** Connections lost (and re-established) since open. */
+  reconnects = 0;
+
+  constructor(
+    private readonly config: pg.ClientConfig,
+    /** Backend pids of this store's pooled connections: their notifications were already told. */
+    private readonly ownPids: ReadonlySet<number>,
+    private readonly listeners: ChangeListeners,
+  ) {}
+
+  /** Connects and LISTENs; rejects when the first connection fails (the store does not open then). */
+  async start(): Promise<void> {
+    await this.#connect();
+  }
+
+  async #connect(): Promise<void> {
+    const client = new pg.Client(this.config);
+    client.on('notification', (m) => this.#notified(m));
+    client.on('error', (e) => this.#lost(client, e));
+    client.on('end', () => this.#lost(client, new Error('connection ended')));
+    try {
+      await client.connect();
+      const schema = (await client.query<{ s: string | null }>('SELECT current_schema() AS s')).rows[0]?.s;
+      if (!schema)
+        throw new Error('no schema of the search_path exists, so there is no channel to LISTEN on');
+      await client.query(`LISTEN ${client.escapeIdentifier(channelOf(schema))}`);
+    } catch (e) {
+      client.removeAllListeners('end');
+      await client.end().catch(() => undefined); // the connection failed already; `e` says why
+      throw e;
+    }
+    if (this.#closed) {
+      await client.end();
+      return;
+    }
+    this.#client = client;
+    this.#retryMs = RETRY_MIN_MS;
+  }
+
+  #notified(m: pg.Notification): void {
+    if (this.ownPids.has(m.processId) || m.payload === undefined) return;
+    let change: StoreChange;
+    try {
+      const [kind, ns, runId] = JSON.parse(m.payload) as [StoreChange['kind'], string, string];
+      change = { kind, ns, runId };
+    } catch (e) {
+      console.warn(
+        `[postgres store] ignored a notification on ${m.channel} that is not Baton's: ${m.payload}`,
+        e,
+      );
+      return;
+    }
+    this.listeners.emit(change);
+  }
+
+  #lost(client: pg.Client, e: Error): void {
+    if (this.#client !== client) return; // an old connection's last words
+    this.#client = undefined;
+    client.removeAllListeners();
+    client.on('error', () => undefined); // a dying socket may still report; it is already handled here
+    void client.end().catch(() => undefined);
+    if (this.#closed) return;
+    this.reconnects++;
+    console.warn(`[postgres store] change feed lost its connection (${e.message}); reconnecting`);
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#connect().catch((e: unknown) => {
+        console.warn(
+          `[postgres store] change feed could not reconnect (${(e as Error).message}); retrying in ${this.#retryMs} ms`,
+        );
+        this.#retryMs = Math.min(RETRY_MAX_MS, this.#retryMs * 2);
+        if (!this.#closed) this.#schedule();
+      });
+    }, this.#retryMs);
+    this.#timer.unref();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    const client = this.#client;
+    this.#client = undefined;
+    if (client) {
+      client.removeAllListeners();
+      client.on('error', () => undefined);
+      await client.end().catch((e: unknown) => console.warn('[postgres store] closing the change feed:', e));
+    }
+  }
+}

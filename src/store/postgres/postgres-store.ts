@@ -1,0 +1,282 @@
+// The distributed Store: PostgreSQL through a pg Pool, every table in the store URL's schema. Each method
+// is one named prepared statement (one round trip; a group commit too, see journal.ts), wrapped here:
+// refused after close, driver errors become StoreUnavailableError naming the operation, a value the
+// database cannot store (class 22) StoreInvalidArgumentError.
+
+import type pg from 'pg';
+import { BatonError } from '../../errors/registry.js';
+import {
+  StoreClosedError,
+  StoreInvalidArgumentError,
+  StoreUnavailableError,
+  type AppendRequest,
+  type InboxMessage,
+  type JournalRecord,
+  type ListRunsOptions,
+  type NewRun,
+  type ReadOptions,
+  type RunClaim,
+  type RunLease,
+  type RunPage,
+  type RunPatch,
+  type RunRecord,
+  type Snapshot,
+  type Store,
+  type StoreChange,
+  type StoredPlugin,
+  type StoredPluginRef,
+  type WorkflowDefinition,
+  type WorkflowVersionRef,
+} from '../store.js';
+import { checkAppend } from '../store-args.js';
+import { ChangeListeners } from '../store-watch.js';
+import * as catalog from './catalog.js';
+import { clientConfig, openPool, type ConnectionOptions } from './connection.js';
+import { DATA_EXCEPTION_CLASS, sqlState, type Query } from './db.js';
+import { appendBatch, readJournal } from './journal.js';
+import * as leases from './leases.js';
+import { migrate } from './migrate.js';
+import { ChangeFeed } from './notify.js';
+import * as runs from './runs.js';
+
+export interface PostgresStoreOptions extends ConnectionOptions {
+  /** The URL with its password masked, for messages. */
+  readonly display: string;
+}
+
+/** Opens the pool, migrates the schema (creating it if missing) and starts the change feed. */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  let idleErrors = 0;
+  const pool = openPool(options, (e) => {
+    idleErrors++;
+    console.warn(
+      `[postgres store] an idle connection to ${options.display} failed (${idleErrors} so far):`,
+      e.message,
+    );
+  });
+  const ownPids = new Set<number>();
+  pool.on('connect', (c) => ownPids.add(processId(c)));
+  pool.on('remove', (c) => ownPids.delete(processId(c)));
+  const changes = new ChangeListeners('postgres store');
+  const feed = new ChangeFeed(clientConfig(options), ownPids, changes);
+  try {
+    const client = await pool.connect();
+    let broken: unknown;
+    try {
+      await migrate(client, options.schema);
+    } catch (e) {
+      broken = e;
+      throw e;
+    } finally {
+      // A connection that failed mid-migration may hold a transaction or lock: it is not reused.
+      client.release(broken !== undefined);
+    }
+    await feed.start();
+    return new PostgresStore(pool, feed, changes);
+  } catch (e) {
+    await feed.close();
+    await pool.end().catch(() => undefined); // the open failed; `e` says why
+    throw e instanceof BatonError
+      ? e
+      : new StoreUnavailableError(`postgres store: open ${options.display}`, e);
+  }
+}
+
+const processId = (c: pg.PoolClient): number => (c as unknown as { processID: number }).processID;
+
+class PostgresStore implements Store {
+  readonly #pool: pg.Pool;
+  readonly #feed: ChangeFeed;
+  readonly #changes: ChangeListeners;
+  readonly #q: Query;
+  #closed = false;
+
+  constructor(pool: pg.Pool, feed: ChangeFeed, changes: ChangeListeners) {
+    this.#pool = pool;
+    this.#feed = feed;
+    this.#changes = changes;
+    this.#q = (statement, values) =>
+      pool.query({ name: statement.name, text: statement.text, values: [...values] });
+  }
+
+  /** Runs one operation: refuses after close, wraps driver errors with what was being done. */
+  async #do<T>(operation: string, fn: (q: Query) => Promise<T>): Promise<T> {
+    if (this.#closed) throw new StoreClosedError(operation);
+    try {
+      return await fn(this.#q);
+    } catch (e) {
+      if (e instanceof BatonError) throw e;
+      if (sqlState(e)?.startsWith(DATA_EXCEPTION_CLASS)) {
+        throw new StoreInvalidArgumentError(`${operation}: ${(e as Error).message}`, { cause: e });
+      }
+      throw new StoreUnavailableError(`postgres store: ${operation}`, e);
+    }
+  }
+
+  append(
+    ns: string,
+    runId: string,
+    expectedNextSeq: number,
+    records: readonly JournalRecord[],
+  ): Promise<void> {
+    return this.#do(`append to run "${runId}" (namespace "${ns}")`, () => {
+      const req = { ns, runId, expectedNextSeq, records };
+      checkAppend(req);
+      return this.#appendBatch([req]);
+    });
+  }
+
+  appendMany(batch: readonly AppendRequest[]): Promise<void> {
+    return this.#do(`appendMany (${batch.length} runs)`, () => {
+      batch.forEach(checkAppend);
+      return this.#appendBatch(batch);
+    });
+  }
+
+  async #appendBatch(batch: readonly AppendRequest[]): Promise<void> {
+    if (batch.length === 0) return;
+    const appended = await appendBatch(this.#q, batch);
+    if (this.#changes.size === 0) return;
+    for (const a of appended)
+      if (a.records > 0) this.#changes.emit({ kind: 'journal', ns: a.ns, runId: a.runId });
+  }
+
+  read(ns: string, runId: string, options?: ReadOptions): Promise<JournalRecord[]> {
+    return this.#do(`read run "${runId}" (namespace "${ns}")`, (q) => readJournal(q, ns, runId, options));
+  }
+
+  createRun(run: NewRun): Promise<void> {
+    return this.#do(`createRun "${run.runId}" (namespace "${run.ns}")`, (q) => runs.createRun(q, run));
+  }
+
+  updateRun(ns: string, runId: string, patch: RunPatch): Promise<void> {
+    return this.#do(`updateRun "${runId}" (namespace "${ns}")`, (q) => runs.updateRun(q, ns, runId, patch));
+  }
+
+  getRun(ns: string, runId: string): Promise<RunRecord | undefined> {
+    return this.#do(`getRun "${runId}" (namespace "${ns}")`, (q) => runs.getRun(q, ns, runId));
+  }
+
+  listRuns(ns: string, options: ListRunsOptions = {}): Promise<RunPage> {
+    return this.#do(`listRuns (namespace "${ns}")`, (q) => runs.listRuns(q, ns, options));
+  }
+
+  saveSnapshot(ns: string, runId: string, seq: number, state: unknown, fence?: RunLease): Promise<void> {
+    return this.#do(`saveSnapshot "${runId}" at seq ${seq} (namespace "${ns}")`, (q) =>
+      runs.saveSnapshot(q, ns, runId, seq, state, fence),
+    );
+  }
+
+  loadSnapshot(ns: string, runId: string): Promise<Snapshot | undefined> {
+    return this.#do(`loadSnapshot "${runId}" (namespace "${ns}")`, (q) => runs.loadSnapshot(q, ns, runId));
+  }
+
+  putWorkflow(ns: string, w: WorkflowDefinition): Promise<void> {
+    return this.#do(`putWorkflow ${w.name}@${w.version} (namespace "${ns}")`, (q) =>
+      catalog.putWorkflow(q, ns, w),
+    );
+  }
+
+  getWorkflow(ns: string, name: string, version?: string): Promise<WorkflowDefinition | undefined> {
+    return this.#do(`getWorkflow ${name}@${version ?? 'latest'} (namespace "${ns}")`, (q) =>
+      catalog.getWorkflow(q, ns, name, version),
+    );
+  }
+
+  listWorkflows(ns: string): Promise<WorkflowVersionRef[]> {
+    return this.#do(`listWorkflows (namespace "${ns}")`, (q) => catalog.listWorkflows(q, ns));
+  }
+
+  deleteWorkflow(ns: string, name: string, version?: string): Promise<number> {
+    return this.#do(`deleteWorkflow ${name}@${version ?? '*'} (namespace "${ns}")`, (q) =>
+      catalog.deleteWorkflow(q, ns, name, version),
+    );
+  }
+
+  claimRun(
+    ns: string,
+    runId: string,
+    owner: string,
+    leaseMs: number,
+    takeOverFrom?: string,
+  ): Promise<RunClaim | undefined> {
+    return this.#do(`claimRun "${runId}" for ${owner} (namespace "${ns}")`, (q) =>
+      leases.claimRun(q, ns, runId, owner, leaseMs, takeOverFrom),
+    );
+  }
+
+  renewLeases(owner: string, leaseMs: number): Promise<RunClaim[]> {
+    return this.#do(`renewLeases of ${owner}`, (q) => leases.renewLeases(q, owner, leaseMs));
+  }
+
+  claimExpiredRuns(owner: string, leaseMs: number, limit: number): Promise<RunClaim[]> {
+    return this.#do(`claimExpiredRuns for ${owner}`, (q) =>
+      leases.claimExpiredRuns(q, owner, leaseMs, limit),
+    );
+  }
+
+  releaseRun(ns: string, runId: string, lease: RunLease): Promise<void> {
+    return this.#do(`releaseRun "${runId}" (namespace "${ns}")`, (q) =>
+      leases.releaseRun(q, ns, runId, lease),
+    );
+  }
+
+  async postToInbox(ns: string, runId: string, message: Omit<InboxMessage, 'id' | 'runId'>): Promise<number> {
+    const id = await this.#do(`postToInbox "${runId}" (namespace "${ns}")`, (q) =>
+      runs.postToInbox(q, ns, runId, message),
+    );
+    this.#changes.emit({ kind: 'inbox', ns, runId });
+    return id;
+  }
+
+  readInbox(ns: string, runId: string | null, afterId = 0): Promise<InboxMessage[]> {
+    return this.#do(`readInbox "${runId ?? '*'}" (namespace "${ns}")`, (q) =>
+      runs.readInbox(q, ns, runId, afterId),
+    );
+  }
+
+  deleteInbox(ns: string, runId: string, upToId: number, fence?: RunLease): Promise<void> {
+    return this.#do(`deleteInbox "${runId}" (namespace "${ns}")`, (q) =>
+      runs.deleteInbox(q, ns, runId, upToId, fence),
+    );
+  }
+
+  markSeen(ns: string, scope: string, id: string): Promise<boolean> {
+    return this.#do(`markSeen ${scope}/${id} (namespace "${ns}")`, (q) => runs.markSeen(q, ns, scope, id));
+  }
+
+  watch(listener: (change: StoreChange) => void): () => void {
+    return this.#changes.add(listener);
+  }
+
+  clock(): Promise<number> {
+    return this.#do('clock', (q) => leases.clock(q));
+  }
+
+  putPlugin(ns: string, plugin: StoredPlugin): Promise<boolean> {
+    return this.#do(`putPlugin ${plugin.name}@${plugin.version} (namespace "${ns}")`, (q) =>
+      catalog.putPlugin(q, ns, plugin),
+    );
+  }
+
+  getPlugin(ns: string, sha256: string): Promise<StoredPlugin | undefined> {
+    return this.#do(`getPlugin ${sha256} (namespace "${ns}")`, (q) => catalog.getPlugin(q, ns, sha256));
+  }
+
+  listPlugins(ns: string): Promise<StoredPluginRef[]> {
+    return this.#do(`listPlugins (namespace "${ns}")`, (q) => catalog.listPlugins(q, ns));
+  }
+
+  deletePlugin(ns: string, name: string, version: string): Promise<boolean> {
+    return this.#do(`deletePlugin ${name}@${version} (namespace "${ns}")`, (q) =>
+      catalog.deletePlugin(q, ns, name, version),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#feed.close();
+    await this.#pool.end();
+  }
+}

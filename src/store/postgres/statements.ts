@@ -1,0 +1,297 @@
+// Every fixed query of the PostgreSQL store as a named prepared statement (pg prepares each once per
+// connection, then only binds and executes it), with the advisory lock classes the store uses. listRuns
+// names its few filter combinations in runs.ts.
+
+import { ENDED } from './migrations.js';
+
+/** A statement pg prepares once per connection under `name`. */
+export interface Named {
+  readonly name: string;
+  readonly text: string;
+}
+
+/** Advisory lock classes (the first key of pg_advisory_*lock(int, int)); the second is a hashed name. */
+export const LOCK_MIGRATE = 0x62617401;
+export const LOCK_INBOX = 0x62617402;
+
+/** The server's clock in ms since the Unix epoch: what leases expire by. */
+export const NOW_MS = '(extract(epoch FROM now()) * 1000)::bigint';
+
+/** The NOTIFY channel of the store's schema (LISTEN names it in notify.ts). */
+export const CHANNEL_SQL = `'baton.' || current_schema()`;
+export const channelOf = (schema: string): string => `baton.${schema}`;
+
+const named = (name: string, text: string): Named => ({ name: `baton_${name}`, text });
+
+/**
+ * A group commit in ONE statement (one round trip, its own transaction): each run's expected next seq,
+ * the fences of owners (the run row locked FOR SHARE where it still holds the fence, so no takeover can
+ * commit before this does), creates, inserts and run-row updates. Every write is conditional on the
+ * verdict of all checks, so a batch with one stale or deposed run writes nothing; the rows returned
+ * (one per run) say which check failed. The run of every head is notified on commit.
+ * Arrays by position: heads $1-$4, fences $5-$7, creates $8-$19, patches $20-$25, records $26-$31.
+ */
+export const APPEND = named(
+  'append',
+  `WITH
+  heads AS MATERIALIZED (
+    SELECT h.i::int AS i, h.ns, h.run_id, h.expected, h.n
+    FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[]) WITH ORDINALITY AS h(ns, run_id, expected, n, i)
+  ),
+  fenced AS MATERIALIZED (
+    SELECT f.head
+    FROM unnest($5::int[], $6::text[], $7::bigint[]) AS f(head, owner, epoch)
+    JOIN heads h ON h.i = f.head
+    JOIN runs r ON r.namespace = h.ns AND r.run_id = h.run_id
+    WHERE r.owner = f.owner AND r.epoch = f.epoch
+    FOR SHARE OF r
+  ),
+  checks AS MATERIALIZED (
+    SELECT h.i,
+      (SELECT coalesce(max(j.seq), 0) + 1 FROM journal j WHERE j.namespace = h.ns AND j.run_id = h.run_id) AS next,
+      EXISTS (SELECT 1 FROM runs r WHERE r.namespace = h.ns AND r.run_id = h.run_id) AS has_run,
+      (SELECT count(*) FROM fenced f WHERE f.head = h.i) AS fences_held
+    FROM heads h
+  ),
+  verdict AS MATERIALIZED (
+    SELECT
+      NOT EXISTS (SELECT 1 FROM heads h JOIN checks c ON c.i = h.i WHERE c.next <> h.expected)
+      AND (SELECT count(*) FROM fenced) = cardinality($5::int[])
+      AND NOT EXISTS (SELECT 1 FROM unnest($8::int[]) AS x(head) JOIN checks c ON c.i = x.head WHERE c.has_run)
+      AND NOT EXISTS (SELECT 1 FROM unnest($20::int[]) AS x(head) JOIN checks c ON c.i = x.head WHERE NOT c.has_run)
+      AS ok
+  ),
+  created AS (
+    INSERT INTO runs (namespace, run_id, workflow_name, workflow_version, status, created_at, updated_at,
+                      last_seq, input, summary, owner, epoch, lease_until)
+    SELECT h.ns, h.run_id, c.wf, c.ver, c.status, c.created, c.updated, c.last_seq, c.input, c.summary, c.owner,
+           c.epoch, CASE WHEN c.owner IS NULL THEN 0 ELSE ${NOW_MS} + c.lease_ms END
+    FROM unnest($8::int[], $9::text[], $10::text[], $11::text[], $12::bigint[], $13::bigint[], $14::bigint[],
+                $15::text[], $16::text[], $17::text[], $18::bigint[], $19::bigint[])
+         AS c(head, wf, ver, status, created, updated, last_seq, input, summary, owner, epoch, lease_ms)
+    JOIN heads h ON h.i = c.head
+    WHERE (SELECT ok FROM verdict)
+  ),
+  patched AS (
+    UPDATE runs AS r SET
+      status = p.status, updated_at = p.updated, last_seq = p.last_seq, summary = coalesce(p.summary, r.summary),
+      owner = CASE WHEN p.release THEN NULL ELSE r.owner END,
+      lease_until = CASE WHEN p.release THEN 0 ELSE r.lease_until END
+    FROM unnest($20::int[], $21::text[], $22::bigint[], $23::bigint[], $24::text[], $25::bool[])
+         AS p(head, status, updated, last_seq, summary, release)
+    JOIN heads h ON h.i = p.head
+    WHERE r.namespace = h.ns AND r.run_id = h.run_id AND (SELECT ok FROM verdict)
+  ),
+  appended AS (
+    INSERT INTO journal (namespace, run_id, seq, type, v, at, data)
+    SELECT h.ns, h.run_id, r.seq, r.type, r.v, r.at, r.data
+    FROM unnest($26::int[], $27::bigint[], $28::text[], $29::int[], $30::bigint[], $31::text[])
+         AS r(head, seq, type, v, at, data)
+    JOIN heads h ON h.i = r.head
+    WHERE (SELECT ok FROM verdict)
+  )
+SELECT c.i, c.next, c.has_run, c.fences_held, v.ok,
+  CASE WHEN v.ok AND h.n > 0
+    THEN pg_notify(${CHANNEL_SQL}, json_build_array('journal', h.ns, h.run_id)::text) END AS notified
+FROM heads h JOIN checks c ON c.i = h.i CROSS JOIN verdict v
+ORDER BY c.i`,
+);
+
+export const READ_JOURNAL = named(
+  'read_journal',
+  `SELECT seq, type, v, at, data FROM journal
+   WHERE namespace = $1 AND run_id = $2 AND seq > $3 ORDER BY seq LIMIT $4`,
+);
+
+export const INSERT_RUN = named(
+  'insert_run',
+  `INSERT INTO runs (namespace, run_id, workflow_name, workflow_version, status, created_at, updated_at, input,
+                     owner, epoch, lease_until)
+   VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, CASE WHEN $8::text IS NULL THEN 0 ELSE 1 END,
+           CASE WHEN $8::text IS NULL THEN 0 ELSE ${NOW_MS} + $9 END)
+   ON CONFLICT DO NOTHING`,
+);
+
+/** A NULL summary keeps the stored one; release clears the owner in the same update. */
+export const UPDATE_RUN = named(
+  'update_run',
+  `UPDATE runs SET status = $3, updated_at = $4, last_seq = $5, summary = coalesce($6, summary),
+     owner = CASE WHEN $7 THEN NULL ELSE owner END,
+     lease_until = CASE WHEN $7 THEN 0 ELSE lease_until END
+   WHERE namespace = $1 AND run_id = $2`,
+);
+
+export const GET_RUN = named('get_run', 'SELECT * FROM runs WHERE namespace = $1 AND run_id = $2');
+
+/** Owner and epoch of a run, to say in an error who holds it now. */
+export const RUN_HOLDER = named(
+  'run_holder',
+  'SELECT owner, epoch FROM runs WHERE namespace = $1 AND run_id = $2',
+);
+
+/** The next seq of each of several runs' journals (to name the run a failed group commit lost on). */
+export const NEXT_SEQS = named(
+  'next_seqs',
+  `SELECT (SELECT coalesce(max(j.seq), 0) + 1 FROM journal j WHERE j.namespace = k.ns AND j.run_id = k.run_id) AS next
+   FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(ns, run_id, i) ORDER BY k.i`,
+);
+
+/**
+ * Writes `$3..` only while the fence ($F owner, $F+1 epoch; NULL owner: no fence) holds the run row,
+ * locked FOR SHARE to commit. Returns one row: whether the fence held.
+ */
+const fencedWrite = (name: string, fenceAt: number, write: string): Named =>
+  named(
+    name,
+    `WITH fence AS MATERIALIZED (
+       SELECT 1 FROM runs WHERE namespace = $1 AND run_id = $2 AND owner = $${fenceAt} AND epoch = $${fenceAt + 1}
+       FOR SHARE
+     ),
+     held AS MATERIALIZED (SELECT $${fenceAt}::text IS NULL OR EXISTS (SELECT 1 FROM fence) AS ok),
+     written AS (${write})
+     SELECT ok FROM held`,
+  );
+
+export const SAVE_SNAPSHOT = fencedWrite(
+  'save_snapshot',
+  5,
+  `INSERT INTO snapshots (namespace, run_id, seq, state) SELECT $1, $2, $3, $4 WHERE (SELECT ok FROM held)
+   ON CONFLICT (namespace, run_id) DO UPDATE SET seq = excluded.seq, state = excluded.state
+   WHERE excluded.seq >= snapshots.seq`,
+);
+
+export const DELETE_INBOX = fencedWrite(
+  'delete_inbox',
+  4,
+  'DELETE FROM inbox WHERE namespace = $1 AND run_id = $2 AND id <= $3 AND (SELECT ok FROM held)',
+);
+
+export const LOAD_SNAPSHOT = named(
+  'load_snapshot',
+  'SELECT seq, state FROM snapshots WHERE namespace = $1 AND run_id = $2',
+);
+
+/** The advisory lock (to commit) comes before the id: ids commit in id order within a namespace. */
+export const POST_INBOX = named(
+  'post_inbox',
+  `WITH serial AS MATERIALIZED (SELECT pg_advisory_xact_lock(${LOCK_INBOX}, hashtext(current_schema() || '.' || $1)))
+   INSERT INTO inbox (namespace, run_id, kind, payload, at) SELECT $1, $2, $3, $4, $5 FROM serial
+   RETURNING id, pg_notify(${CHANNEL_SQL}, json_build_array('inbox', $1::text, $2::text)::text) AS notified`,
+);
+export const READ_INBOX = named(
+  'read_inbox',
+  'SELECT id, run_id, kind, payload, at FROM inbox WHERE namespace = $1 AND run_id = $2 AND id > $3 ORDER BY id',
+);
+export const READ_INBOX_ALL = named(
+  'read_inbox_all',
+  'SELECT id, run_id, kind, payload, at FROM inbox WHERE namespace = $1 AND id > $2 ORDER BY id',
+);
+
+export const MARK_SEEN = named(
+  'mark_seen',
+  'INSERT INTO seen (namespace, scope, id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+);
+
+export const INSERT_WORKFLOW = named(
+  'insert_workflow',
+  `INSERT INTO workflows (namespace, name, version, source, spec) VALUES ($1, $2, $3, $4, $5)
+   ON CONFLICT (namespace, name, version) DO NOTHING`,
+);
+export const GET_WORKFLOW_VERSION = named(
+  'get_workflow_version',
+  'SELECT name, version, source, spec FROM workflows WHERE namespace = $1 AND name = $2 AND version = $3',
+);
+export const GET_WORKFLOW_LATEST = named(
+  'get_workflow_latest',
+  'SELECT name, version, source, spec FROM workflows WHERE namespace = $1 AND name = $2 ORDER BY id DESC LIMIT 1',
+);
+export const LIST_WORKFLOWS = named(
+  'list_workflows',
+  'SELECT name, version FROM workflows WHERE namespace = $1 ORDER BY name, id',
+);
+export const DELETE_WORKFLOW_VERSION = named(
+  'delete_workflow_version',
+  'DELETE FROM workflows WHERE namespace = $1 AND name = $2 AND version = $3',
+);
+export const DELETE_WORKFLOW_ALL = named(
+  'delete_workflow_all',
+  'DELETE FROM workflows WHERE namespace = $1 AND name = $2',
+);
+
+export const INSERT_PLUGIN = named(
+  'insert_plugin',
+  `INSERT INTO plugins (namespace, name, version, sha256, manifest, wasm, stored_at)
+   VALUES ($1, $2, $3, $4, $5, $6, ${NOW_MS})
+   ON CONFLICT (namespace, name, version) DO NOTHING`,
+);
+export const PLUGIN_SHA = named(
+  'plugin_sha',
+  'SELECT sha256 FROM plugins WHERE namespace = $1 AND name = $2 AND version = $3',
+);
+export const GET_PLUGIN = named(
+  'get_plugin',
+  `SELECT name, version, sha256, manifest, wasm FROM plugins WHERE namespace = $1 AND sha256 = $2
+   ORDER BY stored_at, name, version LIMIT 1`,
+);
+export const LIST_PLUGINS = named(
+  'list_plugins',
+  `SELECT name, version, sha256, manifest, octet_length(wasm) AS size, stored_at FROM plugins
+   WHERE namespace = $1 ORDER BY name, stored_at, version`,
+);
+export const DELETE_PLUGIN = named(
+  'delete_plugin',
+  'DELETE FROM plugins WHERE namespace = $1 AND name = $2 AND version = $3',
+);
+
+// --- Leases (leases.ts): by the server's clock; a run that ended is never claimed. ---
+
+/**
+ * Free, lapsed, already `$3`'s (kept epoch), or held by the named dead owner `$5`: the row is locked,
+ * then taken. RETURNING gives the new epoch beside the owner it was taken from.
+ */
+export const CLAIM_RUN = named(
+  'claim_run',
+  `WITH old AS MATERIALIZED (
+     SELECT namespace, run_id, owner, epoch FROM runs
+     WHERE namespace = $1 AND run_id = $2 AND status NOT IN ${ENDED}
+     FOR UPDATE
+   )
+   UPDATE runs AS r SET owner = $3, lease_until = ${NOW_MS} + $4,
+     epoch = CASE WHEN old.owner = $3 THEN old.epoch ELSE old.epoch + 1 END
+   FROM old
+   WHERE r.namespace = old.namespace AND r.run_id = old.run_id
+     AND (old.owner IS NULL OR old.owner = $3 OR old.owner = $5 OR r.lease_until <= ${NOW_MS})
+   RETURNING r.namespace, r.run_id, r.owner, r.epoch, old.owner AS previous_owner,
+     CASE WHEN old.owner IS NULL THEN 0 ELSE old.epoch END AS previous_epoch`,
+);
+
+export const RENEW_LEASES = named(
+  'renew_leases',
+  `UPDATE runs SET lease_until = ${NOW_MS} + $2
+   WHERE owner = $1 AND status NOT IN ${ENDED}
+   RETURNING namespace, run_id, owner, epoch, owner AS previous_owner, epoch AS previous_epoch`,
+);
+
+/** SKIP LOCKED: a run another instance is claiming (or an owner is writing to) is left to it. */
+export const CLAIM_EXPIRED = named(
+  'claim_expired',
+  `WITH lapsed AS MATERIALIZED (
+     SELECT namespace, run_id, owner, epoch FROM runs
+     WHERE status NOT IN ${ENDED} AND lease_until <= ${NOW_MS}
+     ORDER BY lease_until LIMIT $3
+     FOR UPDATE SKIP LOCKED
+   )
+   UPDATE runs AS r SET owner = $1, epoch = lapsed.epoch + 1, lease_until = ${NOW_MS} + $2
+   FROM lapsed
+   WHERE r.namespace = lapsed.namespace AND r.run_id = lapsed.run_id
+   RETURNING r.namespace, r.run_id, r.owner, r.epoch, lapsed.owner AS previous_owner,
+     CASE WHEN lapsed.owner IS NULL THEN 0 ELSE lapsed.epoch END AS previous_epoch`,
+);
+
+export const RELEASE_RUN = named(
+  'release_run',
+  `UPDATE runs SET owner = NULL, lease_until = 0
+   WHERE namespace = $1 AND run_id = $2 AND owner = $3 AND epoch = $4`,
+);
+
+export const CLOCK = named('clock', `SELECT ${NOW_MS} AS now`);
