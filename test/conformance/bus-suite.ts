@@ -12,6 +12,7 @@ import {
   type Bus,
   type BusMessage,
   type MessageHandler,
+  type RetentionOptions,
 } from '../../src/bus/bus.js';
 
 export interface BusHarness {
@@ -52,7 +53,10 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const isIncreasing = (ids: string[]) =>
   ids.every((id, i) => i === 0 || compareMessageIds(ids[i - 1]!, id) < 0);
 
-export function busConformance(name: string, makeBus: () => Promise<BusHarness>): void {
+/** Opens a fresh bus; retention options apply to every stream of it. */
+export type OpenBus = (retention?: RetentionOptions) => Promise<BusHarness>;
+
+export function busConformance(name: string, makeBus: OpenBus): void {
   describe(`Bus conformance: ${name}`, () => {
     let h: BusHarness;
     let bus: Bus;

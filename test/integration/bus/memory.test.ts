@@ -6,8 +6,8 @@ import { FROM_START, type Bus, type BusMessage } from '../../../src/bus/bus.js';
 import { openMemoryBus } from '../../../src/bus/memory/memory-bus.js';
 import { busConformance } from '../../conformance/bus-suite.js';
 
-busConformance('memory', () => {
-  const bus = openMemoryBus();
+busConformance('memory', (retention) => {
+  const bus = openMemoryBus(retention);
   return Promise.resolve({ bus, cleanup: () => bus.close() });
 });
 
