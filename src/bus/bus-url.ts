@@ -41,7 +41,8 @@ export function parseBusUrl(value: string): BusTarget {
     throw new BusUrlError(`unsupported scheme "${url.protocol}" (TLS is not supported yet): ${SHAPE}`);
   }
   if (url.hostname === '') throw new BusUrlError(`the host is missing: ${SHAPE}`);
-  if (url.port === '') throw new BusUrlError(`the port is missing (Redis listens on 6379 by default): ${SHAPE}`);
+  if (url.port === '')
+    throw new BusUrlError(`the port is missing (Redis listens on 6379 by default): ${SHAPE}`);
   const db = dbOf(url.pathname);
   const params = [...url.searchParams.keys()].filter((k) => k !== 'prefix');
   if (params.length > 0) throw new BusUrlError(`unknown parameter "${params[0]}": only prefix is known`);

@@ -4,6 +4,7 @@
 
 import { BusUnavailableError } from '../bus.js';
 import { messageOf, type Reporter } from './report.js';
+import { redisError } from './connection.js';
 import type { ScriptedRedis } from './scripts.js';
 
 interface Call {
@@ -68,7 +69,7 @@ export class AckBatcher {
         `ack on "${stream}" for group "${group}" failed for ${calls.length} call(s): ${messageOf(error)}`,
         calls.length,
       );
-      for (const call of calls) call.reject(new BusUnavailableError('ack', stream, error));
+      for (const call of calls) call.reject(new BusUnavailableError('ack', stream, redisError(error)));
     }
   }
 

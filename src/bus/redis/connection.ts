@@ -89,5 +89,21 @@ export async function closeConnection(conn: ScriptedRedis): Promise<void> {
   conn.disconnect();
 }
 
+/**
+ * The error a caller should see: ioredis reports a command dropped with its connection as "Reached the
+ * max retries per request limit", which says nothing about what happened.
+ */
+export function redisError(error: unknown): unknown {
+  if (error instanceof Error && error.name === 'MaxRetriesPerRequestError') {
+    return new Error(
+      'the connection to Redis was lost (the command was in flight, or sent while reconnecting)',
+      {
+        cause: error,
+      },
+    );
+  }
+  return error;
+}
+
 /** The reply error Redis gives for a stream or group that does not exist. */
 export const isNoGroup = (e: unknown): boolean => e instanceof Error && e.message.startsWith('NOGROUP');

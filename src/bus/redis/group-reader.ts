@@ -65,7 +65,19 @@ export class GroupReader extends ReadLoop {
       if (claimed.length > 0) return claimed.map(([id, json, count]) => ({ id, json, deliveryCount: count }));
     }
     const reply = await this.blocking(() =>
-      conn.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', batch, 'BLOCK', this.#blockMs, 'STREAMS', key, '>'),
+      conn.call(
+        'XREADGROUP',
+        'GROUP',
+        group,
+        consumer,
+        'COUNT',
+        batch,
+        'BLOCK',
+        this.#blockMs,
+        'STREAMS',
+        key,
+        '>',
+      ),
     );
     return parseStreamReply(reply);
   }

@@ -2,7 +2,13 @@
 // with one bad message publishes nothing), then each run of consecutive messages to one stream becomes
 // one script call (XADD each, then trim, atomically), all of them in one pipeline in batch order.
 
-import { BusInvalidArgumentError, BusUnavailableError, type MessageId, type OutgoingMessage } from '../bus.js';
+import {
+  BusInvalidArgumentError,
+  BusUnavailableError,
+  type MessageId,
+  type OutgoingMessage,
+} from '../bus.js';
+import { redisError } from './connection.js';
 import type { ScriptPipeline, ScriptedRedis } from './scripts.js';
 import { trimSlack } from './trim-lua.js';
 
@@ -43,13 +49,17 @@ function runsOf(messages: readonly OutgoingMessage[], json: readonly string[]): 
   const runs: Run[] = [];
   let run: Run | undefined;
   messages.forEach((m, i) => {
-    if (!run || run.stream !== m.stream || run.json.length === CHUNK) runs.push((run = { stream: m.stream, json: [] }));
+    if (!run || run.stream !== m.stream || run.json.length === CHUNK)
+      runs.push((run = { stream: m.stream, json: [] }));
     run.json.push(json[i]!);
   });
   return runs;
 }
 
-export async function publishBatch(ctx: PublishContext, messages: readonly OutgoingMessage[]): Promise<MessageId[]> {
+export async function publishBatch(
+  ctx: PublishContext,
+  messages: readonly OutgoingMessage[],
+): Promise<MessageId[]> {
   if (messages.length === 0) return [];
   const json = messages.map(serialise);
   const runs = runsOf(messages, json);
@@ -60,7 +70,7 @@ export async function publishBatch(ctx: PublishContext, messages: readonly Outgo
     try {
       return await conn.batonPublish(keyOf(stream), maxLen, maxAgeMs, slack, ...json);
     } catch (error) {
-      throw new BusUnavailableError('publish', stream, error);
+      throw new BusUnavailableError('publish', stream, redisError(error));
     }
   }
   const pipeline = conn.pipeline() as ScriptPipeline;
@@ -69,13 +79,13 @@ export async function publishBatch(ctx: PublishContext, messages: readonly Outgo
   try {
     replies = await pipeline.exec();
   } catch (error) {
-    throw new BusUnavailableError('publish', runs[0]!.stream, error);
+    throw new BusUnavailableError('publish', runs[0]!.stream, redisError(error));
   }
   const ids: MessageId[] = [];
   runs.forEach((run, i) => {
     const [error, reply] = replies?.[i] ?? [new Error('no reply'), null];
     // Runs before this one are published: the caller re-publishes the batch (at least once).
-    if (error) throw new BusUnavailableError('publish', run.stream, error);
+    if (error) throw new BusUnavailableError('publish', run.stream, redisError(error));
     ids.push(...(reply as string[]));
   });
   return ids;

@@ -136,7 +136,10 @@ export abstract class ReadLoop implements Subscription {
     const { reporter, stream } = this.ctx;
     // One line per outage, not per retry; every failure is counted.
     if (failures === 1) {
-      reporter.count('readErrors', `subscription to "${stream}": read failed (${messageOf(error)}); retrying`);
+      reporter.count(
+        'readErrors',
+        `subscription to "${stream}": read failed (${messageOf(error)}); retrying`,
+      );
     } else {
       reporter.tally('readErrors');
     }
@@ -149,7 +152,10 @@ export abstract class ReadLoop implements Subscription {
       if (f.json === null) throw new Error('no field "d"');
       data = JSON.parse(f.json);
     } catch (error) {
-      reporter.count('malformed', `"${stream}" entry ${f.id} was not written by a Baton bus (${messageOf(error)}): skipped`);
+      reporter.count(
+        'malformed',
+        `"${stream}" entry ${f.id} was not written by a Baton bus (${messageOf(error)}): skipped`,
+      );
       await this.discard(f.id);
       return;
     }

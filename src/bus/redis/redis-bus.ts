@@ -24,7 +24,7 @@ import {
 } from '../bus.js';
 import { BatonError } from '../../errors/registry.js';
 import { AckBatcher } from './ack.js';
-import { closeConnection, isNoGroup, openConnection, type RedisEndpoint } from './connection.js';
+import { closeConnection, isNoGroup, openConnection, redisError, type RedisEndpoint } from './connection.js';
 import { GroupReader } from './group-reader.js';
 import { publishBatch, type PublishContext } from './publish.js';
 import type { LoopContext, ReadLoop } from './read-loop.js';
@@ -104,12 +104,13 @@ class RedisStreamsBus implements RedisBus {
    * failing, which becomes BusUnavailableError naming the operation and the stream.
    */
   async #do<T>(operation: string, stream: string | undefined, fn: () => Promise<T>): Promise<T> {
-    if (this.#closed) throw new BusClosedError(stream === undefined ? operation : `${operation} on "${stream}"`);
+    if (this.#closed)
+      throw new BusClosedError(stream === undefined ? operation : `${operation} on "${stream}"`);
     try {
       return await fn();
     } catch (error) {
       if (error instanceof BatonError) throw error;
-      throw new BusUnavailableError(operation, stream, error);
+      throw new BusUnavailableError(operation, stream, redisError(error));
     }
   }
 
@@ -169,7 +170,9 @@ class RedisStreamsBus implements RedisBus {
     requireName('consumer', o.consumer);
     const timeout = o.visibilityTimeoutMs ?? DEFAULT_VISIBILITY_TIMEOUT_MS;
     if (!(timeout > 0 && Number.isFinite(timeout))) {
-      throw new BusInvalidArgumentError(`visibilityTimeoutMs must be a positive number of ms, got ${timeout}`);
+      throw new BusInvalidArgumentError(
+        `visibilityTimeoutMs must be a positive number of ms, got ${timeout}`,
+      );
     }
     const from = o.fromId ?? FROM_START;
     const start = from === FROM_END ? '$' : from === FROM_START ? '0' : redisId(from);
@@ -182,7 +185,10 @@ class RedisStreamsBus implements RedisBus {
     const from = o.fromId ?? FROM_END;
     if (from === FROM_START) return { timeout: 0, cursor: '0-0' };
     if (from !== FROM_END) return { timeout: 0, cursor: redisId(from) };
-    const [last] = (await this.conn.xrevrange(this.#key(stream), '+', '-', 'COUNT', 1)) as [string, string[]][];
+    const [last] = (await this.conn.xrevrange(this.#key(stream), '+', '-', 'COUNT', 1)) as [
+      string,
+      string[],
+    ][];
     return { timeout: 0, cursor: last?.[0] ?? '0-0' };
   }
 

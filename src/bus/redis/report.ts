@@ -67,4 +67,9 @@ export class Reporter {
   }
 }
 
-export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+export const messageOf = (e: unknown): string =>
+  e instanceof Error && e.name === 'MaxRetriesPerRequestError'
+    ? 'the connection to Redis was lost'
+    : e instanceof Error
+      ? e.message
+      : String(e);

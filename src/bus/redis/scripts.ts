@@ -81,12 +81,22 @@ for i = 2, #ARGV do out[i - 1] = redis.call('XACK', KEYS[1], ARGV[1], ARGV[i]) e
 return out
 `;
 
-export type ClaimReply = [cursor: string, claimed: [id: string, json: string | null, count: number][], gone: string[]];
+export type ClaimReply = [
+  cursor: string,
+  claimed: [id: string, json: string | null, count: number][],
+  gone: string[],
+];
 
 /** The scripts as ioredis defines them on a connection (and on its pipelines). */
 export interface ScriptCommands {
   batonGroup(key: string, group: string, from: string): Promise<number>;
-  batonPublish(key: string, maxLen: number, maxAgeMs: number, slack: number, ...json: string[]): Promise<string[]>;
+  batonPublish(
+    key: string,
+    maxLen: number,
+    maxAgeMs: number,
+    slack: number,
+    ...json: string[]
+  ): Promise<string[]>;
   batonClaim(
     key: string,
     group: string,
@@ -95,14 +105,26 @@ export interface ScriptCommands {
     cursor: string,
     count: number,
   ): Promise<ClaimReply>;
-  batonRelease(key: string, group: string, consumer: string, idleMs: number, ...idCount: string[]): Promise<number>;
+  batonRelease(
+    key: string,
+    group: string,
+    consumer: string,
+    idleMs: number,
+    ...idCount: string[]
+  ): Promise<number>;
   batonAck(key: string, group: string, ...ids: string[]): Promise<number[]>;
 }
 
 export type ScriptedRedis = Redis & ScriptCommands;
 
 export interface ScriptPipeline extends ChainableCommander {
-  batonPublish(key: string, maxLen: number, maxAgeMs: number, slack: number, ...json: string[]): ScriptPipeline;
+  batonPublish(
+    key: string,
+    maxLen: number,
+    maxAgeMs: number,
+    slack: number,
+    ...json: string[]
+  ): ScriptPipeline;
 }
 
 /** Adds the scripts to a connection (before it connects, so pipelines made from it have them too). */
