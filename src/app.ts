@@ -1,11 +1,14 @@
-// The composition root: builds the embedded default (SQLite store in a data directory, in-process bus)
-// and the engine over them. The only module that picks concrete store and bus adapters.
+// The composition root: builds the embedded default (SQLite store in a data directory, in-process bus, or
+// the Redis Streams bus a `redis://` URL names) and the engine over them. The only module that picks
+// concrete store and bus adapters.
 
 import { join } from 'node:path';
+import { BusInvalidArgumentError, type Bus } from './bus/bus.js';
+import { parseBusUrl, type BusTarget } from './bus/bus-url.js';
 import { openMemoryBus } from './bus/memory/memory-bus.js';
+import { openRedisBus } from './bus/redis/redis-bus.js';
 import { openSqliteStore } from './store/sqlite/sqlite-store.js';
 import { Engine, type EngineOptions } from './runtime/engine.js';
-import type { Bus } from './bus/bus.js';
 import type { Store } from './store/store.js';
 import { builtinPluginsDir, PatternPlugins } from './runtime/pattern-plugins.js';
 import { InThreadRunner, WorkerPool } from './wasm/index.js';
@@ -27,12 +30,34 @@ export interface AppPlugins {
   readonly patterns: PatternPlugins;
 }
 
-export async function openApp(
-  options: { dataDir?: string } & Omit<EngineOptions, 'store' | 'bus'> = {},
-): Promise<App> {
-  const { dataDir = DEFAULT_DATA_DIR, ...engineOptions } = options;
-  const store = await openSqliteStore({ dataDir });
-  const bus = openMemoryBus();
+export interface AppOptions extends Omit<EngineOptions, 'store' | 'bus'> {
+  dataDir?: string;
+  /** `memory` (default) or `redis://HOST:PORT[/DB][?prefix=PREFIX]` (bus/bus-url.ts). */
+  bus?: string;
+}
+
+/** Opens the bus a bus string names; a Redis that cannot be reached fails with BATON_E_BUS_UNAVAILABLE. */
+async function openBus(url: string): Promise<Bus> {
+  let target: BusTarget;
+  try {
+    target = parseBusUrl(url);
+  } catch (error) {
+    throw new BusInvalidArgumentError(`bus: ${(error as Error).message}`, { cause: error });
+  }
+  return target.kind === 'memory' ? openMemoryBus() : openRedisBus(target);
+}
+
+export async function openApp(options: AppOptions = {}): Promise<App> {
+  const { dataDir = DEFAULT_DATA_DIR, bus: busUrl = 'memory', ...engineOptions } = options;
+  // The bus first: a Redis that is not there fails the start before the data directory is opened.
+  const bus = await openBus(busUrl);
+  let store: Store;
+  try {
+    store = await openSqliteStore({ dataDir });
+  } catch (error) {
+    await bus.close();
+    throw error;
+  }
   // The built-in patterns (supervisor, handoff, ...) are this package's own builds in dist/plugins: trusted,
   // they run in-thread, and they are found first, so a bare `supervisor` is always the built-in. Plugins
   // installed in <data dir>/plugins run sandboxed (the pool starts with the first call).

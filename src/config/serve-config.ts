@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { BusUrlError, DEFAULT_BUS, parseBusUrl } from '../bus/bus-url.js';
 import { BatonError } from '../errors/registry.js';
 import { parseYamlAs } from '../spec/load.js';
 import { Duration } from '../spec/schema.js';
@@ -20,6 +21,16 @@ const Listen = z
 
 const Path = z.string().min(1, { message: 'must not be empty' });
 
+/** `memory` or `redis://HOST:PORT[/DB][?prefix=...]` (bus/bus-url.ts), kept as given: app.ts opens it. */
+const BusUrl = z.string().superRefine((v, ctx) => {
+  try {
+    parseBusUrl(v);
+  } catch (e) {
+    if (!(e instanceof BusUrlError)) throw e;
+    ctx.addIssue({ code: 'custom', message: e.message });
+  }
+});
+
 /** Each key's schema; the file's keys are exactly these. */
 const KEYS = {
   listen: Listen,
@@ -29,6 +40,7 @@ const KEYS = {
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'must be 1-64 letters, digits, ".", "_" or "-"' }),
   drain_grace: Duration,
+  bus: BusUrl,
 } as const;
 
 type Key = keyof typeof KEYS;
@@ -41,6 +53,8 @@ export interface ServeConfig {
   readonly namespace: string;
   /** How long a drain waits for attempts in flight before abandoning them (they are re-issued on restart). */
   readonly drainGraceMs: number;
+  /** Which bus carries events and work: `memory` (in-process) or a redis:// URL. */
+  readonly bus: string;
 }
 
 export const SERVE_DEFAULTS = {
@@ -48,6 +62,7 @@ export const SERVE_DEFAULTS = {
   data_dir: '.baton',
   namespace: 'default',
   drain_grace: 10_000,
+  bus: DEFAULT_BUS,
 } as const;
 
 /** The environment variable of each key. */
@@ -57,6 +72,7 @@ export const ENV_VARS: Readonly<Record<Key, string>> = {
   registry: 'BATON_REGISTRY',
   namespace: 'BATON_NAMESPACE',
   drain_grace: 'BATON_DRAIN_GRACE',
+  bus: 'BATON_BUS',
 };
 export const CONFIG_ENV = 'BATON_CONFIG';
 
@@ -66,6 +82,7 @@ const FLAGS: Partial<Record<Key, string>> = {
   data_dir: '--data-dir',
   registry: '--registry',
   drain_grace: '--drain-grace',
+  bus: '--bus',
 };
 
 const FileSchema = z.strictObject({
@@ -74,6 +91,7 @@ const FileSchema = z.strictObject({
   registry: KEYS.registry.optional(),
   namespace: KEYS.namespace.optional(),
   drain_grace: KEYS.drain_grace.optional(),
+  bus: KEYS.bus.optional(),
 });
 
 export class ConfigError extends BatonError {
@@ -108,6 +126,7 @@ export async function loadServeConfig(src: ConfigSources): Promise<ServeConfig> 
     ...(registry !== undefined && { registry }),
     namespace: value('namespace') ?? SERVE_DEFAULTS.namespace,
     drainGraceMs: value('drain_grace') ?? SERVE_DEFAULTS.drain_grace,
+    bus: value('bus') ?? SERVE_DEFAULTS.bus,
   };
 }
 

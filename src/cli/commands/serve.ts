@@ -31,6 +31,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
   const app = await openApp({
     dataDir: config.dataDir,
     namespace: config.namespace,
+    bus: config.bus,
     onTurn: feed.publish,
     adapterFor: workerAdapterFor(workers),
   });

@@ -40,7 +40,7 @@ const agent =
     return { by: name, task: taskId, input };
   };
 
-async function app(extra: Partial<EngineOptions> = {}): Promise<App> {
+async function app(extra: Partial<Omit<EngineOptions, 'store' | 'bus'>> = {}): Promise<App> {
   const a = await openApp({
     dataDir: dir,
     inboxPollMs: 20,
