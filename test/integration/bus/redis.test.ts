@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BusUnavailableError, FROM_START, type BusMessage } from '../../../src/bus/bus.js';
 import { openRedisBus } from '../../../src/bus/redis/redis-bus.js';
+import { ID_FUNCTIONS } from '../../../src/bus/redis/trim-lua.js';
 import { busConformance } from '../../conformance/bus-suite.js';
 import { openTestBus, REDIS_HOST, REDIS_PORT, type RedisTestBus } from './redis-harness.js';
 import { freePort, startOwnRedis, type OwnRedis } from './redis-server.js';
@@ -86,6 +87,18 @@ describe('redis bus', () => {
     await seen.until((ms) => ms.length >= 2);
     expect(t.bus.stats().handlerErrors).toBe(1);
     expect(t.logs.some((l) => l.includes('"jobs"') && l.includes('boom'))).toBe(true);
+  });
+
+  it('computes trim floors exactly: the next id carries across digits and past the largest sequence', async () => {
+    const r = admin();
+    try {
+      const lua = `${ID_FUNCTIONS}
+        return {succ('5-9'), succ('5-199'), succ('5-18446744073709551615'), succ('99-0'),
+          tostring(idlt('9-5', '10-0')), tostring(idlt('10-0', '9-5')), tostring(idlt('7-10', '7-9'))}`;
+      expect(await r.eval(lua, 0)).toEqual(['5-10', '5-200', '6-0', '99-1', 'true', 'false', 'false']);
+    } finally {
+      r.disconnect();
+    }
   });
 
   it('skips, acks and counts an entry it did not write, then delivers the next one', async () => {
