@@ -53,10 +53,13 @@ export class AckBatcher {
   async #send({ key, stream, group, calls }: Batch): Promise<void> {
     try {
       if (calls.length === 1) {
-        calls[0]!.resolve(await this.conn.xack(key, group, ...calls[0]!.ids));
+        const acked = await this.conn.xack(key, group, ...calls[0]!.ids);
+        this.reporter.succeeded('ack');
+        calls[0]!.resolve(acked);
         return;
       }
       const acked = await this.conn.batonAck(key, group, ...calls.flatMap((c) => c.ids));
+      this.reporter.succeeded('ack');
       let at = 0;
       for (const call of calls) {
         let n = 0;
@@ -64,7 +67,8 @@ export class AckBatcher {
         call.resolve(n);
       }
     } catch (error) {
-      this.reporter.count(
+      this.reporter.failed(
+        'ack',
         'ackErrors',
         `ack on "${stream}" for group "${group}" failed for ${calls.length} call(s): ${messageOf(error)}`,
         calls.length,

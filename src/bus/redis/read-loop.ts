@@ -126,6 +126,12 @@ export abstract class ReadLoop implements Subscription {
         }
         await this.#deliver(buffer.shift()!);
       }
+    } catch (error) {
+      // Every step above handles its own failures; this is a bug, and the subscription has stopped.
+      this.ctx.reporter.count(
+        'readErrors',
+        `subscription to "${this.ctx.stream}" stopped: ${messageOf(error)}`,
+      );
     } finally {
       if (buffer.length > 0) await this.release(buffer);
       await closeConnection(this.ctx.conn);

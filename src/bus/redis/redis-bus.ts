@@ -122,9 +122,13 @@ class RedisStreamsBus implements RedisBus {
     return this.#do('publish', messages[0]?.stream, async () => {
       messages.forEach((m) => requireName('stream name', m.stream));
       try {
-        return await publishBatch(this.#publish, messages);
+        const ids = await publishBatch(this.#publish, messages);
+        this.reporter.succeeded('publish');
+        return ids;
       } catch (error) {
-        if (error instanceof BusUnavailableError) this.reporter.tally('publishErrors');
+        if (error instanceof BusUnavailableError) {
+          this.reporter.failed('publish', 'publishErrors', error.message);
+        }
         throw error;
       }
     });
@@ -136,7 +140,11 @@ class RedisStreamsBus implements RedisBus {
       const start = isGroupSubscription(options)
         ? await this.#createGroup(stream, options)
         : await this.#tailStart(stream, options);
-      const conn = await openConnection(this.options, 'baton-bus-sub', this.reporter);
+      const conn = await openConnection(this.options, 'baton-bus-sub', this.reporter).catch(
+        (error: unknown) => {
+          throw new BusUnavailableError('subscribe', stream, (error as Error).cause ?? error);
+        },
+      );
       if (this.#closed) {
         await closeConnection(conn);
         throw new BusClosedError(`subscribe on "${stream}"`);

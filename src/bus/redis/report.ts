@@ -61,6 +61,25 @@ export class Reporter {
     }
   }
 
+  readonly #failing = new Set<string>();
+
+  /**
+   * Counts a failure of `what`, logging only the first of a run of them (an outage fails every call);
+   * succeeded(what) ends the run.
+   */
+  failed(what: string, stat: keyof RedisBusStats, line: string, n = 1): void {
+    if (this.#failing.has(what)) {
+      this.tally(stat, n);
+      return;
+    }
+    this.#failing.add(what);
+    this.count(stat, `${line} (further ${what} failures are counted until one succeeds)`, n);
+  }
+
+  succeeded(what: string): void {
+    if (this.#failing.size > 0) this.#failing.delete(what);
+  }
+
   /** Counts without logging (events already logged once for a run of them). */
   tally(stat: keyof RedisBusStats, n = 1): void {
     this.stats[stat] += n;

@@ -188,6 +188,7 @@ describe('redis bus across a restart of Redis', () => {
     expect(stats.reconnects).toBeGreaterThan(0);
     expect(stats.groupsRecreated).toBeGreaterThanOrEqual(1);
     expect(logs.some((l) => l.includes('connection lost'))).toBe(true);
+    expect(logs.filter((l) => l.startsWith('bus publish on "work" failed'))).toHaveLength(1);
     expect(logs.some((l) => l.includes('group "workers" of "work" was gone'))).toBe(true);
     // The messages the consumer got after the restart came in order, each once.
     const ids = grouped.messages
