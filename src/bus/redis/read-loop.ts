@@ -79,10 +79,6 @@ export abstract class ReadLoop implements Subscription {
     return Promise.resolve();
   }
 
-  protected get closing(): boolean {
-    return this.#closing;
-  }
-
   /** Sends a blocking read, unless closing; close() unblocks it. */
   protected async blocking(read: () => Promise<unknown>): Promise<unknown> {
     this.#clientId ??= Number(await this.ctx.conn.client('ID'));
@@ -99,14 +95,17 @@ export abstract class ReadLoop implements Subscription {
   async #run(): Promise<void> {
     // Start on a later turn: the handler never runs before subscribe() has handed out this subscription.
     await new Promise((resolve) => setImmediate(resolve));
+    /** The last read, delivered up to `next`. */
     let buffer: Fetched[] = [];
+    let next = 0;
     let fetchedAt = 0;
     let failures = 0;
     try {
       while (!this.#closing) {
-        if (buffer.length === 0) {
+        if (next === buffer.length) {
           try {
             buffer = await this.fetch();
+            next = 0;
             fetchedAt = performance.now();
             failures = 0;
           } catch (error) {
@@ -119,12 +118,12 @@ export abstract class ReadLoop implements Subscription {
           continue;
         }
         if (this.stale(fetchedAt, performance.now())) {
-          const rest = buffer;
-          buffer = [];
+          const rest = buffer.slice(next);
+          next = buffer.length;
           await this.release(rest);
           continue;
         }
-        await this.#deliver(buffer.shift()!);
+        await this.#deliver(buffer[next++]!);
       }
     } catch (error) {
       // Every step above handles its own failures; this is a bug, and the subscription has stopped.
@@ -133,7 +132,7 @@ export abstract class ReadLoop implements Subscription {
         `subscription to "${this.ctx.stream}" stopped: ${messageOf(error)}`,
       );
     } finally {
-      if (buffer.length > 0) await this.release(buffer);
+      if (next < buffer.length) await this.release(buffer.slice(next));
       await closeConnection(this.ctx.conn);
     }
   }

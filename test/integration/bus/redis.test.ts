@@ -174,6 +174,14 @@ describe('redis bus across a restart of Redis', () => {
     publishing = false;
     await publisher;
     await bus.close();
+    // Closed means its connections are gone from the server too (QUIT is answered before the close).
+    const admin = new Redis({ host: '127.0.0.1', port: server.port });
+    try {
+      const named = async () => ((await admin.client('LIST')) as string).match(/name=baton-bus/g) ?? [];
+      while ((await named()).length > 0) await sleep(10);
+    } finally {
+      admin.disconnect();
+    }
     if (process.env.SHOW_LOGS) console.log(logs.join('\n'), bus.stats());
 
     expect(failures[0]).toBeInstanceOf(BusUnavailableError);
