@@ -24,7 +24,14 @@ import {
 } from '../bus.js';
 import { BatonError } from '../../errors/registry.js';
 import { AckBatcher } from './ack.js';
-import { closeConnection, isNoGroup, openConnection, redisError, type RedisEndpoint } from './connection.js';
+import {
+  closeConnection,
+  describeEndpoint,
+  isNoGroup,
+  openConnection,
+  redisError,
+  type RedisEndpoint,
+} from './connection.js';
 import { GroupReader } from './group-reader.js';
 import { publishBatch, type PublishContext } from './publish.js';
 import type { LoopContext, ReadLoop } from './read-loop.js';
@@ -71,7 +78,22 @@ export async function openRedisBus(options: RedisBusOptions): Promise<RedisBus> 
   requireName('prefix', options.prefix);
   const reporter = new Reporter(options.log ?? consoleLog);
   const conn = await openConnection(options, 'baton-bus', reporter);
+  try {
+    await requireVersion(conn);
+  } catch (error) {
+    conn.disconnect();
+    throw new BusUnavailableError(`connect to ${describeEndpoint(options)}`, undefined, redisError(error));
+  }
   return new RedisStreamsBus(options, conn, reporter, { ...limits, batch });
+}
+
+/** XAUTOCLAIM, XTRIM MINID and exclusive ranges came with Redis 6.2. */
+async function requireVersion(conn: ScriptedRedis): Promise<void> {
+  const info = await conn.info('server');
+  const version = /redis_version:(\d+)\.(\d+)/.exec(info);
+  if (version && Number(version[1]) * 100 + Number(version[2]) < 602) {
+    throw new Error(`the bus needs Redis 6.2 or newer; this server is ${version[1]}.${version[2]}`);
+  }
 }
 
 class RedisStreamsBus implements RedisBus {
