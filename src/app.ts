@@ -1,14 +1,17 @@
 // The composition root: builds the embedded default (SQLite store in a data directory, in-process bus),
-// or with a store URL the PostgreSQL store, and the engine over them. The only module that picks
+// or what URLs name (the PostgreSQL store, the Redis Streams bus), and the engine over them. The only
+// module that picks
 // concrete store and bus adapters.
 
 import { join } from 'node:path';
+import { BusInvalidArgumentError, type Bus } from './bus/bus.js';
+import { parseBusUrl, type BusTarget } from './bus/bus-url.js';
 import { openMemoryBus } from './bus/memory/memory-bus.js';
+import { openRedisBus } from './bus/redis/redis-bus.js';
 import { MEMORY, openSqliteStore } from './store/sqlite/sqlite-store.js';
 import { openPostgresStore } from './store/postgres/postgres-store.js';
 import { parseStoreUrl } from './store/store-url.js';
 import { DEFAULT_NAMESPACE, Engine, type EngineOptions } from './runtime/engine.js';
-import type { Bus } from './bus/bus.js';
 import type { Store } from './store/store.js';
 import { builtinPluginsDir, PatternPlugins } from './runtime/pattern-plugins.js';
 import { InThreadRunner, WorkerPool } from './wasm/index.js';
@@ -41,16 +44,36 @@ export async function openStore(url: string | undefined, dataDir: string = DEFAU
     : openSqliteStore({ dataDir: location.dataDir });
 }
 
-export async function openApp(
-  options: {
-    dataDir?: string;
-    /** Where runs are stored (a store URL); default: SQLite in `dataDir`. Plugins are cached in `dataDir` either way. */
-    store?: string;
-  } & Omit<EngineOptions, 'store' | 'bus'> = {},
-): Promise<App> {
-  const { dataDir = DEFAULT_DATA_DIR, store: storeUrl, ...engineOptions } = options;
-  const store = await openStore(storeUrl, dataDir);
-  const bus = openMemoryBus();
+/** Opens the bus a bus string names; a Redis that cannot be reached fails with BATON_E_BUS_UNAVAILABLE. */
+export async function openBus(url: string): Promise<Bus> {
+  let target: BusTarget;
+  try {
+    target = parseBusUrl(url);
+  } catch (error) {
+    throw new BusInvalidArgumentError(`bus: ${(error as Error).message}`, { cause: error });
+  }
+  return target.kind === 'memory' ? openMemoryBus() : openRedisBus(target);
+}
+
+export interface AppOptions extends Omit<EngineOptions, 'store' | 'bus'> {
+  dataDir?: string;
+  /** Where runs are stored (a store URL); default: SQLite in `dataDir`. Plugins are cached in `dataDir` either way. */
+  store?: string;
+  /** `memory` (default) or `redis://HOST:PORT[/DB][?prefix=PREFIX]` (bus/bus-url.ts). */
+  bus?: string;
+}
+
+export async function openApp(options: AppOptions = {}): Promise<App> {
+  const { dataDir = DEFAULT_DATA_DIR, store: storeUrl, bus: busUrl = 'memory', ...engineOptions } = options;
+  // The bus first: a Redis that is not there fails the start before the store is opened.
+  const bus = await openBus(busUrl);
+  let store: Store;
+  try {
+    store = await openStore(storeUrl, dataDir);
+  } catch (error) {
+    await bus.close();
+    throw error;
+  }
   // The built-in patterns (supervisor, handoff, ...) are this package's own builds in dist/plugins: trusted,
   // they run in-thread, and they are found first, so a bare `supervisor` is always the built-in. Plugins
   // installed in <data dir>/plugins run sandboxed (the pool starts with the first call).

@@ -68,6 +68,33 @@ export interface Subscription {
 
 export const DEFAULT_VISIBILITY_TIMEOUT_MS = 30_000;
 
+/**
+ * How much of each stream an adapter keeps. A message is trimmed once it is outside either bound and no
+ * consumer group still needs it (not yet delivered to the group, or delivered and not acked): a stalled
+ * group makes its stream grow past the bounds rather than lose messages. Tails read past trimmed messages.
+ */
+export interface RetentionOptions {
+  /** Messages kept per stream (default 10,000). An adapter may keep up to a tenth more between trims. */
+  readonly maxLenPerStream?: number;
+  /** Messages older than this (ms since publish) are trimmed too; unset: no age bound. */
+  readonly maxAgeMs?: number;
+}
+
+export const DEFAULT_MAX_LEN_PER_STREAM = 10_000;
+
+/** Checks retention options, returning them with defaults applied. */
+export function retention(options: RetentionOptions): { maxLen: number; maxAgeMs: number | undefined } {
+  const maxLen = options.maxLenPerStream ?? DEFAULT_MAX_LEN_PER_STREAM;
+  if (!Number.isSafeInteger(maxLen) || maxLen < 1) {
+    throw new BusInvalidArgumentError(`maxLenPerStream must be an integer >= 1, got ${maxLen}`);
+  }
+  const age = options.maxAgeMs;
+  if (age !== undefined && !(Number.isSafeInteger(age) && age >= 1)) {
+    throw new BusInvalidArgumentError(`maxAgeMs must be an integer number of ms >= 1, got ${age}`);
+  }
+  return { maxLen, maxAgeMs: age };
+}
+
 /** Delivery of messages between parts of the control plane, at least once. */
 export interface Bus {
   /** Appends to a stream (created on first use) and returns the new message's id. */
@@ -110,6 +137,22 @@ export function compareMessageIds(a: MessageId, b: MessageId): number {
 export class BusInvalidArgumentError extends BatonError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('BATON_E_BUS_INVALID', message, options);
+  }
+}
+
+/**
+ * Thrown when the bus's server failed an operation (unreachable, restarting, refusing writes). Retryable:
+ * the bus is transport, not the record, so a caller republishes from its journal.
+ */
+export class BusUnavailableError extends BatonError {
+  constructor(
+    readonly operation: string,
+    readonly stream: string | undefined,
+    cause: unknown,
+  ) {
+    const where = stream === undefined ? '' : ` on "${stream}"`;
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super('BATON_E_BUS_UNAVAILABLE', `bus ${operation}${where} failed: ${why}`, { cause });
   }
 }
 

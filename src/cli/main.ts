@@ -303,6 +303,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
       'store runs in PostgreSQL (postgres://USER@HOST:PORT/DB[?schema=NAME]) or sqlite:DIR',
     )
     .option('--drain-grace <duration>', 'on SIGTERM, how long in-flight attempts may finish [10s]')
+    .option('--bus <url>', 'the bus: memory, or redis://HOST:PORT[/DB][?prefix=PREFIX] [memory]')
     .action(
       async (opts: {
         config?: string;
@@ -311,6 +312,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
         dataDir?: string;
         store?: string;
         drainGrace?: string;
+        bus?: string;
       }) => {
         // Loaded on demand: the other commands need not load grpc-js.
         const { serveCommand } = await import('./commands/serve.js');
@@ -320,6 +322,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
           ...(opts.dataDir !== undefined && { data_dir: opts.dataDir }),
           ...(opts.store !== undefined && { store: opts.store }),
           ...(opts.drainGrace !== undefined && { drain_grace: opts.drainGrace }),
+          ...(opts.bus !== undefined && { bus: opts.bus }),
         };
         setExit(
           await serveCommand(

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { BusUrlError, DEFAULT_BUS, parseBusUrl } from '../bus/bus-url.js';
 import { BatonError } from '../errors/registry.js';
 import { parseYamlAs } from '../spec/load.js';
 import { Duration } from '../spec/schema.js';
@@ -30,6 +31,16 @@ const StoreUrl = z.string().superRefine((v, ctx) => {
   }
 });
 
+/** `memory` or `redis://HOST:PORT[/DB][?prefix=...]` (bus/bus-url.ts), kept as given: app.ts opens it. */
+const BusUrl = z.string().superRefine((v, ctx) => {
+  try {
+    parseBusUrl(v);
+  } catch (e) {
+    if (!(e instanceof BusUrlError)) throw e;
+    ctx.addIssue({ code: 'custom', message: e.message });
+  }
+});
+
 /** Each key's schema; the file's keys are exactly these. */
 const KEYS = {
   listen: Listen,
@@ -40,6 +51,7 @@ const KEYS = {
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'must be 1-64 letters, digits, ".", "_" or "-"' }),
   drain_grace: Duration,
+  bus: BusUrl,
 } as const;
 
 type Key = keyof typeof KEYS;
@@ -54,6 +66,8 @@ export interface ServeConfig {
   readonly namespace: string;
   /** How long a drain waits for attempts in flight before abandoning them (they are re-issued on restart). */
   readonly drainGraceMs: number;
+  /** Which bus carries events and work: `memory` (in-process) or a redis:// URL. */
+  readonly bus: string;
 }
 
 export const SERVE_DEFAULTS = {
@@ -61,6 +75,7 @@ export const SERVE_DEFAULTS = {
   data_dir: '.baton',
   namespace: 'default',
   drain_grace: 10_000,
+  bus: DEFAULT_BUS,
 } as const;
 
 /** The environment variable of each key. */
@@ -71,6 +86,7 @@ export const ENV_VARS: Readonly<Record<Key, string>> = {
   registry: 'BATON_REGISTRY',
   namespace: 'BATON_NAMESPACE',
   drain_grace: 'BATON_DRAIN_GRACE',
+  bus: 'BATON_BUS',
 };
 export const CONFIG_ENV = 'BATON_CONFIG';
 
@@ -81,6 +97,7 @@ const FLAGS: Partial<Record<Key, string>> = {
   store: '--store',
   registry: '--registry',
   drain_grace: '--drain-grace',
+  bus: '--bus',
 };
 
 const FileSchema = z.strictObject({
@@ -90,6 +107,7 @@ const FileSchema = z.strictObject({
   registry: KEYS.registry.optional(),
   namespace: KEYS.namespace.optional(),
   drain_grace: KEYS.drain_grace.optional(),
+  bus: KEYS.bus.optional(),
 });
 
 export class ConfigError extends BatonError {
@@ -126,6 +144,7 @@ export async function loadServeConfig(src: ConfigSources): Promise<ServeConfig> 
     ...(registry !== undefined && { registry }),
     namespace: value('namespace') ?? SERVE_DEFAULTS.namespace,
     drainGraceMs: value('drain_grace') ?? SERVE_DEFAULTS.drain_grace,
+    bus: value('bus') ?? SERVE_DEFAULTS.bus,
   };
 }
 

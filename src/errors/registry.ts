@@ -325,6 +325,11 @@ export const ERRORS = {
     'A bus call got something it cannot carry: a message that is not JSON, a malformed message id, or an empty group or consumer name.',
   ),
   BATON_E_BUS_CLOSED: def('The bus was used after it was closed.', 'FAILED_PRECONDITION'),
+  BATON_E_BUS_UNAVAILABLE: def(
+    "The bus's server (Redis) failed an operation: unreachable, restarting or refusing writes; the message names the operation and stream, the cause the driver error.",
+    'UNAVAILABLE',
+    true,
+  ),
   // gRPC API (src/api)
   BATON_E_REQUEST_INVALID: def(
     'A request field is missing or malformed; the error detail names the field (e.g. `source`).',

@@ -12,6 +12,7 @@ import {
   type Bus,
   type BusMessage,
   type MessageHandler,
+  type RetentionOptions,
 } from '../../src/bus/bus.js';
 
 export interface BusHarness {
@@ -49,10 +50,22 @@ class Inbox {
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** The data of the oldest message a stream retains, as a fresh tail from FROM_START sees it. */
+async function oldest(bus: Bus, stream: string): Promise<unknown> {
+  const inbox = new Inbox();
+  const tail = await bus.subscribe(stream, { fromId: FROM_START }, (m) => inbox.push(m));
+  const [first] = await inbox.until(1);
+  await tail.close();
+  return first!.data;
+}
 const isIncreasing = (ids: string[]) =>
   ids.every((id, i) => i === 0 || compareMessageIds(ids[i - 1]!, id) < 0);
 
-export function busConformance(name: string, makeBus: () => Promise<BusHarness>): void {
+/** Opens a fresh bus; retention options apply to every stream of it. */
+export type OpenBus = (retention?: RetentionOptions) => Promise<BusHarness>;
+
+export function busConformance(name: string, makeBus: OpenBus): void {
   describe(`Bus conformance: ${name}`, () => {
     let h: BusHarness;
     let bus: Bus;
@@ -181,7 +194,81 @@ export function busConformance(name: string, makeBus: () => Promise<BusHarness>)
       });
     });
 
+    describe('consumer group start', () => {
+      it('starts a new group just after a given id, and one beyond the newest message at the end', async () => {
+        const ids = await bus.publishMany(range(5).map((i) => ({ stream, data: i })));
+        const mid = new Inbox();
+        await bus.subscribe(stream, { group: 'mid', consumer: 'c', fromId: ids[2]! }, acking(mid, 'mid'));
+        const ahead = new Inbox();
+        const [ms] = ids[4]!.split('-');
+        await bus.subscribe(
+          stream,
+          { group: 'ahead', consumer: 'c', fromId: `${BigInt(ms!) + 1_000_000n}-0` },
+          acking(ahead, 'ahead'),
+        );
+        await bus.publish(stream, 5);
+        expect((await mid.until(3)).map((m) => m.data)).toEqual([3, 4, 5]);
+        expect((await ahead.until(1)).map((m) => m.data)).toEqual([5]);
+      });
+
+      it('keeps publishMany order within a large batch, across a group read in many reads', async () => {
+        const n = 1_500;
+        const ids = await bus.publishMany(range(n).map((i) => ({ stream, data: i })));
+        expect(isIncreasing(ids)).toBe(true);
+        const inbox = new Inbox();
+        await bus.subscribe(stream, { group: 'g', consumer: 'c1' }, acking(inbox));
+        expect((await inbox.until(n)).map((m) => m.id)).toEqual(ids);
+        expect(await bus.pending(stream, 'g')).toBe(0);
+      });
+    });
+
     describe('at-least-once delivery', () => {
+      it('raises deliveryCount with every redelivery until the message is acked', async () => {
+        const inbox = new Inbox();
+        await bus.subscribe(stream, { group: 'g', consumer: 'c1', visibilityTimeoutMs: 20 }, async (m) => {
+          if (m.deliveryCount === 3) await bus.ack(stream, 'g', [m.id]);
+          inbox.push(m);
+        });
+        const id = await bus.publish(stream, 'job');
+        const seen = await inbox.until(3);
+        expect(seen.map((m) => [m.id, m.deliveryCount])).toEqual([
+          [id, 1],
+          [id, 2],
+          [id, 3],
+        ]);
+        expect(await bus.pending(stream, 'g')).toBe(0);
+      });
+
+      it('hands the messages a closed consumer never handled to the next consumer at once, as first deliveries', async () => {
+        const started = deferred();
+        const release = deferred();
+        const first = await bus.subscribe(stream, { group: 'g', consumer: 'leaves' }, async () => {
+          started.resolve();
+          await release.promise;
+        });
+        await bus.publishMany(range(5).map((i) => ({ stream, data: i })));
+        await started.promise;
+        const closed = first.close();
+        release.resolve();
+        await closed;
+        // A long visibility timeout: only messages the first consumer never handled can come this soon.
+        const inbox = new Inbox();
+        await bus.subscribe(
+          stream,
+          { group: 'g', consumer: 'stays', visibilityTimeoutMs: 60_000 },
+          acking(inbox),
+        );
+        const got = await inbox.until(4);
+        expect(got.map((m) => [m.data, m.deliveryCount])).toEqual([
+          [1, 1],
+          [2, 1],
+          [3, 1],
+          [4, 1],
+        ]);
+        // Message 0 was handled and not acked: it stays pending with the consumer that left.
+        expect(await bus.pending(stream, 'g')).toBe(1);
+      });
+
       it('redelivers an unacked message after the visibility timeout, with a higher deliveryCount', async () => {
         const inbox = new Inbox();
         await bus.subscribe(stream, { group: 'g', consumer: 'c1', visibilityTimeoutMs: 30 }, async (m) => {
@@ -261,6 +348,86 @@ export function busConformance(name: string, makeBus: () => Promise<BusHarness>)
         expect(await bus.pending(stream, 'g')).toBe(1);
         expect(await bus.pending(stream, 'no-such-group')).toBe(0);
       });
+    });
+
+    describe('retention', () => {
+      /** Runs fn on a bus of its own opened with these retention options. */
+      const withBus = async (retention: RetentionOptions, fn: (bus: Bus) => Promise<void>) => {
+        const own = await makeBus(retention);
+        try {
+          await fn(own.bus);
+        } finally {
+          await own.cleanup();
+        }
+      };
+      const ten = (s: string) => range(10).map((i) => ({ stream: s, data: i }));
+
+      it('keeps the newest maxLenPerStream messages when no group needs older ones', () =>
+        withBus({ maxLenPerStream: 3 }, async (own) => {
+          await own.publishMany(ten(stream));
+          expect(await oldest(own, stream)).toBe(7);
+        }));
+
+      it('never trims a message a group has not acked or not yet received, and trims it once acked', () =>
+        withBus({ maxLenPerStream: 3 }, async (own) => {
+          const slow = new Inbox();
+          await own.subscribe(stream, { group: 'slow', consumer: 'c' }, (m) => slow.push(m));
+          // A group whose consumer left before anything was published: every message is still ahead of it.
+          await (await own.subscribe(stream, { group: 'away', consumer: 'c' }, () => undefined)).close();
+          await own.publishMany(ten(stream));
+          const delivered = await slow.until(10);
+          await own.publish(stream, 10);
+          expect(await oldest(own, stream)).toBe(0);
+          const away = new Inbox();
+          await own.subscribe(stream, { group: 'away', consumer: 'back' }, async (m) => {
+            await own.ack(stream, 'away', [m.id]);
+            away.push(m);
+          });
+          expect((await away.until(11)).map((m) => m.data)).toEqual(range(11));
+          expect(await oldest(own, stream)).toBe(0);
+          await slow.until(11);
+          expect(
+            await own.ack(
+              stream,
+              'slow',
+              slow.messages.map((m) => m.id),
+            ),
+          ).toBe(11);
+          expect(delivered).toHaveLength(11);
+          // Trimming runs when the stream changes (the memory bus also on ack).
+          await own.publish(stream, 11);
+          expect(await oldest(own, stream)).toBe(9);
+        }));
+
+      it('trims messages older than maxAgeMs, except one still pending', () =>
+        withBus({ maxAgeMs: 300 }, async (own) => {
+          const inbox = new Inbox();
+          await own.subscribe(stream, { group: 'g', consumer: 'c' }, async (m) => {
+            inbox.push(m);
+            if (m.data !== 'pinned') await own.ack(stream, 'g', [m.id]);
+          });
+          await own.publishMany([
+            { stream, data: 'old' },
+            { stream, data: 'pinned' },
+            { stream, data: 'after' },
+          ]);
+          const [, pinned] = await inbox.until(3);
+          await sleep(400);
+          await own.publish(stream, 'fresh');
+          await inbox.until(4);
+          expect(await oldest(own, stream)).toBe('pinned');
+          await own.ack(stream, 'g', [pinned!.id]);
+          await own.publish(stream, 'fresher');
+          expect(await oldest(own, stream)).toBe('fresh');
+        }));
+
+      it('starts a group created after trimming at the oldest retained message', () =>
+        withBus({ maxLenPerStream: 2 }, async (own) => {
+          await own.publishMany(ten(stream));
+          const inbox = new Inbox();
+          await own.subscribe(stream, { group: 'late', consumer: 'c' }, (m) => inbox.push(m));
+          expect((await inbox.until(2)).map((m) => m.data)).toEqual([8, 9]);
+        }));
     });
 
     describe('broadcast tail', () => {

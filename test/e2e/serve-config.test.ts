@@ -8,6 +8,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { deletePrefix } from '../integration/bus/redis-harness.js';
+import { freePort } from '../integration/bus/redis-server.js';
 import { baton, ROOT, tempDir } from './cli-helpers.js';
 
 const tmp = tempDir();
@@ -59,6 +62,18 @@ describe('baton serve settings: bad values', () => {
         'store (from environment variable BATON_STORE): store URL "postgres://baton:***@db" names no database',
     },
     {
+      what: 'a bus URL without a port in a flag',
+      args: ['--bus', 'redis://localhost'],
+      env: {},
+      message: 'bus (from flag --bus): the port is missing',
+    },
+    {
+      what: 'a bus of an unknown kind in the environment',
+      args: [],
+      env: { BATON_BUS: 'kafka://broker:9092' },
+      message: 'bus (from environment variable BATON_BUS): unsupported scheme "kafka:"',
+    },
+    {
       what: 'a namespace in the environment',
       args: [],
       env: { BATON_NAMESPACE: 'a b' },
@@ -77,6 +92,32 @@ describe('baton serve settings: bad values', () => {
     const r = await baton(['serve', '--config', cfg], { env: cleanEnv() });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`${cfg}:3:\\d+: invalid drain_grace: expected a duration`));
+  });
+
+  it('points at FILE:LINE:COL for a bad bus in the config file', async () => {
+    const cfg = file('bad-bus.yaml', 'listen: 127.0.0.1:0\nbus: redis://h:6379/x\n');
+    const r = await baton(['serve', '--config', cfg], { env: cleanEnv() });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`${cfg}:2:\\d+: .*"/x" is not a database number`));
+  });
+
+  it('refuses to start with BATON_E_BUS_UNAVAILABLE when the Redis it names does not answer', async () => {
+    const port = await freePort();
+    const r = await baton(
+      [
+        'serve',
+        '--listen',
+        '127.0.0.1:0',
+        '--bus',
+        `redis://127.0.0.1:${port}`,
+        '--data-dir',
+        join(tmp.dir, 'nobus'),
+      ],
+      { env: cleanEnv() },
+    );
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`BATON_E_BUS_UNAVAILABLE  bus connect to redis://127.0.0.1:${port}/0 failed`);
+    expect(existsSync(join(tmp.dir, 'nobus'))).toBe(false);
   });
 
   it('refuses an unknown key in the config file, naming it', async () => {
@@ -131,5 +172,25 @@ describe('baton serve settings: layers', () => {
     expect(flagWins).toMatch(/^baton: serving gRPC on 127\.0\.0\.1:\d+$/);
     expect(existsSync(join(tmp.dir, 'flagdir'))).toBe(true);
     expect(existsSync(join(tmp.dir, 'envdir'))).toBe(false);
+  }, 60_000);
+
+  it('serves over the Redis bus a flag names (Redis on 127.0.0.1:6379)', async () => {
+    const prefix = `baton-e2e-${randomUUID()}`;
+    try {
+      const line = await served(
+        [
+          '--listen',
+          '127.0.0.1:0',
+          '--data-dir',
+          join(tmp.dir, 'redisbus'),
+          '--bus',
+          `redis://127.0.0.1:6379?prefix=${prefix}`,
+        ],
+        cleanEnv({ BATON_BUS: 'not a bus' }),
+      );
+      expect(line).toMatch(/^baton: serving gRPC on 127\.0\.0\.1:\d+$/);
+    } finally {
+      await deletePrefix(prefix);
+    }
   }, 60_000);
 });

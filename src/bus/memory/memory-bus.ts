@@ -9,11 +9,13 @@ import {
   FROM_START,
   isGroupSubscription,
   parseMessageId,
+  retention,
   type Bus,
   type GroupSubscribeOptions,
   type MessageHandler,
   type MessageId,
   type OutgoingMessage,
+  type RetentionOptions,
   type SubscribeOptions,
   type Subscription,
 } from '../bus.js';
@@ -21,20 +23,15 @@ import { ConsumerGroup } from './consumer-group.js';
 import { DeliveryLoop, groupSource, tailSource, type MessageSource } from './delivery-loop.js';
 import { MemoryStream } from './memory-stream.js';
 
-export interface MemoryBusOptions {
-  /**
-   * Messages kept per stream (default 10,000). Older ones are trimmed, except those a consumer group has
-   * not acked yet: a stalled group makes its stream grow past this bound rather than lose messages.
-   */
-  readonly maxLenPerStream?: number;
-}
+/**
+ * Retention (RetentionOptions): the newest maxLenPerStream messages (default 10,000), and with maxAgeMs
+ * only those younger than it; older ones are trimmed at each publish and ack unless a consumer group
+ * still needs them: a stalled group makes its stream grow past these bounds rather than lose messages.
+ */
+export type MemoryBusOptions = RetentionOptions;
 
 export function openMemoryBus(options: MemoryBusOptions = {}): Bus {
-  const maxLen = options.maxLenPerStream ?? 10_000;
-  if (!Number.isSafeInteger(maxLen) || maxLen < 1) {
-    throw new BusInvalidArgumentError(`maxLenPerStream must be an integer >= 1, got ${maxLen}`);
-  }
-  return new MemoryBus(maxLen);
+  return new MemoryBus(retention(options));
 }
 
 interface StreamState {
@@ -67,11 +64,11 @@ class MemoryBus implements Bus {
   readonly #loops = new Set<DeliveryLoop>();
   #closed: Promise<void> | undefined;
 
-  constructor(private readonly maxLen: number) {}
+  constructor(private readonly limits: ReturnType<typeof retention>) {}
 
   #state(name: string): StreamState {
     let s = this.#streams.get(name);
-    if (!s) this.#streams.set(name, (s = { stream: new MemoryStream(name, this.maxLen), groups: new Map() }));
+    if (!s) this.#streams.set(name, (s = { stream: new MemoryStream(name, this.limits), groups: new Map() }));
     return s;
   }
 

@@ -6,6 +6,8 @@ export interface StreamEntry {
   readonly id: string;
   /** Serialised once at publish; each delivery parses its own copy. */
   readonly json: string;
+  /** Date.now() at publish, for the age bound. */
+  readonly at: number;
   /** Groups that still need this entry: not yet delivered to them, or delivered and not acked. */
   holds: number;
 }
@@ -23,7 +25,7 @@ export class MemoryStream {
 
   constructor(
     readonly name: string,
-    private readonly maxLen: number,
+    private readonly limits: { readonly maxLen: number; readonly maxAgeMs: number | undefined },
   ) {}
 
   /** n of the newest message ever published (0 before the first). */
@@ -42,7 +44,7 @@ export class MemoryStream {
 
   append(json: string): StreamEntry {
     const n = this.lastN + 1;
-    const entry: StreamEntry = { n, id: `${n}-0`, json, holds: this.#groupCount };
+    const entry: StreamEntry = { n, id: `${n}-0`, json, at: Date.now(), holds: this.#groupCount };
     this.#entries.push(entry);
     return entry;
   }
@@ -61,9 +63,15 @@ export class MemoryStream {
     }
   }
 
-  /** Drops the oldest entries beyond maxLen, stopping at the first one a group still needs. */
+  /** Drops the oldest entries beyond maxLen or maxAgeMs, stopping at the first one a group still needs. */
   trim(): void {
-    while (this.retained > this.maxLen && this.#entries[this.#head]!.holds === 0) this.#head++;
+    const { maxLen, maxAgeMs } = this.limits;
+    const bornBefore = maxAgeMs === undefined ? -Infinity : Date.now() - maxAgeMs;
+    while (this.retained > 0) {
+      const head = this.#entries[this.#head]!;
+      if (head.holds > 0 || (this.retained <= maxLen && head.at >= bornBefore)) break;
+      this.#head++;
+    }
     if (this.#head >= COMPACT_AFTER && this.#head * 2 >= this.#entries.length) {
       this.#entries = this.#entries.slice(this.#head);
       this.#baseN += this.#head;

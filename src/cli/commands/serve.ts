@@ -34,6 +34,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     dataDir: config.dataDir,
     ...(config.store !== undefined && { store: config.store }),
     namespace: config.namespace,
+    bus: config.bus,
     onTurn: feed.publish,
     adapterFor: workerAdapterFor(workers),
     claimExpired: true,
