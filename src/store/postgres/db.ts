@@ -19,6 +19,15 @@ export const sqlState = (e: unknown): string | undefined =>
     ? (e as { code: string }).code
     : undefined;
 
+/**
+ * For a clean-up whose failure changes nothing (the connection is gone, the error that matters is being
+ * thrown already): logged, never silent.
+ */
+export const logged =
+  (what: string) =>
+  (e: unknown): void =>
+    console.warn(`[postgres store] ${what} failed:`, e instanceof Error ? e.message : e);
+
 /** The constraint a unique_violation broke (pg's error field), e.g. "runs_pkey". */
 export const constraintOf = (e: unknown): string | undefined =>
   typeof e === 'object' && e !== null ? (e as { constraint?: string }).constraint : undefined;

@@ -34,26 +34,37 @@ interface Head {
   readonly fences: RunLease[];
 }
 
+type Col<T> = T[];
+
 /** The columns of the APPEND statement, array by array (see its comment for the order). */
 interface Columns {
-  heads: [string[], string[], number[], number[]];
-  fences: [number[], string[], number[]];
+  heads: [Col<string>, Col<string>, Col<number>, Col<number>, Col<boolean>, Col<boolean>];
+  fences: [Col<string>, Col<string>, Col<string>, Col<number>];
   creates: [
-    number[],
-    string[],
-    string[],
-    string[],
-    number[],
-    number[],
-    number[],
-    string[],
-    (string | null)[],
-    (string | null)[],
-    number[],
-    (number | null)[],
+    Col<string>,
+    Col<string>,
+    Col<string>,
+    Col<string>,
+    Col<string>,
+    Col<number>,
+    Col<number>,
+    Col<number>,
+    Col<string>,
+    Col<string | null>,
+    Col<string | null>,
+    Col<number>,
+    Col<number | null>,
   ];
-  patches: [number[], string[], number[], number[], (string | null)[], boolean[]];
-  records: [number[], number[], string[], number[], number[], string[]];
+  patches: [
+    Col<string>,
+    Col<string>,
+    Col<string>,
+    Col<number>,
+    Col<number>,
+    Col<string | null>,
+    Col<boolean>,
+  ];
+  records: [Col<string>, Col<string>, Col<number>, Col<string>, Col<number>, Col<number>, Col<string>];
 }
 
 /**
@@ -63,7 +74,7 @@ interface Columns {
 function plan(batch: readonly AppendRequest[]): { heads: Head[]; values: unknown[] } {
   const byRun = new Map<string, Head>();
   const heads: Head[] = [];
-  const records: Columns['records'] = [[], [], [], [], [], []];
+  const records: Columns['records'] = [[], [], [], [], [], [], []];
   for (const req of batch) {
     const key = `${req.ns}\u0000${req.runId}`;
     let head = byRun.get(key);
@@ -88,12 +99,13 @@ function plan(batch: readonly AppendRequest[]): { heads: Head[]; values: unknown
     if (req.fence) addFence(head, req.fence);
     if (req.run) mergePatch(head, req.run);
     for (const r of req.records) {
-      records[0].push(head.i);
-      records[1].push(r.seq);
-      records[2].push(r.type);
-      records[3].push(r.v);
-      records[4].push(r.at);
-      records[5].push(recordJson(r, req.ns, req.runId));
+      records[0].push(req.ns);
+      records[1].push(req.runId);
+      records[2].push(r.seq);
+      records[3].push(r.type);
+      records[4].push(r.v);
+      records[5].push(r.at);
+      records[6].push(recordJson(r, req.ns, req.runId));
     }
     head.end += req.records.length;
   }
@@ -125,60 +137,64 @@ function mergePatch(head: Head, p: RunPatch): void {
 
 function columns(heads: readonly Head[], records: Columns['records']): unknown[] {
   const c: Omit<Columns, 'records'> = {
-    heads: [[], [], [], []],
-    fences: [[], [], []],
-    creates: [[], [], [], [], [], [], [], [], [], [], [], []],
-    patches: [[], [], [], [], [], []],
+    heads: [[], [], [], [], [], []],
+    fences: [[], [], [], []],
+    creates: [[], [], [], [], [], [], [], [], [], [], [], [], []],
+    patches: [[], [], [], [], [], [], []],
   };
   for (const h of heads) {
     c.heads[0].push(h.ns);
     c.heads[1].push(h.runId);
     c.heads[2].push(h.expected);
     c.heads[3].push(h.end - h.expected);
+    c.heads[4].push(h.create !== undefined);
+    c.heads[5].push(h.patch !== undefined);
     for (const f of h.fences) {
-      c.fences[0].push(h.i);
-      c.fences[1].push(f.owner);
-      c.fences[2].push(f.epoch);
+      c.fences[0].push(h.ns);
+      c.fences[1].push(h.runId);
+      c.fences[2].push(f.owner);
+      c.fences[3].push(f.epoch);
     }
-    if (h.create) pushCreate(c.creates, h.i, h.create, h.createPatch);
+    if (h.create) pushCreate(c.creates, h.create, h.createPatch);
     if (h.patch) {
       const p = h.patch;
       const summary = p.summary === undefined ? null : toJson(p.summary, `summary of run "${h.runId}"`);
-      c.patches[0].push(h.i);
-      c.patches[1].push(p.status);
-      c.patches[2].push(p.updatedAt);
-      c.patches[3].push(p.lastSeq);
-      c.patches[4].push(summary);
-      c.patches[5].push(p.release === true);
+      c.patches[0].push(h.ns);
+      c.patches[1].push(h.runId);
+      c.patches[2].push(p.status);
+      c.patches[3].push(p.updatedAt);
+      c.patches[4].push(p.lastSeq);
+      c.patches[5].push(summary);
+      c.patches[6].push(p.release === true);
     }
   }
   return [...c.heads, ...c.fences, ...c.creates, ...c.patches, ...records];
 }
 
-function pushCreate(cols: Columns['creates'], i: number, run: NewRun, patch: RunPatch | undefined): void {
+function pushCreate(cols: Columns['creates'], run: NewRun, patch: RunPatch | undefined): void {
   const released = patch?.release === true;
   const owner = run.owner === undefined || released ? null : run.owner;
   const summary =
     patch?.summary === undefined ? null : toJson(patch.summary, `summary of run "${run.runId}"`);
-  cols[0].push(i);
-  cols[1].push(run.workflowName);
-  cols[2].push(run.workflowVersion);
-  cols[3].push(patch?.status ?? run.status);
-  cols[4].push(run.createdAt);
-  cols[5].push(patch?.updatedAt ?? run.createdAt);
-  cols[6].push(patch?.lastSeq ?? 0);
-  cols[7].push(toJson(run.input, `input of run "${run.runId}"`));
-  cols[8].push(summary);
-  cols[9].push(owner);
-  cols[10].push(run.owner === undefined ? 0 : 1); // claimed at creation: epoch 1, even if released at once
-  cols[11].push(owner === null ? null : (run.leaseMs ?? 0));
+  cols[0].push(run.ns);
+  cols[1].push(run.runId);
+  cols[2].push(run.workflowName);
+  cols[3].push(run.workflowVersion);
+  cols[4].push(patch?.status ?? run.status);
+  cols[5].push(run.createdAt);
+  cols[6].push(patch?.updatedAt ?? run.createdAt);
+  cols[7].push(patch?.lastSeq ?? 0);
+  cols[8].push(toJson(run.input, `input of run "${run.runId}"`));
+  cols[9].push(summary);
+  cols[10].push(owner);
+  cols[11].push(run.owner === undefined ? 0 : 1); // claimed at creation: epoch 1, even if released at once
+  cols[12].push(owner === null ? null : (run.leaseMs ?? 0));
 }
 
 interface AppendRow {
   i: number;
   next: number;
   has_run: boolean;
-  fences_held: number;
   ok: boolean;
 }
 
@@ -201,18 +217,21 @@ export async function appendBatch(
   for (const h of heads) {
     const row = rows[h.i - 1]!;
     if (h.create && row.has_run) throw new RunExistsError(h.ns, h.runId);
-    if (row.fences_held < h.fences.length) throw await lost(q, h);
+    const deposed = h.fences.length > 0 ? await lost(q, h) : undefined;
+    if (deposed) throw deposed;
     if (row.next !== h.expected) throw new JournalConflictError(h.ns, h.runId, h.expected, row.next);
     if (h.patch && !row.has_run) throw new RunNotFoundError(h.ns, h.runId);
   }
   throw new Error(`append: the database refused a batch of ${heads.length} runs without saying why`);
 }
 
-async function lost(q: Query, h: Head): Promise<RunOwnershipLostError> {
+/** The fence of `h` the run row does not hold (read after the batch failed), if any. */
+async function lost(q: Query, h: Head): Promise<RunOwnershipLostError | undefined> {
   const { rows } = await q<{ owner: string | null; epoch: number }>(RUN_HOLDER, [h.ns, h.runId]);
   const now = rows[0];
+  const fence = h.fences.find((f) => f.owner !== now?.owner || f.epoch !== now.epoch);
+  if (fence === undefined) return undefined;
   const current = now && { ...(now.owner === null ? {} : { owner: now.owner }), epoch: now.epoch };
-  const fence = h.fences.find((f) => f.owner !== now?.owner || f.epoch !== now.epoch) ?? h.fences[0]!;
   return new RunOwnershipLostError(h.ns, h.runId, fence, current);
 }
 

@@ -6,6 +6,7 @@
 import type pg from 'pg';
 import { StoreSchemaError } from '../store.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
+import { logged } from './db.js';
 import { LOCK_MIGRATE } from './statements.js';
 
 /** Returns the versions it applied (empty when the schema was up to date). */
@@ -41,7 +42,7 @@ export async function migrate(
         await client.query('COMMIT');
       } catch (e) {
         // A failed ROLLBACK means the connection is gone, and with it the transaction: the cause is `e`.
-        await client.query('ROLLBACK').catch(() => undefined);
+        await client.query('ROLLBACK').catch(logged(`rolling back migration ${m.version}`));
         throw e;
       }
     }
@@ -50,6 +51,6 @@ export async function migrate(
     // The lock is the session's: if the connection broke, it went with it (and the caller discards it).
     await client
       .query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOCK_MIGRATE, key])
-      .catch(() => undefined);
+      .catch(logged('releasing the migration lock'));
   }
 }

@@ -7,6 +7,7 @@
 import pg from 'pg';
 import type { StoreChange } from '../store.js';
 import type { ChangeListeners } from '../store-watch.js';
+import { logged } from './db.js';
 import { channelOf } from './statements.js';
 
 const RETRY_MIN_MS = 100;
@@ -45,7 +46,7 @@ export class ChangeFeed {
       await client.query(`LISTEN ${client.escapeIdentifier(channelOf(schema))}`);
     } catch (e) {
       client.removeAllListeners('end');
-      await client.end().catch(() => undefined); // the connection failed already; `e` says why
+      await client.end().catch(logged('closing a change feed connection that failed to open'));
       throw e;
     }
     if (this.#closed) {
@@ -77,7 +78,7 @@ export class ChangeFeed {
     this.#client = undefined;
     client.removeAllListeners();
     client.on('error', () => undefined); // a dying socket may still report; it is already handled here
-    void client.end().catch(() => undefined);
+    void client.end().catch(logged('closing a lost change feed connection'));
     if (this.#closed) return;
     this.reconnects++;
     console.warn(`[postgres store] change feed lost its connection (${e.message}); reconnecting`);
@@ -105,7 +106,7 @@ export class ChangeFeed {
     this.#client = undefined;
     if (client) {
       client.removeAllListeners();
-      client.on('error', () => undefined);
+      client.on('error', () => undefined); // closing: a last socket error changes nothing
       await client.end().catch((e: unknown) => console.warn('[postgres store] closing the change feed:', e));
     }
   }

@@ -32,7 +32,7 @@ import { checkAppend } from '../store-args.js';
 import { ChangeListeners } from '../store-watch.js';
 import * as catalog from './catalog.js';
 import { clientConfig, openPool, type ConnectionOptions } from './connection.js';
-import { DATA_EXCEPTION_CLASS, sqlState, type Query } from './db.js';
+import { DATA_EXCEPTION_CLASS, logged, sqlState, type Query } from './db.js';
 import { appendBatch, readJournal } from './journal.js';
 import * as leases from './leases.js';
 import { migrate } from './migrate.js';
@@ -61,21 +61,18 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const feed = new ChangeFeed(clientConfig(options), ownPids, changes);
   try {
     const client = await pool.connect();
-    let broken: unknown;
     try {
       await migrate(client, options.schema);
+      client.release();
     } catch (e) {
-      broken = e;
+      client.release(true); // it may hold a transaction or the lock: not reused
       throw e;
-    } finally {
-      // A connection that failed mid-migration may hold a transaction or lock: it is not reused.
-      client.release(broken !== undefined);
     }
     await feed.start();
     return new PostgresStore(pool, feed, changes);
   } catch (e) {
     await feed.close();
-    await pool.end().catch(() => undefined); // the open failed; `e` says why
+    await pool.end().catch(logged('closing the pool of a store that did not open'));
     throw e instanceof BatonError
       ? e
       : new StoreUnavailableError(`postgres store: open ${options.display}`, e);

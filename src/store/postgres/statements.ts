@@ -27,49 +27,50 @@ const named = (name: string, text: string): Named => ({ name: `baton_${name}`, t
  * A group commit in ONE statement (one round trip, its own transaction): each run's expected next seq,
  * the fences of owners (the run row locked FOR SHARE where it still holds the fence, so no takeover can
  * commit before this does), creates, inserts and run-row updates. Every write is conditional on the
- * verdict of all checks, so a batch with one stale or deposed run writes nothing; the rows returned
- * (one per run) say which check failed. The run of every head is notified on commit.
- * Arrays by position: heads $1-$4, fences $5-$7, creates $8-$19, patches $20-$25, records $26-$31.
+ * verdict of all checks, so a batch with one stale or deposed run writes nothing; the rows returned (one
+ * per run) carry what journal.ts needs to say which check failed. The run of every head is notified on
+ * commit. Every row names its run itself (no join between the arrays), so a group commit of thousands of
+ * runs stays linear: each step is one index lookup per row.
+ * Arrays by position: heads $1-$6, fences $7-$10, creates $11-$23, patches $24-$30, records $31-$37.
  */
 export const APPEND = named(
   'append',
   `WITH
   heads AS MATERIALIZED (
-    SELECT h.i::int AS i, h.ns, h.run_id, h.expected, h.n
-    FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[]) WITH ORDINALITY AS h(ns, run_id, expected, n, i)
+    SELECT h.i::int AS i, h.ns, h.run_id, h.expected, h.n, h.creating, h.patching
+    FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::bool[], $6::bool[])
+         WITH ORDINALITY AS h(ns, run_id, expected, n, creating, patching, i)
   ),
   fenced AS MATERIALIZED (
-    SELECT f.head
-    FROM unnest($5::int[], $6::text[], $7::bigint[]) AS f(head, owner, epoch)
-    JOIN heads h ON h.i = f.head
-    JOIN runs r ON r.namespace = h.ns AND r.run_id = h.run_id
-    WHERE r.owner = f.owner AND r.epoch = f.epoch
+    SELECT r.namespace
+    FROM unnest($7::text[], $8::text[], $9::text[], $10::bigint[]) AS f(ns, run_id, owner, epoch)
+    JOIN runs r ON r.namespace = f.ns AND r.run_id = f.run_id AND r.owner = f.owner AND r.epoch = f.epoch
     FOR SHARE OF r
   ),
   checks AS MATERIALIZED (
-    SELECT h.i,
+    SELECT h.i, h.ns, h.run_id, h.n, h.expected, h.creating, h.patching,
       (SELECT coalesce(max(j.seq), 0) + 1 FROM journal j WHERE j.namespace = h.ns AND j.run_id = h.run_id) AS next,
-      EXISTS (SELECT 1 FROM runs r WHERE r.namespace = h.ns AND r.run_id = h.run_id) AS has_run,
-      (SELECT count(*) FROM fenced f WHERE f.head = h.i) AS fences_held
+      -- A scalar subquery, not EXISTS: an EXISTS may be planned as a hash of the whole runs table.
+      coalesce((SELECT true FROM runs r WHERE r.namespace = h.ns AND r.run_id = h.run_id), false) AS has_run
     FROM heads h
   ),
   verdict AS MATERIALIZED (
     SELECT
-      NOT EXISTS (SELECT 1 FROM heads h JOIN checks c ON c.i = h.i WHERE c.next <> h.expected)
-      AND (SELECT count(*) FROM fenced) = cardinality($5::int[])
-      AND NOT EXISTS (SELECT 1 FROM unnest($8::int[]) AS x(head) JOIN checks c ON c.i = x.head WHERE c.has_run)
-      AND NOT EXISTS (SELECT 1 FROM unnest($20::int[]) AS x(head) JOIN checks c ON c.i = x.head WHERE NOT c.has_run)
+      NOT EXISTS (
+        SELECT 1 FROM checks c
+        WHERE c.next <> c.expected OR (c.creating AND c.has_run) OR (c.patching AND NOT c.has_run)
+      )
+      AND (SELECT count(*) FROM fenced) = cardinality($7::text[])
       AS ok
   ),
   created AS (
     INSERT INTO runs (namespace, run_id, workflow_name, workflow_version, status, created_at, updated_at,
                       last_seq, input, summary, owner, epoch, lease_until)
-    SELECT h.ns, h.run_id, c.wf, c.ver, c.status, c.created, c.updated, c.last_seq, c.input, c.summary, c.owner,
+    SELECT c.ns, c.run_id, c.wf, c.ver, c.status, c.created, c.updated, c.last_seq, c.input, c.summary, c.owner,
            c.epoch, CASE WHEN c.owner IS NULL THEN 0 ELSE ${NOW_MS} + c.lease_ms END
-    FROM unnest($8::int[], $9::text[], $10::text[], $11::text[], $12::bigint[], $13::bigint[], $14::bigint[],
-                $15::text[], $16::text[], $17::text[], $18::bigint[], $19::bigint[])
-         AS c(head, wf, ver, status, created, updated, last_seq, input, summary, owner, epoch, lease_ms)
-    JOIN heads h ON h.i = c.head
+    FROM unnest($11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::bigint[], $17::bigint[],
+                $18::bigint[], $19::text[], $20::text[], $21::text[], $22::bigint[], $23::bigint[])
+         AS c(ns, run_id, wf, ver, status, created, updated, last_seq, input, summary, owner, epoch, lease_ms)
     WHERE (SELECT ok FROM verdict)
   ),
   patched AS (
@@ -77,23 +78,21 @@ export const APPEND = named(
       status = p.status, updated_at = p.updated, last_seq = p.last_seq, summary = coalesce(p.summary, r.summary),
       owner = CASE WHEN p.release THEN NULL ELSE r.owner END,
       lease_until = CASE WHEN p.release THEN 0 ELSE r.lease_until END
-    FROM unnest($20::int[], $21::text[], $22::bigint[], $23::bigint[], $24::text[], $25::bool[])
-         AS p(head, status, updated, last_seq, summary, release)
-    JOIN heads h ON h.i = p.head
-    WHERE r.namespace = h.ns AND r.run_id = h.run_id AND (SELECT ok FROM verdict)
+    FROM unnest($24::text[], $25::text[], $26::text[], $27::bigint[], $28::bigint[], $29::text[], $30::bool[])
+         AS p(ns, run_id, status, updated, last_seq, summary, release)
+    WHERE r.namespace = p.ns AND r.run_id = p.run_id AND (SELECT ok FROM verdict)
   ),
   appended AS (
     INSERT INTO journal (namespace, run_id, seq, type, v, at, data)
-    SELECT h.ns, h.run_id, r.seq, r.type, r.v, r.at, r.data
-    FROM unnest($26::int[], $27::bigint[], $28::text[], $29::int[], $30::bigint[], $31::text[])
-         AS r(head, seq, type, v, at, data)
-    JOIN heads h ON h.i = r.head
+    SELECT r.ns, r.run_id, r.seq, r.type, r.v, r.at, r.data
+    FROM unnest($31::text[], $32::text[], $33::bigint[], $34::text[], $35::int[], $36::bigint[], $37::text[])
+         AS r(ns, run_id, seq, type, v, at, data)
     WHERE (SELECT ok FROM verdict)
   )
-SELECT c.i, c.next, c.has_run, c.fences_held, v.ok,
-  CASE WHEN v.ok AND h.n > 0
-    THEN pg_notify(${CHANNEL_SQL}, json_build_array('journal', h.ns, h.run_id)::text) END AS notified
-FROM heads h JOIN checks c ON c.i = h.i CROSS JOIN verdict v
+SELECT c.i, c.next, c.has_run, v.ok,
+  CASE WHEN v.ok AND c.n > 0
+    THEN pg_notify(${CHANNEL_SQL}, json_build_array('journal', c.ns, c.run_id)::text) END AS notified
+FROM checks c CROSS JOIN verdict v
 ORDER BY c.i`,
 );
 
