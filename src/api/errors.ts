@@ -78,7 +78,10 @@ export function toServiceError(err: unknown): ServerErrorResponse {
       detail.violations.length = Math.floor(detail.violations.length / 2);
       bytes = ErrorDetail.encode(detail).finish();
     }
-    detail.message = cap(`${message} (${all - detail.violations.length} more violations left out)`, ERROR_CAPS.message);
+    detail.message = cap(
+      `${message} (${all - detail.violations.length} more violations left out)`,
+      ERROR_CAPS.message,
+    );
     bytes = ErrorDetail.encode(detail).finish();
   }
   const metadata = new Metadata();

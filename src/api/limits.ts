@@ -129,7 +129,8 @@ export const FIELD_LIMITS: Readonly<Record<string, FieldLimit>> = {
   'baton.v1.UploadPluginRequest.wasm': {
     bytes: 16 * MiB,
     kind: 'WebAssembly module',
-    checkedBy: 'the plugin service (BATON_E_PLUGIN_TOO_LARGE, RESOURCE_EXHAUSTED; `baton serve` may lower it)',
+    checkedBy:
+      'the plugin service (BATON_E_PLUGIN_TOO_LARGE, RESOURCE_EXHAUSTED; `baton serve` may lower it)',
   },
   'baton.v1.ListPluginsRequest.kind': { bytes: 16, kind: 'plugin kind' },
   'baton.v1.ListPluginsRequest.page_token': pageToken,

@@ -8,7 +8,7 @@ import { isUtf8 } from 'node:buffer';
 import { ScalarType, type DescField, type DescMessage } from '@bufbuild/protobuf';
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import type { ErrorCode } from '../errors/registry.js';
-import { FIELD_LIMITS, MAX_JSON_DEPTH } from './limits.js';
+import { FIELD_LIMITS, MAX_JSON_DEPTH, type FieldLimit } from './limits.js';
 
 /** What is wrong with a request, and where: a dot-separated path of proto field names and indices. */
 export interface RequestProblem {
@@ -89,10 +89,12 @@ function walk(desc: DescMessage, reader: BinaryReader, buf: Uint8Array, end: num
     const limit = FIELD_LIMITS[`${desc.typeName}.${field.name}`];
     if (field.fieldKind === 'list') {
       const index = counts.get(no) ?? 0;
-      const type = field.listKind === 'enum' ? ScalarType.INT32 : field.listKind === 'scalar' ? field.scalar : undefined;
+      const type =
+        field.listKind === 'enum' ? ScalarType.INT32 : field.listKind === 'scalar' ? field.scalar : undefined;
       if (type !== undefined && wireType === WireType.LengthDelimited && scalarWireType(type) !== wireType) {
         // Packed numbers: one length-delimited run of values.
-        const stop = reader.pos + length(reader, end, path);
+        const len = length(reader, end, path);
+        const stop = reader.pos + len;
         let n = index;
         while (reader.pos < stop) {
           checkItems(limit, path, ++n);
@@ -119,7 +121,16 @@ function walk(desc: DescMessage, reader: BinaryReader, buf: Uint8Array, end: num
       message(field.message, wireType, reader, buf, end, path, at);
       continue;
     }
-    value(field.fieldKind === 'enum' ? ScalarType.INT32 : field.scalar, wireType, reader, buf, end, path, limit, at);
+    value(
+      field.fieldKind === 'enum' ? ScalarType.INT32 : field.scalar,
+      wireType,
+      reader,
+      buf,
+      end,
+      path,
+      limit,
+      at,
+    );
   }
   if (reader.pos !== end) truncated(at.path || desc.typeName);
 }
@@ -150,7 +161,14 @@ function message(
 }
 
 /** A map entry (key = 1, value = 2); Struct's keys are strings and its values Value messages. */
-function mapEntry(field: DescField, reader: BinaryReader, buf: Uint8Array, stop: number, path: string, at: At): void {
+function mapEntry(
+  field: DescField,
+  reader: BinaryReader,
+  buf: Uint8Array,
+  stop: number,
+  path: string,
+  at: At,
+): void {
   if (field.fieldKind !== 'map') return;
   const json = at.json ?? path;
   while (reader.pos < stop) {
@@ -159,7 +177,16 @@ function mapEntry(field: DescField, reader: BinaryReader, buf: Uint8Array, stop:
     else if (no === 2 && field.mapKind === 'message')
       message(field.message, wireType, reader, buf, stop, json, { ...at, json });
     else if (no === 2)
-      value(field.mapKind === 'scalar' ? field.scalar : ScalarType.INT32, wireType, reader, buf, stop, json, undefined, at);
+      value(
+        field.mapKind === 'scalar' ? field.scalar : ScalarType.INT32,
+        wireType,
+        reader,
+        buf,
+        stop,
+        json,
+        undefined,
+        at,
+      );
     else reader.skip(wireType, no);
   }
   if (reader.pos !== stop) truncated(path);
@@ -203,7 +230,7 @@ function value(
   buf: Uint8Array,
   end: number,
   path: string,
-  limit: { bytes?: number } | undefined,
+  limit: FieldLimit | undefined,
   at: At,
 ): void {
   if (wireType !== scalarWireType(type)) wrongWireType(path, wireType);
@@ -216,14 +243,15 @@ function scalar(
   buf: Uint8Array,
   end: number,
   path: string,
-  limit: { bytes?: number } | undefined,
+  limit: FieldLimit | undefined,
   at?: At,
 ): void {
   switch (type) {
     case ScalarType.STRING:
     case ScalarType.BYTES: {
       const len = length(reader, end, path);
-      if (limit?.bytes !== undefined && len > limit.bytes)
+      // A field its service checks (with an error of its own) is bounded here by the message size only.
+      if (limit?.bytes !== undefined && limit.checkedBy === undefined && len > limit.bytes)
         refuse('BATON_E_FIELD_TOO_LARGE', path, `is longer than ${limit.bytes} bytes (it has ${len})`);
       if (type === ScalarType.STRING && !isUtf8(buf.subarray(reader.pos, reader.pos + len)))
         refuse('BATON_E_BAD_REQUEST', path, 'is not valid UTF-8 (a protobuf string must be)');
@@ -276,7 +304,8 @@ function scalar(
 function inRange(v: bigint, min: bigint, max: bigint, path: string, type: ScalarType): void {
   if (v >= min && v <= max) return;
   const what = TYPE_NAMES[type] ?? 'integer';
-  const why = max === MAX_SAFE && v > max ? ' (above 2^53 - 1, the largest integer this server holds exactly)' : '';
+  const why =
+    max === MAX_SAFE && v > max ? ' (above 2^53 - 1, the largest integer this server holds exactly)' : '';
   refuse('BATON_E_REQUEST_INVALID', path, `is ${v}, out of range for this ${what} field${why}`);
 }
 
@@ -286,23 +315,39 @@ function secondsAndNanos(typeName: string, reader: BinaryReader, stop: number, p
   let nanos = 0n;
   while (reader.pos < stop) {
     const [no, wireType] = reader.tag();
-    if ((no === 1 || no === 2) && wireType !== WireType.Varint) wrongWireType(`${path}.${no === 1 ? 'seconds' : 'nanos'}`, wireType);
+    if ((no === 1 || no === 2) && wireType !== WireType.Varint)
+      wrongWireType(`${path}.${no === 1 ? 'seconds' : 'nanos'}`, wireType);
     if (no === 1) seconds = BigInt(reader.int64());
     else if (no === 2) nanos = BigInt(reader.int64());
     else reader.skip(wireType, no);
   }
   if (reader.pos !== stop) truncated(path);
   const duration = typeName === 'google.protobuf.Duration';
-  const [min, max] = duration ? [-DURATION_SECONDS, DURATION_SECONDS] : [TIMESTAMP_SECONDS.min, TIMESTAMP_SECONDS.max];
+  const [min, max] = duration
+    ? [-DURATION_SECONDS, DURATION_SECONDS]
+    : [TIMESTAMP_SECONDS.min, TIMESTAMP_SECONDS.max];
   if (seconds < min || seconds > max)
-    refuse('BATON_E_REQUEST_INVALID', `${path}.seconds`, `is ${seconds}, out of range for a ${duration ? 'Duration' : 'Timestamp'} (${min} to ${max})`);
+    refuse(
+      'BATON_E_REQUEST_INVALID',
+      `${path}.seconds`,
+      `is ${seconds}, out of range for a ${duration ? 'Duration' : 'Timestamp'} (${min} to ${max})`,
+    );
   const nanosMin = duration ? -999_999_999n : 0n;
   if (nanos < nanosMin || nanos > 999_999_999n)
-    refuse('BATON_E_REQUEST_INVALID', `${path}.nanos`, `is ${nanos}, out of range (${nanosMin} to 999999999)`);
+    refuse(
+      'BATON_E_REQUEST_INVALID',
+      `${path}.nanos`,
+      `is ${nanos}, out of range (${nanosMin} to 999999999)`,
+    );
 }
 
 /** A length prefix that fits in what is left of the enclosing message. */
-function length(reader: BinaryReader, end: number, path: string, wireType: WireType = WireType.LengthDelimited): number {
+function length(
+  reader: BinaryReader,
+  end: number,
+  path: string,
+  wireType: WireType = WireType.LengthDelimited,
+): number {
   if (wireType !== WireType.LengthDelimited) wrongWireType(path, wireType);
   const len = reader.uint32();
   if (len < 0 || reader.pos + len > end) truncated(path);
@@ -312,7 +357,11 @@ function length(reader: BinaryReader, end: number, path: string, wireType: WireT
 const WIRE_TYPE_NAMES = ['varint', '64-bit', 'length-delimited', 'group start', 'group end', '32-bit'];
 
 function wrongWireType(path: string, wireType: WireType): never {
-  return refuse('BATON_E_BAD_REQUEST', path, `has the wrong wire type (${WIRE_TYPE_NAMES[wireType] ?? wireType}) for its type`);
+  return refuse(
+    'BATON_E_BAD_REQUEST',
+    path,
+    `has the wrong wire type (${WIRE_TYPE_NAMES[wireType] ?? wireType}) for its type`,
+  );
 }
 
 function truncated(path: string): never {

@@ -29,6 +29,7 @@ import { decodePageToken, encodePageToken, listFilter } from './run-list.js';
 import { parseStartRequest } from './run-request.js';
 import { watchRun } from './run-watch.js';
 import { cursorOf, recordToEvent, runToProto, seqOfCursor } from './run-wire.js';
+import { quote } from '../errors/quote.js';
 
 export interface RunServiceDeps {
   readonly engine: Engine;
@@ -128,7 +129,7 @@ export function runService(deps: RunServiceDeps): RunServiceHandlers {
   async function stateAt(runId: string, seq: number): Promise<Run> {
     const records = await store.read(ns, runId, { limit: seq });
     if (seq < 1 || records.length < seq) {
-      throw new ApiError('BATON_E_REQUEST_INVALID', `names no entry of run "${runId}"`, {
+      throw new ApiError('BATON_E_REQUEST_INVALID', `names no entry of run ${quote(runId)}`, {
         fieldPath: 'state_at_seq',
       });
     }

@@ -326,7 +326,7 @@ export const ERRORS = {
     'A request field is missing or malformed; the error detail names the field (e.g. `source`).',
   ),
   BATON_E_BAD_REQUEST: def(
-    'The request message is not a valid encoding of the method\'s request type (bytes that do not parse, a field of the wrong wire type, a string that is not UTF-8); the detail names the method and, when known, the field.',
+    "The request message is not a valid encoding of the method's request type (bytes that do not parse, a field of the wrong wire type, a string that is not UTF-8); the detail names the method and, when known, the field.",
   ),
   BATON_E_FIELD_TOO_LARGE: def(
     'A request field is longer than its documented maximum (bytes of a string, items of a list; docs/api-limits.md); the detail names the field and the limit.',
