@@ -9,7 +9,6 @@
 import { readFileSync } from 'node:fs';
 import { createFileRegistry, fromBinary, type DescMessage, type FileRegistry } from '@bufbuild/protobuf';
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
-import { BinaryReader } from '@bufbuild/protobuf/wire';
 import {
   ServerInterceptingCall,
   type ServerInterceptingCallInterface,
@@ -19,6 +18,7 @@ import {
 import { BatonError } from '../errors/registry.js';
 import { ApiError, toServiceError } from './errors.js';
 import { LARGE_REQUEST_BUDGET_BYTES, LARGE_REQUEST_BYTES } from './limits.js';
+import { deepDecoder } from './deep-reader.js';
 import { descriptorSetPath } from './reflection.js';
 import { checkRequest, type RequestProblem } from './request-check.js';
 
@@ -45,20 +45,6 @@ export function requestType(path: string): DescMessage {
   return found.input;
 }
 
-/**
- * ts-proto's generated decoders refuse messages nested more than 100 levels (a guard counted on the
- * reader), which a JSON value reaches at 33 levels (Struct, map entry and Value per level). The edge has
- * already bounded nesting (MAX_JSON_DEPTH) before decoding, so this reader reports depth 0 to that guard.
- */
-class EdgeReader extends BinaryReader {
-  get __tsProtoDecodeDepth(): number {
-    return 0;
-  }
-  set __tsProtoDecodeDepth(_depth: number) {
-    // The edge's check bounds the depth: nothing to count.
-  }
-}
-
 /** Encoded size of each decoded request over LARGE_REQUEST_BYTES, for the budget. */
 const largeSizes = new WeakMap<object, number>();
 
@@ -77,7 +63,8 @@ export function edgeService<T extends ServiceDefinition>(definition: T): T {
   const out: Record<string, unknown> = {};
   for (const [name, method] of Object.entries(definition)) {
     const desc = requestType(method.path);
-    const decode = method.requestDeserialize as (input: Buffer | BinaryReader) => unknown;
+    // JSON values may nest MAX_JSON_DEPTH levels, deeper than the generated decoders allow (deep-reader.ts).
+    const decode = deepDecoder(method.requestDeserialize as (bytes: Buffer) => unknown);
     const label = method.path.slice(1);
     out[name] = {
       ...method,
@@ -86,8 +73,7 @@ export function edgeService<T extends ServiceDefinition>(definition: T): T {
         if (problem) return new RejectedRequest(problemError(label, problem));
         let message: unknown;
         try {
-          // The generated decoder takes a reader as well as bytes (see EdgeReader).
-          message = decode(new EdgeReader(bytes));
+          message = decode(bytes);
         } catch (e) {
           return new RejectedRequest(
             problemError(label, {
