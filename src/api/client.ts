@@ -4,12 +4,18 @@
 // code from the ErrorDetail trailer when it sent one, else BATON_E_SERVER_UNAVAILABLE /
 // BATON_E_SERVER_UNIMPLEMENTED / BATON_E_INTERNAL by status.
 
-import { credentials, makeGenericClientConstructor, Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import {
+  credentials,
+  makeGenericClientConstructor,
+  Metadata,
+  status,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import { BatonError, isErrorCode } from '../errors/registry.js';
 import {
   AgentRunStatus,
   ModifyRunRequest,
-  RunServiceClient,
+  type RunServiceClient,
   RunServiceService,
   RunStatus,
   type Run,

@@ -124,7 +124,10 @@ export class RunActor implements CommitListener {
     if (!this.createdWait) {
       let settle!: (error?: unknown) => void;
       const promise = new Promise<void>((resolve, reject) => {
-        settle = (error) => (error === undefined ? resolve() : reject(error));
+        settle = (error) =>
+          error === undefined
+            ? resolve()
+            : reject(error instanceof Error ? error : new Error('the first commit failed', { cause: error }));
       });
       this.createdWait = { promise, settle };
     }
