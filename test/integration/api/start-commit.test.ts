@@ -42,7 +42,8 @@ beforeAll(async () => {
     get(target, key) {
       const real = Reflect.get(target, key) as unknown;
       // The store keeps private fields: its methods run on the store itself, not on the proxy.
-      if (key !== 'appendMany') return typeof real === 'function' ? (real as () => unknown).bind(target) : real;
+      if (key !== 'appendMany')
+        return typeof real === 'function' ? (real as () => unknown).bind(target) : real;
       return async (batch: readonly AppendRequest[]) => {
         await hold;
         await target.appendMany(batch);
@@ -92,7 +93,10 @@ it('answers StartRun only after the run it names is committed', async () => {
   });
   clearTimeout(released);
   await engine.settled(run.runId);
-  expect(order.filter((e) => e.endsWith(run.runId))).toEqual([`committed ${run.runId}`, `answered ${run.runId}`]);
+  expect(order.filter((e) => e.endsWith(run.runId))).toEqual([
+    `committed ${run.runId}`,
+    `answered ${run.runId}`,
+  ]);
   expect(await store.getRun(engine.namespace, run.runId)).toBeDefined();
 });
 
