@@ -18,7 +18,7 @@ import { endWatches } from './run-watch.js';
 import { workflowService } from './workflow-service.js';
 import { guardRunService, type Admission } from './request-guard.js';
 import { MAX_MESSAGE_BYTES } from './limits.js';
-import { edgeInterceptor, edgeService } from './request-edge.js';
+import { edgeInterceptor, edgeService, RequestBudget } from './request-edge.js';
 
 /** What the services need from the rest of Baton. */
 export interface ApiDeps {
@@ -32,6 +32,8 @@ export interface ApiDeps {
   readonly plugins?: PluginServiceDeps;
   /** Set draining to refuse new runs (SIGTERM); see request-guard.ts. */
   readonly admission?: Admission;
+  /** Bytes of large requests handled at once (default limits.ts LARGE_REQUEST_BUDGET_BYTES). */
+  readonly largeRequestBudgetBytes?: number;
 }
 
 export interface BatonServer {
@@ -50,7 +52,7 @@ export interface BatonServer {
 export function createServer(deps: ApiDeps = {}): BatonServer {
   const server = new Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
-    interceptors: [edgeInterceptor()],
+    interceptors: [edgeInterceptor(new RequestBudget(deps.largeRequestBudgetBytes))],
   });
   // The workflow registry lives in the store RunService runs from (one namespace for both).
   const registry = deps.runs && { store: deps.runs.store, namespace: deps.runs.engine.namespace };
