@@ -12,6 +12,7 @@ import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readErrorDetail } from '../../../src/api/errors.js';
+import { WorkRequest } from '../../../src/api/gen/baton/v1/agent.js';
 import { ListValue, Struct, Value } from '../../../src/api/gen/google/protobuf/struct.js';
 import { FIELD_LIMITS, MAX_JSON_DEPTH } from '../../../src/api/limits.js';
 import { EDGE_SERVICES } from '../../../src/api/limits-docs.js';
@@ -367,6 +368,29 @@ describe('bad input over every RPC', () => {
     expect(seen.find((e) => e.type === 'RunStarted')?.data?.input).toEqual(input);
     expect(seen.find((e) => e.type === 'EventReceived')?.data?.data).toEqual(data);
   }, 60_000);
+
+  it('a Work stream refused at the edge ends, and its worker is disconnected at once', async () => {
+    const work = rpcs.find((m) => pathOf(m) === '/baton.v1.AgentService/Work')!;
+    const call = raw.makeBidiStreamRequest(pathOf(work), identity, identity, new Metadata(), {
+      deadline: Date.now() + 15_000,
+    });
+    const write = (r: WorkRequest) => call.write(Buffer.from(WorkRequest.encode(r).finish()));
+    const welcomed = new Promise((resolve) => call.once('data', resolve));
+    const ended = new Promise<ServiceError>((resolve) => call.on('error', resolve));
+    write({ hello: { workerId: 'edge-w', agentIds: ['edge-agent'], capabilities: [], capacity: 1 } });
+    await welcomed;
+    const served = async () =>
+      (await sdk.agents.list()).agents.find((a) => a.agentId === 'edge-agent')?.connectedWorkers ?? 0;
+    expect(await served()).toBe(1);
+    write({ heartbeat: { leaseIds: Array<string>(10_001).fill('l') } });
+    const err = await ended;
+    expect(err.code).toBe(status.INVALID_ARGUMENT);
+    expect(readErrorDetail(err.metadata)).toMatchObject({
+      code: 'BATON_E_FIELD_TOO_LARGE',
+      fieldPath: 'heartbeat.lease_ids',
+    });
+    expect(await served()).toBe(0);
+  });
 
   it('10 MB values are refused at once with short errors, and the connection answers after each burst', async () => {
     const before = rss(server.child.pid!);
