@@ -10,6 +10,7 @@ import {
   type ClientDuplexStream,
   type ClientReadableStream,
 } from '@grpc/grpc-js';
+import { deepDecoder } from './deep-reader.js';
 import { decodeError, UnavailableError } from './errors.js';
 import { abortError, backoffMs, sleep, type CompiledRetry } from './retry.js';
 
@@ -84,7 +85,7 @@ export class Transport {
       const call = this.client.makeUnaryRequest(
         def.path,
         def.requestSerialize,
-        def.responseDeserialize,
+        deepDecoder(def.responseDeserialize),
         request,
         metadataOf(options),
         deadline === undefined ? {} : { deadline },
@@ -108,7 +109,7 @@ export class Transport {
     return this.client.makeServerStreamRequest(
       def.path,
       def.requestSerialize,
-      def.responseDeserialize,
+      deepDecoder(def.responseDeserialize),
       request,
       metadataOf(options),
       callOptions,
@@ -120,7 +121,7 @@ export class Transport {
     const call = this.client.makeBidiStreamRequest(
       def.path,
       def.requestSerialize,
-      def.responseDeserialize,
+      deepDecoder(def.responseDeserialize),
       metadataOf(options),
       options.deadlineMs === undefined ? {} : { deadline: Date.now() + options.deadlineMs },
     );

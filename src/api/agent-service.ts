@@ -15,6 +15,7 @@ import type {
 } from './gen/baton/v1/agent.js';
 import { agentToProto } from './agent-wire.js';
 import { workStream } from './agent-work.js';
+import { quote } from '../errors/quote.js';
 
 const PAGE = { default: 50, max: 500 };
 
@@ -88,7 +89,7 @@ function parseAgent(a: Agent | undefined): AgentDefinition {
   if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(a.agentId))
     throw invalid(
       'agent.agent_id',
-      `"${a.agentId}" is not an id (letters, digits, _ and -, not starting with a digit)`,
+      `${quote(a.agentId)} is not an id (letters, digits, _ and -, not starting with a digit)`,
     );
   if (a.type === '') throw invalid('agent.type', 'is required (e.g. "llm", "tool")');
   const blank = a.capabilities.indexOf('');

@@ -4,18 +4,32 @@
 // code from the ErrorDetail trailer when it sent one, else BATON_E_SERVER_UNAVAILABLE /
 // BATON_E_SERVER_UNIMPLEMENTED / BATON_E_INTERNAL by status.
 
-import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import {
+  credentials,
+  makeGenericClientConstructor,
+  Metadata,
+  status,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import { BatonError, isErrorCode } from '../errors/registry.js';
 import {
   AgentRunStatus,
   ModifyRunRequest,
-  RunServiceClient,
+  type RunServiceClient,
+  RunServiceService,
   RunStatus,
   type Run,
   type RunEvent,
   type WatchRunResponse,
 } from './gen/baton/v1/run.js';
 import { readErrorDetail } from './errors.js';
+import { deepResponses } from './deep-reader.js';
+
+/** RunServiceClient whose responses may carry JSON as deep as the API accepts (deep-reader.ts). */
+const DeepRunServiceClient = makeGenericClientConstructor(
+  deepResponses(RunServiceService),
+  'baton.v1.RunService',
+) as unknown as typeof RunServiceClient;
 
 /** A run as the server reports it, in the CLI's words (statuses as lowercase names). */
 export interface RemoteRun {
@@ -145,7 +159,7 @@ export class RemoteRuns {
   readonly #client: RunServiceClient;
 
   constructor(readonly address: string) {
-    this.#client = new RunServiceClient(address, credentials.createInsecure());
+    this.#client = new DeepRunServiceClient(address, credentials.createInsecure());
   }
 
   close(): void {

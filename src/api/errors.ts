@@ -29,25 +29,64 @@ export class ApiError extends BatonError {
   }
 }
 
+/**
+ * Caps on what an error repeats, so its trailers (grpc-message and the base64 ErrorDetail) stay far
+ * under HTTP/2 header limits whatever a request held: past them grpc-js cannot send the status, and the
+ * call (and others on its connection) hangs. Messages quote request values through errors/quote.ts;
+ * these caps are the backstop for any that does not.
+ */
+export const ERROR_CAPS = {
+  message: 1024,
+  fieldPath: 256,
+  hint: 512,
+  violationMessage: 512,
+  subject: 128,
+  /** Encoded ErrorDetail bytes (about 11 KiB once base64'd); violations beyond it are left out. */
+  detailBytes: 8 * 1024,
+} as const;
+
+const cap = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
+
 /** The status a handler's error becomes: registry status + ErrorDetail, or INTERNAL for a bug. */
 export function toServiceError(err: unknown): ServerErrorResponse {
   const known = err instanceof BatonError ? err : undefined;
   const code: ErrorCode = known?.code ?? 'BATON_E_INTERNAL';
-  const message = err instanceof Error ? err.message : String(err);
+  const message = cap(err instanceof Error ? err.message : String(err), ERROR_CAPS.message);
   const place = err instanceof ApiError ? err.place : {};
+  const fieldPath = cap(place.fieldPath ?? '', ERROR_CAPS.fieldPath);
+  const violations = (place.violations ?? []).map((v) => ({
+    fieldPath: cap(v.fieldPath, ERROR_CAPS.fieldPath),
+    code: cap(v.code, ERROR_CAPS.fieldPath),
+    message: cap(v.message, ERROR_CAPS.violationMessage),
+    subject: cap(v.subject, ERROR_CAPS.subject),
+  }));
   const detail = ErrorDetail.create({
     code,
     message,
-    fieldPath: place.fieldPath ?? '',
+    fieldPath,
     line: place.line ?? 0,
     column: place.column ?? 0,
-    hint: place.hint ?? '',
+    hint: cap(place.hint ?? '', ERROR_CAPS.hint),
     retryable: known?.retryable ?? false,
-    violations: [...(place.violations ?? [])],
+    violations,
   });
+  let bytes = ErrorDetail.encode(detail).finish();
+  if (bytes.length > ERROR_CAPS.detailBytes) {
+    // Keep the violations that fit (the first ones: a client fixes those first) and say how many.
+    const all = violations.length;
+    while (detail.violations.length > 0 && bytes.length > ERROR_CAPS.detailBytes) {
+      detail.violations.length = Math.floor(detail.violations.length / 2);
+      bytes = ErrorDetail.encode(detail).finish();
+    }
+    detail.message = cap(
+      `${message} (${all - detail.violations.length} more violations left out)`,
+      ERROR_CAPS.message,
+    );
+    bytes = ErrorDetail.encode(detail).finish();
+  }
   const metadata = new Metadata();
-  metadata.set(ERROR_DETAIL_KEY, Buffer.from(ErrorDetail.encode(detail).finish()));
-  const shown = place.fieldPath ? `${place.fieldPath}: ${message}` : message;
+  metadata.set(ERROR_DETAIL_KEY, Buffer.from(bytes));
+  const shown = fieldPath ? `${fieldPath}: ${message}` : message;
   return Object.assign(new Error(shown), {
     name: 'ServiceError',
     code: known?.grpcStatus ?? status.INTERNAL,

@@ -8,6 +8,7 @@ import {
   type HealthCheckResponse,
   type HealthServer,
 } from './gen/grpc/health/v1/health.js';
+import { quote } from '../errors/quote.js';
 
 export { ServingStatus };
 
@@ -45,7 +46,7 @@ export class HealthStatus {
     check: (call, callback) => {
       const status = this.#statuses.get(call.request.service);
       if (status === undefined)
-        callback({ code: grpcStatus.NOT_FOUND, details: `unknown service "${call.request.service}"` });
+        callback({ code: grpcStatus.NOT_FOUND, details: `unknown service ${quote(call.request.service)}` });
       else callback(null, { status });
     },
     watch: (call) => {

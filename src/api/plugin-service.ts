@@ -39,6 +39,7 @@ import { ApiError, unary } from './errors.js';
 import { decodePluginToken, encodePluginToken, pluginToProto } from './plugin-wire.js';
 import { checkId } from './workflow-registry.js';
 import { cacheByRef, publishPlugin, type PluginCatalog } from '../runtime/plugin-cache.js';
+import { quote } from '../errors/quote.js';
 
 export interface PluginServiceDeps {
   /** The plugin folder (<data dir>/plugins). */
@@ -127,7 +128,7 @@ export function pluginService(deps: PluginServiceDeps): PluginServiceServer {
 
   async function list(req: ListPluginsRequest): Promise<ListPluginsResponse> {
     if (req.kind !== '' && req.kind !== 'pattern' && req.kind !== 'hook')
-      throw invalid('kind', `"${req.kind}" is not a plugin kind (pattern or hook)`);
+      throw invalid('kind', `${quote(req.kind)} is not a plugin kind (pattern or hook)`);
     if (req.pageSize < 0) throw invalid('page_size', 'must not be negative');
     const size = req.pageSize === 0 ? LIST_PAGE.default : Math.min(req.pageSize, LIST_PAGE.max);
     const offset = req.pageToken === '' ? 0 : decodePluginToken(req.pageToken, req.kind);
@@ -217,7 +218,7 @@ function raise(e: Error): never {
 }
 
 function notFound(name: string, version: string | undefined): ApiError {
-  const what = version === undefined ? `plugin "${name}" is` : `plugin ${name}@${version} is`;
+  const what = version === undefined ? `plugin ${quote(name)} is` : `plugin ${name}@${version} is`;
   return new ApiError('BATON_E_PLUGIN_NOT_FOUND', `${what} not stored on this server`, {
     fieldPath: version === undefined ? 'plugin.name' : 'plugin.version',
   });

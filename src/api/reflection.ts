@@ -47,7 +47,7 @@ function reflectionPackage(descriptorSet: Uint8Array): PackageDefinition {
  * src/api/gen/baton.binpb from the package root: found by walking up from this module, so it is
  * the same file whether this runs from src/ (tsx, tests) or from dist/ (tsc copies no .binpb).
  */
-function descriptorSetPath(): string {
+export function descriptorSetPath(): string {
   const target = join('src', 'api', 'gen', 'baton.binpb');
   const here = fileURLToPath(import.meta.url);
   for (let dir = dirname(here); ; dir = dirname(dir)) {

@@ -18,6 +18,7 @@ import { ApiError } from './errors.js';
 import { parseConstraints } from './wire.js';
 import { workflowError } from './workflow-errors.js';
 import { checkId, type RegistryDeps } from './workflow-registry.js';
+import { quote } from '../errors/quote.js';
 
 export interface StartPlan {
   readonly workflow: WorkflowSpec;
@@ -58,7 +59,7 @@ export async function parseStartRequest(
   if (!r.ok) throw workflowError(r.diagnostics);
   const named = (field: string, asked: string | undefined, actual: string) => {
     if (asked !== undefined && asked !== actual)
-      throw invalid(field, `is "${asked}" but the workflow source declares "${actual}"`);
+      throw invalid(field, `is ${quote(asked)} but the workflow source declares ${quote(actual)}`);
   };
   named('workflow_id', wanted.name, r.spec.name);
   named(wanted.versionField, wanted.version, r.spec.version);
@@ -91,7 +92,7 @@ function workflowWanted(req: StartRunRequest): WorkflowWanted {
   if (at >= 0 && pinned === undefined) throw invalid('workflow_id', 'has no version after "@"');
   const version = checkId(req.workflowVersion, 'workflow_version', false);
   if (pinned !== undefined && version !== undefined && pinned !== version)
-    throw invalid('workflow_version', `is "${version}" but workflow_id pins version "${pinned}"`);
+    throw invalid('workflow_version', `is ${quote(version)} but workflow_id pins version ${quote(pinned)}`);
   const v = pinned ?? version;
   return {
     ...(name !== undefined && { name }),
@@ -109,7 +110,7 @@ async function registeredSource(wanted: WorkflowWanted, registry: RegistryDeps |
   if (!registry) throw invalid('workflow_source', 'is required: this server keeps no workflow registry');
   const w = await registry.store.getWorkflow(registry.namespace, wanted.name, wanted.version);
   if (!w) {
-    const what = wanted.version === undefined ? `"${wanted.name}"` : `${wanted.name}@${wanted.version}`;
+    const what = wanted.version === undefined ? quote(wanted.name) : `${wanted.name}@${wanted.version}`;
     throw new ApiError(
       'BATON_E_WORKFLOW_NOT_FOUND',
       `workflow ${what} is not registered (RegisterWorkflow it first, or send workflow_source)`,

@@ -7,7 +7,7 @@ import type { CheckOptions } from '../plan/index.js';
 import type { Metadata } from '@grpc/grpc-js';
 import type { Engine, RunCommand } from '../runtime/engine.js';
 import { toEntry } from '../runtime/records.js';
-import { RunNotFoundError, type Store } from '../store/store.js';
+import { RunExistsError, RunNotFoundError, type Store } from '../store/store.js';
 import type {
   CancelRunRequest,
   GetRunHistoryRequest,
@@ -26,9 +26,10 @@ import { ApiError, unary } from './errors.js';
 import { modifyRun, principalOf } from './run-modify.js';
 import type { RunFeed } from './run-feed.js';
 import { decodePageToken, encodePageToken, listFilter } from './run-list.js';
-import { parseStartRequest } from './run-request.js';
+import { parseStartRequest, type StartPlan } from './run-request.js';
 import { watchRun } from './run-watch.js';
 import { cursorOf, recordToEvent, runToProto, seqOfCursor } from './run-wire.js';
+import { quote } from '../errors/quote.js';
 
 export interface RunServiceDeps {
   readonly engine: Engine;
@@ -64,14 +65,41 @@ export function runService(deps: RunServiceDeps): RunServiceHandlers {
     return { run: await run(runId) };
   }
 
+  /** Starts under way by request id: a retry arriving before the first answer waits for that start. */
+  const starting = new Map<string, Promise<{ run: Run }>>();
+
   async function start(req: StartRunRequest): Promise<{ run: Run }> {
     const plan = await parseStartRequest(req, deps.check ?? {}, deps.baseDir ?? process.cwd(), {
       store,
       namespace: ns,
     });
-    const known = plan.options.runId && (await store.getRun(ns, plan.options.runId));
-    if (known) return { run: await run(known.runId) };
+    const runId = plan.options.runId;
+    if (runId === undefined) return startNew(plan);
+    const pending = starting.get(runId);
+    if (pending) return pending;
+    const started = (async () => {
+      const known = await store.getRun(ns, runId);
+      return known ? { run: await run(known.runId) } : startNew(plan);
+    })();
+    starting.set(runId, started);
+    try {
+      return await started;
+    } finally {
+      starting.delete(runId);
+    }
+  }
+
+  /** Answers only once RunStarted is committed: a run id the client gets always names a run. */
+  async function startNew(plan: StartPlan): Promise<{ run: Run }> {
     const actor = await engine.start(plan.workflow, plan.input, plan.options);
+    try {
+      await actor.whenCreated();
+    } catch (e) {
+      // Another server process started the same request id first: that run is the answer.
+      if (e instanceof RunExistsError && plan.options.runId !== undefined)
+        return { run: await run(plan.options.runId) };
+      throw e;
+    }
     return { run: runToProto(actor.state, await engine.status(actor.runId)) };
   }
 
@@ -128,7 +156,7 @@ export function runService(deps: RunServiceDeps): RunServiceHandlers {
   async function stateAt(runId: string, seq: number): Promise<Run> {
     const records = await store.read(ns, runId, { limit: seq });
     if (seq < 1 || records.length < seq) {
-      throw new ApiError('BATON_E_REQUEST_INVALID', `names no entry of run "${runId}"`, {
+      throw new ApiError('BATON_E_REQUEST_INVALID', `names no entry of run ${quote(runId)}`, {
         fieldPath: 'state_at_seq',
       });
     }

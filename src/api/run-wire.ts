@@ -11,6 +11,7 @@ import type { AgentRunStatus as DomainAgentStatus } from '../spec/execution.js';
 import type { JournalRecord } from '../store/store.js';
 import { AgentRunStatus, RunStatus, type Run, type RunEvent } from './gen/baton/v1/run.js';
 import { ApiError } from './errors.js';
+import { quote } from '../errors/quote.js';
 
 /** Entry types that end a run's journal: nothing follows them. */
 export const FINAL_ENTRY_TYPES: ReadonlySet<string> = new Set(['RunCompleted', 'RunFailed', 'RunCancelled']);
@@ -88,7 +89,7 @@ export const cursorOf = (seq: number): string => String(seq);
 export function seqOfCursor(cursor: string, field: string): number {
   if (cursor === '') return 0;
   if (!/^\d{1,15}$/.test(cursor)) {
-    throw new ApiError('BATON_E_REQUEST_INVALID', `is not a cursor this server issued: "${cursor}"`, {
+    throw new ApiError('BATON_E_REQUEST_INVALID', `is not a cursor this server issued: ${quote(cursor)}`, {
       fieldPath: field,
     });
   }

@@ -17,6 +17,8 @@ import { runService, type RunServiceDeps } from './run-service.js';
 import { endWatches } from './run-watch.js';
 import { workflowService } from './workflow-service.js';
 import { guardRunService, type Admission } from './request-guard.js';
+import { MAX_MESSAGE_BYTES } from './limits.js';
+import { edgeInterceptor, edgeService, RequestBudget } from './request-edge.js';
 
 /** What the services need from the rest of Baton. */
 export interface ApiDeps {
@@ -30,6 +32,8 @@ export interface ApiDeps {
   readonly plugins?: PluginServiceDeps;
   /** Set draining to refuse new runs (SIGTERM); see request-guard.ts. */
   readonly admission?: Admission;
+  /** Bytes of large requests handled at once (default limits.ts LARGE_REQUEST_BUDGET_BYTES). */
+  readonly largeRequestBudgetBytes?: number;
 }
 
 export interface BatonServer {
@@ -39,33 +43,38 @@ export interface BatonServer {
   readonly feed?: RunFeed;
 }
 
-/** A workflow source may be 16 MiB (the loader's limit); grpc-js would refuse more than 4 MiB. */
-const MAX_MESSAGE_BYTES = 17 * 1024 * 1024;
-
-/** A server with every service added, not yet bound: call `listen`. */
+/**
+ * A server with every service added, not yet bound: call `listen`. Every request crosses the edge
+ * (request-edge.ts) first: checked against its type and limits.ts, refused with a coded status before
+ * any handler runs. The message size limit is limits.ts MAX_MESSAGE_BYTES (grpc-js's default is 4 MiB;
+ * a workflow source may be 16 MiB).
+ */
 export function createServer(deps: ApiDeps = {}): BatonServer {
-  const server = new Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
+  const server = new Server({
+    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+    interceptors: [edgeInterceptor(new RequestBudget(deps.largeRequestBudgetBytes))],
+  });
   // The workflow registry lives in the store RunService runs from (one namespace for both).
   const registry = deps.runs && { store: deps.runs.store, namespace: deps.runs.engine.namespace };
-  server.addService(WorkflowServiceService, workflowService(deps.check, registry));
+  server.addService(edgeService(WorkflowServiceService), workflowService(deps.check, registry));
   const services = ['baton.v1.WorkflowService'];
   if (deps.runs) {
     server.addService(
-      RunServiceService,
+      edgeService(RunServiceService),
       guardRunService(runService({ ...deps.runs, ...(deps.check && { check: deps.check }) }), deps.admission),
     );
     services.push('baton.v1.RunService');
   }
   if (deps.workers) {
-    server.addService(AgentServiceService, agentService(deps.workers));
+    server.addService(edgeService(AgentServiceService), agentService(deps.workers));
     services.push('baton.v1.AgentService');
   }
   if (deps.plugins) {
-    server.addService(PluginServiceService, pluginService(deps.plugins));
+    server.addService(edgeService(PluginServiceService), pluginService(deps.plugins));
     services.push('baton.v1.PluginService');
   }
   const health = new HealthStatus(services);
-  server.addService(HealthService, health.handlers);
+  server.addService(edgeService(HealthService), health.handlers);
   addReflection(server);
   return { server, health, ...(deps.runs && { feed: deps.runs.feed }) };
 }

@@ -22,6 +22,7 @@ import type {
 import { ApiError } from './errors.js';
 import { diagnosticToProto } from './wire.js';
 import { requireSource, workflowError } from './workflow-errors.js';
+import { quote } from '../errors/quote.js';
 
 export interface RegistryDeps {
   readonly store: Store;
@@ -65,7 +66,7 @@ function toProto(w: WorkflowDefinition, withSource: boolean): Workflow {
 
 /** Not found, naming what was asked for: a version, or any version of the name. */
 export function workflowNotFound(name: string, version: string | undefined): ApiError {
-  const what = version === undefined ? `workflow "${name}" is` : `workflow ${name}@${version} is`;
+  const what = version === undefined ? `workflow ${quote(name)} is` : `workflow ${name}@${version} is`;
   return new ApiError('BATON_E_WORKFLOW_NOT_FOUND', `${what} not registered`, {
     fieldPath: version === undefined ? 'workflow.name' : 'workflow.version',
   });
@@ -124,7 +125,7 @@ export function workflowRegistry(deps: RegistryDeps, check: CheckOptions) {
       const shown = active.slice(0, 3).join(', ') + (active.length > 3 ? `, ... (${active.length})` : '');
       throw new ApiError(
         'BATON_E_WORKFLOW_IN_USE',
-        `${version === undefined ? `workflow "${name}"` : `workflow ${name}@${version}`} has runs that ` +
+        `${version === undefined ? `workflow ${quote(name)}` : `workflow ${name}@${version}`} has runs that ` +
           `have not ended (${shown}); cancel them or wait for them to end`,
         { fieldPath: 'workflow' },
       );

@@ -26,6 +26,8 @@ export interface StatusView {
   readonly tasks?: Readonly<Record<string, number>>;
   readonly compensated?: readonly string[];
   readonly error?: { code: string; message: string };
+  /** The run's outputs once it completed (what `baton events --json` shows in RunCompleted). */
+  readonly outputs?: unknown;
 }
 
 export function localStatusView(v: WorkflowStatusView): StatusView {
@@ -41,6 +43,7 @@ export function localStatusView(v: WorkflowStatusView): StatusView {
     tasks: v.baton.tasks,
     compensated: v.baton.compensated,
     ...(v.baton.error && { error: { code: v.baton.error.code, message: v.baton.error.message } }),
+    ...(v.baton.output !== undefined && { outputs: v.baton.output }),
   };
 }
 
@@ -69,12 +72,14 @@ export function remoteStatusView(r: RemoteRun): StatusView {
     },
     runStatus: r.status,
     ...(r.failure && { error: r.failure }),
+    ...(r.outputs && { outputs: r.outputs }),
   };
 }
 
 export function printStatus(v: StatusView, json: boolean, o: Output): void {
   if (json) {
-    o.out(JSON.stringify(v.spec, null, 2));
+    // The specification's status response, plus the run's outputs (null until it completes).
+    o.out(JSON.stringify({ ...v.spec, outputs: v.outputs ?? null }, null, 2));
     return;
   }
   const s = v.spec;

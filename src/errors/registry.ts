@@ -334,6 +334,20 @@ export const ERRORS = {
   BATON_E_REQUEST_INVALID: def(
     'A request field is missing or malformed; the error detail names the field (e.g. `source`).',
   ),
+  BATON_E_BAD_REQUEST: def(
+    "The request message is not a valid encoding of the method's request type (bytes that do not parse, a field of the wrong wire type, a string that is not UTF-8); the detail names the method and, when known, the field.",
+  ),
+  BATON_E_FIELD_TOO_LARGE: def(
+    'A request field is longer than its documented maximum (bytes of a string, items of a list; docs/api-limits.md); the detail names the field and the limit.',
+  ),
+  BATON_E_JSON_TOO_DEEP: def(
+    'A JSON value in a request (run input, signal data, pattern_config, worker outputs) nests deeper than 64 levels; the detail names the field.',
+  ),
+  BATON_E_SERVER_BUSY: def(
+    'The server is already handling as many large requests as its memory budget allows; retry shortly.',
+    'RESOURCE_EXHAUSTED',
+    true,
+  ),
   BATON_E_WATCH_TOO_SLOW: def(
     'A WatchRun client read too slowly and the server ended its stream; resume with the cursor of the last event received.',
     'RESOURCE_EXHAUSTED',

@@ -152,7 +152,10 @@ export class Engine {
     return this.writer.commits;
   }
 
-  /** Starts a run of a validated workflow; resolves once it is registered (the run goes on by itself). */
+  /**
+   * Starts a run of a validated workflow; resolves once it is registered (the run goes on by itself),
+   * before RunStarted is committed: await the actor's `whenCreated()` before handing its id to anyone.
+   */
   async start(spec: WorkflowSpec, input: unknown, options: StartOptions = {}): Promise<RunActor> {
     const plugins = this.opts.patternPlugins;
     const prepared = await prepareWorkflow(spec, options.baseDir ?? process.cwd(), {

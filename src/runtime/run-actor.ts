@@ -116,6 +116,27 @@ export class RunActor implements CommitListener {
     return this.pendingCreate === undefined;
   }
 
+  private createdWait?: { promise: Promise<void>; settle: (error?: unknown) => void };
+
+  /**
+   * Resolves once the run's first entries (RunStarted) are durable and its row exists, so its id may be
+   * handed out; rejects with the commit's error (RunExistsError for a taken id) if they never will be.
+   */
+  whenCreated(): Promise<void> {
+    if (this.pendingCreate === undefined) return Promise.resolve();
+    if (!this.createdWait) {
+      let settle!: (error?: unknown) => void;
+      const promise = new Promise<void>((resolve, reject) => {
+        settle = (error) =>
+          error === undefined
+            ? resolve()
+            : reject(error instanceof Error ? error : new Error('the first commit failed', { cause: error }));
+      });
+      this.createdWait = { promise, settle };
+    }
+    return this.createdWait.promise;
+  }
+
   get ended(): boolean {
     return FINAL.has(this.state.status);
   }
@@ -218,7 +239,10 @@ export class RunActor implements CommitListener {
 
   /** For the journal writer: the turn's entries are durable; its effects run, and the run goes on. */
   committed(): void {
-    this.pendingCreate = undefined;
+    if (this.pendingCreate !== undefined) {
+      this.pendingCreate = undefined;
+      this.createdWait?.settle();
+    }
     const records = this.turnRecords;
     const effects = this.turnEffects;
     this.turnRecords = NO_RECORDS;
@@ -236,6 +260,8 @@ export class RunActor implements CommitListener {
 
   /** For the journal writer: the turn could not be committed. */
   failed(error: unknown): void {
+    if (this.pendingCreate !== undefined)
+      this.createdWait?.settle(error ?? new Error('the first commit failed'));
     this.turnRecords = NO_RECORDS;
     this.turnEffects = NO_EFFECTS;
     // The state is ahead of the journal now: this actor can never write again. A takeover replays.

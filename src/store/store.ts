@@ -1,6 +1,7 @@
 // The Store extension point: the interface every storage adapter implements (SQLite embedded, PostgreSQL
 // distributed), the records it holds, and the errors it throws. test/conformance/store-suite.ts pins it.
 
+import { quote } from '../errors/quote.js';
 import { BatonError } from '../errors/registry.js';
 
 /**
@@ -352,7 +353,7 @@ export class RunNotFoundError extends BatonError {
     readonly ns: string,
     readonly runId: string,
   ) {
-    super('BATON_E_RUN_NOT_FOUND', `run "${runId}" does not exist in namespace "${ns}"`);
+    super('BATON_E_RUN_NOT_FOUND', `run ${quote(runId)} does not exist in namespace "${ns}"`);
   }
 }
 

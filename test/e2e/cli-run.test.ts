@@ -24,19 +24,30 @@ describe('baton run', () => {
     expect(r.stderr.indexOf('analyze completed')).toBeGreaterThan(r.stderr.lastIndexOf('research['));
   });
 
-  it('status --json is exactly the status response of the specification', async () => {
+  it('status --json is the status response of the specification plus the run outputs', async () => {
     const r = await baton(['status', runId, '--json', '--data-dir', dataDir]);
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout) as Record<string, unknown> & {
       performance_metrics: Record<string, number>;
+      outputs: Record<string, unknown>;
     };
     expect(Object.keys(s).sort()).toEqual([
       'agents',
       'current_phase',
+      'outputs',
       'performance_metrics',
       'status',
       'workflow_id',
     ]);
+    // The same outputs `baton events --json` shows in RunCompleted.
+    const events = await baton(['events', runId, '--json', '--data-dir', dataDir]);
+    const completed = events.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; data: { output?: unknown } })
+      .find((e) => e.type === 'RunCompleted');
+    expect(s.outputs).toEqual(completed?.data.output);
+    expect(Object.keys(s.outputs).length).toBeGreaterThan(0);
     expect(s).toMatchObject({ workflow_id: runId, status: 'completed' });
     expect(Object.keys(s.performance_metrics).sort()).toEqual([
       'agents_allocated',
@@ -47,6 +58,13 @@ describe('baton run', () => {
     expect(s.performance_metrics.tasks_completed).toBeGreaterThanOrEqual(4);
     expect(s.performance_metrics.coordination_overhead).toBeGreaterThan(0);
     expect(s.performance_metrics.coordination_overhead).toBeLessThan(1);
+  });
+
+  it('resume of a completed run exits 0 and prints its report again', async () => {
+    const r = await baton(['resume', runId, '--data-dir', dataDir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`run ${runId} already completed: nothing to resume`);
+    expect(r.stdout).toMatch(/^# Research report: How do lithium-ion batteries compare with pumped hydro/);
   });
 
   it('lists runs and prints the journal as a timeline', async () => {

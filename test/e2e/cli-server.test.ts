@@ -108,6 +108,7 @@ describe('CLI run commands against a server', () => {
       JSON.parse(ok(await baton(['status', id, '--json', ...via], { env })).stdout) as {
         workflow_id: string;
         status: string;
+        outputs: unknown;
       };
 
     // BATON_SERVER works as the flag does; no data dir is opened locally.
@@ -122,7 +123,7 @@ describe('CLI run commands against a server', () => {
       workflowName: string;
     }>;
     expect(json).toEqual([expect.objectContaining({ runId: id, workflowName: 'approval' })]);
-    expect(await status()).toMatchObject({ workflow_id: id, status: 'executing' });
+    expect(await status()).toMatchObject({ workflow_id: id, status: 'executing', outputs: null });
     const text = ok(await baton(['status', id, '--server', address], { env }));
     expect(text.stdout.split('\n')[0]).toMatch(new RegExp(`^${id}  executing \\(executing\\)  phase `));
 
@@ -144,7 +145,10 @@ describe('CLI run commands against a server', () => {
     expect(types[0]).toBe('RunStarted');
     expect(types).toEqual(expect.arrayContaining(['RunPaused', 'RunResumed', 'EventReceived']));
     expect(types.at(-1)).toBe('RunCompleted');
-    expect((await status()).status).toBe('completed');
+    // status --json carries the outputs of the completed run (the last task's output, by task id).
+    const done = await status();
+    expect(done.status).toBe('completed');
+    expect(done.outputs).toEqual({ ship: { key: 'ship', items: [1, 2, 3] } });
     await stop(server);
   }, 90_000);
 

@@ -1,5 +1,7 @@
 // `baton run FILE` and `baton resume RUN`: drive a run in this process to its end, with live progress,
-// then print its report. The run is durable: kill this process at any moment and `baton resume` it.
+// then print its report. The run is durable: kill this process at any moment and `baton resume` it (the
+// id is printed once the run's first entry is committed). Resuming a run that has ended prints its
+// report and exits as `baton run` did (0 when it completed).
 
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -38,7 +40,10 @@ export async function runCommand(file: string, opts: RunOpts, o: Output): Promis
       baseDir: dirname(resolve(file)),
       ...(inputs.constraints ? { constraints: inputs.constraints } : {}),
     });
-    return actor.runId;
+    // The id is printed only once RunStarted is durable: a kill -9 right after the line leaves a run
+    // that `baton resume` finds.
+    await actor.whenCreated();
+    return { runId: actor.runId };
   });
 }
 
@@ -48,17 +53,28 @@ export async function resumeCommand(
   o: Output,
 ): Promise<number> {
   return drive(opts, o, async (app) => {
+    // A run that has ended is not an error to resume: its report is what the caller wanted.
+    const state = await app.engine.load(runId);
+    if (ENDED.has(state.status)) {
+      o.err(`run ${runId} already ${state.status}: nothing to resume; its report follows`);
+      return { runId, final: state };
+    }
     const actor = await app.engine.resume(runId);
     if (actor.state.status === 'paused') await app.engine.command(runId, { kind: 'resume', by: 'cli' });
-    return runId;
+    return { runId };
   });
 }
 
-/** Opens the embedded app, starts or takes over a run, shows progress, and prints how it ended. */
+const ENDED = new Set(['completed', 'failed', 'cancelled']);
+
+/**
+ * Opens the embedded app, starts or takes over a run, shows progress, and prints how it ended (exit 0
+ * when it completed). `begin` gives the run's final state itself when the run had already ended.
+ */
 async function drive(
   opts: Pick<RunOpts, 'json' | 'dataDir' | 'store'>,
   o: Output,
-  begin: (app: App) => Promise<string>,
+  begin: (app: App) => Promise<{ runId: string; final?: RunState }>,
 ): Promise<number> {
   const view: { progress?: Progress } = {};
   const store = storeUrl(opts);
@@ -76,11 +92,12 @@ async function drive(
   };
   process.once('SIGINT', interrupt);
   try {
-    runId = await begin(app);
+    const begun = await begin(app);
+    runId = begun.runId;
     o.err(`run ${runId} (${storeLabel(opts)})`);
     let final: RunState;
     try {
-      final = await app.engine.settled(runId);
+      final = begun.final ?? (await app.engine.settled(runId));
     } finally {
       progress.done();
     }
