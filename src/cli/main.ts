@@ -1,5 +1,6 @@
 // The `baton` command line: parses arguments with commander and routes to one module per command.
-// Exit codes: 0 success, 1 the input is invalid (or the operation failed), 2 usage error.
+// Exit codes: 0 success, 1 the input is invalid (or the operation failed), 2 usage error (including a
+// `baton serve` setting or listen address that cannot be used).
 
 import { Command, CommanderError } from 'commander';
 import { BatonError } from '../errors/registry.js';
@@ -17,6 +18,14 @@ import { DEFAULT_DATA_DIR } from '../app.js';
 import { VERSION } from './version.js';
 
 export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
+
+/** Errors in how the command was set up (its arguments, settings or address): exit 2, not 1. */
+const USAGE_CODES: ReadonlySet<string> = new Set([
+  'BATON_E_USAGE',
+  'BATON_E_CONFIG_INVALID',
+  'BATON_E_ADDRESS_IN_USE',
+  'BATON_E_LISTEN_FAILED',
+]);
 
 export function buildProgram(o: Output, setExit: (code: number) => void): Command {
   const program = new Command('baton')
@@ -257,6 +266,10 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option('--listen <host:port>', 'address to listen on (port 0 picks a free one) [127.0.0.1:50051]')
     .option('--registry <file>', 'agent registry to validate agent types against')
     .option('--data-dir <dir>', `where runs and workflows are stored (SQLite) [${DEFAULT_DATA_DIR}]`)
+    .option(
+      '--agents-dir <dir>',
+      'where relative endpoint.module paths of workflows sent to this server resolve [the current directory]',
+    )
     .option('--drain-grace <duration>', 'on SIGTERM, how long in-flight attempts may finish [10s]')
     .action(
       async (opts: {
@@ -264,6 +277,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
         listen?: string;
         registry?: string;
         dataDir?: string;
+        agentsDir?: string;
         drainGrace?: string;
       }) => {
         // Loaded on demand: the other commands need not load grpc-js.
@@ -272,6 +286,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
           ...(opts.listen !== undefined && { listen: opts.listen }),
           ...(opts.registry !== undefined && { registry: opts.registry }),
           ...(opts.dataDir !== undefined && { data_dir: opts.dataDir }),
+          ...(opts.agentsDir !== undefined && { agents_dir: opts.agentsDir }),
           ...(opts.drainGrace !== undefined && { drain_grace: opts.drainGrace }),
         };
         setExit(
@@ -300,7 +315,7 @@ export async function main(argv: readonly string[], o: Output = processOutput())
     }
     if (e instanceof BatonError) {
       o.err(`baton: ${e.code}  ${e.message}`);
-      return e.code === 'BATON_E_USAGE' || e.code === 'BATON_E_CONFIG_INVALID' ? EXIT.usage : EXIT.invalid;
+      return USAGE_CODES.has(e.code) ? EXIT.usage : EXIT.invalid;
     }
     o.err(`baton: BATON_E_INTERNAL  ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return EXIT.invalid;

@@ -25,6 +25,7 @@ const KEYS = {
   listen: Listen,
   data_dir: Path,
   registry: Path,
+  agents_dir: Path,
   namespace: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'must be 1-64 letters, digits, ".", "_" or "-"' }),
@@ -38,6 +39,8 @@ export interface ServeConfig {
   readonly listen: string;
   readonly dataDir: string;
   readonly registry?: string;
+  /** Where relative `endpoint.module` paths of workflows sent over the API resolve (absolute). */
+  readonly agentsDir: string;
   readonly namespace: string;
   /** How long a drain waits for attempts in flight before abandoning them (they are re-issued on restart). */
   readonly drainGraceMs: number;
@@ -55,6 +58,7 @@ export const ENV_VARS: Readonly<Record<Key, string>> = {
   listen: 'BATON_LISTEN',
   data_dir: 'BATON_DATA_DIR',
   registry: 'BATON_REGISTRY',
+  agents_dir: 'BATON_AGENTS_DIR',
   namespace: 'BATON_NAMESPACE',
   drain_grace: 'BATON_DRAIN_GRACE',
 };
@@ -65,6 +69,7 @@ const FLAGS: Partial<Record<Key, string>> = {
   listen: '--listen',
   data_dir: '--data-dir',
   registry: '--registry',
+  agents_dir: '--agents-dir',
   drain_grace: '--drain-grace',
 };
 
@@ -72,6 +77,7 @@ const FileSchema = z.strictObject({
   listen: KEYS.listen.optional(),
   data_dir: KEYS.data_dir.optional(),
   registry: KEYS.registry.optional(),
+  agents_dir: KEYS.agents_dir.optional(),
   namespace: KEYS.namespace.optional(),
   drain_grace: KEYS.drain_grace.optional(),
 });
@@ -106,6 +112,8 @@ export async function loadServeConfig(src: ConfigSources): Promise<ServeConfig> 
     listen: value('listen') ?? SERVE_DEFAULTS.listen,
     dataDir: value('data_dir') ?? SERVE_DEFAULTS.data_dir,
     ...(registry !== undefined && { registry }),
+    // Default: the directory serve was started in (a request carries YAML, not a folder of its own).
+    agentsDir: resolve(value('agents_dir') ?? '.'),
     namespace: value('namespace') ?? SERVE_DEFAULTS.namespace,
     drainGraceMs: value('drain_grace') ?? SERVE_DEFAULTS.drain_grace,
   };
@@ -145,5 +153,6 @@ async function readConfigFile(file: string): Promise<Partial<Record<Key, unknown
     ...v,
     ...(v.data_dir !== undefined && { data_dir: resolve(base, v.data_dir) }),
     ...(v.registry !== undefined && { registry: resolve(base, v.registry) }),
+    ...(v.agents_dir !== undefined && { agents_dir: resolve(base, v.agents_dir) }),
   };
 }
