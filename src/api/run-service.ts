@@ -7,7 +7,8 @@ import type { CheckOptions } from '../plan/index.js';
 import type { Metadata } from '@grpc/grpc-js';
 import type { Engine, RunCommand } from '../runtime/engine.js';
 import { toEntry } from '../runtime/records.js';
-import { RunNotFoundError, type Store } from '../store/store.js';
+import { RunExistsError, RunNotFoundError, type Store } from '../store/store.js';
+import type { RunActor } from '../runtime/run-actor.js';
 import type {
   CancelRunRequest,
   GetRunHistoryRequest,
@@ -26,7 +27,7 @@ import { ApiError, unary } from './errors.js';
 import { modifyRun, principalOf } from './run-modify.js';
 import type { RunFeed } from './run-feed.js';
 import { decodePageToken, encodePageToken, listFilter } from './run-list.js';
-import { parseStartRequest } from './run-request.js';
+import { parseStartRequest, type StartPlan } from './run-request.js';
 import { watchRun } from './run-watch.js';
 import { cursorOf, recordToEvent, runToProto, seqOfCursor } from './run-wire.js';
 
@@ -64,15 +65,48 @@ export function runService(deps: RunServiceDeps): RunServiceHandlers {
     return { run: await run(runId) };
   }
 
+  /** Starts of one request_id in flight here: a second one waits for the first, then finds its run. */
+  const starting = new Map<string, Promise<unknown>>();
+
   async function start(req: StartRunRequest): Promise<{ run: Run }> {
     const plan = await parseStartRequest(req, deps.check ?? {}, deps.baseDir ?? process.cwd(), {
       store,
       namespace: ns,
     });
-    const known = plan.options.runId && (await store.getRun(ns, plan.options.runId));
-    if (known) return { run: await run(known.runId) };
+    const requestId = plan.options.requestId;
+    if (requestId === undefined) return startNew(plan);
+    // Run ids are Baton's (run_<time>_<random>, as the CLI makes them); request_id only finds a run again.
+    while (starting.has(requestId)) await starting.get(requestId)!.catch(() => undefined);
+    const known = await store.findRunByRequest(ns, requestId);
+    if (known !== undefined) return { run: await run(known) };
+    const started = startNew(plan);
+    starting.set(requestId, started);
+    try {
+      return await started;
+    } catch (e) {
+      // Another server of the same store created the request's run first: that run is the answer.
+      const first = e instanceof RunExistsError && (await store.findRunByRequest(ns, requestId));
+      if (first) return { run: await run(first) };
+      throw e;
+    } finally {
+      starting.delete(requestId);
+    }
+  }
+
+  async function startNew(plan: StartPlan): Promise<{ run: Run }> {
     const actor = await engine.start(plan.workflow, plan.input, plan.options);
+    if (plan.options.requestId !== undefined) await rowCreated(actor);
     return { run: runToProto(actor.state, await engine.status(actor.runId)) };
+  }
+
+  /**
+   * Waits for a new run's first commit (its row and request_id), which one group commit brings, so the
+   * answer names a run that exists; rejects with the commit's error (e.g. the request_id was taken).
+   */
+  async function rowCreated(actor: RunActor): Promise<void> {
+    const end = engine.settled(actor.runId).then(() => undefined);
+    end.catch(() => undefined); // observed below; never left unhandled
+    while (!actor.created) await Promise.race([new Promise((r) => setImmediate(r)), end]);
   }
 
   async function list(req: ListRunsRequest): Promise<ListRunsResponse> {
