@@ -105,7 +105,8 @@ let quieted = false;
 function quietBindFailures(): void {
   if (quieted) return;
   quieted = true;
-  const bindFailure = (args: unknown[]) => typeof args[0] === 'string' && args[0].includes('No address added');
+  const bindFailure = (args: unknown[]) =>
+    typeof args[0] === 'string' && args[0].includes('No address added');
   // grpc-js's own default logger, format included, minus that one line.
   setLogger({
     error: (message: unknown, ...rest: unknown[]) => {

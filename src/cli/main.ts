@@ -72,19 +72,34 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
 
   program
     .command('run')
-    .description('run a workflow to its end on the embedded engine, with live progress, and print its report')
+    .description(
+      'run a workflow to its end, with live progress, and print its report (here, or on a server with --server)',
+    )
     .argument('<file>', 'workflow YAML file')
     .option('--input <json>', 'run input as JSON, or @file.json')
     .option('--json', 'print the final status as JSON')
     .option('--constraints <file>', "resource constraints (YAML/JSON), overriding the workflow's own")
     .option('--registry <file>', 'agent registry to validate agent types against')
     .option(...dataDir)
+    .option(...server)
     .action(
       async (
         file: string,
-        opts: { input?: string; json?: boolean; dataDir: string; constraints?: string; registry?: string },
+        opts: {
+          input?: string;
+          json?: boolean;
+          dataDir: string;
+          constraints?: string;
+          registry?: string;
+          server?: string;
+        },
       ) => {
-        setExit(await runCommand(file, opts, o));
+        const address = serverAddress(opts);
+        setExit(
+          address
+            ? await (await import('./commands/run-remote.js')).remoteRunCommand(file, opts, address, o)
+            : await runCommand(file, opts, o),
+        );
       },
     );
 
@@ -170,7 +185,8 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .argument('<run>', 'run id')
     .option('--json', 'one JSON entry per line')
     .option(...dataDir)
-    .action(async (run: string, opts: { json?: boolean; dataDir: string }) => {
+    .option(...server)
+    .action(async (run: string, opts: { json?: boolean; dataDir: string; server?: string }) => {
       setExit(await eventsCommand(run, opts, o));
     });
 

@@ -266,7 +266,7 @@ export const ERRORS = {
   // The runtime (src/runtime)
   BATON_E_MISSING_INPUT: def('A run was started without an input the workflow declares as required.'),
   BATON_E_UNKNOWN_INPUT: def(
-    "A run was given an input key the workflow does not declare under `inputs` (often a misspelling: the message suggests the declared key it is closest to).",
+    'A run was given an input key the workflow does not declare under `inputs` (often a misspelling: the message suggests the declared key it is closest to).',
   ),
   BATON_E_UNKNOWN_WORKFLOW: def(
     'A task names a sub-workflow (name@version) that is not registered.',

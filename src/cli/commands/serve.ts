@@ -68,10 +68,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     wrapper.stop();
     admission.draining = true;
     api.health.set(ServingStatus.NOT_SERVING); // load balancers stop sending new work at once
-    o.err(
-      `baton: ${why}: draining (no new runs; in-flight work gets ` +
-        `${config.drainGraceMs / 1000}s)`,
-    );
+    o.err(`baton: ${why}: draining (no new runs; in-flight work gets ` + `${config.drainGraceMs / 1000}s)`);
     const drained = await drainRuns(app, config.drainGraceMs);
     o.err(
       `baton: drained ${drained.runs} run(s); ${drained.abandoned} attempt(s) abandoned in flight ` +
