@@ -263,7 +263,9 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     });
   plugin
     .command('list')
-    .description('list the plugins of the data directory, or of a server')
+    .description(
+      'list the built-in pattern plugins and those of the data directory, or the plugins of a server',
+    )
     .option('--kind <kind>', 'only plugins of this kind (pattern or hook)')
     .option('--json', 'print JSON')
     .option(...dataDir)
@@ -271,6 +273,18 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .action(async (opts: { dataDir: string; server?: string; json?: boolean; kind?: string }) => {
       const { pluginListCommand } = await import('./commands/plugin.js');
       setExit(await pluginListCommand(opts, o));
+    });
+
+  program
+    .command('patterns')
+    .description(
+      'list every orchestration pattern a workflow can name: native, built-in plugins, and plugins installed in the data directory',
+    )
+    .option('--json', 'print JSON')
+    .option(...dataDir)
+    .action(async (opts: { dataDir: string; json?: boolean }) => {
+      const { patternsCommand } = await import('./commands/patterns.js');
+      setExit(await patternsCommand(opts, o));
     });
 
   program

@@ -20,6 +20,7 @@ import {
 import { findScenarios, loadScenarios, runConformance, SCENARIO_FILES } from '../../conformance/index.js';
 import { paint, type Output } from '../io.js';
 import { serverAddress } from '../remote.js';
+import { builtinPluginsDir } from '../../runtime/pattern-plugins.js';
 
 type BuildPlugin = (dir: string, outDir: string) => Promise<string>;
 
@@ -214,7 +215,14 @@ export async function pluginListCommand(
   if (opts.kind !== undefined && opts.kind !== 'pattern' && opts.kind !== 'hook')
     throw new BatonError('BATON_E_USAGE', `--kind "${opts.kind}" is not a plugin kind (pattern or hook)`);
   const address = serverAddress(opts);
-  let rows: Array<{ name: string; version: string; kind: string; sha256: string; sizeBytes: number }>;
+  let rows: Array<{
+    name: string;
+    version: string;
+    kind: string;
+    sha256: string;
+    sizeBytes: number;
+    builtin?: boolean;
+  }>;
   if (address !== undefined) {
     const { RemotePlugins } = await import('../../api/plugin-client.js');
     const client = new RemotePlugins(address);
@@ -224,20 +232,27 @@ export async function pluginListCommand(
       client.close();
     }
   } else {
-    rows = (await listInstalled(join(opts.dataDir, 'plugins')))
-      .filter((p) => opts.kind === undefined || p.manifest.kind === opts.kind)
-      .map((p) => ({ ...p.manifest, sizeBytes: p.sizeBytes }))
+    // The built-in patterns first (found first by a bare name), then the data directory's plugins.
+    const builtin = (await listInstalled(builtinPluginsDir())).map((p) => ({
+      ...p.manifest,
+      sizeBytes: p.sizeBytes,
+      builtin: true,
+    }));
+    const installed = (await listInstalled(join(opts.dataDir, 'plugins')))
+      .map((p) => ({ ...p.manifest, sizeBytes: p.sizeBytes, builtin: false }))
       .sort((a, b) => (a.name === b.name ? compareVersions(b.version, a.version) : a.name < b.name ? -1 : 1));
+    rows = [...builtin, ...installed].filter((p) => opts.kind === undefined || p.kind === opts.kind);
   }
   if (opts.json) {
     o.out(
       JSON.stringify(
-        rows.map(({ name, version, kind, sha256, sizeBytes }) => ({
+        rows.map(({ name, version, kind, sha256, sizeBytes, builtin }) => ({
           name,
           version,
           kind,
           sha256,
           sizeBytes,
+          ...(builtin !== undefined && { builtin }),
         })),
         null,
         2,
@@ -251,8 +266,10 @@ export async function pluginListCommand(
   }
   for (const r of rows) {
     o.out(
-      `${`${r.name}@${r.version}`.padEnd(32)} ${r.kind.padEnd(8)} ${r.sha256.slice(0, 12)}  ${r.sizeBytes} bytes`,
+      `${`${r.name}@${r.version}`.padEnd(32)} ${r.kind.padEnd(8)} ${r.sha256.slice(0, 12)}  ${`${r.sizeBytes} bytes`.padEnd(14)}${r.builtin ? '  built-in' : ''}`.trimEnd(),
     );
   }
+  if (address === undefined && !rows.some((r) => !r.builtin))
+    o.err(`no plugins installed in ${join(opts.dataDir, 'plugins')} (the built-in patterns above need none)`);
   return 0;
 }
