@@ -119,9 +119,9 @@ function tallySubtask(u: UnitState, agent: AgentTally, tally: Tally): void {
 /** What the run waits for: each task held by its `on` or `wait_for` event, in task order. */
 export function waitsOf(state: RunState): EventWait[] {
   const waits: EventWait[] = [];
-  const specs = contextOf(state).specs;
   state.tasks.forEach((t, i) => {
-    if (t.status === 'waiting_event') waits.push(waitOf(specs[i]!, t.onEvent === null, t.waitSince));
+    if (t.status === 'waiting_event')
+      waits.push(waitOf(contextOf(state).specs[i]!, t.onEvent === null, t.waitSince));
   });
   return waits;
 }

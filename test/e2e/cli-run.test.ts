@@ -24,7 +24,7 @@ describe('baton run', () => {
     expect(r.stderr.indexOf('analyze completed')).toBeGreaterThan(r.stderr.lastIndexOf('research['));
   });
 
-  it('status --json is exactly the status response of the specification', async () => {
+  it('status --json is the status response, with run_id beside workflow_id and the detail under baton', async () => {
     const r = await baton(['status', runId, '--json', '--data-dir', dataDir]);
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout) as Record<string, unknown> & {
@@ -32,12 +32,21 @@ describe('baton run', () => {
     };
     expect(Object.keys(s).sort()).toEqual([
       'agents',
+      'baton',
       'current_phase',
       'performance_metrics',
+      'run_id',
       'status',
       'workflow_id',
     ]);
-    expect(s).toMatchObject({ workflow_id: runId, status: 'completed' });
+    expect(s).toMatchObject({ run_id: runId, workflow_id: runId, status: 'completed' });
+    expect(s.baton).toEqual({
+      run_status: 'completed',
+      task_counts: { completed: 4 },
+      waits: [],
+      compensated: [],
+      error: null,
+    });
     expect(Object.keys(s.performance_metrics).sort()).toEqual([
       'agents_allocated',
       'coordination_overhead',
