@@ -78,7 +78,7 @@ export function runToProto(state: RunState, view: WorkflowStatusView): Run {
     outputs: asObject(view.baton.output),
     failureCode: error?.code ?? '',
     failureMessage: error?.message ?? '',
-    taskCounts: { ...view.baton.task_counts } as Record<string, number>,
+    taskCounts: { ...view.baton.task_counts },
     waits: view.baton.waits.map((w) => ({
       taskId: w.task,
       gate: w.gate,

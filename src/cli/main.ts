@@ -156,7 +156,9 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
 
   program
     .command('status')
-    .description("a run's status (the specification's status response with --json)")
+    .description(
+      "a run's status: what it is doing and waiting for (--json: the status response, docs/specification-notes.md)",
+    )
     .argument('<run>', 'run id')
     .option('--json', 'print JSON')
     .option(...dataDir)

@@ -16,7 +16,7 @@ export function installProcessGuards(proc: NodeJS.Process = process): void {
   proc.removeAllListeners('warning');
   proc.on('warning', (warning: Error) => {
     if (isWasiNotice(warning)) return;
-    for (const print of printers) (print as (w: Error) => void).call(proc, warning);
+    for (const print of printers) print.call(proc, warning);
   });
   proc.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (CLOSED.has(e.code ?? '')) proc.exit(0);

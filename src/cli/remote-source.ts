@@ -4,7 +4,7 @@
 // that file). The server must see the same paths: the same machine, or a shared filesystem.
 
 import { isAbsolute, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, parseDocument, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 
 /** A task's `workflow:` that names a registered workflow (name@version), not a file. */
 const STORED = /^[A-Za-z0-9_.-]+@[A-Za-z0-9_.-]+$/;
@@ -23,14 +23,14 @@ export function withAbsolutePaths(source: string, baseDir: string): string {
   const root = doc.get('workflow');
   if (!isMap(root)) return source; // not a workflow: the server says what is wrong with it
   let changed = false;
-  const agents = (root as YAMLMap).get('agents');
+  const agents = root.get('agents');
   if (isMap(agents)) {
     for (const pair of agents.items) {
       const endpoint = isMap(pair.value) ? pair.value.get('endpoint', true) : undefined;
       if (isMap(endpoint)) changed = absolutize(endpoint.get('module', true), baseDir, () => true) || changed;
     }
   }
-  const tasks = (root as YAMLMap).get('tasks');
+  const tasks = root.get('tasks');
   if (isSeq(tasks)) {
     for (const task of tasks.items) {
       if (isMap(task))

@@ -42,7 +42,7 @@ export function localStatusView(v: WorkflowStatusView): StatusView {
       performance_metrics: v.performance_metrics,
     },
     runStatus: v.baton.run_status,
-    taskCounts: v.baton.task_counts as Record<string, number>,
+    taskCounts: v.baton.task_counts,
     waits: v.baton.waits,
     compensated: v.baton.compensated,
     ...(v.baton.error && { error: { code: v.baton.error.code, message: v.baton.error.message } }),

@@ -1,4 +1,4 @@
-// The status of a run as the API reports it: the shape of SPEC.md's "Workflow Status Response", plus
+// The status of a run as the API reports it: the shape of the status response (docs/specification-notes.md), plus
 // Baton's detail under `baton`. A query over the state (linear in its tasks and instances), never on the hot path.
 
 import type { AgentStatus, WorkflowRunStatus, WorkflowStatusResponse } from '../spec/execution.js';
@@ -27,7 +27,7 @@ export interface EventWait {
   readonly timeout_ms: number | null;
 }
 
-/** SPEC.md's status response (types in spec/execution.ts) plus Baton's detail. */
+/** The status response (types in spec/execution.ts) plus Baton's detail. */
 export interface WorkflowStatusView extends WorkflowStatusResponse {
   readonly baton: {
     readonly run_status: RunStatus;
@@ -48,7 +48,7 @@ export interface WorkflowStatusView extends WorkflowStatusResponse {
   };
 }
 
-/** A cancellation is a failure to SPEC.md's status list; a run winding down is still executing. */
+/** A cancellation is a failure in the status response's list; a run winding down is still executing. */
 const SPEC_STATUS: Record<RunStatus, WorkflowRunStatus> = {
   planning: 'planning',
   executing: 'executing',

@@ -33,31 +33,35 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-it.skipIf(!interop)('a Python client starts the reference workflow, watches it to completion and reads its outputs', async () => {
-  server = await startServer({ dataDir: join(dir, 'data'), cwd: join(ROOT, 'examples') });
-  const { stdout } = await run(
-    PYTHON,
-    [
-      join(FIXTURES, 'baton_client.py'),
-      '--address',
-      server.address,
-      '--workflow',
-      join(ROOT, 'examples/research_and_analysis.yaml'),
-    ],
-    { env: { ...process.env, PYTHONPATH: dir } },
-  );
-  const result = JSON.parse(stdout) as {
-    status: string;
-    seqs: string[] | number[];
-    types: string[];
-    outputs: Record<string, unknown>;
-    missing: { status: string; code: string };
-  };
-  expect(result.status).toBe('RUN_STATUS_COMPLETED');
-  const seqs = result.seqs.map(Number);
-  expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
-  expect(result.types.at(-1)).toBe('RunCompleted');
-  expect(JSON.stringify(result.outputs)).toContain('Pumped hydro');
-  // The typed error detail decodes in Python too.
-  expect(result.missing).toEqual({ status: 'NOT_FOUND', code: 'BATON_E_RUN_NOT_FOUND' });
-}, 60_000);
+it.skipIf(!interop)(
+  'a Python client starts the reference workflow, watches it to completion and reads its outputs',
+  async () => {
+    server = await startServer({ dataDir: join(dir, 'data'), cwd: join(ROOT, 'examples') });
+    const { stdout } = await run(
+      PYTHON,
+      [
+        join(FIXTURES, 'baton_client.py'),
+        '--address',
+        server.address,
+        '--workflow',
+        join(ROOT, 'examples/research_and_analysis.yaml'),
+      ],
+      { env: { ...process.env, PYTHONPATH: dir } },
+    );
+    const result = JSON.parse(stdout) as {
+      status: string;
+      seqs: string[] | number[];
+      types: string[];
+      outputs: Record<string, unknown>;
+      missing: { status: string; code: string };
+    };
+    expect(result.status).toBe('RUN_STATUS_COMPLETED');
+    const seqs = result.seqs.map(Number);
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+    expect(result.types.at(-1)).toBe('RunCompleted');
+    expect(JSON.stringify(result.outputs)).toContain('Pumped hydro');
+    // The typed error detail decodes in Python too.
+    expect(result.missing).toEqual({ status: 'NOT_FOUND', code: 'BATON_E_RUN_NOT_FOUND' });
+  },
+  60_000,
+);
