@@ -148,6 +148,28 @@ describe('baton run --server and the run commands against a server', () => {
     expect(events.at(-1)).toMatch(/RunCompleted\s+run completed$/);
   }, 60_000);
 
+  it('run --server --json prints the final status with the output, as a local run --json does', async () => {
+    const file = join(tmp.dir, 'once.yaml');
+    writeFileSync(
+      file,
+      `workflow:
+  name: once
+  version: "1"
+  agents: { worker: { type: t, endpoint: { module: ./echo.mjs } } }
+  tasks: [{ id: only, agent: worker }]
+`,
+    );
+    const r = await baton(['run', file, '--json', '--server', server.address]);
+    expect(r.code, r.stderr).toBe(0);
+    const remote = JSON.parse(r.stdout) as Record<string, unknown> & { baton: Record<string, unknown> };
+    const local = JSON.parse(
+      (await baton(['run', file, '--json', '--data-dir', join(tmp.dir, 'once')])).stdout,
+    ) as typeof remote;
+    expect(remote).toMatchObject({ status: 'completed', run_id: remote.workflow_id });
+    expect(remote.baton.output).toEqual(local.baton.output);
+    expect(remote.baton.output).toEqual({ only: { done: true, question: null } });
+  });
+
   it('refuses a server address without a port, naming HOST:PORT', async () => {
     for (const [args, env] of [
       [['status', 'run_x', '--server', 'localhost'], {}],

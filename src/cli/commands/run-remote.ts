@@ -11,7 +11,7 @@ import { readInputFile, type Output } from '../io.js';
 import { withRemote } from '../remote.js';
 import { withAbsolutePaths } from '../remote-source.js';
 import { printOutcome } from '../report.js';
-import { printStatus, remoteStatusView } from '../run-view.js';
+import { remoteStatusView, statusJsonOf } from '../run-view.js';
 import { describeEntry } from '../timeline.js';
 import { checkFile, loadCheckInputs } from './context.js';
 import { parseInputOption, type RunOpts } from './run.js';
@@ -68,8 +68,11 @@ export async function remoteRunCommand(
       process.removeListener('SIGINT', interrupt);
     }
     const final = await runs.get(run.runId);
-    if (opts.json) printStatus(remoteStatusView(final), true, o);
-    else
+    if (opts.json) {
+      // As a local `baton run --json`: the status, and the run's output under baton.output.
+      const json = statusJsonOf(remoteStatusView(final));
+      o.out(JSON.stringify({ ...json, baton: { ...json.baton, output: final.outputs ?? null } }, null, 2));
+    } else
       printOutcome(
         {
           runId: final.runId,
