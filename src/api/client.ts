@@ -14,10 +14,13 @@ import {
 import { BatonError, isErrorCode } from '../errors/registry.js';
 import {
   AgentRunStatus,
+  GetRunHistoryRequest,
   ModifyRunRequest,
   type RunServiceClient,
   RunServiceService,
   RunStatus,
+  StartRunRequest,
+  type GetRunHistoryResponse,
   type Run,
   type RunEvent,
   type WatchRunResponse,
@@ -51,6 +54,18 @@ export interface RemoteRun {
   readonly endedAt?: number;
   readonly outputs?: Record<string, unknown>;
   readonly failure?: { code: string; message: string };
+  /** The workflow's tasks by status, each task once. */
+  readonly taskCounts: Readonly<Record<string, number>>;
+  /** Tasks waiting for an event; since and timeout in ms (null for an `on` wait). */
+  readonly waits: ReadonlyArray<{
+    task: string;
+    gate: 'wait_for' | 'on';
+    channel: string;
+    event: string | null;
+    since: number | null;
+    timeoutMs: number | null;
+  }>;
+  readonly compensated: readonly string[];
 }
 
 /** A journal entry as WatchRun and GetRunHistory send it. */
@@ -114,6 +129,16 @@ function fromRun(r: Run): RemoteRun {
     ...(r.endedAt && { endedAt: r.endedAt.getTime() }),
     ...(r.outputs && { outputs: r.outputs }),
     ...(r.failureCode !== '' && { failure: { code: r.failureCode, message: r.failureMessage } }),
+    taskCounts: { ...r.taskCounts },
+    waits: r.waits.map((w) => ({
+      task: w.taskId,
+      gate: w.gate === 'on' ? 'on' : 'wait_for',
+      channel: w.channel,
+      event: w.event === '' ? null : w.event,
+      since: w.since?.getTime() ?? null,
+      timeoutMs: w.timeout ? w.timeout.seconds * 1000 + Math.round(w.timeout.nanos / 1e6) : null,
+    })),
+    compensated: [...r.compensated],
   };
 }
 
@@ -212,6 +237,40 @@ export class RemoteRuns {
     const rpc = `${kind[0]!.toUpperCase()}${kind.slice(1)}Run`;
     const res = await this.#unary<object, { run?: Run }>(rpc, `${kind}Run`, { runId, reason });
     return fromRun(res.run!);
+  }
+
+  /**
+   * Starts a run of a workflow source on the server. Constraints are in the workflow language's
+   * quantity form ("2", "500m", "4Gi"); `requestId` makes a retried start find the same run.
+   */
+  async start(req: {
+    source: string;
+    input?: unknown;
+    constraints?: { maxAgents?: number; maxCpu?: string; maxMemory?: string };
+    requestId?: string;
+  }): Promise<RemoteRun> {
+    const message = StartRunRequest.fromPartial({
+      workflowSource: req.source,
+      ...(req.input !== undefined && { inputData: req.input as Record<string, unknown> }),
+      ...(req.constraints && { executionOptions: { resourceConstraints: req.constraints } }),
+      ...(req.requestId !== undefined && { requestId: req.requestId }),
+    });
+    const res = await this.#unary<StartRunRequest, { run?: Run }>('StartRun', 'startRun', message);
+    return fromRun(res.run!);
+  }
+
+  /** The run's whole journal as it is now, page by page (GetRunHistory). */
+  async *history(runId: string, pageSize = 1000): AsyncGenerator<RemoteEvent> {
+    let afterCursor = '';
+    do {
+      const res = await this.#unary<GetRunHistoryRequest, GetRunHistoryResponse>(
+        'GetRunHistory',
+        'getRunHistory',
+        GetRunHistoryRequest.fromPartial({ runId, afterCursor, pageSize }),
+      );
+      for (const e of res.events) yield fromEvent(e);
+      afterCursor = res.nextCursor;
+    } while (afterCursor !== '');
   }
 
   async signal(runId: string, channel: string, event: string | undefined, data: unknown): Promise<void> {

@@ -8,7 +8,7 @@ import type { ServerWritableStream, UntypedHandleCall, UntypedServiceImplementat
 import { BatonError } from '../errors/registry.js';
 import { ApiError, toServiceError } from './errors.js';
 
-/** Run ids are Baton's (`run_...`, `req-...`, children `parent.key.attempt`): printable ASCII. */
+/** Run ids are Baton's (`run_...`, children `parent.key.attempt`): printable ASCII. */
 const RUN_ID = /^[\x21-\x7e]{1,256}$/;
 
 export interface Admission {

@@ -2,7 +2,6 @@
 // or the workflow registry, with the request's default retry policy applied), the input, and the run
 // options. Every rejection names the request field at fault.
 
-import { createHash } from 'node:crypto';
 import { checkWorkflowSource, type CheckOptions } from '../plan/index.js';
 import { RETRY_PRESETS, type RetryPresetName } from '../spec/execution.js';
 import { RetryPolicy, type RetryPolicySpec, type WorkflowSpec } from '../spec/schema.js';
@@ -71,7 +70,7 @@ export async function parseStartRequest(
       baseDir,
       ...(constraints && { constraints }),
       ...(eo.timeout && { timeoutMs: timeoutMs(eo.timeout) }),
-      ...(req.requestId !== '' && { runId: runIdFor(req.requestId) }),
+      ...(req.requestId !== '' && { requestId: req.requestId }),
     },
   };
 }
@@ -122,10 +121,6 @@ async function registeredSource(wanted: WorkflowWanted, registry: RegistryDeps |
   }
   return w.source;
 }
-
-/** The run id a request id stands for: a retried Start finds the run its first attempt created. */
-export const runIdFor = (requestId: string): string =>
-  `req-${createHash('sha256').update(requestId).digest('hex').slice(0, 24)}`;
 
 function timeoutMs(d: Duration): number {
   const ms = Math.round(seconds(d) * 1000);

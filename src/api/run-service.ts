@@ -65,41 +65,38 @@ export function runService(deps: RunServiceDeps): RunServiceHandlers {
     return { run: await run(runId) };
   }
 
-  /** Starts under way by request id: a retry arriving before the first answer waits for that start. */
-  const starting = new Map<string, Promise<{ run: Run }>>();
+  /** Starts of one request_id in flight here: a second one waits for the first, then finds its run. */
+  const starting = new Map<string, Promise<unknown>>();
 
   async function start(req: StartRunRequest): Promise<{ run: Run }> {
     const plan = await parseStartRequest(req, deps.check ?? {}, deps.baseDir ?? process.cwd(), {
       store,
       namespace: ns,
     });
-    const runId = plan.options.runId;
-    if (runId === undefined) return startNew(plan);
-    const pending = starting.get(runId);
-    if (pending) return pending;
-    const started = (async () => {
-      const known = await store.getRun(ns, runId);
-      return known ? { run: await run(known.runId) } : startNew(plan);
-    })();
-    starting.set(runId, started);
+    const requestId = plan.options.requestId;
+    if (requestId === undefined) return startNew(plan);
+    // Run ids are Baton's (run_<time>_<random>, as the CLI makes them); request_id only finds a run again.
+    while (starting.has(requestId)) await starting.get(requestId)!.catch(() => undefined);
+    const known = await store.findRunByRequest(ns, requestId);
+    if (known !== undefined) return { run: await run(known) };
+    const started = startNew(plan);
+    starting.set(requestId, started);
     try {
       return await started;
+    } catch (e) {
+      // Another server of the same store created the request's run first: that run is the answer.
+      const first = e instanceof RunExistsError && (await store.findRunByRequest(ns, requestId));
+      if (first) return { run: await run(first) };
+      throw e;
     } finally {
-      starting.delete(runId);
+      starting.delete(requestId);
     }
   }
 
-  /** Answers only once RunStarted is committed: a run id the client gets always names a run. */
   async function startNew(plan: StartPlan): Promise<{ run: Run }> {
     const actor = await engine.start(plan.workflow, plan.input, plan.options);
-    try {
-      await actor.whenCreated();
-    } catch (e) {
-      // Another server process started the same request id first: that run is the answer.
-      if (e instanceof RunExistsError && plan.options.runId !== undefined)
-        return { run: await run(plan.options.runId) };
-      throw e;
-    }
+    // Answers only once RunStarted is committed: a run id the client gets always names a run.
+    await actor.whenCreated();
     return { run: runToProto(actor.state, await engine.status(actor.runId)) };
   }
 

@@ -79,6 +79,19 @@ export function runToProto(state: RunState, view: WorkflowStatusView): Run {
     outputs: asObject(view.baton.output),
     failureCode: error?.code ?? '',
     failureMessage: error?.message ?? '',
+    taskCounts: { ...view.baton.task_counts },
+    waits: view.baton.waits.map((w) => ({
+      taskId: w.task,
+      gate: w.gate,
+      channel: w.channel,
+      event: w.event ?? '',
+      since: w.since === null ? undefined : new Date(w.since),
+      timeout:
+        w.timeout_ms === null
+          ? undefined
+          : { seconds: Math.floor(w.timeout_ms / 1000), nanos: (w.timeout_ms % 1000) * 1e6 },
+    })),
+    compensated: [...view.baton.compensated],
   };
 }
 

@@ -1,6 +1,7 @@
 // The gRPC server: Baton's services, grpc.health.v1 and server reflection on one grpc-js Server.
 
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server, ServerCredentials, setLogger } from '@grpc/grpc-js';
+import { BatonError } from '../errors/registry.js';
 import type { WorkerHub } from '../agents/worker-hub.js';
 import type { CheckOptions } from '../plan/index.js';
 import { agentService } from './agent-service.js';
@@ -79,12 +80,49 @@ export function createServer(deps: ApiDeps = {}): BatonServer {
   return { server, health, ...(deps.runs && { feed: deps.runs.feed }) };
 }
 
-/** Binds `address` (HOST:PORT; port 0 picks a free one) without TLS; resolves to the bound port. */
+/**
+ * Binds `address` (HOST:PORT; port 0 picks a free one) without TLS; resolves to the bound port.
+ * @throws BatonError BATON_E_ADDRESS_IN_USE naming the address when another process holds it, else
+ * BATON_E_LISTEN_FAILED with the system's reason.
+ */
 export function listen(server: Server, address: string): Promise<number> {
+  quietBindFailures();
   return new Promise((resolve, reject) => {
     server.bindAsync(address, ServerCredentials.createInsecure(), (err, port) =>
-      err ? reject(err) : resolve(port),
+      err ? reject(bindError(address, err)) : resolve(port),
     );
+  });
+}
+
+function bindError(address: string, err: Error): BatonError {
+  // grpc-js lists the system errors of every resolved address in its message.
+  const why = /errors: \[(.*)\]/s.exec(err.message)?.[1] ?? err.message;
+  if (/EADDRINUSE/.test(why))
+    return new BatonError(
+      'BATON_E_ADDRESS_IN_USE',
+      `cannot listen on ${address}: the address is in use (another baton serve?); stop that process or choose another with --listen HOST:PORT`,
+      { cause: err },
+    );
+  return new BatonError('BATON_E_LISTEN_FAILED', `cannot listen on ${address}: ${why}`, { cause: err });
+}
+
+let quieted = false;
+/**
+ * grpc-js logs a failed bind itself ("E No address added ...") before it reports it to the caller, which
+ * turns it into one coded line: that log line is dropped; every other grpc-js log line is printed as before.
+ */
+function quietBindFailures(): void {
+  if (quieted) return;
+  quieted = true;
+  const bindFailure = (args: unknown[]) =>
+    typeof args[0] === 'string' && args[0].includes('No address added');
+  // grpc-js's own default logger, format included, minus that one line.
+  setLogger({
+    error: (message: unknown, ...rest: unknown[]) => {
+      if (!bindFailure([message])) console.error(`E ${String(message)}`, ...rest);
+    },
+    info: (message: unknown, ...rest: unknown[]) => console.error(`I ${String(message)}`, ...rest),
+    debug: (message: unknown, ...rest: unknown[]) => console.error(`D ${String(message)}`, ...rest),
   });
 }
 

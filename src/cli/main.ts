@@ -1,5 +1,6 @@
 // The `baton` command line: parses arguments with commander and routes to one module per command.
-// Exit codes: 0 success, 1 the input is invalid (or the operation failed), 2 usage error.
+// Exit codes: 0 success, 1 the input is invalid (or the operation failed), 2 usage error (including a
+// `baton serve` setting or listen address that cannot be used).
 
 import { Command, CommanderError } from 'commander';
 import { BatonError } from '../errors/registry.js';
@@ -18,6 +19,14 @@ import { DEFAULT_DATA_DIR } from '../app.js';
 import { VERSION } from './version.js';
 
 export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
+
+/** Errors in how the command was set up (its arguments, settings or address): exit 2, not 1. */
+const USAGE_CODES: ReadonlySet<string> = new Set([
+  'BATON_E_USAGE',
+  'BATON_E_CONFIG_INVALID',
+  'BATON_E_ADDRESS_IN_USE',
+  'BATON_E_LISTEN_FAILED',
+]);
 
 export function buildProgram(o: Output, setExit: (code: number) => void): Command {
   const program = new Command('baton')
@@ -68,7 +77,9 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
 
   program
     .command('run')
-    .description('run a workflow to its end on the embedded engine, with live progress, and print its report')
+    .description(
+      'run a workflow to its end, with live progress, and print its report (here, or on a server with --server)',
+    )
     .argument('<file>', 'workflow YAML file')
     .option('--input <json>', 'run input as JSON, or @file.json')
     .option('--json', 'print the final status as JSON')
@@ -76,6 +87,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option('--registry <file>', 'agent registry to validate agent types against')
     .option(...dataDir)
     .option(...store)
+    .option(...server)
     .action(
       async (
         file: string,
@@ -86,9 +98,15 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
           store?: string;
           constraints?: string;
           registry?: string;
+          server?: string;
         },
       ) => {
-        setExit(await runCommand(file, opts, o));
+        const address = serverAddress(opts);
+        setExit(
+          address
+            ? await (await import('./commands/run-remote.js')).remoteRunCommand(file, opts, address, o)
+            : await runCommand(file, opts, o),
+        );
       },
     );
 
@@ -153,7 +171,9 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
 
   program
     .command('status')
-    .description("a run's status (the specification's status response with --json)")
+    .description(
+      "a run's status: what it is doing and waiting for (--json: the status response, docs/specification-notes.md)",
+    )
     .argument('<run>', 'run id')
     .option('--json', 'print JSON')
     .option(...dataDir)
@@ -194,7 +214,8 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option('--json', 'one JSON entry per line')
     .option(...dataDir)
     .option(...store)
-    .action(async (run: string, opts: { json?: boolean; dataDir: string; store?: string }) => {
+    .option(...server)
+    .action(async (run: string, opts: { json?: boolean; dataDir: string; store?: string; server?: string }) => {
       setExit(await eventsCommand(run, opts, o));
     });
 
@@ -276,7 +297,9 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     });
   plugin
     .command('list')
-    .description('list the plugins of the data directory, or of a server')
+    .description(
+      'list the built-in pattern plugins and those of the data directory, or the plugins of a server',
+    )
     .option('--kind <kind>', 'only plugins of this kind (pattern or hook)')
     .option('--json', 'print JSON')
     .option(...dataDir)
@@ -288,6 +311,18 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
         setExit(await pluginListCommand(opts, o));
       },
     );
+
+  program
+    .command('patterns')
+    .description(
+      'list every orchestration pattern a workflow can name: native, built-in plugins, and plugins installed in the data directory',
+    )
+    .option('--json', 'print JSON')
+    .option(...dataDir)
+    .action(async (opts: { dataDir: string; json?: boolean }) => {
+      const { patternsCommand } = await import('./commands/patterns.js');
+      setExit(await patternsCommand(opts, o));
+    });
 
   program
     .command('serve')
@@ -302,6 +337,10 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
       '--store <url>',
       'store runs in PostgreSQL (postgres://USER@HOST:PORT/DB[?schema=NAME]) or sqlite:DIR',
     )
+    .option(
+      '--agents-dir <dir>',
+      'where relative endpoint.module paths of workflows sent to this server resolve [the current directory]',
+    )
     .option('--drain-grace <duration>', 'on SIGTERM, how long in-flight attempts may finish [10s]')
     .option('--bus <url>', 'the bus: memory, or redis://HOST:PORT[/DB][?prefix=PREFIX] [memory]')
     .action(
@@ -311,6 +350,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
         registry?: string;
         dataDir?: string;
         store?: string;
+        agentsDir?: string;
         drainGrace?: string;
         bus?: string;
       }) => {
@@ -321,6 +361,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
           ...(opts.registry !== undefined && { registry: opts.registry }),
           ...(opts.dataDir !== undefined && { data_dir: opts.dataDir }),
           ...(opts.store !== undefined && { store: opts.store }),
+          ...(opts.agentsDir !== undefined && { agents_dir: opts.agentsDir }),
           ...(opts.drainGrace !== undefined && { drain_grace: opts.drainGrace }),
           ...(opts.bus !== undefined && { bus: opts.bus }),
         };
@@ -350,7 +391,7 @@ export async function main(argv: readonly string[], o: Output = processOutput())
     }
     if (e instanceof BatonError) {
       o.err(`baton: ${e.code}  ${e.message}`);
-      return e.code === 'BATON_E_USAGE' || e.code === 'BATON_E_CONFIG_INVALID' ? EXIT.usage : EXIT.invalid;
+      return USAGE_CODES.has(e.code) ? EXIT.usage : EXIT.invalid;
     }
     o.err(`baton: BATON_E_INTERNAL  ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return EXIT.invalid;

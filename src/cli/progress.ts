@@ -1,11 +1,24 @@
 // Live progress of a run: on a terminal one status line redrawn in place (tasks done/total, phase,
-// active agents, retries, breakers); otherwise one plain line per notable journal entry.
+// active agents, what it waits for, retries, breakers); otherwise one plain line per notable journal
+// entry, and one when a task starts waiting for an event (`wait_for` or `on`).
 
 import type { RunActor } from '../runtime/run-actor.js';
 import type { CircuitBreakers } from '../runtime/breaker.js';
 import type { JournalRecord } from '../store/store.js';
 import { paint, type Output } from './io.js';
+import { waitsOf } from '../core/index.js';
+import { describeWait } from './run-view.js';
 import { describeEntry } from './timeline.js';
+
+/** Entries after which a task may start waiting for an event: its dependencies finished, or the graph changed. */
+const GATE_CHANGES = new Set([
+  'RunStarted',
+  'TaskCompleted',
+  'TaskSkipped',
+  'EventMatched',
+  'PatternDecided',
+  'RunModified',
+]);
 
 const FRAMES = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏';
 
@@ -13,6 +26,8 @@ export class Progress {
   private frame = 0;
   private lastDraw = 0;
   private drawn = false;
+  /** Waits already reported (task and what it waits for), so each is printed once. */
+  private readonly waitsShown = new Set<string>();
 
   constructor(
     private readonly o: Output,
@@ -27,6 +42,7 @@ export class Progress {
         const { text, notable } = describeEntry(r);
         if (notable) this.o.err(`[${((r.at - start) / 1000).toFixed(2).padStart(7)}s] ${text}`);
       }
+      if (records.some((r) => GATE_CHANGES.has(r.type))) this.newWaits(actor, records.at(-1)?.at ?? start);
       return;
     }
     const now = Date.now();
@@ -34,6 +50,16 @@ export class Progress {
     this.lastDraw = now;
     process.stderr.write(`\r\x1b[2K${this.line(actor)}`);
     this.drawn = true;
+  }
+
+  private newWaits(actor: RunActor, at: number): void {
+    for (const w of waitsOf(actor.state)) {
+      const key = `${w.task} ${w.gate} ${w.channel}:${w.event ?? ''}`;
+      if (this.waitsShown.has(key)) continue;
+      this.waitsShown.add(key);
+      const offset = ((at - actor.state.startedAt) / 1000).toFixed(2).padStart(7);
+      this.o.err(`[${offset}s] ${describeWait(w)}`);
+    }
   }
 
   /** Leaves the terminal on a fresh line. */
@@ -58,6 +84,8 @@ export class Progress {
         ? 'breakers closed'
         : paint(this.o, 'yellow', `breakers: ${open.map((b) => `${b.agent} ${b.state}`).join(', ')}`);
     const spin = actor.ended ? '•' : FRAMES[this.frame++ % FRAMES.length]!;
-    return `${spin} ${s.status} · ${done}/${total} tasks · phase ${s.phase || '-'} · active ${agents} · retries ${s.metrics.retries} · ${breakers}`;
+    const waits = waitsOf(s).map((w) => `${w.task} on ${w.channel}${w.event === null ? '' : `:${w.event}`}`);
+    const waiting = waits.length === 0 ? '' : ` · waiting ${waits.join(', ')}`;
+    return `${spin} ${s.status} · ${done}/${total} tasks · phase ${s.phase || '-'} · active ${agents}${waiting} · retries ${s.metrics.retries} · ${breakers}`;
   }
 }

@@ -1,10 +1,18 @@
 // What `baton run` prints when a run ends: a text report if the run produced one, else its output as JSON.
+// The same for a run driven here and one followed on a server (`baton run --server`).
 
-import type { RunState } from '../core/index.js';
 import type { Output } from './io.js';
 
+/** How a run ended, from its local state or a server's Run message. */
+export interface Outcome {
+  readonly runId: string;
+  readonly status: string;
+  readonly error?: { readonly code: string; readonly message: string; readonly key?: string | null } | null;
+  readonly output?: Record<string, unknown> | null;
+}
+
 /** Sink outputs that are text, or objects carrying a `report` string, print as text; the rest as JSON. */
-export function printOutcome(state: RunState, o: Output): void {
+export function printOutcome(state: Outcome, o: Output): void {
   if (state.status !== 'completed') {
     const e = state.error;
     o.err(

@@ -1,15 +1,16 @@
 // One way to print a run's status and a list of runs, whether the facts come from the local data
 // directory (the engine's status view) or from a server (RunService's Run message), so `baton status`
-// and `baton runs` look the same with and without --server.
+// and `baton runs` print the same lines, and the same JSON, with and without --server.
 
 import type { RemoteRun } from '../api/client.js';
-import type { WorkflowStatusView } from '../core/index.js';
+import type { EventWait, WorkflowStatusView } from '../core/index.js';
 import { paint, type Output } from './io.js';
 
-/** What `baton status` shows. Local runs know more (task counts, compensations) than a Run message carries. */
+/** What `baton status` shows: the same fields whether the run is read locally or from a server. */
 export interface StatusView {
-  /** The specification's status response (what `--json` prints). */
+  /** The status response (docs/specification-notes.md), with `run_id` beside its `workflow_id`. */
   readonly spec: {
+    run_id: string;
     workflow_id: string;
     status: string;
     current_phase: string;
@@ -21,10 +22,12 @@ export interface StatusView {
       coordination_overhead: number;
     };
   };
-  /** Baton's own status name (e.g. cancelled, where the specification says failed). */
+  /** Baton's own status name (e.g. cancelled, which the status response reports as failed). */
   readonly runStatus: string;
-  readonly tasks?: Readonly<Record<string, number>>;
-  readonly compensated?: readonly string[];
+  /** The workflow's tasks by status, each task once. */
+  readonly taskCounts: Readonly<Record<string, number>>;
+  readonly waits: readonly EventWait[];
+  readonly compensated: readonly string[];
   readonly error?: { code: string; message: string };
   /** The run's outputs once it completed (what `baton events --json` shows in RunCompleted). */
   readonly outputs?: unknown;
@@ -33,6 +36,7 @@ export interface StatusView {
 export function localStatusView(v: WorkflowStatusView): StatusView {
   return {
     spec: {
+      run_id: v.workflow_id,
       workflow_id: v.workflow_id,
       status: v.status,
       current_phase: v.current_phase,
@@ -40,20 +44,22 @@ export function localStatusView(v: WorkflowStatusView): StatusView {
       performance_metrics: v.performance_metrics,
     },
     runStatus: v.baton.run_status,
-    tasks: v.baton.tasks,
+    taskCounts: v.baton.task_counts,
+    waits: v.baton.waits,
     compensated: v.baton.compensated,
     ...(v.baton.error && { error: { code: v.baton.error.code, message: v.baton.error.message } }),
     ...(v.baton.output !== undefined && { outputs: v.baton.output }),
   };
 }
 
-/** The specification reports a cancelled run as failed; Baton's own name stays in runStatus. */
+/** The status response reports a cancelled run as failed; Baton's own name stays in runStatus. */
 const SPEC_STATUS: Record<string, string> = { cancelled: 'failed' };
 
 export function remoteStatusView(r: RemoteRun): StatusView {
   const m = r.metrics;
   return {
     spec: {
+      run_id: r.runId,
       workflow_id: r.runId,
       status: SPEC_STATUS[r.status] ?? r.status,
       current_phase: r.phase,
@@ -71,35 +77,95 @@ export function remoteStatusView(r: RemoteRun): StatusView {
       },
     },
     runStatus: r.status,
+    taskCounts: r.taskCounts,
+    waits: r.waits.map((w) => ({
+      task: w.task,
+      gate: w.gate,
+      channel: w.channel,
+      event: w.event,
+      since: w.since,
+      timeout_ms: w.timeoutMs,
+    })),
+    compensated: r.compensated,
     ...(r.failure && { error: r.failure }),
     ...(r.outputs && { outputs: r.outputs }),
   };
 }
 
+/** The order task statuses are listed in: where the work is, then how it ended. */
+const TASK_ORDER = [
+  'completed',
+  'running',
+  'ready',
+  'waiting_event',
+  'pending',
+  'failed',
+  'skipped',
+  'compensated',
+  'cancelled',
+];
+
+/** `--json`: the status response with run_id, and Baton's detail under `baton`. */
+export function statusJsonOf(v: StatusView) {
+  return {
+    ...v.spec,
+    // The run's outputs (null until it completes), as `baton events --json` shows them in RunCompleted.
+    outputs: v.outputs ?? null,
+    baton: {
+      run_status: v.runStatus,
+      task_counts: v.taskCounts,
+      waits: v.waits,
+      compensated: v.compensated,
+      error: v.error ?? null,
+    },
+  };
+}
+
+/** `3s`, `1m30s`, `250ms`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
+}
+
+const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** `analyze waits for data_updates:ready (wait_for since 2025-01-01T10:00:00Z, timeout 30s)` */
+export function describeWait(w: EventWait): string {
+  const what = `${w.channel}${w.event === null ? '' : `:${w.event}`}`;
+  const when =
+    w.gate === 'on'
+      ? 'on: no timeout'
+      : `wait_for${w.since === null ? '' : ` since ${isoSeconds(w.since)}`}${w.timeout_ms === null ? '' : `, timeout ${formatDuration(w.timeout_ms)}`}`;
+  return `${w.task} waits for ${what} (${when})`;
+}
+
 export function printStatus(v: StatusView, json: boolean, o: Output): void {
   if (json) {
-    // The specification's status response, plus the run's outputs (null until it completes).
-    o.out(JSON.stringify({ ...v.spec, outputs: v.outputs ?? null }, null, 2));
+    o.out(JSON.stringify(statusJsonOf(v), null, 2));
     return;
   }
   const s = v.spec;
   const m = s.performance_metrics;
-  o.out(`${paint(o, 'bold', s.workflow_id)}  ${s.status} (${v.runStatus})  phase ${s.current_phase || '-'}`);
+  const status = v.runStatus === s.status ? s.status : `${s.status} (${v.runStatus})`;
+  o.out(`${paint(o, 'bold', s.run_id)}  ${status}  phase ${s.current_phase || '-'}`);
+  const total = Object.values(v.taskCounts).reduce((a, b) => a + b, 0);
+  const counts = Object.entries(v.taskCounts)
+    .sort(([a], [b]) => TASK_ORDER.indexOf(a) - TASK_ORDER.indexOf(b))
+    .map(([st, n]) => `${n} ${st}`)
+    .join(', ');
   o.out(
-    `  runtime ${m.total_runtime.toFixed(2)}s · tasks completed ${m.tasks_completed} · agents ${m.agents_allocated} · coordination overhead ${(m.coordination_overhead * 100).toFixed(1)}%`,
+    `  tasks: ${counts || 'none'} (of ${total}) · runtime ${m.total_runtime.toFixed(2)}s · agents ${m.agents_allocated} · coordination overhead ${(m.coordination_overhead * 100).toFixed(1)}%`,
   );
-  if (v.tasks)
-    o.out(
-      `  tasks: ${Object.entries(v.tasks)
-        .map(([st, n]) => `${n} ${st}`)
-        .join(', ')}`,
-    );
+  for (const w of v.waits) o.out(`  waiting: ${describeWait(w)}`);
   for (const a of s.agents) {
     o.out(
       `  ${a.agent_id.padEnd(16)} ${a.status.padEnd(10)} ${String(Math.round(a.progress * 100)).padStart(3)}%  ${a.current_task}`,
     );
   }
-  if (v.compensated && v.compensated.length > 0) o.out(`  compensated: ${v.compensated.join(', ')}`);
+  if (v.compensated.length > 0) o.out(`  compensated: ${v.compensated.join(', ')}`);
   if (v.error) o.out(`  error: ${v.error.code}  ${v.error.message}`);
 }
 

@@ -47,6 +47,7 @@ const KEYS = {
   data_dir: Path,
   store: StoreUrl,
   registry: Path,
+  agents_dir: Path,
   namespace: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'must be 1-64 letters, digits, ".", "_" or "-"' }),
@@ -63,6 +64,8 @@ export interface ServeConfig {
   /** Where runs are stored: a store URL; absent, the SQLite store of dataDir. */
   readonly store?: string;
   readonly registry?: string;
+  /** Where relative `endpoint.module` paths of workflows sent over the API resolve (absolute). */
+  readonly agentsDir: string;
   readonly namespace: string;
   /** How long a drain waits for attempts in flight before abandoning them (they are re-issued on restart). */
   readonly drainGraceMs: number;
@@ -84,6 +87,7 @@ export const ENV_VARS: Readonly<Record<Key, string>> = {
   data_dir: 'BATON_DATA_DIR',
   store: 'BATON_STORE',
   registry: 'BATON_REGISTRY',
+  agents_dir: 'BATON_AGENTS_DIR',
   namespace: 'BATON_NAMESPACE',
   drain_grace: 'BATON_DRAIN_GRACE',
   bus: 'BATON_BUS',
@@ -96,6 +100,7 @@ const FLAGS: Partial<Record<Key, string>> = {
   data_dir: '--data-dir',
   store: '--store',
   registry: '--registry',
+  agents_dir: '--agents-dir',
   drain_grace: '--drain-grace',
   bus: '--bus',
 };
@@ -105,6 +110,7 @@ const FileSchema = z.strictObject({
   data_dir: KEYS.data_dir.optional(),
   store: KEYS.store.optional(),
   registry: KEYS.registry.optional(),
+  agents_dir: KEYS.agents_dir.optional(),
   namespace: KEYS.namespace.optional(),
   drain_grace: KEYS.drain_grace.optional(),
   bus: KEYS.bus.optional(),
@@ -142,6 +148,8 @@ export async function loadServeConfig(src: ConfigSources): Promise<ServeConfig> 
     dataDir: value('data_dir') ?? SERVE_DEFAULTS.data_dir,
     ...(store !== undefined && { store }),
     ...(registry !== undefined && { registry }),
+    // Default: the directory serve was started in (a request carries YAML, not a folder of its own).
+    agentsDir: resolve(value('agents_dir') ?? '.'),
     namespace: value('namespace') ?? SERVE_DEFAULTS.namespace,
     drainGraceMs: value('drain_grace') ?? SERVE_DEFAULTS.drain_grace,
     bus: value('bus') ?? SERVE_DEFAULTS.bus,
@@ -184,6 +192,7 @@ async function readConfigFile(file: string): Promise<Partial<Record<Key, unknown
     // sqlite:DIR names a folder like data_dir does: relative to the file.
     ...(v.store?.startsWith('sqlite:') && { store: `sqlite:${resolve(base, parseSqliteDir(v.store))}` }),
     ...(v.registry !== undefined && { registry: resolve(base, v.registry) }),
+    ...(v.agents_dir !== undefined && { agents_dir: resolve(base, v.agents_dir) }),
   };
 }
 

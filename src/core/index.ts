@@ -7,7 +7,7 @@ export { apply, fold } from './fold.js';
 export { decide } from './decide.js';
 export { resumeCommands } from './resume.js';
 export { pendingTimers, type PendingTimer } from './timers.js';
-export { statusOf, type WorkflowStatusView } from './status.js';
+export { statusOf, waitsOf, type EventWait, type WorkflowStatusView } from './status.js';
 export { checkModification, type ModifyCheck, type ModifyProblem } from './modify-check.js';
 export {
   parsePatternConfig,

@@ -1,17 +1,45 @@
-// The status of a run as the API reports it: the shape of SPEC.md's "Workflow Status Response", plus
+// The status of a run as the API reports it: the shape of the status response (docs/specification-notes.md), plus
 // Baton's detail under `baton`. A query over the state (linear in its tasks and instances), never on the hot path.
 
 import type { AgentStatus, WorkflowRunStatus, WorkflowStatusResponse } from '../spec/execution.js';
+import type { TaskSpec } from '../spec/schema.js';
 import type { RunError } from './entries.js';
 import { parseKey } from './keys.js';
-import { contextOf, type Metrics, type RunState, type RunStatus, type UnitState } from './state.js';
+import {
+  contextOf,
+  type Metrics,
+  type RunState,
+  type RunStatus,
+  type TaskStatus,
+  type UnitState,
+} from './state.js';
 
-/** SPEC.md's status response (types in spec/execution.ts) plus Baton's detail. */
+/** A task whose dependencies are done and that waits for an event (`wait_for`, or `on`). */
+export interface EventWait {
+  readonly task: string;
+  readonly gate: 'wait_for' | 'on';
+  readonly channel: string;
+  /** The event name, or null for any event on the channel. */
+  readonly event: string | null;
+  /** When the wait began (ms since the epoch); null for `on`, which waits as long as the run lasts. */
+  readonly since: number | null;
+  /** How long it may wait before the task fails (ms); null for `on`. */
+  readonly timeout_ms: number | null;
+}
+
+/** The status response (types in spec/execution.ts) plus Baton's detail. */
 export interface WorkflowStatusView extends WorkflowStatusResponse {
   readonly baton: {
     readonly run_status: RunStatus;
-    /** Instances by status; a task not started yet counts once. */
+    /**
+     * Work items by status: every task instance (fan-out positions, rounds) and delegated subtask; a
+     * task not started yet counts once. `task_counts` counts each task of the workflow once.
+     */
     readonly tasks: Readonly<Record<string, number>>;
+    /** The workflow's tasks by their status, each task once. */
+    readonly task_counts: Readonly<Partial<Record<TaskStatus, number>>>;
+    /** What the run waits for: tasks held by `wait_for` or `on`. */
+    readonly waits: readonly EventWait[];
     readonly metrics: Metrics;
     readonly compensated: readonly string[];
     readonly compensation_failed: readonly string[];
@@ -20,7 +48,7 @@ export interface WorkflowStatusView extends WorkflowStatusResponse {
   };
 }
 
-/** A cancellation is a failure to SPEC.md's status list; a run winding down is still executing. */
+/** A cancellation is a failure in the status response's list; a run winding down is still executing. */
 const SPEC_STATUS: Record<RunStatus, WorkflowRunStatus> = {
   planning: 'planning',
   executing: 'executing',
@@ -88,6 +116,25 @@ function tallySubtask(u: UnitState, agent: AgentTally, tally: Tally): void {
   if (u.status === 'dispatched') agent.current = u.key;
 }
 
+/** What the run waits for: each task held by its `on` or `wait_for` event, in task order. */
+export function waitsOf(state: RunState): EventWait[] {
+  const waits: EventWait[] = [];
+  state.tasks.forEach((t, i) => {
+    if (t.status === 'waiting_event')
+      waits.push(waitOf(contextOf(state).specs[i]!, t.onEvent === null, t.waitSince));
+  });
+  return waits;
+}
+
+/** What a waiting task waits for: its `on` event first (the gates' order), then its `wait_for`. */
+function waitOf(spec: TaskSpec, onOpen: boolean, since: number | null): EventWait {
+  const ref = onOpen && spec.on !== undefined ? spec.on : spec.wait_for!;
+  const [channel, event] = typeof ref === 'string' ? [ref, null] : [ref.channel, ref.event ?? null];
+  if (onOpen && spec.on !== undefined)
+    return { task: spec.id, gate: 'on', channel, event, since: null, timeout_ms: null };
+  return { task: spec.id, gate: 'wait_for', channel, event, since, timeout_ms: spec.wait_for!.timeout };
+}
+
 /**
  * An agent is running while an attempt of one of its tasks (or subtasks delegated to it) is in flight
  * (current_task names it), completed when all of them are finished; its progress is the share of them
@@ -108,9 +155,11 @@ export function statusOf(state: RunState, now: number, coordinationOverhead = 0)
     if (u.subtask === null) unitsOf[u.task]!.push(u);
   }
   let tasksCompleted = 0;
+  const taskCounts: Partial<Record<TaskStatus, number>> = {};
   state.tasks.forEach((t, i) => {
     const spec = contextOf(state).specs[i]!;
     if (t.status === 'completed' || t.status === 'compensated') tasksCompleted++;
+    taskCounts[t.status] = (taskCounts[t.status] ?? 0) + 1;
     const { done, current } = tallyTask(state, i, unitsOf[i]!, tally);
     if (spec.agent === undefined) return;
     const agent = agentOf(spec.agent);
@@ -143,6 +192,8 @@ export function statusOf(state: RunState, now: number, coordinationOverhead = 0)
     baton: {
       run_status: state.status,
       tasks: counts,
+      task_counts: taskCounts,
+      waits: waitsOf(state),
       metrics: { ...state.metrics },
       compensated: [...(state.saga?.compensated ?? [])],
       compensation_failed: (state.saga?.failed ?? []).map((f) => f.key),

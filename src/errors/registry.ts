@@ -119,6 +119,9 @@ export const ERRORS = {
     'UNAVAILABLE',
     true,
   ),
+  BATON_E_AGENT_MODULE_NOT_FOUND: def(
+    "An agent's `endpoint.module` names no file, so the run is refused before it starts; the message names the agent and the path looked at (relative paths resolve against the workflow file's folder, or a server's --agents-dir).",
+  ),
   // Remote workers (src/agents/worker-*, AgentService)
   BATON_E_AGENT_EXISTS: def(
     'An agent with this id is already registered with a different definition: deregister it first or use another id.',
@@ -262,6 +265,9 @@ export const ERRORS = {
   ),
   // The runtime (src/runtime)
   BATON_E_MISSING_INPUT: def('A run was started without an input the workflow declares as required.'),
+  BATON_E_UNKNOWN_INPUT: def(
+    'A run was given an input key the workflow does not declare under `inputs` (often a misspelling: the message suggests the declared key it is closest to).',
+  ),
   BATON_E_UNKNOWN_WORKFLOW: def(
     'A task names a sub-workflow (name@version) that is not registered.',
     'NOT_FOUND',
@@ -378,6 +384,14 @@ export const ERRORS = {
   // Server configuration (src/config)
   BATON_E_CONFIG_INVALID: def(
     'A `baton serve` setting (flag, environment variable or config file key) is invalid; the message names the key and where it came from.',
+  ),
+  BATON_E_ADDRESS_IN_USE: def(
+    '`baton serve` cannot listen on its address: another process (often another `baton serve`) holds it. Stop that one, or choose another with --listen HOST:PORT (exit code 2).',
+    'FAILED_PRECONDITION',
+  ),
+  BATON_E_LISTEN_FAILED: def(
+    '`baton serve` cannot listen on its address for another reason than its being in use (no such local address, a privileged port); the message says which (exit code 2).',
+    'FAILED_PRECONDITION',
   ),
   BATON_E_WATCH_SHUTDOWN: def(
     'The server is shutting down and ended the WatchRun stream; reconnect (to it once restarted, or another) with the cursor of the last event received.',

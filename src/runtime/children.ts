@@ -4,7 +4,7 @@
 // even if the files changed since.
 
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { ChildWorkflow } from '../core/index.js';
 import { patternFor } from '../core/index.js';
 import { BatonError } from '../errors/registry.js';
@@ -29,6 +29,7 @@ export async function prepareWorkflow(
   source: ChildSource,
   seen: readonly string[] = [],
 ): Promise<ChildWorkflow> {
+  await checkModules(spec, baseDir);
   const workflow = resolveEndpoints(spec, baseDir);
   const children: Record<string, ChildWorkflow> = {};
   for (const task of workflow.tasks) {
@@ -147,6 +148,31 @@ async function checkPattern(spec: WorkflowSpec, seen: readonly string[], source:
     );
   }
   pattern.init(spec, spec.pattern_config ?? {}); // throws BATON_E_PATTERN_CONFIG naming the bad setting
+}
+
+/**
+ * Every module endpoint names a file that exists, so a run is refused at its start (naming the agent and
+ * the path it looked at) rather than failing its first attempt after retries. A module that exists but
+ * fails to load still fails its attempts (BATON_E_AGENT_UNAVAILABLE, retryable).
+ */
+async function checkModules(spec: WorkflowSpec, baseDir: string): Promise<void> {
+  for (const [id, a] of Object.entries(spec.agents)) {
+    const ep = a.endpoint;
+    if (!ep || !('module' in ep)) continue;
+    const path = resolve(baseDir, ep.module);
+    const found = await stat(path).then(
+      (s) => s.isFile(),
+      () => false,
+    );
+    if (found) continue;
+    const base = isAbsolute(ep.module)
+      ? ''
+      : ` (a relative module path resolves against ${baseDir}: the workflow file's folder, or for a workflow sent to \`baton serve\`, its --agents-dir)`;
+    throw new BatonError(
+      'BATON_E_AGENT_MODULE_NOT_FOUND',
+      `agent "${id}" of workflow ${spec.name}: module "${ep.module}" resolves to ${path}, which is not a file${base}`,
+    );
+  }
 }
 
 /**

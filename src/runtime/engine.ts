@@ -80,6 +80,8 @@ export interface StartOptions {
   readonly constraints?: ResourceConstraintsSpec;
   /** Directory that relative module endpoints resolve against (the workflow file's folder). */
   readonly baseDir?: string;
+  /** The StartRun request_id (idempotency key) the run is created with: see Store.findRunByRequest. */
+  readonly requestId?: string;
 }
 
 /** Ended runs whose final state settled() still answers with (older ones: BATON_E_RUN_NOT_FOUND). */
@@ -196,6 +198,7 @@ export class Engine {
       status: 'executing',
       createdAt: this.now(),
       input,
+      ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
       owner: this.owner,
       leaseMs: this.ownership.leaseMs,
     };

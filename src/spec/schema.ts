@@ -192,8 +192,14 @@ export const Coordination = z.strictObject({
 });
 
 /** A declared run input: documented, optionally required, optionally defaulted. */
+export const INPUT_TYPES = ['string', 'number', 'integer', 'boolean', 'object', 'array'] as const;
+export type InputType = (typeof INPUT_TYPES)[number];
+
 export const InputDecl = z.strictObject({
   description: z.string().optional(),
+  type: z.enum(INPUT_TYPES).optional().meta({
+    description: "The value's JSON type; without it, the type of `default` (if any) is checked",
+  }),
   required: z.boolean().default(false),
   default: z.unknown().optional(),
 });

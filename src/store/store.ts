@@ -57,6 +57,11 @@ export interface NewRun {
   /** ms since the Unix epoch; runs are listed newest first by it. */
   readonly createdAt: number;
   readonly input: unknown;
+  /**
+   * The StartRun request_id that created the run (its idempotency key): a second run created with the
+   * same one in the namespace throws RunExistsError, and findRunByRequest finds this run by it.
+   */
+  readonly requestId?: string;
   /** Claim the run for this owner at creation (epoch 1), until the store's clock + `leaseMs`. */
   readonly owner?: string;
   readonly leaseMs?: number;
@@ -262,6 +267,9 @@ export interface Store {
    */
   deleteInbox(ns: string, runId: string, upToId: number, fence?: RunLease): Promise<void>;
 
+  /** The run a StartRun request_id created (NewRun.requestId), if any; forgotten with its run. */
+  findRunByRequest(ns: string, requestId: string): Promise<string | undefined>;
+
   /** Dedupe for at-least-once inputs: true the first time (scope, id) is seen, false after. */
   markSeen(ns: string, scope: string, id: string): Promise<boolean>;
 
@@ -342,8 +350,15 @@ export class RunExistsError extends BatonError {
   constructor(
     readonly ns: string,
     readonly runId: string,
+    /** Set when it is the request_id that another run of the namespace was created with. */
+    readonly requestId?: string,
   ) {
-    super('BATON_E_RUN_EXISTS', `run "${runId}" already exists in namespace "${ns}"`);
+    super(
+      'BATON_E_RUN_EXISTS',
+      requestId === undefined
+        ? `run "${runId}" already exists in namespace "${ns}"`
+        : `request_id "${requestId}" already started another run in namespace "${ns}"`,
+    );
   }
 }
 

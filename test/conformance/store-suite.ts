@@ -537,6 +537,47 @@ export function storeConformance(
       });
     });
 
+    describe('start request ids (findRunByRequest)', () => {
+      it('finds the run a request_id created, per namespace, and refuses a second run of it', async () => {
+        await store.createRun(newRun('r1', 1000, { requestId: 'once' }));
+        await store.createRun(newRun('r2', 1001));
+        expect(await store.findRunByRequest('acme', 'once')).toBe('r1');
+        expect(await store.findRunByRequest('acme', 'other')).toBeUndefined();
+        expect(await store.findRunByRequest('globex', 'once')).toBeUndefined();
+        const dup = store.createRun(newRun('r3', 1002, { requestId: 'once' }));
+        await expect(dup).rejects.toBeInstanceOf(RunExistsError);
+        await expect(dup).rejects.toThrow(/request_id "once"/);
+        // Nothing of the refused run was written.
+        expect(await store.getRun('acme', 'r3')).toBeUndefined();
+        await store.createRun({ ...newRun('r1', 1003, { requestId: 'once' }), ns: 'globex' });
+        expect(await store.findRunByRequest('globex', 'once')).toBe('r1');
+      });
+
+      it('creates the run and its request_id in the same group commit as its first entries', async () => {
+        await store.appendMany([
+          {
+            ns: 'acme',
+            runId: 'r1',
+            expectedNextSeq: 1,
+            records: [rec(1)],
+            create: newRun('r1', 1000, { requestId: 'k' }),
+          },
+        ]);
+        const dup = store.appendMany([
+          {
+            ns: 'acme',
+            runId: 'r2',
+            expectedNextSeq: 1,
+            records: [rec(1)],
+            create: newRun('r2', 1001, { requestId: 'k' }),
+          },
+        ]);
+        await expect(dup).rejects.toBeInstanceOf(RunExistsError);
+        expect(await store.read('acme', 'r2')).toEqual([]);
+        expect(await store.findRunByRequest('acme', 'k')).toBe('r1');
+      });
+    });
+
     describe('namespaces', () => {
       it('keeps the same run id, workflow and event id in two namespaces apart', async () => {
         for (const ns of ['acme', 'globex']) {

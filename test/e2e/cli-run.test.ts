@@ -24,7 +24,7 @@ describe('baton run', () => {
     expect(r.stderr.indexOf('analyze completed')).toBeGreaterThan(r.stderr.lastIndexOf('research['));
   });
 
-  it('status --json is the status response of the specification plus the run outputs', async () => {
+  it('status --json is the status response, with run_id beside workflow_id and the detail under baton', async () => {
     const r = await baton(['status', runId, '--json', '--data-dir', dataDir]);
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout) as Record<string, unknown> & {
@@ -33,9 +33,11 @@ describe('baton run', () => {
     };
     expect(Object.keys(s).sort()).toEqual([
       'agents',
+      'baton',
       'current_phase',
       'outputs',
       'performance_metrics',
+      'run_id',
       'status',
       'workflow_id',
     ]);
@@ -49,6 +51,14 @@ describe('baton run', () => {
     expect(s.outputs).toEqual(completed?.data.output);
     expect(Object.keys(s.outputs).length).toBeGreaterThan(0);
     expect(s).toMatchObject({ workflow_id: runId, status: 'completed' });
+    expect(s).toMatchObject({ run_id: runId, workflow_id: runId, status: 'completed' });
+    expect(s.baton).toEqual({
+      run_status: 'completed',
+      task_counts: { completed: 4 },
+      waits: [],
+      compensated: [],
+      error: null,
+    });
     expect(Object.keys(s.performance_metrics).sort()).toEqual([
       'agents_allocated',
       'coordination_overhead',

@@ -26,6 +26,7 @@ import { DEFAULT_NAMESPACE } from '../../runtime/engine.js';
 import { publishPlugin } from '../../runtime/plugin-cache.js';
 import { openStore } from '../../app.js';
 import type { Store } from '../../store/store.js';
+import { builtinPluginsDir } from '../../runtime/pattern-plugins.js';
 
 type BuildPlugin = (dir: string, outDir: string) => Promise<string>;
 
@@ -237,7 +238,14 @@ export async function pluginListCommand(
   if (opts.kind !== undefined && opts.kind !== 'pattern' && opts.kind !== 'hook')
     throw new BatonError('BATON_E_USAGE', `--kind "${opts.kind}" is not a plugin kind (pattern or hook)`);
   const address = serverAddress(opts);
-  let rows: Array<{ name: string; version: string; kind: string; sha256: string; sizeBytes: number }>;
+  let rows: Array<{
+    name: string;
+    version: string;
+    kind: string;
+    sha256: string;
+    sizeBytes: number;
+    builtin?: boolean;
+  }>;
   if (address !== undefined) {
     const { RemotePlugins } = await import('../../api/plugin-client.js');
     const client = new RemotePlugins(address);
@@ -247,39 +255,48 @@ export async function pluginListCommand(
       client.close();
     }
   } else {
-    rows = (await listInstalled(join(opts.dataDir, 'plugins'))).map((p) => ({
+    // The built-in patterns first (found first by a bare name), then the data directory's plugins.
+    const builtin = (await listInstalled(builtinPluginsDir())).map((p) => ({
       ...p.manifest,
       sizeBytes: p.sizeBytes,
+      builtin: true,
+    }));
+    const installed: typeof rows = (await listInstalled(join(opts.dataDir, 'plugins'))).map((p) => ({
+      ...p.manifest,
+      sizeBytes: p.sizeBytes,
+      builtin: false,
     }));
     // With --store, also what other instances registered there (without one, the folder holds it all).
     if (storeUrl(opts) !== undefined) {
-      const have = new Set(rows.map((r) => `${r.name}@${r.version}`));
+      const have = new Set(installed.map((r) => `${r.name}@${r.version}`));
       const stored = await withStore(opts, (store) => store.listPlugins(DEFAULT_NAMESPACE));
       for (const p of stored) {
         const m = p.manifest as { kind?: unknown };
         if (!have.has(`${p.name}@${p.version}`))
-          rows.push({
+          installed.push({
             name: p.name,
             version: p.version,
             kind: String(m.kind),
             sha256: p.sha256,
             sizeBytes: p.sizeBytes,
+            builtin: false,
           });
       }
     }
-    rows = rows
-      .filter((p) => opts.kind === undefined || p.kind === opts.kind)
+    installed
       .sort((a, b) => (a.name === b.name ? compareVersions(b.version, a.version) : a.name < b.name ? -1 : 1));
+    rows = [...builtin, ...installed].filter((p) => opts.kind === undefined || p.kind === opts.kind);
   }
   if (opts.json) {
     o.out(
       JSON.stringify(
-        rows.map(({ name, version, kind, sha256, sizeBytes }) => ({
+        rows.map(({ name, version, kind, sha256, sizeBytes, builtin }) => ({
           name,
           version,
           kind,
           sha256,
           sizeBytes,
+          ...(builtin !== undefined && { builtin }),
         })),
         null,
         2,
@@ -293,8 +310,10 @@ export async function pluginListCommand(
   }
   for (const r of rows) {
     o.out(
-      `${`${r.name}@${r.version}`.padEnd(32)} ${r.kind.padEnd(8)} ${r.sha256.slice(0, 12)}  ${r.sizeBytes} bytes`,
+      `${`${r.name}@${r.version}`.padEnd(32)} ${r.kind.padEnd(8)} ${r.sha256.slice(0, 12)}  ${`${r.sizeBytes} bytes`.padEnd(14)}${r.builtin ? '  built-in' : ''}`.trimEnd(),
     );
   }
+  if (address === undefined && !rows.some((r) => !r.builtin))
+    o.err(`no plugins installed in ${join(opts.dataDir, 'plugins')} (the built-in patterns above need none)`);
   return 0;
 }

@@ -5,7 +5,8 @@
 // renewing its lease (another instance that died). Settings come from flags, BATON_* variables and
 // a config file (config/serve-config.ts).
 // Runs started over the API execute in this process; their relative module endpoints resolve against
-// the working directory `baton serve` was started in.
+// the agents directory (`--agents-dir`, default: the directory `baton serve` was started in). Started
+// by npm (`npx baton serve`), it also drains when npm goes away (cli/parent-watch.ts).
 
 import { once } from 'node:events';
 import { createServer, listen, shutdown } from '../../api/server.js';
@@ -17,6 +18,7 @@ import { WorkerHub } from '../../agents/worker-hub.js';
 import { workerAdapterFor } from '../../agents/worker-routing.js';
 import { loadServeConfig, type ConfigSources } from '../../config/serve-config.js';
 import type { Output } from '../io.js';
+import { watchWrapper } from '../parent-watch.js';
 import { loadCheckInputs } from './context.js';
 import { storeLabel } from '../store-option.js';
 
@@ -41,12 +43,17 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
   });
   const admission = { draining: false };
   // Listening before the address is printed: a supervisor may send SIGTERM as soon as it reads it.
-  const stop = Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
+  const wrapper = watchWrapper();
+  const stop = Promise.race([
+    once(process, 'SIGTERM').then(() => 'SIGTERM received'),
+    once(process, 'SIGINT').then(() => 'SIGINT received'),
+    wrapper.gone,
+  ]);
   try {
     const api = createServer({
       check,
       admission,
-      runs: { engine: app.engine, store: app.store, feed },
+      runs: { engine: app.engine, store: app.store, feed, baseDir: config.agentsDir },
       workers,
       plugins: {
         ...app.plugins,
@@ -62,13 +69,11 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     for (const s of resumed.skipped) o.err(`baton: left run ${s.runId} alone: ${s.reason}`);
     // The bound port, not the asked one: with port 0 the caller learns which it got.
     o.out(`baton: serving gRPC on ${config.listen.replace(/:\d+$/, `:${port}`)}`);
-    const signal = await stop;
+    const why = await stop;
+    wrapper.stop();
     admission.draining = true;
     api.health.set(ServingStatus.NOT_SERVING); // load balancers stop sending new work at once
-    o.err(
-      `baton: ${String(signal[0] ?? 'signal')} received: draining (no new runs; in-flight work gets ` +
-        `${config.drainGraceMs / 1000}s)`,
-    );
+    o.err(`baton: ${why}: draining (no new runs; in-flight work gets ` + `${config.drainGraceMs / 1000}s)`);
     const drained = await drainRuns(app, config.drainGraceMs);
     o.err(
       `baton: drained ${drained.runs} run(s); ${drained.abandoned} attempt(s) abandoned in flight ` +

@@ -1,9 +1,9 @@
 // `baton status RUN`, `baton runs` and `baton events RUN`: read the store (the journal is the truth), or
-// with --server / BATON_SERVER ask that server (status and runs; events reads the local journal).
+// with --server / BATON_SERVER ask that server (GetRun, ListRuns, GetRunHistory).
 
 import { openApp, type App } from '../../app.js';
-import type { WorkflowStatusView } from '../../core/index.js';
-import { RunNotFoundError } from '../../store/store.js';
+import { ENTRY_VERSION, type WorkflowStatusView } from '../../core/index.js';
+import { RunNotFoundError, type JournalRecord } from '../../store/store.js';
 import { BatonError } from '../../errors/registry.js';
 import type { Output } from '../io.js';
 import { serverAddress, withRemote } from '../remote.js';
@@ -11,9 +11,10 @@ import { localStatusView, printRuns, printStatus, remoteStatusView } from '../ru
 import { timelineLine } from '../timeline.js';
 import { storeUrl } from '../store-option.js';
 
-/** Exactly the status response of the specification; with `detail`, Baton's extras under `baton`. */
+/** The status response with run_id beside workflow_id; with `detail`, Baton's extras under `baton`. */
 export function statusJson(v: WorkflowStatusView & { breakers?: unknown }, detail: boolean) {
   const spec = {
+    run_id: v.workflow_id,
     workflow_id: v.workflow_id,
     status: v.status,
     current_phase: v.current_phase,
@@ -95,9 +96,22 @@ export async function runsCommand(
 
 export async function eventsCommand(
   runId: string,
-  opts: { json?: boolean; dataDir: string; store?: string },
+  opts: { json?: boolean; dataDir: string; store?: string; server?: string },
   o: Output,
 ): Promise<number> {
+  const address = serverAddress(opts);
+  if (address) {
+    await withRemote(address, async (runs) => {
+      let startedAt: number | undefined;
+      for await (const e of runs.history(runId)) {
+        // The journal record's own shape, as the local command prints it.
+        const r: JournalRecord = { seq: e.seq, type: e.type, v: ENTRY_VERSION, at: e.at, data: e.data };
+        startedAt ??= r.at;
+        o.out(opts.json ? JSON.stringify(r) : timelineLine(r, startedAt));
+      }
+    });
+    return 0;
+  }
   return withApp(opts, async (app) => {
     const records = await app.store.read(app.engine.namespace, runId);
     if (records.length === 0) throw new RunNotFoundError(app.engine.namespace, runId);

@@ -54,6 +54,7 @@ interface Columns {
     Col<string | null>,
     Col<number>,
     Col<number | null>,
+    Col<string | null>,
   ];
   patches: [
     Col<string>,
@@ -139,7 +140,7 @@ function columns(heads: readonly Head[], records: Columns['records']): unknown[]
   const c: Omit<Columns, 'records'> = {
     heads: [[], [], [], [], [], []],
     fences: [[], [], [], []],
-    creates: [[], [], [], [], [], [], [], [], [], [], [], [], []],
+    creates: [[], [], [], [], [], [], [], [], [], [], [], [], [], []],
     patches: [[], [], [], [], [], [], []],
   };
   for (const h of heads) {
@@ -189,6 +190,7 @@ function pushCreate(cols: Columns['creates'], run: NewRun, patch: RunPatch | und
   cols[10].push(owner);
   cols[11].push(run.owner === undefined ? 0 : 1); // claimed at creation: epoch 1, even if released at once
   cols[12].push(owner === null ? null : (run.leaseMs ?? 0));
+  cols[13].push(run.requestId ?? null);
 }
 
 interface AppendRow {
@@ -240,6 +242,10 @@ async function raced(q: Query, heads: readonly Head[], e: unknown): Promise<Erro
   if (constraintOf(e) === 'runs_pkey') {
     const created = heads.find((h) => h.create);
     if (created) return new RunExistsError(created.ns, created.runId);
+  }
+  if (constraintOf(e) === 'runs_by_request') {
+    const created = heads.find((h) => h.create?.requestId !== undefined);
+    if (created) return new RunExistsError(created.ns, created.runId, created.create!.requestId);
   }
   const { rows } = await q<{ next: number }>(NEXT_SEQS, [heads.map((h) => h.ns), heads.map((h) => h.runId)]);
   const moved = heads.find((h, k) => rows[k]?.next !== h.expected) ?? heads[0]!;

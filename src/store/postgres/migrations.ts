@@ -143,4 +143,14 @@ CREATE INDEX idx_hooks_trigger ON workflow_hooks(trigger) WHERE enabled = TRUE;
 CREATE INDEX idx_hooks_priority ON workflow_hooks(priority);
 `,
   },
+  {
+    version: 4,
+    name: 'start request ids',
+    sql: `
+      -- StartRun's request_id (its idempotency key): a retried start finds the run it created, and a second
+      -- run with the same request_id fails in the creating statement. Deleting the run frees the id.
+      ALTER TABLE runs ADD COLUMN request_id text COLLATE "C";
+      CREATE UNIQUE INDEX runs_by_request ON runs (namespace, request_id) WHERE request_id IS NOT NULL;
+    `,
+  },
 ];

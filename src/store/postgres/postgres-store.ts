@@ -145,6 +145,12 @@ class PostgresStore implements Store {
   createRun(run: NewRun): Promise<void> {
     return this.#do(`createRun "${run.runId}" (namespace "${run.ns}")`, (q) => runs.createRun(q, run));
   }
+  findRunByRequest(ns: string, requestId: string): Promise<string | undefined> {
+    return this.#do(`findRunByRequest "${requestId}" (namespace "${ns}")`, (q) =>
+      runs.findRunByRequest(q, ns, requestId),
+    );
+  }
+
 
   updateRun(ns: string, runId: string, patch: RunPatch): Promise<void> {
     return this.#do(`updateRun "${runId}" (namespace "${ns}")`, (q) => runs.updateRun(q, ns, runId, patch));

@@ -17,6 +17,7 @@ import { decodeRunCursor, encodeRunCursor, pageLimit, toJson } from '../store-ar
 import type { Query } from './db.js';
 import {
   DELETE_INBOX,
+  FIND_RUN_BY_REQUEST,
   GET_RUN,
   INSERT_RUN,
   LOAD_SNAPSHOT,
@@ -74,8 +75,17 @@ export async function createRun(q: Query, run: NewRun): Promise<void> {
     input,
     run.owner ?? null,
     run.owner === undefined ? null : (run.leaseMs ?? 0),
+    run.requestId ?? null,
   ]);
-  if (rowCount === 0) throw new RunExistsError(run.ns, run.runId);
+  if (rowCount === 0) {
+    // ON CONFLICT DO NOTHING covers both keys: say which one was taken.
+    const taken = run.requestId !== undefined && (await findRunByRequest(q, run.ns, run.requestId));
+    throw new RunExistsError(run.ns, run.runId, taken && taken !== run.runId ? run.requestId : undefined);
+  }
+}
+
+export async function findRunByRequest(q: Query, ns: string, requestId: string): Promise<string | undefined> {
+  return (await q<{ run_id: string }>(FIND_RUN_BY_REQUEST, [ns, requestId])).rows[0]?.run_id;
 }
 
 export async function updateRun(q: Query, ns: string, runId: string, p: RunPatch): Promise<void> {

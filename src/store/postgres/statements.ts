@@ -31,7 +31,7 @@ const named = (name: string, text: string): Named => ({ name: `baton_${name}`, t
  * per run) carry what journal.ts needs to say which check failed. The run of every head is notified on
  * commit. Every row names its run itself (no join between the arrays), so a group commit of thousands of
  * runs stays linear: each step is one index lookup per row.
- * Arrays by position: heads $1-$6, fences $7-$10, creates $11-$23, patches $24-$30, records $31-$37.
+ * Arrays by position: heads $1-$6, fences $7-$10, creates $11-$24, patches $25-$31, records $32-$38.
  */
 export const APPEND = named(
   'append',
@@ -65,12 +65,13 @@ export const APPEND = named(
   ),
   created AS (
     INSERT INTO runs (namespace, run_id, workflow_name, workflow_version, status, created_at, updated_at,
-                      last_seq, input, summary, owner, epoch, lease_until)
+                      last_seq, input, summary, owner, epoch, lease_until, request_id)
     SELECT c.ns, c.run_id, c.wf, c.ver, c.status, c.created, c.updated, c.last_seq, c.input, c.summary, c.owner,
-           c.epoch, CASE WHEN c.owner IS NULL THEN 0 ELSE ${NOW_MS} + c.lease_ms END
+           c.epoch, CASE WHEN c.owner IS NULL THEN 0 ELSE ${NOW_MS} + c.lease_ms END, c.request_id
     FROM unnest($11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::bigint[], $17::bigint[],
-                $18::bigint[], $19::text[], $20::text[], $21::text[], $22::bigint[], $23::bigint[])
-         AS c(ns, run_id, wf, ver, status, created, updated, last_seq, input, summary, owner, epoch, lease_ms)
+                $18::bigint[], $19::text[], $20::text[], $21::text[], $22::bigint[], $23::bigint[], $24::text[])
+         AS c(ns, run_id, wf, ver, status, created, updated, last_seq, input, summary, owner, epoch, lease_ms,
+              request_id)
     WHERE (SELECT ok FROM verdict)
   ),
   patched AS (
@@ -78,14 +79,14 @@ export const APPEND = named(
       status = p.status, updated_at = p.updated, last_seq = p.last_seq, summary = coalesce(p.summary, r.summary),
       owner = CASE WHEN p.release THEN NULL ELSE r.owner END,
       lease_until = CASE WHEN p.release THEN 0 ELSE r.lease_until END
-    FROM unnest($24::text[], $25::text[], $26::text[], $27::bigint[], $28::bigint[], $29::text[], $30::bool[])
+    FROM unnest($25::text[], $26::text[], $27::text[], $28::bigint[], $29::bigint[], $30::text[], $31::bool[])
          AS p(ns, run_id, status, updated, last_seq, summary, release)
     WHERE r.namespace = p.ns AND r.run_id = p.run_id AND (SELECT ok FROM verdict)
   ),
   appended AS (
     INSERT INTO journal (namespace, run_id, seq, type, v, at, data)
     SELECT r.ns, r.run_id, r.seq, r.type, r.v, r.at, r.data
-    FROM unnest($31::text[], $32::text[], $33::bigint[], $34::text[], $35::int[], $36::bigint[], $37::text[])
+    FROM unnest($32::text[], $33::text[], $34::bigint[], $35::text[], $36::int[], $37::bigint[], $38::text[])
          AS r(ns, run_id, seq, type, v, at, data)
     WHERE (SELECT ok FROM verdict)
   )
@@ -105,9 +106,9 @@ export const READ_JOURNAL = named(
 export const INSERT_RUN = named(
   'insert_run',
   `INSERT INTO runs (namespace, run_id, workflow_name, workflow_version, status, created_at, updated_at, input,
-                     owner, epoch, lease_until)
+                     owner, epoch, lease_until, request_id)
    VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, CASE WHEN $8::text IS NULL THEN 0 ELSE 1 END,
-           CASE WHEN $8::text IS NULL THEN 0 ELSE ${NOW_MS} + $9 END)
+           CASE WHEN $8::text IS NULL THEN 0 ELSE ${NOW_MS} + $9 END, $10)
    ON CONFLICT DO NOTHING`,
 );
 
@@ -294,3 +295,9 @@ export const RELEASE_RUN = named(
 );
 
 export const CLOCK = named('clock', `SELECT ${NOW_MS} AS now`);
+
+/** The run a StartRun request_id created (runs_by_request: unique per namespace). */
+export const FIND_RUN_BY_REQUEST = named(
+  'find_run_by_request',
+  'SELECT run_id FROM runs WHERE namespace = $1 AND request_id = $2',
+);

@@ -130,4 +130,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX plugins_by_sha256 ON plugins (namespace, sha256);
     `,
   },
+  {
+    version: 5,
+    name: 'start request ids',
+    sql: `
+      -- StartRun's request_id -> the run it created (idempotency): a retried start finds that run. The
+      -- primary key makes a second run with the same request_id fail in the creating transaction.
+      CREATE TABLE run_requests (
+        namespace  TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        run_id     TEXT NOT NULL,
+        PRIMARY KEY (namespace, request_id)
+      ) WITHOUT ROWID;
+      -- A run deleted takes its request_id with it, so the id may start a new run.
+      CREATE TRIGGER run_requests_forget AFTER DELETE ON runs BEGIN
+        DELETE FROM run_requests WHERE namespace = old.namespace AND run_id = old.run_id;
+      END;
+    `,
+  },
 ];

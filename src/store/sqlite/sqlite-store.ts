@@ -214,7 +214,12 @@ class SqliteStore implements Store {
   }
 
   createRun(run: NewRun): Promise<void> {
-    return this.#do(`createRun "${run.runId}" (namespace "${run.ns}")`, () => this.#createRun(run));
+    return this.#do(`createRun "${run.runId}" (namespace "${run.ns}")`, () =>
+      // A transaction of its own when it also records a request_id: both rows or neither.
+      run.requestId === undefined
+        ? this.#createRun(run)
+        : this.#db.transaction(() => this.#createRun(run)).immediate(),
+    );
   }
 
   #createRun(run: NewRun): void {
@@ -236,6 +241,15 @@ class SqliteStore implements Store {
       owner === null ? 0 : 1,
     );
     if (changes === 0) throw new RunExistsError(ns, runId);
+    // In the same transaction: a second run of one request_id is never created.
+    if (run.requestId !== undefined && this.#q.insertRequest.run(ns, run.requestId, runId).changes === 0)
+      throw new RunExistsError(ns, runId, run.requestId);
+  }
+
+  findRunByRequest(ns: string, requestId: string): Promise<string | undefined> {
+    return this.#do(`findRunByRequest "${requestId}" (namespace "${ns}")`, () =>
+      this.#q.findRequest.get(ns, requestId),
+    );
   }
 
   updateRun(ns: string, runId: string, patch: RunPatch): Promise<void> {

@@ -155,6 +155,13 @@ export function prepareStatements(db: Database) {
     markSeen: db.prepare<[Ns, string, string]>(
       'INSERT INTO seen (namespace, scope, id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
     ),
+
+    insertRequest: db.prepare<[Ns, string, string]>(
+      'INSERT INTO run_requests (namespace, request_id, run_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+    ),
+    findRequest: db
+      .prepare<[Ns, string], string>('SELECT run_id FROM run_requests WHERE namespace = ? AND request_id = ?')
+      .pluck(),
   };
 }
 

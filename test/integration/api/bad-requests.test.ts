@@ -33,7 +33,7 @@ const GOOD = `workflow:
 const NEEDS_INPUT = `workflow:
   name: needs-input
   version: "1"
-  inputs: { topic: { required: true, description: what to research } }
+  inputs: { topic: { type: string, required: true, description: what to research } }
   agents: { w: { type: t } }
   tasks:
     - { id: only, agent: w }
@@ -432,10 +432,28 @@ const CASES: Case[] = [
     name: 'StartRun without a required input',
     service: 'runs',
     method: 'startRun',
-    request: () => start({ workflowSource: NEEDS_INPUT, inputData: { other: 1 } }),
+    request: () => start({ workflowSource: NEEDS_INPUT, inputData: {} }),
     code: status.INVALID_ARGUMENT,
     errorCode: 'BATON_E_MISSING_INPUT',
     message: /needs input "topic" \(what to research\)/,
+  },
+  {
+    name: 'StartRun with a misspelled input',
+    service: 'runs',
+    method: 'startRun',
+    request: () => start({ workflowSource: NEEDS_INPUT, inputData: { tpoic: 'storage' } }),
+    code: status.INVALID_ARGUMENT,
+    errorCode: 'BATON_E_UNKNOWN_INPUT',
+    message: /has no input "tpoic": did you mean "topic"\?/,
+  },
+  {
+    name: 'StartRun with an input of the wrong type',
+    service: 'runs',
+    method: 'startRun',
+    request: () => start({ workflowSource: NEEDS_INPUT, inputData: { topic: 42 } }),
+    code: status.INVALID_ARGUMENT,
+    errorCode: 'BATON_E_WRONG_TYPE',
+    message: /input "topic" of workflow needs-input must be a string, not integer 42/,
   },
   {
     name: 'StartRun with a negative timeout',

@@ -243,6 +243,23 @@ describe('RunService: starting and following a run', () => {
     const again = await start(CHAIN, { requestId: 'retry-me' });
     expect(again.runId).toBe(first.runId);
   });
+
+  it('gives API runs the run ids the CLI gives (run_<time>_<random>), whatever the request_id', async () => {
+    const plain = await start(CHAIN);
+    const keyed = await start(CHAIN, { requestId: 'format-check' });
+    for (const id of [plain.runId, keyed.runId]) expect(id).toMatch(/^run_[0-9a-z]+_[0-9a-f]{10}$/);
+    expect(keyed.runId).not.toContain('format-check');
+  });
+
+  it('starts one run for a request_id sent several times at once', async () => {
+    const ids = await Promise.all([1, 2, 3].map(() => start(CHAIN, { requestId: 'at-once' })));
+    expect(new Set(ids.map((r) => r.runId)).size).toBe(1);
+    const { runs } = await call(
+      'listRuns',
+      ListRunsRequest.fromPartial({ workflowName: 'chain', pageSize: 500 }),
+    );
+    expect(runs.filter((r) => r.runId === ids[0]!.runId)).toHaveLength(1);
+  });
 });
 
 describe('RunService: execution options', () => {

@@ -36,11 +36,15 @@ export interface ServeOptions {
   /** Where relative module endpoints of started workflows resolve (default: the repository root). */
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** More `baton serve` flags (e.g. --agents-dir). */
+  readonly extraArgs?: readonly string[];
 }
 
 export interface ServerHandle {
   readonly address: string;
   readonly child: ChildProcess;
+  /** What the server wrote on stderr so far. */
+  stderr(): string;
   /** Sends `signal` and waits for the process to exit. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -48,7 +52,15 @@ export interface ServerHandle {
 export async function startServer(options: ServeOptions): Promise<ServerHandle> {
   const child = spawn(
     process.execPath,
-    [BATON_BIN, 'serve', '--listen', options.listen ?? '127.0.0.1:0', '--data-dir', options.dataDir],
+    [
+      BATON_BIN,
+      'serve',
+      '--listen',
+      options.listen ?? '127.0.0.1:0',
+      '--data-dir',
+      options.dataDir,
+      ...(options.extraArgs ?? []),
+    ],
     {
       cwd: options.cwd ?? ROOT,
       env: { ...(options.env ?? process.env), NO_COLOR: '1' },
@@ -76,6 +88,7 @@ export async function startServer(options: ServeOptions): Promise<ServerHandle> 
   return {
     address,
     child,
+    stderr: () => stderr,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exit = once(child, 'exit');

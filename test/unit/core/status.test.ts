@@ -64,6 +64,53 @@ describe('statusOf', () => {
     expect(s.baton.tasks).toEqual({ compensated: 1, cancelled: 1 });
   });
 
+  it('counts each task once by its status, beside the work items of every instance', () => {
+    const sim = new Sim().start(wf);
+    sim.complete('plan', ['q1', 'q2', 'q3']);
+    sim.complete('research[0]', 'r0');
+    const s = statusOf(sim.state, sim.now);
+    expect(s.baton.task_counts).toEqual({ completed: 1, running: 1, pending: 1 });
+    expect(s.performance_metrics.tasks_completed).toBe(1);
+    expect(s.baton.tasks).toEqual({ completed: 2, dispatched: 2, pending: 1 });
+  });
+
+  it('says what a run waits for: the task, its channel and event, since when and for how long', () => {
+    const gated = workflow(
+      [
+        { id: 'draft', agent: 'a' },
+        {
+          id: 'publish',
+          agent: 'a',
+          depends_on: ['draft'],
+          wait_for: { channel: 'approvals', event: 'approved', timeout: '5m' },
+        },
+        { id: 'notify', agent: 'b', on: 'alerts' },
+      ],
+      { coordination: { type: 'hybrid', event_driven: ['approvals', 'alerts'] } },
+    );
+    const sim = new Sim().start(gated);
+    expect(statusOf(sim.state, sim.now).baton.waits).toEqual([
+      { task: 'notify', gate: 'on', channel: 'alerts', event: null, since: null, timeout_ms: null },
+    ]);
+    const at = sim.now;
+    sim.complete('draft', 'd');
+    const s = statusOf(sim.state, sim.now);
+    expect(s.baton.task_counts).toEqual({ completed: 1, waiting_event: 2 });
+    expect(s.baton.waits).toEqual([
+      {
+        task: 'publish',
+        gate: 'wait_for',
+        channel: 'approvals',
+        event: 'approved',
+        since: at,
+        timeout_ms: 300_000,
+      },
+      { task: 'notify', gate: 'on', channel: 'alerts', event: null, since: null, timeout_ms: null },
+    ]);
+    sim.event('e1', 'approvals', 'approved');
+    expect(statusOf(sim.state, sim.now).baton.waits.map((w) => w.task)).toEqual(['notify']);
+  });
+
   it('reports a run that has not started as planning', () => {
     expect(statusOf(initialState(), 5)).toMatchObject({
       status: 'planning',

@@ -20,6 +20,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Duration } from "../../google/protobuf/duration.js";
 import { Struct, Value } from "../../google/protobuf/struct.js";
 import { Timestamp } from "../../google/protobuf/timestamp.js";
 import { Diagnostic, ExecutionOptions } from "./common.js";
@@ -165,9 +166,9 @@ export interface PerformanceMetrics {
   coordinationOverhead: number;
 }
 
-/** A run as the specification's status response describes it. */
+/** A run as the status response describes it (docs/specification-notes.md), with Baton's detail. */
 export interface Run {
-  /** The run's id (the specification's workflow_id of a status response). */
+  /** The run's id, e.g. "run_mxd1x8pl_6ec92d0c6f" (a status response's workflow_id). */
   runId: string;
   /** The workflow version the run pinned when it started. */
   workflow: WorkflowPin | undefined;
@@ -190,6 +191,39 @@ export interface Run {
   /** Why the run failed, when it did. */
   failureCode: string;
   failureMessage: string;
+  /**
+   * The workflow's tasks by status, each task counted once: pending, waiting_event, ready, running,
+   * completed, failed, skipped, compensated, cancelled (only statuses with tasks appear).
+   */
+  taskCounts: { [key: string]: number };
+  /**
+   * What the run waits for: one entry per task whose dependencies are done and that waits for an
+   * event (`wait_for`, or `on`).
+   */
+  waits: EventWait[];
+  /** Tasks whose effects were undone by their compensation after the run failed or was cancelled. */
+  compensated: string[];
+}
+
+export interface Run_TaskCountsEntry {
+  key: string;
+  value: number;
+}
+
+/** A task waiting for an event before it can start. */
+export interface EventWait {
+  taskId: string;
+  /** "wait_for" (the task times out after `timeout`) or "on" (it waits as long as the run lasts). */
+  gate: string;
+  channel: string;
+  /** The event name it waits for; empty for any event on the channel. */
+  event: string;
+  /** When the wait began (wait_for only). */
+  since:
+    | Date
+    | undefined;
+  /** How long it may wait before the task fails (wait_for only). */
+  timeout: Duration | undefined;
 }
 
 /** The exact workflow version a run executes. */
@@ -220,7 +254,7 @@ export interface RunEvent {
 }
 
 export interface StartRunRequest {
-  /** The registered workflow to run: its name (the specification's workflow_id). */
+  /** The registered workflow to run: its name, or name@version (a request's workflow_id). */
   workflowId: string;
   /** The version to pin; empty runs the latest registered. */
   workflowVersion: string;
@@ -232,8 +266,9 @@ export interface StartRunRequest {
   /** Makes Start idempotent: a second request with the same key returns the first run. */
   requestId: string;
   /**
-   * The workflow's YAML source, run as given. Until the workflow registry serves workflow_id, this
-   * is required; a non-empty workflow_id must then equal the source's workflow name.
+   * The workflow's YAML source, run as given; when empty, workflow_id names a registered workflow
+   * (RegisterWorkflow) to run. With both, workflow_id must equal the source's workflow name. Relative
+   * `endpoint.module` paths in it resolve against the server's agents directory (--agents-dir).
    */
   workflowSource: string;
 }
@@ -687,6 +722,9 @@ function createBaseRun(): Run {
     outputs: undefined,
     failureCode: "",
     failureMessage: "",
+    taskCounts: {},
+    waits: [],
+    compensated: [],
   };
 }
 
@@ -724,6 +762,15 @@ export const Run: MessageFns<Run> = {
     }
     if (message.failureMessage !== "") {
       writer.uint32(90).string(message.failureMessage);
+    }
+    globalThis.Object.entries(message.taskCounts).forEach(([key, value]: [string, number]) => {
+      Run_TaskCountsEntry.encode({ key: key as any, value }, writer.uint32(98).fork()).join();
+    });
+    for (const v of message.waits) {
+      EventWait.encode(v!, writer.uint32(106).fork()).join();
+    }
+    for (const v of message.compensated) {
+      writer.uint32(114).string(v!);
     }
     return writer;
   },
@@ -829,6 +876,33 @@ export const Run: MessageFns<Run> = {
             message.failureMessage = reader.string();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            const entry12 = Run_TaskCountsEntry.decode(reader, reader.uint32());
+            if (entry12.value !== undefined) {
+              message.taskCounts[entry12.key] = entry12.value;
+            }
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.waits.push(EventWait.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.compensated.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -882,6 +956,39 @@ export const Run: MessageFns<Run> = {
         : isSet(object.failure_message)
         ? globalThis.String(object.failure_message)
         : "",
+      taskCounts: isObject(object.taskCounts)
+        ? (globalThis.Object.entries(object.taskCounts) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.task_counts)
+        ? (globalThis.Object.entries(object.task_counts) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      waits: globalThis.Array.isArray(object?.waits)
+        ? object.waits.map((e: any) => EventWait.fromJSON(e))
+        : [],
+      compensated: globalThis.Array.isArray(object?.compensated)
+        ? object.compensated.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -920,6 +1027,21 @@ export const Run: MessageFns<Run> = {
     if (message.failureMessage !== "") {
       obj.failureMessage = message.failureMessage;
     }
+    if (message.taskCounts) {
+      const entries = globalThis.Object.entries(message.taskCounts) as [string, number][];
+      if (entries.length > 0) {
+        obj.taskCounts = {};
+        entries.forEach(([k, v]) => {
+          obj.taskCounts[k] = Math.round(v);
+        });
+      }
+    }
+    if (message.waits?.length) {
+      obj.waits = message.waits.map((e) => EventWait.toJSON(e));
+    }
+    if (message.compensated?.length) {
+      obj.compensated = message.compensated;
+    }
     return obj;
   },
 
@@ -943,6 +1065,257 @@ export const Run: MessageFns<Run> = {
     message.outputs = object.outputs ?? undefined;
     message.failureCode = object.failureCode ?? "";
     message.failureMessage = object.failureMessage ?? "";
+    message.taskCounts = (globalThis.Object.entries(object.taskCounts ?? {}) as [string, number][]).reduce(
+      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.waits = object.waits?.map((e) => EventWait.fromPartial(e)) || [];
+    message.compensated = object.compensated?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseRun_TaskCountsEntry(): Run_TaskCountsEntry {
+  return { key: "", value: 0 };
+}
+
+export const Run_TaskCountsEntry: MessageFns<Run_TaskCountsEntry> = {
+  encode(message: Run_TaskCountsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(16).uint32(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Run_TaskCountsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRun_TaskCountsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.value = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Run_TaskCountsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+    };
+  },
+
+  toJSON(message: Run_TaskCountsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== 0) {
+      obj.value = Math.round(message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Run_TaskCountsEntry>, I>>(base?: I): Run_TaskCountsEntry {
+    return Run_TaskCountsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Run_TaskCountsEntry>, I>>(object: I): Run_TaskCountsEntry {
+    const message = createBaseRun_TaskCountsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseEventWait(): EventWait {
+  return { taskId: "", gate: "", channel: "", event: "", since: undefined, timeout: undefined };
+}
+
+export const EventWait: MessageFns<EventWait> = {
+  encode(message: EventWait, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.taskId !== "") {
+      writer.uint32(10).string(message.taskId);
+    }
+    if (message.gate !== "") {
+      writer.uint32(18).string(message.gate);
+    }
+    if (message.channel !== "") {
+      writer.uint32(26).string(message.channel);
+    }
+    if (message.event !== "") {
+      writer.uint32(34).string(message.event);
+    }
+    if (message.since !== undefined) {
+      Timestamp.encode(toTimestamp(message.since), writer.uint32(42).fork()).join();
+    }
+    if (message.timeout !== undefined) {
+      Duration.encode(message.timeout, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EventWait {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEventWait();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.taskId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.gate = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.channel = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.event = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.since = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.timeout = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EventWait {
+    return {
+      taskId: isSet(object.taskId)
+        ? globalThis.String(object.taskId)
+        : isSet(object.task_id)
+        ? globalThis.String(object.task_id)
+        : "",
+      gate: isSet(object.gate) ? globalThis.String(object.gate) : "",
+      channel: isSet(object.channel) ? globalThis.String(object.channel) : "",
+      event: isSet(object.event) ? globalThis.String(object.event) : "",
+      since: isSet(object.since) ? fromJsonTimestamp(object.since) : undefined,
+      timeout: isSet(object.timeout) ? Duration.fromJSON(object.timeout) : undefined,
+    };
+  },
+
+  toJSON(message: EventWait): unknown {
+    const obj: any = {};
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    if (message.gate !== "") {
+      obj.gate = message.gate;
+    }
+    if (message.channel !== "") {
+      obj.channel = message.channel;
+    }
+    if (message.event !== "") {
+      obj.event = message.event;
+    }
+    if (message.since !== undefined) {
+      obj.since = message.since.toISOString();
+    }
+    if (message.timeout !== undefined) {
+      obj.timeout = Duration.toJSON(message.timeout);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EventWait>, I>>(base?: I): EventWait {
+    return EventWait.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EventWait>, I>>(object: I): EventWait {
+    const message = createBaseEventWait();
+    message.taskId = object.taskId ?? "";
+    message.gate = object.gate ?? "";
+    message.channel = object.channel ?? "";
+    message.event = object.event ?? "";
+    message.since = object.since ?? undefined;
+    message.timeout = (object.timeout !== undefined && object.timeout !== null)
+      ? Duration.fromPartial(object.timeout)
+      : undefined;
     return message;
   },
 };
@@ -3436,7 +3809,7 @@ export const GetRunHistoryResponse: MessageFns<GetRunHistoryResponse> = {
 export type RunServiceService = typeof RunServiceService;
 export const RunServiceService = {
   /**
-   * Starts a run of a registered workflow: the execution request of the specification. Fails
+   * Starts a run of a workflow (the execution request of docs/specification-notes.md). Fails
    * before any run exists when the workflow is unknown (NOT_FOUND), or the input or options are
    * invalid (INVALID_ARGUMENT naming the field).
    */
@@ -3449,7 +3822,7 @@ export const RunServiceService = {
     responseSerialize: (value: StartRunResponse): Buffer => Buffer.from(StartRunResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): StartRunResponse => StartRunResponse.decode(value),
   },
-  /** Returns a run's status: the status response of the specification. */
+  /** Returns a run's status (the status response of docs/specification-notes.md). */
   getRun: {
     path: "/baton.v1.RunService/GetRun" as const,
     requestStream: false as const,
@@ -3553,12 +3926,12 @@ export const RunServiceService = {
 
 export interface RunServiceServer extends UntypedServiceImplementation {
   /**
-   * Starts a run of a registered workflow: the execution request of the specification. Fails
+   * Starts a run of a workflow (the execution request of docs/specification-notes.md). Fails
    * before any run exists when the workflow is unknown (NOT_FOUND), or the input or options are
    * invalid (INVALID_ARGUMENT naming the field).
    */
   startRun: handleUnaryCall<StartRunRequest, StartRunResponse>;
-  /** Returns a run's status: the status response of the specification. */
+  /** Returns a run's status (the status response of docs/specification-notes.md). */
   getRun: handleUnaryCall<GetRunRequest, GetRunResponse>;
   /** Lists runs matching filters, newest first. */
   listRuns: handleUnaryCall<ListRunsRequest, ListRunsResponse>;
@@ -3589,7 +3962,7 @@ export interface RunServiceServer extends UntypedServiceImplementation {
 
 export interface RunServiceClient extends Client {
   /**
-   * Starts a run of a registered workflow: the execution request of the specification. Fails
+   * Starts a run of a workflow (the execution request of docs/specification-notes.md). Fails
    * before any run exists when the workflow is unknown (NOT_FOUND), or the input or options are
    * invalid (INVALID_ARGUMENT naming the field).
    */
@@ -3608,7 +3981,7 @@ export interface RunServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: StartRunResponse) => void,
   ): ClientUnaryCall;
-  /** Returns a run's status: the status response of the specification. */
+  /** Returns a run's status (the status response of docs/specification-notes.md). */
   getRun(
     request: GetRunRequest,
     callback: (error: ServiceError | null, response: GetRunResponse) => void,

@@ -171,7 +171,7 @@ export interface RetryPolicy {
   nonRetryableErrors: string[];
 }
 
-/** How a run executes: the execution_options of the specification's execution request. */
+/** How a run executes: the execution_options of an execution request (docs/specification-notes.md). */
 export interface ExecutionOptions {
   /** The whole run fails when it lasts longer than this; unset means the workflow's own timeout. */
   timeout: Duration | undefined;
