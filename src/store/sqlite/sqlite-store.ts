@@ -13,14 +13,20 @@ import {
   StoreUnavailableError,
   WorkflowConflictError,
   type AppendRequest,
+  type DeleteRunOutcome,
   type InboxMessage,
   type JournalRecord,
   type ListRunsOptions,
   type NewRun,
+  type NewSchedule,
+  type PurgeRunsOptions,
   type ReadOptions,
   type RunPage,
   type RunPatch,
   type RunRecord,
+  type SchedulePage,
+  type ScheduleRecord,
+  type ScheduleUpdate,
   type Snapshot,
   type Store,
   type WorkflowDefinition,
@@ -38,6 +44,8 @@ import { IdleCheckpointer } from './checkpointer.js';
 import { JournalEnds } from './journal-ends.js';
 import { JournalRows } from './journal-rows.js';
 import { migrate } from './migrate.js';
+import { SqliteRunDeletion } from './run-deletion.js';
+import { SqliteSchedules } from './schedules.js';
 import { prepareStatements, type RunRow, type Statements } from './statements.js';
 
 /** A data directory of this name keeps the store in memory (benchmarks without durability, tests). */
@@ -101,11 +109,15 @@ class SqliteStore implements Store {
   readonly #ends: JournalEnds;
   readonly #rows: JournalRows;
   readonly #checkpointer: IdleCheckpointer | undefined;
+  readonly #schedules: SqliteSchedules;
+  readonly #deletion: SqliteRunDeletion;
   #closed = false;
 
   constructor(db: Db, checkpointer: IdleCheckpointer | undefined) {
     this.#db = db;
     this.#q = prepareStatements(db);
+    this.#schedules = new SqliteSchedules(db);
+    this.#deletion = new SqliteRunDeletion(db);
     this.#checkpointer = checkpointer;
     this.#ends = new JournalEnds(() => this.#q.dataVersion.get()!);
     this.#rows = new JournalRows(db, recordJson);
@@ -368,6 +380,65 @@ class SqliteStore implements Store {
       `markSeen ${scope}/${id} (namespace "${ns}")`,
       () => this.#q.markSeen.run(ns, scope, id).changes === 1,
     );
+  }
+
+  deleteRun(ns: string, runId: string, onlyIfStatus: readonly string[]): Promise<DeleteRunOutcome> {
+    return this.#do(`deleteRun "${runId}" (namespace "${ns}")`, () => {
+      const outcome = this.#deletion.deleteRun(ns, runId, onlyIfStatus);
+      if (outcome.deleted) this.#deleted([runId], ns);
+      return outcome;
+    });
+  }
+
+  purgeRuns(ns: string, options: PurgeRunsOptions): Promise<string[]> {
+    return this.#do(`purgeRuns (namespace "${ns}")`, () => {
+      const ids = this.#deletion.purgeRuns(ns, options);
+      this.#deleted(ids, ns);
+      return ids;
+    });
+  }
+
+  /** Deleted runs' journals end nowhere now: forget the ends this connection remembered for them. */
+  #deleted(runIds: readonly string[], ns: string): void {
+    for (const runId of runIds) this.#ends.drop(ns, runId);
+    if (runIds.length > 0) this.#checkpointer?.wrote();
+  }
+
+  createSchedule(schedule: NewSchedule): Promise<void> {
+    return this.#do(`createSchedule "${schedule.scheduleId}" (namespace "${schedule.ns}")`, () =>
+      this.#schedules.create(schedule),
+    );
+  }
+
+  getSchedule(ns: string, scheduleId: string): Promise<ScheduleRecord | undefined> {
+    return this.#do(`getSchedule "${scheduleId}" (namespace "${ns}")`, () =>
+      this.#schedules.get(ns, scheduleId),
+    );
+  }
+
+  listSchedules(ns: string, options: { limit?: number; cursor?: string } = {}): Promise<SchedulePage> {
+    return this.#do(`listSchedules (namespace "${ns}")`, () => this.#schedules.list(ns, options));
+  }
+
+  updateSchedule(
+    ns: string,
+    scheduleId: string,
+    expectedRevision: number,
+    update: ScheduleUpdate,
+  ): Promise<boolean> {
+    return this.#do(`updateSchedule "${scheduleId}" (namespace "${ns}")`, () =>
+      this.#schedules.update(ns, scheduleId, expectedRevision, update),
+    );
+  }
+
+  deleteSchedule(ns: string, scheduleId: string): Promise<boolean> {
+    return this.#do(`deleteSchedule "${scheduleId}" (namespace "${ns}")`, () =>
+      this.#schedules.delete(ns, scheduleId),
+    );
+  }
+
+  dueSchedules(ns: string, upTo: number, limit: number): Promise<ScheduleRecord[]> {
+    return this.#do(`dueSchedules (namespace "${ns}")`, () => this.#schedules.due(ns, upTo, limit));
   }
 
   close(): Promise<void> {
