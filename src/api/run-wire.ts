@@ -78,6 +78,8 @@ export function runToProto(state: RunState, view: WorkflowStatusView): Run {
     outputs: asObject(view.baton.output),
     failureCode: error?.code ?? '',
     failureMessage: error?.message ?? '',
+    scheduleId: state.options.schedule?.id ?? '',
+    scheduledFireTime: state.options.schedule && new Date(state.options.schedule.fireAt),
   };
 }
 

@@ -14,6 +14,8 @@ import { RunServiceService } from './gen/baton/v1/run.js';
 import { pluginService, type PluginServiceDeps } from './plugin-service.js';
 import type { RunFeed } from './run-feed.js';
 import { runService, type RunServiceDeps } from './run-service.js';
+import { ScheduleServiceService } from './gen/baton/v1/schedule.js';
+import { scheduleService, type ScheduleServiceDeps } from './schedule-service.js';
 import { endWatches } from './run-watch.js';
 import { workflowService } from './workflow-service.js';
 import { guardRunService, type Admission } from './request-guard.js';
@@ -30,6 +32,8 @@ export interface ApiDeps {
   readonly plugins?: PluginServiceDeps;
   /** Set draining to refuse new runs (SIGTERM); see request-guard.ts. */
   readonly admission?: Admission;
+  /** The namespace's schedules and the scheduler firing them; without them ScheduleService is not served. */
+  readonly schedules?: ScheduleServiceDeps;
 }
 
 export interface BatonServer {
@@ -63,6 +67,10 @@ export function createServer(deps: ApiDeps = {}): BatonServer {
   if (deps.plugins) {
     server.addService(PluginServiceService, pluginService(deps.plugins));
     services.push('baton.v1.PluginService');
+  }
+  if (deps.schedules) {
+    server.addService(ScheduleServiceService, scheduleService(deps.schedules));
+    services.push('baton.v1.ScheduleService');
   }
   const health = new HealthStatus(services);
   server.addService(HealthService, health.handlers);

@@ -38,7 +38,7 @@ import {
   type RunCommand,
 } from './engine-policy.js';
 import type { ValidateOptions } from '../plan/index.js';
-import type { InputFields } from '../core/index.js';
+import type { InputFields, ScheduleOrigin } from '../core/index.js';
 import { CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions, type BreakerView } from './breaker.js';
 import { AgentGateway } from './gateway.js';
 import { JournalWriter } from './journal-writer.js';
@@ -76,6 +76,8 @@ export interface StartOptions {
   readonly constraints?: ResourceConstraintsSpec;
   /** Directory that relative module endpoints resolve against (the workflow file's folder). */
   readonly baseDir?: string;
+  /** The schedule fire starting the run, journaled in RunStarted (runtime/scheduler.ts). */
+  readonly schedule?: ScheduleOrigin;
 }
 
 /** Ended runs whose final state settled() still answers with (older ones: BATON_E_RUN_NOT_FOUND). */
@@ -185,6 +187,7 @@ export class Engine {
         ...(Object.keys(children).length === 0 ? {} : { children }),
         ...(pattern === undefined ? {} : { pattern }),
         ...(this.opts.maxPatternSteps === undefined ? {} : { maxPatternSteps: this.opts.maxPatternSteps }),
+        ...(options.schedule === undefined ? {} : { schedule: options.schedule }),
       },
       seed,
     });
