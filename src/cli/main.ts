@@ -12,6 +12,8 @@ import { eventsCommand, runsCommand, statusCommand } from './commands/status.js'
 import { cancelCommand, pauseCommand, remoteResumeCommand, signalCommand } from './commands/steer.js';
 import { watchCommand } from './commands/watch.js';
 import { modifyCommand } from './commands/modify.js';
+import { registerRunsRm } from './commands/runs-rm.js';
+import { registerScheduleCommands } from './commands/schedule.js';
 import { SERVER_ENV, serverAddress } from './remote.js';
 import { DEFAULT_DATA_DIR } from '../app.js';
 import { VERSION } from './version.js';
@@ -195,6 +197,9 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
       },
     );
 
+  registerRunsRm(program, { dataDir, server }, o, setExit);
+  registerScheduleCommands(program, { dataDir, server }, o, setExit);
+
   const plugin = program
     .command('plugin')
     .description('build, test, register and list WASM pattern plugins (docs/plugins.md)');
@@ -258,6 +263,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option('--registry <file>', 'agent registry to validate agent types against')
     .option('--data-dir <dir>', `where runs and workflows are stored (SQLite) [${DEFAULT_DATA_DIR}]`)
     .option('--drain-grace <duration>', 'on SIGTERM, how long in-flight attempts may finish [10s]')
+    .option('--retention <duration>', 'purge runs that ended longer ago than this, e.g. 30d [off]')
     .action(
       async (opts: {
         config?: string;
@@ -265,6 +271,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
         registry?: string;
         dataDir?: string;
         drainGrace?: string;
+        retention?: string;
       }) => {
         // Loaded on demand: the other commands need not load grpc-js.
         const { serveCommand } = await import('./commands/serve.js');
@@ -273,6 +280,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
           ...(opts.registry !== undefined && { registry: opts.registry }),
           ...(opts.dataDir !== undefined && { data_dir: opts.dataDir }),
           ...(opts.drainGrace !== undefined && { drain_grace: opts.drainGrace }),
+          ...(opts.retention !== undefined && { retention: opts.retention }),
         };
         setExit(
           await serveCommand(

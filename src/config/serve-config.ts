@@ -29,6 +29,12 @@ const KEYS = {
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'must be 1-64 letters, digits, ".", "_" or "-"' }),
   drain_grace: Duration,
+  // "off" (the default) keeps every run; a duration purges runs that ended longer ago than that.
+  retention: z
+    .union([z.literal('off').transform(() => undefined), Duration], {
+      error: 'must be "off" or a duration such as "30d", "12h" or a number of seconds',
+    })
+    .refine((ms) => ms === undefined || ms >= 1000, { message: 'must be at least 1s (or "off")' }),
 } as const;
 
 type Key = keyof typeof KEYS;
@@ -41,6 +47,8 @@ export interface ServeConfig {
   readonly namespace: string;
   /** How long a drain waits for attempts in flight before abandoning them (they are re-issued on restart). */
   readonly drainGraceMs: number;
+  /** Ended runs older than this are purged (runtime/retention.ts); undefined keeps every run. */
+  readonly retentionMs?: number;
 }
 
 export const SERVE_DEFAULTS = {
@@ -57,6 +65,7 @@ export const ENV_VARS: Readonly<Record<Key, string>> = {
   registry: 'BATON_REGISTRY',
   namespace: 'BATON_NAMESPACE',
   drain_grace: 'BATON_DRAIN_GRACE',
+  retention: 'BATON_RETENTION',
 };
 export const CONFIG_ENV = 'BATON_CONFIG';
 
@@ -66,6 +75,7 @@ const FLAGS: Partial<Record<Key, string>> = {
   data_dir: '--data-dir',
   registry: '--registry',
   drain_grace: '--drain-grace',
+  retention: '--retention',
 };
 
 const FileSchema = z.strictObject({
@@ -74,6 +84,7 @@ const FileSchema = z.strictObject({
   registry: KEYS.registry.optional(),
   namespace: KEYS.namespace.optional(),
   drain_grace: KEYS.drain_grace.optional(),
+  retention: KEYS.retention.optional(),
 });
 
 export class ConfigError extends BatonError {
@@ -102,12 +113,14 @@ export async function loadServeConfig(src: ConfigSources): Promise<ServeConfig> 
     return file[key] as z.output<(typeof KEYS)[K]> | undefined;
   };
   const registry = value('registry');
+  const retention = value('retention');
   return {
     listen: value('listen') ?? SERVE_DEFAULTS.listen,
     dataDir: value('data_dir') ?? SERVE_DEFAULTS.data_dir,
     ...(registry !== undefined && { registry }),
     namespace: value('namespace') ?? SERVE_DEFAULTS.namespace,
     drainGraceMs: value('drain_grace') ?? SERVE_DEFAULTS.drain_grace,
+    ...(retention !== undefined && { retentionMs: retention }),
   };
 }
 
@@ -116,7 +129,8 @@ const nonEmpty = (v: string | undefined) => (v === undefined || v === '' ? undef
 /** One value from a flag or a variable: a number-like string counts as a number (e.g. seconds). */
 function check<K extends Key>(key: K, raw: string, origin: string): z.output<(typeof KEYS)[K]> {
   const schema = KEYS[key] as unknown as z.ZodType<z.output<(typeof KEYS)[K]>>;
-  const asNumber = key === 'drain_grace' && /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : raw;
+  const durationKey = key === 'drain_grace' || key === 'retention';
+  const asNumber = durationKey && /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : raw;
   const r = schema.safeParse(asNumber);
   if (r.success) return r.data;
   throw new ConfigError(`${key} (from ${origin}): ${r.error.issues[0]?.message ?? 'is invalid'}`);

@@ -44,6 +44,57 @@ export const toScheduleView = (r: ScheduleRecord): ScheduleView => ({
   updatedAt: r.updatedAt,
 });
 
+/**
+ * A schedule as the CLI prints it, whether read from the data directory or from a server (whose client,
+ * api/schedule-client.ts, builds the same shape from the Schedule message): plain JSON, times in ISO.
+ */
+export interface ScheduleSummary {
+  readonly id: string;
+  /** "name", "name@version", or "" when the schedule carries a workflow source. */
+  readonly workflow: string;
+  readonly hasSource: boolean;
+  readonly cron?: string;
+  readonly timezone?: string;
+  readonly everySeconds?: number;
+  readonly overlap: string;
+  readonly catchupWindowSeconds: number;
+  readonly input: Record<string, unknown>;
+  readonly paused: boolean;
+  readonly note: string;
+  readonly nextFire: string | null;
+  readonly counts: { started: number; skipped: number; missed: number; failed: number };
+  readonly bufferedFire?: string;
+  readonly recentRuns: ReadonlyArray<{ runId: string; fireTime: string; manual: boolean }>;
+  readonly lastError?: { code: string; message: string; at: string };
+}
+
+const iso = (t: number) => new Date(t).toISOString();
+
+export function summarizeSchedule(v: ScheduleView): ScheduleSummary {
+  const { timing, action } = v.spec;
+  const s = v.state;
+  return {
+    id: v.id,
+    workflow: action.workflow ?? '',
+    hasSource: action.source !== undefined,
+    ...(timing.kind === 'cron'
+      ? { cron: timing.cron, timezone: timing.timezone }
+      : { everySeconds: timing.everyMs / 1000 }),
+    overlap: v.spec.overlap,
+    catchupWindowSeconds: v.spec.catchupWindowMs / 1000,
+    input: action.input,
+    paused: v.paused,
+    note: v.note,
+    nextFire: v.nextFireAt === null ? null : iso(v.nextFireAt),
+    counts: { ...s.counts },
+    ...(s.buffered !== undefined && { bufferedFire: iso(s.buffered) }),
+    recentRuns: s.recent.map((r) => ({ runId: r.runId, fireTime: iso(r.fireAt), manual: r.manual ?? false })),
+    ...(s.lastError && {
+      lastError: { code: s.lastError.code, message: s.lastError.message, at: iso(s.lastError.at) },
+    }),
+  };
+}
+
 /** A schedule that cannot be created as given; `problems` names each field at fault. */
 export class ScheduleInvalidError extends BatonError {
   constructor(readonly problems: readonly ScheduleProblem[]) {
