@@ -2,7 +2,11 @@
 // what runtime/schedules.ts checks, a schedule into a Schedule message, and a problem's field into the
 // request field path it names.
 
-import type { OverlapPolicy as DomainOverlap, ScheduleField, ScheduleSpecInput } from '../core/schedules/index.js';
+import type {
+  OverlapPolicy as DomainOverlap,
+  ScheduleField,
+  ScheduleSpecInput,
+} from '../core/schedules/index.js';
 import type { ScheduleView } from '../runtime/schedules.js';
 import type { Duration } from './gen/google/protobuf/duration.js';
 import { OverlapPolicy, type CreateScheduleRequest, type Schedule } from './gen/baton/v1/schedule.js';
@@ -49,7 +53,8 @@ export function scheduleInput(req: CreateScheduleRequest): ScheduleSpecInput {
   };
 }
 
-const date = (t: number | undefined | null): Date | undefined => (t == null ? undefined : new Date(t));
+const date = (t: number | undefined | null): Date | undefined =>
+  t === null || t === undefined ? undefined : new Date(t);
 const duration = (milliseconds: number): Duration => ({
   seconds: Math.floor(milliseconds / 1000),
   nanos: (milliseconds % 1000) * 1e6,

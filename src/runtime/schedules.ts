@@ -183,7 +183,12 @@ export class Schedules {
 
   /** Stops firing; a fire waiting in the buffer is dropped. Pausing a paused schedule changes its note. */
   pause(id: string, note = ''): Promise<ScheduleView> {
-    return this.change(id, (r) => ({ ...r, paused: true, note, state: pauseState(readScheduleState(r.state)) }));
+    return this.change(id, (r) => ({
+      ...r,
+      paused: true,
+      note,
+      state: pauseState(readScheduleState(r.state)),
+    }));
   }
 
   /** Fires again from the next fire time after now: the fires it would have had while paused are not made up. */
@@ -196,7 +201,10 @@ export class Schedules {
   }
 
   /** Reads, changes and writes back at the revision read, until no claim comes in between. */
-  async change(id: string, fn: (r: ScheduleRecord) => Omit<ScheduleUpdate, 'updatedAt'>): Promise<ScheduleView> {
+  async change(
+    id: string,
+    fn: (r: ScheduleRecord) => Omit<ScheduleUpdate, 'updatedAt'>,
+  ): Promise<ScheduleView> {
     for (let i = 0; i < UPDATE_TRIES; i++) {
       const r = await this.#record(id);
       const u = fn(r);

@@ -22,7 +22,9 @@ export function registerRunsRm(
   if (!runs) throw new Error('registerRunsRm: the runs command must be defined first');
   runs
     .command('rm')
-    .description('delete ended runs with their journals (a run that has not ended is refused: cancel it first)')
+    .description(
+      'delete ended runs with their journals (a run that has not ended is refused: cancel it first)',
+    )
     .argument('<runs...>', 'run ids')
     // No defaults here: `runs` owns --data-dir and --server too, and takes them wherever they are given;
     // optsWithGlobals merges its values with any given to `rm` itself.

@@ -69,7 +69,9 @@ export function registerScheduleCommands(
 ): void {
   const schedule = program
     .command('schedule')
-    .description('start a workflow on a cron expression or interval (fired by `baton serve`; docs/schedules.md)');
+    .description(
+      'start a workflow on a cron expression or interval (fired by `baton serve`; docs/schedules.md)',
+    );
   const where = (c: Command) =>
     c
       .option(shared.dataDir[0], shared.dataDir[1], shared.dataDir[2])
@@ -80,22 +82,31 @@ export function registerScheduleCommands(
       .command('add')
       .description('create a schedule: which workflow, with what input, when, and what to do on overlap')
       .argument('<id>', 'schedule id: letters, digits, ".", "_" or "-"')
-      .option('--workflow <name[@version]>', 'a registered workflow (its latest version at each fire, or pinned)')
+      .option(
+        '--workflow <name[@version]>',
+        'a registered workflow (its latest version at each fire, or pinned)',
+      )
       .option('--file <workflow.yaml>', 'or a workflow file, whose source the schedule keeps')
       .option('--cron <expr>', 'cron expression: 5 fields, 6 with seconds first, or @hourly/@daily/...')
-      .option('--every <duration>', 'or a fixed interval in whole seconds, e.g. 30s, 15m, 1h (from the Unix epoch)')
+      .option(
+        '--every <duration>',
+        'or a fixed interval in whole seconds, e.g. 30s, 15m, 1h (from the Unix epoch)',
+      )
       .option('--timezone <tz>', 'IANA timezone of the cron expression [UTC]')
       .option('--overlap <policy>', 'while the previous run goes on: skip, buffer_one or allow_all [skip]')
-      .option('--catchup-window <duration>', 'fires missed while no server ran are started if this recent [1h]')
+      .option(
+        '--catchup-window <duration>',
+        'fires missed while no server ran are started if this recent [1h]',
+      )
       .option('--input <json>', 'run input as JSON, or @file.json')
       .option('--paused', 'create it paused')
       .option('--note <text>', 'a note kept with it')
       .option('--json', 'print the schedule as JSON'),
   ).action(async (id: string, opts: AddOptions) => setExit(await addCommand(id, opts, o)));
 
-  where(
-    schedule.command('list').description('list schedules by id').option('--json', 'print JSON'),
-  ).action(async (opts: Where) => setExit(await listCommand(opts, o)));
+  where(schedule.command('list').description('list schedules by id').option('--json', 'print JSON')).action(
+    async (opts: Where) => setExit(await listCommand(opts, o)),
+  );
 
   where(
     schedule
@@ -134,7 +145,7 @@ export function registerScheduleCommands(
 
   schedule
     .command('trigger')
-    .description("start a run of a schedule now, whatever its overlap policy (on a server)")
+    .description('start a run of a schedule now, whatever its overlap policy (on a server)')
     .argument('<id>', 'schedule id')
     .option(shared.server[0], shared.server[1])
     .action(async (id: string, opts: { server?: string }) => setExit(await triggerCommand(id, opts, o)));
@@ -186,7 +197,10 @@ function durationOption(flag: string, value: string | undefined): number | undef
 
 async function addCommand(id: string, opts: AddOptions, o: Output): Promise<number> {
   if (opts.workflow === undefined && opts.file === undefined)
-    throw new BatonError('BATON_E_USAGE', 'give the workflow to run: --workflow NAME[@VERSION] or --file FILE');
+    throw new BatonError(
+      'BATON_E_USAGE',
+      'give the workflow to run: --workflow NAME[@VERSION] or --file FILE',
+    );
   const source =
     opts.file === undefined ? undefined : Buffer.from(await readInputFile(opts.file)).toString('utf8');
   const input = await parseInputOption(opts.input);
@@ -214,8 +228,7 @@ async function addCommand(id: string, opts: AddOptions, o: Output): Promise<numb
   else {
     const next = created.paused ? 'paused' : `next fire ${created.nextFire ?? 'never'}`;
     o.out(`schedule ${created.id} created: ${when(created)}, ${next}`);
-    if (!serverAddress(opts))
-      o.err(`baton: it fires while \`baton serve --data-dir ${opts.dataDir}\` runs`);
+    if (!serverAddress(opts)) o.err(`baton: it fires while \`baton serve --data-dir ${opts.dataDir}\` runs`);
   }
   return 0;
 }
@@ -255,7 +268,8 @@ async function showCommand(id: string, opts: Where, o: Output): Promise<number> 
   o.out(`  runs ${s.workflow || '(its workflow source)'} with input ${JSON.stringify(s.input)}`);
   o.out(`  catch-up window ${s.catchupWindowSeconds}s${s.note ? `; note: ${s.note}` : ''}`);
   if (s.bufferedFire) o.out(`  buffered fire ${s.bufferedFire} waits for the previous run to end`);
-  if (s.lastError) o.out(`  last failed start ${s.lastError.at}: ${s.lastError.code}  ${s.lastError.message}`);
+  if (s.lastError)
+    o.out(`  last failed start ${s.lastError.at}: ${s.lastError.code}  ${s.lastError.message}`);
   for (const r of s.recentRuns) o.out(`  ${r.runId}  fire ${r.fireTime}${r.manual ? ' (triggered)' : ''}`);
   return 0;
 }

@@ -18,7 +18,13 @@ import { fireRequestId } from '../../../src/core/schedules/index.js';
 import { readScheduleState } from '../../../src/core/schedules/index.js';
 import { Scheduler } from '../../../src/runtime/scheduler.js';
 import { Schedules } from '../../../src/runtime/schedules.js';
-import { createClient, OverlapPolicy, RunStatus, type BatonClient, type Schedule } from '../../../sdk/src/index.js';
+import {
+  createClient,
+  OverlapPolicy,
+  RunStatus,
+  type BatonClient,
+  type Schedule,
+} from '../../../sdk/src/index.js';
 
 const WORKFLOW = `
 workflow:
@@ -185,7 +191,7 @@ describe('ScheduleService on one server', () => {
     );
     expect(first.info!.runsStarted).toBe(1); // two fires came and went: nothing else started
     await until(
-      async () => gates.length,
+      () => Promise.resolve(gates.length),
       (n) => n === 1,
     );
     gates.shift()!();
@@ -215,7 +221,7 @@ describe('ScheduleService on one server', () => {
     );
     const buffered = waiting.info!.bufferedFireTime!;
     await until(
-      async () => gates.length,
+      () => Promise.resolve(gates.length),
       (n) => n === 1,
     );
     gates.shift()!();
