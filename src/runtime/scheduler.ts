@@ -133,8 +133,9 @@ export class Scheduler {
       const state = claimTrigger(readScheduleState(r.state), owner, now);
       const claimed = { ...r, state, wakeAt: this.#retryAt(r, now), updatedAt: now };
       if (!(await store.updateSchedule(namespace, id, r.revision, claimed))) continue;
+      const fire = state.pending.at(-1)!;
       const outcomes = await this.#startPending({ ...claimed, revision: r.revision + 1 });
-      const mine = outcomes.find((o) => o.fire.manual && o.fire.fireAt === now);
+      const mine = outcomes.find((o) => o.fire.manual && o.fire.fireAt === fire.fireAt);
       if (mine && 'runId' in mine) return mine.runId;
       if (mine && 'error' in mine) {
         const { code, message } = mine.error;

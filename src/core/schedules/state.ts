@@ -89,11 +89,16 @@ export function claimFires(
   };
 }
 
-/** A manual trigger: one more pending fire at `now`, whatever the overlap policy says. */
+/**
+ * A manual trigger: one more pending fire, at `now` (or just after the last manual one still pending, so
+ * two triggers in one millisecond stay two runs), whatever the overlap policy says. The new fire is last.
+ */
 export function claimTrigger(state: ScheduleState, owner: string, now: number): ScheduleState {
+  const manual = state.pending.filter((p) => p.manual).map((p) => p.fireAt);
+  const fireAt = Math.max(now, ...manual.map((t) => t + 1));
   return {
     ...state,
-    pending: [...state.pending, { fireAt: now, manual: true }],
+    pending: [...state.pending, { fireAt, manual: true }],
     claimedBy: owner,
     claimedAt: now,
   };

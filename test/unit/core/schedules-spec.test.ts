@@ -199,6 +199,11 @@ describe('claim and confirm', () => {
     }
     expect(s.recent).toHaveLength(RECENT_KEPT);
     expect(s.recent[0]!.runId).toBe(`r${RECENT_KEPT + 2}`);
+    const twice = claimTrigger(claimTrigger(s, 'me', T0), 'me', T0);
+    expect(twice.pending.slice(-2)).toEqual([
+      { fireAt: T0, manual: true },
+      { fireAt: T0 + 1, manual: true },
+    ]);
     const triggered = claimTrigger(s, 'me', T0);
     expect(confirmFires(triggered, [{ fire: { fireAt: T0 }, runId: 'x' }], T0)).toBe(triggered);
     const m = confirmFires(triggered, [{ fire: { fireAt: T0, manual: true }, runId: 'm' }], T0);
