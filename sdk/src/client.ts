@@ -1,4 +1,4 @@
-// createClient: Baton's four services over one channel, as camelCase methods that take and return
+// createClient: Baton's five services over one channel, as camelCase methods that take and return
 // plain typed objects (the generated message shapes). Requests may leave out any field (defaults
 // fill it); failures reject with a BatonError subclass (errors.ts).
 
@@ -21,6 +21,7 @@ import {
 } from './gen/baton/v1/agent.js';
 import {
   CancelRunRequest,
+  DeleteRunRequest,
   GetRunHistoryRequest,
   GetRunRequest,
   ListRunsRequest,
@@ -64,6 +65,18 @@ import {
   type PluginRef,
   type UploadPluginResponse,
 } from './gen/baton/v1/plugin.js';
+import {
+  CreateScheduleRequest,
+  DeleteScheduleRequest,
+  GetScheduleRequest,
+  ListSchedulesRequest,
+  PauseScheduleRequest,
+  ScheduleServiceService,
+  TriggerScheduleRequest,
+  UnpauseScheduleRequest,
+  type ListSchedulesResponse,
+  type Schedule,
+} from './gen/baton/v1/schedule.js';
 import { InternalError } from './errors.js';
 import { compileRetry, type RetryOptions } from './retry.js';
 import { Transport, type CallOptions } from './transport.js';
@@ -111,6 +124,29 @@ export interface RunsClient {
   signal(request: Req<SignalRunRequest>, options?: CallOptions): Promise<SignalRunResponse>;
   modify(request: Req<ModifyRunRequest>, options?: CallOptions): Promise<ModifyRunResponse>;
   history(request: Req<GetRunHistoryRequest>, options?: CallOptions): Promise<GetRunHistoryResponse>;
+  /**
+   * Deletes an ended run with its journal, snapshots and inbox. FailedPreconditionError
+   * (BATON_E_RUN_NOT_ENDED) while it has not ended; NotFoundError for an unknown run.
+   */
+  delete(runId: string, options?: CallOptions): Promise<void>;
+}
+
+export interface SchedulesClient {
+  /**
+   * Creates a schedule: a cron expression (with timezone) or an interval, an overlap policy, a catch-up
+   * window, and the workflow and input each fire runs. InvalidArgumentError names the field at fault;
+   * NotFoundError for an unregistered workflow; AlreadyExistsError for a schedule id in use.
+   */
+  create(request: Req<CreateScheduleRequest>, options?: CallOptions): Promise<Schedule>;
+  get(scheduleId: string, options?: CallOptions): Promise<Schedule>;
+  list(request?: Req<ListSchedulesRequest>, options?: CallOptions): Promise<ListSchedulesResponse>;
+  /** Deletes a schedule; the runs it started are kept. */
+  delete(scheduleId: string, options?: CallOptions): Promise<void>;
+  pause(scheduleId: string, note?: string, options?: CallOptions): Promise<Schedule>;
+  /** Fires again from the next fire time after now (fires that fell while paused are not made up). */
+  unpause(scheduleId: string, note?: string, options?: CallOptions): Promise<Schedule>;
+  /** Starts a run now, whatever the overlap policy; resolves with its run id. */
+  trigger(scheduleId: string, options?: CallOptions): Promise<string>;
 }
 
 export interface AgentsClient {
@@ -146,6 +182,7 @@ export interface BatonClient {
   readonly runs: RunsClient;
   readonly agents: AgentsClient;
   readonly plugins: PluginsClient;
+  readonly schedules: SchedulesClient;
   /** Closes the channel; calls in flight fail with CANCELLED or UNAVAILABLE. */
   close(): void;
 }
@@ -223,6 +260,10 @@ export function createClient(options: ClientOptions): BatonClient {
     signal: (req, o = {}) => t.unary(R.signalRun, SignalRunRequest.fromPartial(req), o, Boolean(req.eventId)),
     modify: (req, o = {}) => t.unary(R.modifyRun, ModifyRunRequest.fromPartial(req), o, false),
     history: (req, o = {}) => t.unary(R.getRunHistory, GetRunHistoryRequest.fromPartial(req), o, true),
+    // Deleting twice is NOT_FOUND the second time: not retried, so the caller sees what happened.
+    delete: async (runId, o = {}) => {
+      await t.unary(R.deleteRun, DeleteRunRequest.fromPartial({ runId }), o, false);
+    },
   };
   const agents: AgentsClient = {
     // Registering the same definition again is harmless (a different one is ALREADY_EXISTS).
@@ -254,5 +295,38 @@ export function createClient(options: ClientOptions): BatonClient {
       await t.unary(P.deletePlugin, DeletePluginRequest.fromPartial({ plugin }), o, false);
     },
   };
-  return { workflows, runs, agents, plugins, close: () => t.close() };
+  const S = ScheduleServiceService;
+  const schedules: SchedulesClient = {
+    // A retried create finds the id taken (AlreadyExistsError): not retried.
+    create: async (req, o = {}) =>
+      present(
+        (await t.unary(S.createSchedule, CreateScheduleRequest.fromPartial(req), o, false)).schedule,
+        'schedule',
+      ),
+    get: async (scheduleId, o = {}) =>
+      present(
+        (await t.unary(S.getSchedule, GetScheduleRequest.fromPartial({ scheduleId }), o, true)).schedule,
+        'schedule',
+      ),
+    list: (req = {}, o = {}) => t.unary(S.listSchedules, ListSchedulesRequest.fromPartial(req), o, true),
+    delete: async (scheduleId, o = {}) => {
+      await t.unary(S.deleteSchedule, DeleteScheduleRequest.fromPartial({ scheduleId }), o, false);
+    },
+    // Pausing or unpausing twice is harmless.
+    pause: async (scheduleId, note = '', o = {}) =>
+      present(
+        (await t.unary(S.pauseSchedule, PauseScheduleRequest.fromPartial({ scheduleId, note }), o, true))
+          .schedule,
+        'schedule',
+      ),
+    unpause: async (scheduleId, note = '', o = {}) =>
+      present(
+        (await t.unary(S.unpauseSchedule, UnpauseScheduleRequest.fromPartial({ scheduleId, note }), o, true))
+          .schedule,
+        'schedule',
+      ),
+    trigger: async (scheduleId, o = {}) =>
+      (await t.unary(S.triggerSchedule, TriggerScheduleRequest.fromPartial({ scheduleId }), o, false)).runId,
+  };
+  return { workflows, runs, agents, plugins, schedules, close: () => t.close() };
 }

@@ -9,6 +9,7 @@ export type {
   PluginsClient,
   Req,
   RunsClient,
+  SchedulesClient,
   WorkflowsClient,
 } from './client.js';
 export type { CallOptions } from './transport.js';
@@ -46,6 +47,7 @@ export {
   type GetRunHistoryResponse,
   type ListRunsRequest,
   type ListRunsResponse,
+  type DeleteRunRequest,
   type ModifyRunRequest,
   type ModifyRunResponse,
   type PerformanceMetrics,
@@ -84,6 +86,17 @@ export type {
   UploadPluginRequest,
   UploadPluginResponse,
 } from './gen/baton/v1/plugin.js';
+export {
+  OverlapPolicy,
+  type CreateScheduleRequest,
+  type ListSchedulesRequest,
+  type ListSchedulesResponse,
+  type Schedule,
+  type ScheduleAction,
+  type ScheduledRun,
+  type ScheduleInfo,
+  type ScheduleSpec,
+} from './gen/baton/v1/schedule.js';
 export {
   AssignmentState,
   MessageRole,

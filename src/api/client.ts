@@ -273,6 +273,11 @@ export class RemoteRuns {
     } while (afterCursor !== '');
   }
 
+  /** Deletes an ended run (BATON_E_RUN_NOT_ENDED while it goes on, BATON_E_RUN_NOT_FOUND for none). */
+  async delete(runId: string): Promise<void> {
+    await this.#unary('DeleteRun', 'deleteRun', { runId });
+  }
+
   async signal(runId: string, channel: string, event: string | undefined, data: unknown): Promise<void> {
     await this.#unary('SignalRun', 'signalRun', {
       runId,

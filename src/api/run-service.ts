@@ -7,6 +7,7 @@ import type { CheckOptions } from '../plan/index.js';
 import type { Metadata } from '@grpc/grpc-js';
 import type { Engine, RunCommand } from '../runtime/engine.js';
 import { toEntry } from '../runtime/records.js';
+import { deleteEndedRun } from '../runtime/retention.js';
 import { RunExistsError, RunNotFoundError, type Store } from '../store/store.js';
 import type {
   CancelRunRequest,
@@ -187,5 +188,9 @@ export function runService(deps: RunServiceDeps): RunServiceHandlers {
     signalRun: unary(signal),
     modifyRun: unary(modifyRun(engine, deps.check ?? {})),
     getRunHistory: unary(history),
+    deleteRun: unary(async (req: { runId: string }) => {
+      await deleteEndedRun(store, ns, req.runId);
+      return {};
+    }),
   };
 }

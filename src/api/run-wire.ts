@@ -92,6 +92,8 @@ export function runToProto(state: RunState, view: WorkflowStatusView): Run {
           : { seconds: Math.floor(w.timeout_ms / 1000), nanos: (w.timeout_ms % 1000) * 1e6 },
     })),
     compensated: [...view.baton.compensated],
+    scheduleId: state.options.schedule?.id ?? '',
+    scheduledFireTime: state.options.schedule && new Date(state.options.schedule.fireAt),
   };
 }
 

@@ -15,6 +15,8 @@ import { RunServiceService } from './gen/baton/v1/run.js';
 import { pluginService, type PluginServiceDeps } from './plugin-service.js';
 import type { RunFeed } from './run-feed.js';
 import { runService, type RunServiceDeps } from './run-service.js';
+import { ScheduleServiceService } from './gen/baton/v1/schedule.js';
+import { scheduleService, type ScheduleServiceDeps } from './schedule-service.js';
 import { endWatches } from './run-watch.js';
 import { workflowService } from './workflow-service.js';
 import { guardRunService, type Admission } from './request-guard.js';
@@ -35,6 +37,8 @@ export interface ApiDeps {
   readonly admission?: Admission;
   /** Bytes of large requests handled at once (default limits.ts LARGE_REQUEST_BUDGET_BYTES). */
   readonly largeRequestBudgetBytes?: number;
+  /** The namespace's schedules and the scheduler firing them; without them ScheduleService is not served. */
+  readonly schedules?: ScheduleServiceDeps;
 }
 
 export interface BatonServer {
@@ -73,6 +77,10 @@ export function createServer(deps: ApiDeps = {}): BatonServer {
   if (deps.plugins) {
     server.addService(edgeService(PluginServiceService), pluginService(deps.plugins));
     services.push('baton.v1.PluginService');
+  }
+  if (deps.schedules) {
+    server.addService(ScheduleServiceService, scheduleService(deps.schedules));
+    services.push('baton.v1.ScheduleService');
   }
   const health = new HealthStatus(services);
   server.addService(edgeService(HealthService), health.handlers);

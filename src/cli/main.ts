@@ -13,6 +13,8 @@ import { eventsCommand, runsCommand, statusCommand } from './commands/status.js'
 import { cancelCommand, pauseCommand, remoteResumeCommand, signalCommand } from './commands/steer.js';
 import { watchCommand } from './commands/watch.js';
 import { modifyCommand } from './commands/modify.js';
+import { registerRunsRm } from './commands/runs-rm.js';
+import { registerScheduleCommands } from './commands/schedule.js';
 import { SERVER_ENV, serverAddress } from './remote.js';
 import { STORE_ENV } from './store-option.js';
 import { DEFAULT_DATA_DIR } from '../app.js';
@@ -253,6 +255,9 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
       },
     );
 
+  registerRunsRm(program, { dataDir, server }, o, setExit);
+  registerScheduleCommands(program, { dataDir, server }, o, setExit);
+
   const plugin = program
     .command('plugin')
     .description('build, test, register and list WASM pattern plugins (docs/plugins.md)');
@@ -343,6 +348,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     )
     .option('--drain-grace <duration>', 'on SIGTERM, how long in-flight attempts may finish [10s]')
     .option('--bus <url>', 'the bus: memory, or redis://HOST:PORT[/DB][?prefix=PREFIX] [memory]')
+    .option('--retention <duration>', 'purge runs that ended longer ago than this, e.g. 30d [off]')
     .action(
       async (opts: {
         config?: string;
@@ -353,6 +359,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
         agentsDir?: string;
         drainGrace?: string;
         bus?: string;
+        retention?: string;
       }) => {
         // Loaded on demand: the other commands need not load grpc-js.
         const { serveCommand } = await import('./commands/serve.js');
@@ -364,6 +371,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
           ...(opts.agentsDir !== undefined && { agents_dir: opts.agentsDir }),
           ...(opts.drainGrace !== undefined && { drain_grace: opts.drainGrace }),
           ...(opts.bus !== undefined && { bus: opts.bus }),
+          ...(opts.retention !== undefined && { retention: opts.retention }),
         };
         setExit(
           await serveCommand(

@@ -53,6 +53,12 @@ const KEYS = {
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'must be 1-64 letters, digits, ".", "_" or "-"' }),
   drain_grace: Duration,
   bus: BusUrl,
+  // "off" (the default) keeps every run; a duration purges runs that ended longer ago than that.
+  retention: z
+    .union([z.literal('off').transform(() => undefined), Duration], {
+      error: 'must be "off" or a duration such as "30d", "12h" or a number of seconds',
+    })
+    .refine((ms) => ms === undefined || ms >= 1000, { message: 'must be at least 1s (or "off")' }),
 } as const;
 
 type Key = keyof typeof KEYS;
@@ -71,6 +77,8 @@ export interface ServeConfig {
   readonly drainGraceMs: number;
   /** Which bus carries events and work: `memory` (in-process) or a redis:// URL. */
   readonly bus: string;
+  /** Ended runs older than this are purged (runtime/retention.ts); undefined keeps every run. */
+  readonly retentionMs?: number;
 }
 
 export const SERVE_DEFAULTS = {
@@ -91,6 +99,7 @@ export const ENV_VARS: Readonly<Record<Key, string>> = {
   namespace: 'BATON_NAMESPACE',
   drain_grace: 'BATON_DRAIN_GRACE',
   bus: 'BATON_BUS',
+  retention: 'BATON_RETENTION',
 };
 export const CONFIG_ENV = 'BATON_CONFIG';
 
@@ -103,6 +112,7 @@ const FLAGS: Partial<Record<Key, string>> = {
   agents_dir: '--agents-dir',
   drain_grace: '--drain-grace',
   bus: '--bus',
+  retention: '--retention',
 };
 
 const FileSchema = z.strictObject({
@@ -114,6 +124,7 @@ const FileSchema = z.strictObject({
   namespace: KEYS.namespace.optional(),
   drain_grace: KEYS.drain_grace.optional(),
   bus: KEYS.bus.optional(),
+  retention: KEYS.retention.optional(),
 });
 
 export class ConfigError extends BatonError {
@@ -143,6 +154,7 @@ export async function loadServeConfig(src: ConfigSources): Promise<ServeConfig> 
   };
   const registry = value('registry');
   const store = value('store');
+  const retention = value('retention');
   return {
     listen: value('listen') ?? SERVE_DEFAULTS.listen,
     dataDir: value('data_dir') ?? SERVE_DEFAULTS.data_dir,
@@ -153,6 +165,7 @@ export async function loadServeConfig(src: ConfigSources): Promise<ServeConfig> 
     namespace: value('namespace') ?? SERVE_DEFAULTS.namespace,
     drainGraceMs: value('drain_grace') ?? SERVE_DEFAULTS.drain_grace,
     bus: value('bus') ?? SERVE_DEFAULTS.bus,
+    ...(retention !== undefined && { retentionMs: retention }),
   };
 }
 
@@ -161,7 +174,8 @@ const nonEmpty = (v: string | undefined) => (v === undefined || v === '' ? undef
 /** One value from a flag or a variable: a number-like string counts as a number (e.g. seconds). */
 function check<K extends Key>(key: K, raw: string, origin: string): z.output<(typeof KEYS)[K]> {
   const schema = KEYS[key] as unknown as z.ZodType<z.output<(typeof KEYS)[K]>>;
-  const asNumber = key === 'drain_grace' && /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : raw;
+  const durationKey = key === 'drain_grace' || key === 'retention';
+  const asNumber = durationKey && /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : raw;
   const r = schema.safeParse(asNumber);
   if (r.success) return r.data;
   throw new ConfigError(`${key} (from ${origin}): ${r.error.issues[0]?.message ?? 'is invalid'}`);

@@ -30,6 +30,15 @@ export interface RunOptions {
   readonly pattern?: PatternBinding;
   /** What each `workflow:` / `block:` task runs as a child run, by task id (prepared by the runtime). */
   readonly children?: Readonly<Record<string, ChildWorkflow>>;
+  /** The schedule fire that started the run: which schedule, and its nominal fire time (ms). */
+  readonly schedule?: ScheduleOrigin;
+}
+
+export interface ScheduleOrigin {
+  readonly id: string;
+  readonly fireAt: number;
+  /** Started by a manual trigger rather than by the schedule's timing. */
+  readonly manual?: boolean;
 }
 
 /**

@@ -303,6 +303,19 @@ export const ERRORS = {
     "A live modification conflicts with the run's progress (a task already started or finished, or the run is not executing or paused); the detail lists each change at fault.",
     'FAILED_PRECONDITION',
   ),
+  // Retention and schedules (src/runtime/retention.ts, src/runtime/schedules.ts)
+  BATON_E_RUN_NOT_ENDED: def(
+    'The run has not ended, so it cannot be deleted: cancel it (or wait for it to end) first.',
+    'FAILED_PRECONDITION',
+  ),
+  BATON_E_SCHEDULE_INVALID: def(
+    'A schedule is malformed: a bad cron expression, interval, timezone, overlap policy, catch-up window, id, workflow or input; the message names the field.',
+  ),
+  BATON_E_SCHEDULE_NOT_FOUND: def('No schedule with this id exists in this namespace.', 'NOT_FOUND'),
+  BATON_E_SCHEDULE_EXISTS: def(
+    'A schedule with this id already exists in this namespace: pick another id, or delete the old one first.',
+    'ALREADY_EXISTS',
+  ),
   // Store and bus (adapters wrap the driver's error as `cause`)
   BATON_E_JOURNAL_CONFLICT: def(
     "Another writer appended to this run's journal first; the loser reloads the run instead of retrying its append.",

@@ -31,6 +31,7 @@ import {
   type RunCommand,
 } from './engine-policy.js';
 import type { ValidateOptions } from '../plan/index.js';
+import type { ScheduleOrigin } from '../core/index.js';
 import { CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions, type BreakerView } from './breaker.js';
 import type { AgentGateway } from './gateway.js';
 import { JournalWriter } from './journal-writer.js';
@@ -82,6 +83,8 @@ export interface StartOptions {
   readonly baseDir?: string;
   /** The StartRun request_id (idempotency key) the run is created with: see Store.findRunByRequest. */
   readonly requestId?: string;
+  /** The schedule fire starting the run, journaled in RunStarted (runtime/scheduler.ts). */
+  readonly schedule?: ScheduleOrigin;
 }
 
 /** Ended runs whose final state settled() still answers with (older ones: BATON_E_RUN_NOT_FOUND). */
@@ -137,6 +140,11 @@ export class Engine {
   /** This instance's name in run leases. */
   get owner(): string {
     return this.ownership.owner;
+  }
+
+  /** True only when `owner` is provably dead (an instance of this host whose process is gone). */
+  isDeadOwner(owner: string): boolean {
+    return this.ownership.isDead(owner);
   }
 
   /** The runs this engine drives now. */
@@ -218,6 +226,7 @@ export class Engine {
         ...(Object.keys(children).length === 0 ? {} : { children }),
         ...(pattern === undefined ? {} : { pattern }),
         ...(this.opts.maxPatternSteps === undefined ? {} : { maxPatternSteps: this.opts.maxPatternSteps }),
+        ...(options.schedule === undefined ? {} : { schedule: options.schedule }),
       },
       seed,
     });

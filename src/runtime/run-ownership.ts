@@ -73,6 +73,11 @@ export class RunOwnership {
     return { owner: this.owner, epoch: 1 };
   }
 
+  /** True only when `owner` is provably dead: its instance file names a process of this host that is gone. */
+  isDead(owner: string): boolean {
+    return owner !== this.owner && this.#file?.isDead(owner) === true;
+  }
+
   /**
    * Claims one run for this instance: free, lapsed, already ours, or left by an owner whose process is
    * provably gone (the instance file). Undefined when another owner's lease is live (or the run ended).

@@ -89,3 +89,30 @@ export function decodeRunCursor(cursor: string): RunCursor {
   }
   throw new StoreInvalidArgumentError(`listRuns: cursor "${cursor}" is not one this store handed out`);
 }
+
+/** A batch size (dueSchedules, purgeRuns, listSchedules): an integer from 1 to MAX_PAGE. */
+export function batchLimit(operation: string, limit: number | undefined): number {
+  const n = limit ?? DEFAULT_PAGE;
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_PAGE) {
+    throw new StoreInvalidArgumentError(
+      `${operation}: limit must be an integer from 1 to ${MAX_PAGE}, got ${n}`,
+    );
+  }
+  return n;
+}
+
+/** listSchedules pages by schedule id: the cursor is the last id of the page. */
+export const encodeScheduleCursor = (scheduleId: string): string =>
+  Buffer.from(JSON.stringify(['s', scheduleId])).toString('base64url');
+
+export function decodeScheduleCursor(cursor: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (Array.isArray(parsed) && parsed.length === 2 && parsed[0] === 's' && typeof parsed[1] === 'string')
+    return parsed[1];
+  throw new StoreInvalidArgumentError(`listSchedules: cursor "${cursor}" is not one this store handed out`);
+}

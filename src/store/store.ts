@@ -181,6 +181,55 @@ export interface StoredPluginRef extends Omit<StoredPlugin, 'wasm'> {
   readonly storedAt: number;
 }
 
+/** A schedule's row. `spec` and `state` are JSON the runtime owns; the store queries the other columns. */
+export interface NewSchedule {
+  readonly ns: string;
+  /** Unique within the namespace. */
+  readonly scheduleId: string;
+  readonly spec: unknown;
+  readonly paused: boolean;
+  /** Why it was paused (or anything the owner wants to say about it); '' for none. */
+  readonly note: string;
+  /** The first nominal fire not yet handled (ms since the Unix epoch); null when it never fires again. */
+  readonly nextFireAt: number | null;
+  /** When a scheduler should next look at it (dueSchedules); null for never. */
+  readonly wakeAt: number | null;
+  readonly state: unknown;
+  readonly createdAt: number;
+}
+
+export interface ScheduleRecord extends NewSchedule {
+  /** 1 at creation, one more with each successful updateSchedule: the condition of the next update. */
+  readonly revision: number;
+  readonly updatedAt: number;
+}
+
+/** Everything updateSchedule replaces (the whole mutable row: callers read, change, write back). */
+export type ScheduleUpdate = Omit<NewSchedule, 'ns' | 'scheduleId' | 'createdAt'> & {
+  readonly updatedAt: number;
+};
+
+export interface SchedulePage {
+  /** By schedule id. */
+  readonly schedules: readonly ScheduleRecord[];
+  readonly nextCursor?: string;
+}
+
+/** What deleteRun found: deleted, or left alone because of its status, or no such run. */
+export type DeleteRunOutcome =
+  | { readonly deleted: true }
+  | { readonly deleted: false; readonly status: string }
+  | { readonly deleted: false; readonly status?: undefined };
+
+export interface PurgeRunsOptions {
+  /** Only runs in one of these statuses (the runtime's names for "ended"). */
+  readonly statuses: readonly string[];
+  /** Only runs whose row was last updated (for an ended run: when it ended) before this time, in ms. */
+  readonly updatedBefore: number;
+  /** At most this many runs in one call (one transaction), 1..MAX_PAGE. */
+  readonly limit: number;
+}
+
 export const DEFAULT_PAGE = 100;
 export const MAX_PAGE = 1000;
 
@@ -295,6 +344,39 @@ export interface Store {
   /** Deletes name@version; returns false when it was not stored. */
   deletePlugin(ns: string, name: string, version: string): Promise<boolean>;
 
+  /**
+   * Deletes a run with its journal, snapshot and inbox, in one transaction, but only while its status is
+   * one of `onlyIfStatus` (the runtime passes its "ended" statuses); otherwise nothing is deleted and the
+   * outcome carries the status found (none when there is no such run).
+   */
+  deleteRun(ns: string, runId: string, onlyIfStatus: readonly string[]): Promise<DeleteRunOutcome>;
+  /**
+   * Retention: deletes up to `limit` runs of the namespace matching the options (oldest update first),
+   * each with its journal, snapshot and inbox, in one transaction; returns their ids. Call again until it
+   * returns fewer than `limit`.
+   */
+  purgeRuns(ns: string, options: PurgeRunsOptions): Promise<string[]>;
+
+  /** Throws ScheduleExistsError if the id is taken in the namespace. Its revision starts at 1. */
+  createSchedule(schedule: NewSchedule): Promise<void>;
+  getSchedule(ns: string, scheduleId: string): Promise<ScheduleRecord | undefined>;
+  listSchedules(ns: string, options?: { limit?: number; cursor?: string }): Promise<SchedulePage>;
+  /**
+   * Replaces the schedule's mutable fields if its revision is still `expectedRevision` (then revision + 1):
+   * one conditional UPDATE, so of several processes claiming the same due fire exactly one wins. False
+   * when the revision moved on (another writer got there first) or the schedule is gone.
+   */
+  updateSchedule(
+    ns: string,
+    scheduleId: string,
+    expectedRevision: number,
+    update: ScheduleUpdate,
+  ): Promise<boolean>;
+  /** True when it existed. Runs it started are kept. */
+  deleteSchedule(ns: string, scheduleId: string): Promise<boolean>;
+  /** Schedules not paused whose wakeAt is at or before `upTo`, earliest first, at most `limit` (1..MAX_PAGE). */
+  dueSchedules(ns: string, upTo: number, limit: number): Promise<ScheduleRecord[]>;
+
   /** Releases the connection; later calls reject with StoreClosedError. Closing twice is a no-op. */
   close(): Promise<void>;
 }
@@ -369,6 +451,16 @@ export class RunNotFoundError extends BatonError {
     readonly runId: string,
   ) {
     super('BATON_E_RUN_NOT_FOUND', `run ${quote(runId)} does not exist in namespace "${ns}"`);
+  }
+}
+
+/** Thrown by createSchedule when the schedule id is already used in the namespace. */
+export class ScheduleExistsError extends BatonError {
+  constructor(
+    readonly ns: string,
+    readonly scheduleId: string,
+  ) {
+    super('BATON_E_SCHEDULE_EXISTS', `schedule "${scheduleId}" already exists in namespace "${ns}"`);
   }
 }
 

@@ -9,12 +9,14 @@ import {
   RunOwnershipLostError,
   RunExistsError,
   RunNotFoundError,
+  ScheduleExistsError,
   StoreClosedError,
   StoreInvalidArgumentError,
   WorkflowConflictError,
   type JournalRecord,
   type NewRun,
   type RunLease,
+  type NewSchedule,
   type RunRecord,
   type Store,
   type StoreChange,
@@ -58,6 +60,19 @@ const newRun = (runId: string, createdAt: number, extra: Partial<NewRun> = {}): 
   status: 'running',
   createdAt,
   input: { pr: runId },
+  ...extra,
+});
+
+const newSchedule = (scheduleId: string, extra: Partial<NewSchedule> = {}): NewSchedule => ({
+  ns: 'acme',
+  scheduleId,
+  spec: { cron: '0 2 * * *', workflow: 'review' },
+  paused: false,
+  note: '',
+  nextFireAt: 5000,
+  wakeAt: 5000,
+  state: { pending: [] },
+  createdAt: 1000,
   ...extra,
 });
 
@@ -525,6 +540,144 @@ export function storeConformance(
         await store.putWorkflow('acme', wf('3'));
         expect(await store.deleteWorkflow('acme', 'review')).toBe(2);
         expect(await store.listWorkflows('acme')).toEqual([{ name: 'deploy', version: '1' }]);
+      });
+    });
+
+    describe('run deletion and retention', () => {
+      const ENDED = ['completed', 'failed', 'cancelled'];
+      /** A run with two journal entries, a snapshot and an inbox message, in `status`, updated at `at`. */
+      async function seed(runId: string, status: string, at: number, ns = 'acme'): Promise<void> {
+        await store.createRun({ ...newRun(runId, at - 10), ns });
+        await store.append(ns, runId, 1, recs(1, 2));
+        await store.saveSnapshot(ns, runId, 2, { at });
+        await store.postToInbox(ns, runId, { kind: 'signal', payload: {}, at });
+        await store.updateRun(ns, runId, { status, updatedAt: at, lastSeq: 2 });
+      }
+      const gone = async (runId: string, ns = 'acme') => {
+        expect(await store.getRun(ns, runId)).toBeUndefined();
+        expect(await store.read(ns, runId)).toEqual([]);
+        expect(await store.loadSnapshot(ns, runId)).toBeUndefined();
+        expect(await store.readInbox(ns, runId)).toEqual([]);
+      };
+
+      it('deletes an ended run with its journal, snapshot and inbox, and nothing of other runs', async () => {
+        await seed('done', 'completed', 2000);
+        await seed('other', 'completed', 2000);
+        expect(await store.deleteRun('acme', 'done', ENDED)).toEqual({ deleted: true });
+        await gone('done');
+        expect(await store.read('acme', 'other')).toHaveLength(2);
+        expect(await store.readInbox('acme', 'other')).toHaveLength(1);
+        // Its id can be used again, from seq 1.
+        await store.append('acme', 'done', 1, [rec(1)]);
+      });
+
+      it('refuses a run whose status is not listed, and says there is no such run', async () => {
+        await seed('live', 'executing', 2000);
+        expect(await store.deleteRun('acme', 'live', ENDED)).toEqual({ deleted: false, status: 'executing' });
+        expect(await store.read('acme', 'live')).toHaveLength(2);
+        expect(await store.deleteRun('acme', 'nope', ENDED)).toEqual({ deleted: false });
+        expect(await store.deleteRun('globex', 'live', ENDED)).toEqual({ deleted: false });
+      });
+
+      it('purges ended runs last updated before a time, in bounded batches, oldest first', async () => {
+        for (let i = 0; i < 5; i++) await seed(`old${i}`, ENDED[i % 3]!, 1000 + i);
+        await seed('young', 'completed', 9000);
+        await seed('running', 'executing', 1000);
+        await seed('paused', 'paused', 1000);
+        await seed('other-ns', 'completed', 1000, 'globex');
+        const first = await store.purgeRuns('acme', { statuses: ENDED, updatedBefore: 5000, limit: 2 });
+        expect(first).toEqual(['old0', 'old1']);
+        const rest = await store.purgeRuns('acme', { statuses: ENDED, updatedBefore: 5000, limit: 2 });
+        expect(rest).toEqual(['old2', 'old3']);
+        expect(await store.purgeRuns('acme', { statuses: ENDED, updatedBefore: 5000, limit: 2 })).toEqual([
+          'old4',
+        ]);
+        expect(await store.purgeRuns('acme', { statuses: ENDED, updatedBefore: 5000, limit: 2 })).toEqual([]);
+        for (let i = 0; i < 5; i++) await gone(`old${i}`);
+        const left = (await store.listRuns('acme')).runs.map((r) => r.runId).sort();
+        expect(left).toEqual(['paused', 'running', 'young']);
+        expect(await store.getRun('globex', 'other-ns')).toBeDefined();
+        await expect(
+          store.purgeRuns('acme', { statuses: ENDED, updatedBefore: 5000, limit: 0 }),
+        ).rejects.toBeInstanceOf(StoreInvalidArgumentError);
+      });
+    });
+
+    describe('schedules', () => {
+      it('creates, reads, lists by id with cursor pages, and deletes schedules', async () => {
+        for (const id of ['c', 'a', 'b']) await store.createSchedule(newSchedule(id));
+        await store.createSchedule(newSchedule('a', { ns: 'globex' }));
+        expect(await store.getSchedule('acme', 'a')).toEqual({
+          ...newSchedule('a'),
+          revision: 1,
+          updatedAt: 1000,
+        });
+        const page = await store.listSchedules('acme', { limit: 2 });
+        expect(page.schedules.map((s) => s.scheduleId)).toEqual(['a', 'b']);
+        const next = await store.listSchedules('acme', { limit: 2, cursor: page.nextCursor! });
+        expect(next.schedules.map((s) => s.scheduleId)).toEqual(['c']);
+        expect(next.nextCursor).toBeUndefined();
+        expect(await store.deleteSchedule('acme', 'b')).toBe(true);
+        expect(await store.deleteSchedule('acme', 'b')).toBe(false);
+        expect(await store.getSchedule('acme', 'b')).toBeUndefined();
+        expect((await store.listSchedules('globex')).schedules.map((s) => s.scheduleId)).toEqual(['a']);
+        await expect(store.listSchedules('acme', { cursor: 'nope' })).rejects.toBeInstanceOf(
+          StoreInvalidArgumentError,
+        );
+      });
+
+      it('refuses a duplicate schedule id and a spec that is not JSON', async () => {
+        await store.createSchedule(newSchedule('a'));
+        await expect(store.createSchedule(newSchedule('a'))).rejects.toBeInstanceOf(ScheduleExistsError);
+        await expect(store.createSchedule(newSchedule('x', { spec: { n: 1n } }))).rejects.toBeInstanceOf(
+          StoreInvalidArgumentError,
+        );
+      });
+
+      it('updates only at the expected revision: of two claims of the same fire exactly one wins', async () => {
+        await store.createSchedule(newSchedule('a'));
+        const other = await connect();
+        const claim = (s: Store, by: string) =>
+          s.updateSchedule('acme', 'a', 1, {
+            spec: newSchedule('a').spec,
+            paused: false,
+            note: '',
+            nextFireAt: 6000,
+            wakeAt: 6000,
+            state: { pending: [5000], by },
+            updatedAt: 5001,
+          });
+        const results = await Promise.all([claim(store, 'one'), claim(other, 'two')]);
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const after = (await store.getSchedule('acme', 'a'))!;
+        expect(after).toMatchObject({ revision: 2, nextFireAt: 6000, updatedAt: 5001, createdAt: 1000 });
+        expect((after.state as { by: string }).by).toBe(results[0] ? 'one' : 'two');
+        expect(await claim(store, 'late')).toBe(false);
+        expect(await store.updateSchedule('acme', 'gone', 1, { ...newSchedule('gone'), updatedAt: 1 })).toBe(
+          false,
+        );
+      });
+
+      it('lists due schedules (not paused, wakeAt reached), earliest first, at most limit', async () => {
+        await store.createSchedule(newSchedule('late', { wakeAt: 3000 }));
+        await store.createSchedule(newSchedule('early', { wakeAt: 2000 }));
+        await store.createSchedule(newSchedule('future', { wakeAt: 9000 }));
+        await store.createSchedule(newSchedule('paused', { wakeAt: 1000, paused: true }));
+        await store.createSchedule(newSchedule('never', { wakeAt: null, nextFireAt: null }));
+        await store.createSchedule(newSchedule('elsewhere', { ns: 'globex', wakeAt: 1000 }));
+        const due = await store.dueSchedules('acme', 5000, 10);
+        expect(due.map((s) => s.scheduleId)).toEqual(['early', 'late']);
+        expect((await store.dueSchedules('acme', 5000, 1)).map((s) => s.scheduleId)).toEqual(['early']);
+        const a = (await store.getSchedule('acme', 'paused'))!;
+        await store.updateSchedule('acme', 'paused', a.revision, { ...a, paused: false, updatedAt: 2 });
+        expect((await store.dueSchedules('acme', 5000, 10))[0]!.scheduleId).toBe('paused');
+      });
+
+      it('keeps schedules across close and reopen', async () => {
+        await store.createSchedule(newSchedule('a', { paused: true, note: 'holiday' }));
+        await store.close();
+        const reopened = await connect();
+        expect(await reopened.getSchedule('acme', 'a')).toMatchObject({ paused: true, note: 'holiday' });
       });
     });
 

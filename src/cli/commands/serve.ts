@@ -1,9 +1,10 @@
 // `baton serve`: runs the gRPC API (WorkflowService, RunService over the embedded app in the data
 // directory, AgentService with the hub remote workers connect to, health, reflection) until SIGTERM or
 // SIGINT, then drains (see runtime/run-lifecycle.ts) and exits 0. On start it resumes every run of its data
-// directory that had not ended (a drain's or a crash's), and goes on claiming runs whose owner stopped
-// renewing its lease (another instance that died). Settings come from flags, BATON_* variables and
-// a config file (config/serve-config.ts).
+// directory that had not ended (a drain's or a crash's), goes on claiming runs whose owner stopped
+// renewing its lease (another instance that died), fires the namespace's schedules (runtime/scheduler.ts)
+// and, with `retention` set, purges old ended runs (runtime/retention.ts). Settings come from flags,
+// BATON_* variables and a config file (config/serve-config.ts).
 // Runs started over the API execute in this process; their relative module endpoints resolve against
 // the agents directory (`--agents-dir`, default: the directory `baton serve` was started in). Started
 // by npm (`npx baton serve`), it also drains when npm goes away (cli/parent-watch.ts).
@@ -21,6 +22,10 @@ import type { Output } from '../io.js';
 import { watchWrapper } from '../parent-watch.js';
 import { loadCheckInputs } from './context.js';
 import { storeLabel } from '../store-option.js';
+import { fireStarter } from '../../api/schedule-start.js';
+import { RetentionSweeper } from '../../runtime/retention.js';
+import { Scheduler } from '../../runtime/scheduler.js';
+import { Schedules } from '../../runtime/schedules.js';
 
 /** Watch streams and calls still open after the drain get this long before they are cut off. */
 const CLOSE_GRACE_MS = 2_000;
@@ -42,6 +47,21 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     claimExpired: true,
   });
   const admission = { draining: false };
+  const log = (line: string) => o.err(line);
+  const ns = app.engine.namespace;
+  const schedules = new Schedules({ store: app.store, namespace: ns, check });
+  const scheduler = new Scheduler({
+    store: app.store,
+    namespace: ns,
+    owner: app.engine.owner,
+    isDeadOwner: (o) => app.engine.isDeadOwner(o),
+    start: fireStarter({ engine: app.engine, store: app.store, check }),
+    log,
+  });
+  const retention =
+    config.retentionMs === undefined
+      ? undefined
+      : new RetentionSweeper({ store: app.store, namespace: ns, olderThanMs: config.retentionMs, log });
   // Listening before the address is printed: a supervisor may send SIGTERM as soon as it reads it.
   const wrapper = watchWrapper();
   const stop = Promise.race([
@@ -55,6 +75,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
       admission,
       runs: { engine: app.engine, store: app.store, feed, baseDir: config.agentsDir },
       workers,
+      schedules: { schedules, scheduler },
       plugins: {
         ...app.plugins,
         store: app.store,
@@ -67,6 +88,9 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     if (resumed.resumed.length > 0)
       o.err(`baton: resumed ${resumed.resumed.length} run(s) from ${storeLabel(config)}`);
     for (const s of resumed.skipped) o.err(`baton: left run ${s.runId} alone: ${s.reason}`);
+    // After the resume: a schedule's overlap policy asks whether the runs it started are still going.
+    scheduler.start();
+    retention?.start();
     // The bound port, not the asked one: with port 0 the caller learns which it got.
     o.out(`baton: serving gRPC on ${config.listen.replace(/:\d+$/, `:${port}`)}`);
     const why = await stop;
@@ -74,6 +98,8 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     admission.draining = true;
     api.health.set(ServingStatus.NOT_SERVING); // load balancers stop sending new work at once
     o.err(`baton: ${why}: draining (no new runs; in-flight work gets ` + `${config.drainGraceMs / 1000}s)`);
+    await scheduler.stop(); // no new fires while draining: the next start catches up
+    await retention?.stop();
     const drained = await drainRuns(app, config.drainGraceMs);
     o.err(
       `baton: drained ${drained.runs} run(s); ${drained.abandoned} attempt(s) abandoned in flight ` +
@@ -82,6 +108,8 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     workers.close(); // ends worker streams, which would otherwise hold the shutdown open
     await shutdown(api, CLOSE_GRACE_MS);
   } finally {
+    await scheduler.stop();
+    await retention?.stop();
     workers.close();
     await app.close();
   }

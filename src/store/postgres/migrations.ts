@@ -3,6 +3,8 @@
 // next number. Times are bigint ms since the Unix epoch (as the Store interface speaks them); JSON is
 // kept as text, verbatim; key columns use the "C" collation so text orders by code point (as in SQLite).
 
+import { SCHEDULES_RETENTION_DDL } from './schedules-sql.js';
+
 export interface Migration {
   readonly version: number;
   readonly name: string;
@@ -152,5 +154,10 @@ CREATE INDEX idx_hooks_priority ON workflow_hooks(priority);
       ALTER TABLE runs ADD COLUMN request_id text COLLATE "C";
       CREATE UNIQUE INDEX runs_by_request ON runs (namespace, request_id) WHERE request_id IS NOT NULL;
     `,
+  },
+  {
+    version: 5,
+    name: 'schedules, retention index',
+    sql: SCHEDULES_RETENTION_DDL,
   },
 ];

@@ -27,6 +27,12 @@ import {
   type StoredPluginRef,
   type WorkflowDefinition,
   type WorkflowVersionRef,
+  type DeleteRunOutcome,
+  type NewSchedule,
+  type PurgeRunsOptions,
+  type SchedulePage,
+  type ScheduleRecord,
+  type ScheduleUpdate,
 } from '../store.js';
 import { checkAppend } from '../store-args.js';
 import { ChangeListeners } from '../store-watch.js';
@@ -38,6 +44,7 @@ import * as leases from './leases.js';
 import { migrate } from './migrate.js';
 import { ChangeFeed } from './notify.js';
 import * as runs from './runs.js';
+import * as schedules from './schedules.js';
 
 export interface PostgresStoreOptions extends ConnectionOptions {
   /** The URL with its password masked, for messages. */
@@ -150,7 +157,6 @@ class PostgresStore implements Store {
       runs.findRunByRequest(q, ns, requestId),
     );
   }
-
 
   updateRun(ns: string, runId: string, patch: RunPatch): Promise<void> {
     return this.#do(`updateRun "${runId}" (namespace "${ns}")`, (q) => runs.updateRun(q, ns, runId, patch));
@@ -274,6 +280,55 @@ class PostgresStore implements Store {
     return this.#do(`deletePlugin ${name}@${version} (namespace "${ns}")`, (q) =>
       catalog.deletePlugin(q, ns, name, version),
     );
+  }
+
+  // --- Run deletion (DeleteRun, retention) and schedules: schedules.ts ---
+
+  deleteRun(ns: string, runId: string, onlyIfStatus: readonly string[]): Promise<DeleteRunOutcome> {
+    return this.#do(`deleteRun "${runId}" (namespace "${ns}")`, (q) =>
+      schedules.deleteRun(q, ns, runId, onlyIfStatus),
+    );
+  }
+
+  purgeRuns(ns: string, options: PurgeRunsOptions): Promise<string[]> {
+    return this.#do(`purgeRuns (namespace "${ns}")`, (q) => schedules.purgeRuns(q, ns, options));
+  }
+
+  createSchedule(schedule: NewSchedule): Promise<void> {
+    return this.#do(`createSchedule "${schedule.scheduleId}" (namespace "${schedule.ns}")`, (q) =>
+      schedules.createSchedule(q, schedule),
+    );
+  }
+
+  getSchedule(ns: string, scheduleId: string): Promise<ScheduleRecord | undefined> {
+    return this.#do(`getSchedule "${scheduleId}" (namespace "${ns}")`, (q) =>
+      schedules.getSchedule(q, ns, scheduleId),
+    );
+  }
+
+  listSchedules(ns: string, options: { limit?: number; cursor?: string } = {}): Promise<SchedulePage> {
+    return this.#do(`listSchedules (namespace "${ns}")`, (q) => schedules.listSchedules(q, ns, options));
+  }
+
+  updateSchedule(
+    ns: string,
+    scheduleId: string,
+    expectedRevision: number,
+    update: ScheduleUpdate,
+  ): Promise<boolean> {
+    return this.#do(`updateSchedule "${scheduleId}" (namespace "${ns}")`, (q) =>
+      schedules.updateSchedule(q, ns, scheduleId, expectedRevision, update),
+    );
+  }
+
+  deleteSchedule(ns: string, scheduleId: string): Promise<boolean> {
+    return this.#do(`deleteSchedule "${scheduleId}" (namespace "${ns}")`, (q) =>
+      schedules.deleteSchedule(q, ns, scheduleId),
+    );
+  }
+
+  dueSchedules(ns: string, upTo: number, limit: number): Promise<ScheduleRecord[]> {
+    return this.#do(`dueSchedules (namespace "${ns}")`, (q) => schedules.dueSchedules(q, ns, upTo, limit));
   }
 
   async close(): Promise<void> {

@@ -148,4 +148,31 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 6,
+    name: 'schedules, retention index',
+    sql: `
+      -- A schedule's spec and state are JSON the runtime owns; paused, wake_at and revision are what the
+      -- store queries. revision grows with every update: a claim is UPDATE ... WHERE revision = ?, so of
+      -- several schedulers sharing the store exactly one wins each fire.
+      CREATE TABLE schedules (
+        namespace    TEXT NOT NULL,
+        schedule_id  TEXT NOT NULL,
+        spec         TEXT NOT NULL,
+        paused       INTEGER NOT NULL DEFAULT 0,
+        note         TEXT NOT NULL DEFAULT '',
+        next_fire_at INTEGER,
+        wake_at      INTEGER,
+        state        TEXT NOT NULL,
+        revision     INTEGER NOT NULL DEFAULT 1,
+        created_at   INTEGER NOT NULL,
+        updated_at   INTEGER NOT NULL,
+        PRIMARY KEY (namespace, schedule_id)
+      );
+      CREATE INDEX schedules_by_wake ON schedules (namespace, paused, wake_at);
+
+      -- Retention finds ended runs by status and age (for an ended run, updated_at is when it ended).
+      CREATE INDEX runs_by_status_updated ON runs (namespace, status, updated_at);
+    `,
+  },
 ];

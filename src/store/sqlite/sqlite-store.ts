@@ -14,16 +14,22 @@ import {
   StoreUnavailableError,
   WorkflowConflictError,
   type AppendRequest,
+  type DeleteRunOutcome,
   type InboxMessage,
   type JournalRecord,
   type ListRunsOptions,
   type NewRun,
+  type NewSchedule,
+  type PurgeRunsOptions,
   type ReadOptions,
   type RunClaim,
   type RunLease,
   type RunPage,
   type RunPatch,
   type RunRecord,
+  type SchedulePage,
+  type ScheduleRecord,
+  type ScheduleUpdate,
   type Snapshot,
   type Store,
   type StoreChange,
@@ -40,6 +46,8 @@ import { JournalRows } from './journal-rows.js';
 import { migrate } from './migrate.js';
 import { SqliteOwnership } from './ownership.js';
 import { SqlitePlugins } from './plugins.js';
+import { SqliteRunDeletion } from './run-deletion.js';
+import { SqliteSchedules } from './schedules.js';
 import { listRunsQuery, prepareStatements, type RunRow, type Statements } from './statements.js';
 
 /** A data directory of this name keeps the store in memory (benchmarks without durability, tests). */
@@ -108,12 +116,16 @@ class SqliteStore implements Store {
   readonly #plugins: SqlitePlugins;
   /** watch() listeners: told after this connection's commits (other connections' are not seen here). */
   readonly #watchers = new StoreWatchers('sqlite');
+  readonly #schedules: SqliteSchedules;
+  readonly #deletion: SqliteRunDeletion;
   #closed = false;
 
   constructor(db: Db, checkpointer: IdleCheckpointer | undefined) {
     this.#db = db;
     this.#q = prepareStatements(db);
     this.#plugins = new SqlitePlugins(db);
+    this.#schedules = new SqliteSchedules(db);
+    this.#deletion = new SqliteRunDeletion(db);
     this.#checkpointer = checkpointer;
     this.#ends = new JournalEnds(() => this.#q.dataVersion.get()!);
     this.#rows = new JournalRows(db, recordJson);
@@ -453,6 +465,65 @@ class SqliteStore implements Store {
     return this.#do(`deletePlugin ${name}@${version} (namespace "${ns}")`, () =>
       this.#plugins.delete(ns, name, version),
     );
+  }
+
+  deleteRun(ns: string, runId: string, onlyIfStatus: readonly string[]): Promise<DeleteRunOutcome> {
+    return this.#do(`deleteRun "${runId}" (namespace "${ns}")`, () => {
+      const outcome = this.#deletion.deleteRun(ns, runId, onlyIfStatus);
+      if (outcome.deleted) this.#deleted([runId], ns);
+      return outcome;
+    });
+  }
+
+  purgeRuns(ns: string, options: PurgeRunsOptions): Promise<string[]> {
+    return this.#do(`purgeRuns (namespace "${ns}")`, () => {
+      const ids = this.#deletion.purgeRuns(ns, options);
+      this.#deleted(ids, ns);
+      return ids;
+    });
+  }
+
+  /** Deleted runs' journals end nowhere now: forget the ends this connection remembered for them. */
+  #deleted(runIds: readonly string[], ns: string): void {
+    for (const runId of runIds) this.#ends.drop(ns, runId);
+    if (runIds.length > 0) this.#checkpointer?.wrote();
+  }
+
+  createSchedule(schedule: NewSchedule): Promise<void> {
+    return this.#do(`createSchedule "${schedule.scheduleId}" (namespace "${schedule.ns}")`, () =>
+      this.#schedules.create(schedule),
+    );
+  }
+
+  getSchedule(ns: string, scheduleId: string): Promise<ScheduleRecord | undefined> {
+    return this.#do(`getSchedule "${scheduleId}" (namespace "${ns}")`, () =>
+      this.#schedules.get(ns, scheduleId),
+    );
+  }
+
+  listSchedules(ns: string, options: { limit?: number; cursor?: string } = {}): Promise<SchedulePage> {
+    return this.#do(`listSchedules (namespace "${ns}")`, () => this.#schedules.list(ns, options));
+  }
+
+  updateSchedule(
+    ns: string,
+    scheduleId: string,
+    expectedRevision: number,
+    update: ScheduleUpdate,
+  ): Promise<boolean> {
+    return this.#do(`updateSchedule "${scheduleId}" (namespace "${ns}")`, () =>
+      this.#schedules.update(ns, scheduleId, expectedRevision, update),
+    );
+  }
+
+  deleteSchedule(ns: string, scheduleId: string): Promise<boolean> {
+    return this.#do(`deleteSchedule "${scheduleId}" (namespace "${ns}")`, () =>
+      this.#schedules.delete(ns, scheduleId),
+    );
+  }
+
+  dueSchedules(ns: string, upTo: number, limit: number): Promise<ScheduleRecord[]> {
+    return this.#do(`dueSchedules (namespace "${ns}")`, () => this.#schedules.due(ns, upTo, limit));
   }
 
   close(): Promise<void> {

@@ -1,5 +1,5 @@
 // The gRPC contract's pipeline: the protos lint clean, the committed stubs and descriptor set are
-// exactly what `npm run generate` produces, and the descriptor set carries the three services.
+// exactly what `npm run generate` produces, and the descriptor set carries every service.
 
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -53,7 +53,7 @@ describe('the gRPC contract', () => {
     }
   });
 
-  it('lists the four services and their methods in the descriptor set', async () => {
+  it('lists the five services and their methods in the descriptor set', async () => {
     const set = fromBinary(FileDescriptorSetSchema, await readFile(join(GEN, 'baton.binpb')));
     const services = Object.fromEntries(
       set.file
@@ -80,9 +80,19 @@ describe('the gRPC contract', () => {
         'SignalRun',
         'ModifyRun',
         'GetRunHistory',
+        'DeleteRun',
       ],
       AgentService: ['RegisterAgent', 'ListAgents', 'DeregisterAgent', 'Work'],
       PluginService: ['UploadPlugin', 'ListPlugins', 'GetPlugin', 'ListPluginVersions', 'DeletePlugin'],
+      ScheduleService: [
+        'CreateSchedule',
+        'GetSchedule',
+        'ListSchedules',
+        'DeleteSchedule',
+        'PauseSchedule',
+        'UnpauseSchedule',
+        'TriggerSchedule',
+      ],
     });
     // Reflection resolves imports from the set itself, so the well-known types must be inside it.
     expect(set.file.map((f) => f.name)).toContain('google/protobuf/struct.proto');

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AgentServiceService } from '../../../sdk/src/gen/baton/v1/agent.js';
 import { RunServiceService } from '../../../sdk/src/gen/baton/v1/run.js';
+import { ScheduleServiceService } from '../../../sdk/src/gen/baton/v1/schedule.js';
 import { WorkflowServiceService } from '../../../sdk/src/gen/baton/v1/workflow.js';
 import { ROOT } from './server.js';
 
@@ -52,6 +53,7 @@ it('the client has a method for every RPC of the contract', async () => {
     expect(Object.keys(client.workflows)).toHaveLength(rpcs(WorkflowServiceService));
     expect(Object.keys(client.runs)).toHaveLength(rpcs(RunServiceService));
     expect(Object.keys(client.agents)).toHaveLength(rpcs(AgentServiceService));
+    expect(Object.keys(client.schedules)).toHaveLength(rpcs(ScheduleServiceService));
   } finally {
     client.close();
   }

@@ -203,6 +203,10 @@ export interface Run {
   waits: EventWait[];
   /** Tasks whose effects were undone by their compensation after the run failed or was cancelled. */
   compensated: string[];
+  /** The schedule that started the run (ScheduleService); empty for a run started otherwise. */
+  scheduleId: string;
+  /** The schedule's nominal fire time the run was started for (the trigger time for a manual trigger). */
+  scheduledFireTime: Date | undefined;
 }
 
 export interface Run_TaskCountsEntry {
@@ -449,6 +453,13 @@ export interface GetRunHistoryResponse {
   nextCursor: string;
   /** The run's state as of state_at_seq, when that was asked for. */
   state: Run | undefined;
+}
+
+export interface DeleteRunRequest {
+  runId: string;
+}
+
+export interface DeleteRunResponse {
 }
 
 function createBaseAgentStatus(): AgentStatus {
@@ -725,6 +736,8 @@ function createBaseRun(): Run {
     taskCounts: {},
     waits: [],
     compensated: [],
+    scheduleId: "",
+    scheduledFireTime: undefined,
   };
 }
 
@@ -771,6 +784,12 @@ export const Run: MessageFns<Run> = {
     }
     for (const v of message.compensated) {
       writer.uint32(114).string(v!);
+    }
+    if (message.scheduleId !== "") {
+      writer.uint32(162).string(message.scheduleId);
+    }
+    if (message.scheduledFireTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.scheduledFireTime), writer.uint32(170).fork()).join();
     }
     return writer;
   },
@@ -903,6 +922,22 @@ export const Run: MessageFns<Run> = {
             message.compensated.push(reader.string());
             continue;
           }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.scheduleId = reader.string();
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.scheduledFireTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -989,6 +1024,16 @@ export const Run: MessageFns<Run> = {
       compensated: globalThis.Array.isArray(object?.compensated)
         ? object.compensated.map((e: any) => globalThis.String(e))
         : [],
+      scheduleId: isSet(object.scheduleId)
+        ? globalThis.String(object.scheduleId)
+        : isSet(object.schedule_id)
+        ? globalThis.String(object.schedule_id)
+        : "",
+      scheduledFireTime: isSet(object.scheduledFireTime)
+        ? fromJsonTimestamp(object.scheduledFireTime)
+        : isSet(object.scheduled_fire_time)
+        ? fromJsonTimestamp(object.scheduled_fire_time)
+        : undefined,
     };
   },
 
@@ -1042,6 +1087,12 @@ export const Run: MessageFns<Run> = {
     if (message.compensated?.length) {
       obj.compensated = message.compensated;
     }
+    if (message.scheduleId !== "") {
+      obj.scheduleId = message.scheduleId;
+    }
+    if (message.scheduledFireTime !== undefined) {
+      obj.scheduledFireTime = message.scheduledFireTime.toISOString();
+    }
     return obj;
   },
 
@@ -1076,6 +1127,8 @@ export const Run: MessageFns<Run> = {
     );
     message.waits = object.waits?.map((e) => EventWait.fromPartial(e)) || [];
     message.compensated = object.compensated?.map((e) => e) || [];
+    message.scheduleId = object.scheduleId ?? "";
+    message.scheduledFireTime = object.scheduledFireTime ?? undefined;
     return message;
   },
 };
@@ -3802,6 +3855,131 @@ export const GetRunHistoryResponse: MessageFns<GetRunHistoryResponse> = {
   },
 };
 
+function createBaseDeleteRunRequest(): DeleteRunRequest {
+  return { runId: "" };
+}
+
+export const DeleteRunRequest: MessageFns<DeleteRunRequest> = {
+  encode(message: DeleteRunRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.runId !== "") {
+      writer.uint32(10).string(message.runId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteRunRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteRunRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteRunRequest {
+    return {
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+    };
+  },
+
+  toJSON(message: DeleteRunRequest): unknown {
+    const obj: any = {};
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteRunRequest>, I>>(base?: I): DeleteRunRequest {
+    return DeleteRunRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteRunRequest>, I>>(object: I): DeleteRunRequest {
+    const message = createBaseDeleteRunRequest();
+    message.runId = object.runId ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteRunResponse(): DeleteRunResponse {
+  return {};
+}
+
+export const DeleteRunResponse: MessageFns<DeleteRunResponse> = {
+  encode(_: DeleteRunResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteRunResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteRunResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): DeleteRunResponse {
+    return {};
+  },
+
+  toJSON(_: DeleteRunResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteRunResponse>, I>>(base?: I): DeleteRunResponse {
+    return DeleteRunResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteRunResponse>, I>>(_: I): DeleteRunResponse {
+    const message = createBaseDeleteRunResponse();
+    return message;
+  },
+};
+
 /**
  * Starts, observes and controls runs. Commands (pause, resume, cancel, signal, modify) are
  * journaled with the identity of the caller before they take effect.
@@ -3922,6 +4100,19 @@ export const RunServiceService = {
       Buffer.from(GetRunHistoryResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetRunHistoryResponse => GetRunHistoryResponse.decode(value),
   },
+  /**
+   * Deletes an ended run with its journal, snapshots and inbox. A run that has not ended is refused
+   * (FAILED_PRECONDITION, BATON_E_RUN_NOT_ENDED: cancel it first); an unknown run is NOT_FOUND.
+   */
+  deleteRun: {
+    path: "/baton.v1.RunService/DeleteRun" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteRunRequest): Buffer => Buffer.from(DeleteRunRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteRunRequest => DeleteRunRequest.decode(value),
+    responseSerialize: (value: DeleteRunResponse): Buffer => Buffer.from(DeleteRunResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteRunResponse => DeleteRunResponse.decode(value),
+  },
 } as const;
 
 export interface RunServiceServer extends UntypedServiceImplementation {
@@ -3958,6 +4149,11 @@ export interface RunServiceServer extends UntypedServiceImplementation {
   modifyRun: handleUnaryCall<ModifyRunRequest, ModifyRunResponse>;
   /** Returns a page of a run's journal, and optionally the run's state as of an entry. */
   getRunHistory: handleUnaryCall<GetRunHistoryRequest, GetRunHistoryResponse>;
+  /**
+   * Deletes an ended run with its journal, snapshots and inbox. A run that has not ended is refused
+   * (FAILED_PRECONDITION, BATON_E_RUN_NOT_ENDED: cancel it first); an unknown run is NOT_FOUND.
+   */
+  deleteRun: handleUnaryCall<DeleteRunRequest, DeleteRunResponse>;
 }
 
 export interface RunServiceClient extends Client {
@@ -4124,6 +4320,25 @@ export interface RunServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetRunHistoryResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Deletes an ended run with its journal, snapshots and inbox. A run that has not ended is refused
+   * (FAILED_PRECONDITION, BATON_E_RUN_NOT_ENDED: cancel it first); an unknown run is NOT_FOUND.
+   */
+  deleteRun(
+    request: DeleteRunRequest,
+    callback: (error: ServiceError | null, response: DeleteRunResponse) => void,
+  ): ClientUnaryCall;
+  deleteRun(
+    request: DeleteRunRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteRunResponse) => void,
+  ): ClientUnaryCall;
+  deleteRun(
+    request: DeleteRunRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteRunResponse) => void,
   ): ClientUnaryCall;
 }
 
