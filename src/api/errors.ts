@@ -78,10 +78,8 @@ export function toServiceError(err: unknown): ServerErrorResponse {
       detail.violations.length = Math.floor(detail.violations.length / 2);
       bytes = ErrorDetail.encode(detail).finish();
     }
-    detail.message = cap(
-      `${message} (${all - detail.violations.length} more violations left out)`,
-      ERROR_CAPS.message,
-    );
+    const note = ` (${all - detail.violations.length} more violations left out)`;
+    detail.message = cap(message, ERROR_CAPS.message - note.length) + note;
     bytes = ErrorDetail.encode(detail).finish();
   }
   const metadata = new Metadata();

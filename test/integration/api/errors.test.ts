@@ -3,7 +3,7 @@
 
 import { status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { ApiError, readErrorDetail, toServiceError } from '../../../src/api/errors.js';
+import { ApiError, ERROR_CAPS, readErrorDetail, toServiceError } from '../../../src/api/errors.js';
 import { BatonError } from '../../../src/errors/registry.js';
 
 describe('toServiceError', () => {
@@ -34,6 +34,30 @@ describe('toServiceError', () => {
       column: 7,
       hint: 'drop one',
     });
+  });
+
+  it('keeps what an error carries small enough for HTTP/2 trailers, however large its parts', () => {
+    const huge = 'x'.repeat(1_000_000);
+    const err = toServiceError(
+      new ApiError('BATON_E_MODIFY_INVALID', huge, {
+        fieldPath: huge,
+        hint: huge,
+        violations: Array.from({ length: 5000 }, (_, i) => ({
+          fieldPath: `modifications.${i}`,
+          code: 'BATON_E_UNKNOWN_AGENT',
+          message: huge,
+          subject: huge,
+        })),
+      }),
+    );
+    const detail = readErrorDetail(err.metadata!)!;
+    const [bytes] = err.metadata!.get('baton-error-bin') as Buffer[];
+    expect(bytes!.length).toBeLessThanOrEqual(ERROR_CAPS.detailBytes);
+    expect(err.details!.length).toBeLessThan(ERROR_CAPS.message + ERROR_CAPS.fieldPath + 64);
+    expect(detail.violations.length).toBeGreaterThan(0);
+    expect(detail.message).toMatch(/\((\d+) more violations left out\)$/);
+    const left = Number(/\((\d+) more/.exec(detail.message)![1]);
+    expect(left + detail.violations.length).toBe(5000);
   });
 
   it('turns an error Baton does not know into INTERNAL, not UNKNOWN', () => {
