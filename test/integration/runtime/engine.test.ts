@@ -24,7 +24,10 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function app(handlers: Record<string, AgentHandler>, extra: Partial<Omit<EngineOptions, 'store' | 'bus'>> = {}): Promise<App> {
+async function app(
+  handlers: Record<string, AgentHandler>,
+  extra: Partial<Omit<EngineOptions, 'store' | 'bus'>> = {},
+): Promise<App> {
   const a = await openApp({
     dataDir: dir,
     inboxPollMs: 20,
