@@ -1,7 +1,8 @@
 // Event routing through the Redis Streams bus beside the in-process bus, in the same run: messages per
 // second from publishMany batches to a consumer group that acks each one, and publish -> group handler
-// latency (p50/p99). Prints JSON lines. Redis: BATON_BENCH_REDIS (default redis://127.0.0.1:6379), under a
-// key prefix of its own that is deleted afterwards. DESIGN's budget: >= 100,000 events/s per instance.
+// latency (p50/p99), with the CPU time each message costs the process and Redis. Prints JSON lines.
+// Redis: a redis-server of its own (default), or BATON_BENCH_REDIS=redis://HOST:PORT under a key prefix of
+// its own that is deleted afterwards. DESIGN's budget: >= 100,000 events/s per instance.
 
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -9,17 +10,20 @@ import type { Bus, BusMessage } from '../src/bus/bus.js';
 import { parseBusUrl } from '../src/bus/bus-url.js';
 import { openMemoryBus } from '../src/bus/memory/memory-bus.js';
 import { openRedisBus } from '../src/bus/redis/redis-bus.js';
+import { startBenchRedis } from './redis-server.js';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 200_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
 const AWAITED = Number(process.env.BENCH_AWAITED_MESSAGES ?? 20_000);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 2_000);
 const READ_BATCH = Number(process.env.BENCH_READ_BATCH ?? 100);
+const own = process.env.BATON_BENCH_REDIS === undefined ? await startBenchRedis() : undefined;
 const target = (() => {
-  const t = parseBusUrl(process.env.BATON_BENCH_REDIS ?? 'redis://127.0.0.1:6379');
+  const t = parseBusUrl(process.env.BATON_BENCH_REDIS ?? `redis://127.0.0.1:${own!.port}`);
   if (t.kind !== 'redis') throw new Error('BATON_BENCH_REDIS must be a redis:// URL');
   return t;
 })();
+const redisLabel = own ? 'own redis-server' : 'shared (server CPU includes other clients)';
 const prefix = `baton-bench-${randomUUID()}`;
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
@@ -30,6 +34,33 @@ const adapters: Opener[] = [
   { name: 'memory', open: () => Promise.resolve(openMemoryBus()) },
   { name: 'redis', open: () => openRedisBus({ ...target, prefix, readBatch: READ_BATCH }) },
 ];
+
+/** CPU seconds Redis has used (all its threads), from INFO. */
+async function serverCpu(admin: Redis): Promise<number> {
+  const info = await admin.info('cpu');
+  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}
+
+/** Runs fn, returning the CPU µs per message it cost this process and (for Redis) the server. */
+async function cpuPerMessage(
+  n: number,
+  adapter: string,
+  fn: () => Promise<void>,
+): Promise<Record<string, number>> {
+  const admin =
+    adapter === 'redis' ? new Redis({ host: target.host, port: target.port, db: target.db }) : undefined;
+  const server0 = admin ? await serverCpu(admin) : 0;
+  const client0 = process.cpuUsage();
+  await fn();
+  const client = process.cpuUsage(client0);
+  const out: Record<string, number> = { clientCpuUsPerMessage: round((client.user + client.system) / n) };
+  if (admin) {
+    out.serverCpuUsPerMessage = round((((await serverCpu(admin)) - server0) * 1e6) / n);
+    admin.disconnect();
+  }
+  return out;
+}
 
 const payload = (i: number) => ({ runId: `run-${i % 1000}`, type: 'TaskCompleted', seq: i });
 
@@ -42,25 +73,42 @@ const payload = (i: number) => ({ runId: `run-${i % 1000}`, type: 'TaskCompleted
 async function throughput(a: Opener, n: number, acks: 'pipelined' | 'awaited'): Promise<void> {
   const bus = await a.open();
   const stream = `bench:${acks}:${randomUUID()}`;
-  const inFlight: Promise<number>[] = [];
+  // Acks are counted as they settle, not kept: holding 200,000 promises would be the benchmark's own cost.
   let handled = 0;
+  let settled = 0;
+  let acked = 0;
+  let ackErrors = 0;
   let finish!: () => void;
   const done = new Promise<void>((resolve) => (finish = resolve));
+  const check = () => handled === n && settled === n && finish();
   await bus.subscribe(stream, { group: 'workers', consumer: 'w1' }, async (m: BusMessage) => {
-    const ack = bus.ack(m.stream, 'workers', [m.id]);
+    const ack = bus.ack(m.stream, 'workers', [m.id]).then(
+      (k) => {
+        acked += k;
+        settled++;
+        check();
+      },
+      () => {
+        ackErrors++;
+        settled++;
+        check();
+      },
+    );
     if (acks === 'awaited') await ack;
-    else inFlight.push(ack);
-    if (++handled === n) finish();
+    handled++;
+    check();
   });
-  const start = performance.now();
-  for (let i = 0; i < n; i += BATCH) {
-    const size = Math.min(BATCH, n - i);
-    await bus.publishMany(Array.from({ length: size }, (_, j) => ({ stream, data: payload(i + j) })));
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  await done;
-  const acked = (await Promise.all(inFlight)).reduce((s, x) => s + x, 0) + (acks === 'awaited' ? n : 0);
-  const ms = performance.now() - start;
+  let ms = 0;
+  const cpu = await cpuPerMessage(n, a.name, async () => {
+    const start = performance.now();
+    for (let i = 0; i < n; i += BATCH) {
+      const size = Math.min(BATCH, n - i);
+      await bus.publishMany(Array.from({ length: size }, (_, j) => ({ stream, data: payload(i + j) })));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await done;
+    ms = performance.now() - start;
+  });
   const pending = await bus.pending(stream, 'workers');
   await bus.close();
   print({
@@ -72,8 +120,11 @@ async function throughput(a: Opener, n: number, acks: 'pipelined' | 'awaited'): 
     ...(a.name === 'redis' && { readBatch: READ_BATCH }),
     ms: Math.round(ms),
     messagesPerSecond: Math.round((n * 1000) / ms),
+    ...cpu,
     acked,
+    ackErrors,
     pending,
+    ...(a.name === 'redis' && { redis: redisLabel }),
   });
 }
 
@@ -111,25 +162,30 @@ async function floor(): Promise<void> {
   const r = new Redis({ host: target.host, port: target.port, db: target.db, protocol: 2 });
   const key = `${prefix}:floor`;
   const n = Math.min(MESSAGES, 100_000);
-  let start = performance.now();
-  for (let i = 0; i < n; i += BATCH) {
-    const p = r.pipeline();
-    for (let j = 0; j < BATCH && i + j < n; j++) p.xadd(key, '*', 'd', JSON.stringify(payload(i + j)));
-    await p.exec();
-  }
-  const xadd = (n * 1000) / (performance.now() - start);
-  await r.xgroup('CREATE', key, 'g', '0');
-  start = performance.now();
-  for (let read = 0; read < n;) {
-    const reply = (await r.xreadgroup('GROUP', 'g', 'c', 'COUNT', BATCH, 'STREAMS', key, '>')) as [
-      string,
-      [string, string[]][],
-    ][];
-    const ids = reply[0]![1].map(([id, f]) => (JSON.parse(f[1]!) as unknown, id));
-    await r.xack(key, 'g', ...ids);
-    read += ids.length;
-  }
-  const readAck = (n * 1000) / (performance.now() - start);
+  let xadd = 0;
+  let readAck = 0;
+  // XADD then XREADGROUP + XACK, one after the other: their CPU per message adds up to a full route.
+  const cpu = await cpuPerMessage(n, 'redis', async () => {
+    let start = performance.now();
+    for (let i = 0; i < n; i += BATCH) {
+      const p = r.pipeline();
+      for (let j = 0; j < BATCH && i + j < n; j++) p.xadd(key, '*', 'd', JSON.stringify(payload(i + j)));
+      await p.exec();
+    }
+    xadd = (n * 1000) / (performance.now() - start);
+    await r.xgroup('CREATE', key, 'g', '0');
+    start = performance.now();
+    for (let read = 0; read < n;) {
+      const reply = (await r.xreadgroup('GROUP', 'g', 'c', 'COUNT', BATCH, 'STREAMS', key, '>')) as [
+        string,
+        [string, string[]][],
+      ][];
+      const ids = reply[0]![1].map(([id, f]) => (JSON.parse(f[1]!) as unknown, id));
+      await r.xack(key, 'g', ...ids);
+      read += ids.length;
+    }
+    readAck = (n * 1000) / (performance.now() - start);
+  });
   r.disconnect();
   print({
     bench: 'redis.client.floor',
@@ -137,6 +193,8 @@ async function floor(): Promise<void> {
     batch: BATCH,
     xaddPipelinedPerSecond: Math.round(xadd),
     xreadgroupXackPerSecond: Math.round(readAck),
+    ...cpu,
+    redis: redisLabel,
   });
 }
 
@@ -158,4 +216,5 @@ try {
   for (const a of adapters) await latency(a);
 } finally {
   await cleanup();
+  await own?.stop();
 }

@@ -68,13 +68,15 @@ export async function publishBatch(
   if (runs.length === 1) {
     const { stream } = runs[0]!;
     try {
-      return await conn.batonPublish(keyOf(stream), maxLen, maxAgeMs, slack, ...json);
+      return (await conn.batonPublish(keyOf(stream), maxLen, maxAgeMs, slack, json.join('\n'))).split(' ');
     } catch (error) {
       throw new BusUnavailableError('publish', stream, redisError(error));
     }
   }
   const pipeline = conn.pipeline() as ScriptPipeline;
-  for (const run of runs) pipeline.batonPublish(keyOf(run.stream), maxLen, maxAgeMs, slack, ...run.json);
+  for (const run of runs) {
+    pipeline.batonPublish(keyOf(run.stream), maxLen, maxAgeMs, slack, run.json.join('\n'));
+  }
   let replies: [Error | null, unknown][] | null;
   try {
     replies = await pipeline.exec();
@@ -86,7 +88,7 @@ export async function publishBatch(
     const [error, reply] = replies?.[i] ?? [new Error('no reply'), null];
     // Runs before this one are published: the caller re-publishes the batch (at least once).
     if (error) throw new BusUnavailableError('publish', run.stream, redisError(error));
-    ids.push(...(reply as string[]));
+    ids.push(...(reply as string).split(' '));
   });
   return ids;
 }

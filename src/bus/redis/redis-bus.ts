@@ -159,9 +159,9 @@ class RedisStreamsBus implements RedisBus {
   subscribe(stream: string, options: SubscribeOptions, handler: MessageHandler): Promise<Subscription> {
     return this.#do('subscribe', stream, async () => {
       requireName('stream name', stream);
-      const start = isGroupSubscription(options)
-        ? await this.#createGroup(stream, options)
-        : await this.#tailStart(stream, options);
+      const reader = isGroupSubscription(options)
+        ? await this.#groupReader(stream, options)
+        : await this.#tailReader(stream, options);
       const conn = await openConnection(this.options, 'baton-bus-sub', this.reporter).catch(
         (error: unknown) => {
           throw new BusUnavailableError('subscribe', stream, (error as Error).cause ?? error);
@@ -171,7 +171,7 @@ class RedisStreamsBus implements RedisBus {
         await closeConnection(conn);
         throw new BusClosedError(`subscribe on "${stream}"`);
       }
-      const ctx: LoopContext = {
+      const loop: ReadLoop = reader({
         conn,
         stream,
         key: this.#key(stream),
@@ -180,22 +180,14 @@ class RedisStreamsBus implements RedisBus {
         handler,
         onError: options.onError,
         onClosed: () => this.#loops.delete(loop),
-      };
-      const loop: ReadLoop = isGroupSubscription(options)
-        ? new GroupReader(ctx, {
-            group: options.group,
-            consumer: options.consumer,
-            visibilityTimeoutMs: start.timeout,
-            batch: this.limits.batch,
-          })
-        : new TailReader(ctx, start.cursor, this.limits.batch);
+      });
       this.#loops.add(loop);
       return loop;
     });
   }
 
   /** Creates the group unless it exists (then fromId is ignored, as the contract says). */
-  async #createGroup(stream: string, o: GroupSubscribeOptions): Promise<{ timeout: number; cursor: string }> {
+  async #groupReader(stream: string, o: GroupSubscribeOptions): Promise<(ctx: LoopContext) => ReadLoop> {
     requireName('group', o.group);
     requireName('consumer', o.consumer);
     const timeout = o.visibilityTimeoutMs ?? DEFAULT_VISIBILITY_TIMEOUT_MS;
@@ -207,19 +199,25 @@ class RedisStreamsBus implements RedisBus {
     const from = o.fromId ?? FROM_START;
     const start = from === FROM_END ? '$' : from === FROM_START ? '0' : redisId(from);
     await this.conn.batonGroup(this.#key(stream), o.group, start);
-    return { timeout, cursor: start };
+    const { group, consumer } = o;
+    return (ctx) =>
+      new GroupReader(ctx, { group, consumer, visibilityTimeoutMs: timeout, batch: this.limits.batch });
   }
 
-  /** A tail's exclusive start as a concrete id: FROM_END is the newest entry now, not at each read. */
-  async #tailStart(stream: string, o: TailSubscribeOptions): Promise<{ timeout: number; cursor: string }> {
+  /** Fixes a tail's exclusive start as an id: FROM_END is the newest entry now, not at each read. */
+  async #tailReader(stream: string, o: TailSubscribeOptions): Promise<(ctx: LoopContext) => ReadLoop> {
     const from = o.fromId ?? FROM_END;
-    if (from === FROM_START) return { timeout: 0, cursor: '0-0' };
-    if (from !== FROM_END) return { timeout: 0, cursor: redisId(from) };
-    const [last] = (await this.conn.xrevrange(this.#key(stream), '+', '-', 'COUNT', 1)) as [
-      string,
-      string[],
-    ][];
-    return { timeout: 0, cursor: last?.[0] ?? '0-0' };
+    let cursor: string;
+    if (from === FROM_START) cursor = '0-0';
+    else if (from !== FROM_END) cursor = redisId(from);
+    else {
+      const [last] = (await this.conn.xrevrange(this.#key(stream), '+', '-', 'COUNT', 1)) as [
+        string,
+        string[],
+      ][];
+      cursor = last?.[0] ?? '0-0';
+    }
+    return (ctx) => new TailReader(ctx, cursor, this.limits.batch);
   }
 
   async #unblock(clientId: number): Promise<void> {
