@@ -1,5 +1,5 @@
 // The composition root: builds the embedded default (SQLite store in a data directory, in-process bus)
-// and the engine over them. The only module that picks concrete store and bus adapters.
+// and the engine over them. The only module that picks concrete store, bus and agent adapters.
 
 import { join } from 'node:path';
 import { openMemoryBus } from './bus/memory/memory-bus.js';
@@ -9,6 +9,15 @@ import type { Bus } from './bus/bus.js';
 import type { Store } from './store/store.js';
 import { builtinPluginsDir, PatternPlugins } from './runtime/pattern-plugins.js';
 import { InThreadRunner, WorkerPool } from './wasm/index.js';
+import { AgentAdapters, type EndpointAdapterFactory } from './agents/adapter-registry.js';
+import { moduleAdapter } from './agents/in-process.js';
+import {
+  A2AConnections,
+  A2ACredentials,
+  a2aAdapters,
+  DEFAULT_LIMITS,
+  type A2ALimits,
+} from './agents/a2a/index.js';
 
 export const DEFAULT_DATA_DIR = '.baton';
 
@@ -27,10 +36,49 @@ export interface AppPlugins {
   readonly patterns: PatternPlugins;
 }
 
-export async function openApp(
-  options: { dataDir?: string } & Omit<EngineOptions, 'store' | 'bus'> = {},
-): Promise<App> {
-  const { dataDir = DEFAULT_DATA_DIR, ...engineOptions } = options;
+/** How remote A2A agents are reached: credentials (a secrets file; BATON_A2A_TOKEN_* are always read), limits. */
+export interface A2AAppOptions {
+  /** A YAML/JSON file mapping credential names to secrets (serve's a2a_credentials, BATON_A2A_CREDENTIALS). */
+  readonly credentialsFile?: string;
+  readonly limits?: Partial<A2ALimits>;
+  /** Shared connections (tests and benchmarks pass their own fetch this way). */
+  readonly connections?: A2AConnections;
+}
+
+export interface AppOptions extends Omit<EngineOptions, 'store' | 'bus' | 'adapters'> {
+  readonly dataDir?: string;
+  /** Adapters for agents with a queue endpoint or none (the worker hub, handlers registered in process). */
+  readonly adapterFor?: EndpointAdapterFactory;
+  readonly a2a?: A2AAppOptions;
+}
+
+/** The agent adapters of this process, by endpoint kind. */
+async function agentAdapters(options: AppOptions): Promise<AgentAdapters> {
+  const adapters = new AgentAdapters();
+  if (options.adapterFor) adapters.register('queue', options.adapterFor).register('none', options.adapterFor);
+  // Module paths were made absolute when the run was prepared (runtime/children.ts).
+  adapters.register('module', (_id, spec) =>
+    spec.endpoint && 'module' in spec.endpoint ? moduleAdapter(spec.endpoint, '/') : undefined,
+  );
+  const connections =
+    options.a2a?.connections ??
+    new A2AConnections({ credentials: await A2ACredentials.load(options.a2a?.credentialsFile) });
+  adapters.register('a2a', a2aAdapters(connections, { ...DEFAULT_LIMITS, ...options.a2a?.limits }));
+  return adapters
+    .explain('queue', (id, spec) => {
+      const queue = spec.endpoint && 'queue' in spec.endpoint ? spec.endpoint.queue : '?';
+      return `agent "${id}" takes tasks from worker queue "${queue}", which only a server (baton serve) has`;
+    })
+    .explain(
+      'none',
+      (id, spec) =>
+        `agent "${id}" (type ${spec.type}) has no endpoint, no registered adapter, and no worker serving it`,
+    );
+}
+
+export async function openApp(options: AppOptions = {}): Promise<App> {
+  const { dataDir = DEFAULT_DATA_DIR, adapterFor: _adapterFor, a2a: _a2a, ...engineOptions } = options;
+  const adapters = await agentAdapters(options);
   const store = await openSqliteStore({ dataDir });
   const bus = openMemoryBus();
   // The built-in patterns (supervisor, handoff, ...) are this package's own builds in dist/plugins: trusted,
@@ -43,7 +91,7 @@ export async function openApp(
     { dir: builtinPluginsDir(), runner: trusted },
     { dir, runner: pool },
   ]);
-  const engine = new Engine({ store, bus, patternPlugins: patterns, ...engineOptions });
+  const engine = new Engine({ store, bus, patternPlugins: patterns, adapters, ...engineOptions });
   return {
     store,
     bus,

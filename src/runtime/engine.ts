@@ -20,7 +20,7 @@ import type { Bus } from '../bus/bus.js';
 import type { InboxMessage, JournalRecord, NewRun, Store } from '../store/store.js';
 import { RunNotFoundError } from '../store/store.js';
 import type { AgentAdapter } from '../agents/adapter.js';
-import { moduleAdapter } from '../agents/in-process.js';
+import { AgentAdapters } from '../agents/adapter-registry.js';
 import { AgentRoster } from '../agents/roster.js';
 import { BatonError, isErrorCode } from '../errors/registry.js';
 import type { AgentSpec, ResourceConstraintsSpec, WorkflowSpec } from '../spec/schema.js';
@@ -60,8 +60,8 @@ export interface EngineOptions {
   /** How often live runs look for commands posted by other processes. */
   readonly inboxPollMs?: number;
   readonly breakers?: BreakerOptions;
-  /** Adapters for agents without an `endpoint`, by agent (e.g. registered handlers by type). */
-  readonly adapterFor?: (agentId: string, spec: AgentSpec) => AgentAdapter | undefined;
+  /** How each declared agent is reached, by endpoint kind (filled by the composition root, app.ts). */
+  readonly adapters?: AgentAdapters;
   /** Called after each committed turn of any run, with the entries it journaled (progress views). */
   readonly onTurn?: (actor: RunActor, entries: readonly JournalRecord[]) => void;
   /** Orchestration patterns installed as WASM plugins (a workflow's pattern not built in natively). */
@@ -80,6 +80,9 @@ export interface StartOptions {
 
 /** Ended runs whose final state settled() still answers with (older ones: BATON_E_RUN_NOT_FOUND). */
 export const RECENTLY_ENDED = 256;
+
+/** An engine given no adapters can bind no agent (each start fails with BATON_E_AGENT_UNBOUND). */
+const NO_ADAPTERS = new AgentAdapters();
 
 export type { ModifyCommand, RunCommand } from './engine-policy.js';
 export { ModifyRejectedError } from './engine-policy.js';
@@ -459,19 +462,7 @@ export class Engine {
   }
 
   private bind(agentId: string, spec: AgentSpec): AgentAdapter {
-    if (spec.endpoint && 'module' in spec.endpoint) return moduleAdapter(spec.endpoint, '/');
-    const adapter = this.opts.adapterFor?.(agentId, spec);
-    if (adapter) return adapter;
-    if (spec.endpoint && 'queue' in spec.endpoint) {
-      throw new BatonError(
-        'BATON_E_AGENT_UNBOUND',
-        `agent "${agentId}" takes tasks from worker queue "${spec.endpoint.queue}", which only a server (baton serve) has`,
-      );
-    }
-    throw new BatonError(
-      'BATON_E_AGENT_UNBOUND',
-      `agent "${agentId}" (type ${spec.type}) has no endpoint, no registered adapter, and no worker serving it`,
-    );
+    return (this.opts.adapters ?? NO_ADAPTERS).bind(agentId, spec);
   }
 
   private async renewLeases(): Promise<void> {

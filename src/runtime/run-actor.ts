@@ -6,6 +6,7 @@
 import {
   apply,
   awaitedVerdict,
+  parseKey,
   checkVerdict,
   decide,
   ENTRY_VERSION,
@@ -28,6 +29,7 @@ import type { TaskStatusUpdateEvent } from '@a2a-js/sdk';
 import type { Bus } from '../bus/bus.js';
 import type { AppendRequest, JournalRecord, NewRun, RunPatch, Store } from '../store/store.js';
 import type { AgentLease } from '../agents/roster.js';
+import type { AttemptJournal } from '../agents/a2a-parts.js';
 import { BatonError } from '../errors/registry.js';
 import { attemptResult, type AgentGateway, type Attempt } from './gateway.js';
 import type { CommitListener, JournalWriter } from './journal-writer.js';
@@ -65,7 +67,7 @@ const NO_EFFECTS: Effect[] = [];
 
 const FINAL = new Set(['completed', 'failed', 'cancelled']);
 
-export class RunActor implements CommitListener {
+export class RunActor implements CommitListener, AttemptJournal {
   private queue: Array<{ fields: InputFields; after?: (changed: boolean, seq: number) => void }> = [];
   private running = false;
   private stopped = false;
@@ -442,6 +444,7 @@ export class RunActor implements CommitListener {
       // Agents' own progress goes to watchers on the run's stream (not the journal: it decides nothing).
       onUpdate: (u) => this.publishProgress(c, lease.agentId, u),
       description: spec.description,
+      journal: this,
     };
     const outcome = await this.gateway.invoke(lease, attempt, ac.signal, 'task');
     if (this.inflight.get(c.key) === ac) this.inflight.delete(c.key);
@@ -496,6 +499,28 @@ export class RunActor implements CommitListener {
         () => applied(),
       ),
     );
+  }
+
+  remoteTaskOf(key: string, attempt: number): string | undefined {
+    const p = parseKey(key);
+    const u = p === null ? undefined : this.state.units.get(p.unit);
+    if (u === undefined || u.iteration !== p!.iteration || u.attempts !== attempt) return undefined;
+    return u.status === 'dispatched' ? u.remoteTaskId : undefined;
+  }
+
+  remoteTaskAttached(key: string, attempt: number, remoteTaskId: string): void {
+    this.submit({ type: 'TaskAttemptAttached', key, attempt, remoteTaskId });
+  }
+
+  inputRequired(key: string, attempt: number, request: { question: string; data?: unknown }): void {
+    const { question, data } = request;
+    this.submit({
+      type: 'TaskInputRequired',
+      key,
+      attempt,
+      question,
+      ...(data === undefined ? {} : { data }),
+    });
   }
 
   /** When the unit's current attempt was journaled as dispatched (its deadline counts from then). */
