@@ -50,6 +50,15 @@ export interface AgentAdapter {
   invoke(invocation: AgentInvocation, signal: AbortSignal): Promise<AgentOutcome>;
 }
 
+/**
+ * The abort reason when the engine stops driving a run (shutdown, drain, lost lease) rather than cancels
+ * the attempt: the attempt is abandoned, not cancelled. An adapter leaves a remote agent's task running,
+ * since the process that takes the run over re-issues the attempt and re-attaches to it.
+ */
+export class AttemptAbandoned extends Error {
+  override readonly name = 'AttemptAbandoned';
+}
+
 /** The registry codes an agent failure can carry. */
 export type AgentErrorCode =
   | 'BATON_E_AGENT_FAILED'

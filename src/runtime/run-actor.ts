@@ -30,6 +30,7 @@ import type { Bus } from '../bus/bus.js';
 import type { AppendRequest, JournalRecord, NewRun, RunPatch, Store } from '../store/store.js';
 import type { AgentLease } from '../agents/roster.js';
 import type { AttemptJournal } from '../agents/a2a-parts.js';
+import { AttemptAbandoned } from '../agents/adapter.js';
 import { BatonError } from '../errors/registry.js';
 import { attemptResult, type AgentGateway, type Attempt } from './gateway.js';
 import type { CommitListener, JournalWriter } from './journal-writer.js';
@@ -142,7 +143,8 @@ export class RunActor implements CommitListener, AttemptJournal {
     this.stopped = true;
     this.queue = [];
     this.timers.clearAll();
-    for (const ac of this.inflight.values()) ac.abort(new Error('the engine stopped driving this run'));
+    for (const ac of this.inflight.values())
+      ac.abort(new AttemptAbandoned('the engine stopped driving this run'));
     this.inflight.clear();
   }
 

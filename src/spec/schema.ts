@@ -49,11 +49,9 @@ export const Endpoint = z.union([
     export: z.string().min(1).optional().meta({ description: 'Export name; default "default"' }),
   }),
   z.strictObject({
-    a2a: z
-      .url({ protocol: /^https?$/ })
-      .meta({
-        description: 'URL of an A2A agent (its card at URL/.well-known/agent-card.json), or of its card',
-      }),
+    a2a: z.url({ protocol: /^https?$/ }).meta({
+      description: 'URL of an A2A agent (its card at URL/.well-known/agent-card.json), or of its card',
+    }),
     credential: z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,64}$/)

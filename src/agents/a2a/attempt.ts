@@ -11,6 +11,7 @@ import { TaskNotCancelableError, TaskNotFoundError, UnsupportedOperationError } 
 import { BatonError } from '../../errors/registry.js';
 import {
   agentFailure,
+  AttemptAbandoned,
   canceled,
   completed,
   failed,
@@ -143,8 +144,8 @@ export class RemoteAttempt {
       const outcome = this.outcome(conn);
       if (outcome !== undefined) return outcome;
       if (v.state === TaskState.TASK_STATE_AUTH_REQUIRED) {
-        await this.cancelRemote(conn);
         const { text } = messageText(v.status?.message);
+        await this.cancelRemote(conn);
         return failed(
           agentFailure(
             'BATON_E_A2A_AUTH_REQUIRED',
@@ -152,7 +153,6 @@ export class RemoteAttempt {
           ),
         );
       }
-      if (v.state === TaskState.TASK_STATE_INPUT_REQUIRED) this.reportInput();
       // A stream that delivered news is followed again at once; polls and idle streams back off.
       idle = conn.streaming && this.streamed > 0 && failures === 0 ? 0 : idle + 1;
       if (idle > 0) {
@@ -206,7 +206,10 @@ export class RemoteAttempt {
       this.view.apply(event);
       if (event.payload?.$case !== 'task') this.streamed++;
       this.afterEvent(before, event.payload?.$case === 'statusUpdate' ? event.payload.value : undefined);
-      if (this.view.done || this.view.bytes > this.limits.maxOutputBytes) break;
+      // An agent's stream may stay open through auth-required (spec §7.6.1): Baton cannot answer it.
+      const v = this.view;
+      if (v.done || v.bytes > this.limits.maxOutputBytes || v.state === TaskState.TASK_STATE_AUTH_REQUIRED)
+        break;
     }
   }
 
@@ -233,7 +236,8 @@ export class RemoteAttempt {
     }
     if (update !== undefined && update.status?.state === TaskState.TASK_STATE_WORKING)
       this.inv.onUpdate?.(update);
-    if (before === TaskState.TASK_STATE_INPUT_REQUIRED && v.state !== before) this.asked = undefined;
+    if (v.state === TaskState.TASK_STATE_INPUT_REQUIRED) this.reportInput();
+    else if (before === TaskState.TASK_STATE_INPUT_REQUIRED) this.asked = undefined;
   }
 
   private reportInput(): void {
@@ -300,9 +304,13 @@ export class RemoteAttempt {
     }
   }
 
-  /** The engine cancelled, or the deadline passed: cancel the remote task, then say so. */
+  /**
+   * The engine cancelled, or the deadline passed: cancel the remote task, then say so. An engine that
+   * stopped driving the run abandons the attempt: the task goes on for whoever takes the run over.
+   */
   private async aborted(): Promise<AgentOutcome> {
-    if (this.conn !== undefined) await this.cancelRemote(this.conn);
+    const abandoned = this.why === 'cancel' && this.signal.reason instanceof AttemptAbandoned;
+    if (this.conn !== undefined && !abandoned) await this.cancelRemote(this.conn);
     if (this.why === 'deadline') {
       const task = this.view.taskId === undefined ? '' : ` (task ${this.view.taskId} cancelled)`;
       return failed(

@@ -110,7 +110,7 @@ export class AgentCardCache {
 export function parseCard(json: unknown, where: string): AgentCard {
   if (json === null || typeof json !== 'object' || Array.isArray(json))
     throw new BatonError('BATON_E_AGENT_CARD_INVALID', `agent card ${where} is not a JSON object`);
-  const card = AgentCard.fromJSON(json);
+  const card = AgentCard.fromJSON(sdkShapesAsJson(json as Record<string, unknown>));
   const problems: string[] = [];
   if (card.name === '') problems.push('it has no name');
   if (card.supportedInterfaces.length === 0) problems.push('it lists no supportedInterfaces');
@@ -121,6 +121,22 @@ export function parseCard(json: unknown, where: string): AgentCard {
   if (problems.length > 0)
     throw new BatonError('BATON_E_AGENT_CARD_INVALID', `agent card ${where}: ${problems.join('; ')}`);
   return card;
+}
+
+/**
+ * Agents built with @a2a-js/sdk 1.3.0 serve their card as the SDK holds it, so a security scheme's oneof
+ * arrives as `{ scheme: { $case, value } }` rather than the spec's `{ httpAuthSecurityScheme: {...} }`:
+ * read both.
+ */
+function sdkShapesAsJson(json: Record<string, unknown>): Record<string, unknown> {
+  const schemes = json.securitySchemes;
+  if (schemes === null || typeof schemes !== 'object') return json;
+  const fixed: Record<string, unknown> = {};
+  for (const [name, s] of Object.entries(schemes as Record<string, unknown>)) {
+    const oneof = (s as { scheme?: { $case?: unknown; value?: unknown } } | null)?.scheme;
+    fixed[name] = typeof oneof?.$case === 'string' ? { [oneof.$case]: oneof.value } : s;
+  }
+  return { ...json, securitySchemes: fixed };
 }
 
 function reason(e: unknown): string {

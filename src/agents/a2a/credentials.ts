@@ -16,11 +16,9 @@ export const envVarOf = (name: string): string =>
   `BATON_A2A_TOKEN_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 
 const SecretsFile = z.record(
-  z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,64}$/, {
-      message: 'a credential name is 1-64 letters, digits, ".", "_" or "-"',
-    }),
+  z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, {
+    message: 'a credential name is 1-64 letters, digits, ".", "_" or "-"',
+  }),
   z.string().min(1, { message: 'a secret must not be empty' }),
 );
 
