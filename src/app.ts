@@ -20,6 +20,8 @@ import {
 } from './agents/a2a/index.js';
 
 export const DEFAULT_DATA_DIR = '.baton';
+/** The environment variable naming the A2A credentials file when no flag or config key does. */
+export const A2A_CREDENTIALS_ENV = 'BATON_A2A_CREDENTIALS';
 
 export interface App {
   readonly store: Store;
@@ -62,7 +64,11 @@ async function agentAdapters(options: AppOptions): Promise<AgentAdapters> {
   );
   const connections =
     options.a2a?.connections ??
-    new A2AConnections({ credentials: await A2ACredentials.load(options.a2a?.credentialsFile) });
+    new A2AConnections({
+      credentials: await A2ACredentials.load(
+        options.a2a?.credentialsFile ?? process.env[A2A_CREDENTIALS_ENV],
+      ),
+    });
   adapters.register('a2a', a2aAdapters(connections, { ...DEFAULT_LIMITS, ...options.a2a?.limits }));
   return adapters
     .explain('queue', (id, spec) => {

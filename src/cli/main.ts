@@ -13,7 +13,7 @@ import { cancelCommand, pauseCommand, remoteResumeCommand, signalCommand } from 
 import { watchCommand } from './commands/watch.js';
 import { modifyCommand } from './commands/modify.js';
 import { SERVER_ENV, serverAddress } from './remote.js';
-import { DEFAULT_DATA_DIR } from '../app.js';
+import { A2A_CREDENTIALS_ENV, DEFAULT_DATA_DIR } from '../app.js';
 import { VERSION } from './version.js';
 
 export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
@@ -33,9 +33,15 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option('--json', 'print machine-readable JSON')
     .option('--registry <file>', 'agent registry (YAML/JSON: agent types and their capabilities)')
     .option('--constraints <file>', 'resource constraints (YAML/JSON) to check the plan against')
-    .action(async (files: string[], opts: { json?: boolean; registry?: string; constraints?: string }) => {
-      setExit(await validateCommand(files, opts, o));
-    });
+    .option('--resolve-agents', "fetch remote A2A agents' cards and check each task's requires against them")
+    .action(
+      async (
+        files: string[],
+        opts: { json?: boolean; registry?: string; constraints?: string; resolveAgents?: boolean },
+      ) => {
+        setExit(await validateCommand(files, opts, o));
+      },
+    );
 
   program
     .command('plan')
@@ -56,6 +62,10 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     });
 
   const dataDir = ['--data-dir <dir>', 'where runs are stored (SQLite)', DEFAULT_DATA_DIR] as const;
+  const a2aCredentials = [
+    '--a2a-credentials <file>',
+    `secrets of remote A2A agents: YAML/JSON mapping credential names to secrets (or ${A2A_CREDENTIALS_ENV})`,
+  ] as const;
   const server = [
     '--server <host:port>',
     `talk to this Baton server instead of the data directory (or set ${SERVER_ENV})`,
@@ -70,10 +80,18 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option('--constraints <file>', "resource constraints (YAML/JSON), overriding the workflow's own")
     .option('--registry <file>', 'agent registry to validate agent types against')
     .option(...dataDir)
+    .option(...a2aCredentials)
     .action(
       async (
         file: string,
-        opts: { input?: string; json?: boolean; dataDir: string; constraints?: string; registry?: string },
+        opts: {
+          input?: string;
+          json?: boolean;
+          dataDir: string;
+          constraints?: string;
+          registry?: string;
+          a2aCredentials?: string;
+        },
       ) => {
         setExit(await runCommand(file, opts, o));
       },
@@ -88,10 +106,16 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option('--json', 'print the final status as JSON')
     .option(...dataDir)
     .option(...server)
-    .action(async (run: string, opts: { json?: boolean; dataDir: string; server?: string }) => {
-      const address = serverAddress(opts);
-      setExit(address ? await remoteResumeCommand(run, address, o) : await resumeCommand(run, opts, o));
-    });
+    .option(...a2aCredentials)
+    .action(
+      async (
+        run: string,
+        opts: { json?: boolean; dataDir: string; server?: string; a2aCredentials?: string },
+      ) => {
+        const address = serverAddress(opts);
+        setExit(address ? await remoteResumeCommand(run, address, o) : await resumeCommand(run, opts, o));
+      },
+    );
 
   program
     .command('pause')

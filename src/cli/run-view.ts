@@ -26,6 +26,13 @@ export interface StatusView {
   readonly tasks?: Readonly<Record<string, number>>;
   readonly compensated?: readonly string[];
   readonly error?: { code: string; message: string };
+  /** Attempts whose agent waits for input (A2A input-required): local runs only, for now. */
+  readonly inputRequired?: ReadonlyArray<{
+    key: string;
+    agent: string | null;
+    question: string;
+    since: number;
+  }>;
 }
 
 export function localStatusView(v: WorkflowStatusView): StatusView {
@@ -41,6 +48,7 @@ export function localStatusView(v: WorkflowStatusView): StatusView {
     tasks: v.baton.tasks,
     compensated: v.baton.compensated,
     ...(v.baton.error && { error: { code: v.baton.error.code, message: v.baton.error.message } }),
+    ...(v.baton.input_required && { inputRequired: v.baton.input_required }),
   };
 }
 
@@ -74,7 +82,8 @@ export function remoteStatusView(r: RemoteRun): StatusView {
 
 export function printStatus(v: StatusView, json: boolean, o: Output): void {
   if (json) {
-    o.out(JSON.stringify(v.spec, null, 2));
+    const waiting = v.inputRequired === undefined ? {} : { input_required: v.inputRequired };
+    o.out(JSON.stringify({ ...v.spec, ...waiting }, null, 2));
     return;
   }
   const s = v.spec;
@@ -92,6 +101,12 @@ export function printStatus(v: StatusView, json: boolean, o: Output): void {
   for (const a of s.agents) {
     o.out(
       `  ${a.agent_id.padEnd(16)} ${a.status.padEnd(10)} ${String(Math.round(a.progress * 100)).padStart(3)}%  ${a.current_task}`,
+    );
+  }
+  for (const w of v.inputRequired ?? []) {
+    const since = new Date(w.since).toISOString().replace('T', ' ').slice(0, 19);
+    o.out(
+      `  ${paint(o, 'yellow', 'waiting for input')}: ${w.key} (${w.agent ?? '?'}) since ${since}: ${w.question}`,
     );
   }
   if (v.compensated && v.compensated.length > 0) o.out(`  compensated: ${v.compensated.join(', ')}`);

@@ -19,6 +19,8 @@ export interface RunOpts {
   readonly dataDir: string;
   readonly constraints?: string;
   readonly registry?: string;
+  /** Secrets of remote A2A agents (else BATON_A2A_CREDENTIALS; BATON_A2A_TOKEN_* are always read). */
+  readonly a2aCredentials?: string;
 }
 
 export async function runCommand(file: string, opts: RunOpts, o: Output): Promise<number> {
@@ -41,7 +43,7 @@ export async function runCommand(file: string, opts: RunOpts, o: Output): Promis
 
 export async function resumeCommand(
   runId: string,
-  opts: Pick<RunOpts, 'json' | 'dataDir'>,
+  opts: Pick<RunOpts, 'json' | 'dataDir' | 'a2aCredentials'>,
   o: Output,
 ): Promise<number> {
   return drive(opts, o, async (app) => {
@@ -53,7 +55,7 @@ export async function resumeCommand(
 
 /** Opens the embedded app, starts or takes over a run, shows progress, and prints how it ended. */
 async function drive(
-  opts: Pick<RunOpts, 'json' | 'dataDir'>,
+  opts: Pick<RunOpts, 'json' | 'dataDir' | 'a2aCredentials'>,
   o: Output,
   begin: (app: App) => Promise<string>,
 ): Promise<number> {
@@ -61,6 +63,7 @@ async function drive(
   const app = await openApp({
     dataDir: opts.dataDir,
     onTurn: (actor, records) => view.progress?.turn(actor, records),
+    ...(opts.a2aCredentials === undefined ? {} : { a2a: { credentialsFile: opts.a2aCredentials } }),
   });
   const progress = (view.progress = new Progress(o, app.engine.breakers));
   let runId: string | undefined;
