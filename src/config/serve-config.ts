@@ -29,6 +29,7 @@ const KEYS = {
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'must be 1-64 letters, digits, ".", "_" or "-"' }),
   drain_grace: Duration,
+  a2a_credentials: Path,
 } as const;
 
 type Key = keyof typeof KEYS;
@@ -41,6 +42,8 @@ export interface ServeConfig {
   readonly namespace: string;
   /** How long a drain waits for attempts in flight before abandoning them (they are re-issued on restart). */
   readonly drainGraceMs: number;
+  /** Secrets of remote A2A agents: a YAML/JSON file mapping credential names to secrets. */
+  readonly a2aCredentials?: string;
 }
 
 export const SERVE_DEFAULTS = {
@@ -57,6 +60,7 @@ export const ENV_VARS: Readonly<Record<Key, string>> = {
   registry: 'BATON_REGISTRY',
   namespace: 'BATON_NAMESPACE',
   drain_grace: 'BATON_DRAIN_GRACE',
+  a2a_credentials: 'BATON_A2A_CREDENTIALS',
 };
 export const CONFIG_ENV = 'BATON_CONFIG';
 
@@ -74,6 +78,7 @@ const FileSchema = z.strictObject({
   registry: KEYS.registry.optional(),
   namespace: KEYS.namespace.optional(),
   drain_grace: KEYS.drain_grace.optional(),
+  a2a_credentials: KEYS.a2a_credentials.optional(),
 });
 
 export class ConfigError extends BatonError {
@@ -102,12 +107,14 @@ export async function loadServeConfig(src: ConfigSources): Promise<ServeConfig> 
     return file[key] as z.output<(typeof KEYS)[K]> | undefined;
   };
   const registry = value('registry');
+  const a2aCredentials = value('a2a_credentials');
   return {
     listen: value('listen') ?? SERVE_DEFAULTS.listen,
     dataDir: value('data_dir') ?? SERVE_DEFAULTS.data_dir,
     ...(registry !== undefined && { registry }),
     namespace: value('namespace') ?? SERVE_DEFAULTS.namespace,
     drainGraceMs: value('drain_grace') ?? SERVE_DEFAULTS.drain_grace,
+    ...(a2aCredentials !== undefined && { a2aCredentials }),
   };
 }
 
@@ -145,5 +152,6 @@ async function readConfigFile(file: string): Promise<Partial<Record<Key, unknown
     ...v,
     ...(v.data_dir !== undefined && { data_dir: resolve(base, v.data_dir) }),
     ...(v.registry !== undefined && { registry: resolve(base, v.registry) }),
+    ...(v.a2a_credentials !== undefined && { a2a_credentials: resolve(base, v.a2a_credentials) }),
   };
 }

@@ -33,6 +33,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     namespace: config.namespace,
     onTurn: feed.publish,
     adapterFor: workerAdapterFor(workers),
+    ...(config.a2aCredentials !== undefined && { a2a: { credentialsFile: config.a2aCredentials } }),
   });
   const admission = { draining: false };
   // Listening before the address is printed: a supervisor may send SIGTERM as soon as it reads it.
