@@ -130,7 +130,7 @@ describe('baton run with a remote A2A agent, killed with SIGKILL mid-task, then 
     },
   );
 
-  it('baton watch and status show a task that waits for input', async () => {
+  it('baton status and events show a task that waits for input', async () => {
     const asker = await AgentServer.start([{ name: 'asks', mode: 'input' }], join(tmp.dir, 'asks.log'));
     try {
       const dir = join(tmp.dir, 'data-asks');
