@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentServer, until } from '../integration/a2a/agents.js';
+import { AgentServer } from '../integration/a2a/agents.js';
 import { baton, ROOT, tempDir } from './cli-helpers.js';
 
 const tmp = tempDir();

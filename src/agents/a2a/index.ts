@@ -10,7 +10,7 @@ import type { EndpointAdapterFactory } from '../adapter-registry.js';
 import { DEFAULT_LIMITS, RemoteAttempt, type A2ALimits } from './attempt.js';
 import { cardUrl, type AgentCardCache } from './card.js';
 import { offerOf } from './card-offer.js';
-import { A2AConnections } from './connections.js';
+import type { A2AConnections } from './connections.js';
 
 export { a2aCounters, DEFAULT_LIMITS, type A2ALimits } from './attempt.js';
 export { AgentCardCache, cardUrl } from './card.js';

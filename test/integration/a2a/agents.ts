@@ -52,8 +52,8 @@ export class AgentServer {
     });
     return new Promise((resolve, reject) => {
       let err = '';
-      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-      child.stdout!.on('data', (d: Buffer) => {
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.stdout.on('data', (d: Buffer) => {
         const m = /A2A_READY (\S+)/.exec(d.toString());
         if (m) resolve(new AgentServer(m[1]!, log, child));
       });

@@ -303,6 +303,10 @@ describe('failures', () => {
   });
 });
 
+/** A part's content as a string (the text parts these tests look at). */
+const text = (p: Part): string =>
+  p.content?.$case === 'text' ? p.content.value : JSON.stringify(p.content?.value);
+
 describe('the message of an attempt', () => {
   const inv = (input: unknown, description?: string) =>
     new TaskInvocation(
@@ -333,11 +337,11 @@ describe('the message of an attempt', () => {
   });
 
   it('sends the input as text to an agent that takes only text', () => {
-    expect(requestMessage(inv({ q: 1 }, 'Find it'), 'r', 'text').parts.map((p) => p.content?.value)).toEqual([
+    expect(requestMessage(inv({ q: 1 }, 'Find it'), 'r', 'text').parts.map((p) => text(p))).toEqual([
       'Find it',
       '{\n  "q": 1\n}',
     ]);
-    expect(requestMessage(inv('plain'), 'r', 'text').parts.map((p) => p.content?.value)).toEqual(['plain']);
-    expect(requestMessage(inv(null), 'r', 'text').parts.map((p) => p.content?.value)).toEqual(['']);
+    expect(requestMessage(inv('plain'), 'r', 'text').parts.map((p) => text(p))).toEqual(['plain']);
+    expect(requestMessage(inv(null), 'r', 'text').parts.map((p) => text(p))).toEqual(['']);
   });
 });
