@@ -3,7 +3,7 @@
 // and the run completes with its result. And `baton validate --resolve-agents` against real cards.
 
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -277,5 +277,45 @@ describe('authentication from the command line', () => {
       env: { ...process.env, BATON_A2A_TOKEN_ARCHIVE_TOKEN: 'open-sesame' },
     });
     expect(viaEnv.code, viaEnv.stderr).toBe(0);
+  });
+});
+
+describe('examples/research_and_analysis_a2a.yaml', () => {
+  it('with the example researcher agent running, gives the same report as the in-process reference', async () => {
+    const port = await closedPort();
+    const agent = spawn(
+      process.execPath,
+      [join(ROOT, 'examples/a2a/researcher-agent.js'), '--port', String(port)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        agent.stdout.on('data', (d: Buffer) => d.toString().includes('listening') && resolve());
+        agent.on('exit', (code) => reject(new Error(`the example agent exited (${code})`)));
+      });
+      const wf = join(tmp.dir, 'research_a2a.yaml');
+      const source = readFileSync(join(ROOT, 'examples/research_and_analysis_a2a.yaml'), 'utf8');
+      writeFileSync(
+        wf,
+        source
+          .replace('127.0.0.1:41241', `127.0.0.1:${port}`)
+          .replaceAll('./agents/', join(ROOT, 'examples/agents/')),
+      );
+      expect((await baton(['validate', '--resolve-agents', wf])).code).toBe(0);
+      const remote = await baton(['run', wf, '--data-dir', join(tmp.dir, 'ex-a2a')], { timeoutMs: 60_000 });
+      expect(remote.code, remote.stderr).toBe(0);
+      const local = await baton(
+        ['run', 'examples/research_and_analysis.yaml', '--data-dir', join(tmp.dir, 'ex-local')],
+        {
+          timeoutMs: 60_000,
+        },
+      );
+      expect(remote.stdout).toMatch(/## Statistics/);
+      expect(remote.stdout).toBe(local.stdout);
+    } finally {
+      agent.kill();
+    }
   });
 });
