@@ -153,10 +153,12 @@ export class RemoteAttempt {
           ),
         );
       }
-      // A stream that delivered news is followed again at once; polls and idle streams back off.
+      // A stream that delivered news is followed again at once; idle streams back off. Polls look again
+      // at once after the send (a quick agent has finished by then), then back off.
       idle = conn.streaming && this.streamed > 0 && failures === 0 ? 0 : idle + 1;
-      if (idle > 0) {
-        const wait = Math.min(this.limits.pollMinMs * 2 ** (idle - 1), this.limits.pollMaxMs);
+      const backoff = conn.streaming || failures > 0 ? idle - 1 : idle - 2;
+      if (idle > 0 && backoff >= 0) {
+        const wait = Math.min(this.limits.pollMinMs * 2 ** backoff, this.limits.pollMaxMs);
         await sleep(wait, undefined, { signal: this.stop.signal });
       }
     }
