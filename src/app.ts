@@ -40,7 +40,10 @@ export interface AppPlugins {
 
 /** How remote A2A agents are reached: credentials (a secrets file; BATON_A2A_TOKEN_* are always read), limits. */
 export interface A2AAppOptions {
-  /** A YAML/JSON file mapping credential names to secrets (serve's a2a_credentials, BATON_A2A_CREDENTIALS). */
+  /**
+   * A YAML/JSON file mapping credential names to secrets, read when the app opens (the commands that run
+   * agents pass --a2a-credentials, serve's a2a_credentials, or BATON_A2A_CREDENTIALS).
+   */
   readonly credentialsFile?: string;
   readonly limits?: Partial<A2ALimits>;
   /** Shared connections (tests and benchmarks pass their own fetch this way). */
@@ -64,11 +67,7 @@ async function agentAdapters(options: AppOptions): Promise<AgentAdapters> {
   );
   const connections =
     options.a2a?.connections ??
-    new A2AConnections({
-      credentials: await A2ACredentials.load(
-        options.a2a?.credentialsFile ?? process.env[A2A_CREDENTIALS_ENV],
-      ),
-    });
+    new A2AConnections({ credentials: await A2ACredentials.load(options.a2a?.credentialsFile) });
   adapters.register('a2a', a2aAdapters(connections, { ...DEFAULT_LIMITS, ...options.a2a?.limits }));
   return adapters
     .explain('queue', (id, spec) => {

@@ -3,7 +3,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { openApp, type App } from '../../app.js';
+import { A2A_CREDENTIALS_ENV, openApp, type App } from '../../app.js';
 import { BatonError } from '../../errors/registry.js';
 import { formatDiagnostics } from '../../spec/index.js';
 import type { RunState } from '../../core/index.js';
@@ -63,7 +63,7 @@ async function drive(
   const app = await openApp({
     dataDir: opts.dataDir,
     onTurn: (actor, records) => view.progress?.turn(actor, records),
-    ...(opts.a2aCredentials === undefined ? {} : { a2a: { credentialsFile: opts.a2aCredentials } }),
+    a2a: { credentialsFile: opts.a2aCredentials ?? nonEmpty(process.env[A2A_CREDENTIALS_ENV]) },
   });
   const progress = (view.progress = new Progress(o, app.engine.breakers));
   let runId: string | undefined;
@@ -108,3 +108,5 @@ export async function parseInputOption(value: string | undefined): Promise<unkno
     throw new BatonError('BATON_E_USAGE', `--input is not JSON: ${(e as Error).message}`);
   }
 }
+
+const nonEmpty = (v: string | undefined) => (v === '' ? undefined : v);
