@@ -516,6 +516,9 @@ export class RunActor implements CommitListener, AttemptJournal {
 
   inputRequired(key: string, attempt: number, request: { question: string; data?: unknown }): void {
     const { question, data } = request;
+    // A re-attached task asks again what the journal already shows: nothing to journal.
+    const p = parseKey(key);
+    if (p !== null && this.state.units.get(p.unit)?.inputRequired?.question === question) return;
     this.submit({
       type: 'TaskInputRequired',
       key,
