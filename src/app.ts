@@ -1,7 +1,6 @@
 // The composition root: builds the embedded default (SQLite store in a data directory, in-process bus),
 // or what URLs name (the PostgreSQL store, the Redis Streams bus), and the engine over them. The only
-// module that picks
-// concrete store and bus adapters.
+// module that picks concrete store, bus and agent adapters.
 
 import { join } from 'node:path';
 import { BusInvalidArgumentError, type Bus } from './bus/bus.js';
@@ -15,8 +14,19 @@ import { DEFAULT_NAMESPACE, Engine, type EngineOptions } from './runtime/engine.
 import type { Store } from './store/store.js';
 import { builtinPluginsDir, PatternPlugins } from './runtime/pattern-plugins.js';
 import { InThreadRunner, WorkerPool } from './wasm/index.js';
+import { AgentAdapters, type EndpointAdapterFactory } from './agents/adapter-registry.js';
+import { moduleAdapter } from './agents/in-process.js';
+import {
+  A2AConnections,
+  A2ACredentials,
+  a2aAdapters,
+  DEFAULT_LIMITS,
+  type A2ALimits,
+} from './agents/a2a/index.js';
 
 export const DEFAULT_DATA_DIR = '.baton';
+/** The environment variable naming the A2A credentials file when no flag or config key does. */
+export const A2A_CREDENTIALS_ENV = 'BATON_A2A_CREDENTIALS';
 
 export interface App {
   readonly store: Store;
@@ -55,16 +65,62 @@ export async function openBus(url: string): Promise<Bus> {
   return target.kind === 'memory' ? openMemoryBus() : openRedisBus(target);
 }
 
-export interface AppOptions extends Omit<EngineOptions, 'store' | 'bus'> {
-  dataDir?: string;
+/** How remote A2A agents are reached: credentials (a secrets file; BATON_A2A_TOKEN_* are always read), limits. */
+export interface A2AAppOptions {
+  /**
+   * A YAML/JSON file mapping credential names to secrets, read when the app opens (the commands that run
+   * agents pass --a2a-credentials, serve's a2a_credentials, or BATON_A2A_CREDENTIALS).
+   */
+  readonly credentialsFile?: string;
+  readonly limits?: Partial<A2ALimits>;
+  /** Shared connections (tests and benchmarks pass their own fetch this way). */
+  readonly connections?: A2AConnections;
+}
+
+export interface AppOptions extends Omit<EngineOptions, 'store' | 'bus' | 'adapters'> {
+  readonly dataDir?: string;
   /** Where runs are stored (a store URL); default: SQLite in `dataDir`. Plugins are cached in `dataDir` either way. */
-  store?: string;
+  readonly store?: string;
   /** `memory` (default) or `redis://HOST:PORT[/DB][?prefix=PREFIX]` (bus/bus-url.ts). */
-  bus?: string;
+  readonly bus?: string;
+  /** Adapters for agents with a queue endpoint or none (the worker hub, handlers registered in process). */
+  readonly adapterFor?: EndpointAdapterFactory;
+  readonly a2a?: A2AAppOptions;
+}
+/** The agent adapters of this process, by endpoint kind. */
+async function agentAdapters(options: AppOptions): Promise<AgentAdapters> {
+  const adapters = new AgentAdapters();
+  if (options.adapterFor) adapters.register('queue', options.adapterFor).register('none', options.adapterFor);
+  // Module paths were made absolute when the run was prepared (runtime/children.ts).
+  adapters.register('module', (_id, spec) =>
+    spec.endpoint && 'module' in spec.endpoint ? moduleAdapter(spec.endpoint, '/') : undefined,
+  );
+  const connections =
+    options.a2a?.connections ??
+    new A2AConnections({ credentials: await A2ACredentials.load(options.a2a?.credentialsFile) });
+  adapters.register('a2a', a2aAdapters(connections, { ...DEFAULT_LIMITS, ...options.a2a?.limits }));
+  return adapters
+    .explain('queue', (id, spec) => {
+      const queue = spec.endpoint && 'queue' in spec.endpoint ? spec.endpoint.queue : '?';
+      return `agent "${id}" takes tasks from worker queue "${queue}", which only a server (baton serve) has`;
+    })
+    .explain(
+      'none',
+      (id, spec) =>
+        `agent "${id}" (type ${spec.type}) has no endpoint, no registered adapter, and no worker serving it`,
+    );
 }
 
 export async function openApp(options: AppOptions = {}): Promise<App> {
-  const { dataDir = DEFAULT_DATA_DIR, store: storeUrl, bus: busUrl = 'memory', ...engineOptions } = options;
+  const {
+    dataDir = DEFAULT_DATA_DIR,
+    store: storeUrl,
+    bus: busUrl = 'memory',
+    adapterFor: _adapterFor,
+    a2a: _a2a,
+    ...engineOptions
+  } = options;
+  const adapters = await agentAdapters(options);
   // The bus first: a Redis that is not there fails the start before the store is opened.
   const bus = await openBus(busUrl);
   let store: Store;
@@ -91,7 +147,7 @@ export async function openApp(options: AppOptions = {}): Promise<App> {
   );
   // The instance files let `baton resume` take over at once a run whose process was killed on this host.
   const instanceDir = dataDir === MEMORY ? undefined : join(dataDir, 'instances');
-  const engine = new Engine({ store, bus, patternPlugins: patterns, instanceDir, ...engineOptions });
+  const engine = new Engine({ store, bus, patternPlugins: patterns, instanceDir, adapters, ...engineOptions });
   return {
     store,
     bus,

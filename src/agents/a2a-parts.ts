@@ -9,7 +9,7 @@ import {
   type Part,
   type TaskStatusUpdateEvent,
 } from '@a2a-js/sdk';
-import type { AgentInvocation } from './adapter.js';
+import type { AgentInvocation, RemoteTaskLink } from './adapter.js';
 
 export function dataPart(value: unknown): Part {
   return {
@@ -58,13 +58,22 @@ export function taskMessage(init: TaskMessageInit): Message {
   };
 }
 
+/** Where the run keeps what remote agents say about their tasks (the run actor), by attempt. */
+export interface AttemptJournal {
+  /** The remote task journaled for attempt `attempt` of `key` while it is the one in flight. */
+  remoteTaskOf(key: string, attempt: number): string | undefined;
+  remoteTaskAttached(key: string, attempt: number, remoteTaskId: string): void;
+  inputRequired(key: string, attempt: number, request: { question: string; data?: unknown }): void;
+}
+
 /**
  * An invocation as the engine makes one: its A2A task message is built on first read, so an in-process
  * handler that only reads its input (invocationInput) never pays for it; wire adapters read `message`
- * as from any invocation.
+ * as from any invocation. `remote` too is made only when an adapter of a remote agent reads it.
  */
 export class TaskInvocation implements AgentInvocation {
   #message: Message | undefined;
+  #remote: RemoteTaskLink | undefined;
 
   constructor(
     readonly runId: string,
@@ -77,7 +86,19 @@ export class TaskInvocation implements AgentInvocation {
     readonly input: unknown,
     readonly description: string | undefined,
     readonly onUpdate: AgentInvocation['onUpdate'],
+    private readonly journal?: AttemptJournal,
   ) {}
+
+  get remote(): RemoteTaskLink | undefined {
+    const journal = this.journal;
+    if (journal === undefined) return undefined;
+    const { instanceKey: key, attempt } = this;
+    return (this.#remote ??= {
+      remoteTaskId: journal.remoteTaskOf(key, attempt),
+      attached: (id) => journal.remoteTaskAttached(key, attempt, id),
+      inputRequired: (request) => journal.inputRequired(key, attempt, request),
+    });
+  }
 
   get message(): Message {
     return (this.#message ??= taskMessage({

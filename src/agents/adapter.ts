@@ -1,5 +1,5 @@
-// The one interface every agent adapter implements (in-process today; A2A over HTTP and gRPC workers
-// later), and the A2A-shaped values that cross it: the task message in, status updates out, a terminal outcome.
+// The one interface every agent adapter implements (in-process modules, gRPC workers, remote A2A agents),
+// and the A2A-shaped values that cross it: the task message in, status updates out, a terminal outcome.
 
 import { TaskState, type Artifact, type Message, type TaskStatusUpdateEvent } from '@a2a-js/sdk';
 import { ERRORS } from '../errors/registry.js';
@@ -24,6 +24,21 @@ export interface AgentInvocation {
   readonly message: Message;
   /** Progress and status while the agent works; never called after `invoke` has resolved. */
   readonly onUpdate?: (update: TaskStatusUpdateEvent) => void;
+  /** The run's record of the remote task behind this attempt (absent for compensations). */
+  readonly remote?: RemoteTaskLink;
+}
+
+/**
+ * What an adapter of a remote agent (A2A) tells the run about the agent's own task for an attempt, and
+ * learns from it: the run journals both, so a process that takes the run over finds the same task.
+ */
+export interface RemoteTaskLink {
+  /** The agent's task for this attempt, journaled by an earlier process: re-attach, do not send again. */
+  readonly remoteTaskId: string | undefined;
+  /** The agent named its task for this attempt (call once, as soon as it is known). */
+  attached(remoteTaskId: string): void;
+  /** The agent waits for input: `question` in words, `data` when its message carried structured parts. */
+  inputRequired(request: { readonly question: string; readonly data?: unknown }): void;
 }
 
 export interface AgentAdapter {
@@ -35,9 +50,24 @@ export interface AgentAdapter {
   invoke(invocation: AgentInvocation, signal: AbortSignal): Promise<AgentOutcome>;
 }
 
+/**
+ * The abort reason when the engine stops driving a run (shutdown, drain, lost lease) rather than cancels
+ * the attempt: the attempt is abandoned, not cancelled. An adapter leaves a remote agent's task running,
+ * since the process that takes the run over re-issues the attempt and re-attaches to it.
+ */
+export class AttemptAbandoned extends Error {
+  override readonly name = 'AttemptAbandoned';
+}
+
 /** The registry codes an agent failure can carry. */
 export type AgentErrorCode =
-  'BATON_E_AGENT_FAILED' | 'BATON_E_AGENT_TIMEOUT' | 'BATON_E_AGENT_REJECTED' | 'BATON_E_AGENT_UNAVAILABLE';
+  | 'BATON_E_AGENT_FAILED'
+  | 'BATON_E_AGENT_TIMEOUT'
+  | 'BATON_E_AGENT_REJECTED'
+  | 'BATON_E_AGENT_UNAVAILABLE'
+  | 'BATON_E_AGENT_CARD_INVALID'
+  | 'BATON_E_A2A_AUTH_REQUIRED'
+  | 'BATON_E_A2A_OUTPUT_TOO_LARGE';
 
 /** Why an attempt did not complete. JSON-serialisable, so it is journaled as it is. */
 export interface AgentFailure {

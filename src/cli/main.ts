@@ -17,7 +17,7 @@ import { registerRunsRm } from './commands/runs-rm.js';
 import { registerScheduleCommands } from './commands/schedule.js';
 import { SERVER_ENV, serverAddress } from './remote.js';
 import { STORE_ENV } from './store-option.js';
-import { DEFAULT_DATA_DIR } from '../app.js';
+import { A2A_CREDENTIALS_ENV, DEFAULT_DATA_DIR } from '../app.js';
 import { VERSION } from './version.js';
 
 export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
@@ -45,9 +45,15 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option('--json', 'print machine-readable JSON')
     .option('--registry <file>', 'agent registry (YAML/JSON: agent types and their capabilities)')
     .option('--constraints <file>', 'resource constraints (YAML/JSON) to check the plan against')
-    .action(async (files: string[], opts: { json?: boolean; registry?: string; constraints?: string }) => {
-      setExit(await validateCommand(files, opts, o));
-    });
+    .option('--resolve-agents', "fetch remote A2A agents' cards and check each task's requires against them")
+    .action(
+      async (
+        files: string[],
+        opts: { json?: boolean; registry?: string; constraints?: string; resolveAgents?: boolean },
+      ) => {
+        setExit(await validateCommand(files, opts, o));
+      },
+    );
 
   program
     .command('plan')
@@ -72,6 +78,10 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     '--store <url>',
     `where runs are stored instead of the data directory: postgres://USER@HOST:PORT/DB[?schema=NAME] or sqlite:DIR (or set ${STORE_ENV})`,
   ] as const;
+  const a2aCredentials = [
+    '--a2a-credentials <file>',
+    `secrets of remote A2A agents: YAML/JSON mapping credential names to secrets (or ${A2A_CREDENTIALS_ENV})`,
+  ] as const;
   const server = [
     '--server <host:port>',
     `talk to this Baton server instead of the data directory (or set ${SERVER_ENV})`,
@@ -90,6 +100,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option(...dataDir)
     .option(...store)
     .option(...server)
+    .option(...a2aCredentials)
     .action(
       async (
         file: string,
@@ -101,6 +112,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
           constraints?: string;
           registry?: string;
           server?: string;
+          a2aCredentials?: string;
         },
       ) => {
         const address = serverAddress(opts);
@@ -122,8 +134,12 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option(...dataDir)
     .option(...store)
     .option(...server)
+    .option(...a2aCredentials)
     .action(
-      async (run: string, opts: { json?: boolean; dataDir: string; store?: string; server?: string }) => {
+      async (
+        run: string,
+        opts: { json?: boolean; dataDir: string; store?: string; server?: string; a2aCredentials?: string },
+      ) => {
         const address = serverAddress(opts);
         setExit(address ? await remoteResumeCommand(run, address, o) : await resumeCommand(run, opts, o));
       },

@@ -31,6 +31,13 @@ export interface StatusView {
   readonly error?: { code: string; message: string };
   /** The run's outputs once it completed (what `baton events --json` shows in RunCompleted). */
   readonly outputs?: unknown;
+  /** Attempts whose agent waits for input (A2A input-required): local runs only, for now. */
+  readonly inputRequired?: ReadonlyArray<{
+    key: string;
+    agent: string | null;
+    question: string;
+    since: number;
+  }>;
 }
 
 export function localStatusView(v: WorkflowStatusView): StatusView {
@@ -49,6 +56,7 @@ export function localStatusView(v: WorkflowStatusView): StatusView {
     compensated: v.baton.compensated,
     ...(v.baton.error && { error: { code: v.baton.error.code, message: v.baton.error.message } }),
     ...(v.baton.output !== undefined && { outputs: v.baton.output }),
+    ...(v.baton.input_required && { inputRequired: v.baton.input_required }),
   };
 }
 
@@ -111,6 +119,8 @@ export function statusJsonOf(v: StatusView) {
     ...v.spec,
     // The run's outputs (null until it completes), as `baton events --json` shows them in RunCompleted.
     outputs: v.outputs ?? null,
+    // Attempts whose remote agent waits for input (A2A input-required): local runs only, for now.
+    ...(v.inputRequired === undefined ? {} : { input_required: v.inputRequired }),
     baton: {
       run_status: v.runStatus,
       task_counts: v.taskCounts,
@@ -165,7 +175,13 @@ export function printStatus(v: StatusView, json: boolean, o: Output): void {
       `  ${a.agent_id.padEnd(16)} ${a.status.padEnd(10)} ${String(Math.round(a.progress * 100)).padStart(3)}%  ${a.current_task}`,
     );
   }
-  if (v.compensated.length > 0) o.out(`  compensated: ${v.compensated.join(', ')}`);
+  for (const w of v.inputRequired ?? []) {
+    const since = new Date(w.since).toISOString().replace('T', ' ').slice(0, 19);
+    o.out(
+      `  ${paint(o, 'yellow', 'waiting for input')}: ${w.key} (${w.agent ?? '?'}) since ${since}: ${w.question}`,
+    );
+  }
+  if (v.compensated && v.compensated.length > 0) o.out(`  compensated: ${v.compensated.join(', ')}`);
   if (v.error) o.out(`  error: ${v.error.code}  ${v.error.message}`);
 }
 

@@ -113,6 +113,13 @@ export function describeEntry(r: Pick<JournalRecord, 'type' | 'data'>): { text: 
       return { text: `compensation of ${s('key')} ${d.ok ? 'done' : `failed: ${err(d)}`}`, notable: true };
     case 'PatternDecided':
       return { text: `${s('pattern')} on ${s('key')}: ${decision(d.decision)}`, notable: true };
+    case 'TaskAttemptAttached':
+      return {
+        text: `${s('key')} is remote task ${s('remoteTaskId')} (attempt ${s('attempt')})`,
+        notable: false,
+      };
+    case 'TaskInputRequired':
+      return { text: `${s('key')} waits for input: ${s('question')}`, notable: true };
     case 'RunCompleted':
       return { text: 'run completed', notable: true };
     case 'RunFailed':

@@ -59,6 +59,7 @@ const KEYS = {
       error: 'must be "off" or a duration such as "30d", "12h" or a number of seconds',
     })
     .refine((ms) => ms === undefined || ms >= 1000, { message: 'must be at least 1s (or "off")' }),
+  a2a_credentials: Path,
 } as const;
 
 type Key = keyof typeof KEYS;
@@ -79,6 +80,8 @@ export interface ServeConfig {
   readonly bus: string;
   /** Ended runs older than this are purged (runtime/retention.ts); undefined keeps every run. */
   readonly retentionMs?: number;
+  /** Secrets of remote A2A agents: a YAML/JSON file mapping credential names to secrets. */
+  readonly a2aCredentials?: string;
 }
 
 export const SERVE_DEFAULTS = {
@@ -100,6 +103,7 @@ export const ENV_VARS: Readonly<Record<Key, string>> = {
   drain_grace: 'BATON_DRAIN_GRACE',
   bus: 'BATON_BUS',
   retention: 'BATON_RETENTION',
+  a2a_credentials: 'BATON_A2A_CREDENTIALS',
 };
 export const CONFIG_ENV = 'BATON_CONFIG';
 
@@ -125,6 +129,7 @@ const FileSchema = z.strictObject({
   drain_grace: KEYS.drain_grace.optional(),
   bus: KEYS.bus.optional(),
   retention: KEYS.retention.optional(),
+  a2a_credentials: KEYS.a2a_credentials.optional(),
 });
 
 export class ConfigError extends BatonError {
@@ -155,6 +160,7 @@ export async function loadServeConfig(src: ConfigSources): Promise<ServeConfig> 
   const registry = value('registry');
   const store = value('store');
   const retention = value('retention');
+  const a2aCredentials = value('a2a_credentials');
   return {
     listen: value('listen') ?? SERVE_DEFAULTS.listen,
     dataDir: value('data_dir') ?? SERVE_DEFAULTS.data_dir,
@@ -166,6 +172,7 @@ export async function loadServeConfig(src: ConfigSources): Promise<ServeConfig> 
     drainGraceMs: value('drain_grace') ?? SERVE_DEFAULTS.drain_grace,
     bus: value('bus') ?? SERVE_DEFAULTS.bus,
     ...(retention !== undefined && { retentionMs: retention }),
+    ...(a2aCredentials !== undefined && { a2aCredentials }),
   };
 }
 
@@ -207,6 +214,7 @@ async function readConfigFile(file: string): Promise<Partial<Record<Key, unknown
     ...(v.store?.startsWith('sqlite:') && { store: `sqlite:${resolve(base, parseSqliteDir(v.store))}` }),
     ...(v.registry !== undefined && { registry: resolve(base, v.registry) }),
     ...(v.agents_dir !== undefined && { agents_dir: resolve(base, v.agents_dir) }),
+    ...(v.a2a_credentials !== undefined && { a2a_credentials: resolve(base, v.a2a_credentials) }),
   };
 }
 

@@ -97,6 +97,8 @@ function decideEntry(out: Outbox, e: JournalEntry): void {
     case 'RunFailed':
     case 'RunCancelled':
     case 'PatternStep':
+    case 'TaskAttemptAttached':
+    case 'TaskInputRequired':
       return;
   }
 }

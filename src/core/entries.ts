@@ -229,6 +229,30 @@ export interface PatternStep extends EntryBase<'PatternStep'> {
   readonly state: unknown;
 }
 
+/**
+ * A remote agent (A2A) took the attempt as its task `remoteTaskId`. Journaled as soon as the agent names
+ * the task, so a runtime that takes the run over re-attaches to that task instead of sending the
+ * message again. Applies only while the attempt is in flight.
+ */
+export interface TaskAttemptAttached extends EntryBase<'TaskAttemptAttached'> {
+  readonly key: string;
+  readonly attempt: number;
+  readonly remoteTaskId: string;
+}
+
+/**
+ * The attempt's agent needs input before it can go on (A2A input-required). The attempt stays in
+ * flight (its timeout still runs); the run shows which task waits, for what, and since when.
+ */
+export interface TaskInputRequired extends EntryBase<'TaskInputRequired'> {
+  readonly key: string;
+  readonly attempt: number;
+  /** What the agent asked, in words (the text of its status message). */
+  readonly question: string;
+  /** Structured detail the agent's message carried (its data parts), when there is any. */
+  readonly data?: unknown;
+}
+
 // ── Derived: decide() asks the runtime to append these ──────────────────────────────────────────
 
 /** A subtask a pattern's verdict delegates: run by `agent` with exactly `input`. */
@@ -374,7 +398,9 @@ export type InputEntry =
   | RunModified
   | CompensationDone
   | PatternStep
-  | PatternDecided;
+  | PatternDecided
+  | TaskAttemptAttached
+  | TaskInputRequired;
 
 export type DerivedEntry =
   | EventReceived

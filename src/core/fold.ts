@@ -18,6 +18,7 @@ import {
   skipTask,
   stopInFlight,
 } from './progress.js';
+import { clearRemote, taskAttemptAttached, taskInputRequired } from './remote-tasks.js';
 import { contextOf, initialState, isActive, type RunState, type UnitState } from './state.js';
 
 /**
@@ -113,6 +114,10 @@ function applyEntry(s: RunState, e: JournalEntry): boolean {
       return applyModified(s, e);
     case 'RunTakenOver':
       return true; // who drives the run is the store's business: the state goes on as it was
+    case 'TaskAttemptAttached':
+      return taskAttemptAttached(s, e);
+    case 'TaskInputRequired':
+      return taskInputRequired(s, e);
   }
 }
 
@@ -185,6 +190,7 @@ function taskDispatched(s: RunState, e: E.TaskDispatched): boolean {
   }
   if (u.status !== 'ready' || u.iteration !== p.iteration || e.attempt !== u.attempts + 1) return false;
   u.status = 'dispatched';
+  clearRemote(u);
   u.attempts = e.attempt;
   u.idem = e.idem;
   u.instance = e.instance;

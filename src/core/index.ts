@@ -8,6 +8,7 @@ export { decide } from './decide.js';
 export { resumeCommands } from './resume.js';
 export { pendingTimers, type PendingTimer } from './timers.js';
 export { statusOf, waitsOf, type EventWait, type WorkflowStatusView } from './status.js';
+export { waitingForInput, type WaitingForInput } from './remote-tasks.js';
 export { checkModification, type ModifyCheck, type ModifyProblem } from './modify-check.js';
 export {
   parsePatternConfig,
@@ -40,6 +41,7 @@ export {
   snapshot,
   SNAPSHOT_VERSION,
   type FanState,
+  type InputRequest,
   type Metrics,
   type ModificationRecord,
   type RunSnapshot,

@@ -91,6 +91,20 @@ export interface UnitState {
   error: TaskError | null;
   /** Set on a subtask a pattern delegated: its agent and input are given, not derived from the task. */
   subtask: DelegatedTask | null;
+  /**
+   * The remote (A2A) task running the current attempt, once the agent named it. Absent otherwise (and in
+   * snapshots written before remote agents existed), so a run without remote agents stores nothing more.
+   */
+  remoteTaskId?: string;
+  /** Set while the current attempt's agent waits for input (A2A input-required). */
+  inputRequired?: InputRequest;
+}
+
+/** What an agent waiting for input asked, and since when (ms since the epoch). */
+export interface InputRequest {
+  readonly question: string;
+  readonly data: unknown;
+  readonly since: number;
 }
 
 export interface SagaState {

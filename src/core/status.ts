@@ -5,6 +5,7 @@ import type { AgentStatus, WorkflowRunStatus, WorkflowStatusResponse } from '../
 import type { TaskSpec } from '../spec/schema.js';
 import type { RunError } from './entries.js';
 import { parseKey } from './keys.js';
+import { waitingForInput, type WaitingForInput } from './remote-tasks.js';
 import {
   contextOf,
   type Metrics,
@@ -45,6 +46,8 @@ export interface WorkflowStatusView extends WorkflowStatusResponse {
     readonly compensation_failed: readonly string[];
     readonly error: RunError | null;
     readonly output: Record<string, unknown> | null;
+    /** Attempts whose agent waits for input (A2A input-required); absent when none does. */
+    readonly input_required?: readonly WaitingForInput[];
   };
 }
 
@@ -178,6 +181,7 @@ export function statusOf(state: RunState, now: number, coordinationOverhead = 0)
   }));
   const end = state.endedAt ?? now;
   const { counts, instances } = tally;
+  const waiting = waitingForInput(state);
   return {
     workflow_id: state.runId,
     status: SPEC_STATUS[state.status],
@@ -199,6 +203,7 @@ export function statusOf(state: RunState, now: number, coordinationOverhead = 0)
       compensation_failed: (state.saga?.failed ?? []).map((f) => f.key),
       error: state.error,
       output: state.output,
+      ...(waiting.length > 0 ? { input_required: waiting } : {}),
     },
   };
 }

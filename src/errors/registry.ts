@@ -122,6 +122,30 @@ export const ERRORS = {
   BATON_E_AGENT_MODULE_NOT_FOUND: def(
     "An agent's `endpoint.module` names no file, so the run is refused before it starts; the message names the agent and the path looked at (relative paths resolve against the workflow file's folder, or a server's --agents-dir).",
   ),
+  // Remote A2A agents (src/agents/a2a/)
+  BATON_E_AGENT_CARD_INVALID: def(
+    "A remote A2A agent's card could not be used: not found, not an agent card, or no interface Baton speaks (JSON-RPC or HTTP+JSON, protocol 1.0).",
+    'FAILED_PRECONDITION',
+  ),
+  BATON_E_AGENT_CARD_UNREACHABLE: def(
+    'The agent card of a remote A2A agent could not be fetched (network error, timeout or a 5xx): `validate --resolve-agents` could not check it.',
+    'UNAVAILABLE',
+    true,
+  ),
+  BATON_E_AGENT_CARD_MISMATCH: def(
+    "A remote A2A agent's card does not offer what a task requires (a skill id or tag, an input or output media type).",
+  ),
+  BATON_E_A2A_AUTH_REQUIRED: def(
+    'A remote A2A agent needs authentication Baton does not have: its card asks for a credential none is configured for, it refused the one sent (401/403), or a task asked for in-task authorization (auth-required).',
+    'PERMISSION_DENIED',
+  ),
+  BATON_E_A2A_OUTPUT_TOO_LARGE: def(
+    "A remote A2A agent's artifacts are larger than Baton keeps as a task output (see docs/a2a.md for the limit).",
+    'RESOURCE_EXHAUSTED',
+  ),
+  BATON_E_A2A_CREDENTIALS: def(
+    'The A2A credentials file (a2a_credentials, BATON_A2A_CREDENTIALS, --a2a-credentials) cannot be read or is not a map of credential names to secrets.',
+  ),
   // Remote workers (src/agents/worker-*, AgentService)
   BATON_E_AGENT_EXISTS: def(
     'An agent with this id is already registered with a different definition: deregister it first or use another id.',

@@ -32,6 +32,13 @@ export {
 } from './patterns.js';
 export { planWorkflow, type ExecutionPlan, type PlanOptions } from './planner.js';
 export { BUILTIN_CHANNELS } from './validate-events.js';
+export {
+  acceptsMode,
+  offers,
+  type AgentCardCheck,
+  type AgentOffer,
+  type OfferedSkill,
+} from './validate-remote.js';
 export { RULES, validateAndPlan, validateWorkflow, type Rule, type ValidateOptions } from './validate.js';
 
 export type CheckOptions = LoadOptions & ValidateOptions;
@@ -69,11 +76,12 @@ export function checkWorkflowSource(source: string | Uint8Array, opts: CheckOpti
     }
     return { ok: false, diagnostics: errors, warnings };
   }
-  const { diagnostics, plan } = validateAndPlan(loaded.spec, loaded.locator, opts);
+  const { diagnostics, plan, warnings: more } = validateAndPlan(loaded.spec, loaded.locator, opts);
+  const warnings = more.length === 0 ? loaded.warnings : inFileOrder([...loaded.warnings, ...more]);
   if (diagnostics.length === 0 && plan !== undefined) {
-    return { ok: true, spec: loaded.spec, plan, diagnostics, warnings: loaded.warnings };
+    return { ok: true, spec: loaded.spec, plan, diagnostics, warnings };
   }
-  return { ok: false, spec: loaded.spec, ...(plan ? { plan } : {}), diagnostics, warnings: loaded.warnings };
+  return { ok: false, spec: loaded.spec, ...(plan ? { plan } : {}), diagnostics, warnings };
 }
 
 /**

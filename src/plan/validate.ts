@@ -11,6 +11,7 @@ import { agentReferences, agentTypes, patternNames, requiredCapabilities } from 
 import { celExpressions } from './validate-cel.js';
 import { dependencyCycles, dependencyReferences } from './validate-deps.js';
 import { declaredChannels, unreachableByEvent } from './validate-events.js';
+import { remoteAgentCards, type AgentCardCheck } from './validate-remote.js';
 import { duplicateTaskIds, fanOutSources, hookTasks, runModes } from './validate-tasks.js';
 
 export type Rule = (ctx: ValidationContext) => void;
@@ -37,6 +38,8 @@ export interface ValidateOptions {
   readonly registry?: AgentRegistry;
   /** Override the workflow's resource_constraints, key by key (e.g. from an execution request). */
   readonly constraints?: ResourceConstraintsSpec;
+  /** The cards of remote A2A agents, by agent id, fetched by the caller (`validate --resolve-agents`). */
+  readonly agentCards?: ReadonlyMap<string, AgentCardCheck>;
 }
 
 /**
@@ -56,15 +59,16 @@ export function validateAndPlan(
   spec: WorkflowSpec,
   locator: SourceLocator,
   opts: ValidateOptions = {},
-): { diagnostics: Diagnostic[]; plan: ExecutionPlan | undefined } {
+): { diagnostics: Diagnostic[]; plan: ExecutionPlan | undefined; warnings: Diagnostic[] } {
   const ctx = createContext(spec, locator, opts.registry);
   for (const rule of RULES) rule(ctx);
+  const warnings = opts.agentCards === undefined ? [] : remoteAgentCards(ctx, opts.agentCards);
   // The planner reuses the graph and levels the rules computed.
   const plan = ctx.topo.complete
     ? planLayered(spec, ctx.graph, ctx.layering, { constraints: opts.constraints, locator })
     : undefined;
   const diagnostics = [...ctx.diagnostics, ...(plan?.diagnostics ?? [])].sort(byPlace);
-  return { diagnostics, plan };
+  return { diagnostics, plan, warnings };
 }
 
 /** File order, then document order of paths (all that orders problems without a place, line 0). */

@@ -97,9 +97,6 @@ export function checkRunnable(spec: WorkflowSpec): void {
   const problems: string[] = [];
   const hooks = (spec.hooks ?? []).filter((h) => h.enabled).map((h) => h.name);
   if (hooks.length > 0) problems.push(`hooks (${hooks.join(', ')}) need the hook runner`);
-  for (const [id, a] of Object.entries(spec.agents)) {
-    if (a.endpoint && 'a2a' in a.endpoint) problems.push(`agent "${id}" is a remote A2A agent`);
-  }
   if (problems.length > 0) {
     throw new BatonError('BATON_E_UNSUPPORTED_FEATURE', `this engine cannot run yet: ${problems.join('; ')}`);
   }

@@ -18,6 +18,7 @@ import {
 import type { Bus } from '../bus/bus.js';
 import type { JournalRecord, NewRun, RunClaim, Store } from '../store/store.js';
 import { RunNotFoundError, RunOwnershipLostError } from '../store/store.js';
+import { AgentAdapters } from '../agents/adapter-registry.js';
 import { BatonError, isErrorCode } from '../errors/registry.js';
 import type { ResourceConstraintsSpec, WorkflowSpec } from '../spec/schema.js';
 import { resolveRunInput } from '../spec/run-input.js';
@@ -39,7 +40,7 @@ import { awaitRunEnd } from './journal-wait.js';
 import type { PatternPlugins } from './pattern-plugins.js';
 import { RunActor, type ActorHost } from './run-actor.js';
 import { liftDrainPause } from './drain-pause.js';
-import { runGateway, type AdapterFor } from './agent-binding.js';
+import { runGateway } from './agent-binding.js';
 import { toEntry } from './records.js';
 import { modifyRun, steerRun, type SteeringHost } from './run-steering.js';
 import { RunInbox } from './run-inbox.js';
@@ -65,8 +66,8 @@ export interface EngineOptions {
   /** How often live runs look for commands posted by other processes. */
   readonly inboxPollMs?: number;
   readonly breakers?: BreakerOptions;
-  /** Adapters for agents without an `endpoint`, by agent (e.g. registered handlers by type). */
-  readonly adapterFor?: AdapterFor;
+  /** How each declared agent is reached, by endpoint kind (filled by the composition root, app.ts). */
+  readonly adapters?: AgentAdapters;
   /** Called after each committed turn of any run, with the entries it journaled (progress views). */
   readonly onTurn?: (actor: RunActor, entries: readonly JournalRecord[]) => void;
   /** Orchestration patterns installed as WASM plugins (a workflow's pattern not built in natively). */
@@ -89,6 +90,9 @@ export interface StartOptions {
 
 /** Ended runs whose final state settled() still answers with (older ones: BATON_E_RUN_NOT_FOUND). */
 export const RECENTLY_ENDED = 256;
+
+/** An engine given no adapters can bind no agent (each start fails with BATON_E_AGENT_UNBOUND). */
+const NO_ADAPTERS = new AgentAdapters();
 
 export type { ModifyCommand, RunCommand } from './engine-policy.js';
 export { ModifyRejectedError } from './engine-policy.js';
@@ -497,6 +501,6 @@ export class Engine {
   }
 
   private gateway(workflow: WorkflowSpec, constraints: ResourceConstraintsSpec | undefined): AgentGateway {
-    return runGateway(workflow, constraints, this.breakers, this.opts.adapterFor);
+    return runGateway(workflow, constraints, this.breakers, this.opts.adapters ?? NO_ADAPTERS);
   }
 }

@@ -4,7 +4,7 @@
 
 import { TaskState, type TaskStatusUpdateEvent } from '@a2a-js/sdk';
 import type { Compensate, InputFields, TaskError } from '../core/index.js';
-import { TaskInvocation } from '../agents/a2a-parts.js';
+import { TaskInvocation, type AttemptJournal } from '../agents/a2a-parts.js';
 import type { AgentOutcome } from '../agents/adapter.js';
 import type { AgentLease, AgentRoster } from '../agents/roster.js';
 import type { AgentSpec } from '../spec/schema.js';
@@ -22,6 +22,8 @@ export interface Attempt {
   readonly deadline: number | undefined;
   /** Progress the agent reports while it works (A2A status updates). */
   readonly onUpdate?: (update: TaskStatusUpdateEvent) => void;
+  /** Where a remote agent's task id and questions are journaled (absent for compensations). */
+  readonly journal?: AttemptJournal;
 }
 
 /** What an attempt ended with, as the entry the run journals; null when the engine cancelled it. */
@@ -114,6 +116,7 @@ export class AgentGateway {
         a.input,
         a.description,
         a.onUpdate,
+        kind === 'task' ? a.journal : undefined,
       );
       const outcome = await lease.adapter.invoke(invocation, signal);
       if (outcome.state === TaskState.TASK_STATE_COMPLETED) this.breakers.onSuccess(breaker);

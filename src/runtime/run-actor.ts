@@ -5,6 +5,7 @@
 
 import {
   apply,
+  parseKey,
   decide,
   ENTRY_VERSION,
   resumeCommands,
@@ -24,6 +25,8 @@ import type { Bus } from '../bus/bus.js';
 import type { AppendRequest, JournalRecord, NewRun, RunLease, RunPatch, Store } from '../store/store.js';
 import { RunOwnershipLostError } from '../store/store.js';
 import type { AgentLease } from '../agents/roster.js';
+import type { AttemptJournal } from '../agents/a2a-parts.js';
+import { AttemptAbandoned } from '../agents/adapter.js';
 import { BatonError } from '../errors/registry.js';
 import { attemptResult, type AgentGateway, type Attempt } from './gateway.js';
 import type { CommitListener, JournalWriter } from './journal-writer.js';
@@ -64,7 +67,7 @@ const NO_EFFECTS: Effect[] = [];
 
 const FINAL = new Set(['completed', 'failed', 'cancelled']);
 
-export class RunActor implements CommitListener {
+export class RunActor implements CommitListener, AttemptJournal {
   private queue: Array<{ fields: InputFields; after?: (changed: boolean, seq: number) => void }> = [];
   private running = false;
   private stopped = false;
@@ -173,7 +176,8 @@ export class RunActor implements CommitListener {
     this.stopped = true;
     this.queue = [];
     this.timers.clearAll();
-    for (const ac of this.inflight.values()) ac.abort(new Error('the engine stopped driving this run'));
+    for (const ac of this.inflight.values())
+      ac.abort(new AttemptAbandoned('the engine stopped driving this run'));
     this.inflight.clear();
   }
 
@@ -495,6 +499,7 @@ export class RunActor implements CommitListener {
       // Agents' own progress goes to watchers on the run's stream (not the journal: it decides nothing).
       onUpdate: (u) => this.publishProgress(c, lease.agentId, u),
       description: spec.description,
+      journal: this,
     };
     const outcome = await this.gateway.invoke(lease, attempt, ac.signal, 'task');
     if (this.inflight.get(c.key) === ac) this.inflight.delete(c.key);
@@ -503,6 +508,31 @@ export class RunActor implements CommitListener {
     const result = attemptResult(c.key, c.attempt, outcome);
     if (result) this.submit(result);
     else this.settleIfDone();
+  }
+
+  remoteTaskOf(key: string, attempt: number): string | undefined {
+    const p = parseKey(key);
+    const u = p === null ? undefined : this.state.units.get(p.unit);
+    if (u === undefined || u.iteration !== p!.iteration || u.attempts !== attempt) return undefined;
+    return u.status === 'dispatched' ? u.remoteTaskId : undefined;
+  }
+
+  remoteTaskAttached(key: string, attempt: number, remoteTaskId: string): void {
+    this.submit({ type: 'TaskAttemptAttached', key, attempt, remoteTaskId });
+  }
+
+  inputRequired(key: string, attempt: number, request: { question: string; data?: unknown }): void {
+    const { question, data } = request;
+    // A re-attached task asks again what the journal already shows: nothing to journal.
+    const p = parseKey(key);
+    if (p !== null && this.state.units.get(p.unit)?.inputRequired?.question === question) return;
+    this.submit({
+      type: 'TaskInputRequired',
+      key,
+      attempt,
+      question,
+      ...(data === undefined ? {} : { data }),
+    });
   }
 
   /** When the unit's current attempt was journaled as dispatched (its deadline counts from then). */

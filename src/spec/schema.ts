@@ -49,7 +49,17 @@ export const Endpoint = z.union([
     export: z.string().min(1).optional().meta({ description: 'Export name; default "default"' }),
   }),
   z.strictObject({
-    a2a: z.url().meta({ description: 'URL of an A2A agent (its card at /.well-known/agent-card.json)' }),
+    a2a: z.url({ protocol: /^https?$/ }).meta({
+      description: 'URL of an A2A agent (its card at URL/.well-known/agent-card.json), or of its card',
+    }),
+    credential: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+      .optional()
+      .meta({
+        description:
+          'Name of the credential to authenticate with (from BATON_A2A_TOKEN_<NAME> or the A2A credentials file); never the secret itself. Default: the agent id',
+      }),
   }),
   z.strictObject({
     queue: z.string().min(1).meta({ description: 'Worker queue name: gRPC workers take tasks from it' }),

@@ -6,6 +6,7 @@ import { formatDiagnostics, parseResourceConstraints } from '../../spec/index.js
 import {
   checkWorkflowSource,
   parseAgentRegistry,
+  type AgentCardCheck,
   type AgentRegistry,
   type CheckResult,
 } from '../../plan/index.js';
@@ -15,6 +16,8 @@ import { readInputFile, type Output } from '../io.js';
 export interface CheckInputs {
   registry?: AgentRegistry;
   constraints?: ResourceConstraintsSpec;
+  /** Remote agents' cards by agent id (validate --resolve-agents). */
+  agentCards?: ReadonlyMap<string, AgentCardCheck>;
 }
 
 /** Reads and checks a workflow file; an unreadable file is a result with one file-level diagnostic. */

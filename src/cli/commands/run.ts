@@ -5,7 +5,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { openApp, type App } from '../../app.js';
+import { A2A_CREDENTIALS_ENV, openApp, type App } from '../../app.js';
 import { BatonError } from '../../errors/registry.js';
 import { formatDiagnostics } from '../../spec/index.js';
 import type { RunState } from '../../core/index.js';
@@ -24,6 +24,8 @@ export interface RunOpts {
   readonly store?: string;
   readonly constraints?: string;
   readonly registry?: string;
+  /** Secrets of remote A2A agents (else BATON_A2A_CREDENTIALS; BATON_A2A_TOKEN_* are always read). */
+  readonly a2aCredentials?: string;
 }
 
 export async function runCommand(file: string, opts: RunOpts, o: Output): Promise<number> {
@@ -49,7 +51,7 @@ export async function runCommand(file: string, opts: RunOpts, o: Output): Promis
 
 export async function resumeCommand(
   runId: string,
-  opts: Pick<RunOpts, 'json' | 'dataDir' | 'store'>,
+  opts: Pick<RunOpts, 'json' | 'dataDir' | 'store' | 'a2aCredentials'>,
   o: Output,
 ): Promise<number> {
   return drive(opts, o, async (app) => {
@@ -72,7 +74,7 @@ const ENDED = new Set(['completed', 'failed', 'cancelled']);
  * when it completed). `begin` gives the run's final state itself when the run had already ended.
  */
 async function drive(
-  opts: Pick<RunOpts, 'json' | 'dataDir' | 'store'>,
+  opts: Pick<RunOpts, 'json' | 'dataDir' | 'store' | 'a2aCredentials'>,
   o: Output,
   begin: (app: App) => Promise<{ runId: string; final?: RunState }>,
 ): Promise<number> {
@@ -82,6 +84,7 @@ async function drive(
     dataDir: opts.dataDir,
     ...(store === undefined ? {} : { store }),
     onTurn: (actor, records) => view.progress?.turn(actor, records),
+    a2a: { credentialsFile: opts.a2aCredentials ?? nonEmpty(process.env[A2A_CREDENTIALS_ENV]) },
   });
   const progress = (view.progress = new Progress(o, app.engine.breakers));
   let runId: string | undefined;
@@ -127,3 +130,5 @@ export async function parseInputOption(value: string | undefined): Promise<unkno
     throw new BatonError('BATON_E_USAGE', `--input is not JSON: ${(e as Error).message}`);
   }
 }
+
+const nonEmpty = (v: string | undefined) => (v === '' ? undefined : v);

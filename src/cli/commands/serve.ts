@@ -45,6 +45,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     onTurn: feed.publish,
     adapterFor: workerAdapterFor(workers),
     claimExpired: true,
+    ...(config.a2aCredentials !== undefined && { a2a: { credentialsFile: config.a2aCredentials } }),
   });
   const admission = { draining: false };
   const log = (line: string) => o.err(line);

@@ -15,6 +15,7 @@ import { readErrorDetail } from '../../../src/api/errors.js';
 import { RunFeed } from '../../../src/api/run-feed.js';
 import { createServer, listen, type BatonServer } from '../../../src/api/server.js';
 import { openMemoryBus } from '../../../src/bus/memory/memory-bus.js';
+import { AgentAdapters } from '../../../src/agents/adapter-registry.js';
 import { Engine } from '../../../src/runtime/engine.js';
 import { openSqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
 import type { AppendRequest, Store } from '../../../src/store/store.js';
@@ -64,7 +65,7 @@ beforeAll(async () => {
     store,
     bus: openMemoryBus(),
     onTurn: feed.publish,
-    adapterFor: () => inProcessAdapter(() => 'done'),
+    adapters: new AgentAdapters().register('none', () => inProcessAdapter(() => 'done')),
   });
   api = createServer({ runs: { engine, store, feed }, largeRequestBudgetBytes: BUDGET });
   client = new RunServiceClient(

@@ -367,7 +367,7 @@ describe('engine: what it refuses before a run exists', () => {
     expect((await store.listRuns('default')).runs).toEqual([]);
   });
 
-  it('refuses enabled hooks and remote endpoints it cannot run yet, instead of ignoring them', async () => {
+  it('refuses enabled hooks it cannot run yet, instead of ignoring them', async () => {
     const { engine, store } = await app({});
     const hook = { name: 'audit', trigger: 'post_task', command: 'baton/audit@1.0' };
     await expect(engine.start(wf([{ id: 'one', agent: 'a' }], { hooks: [hook] }), {})).rejects.toMatchObject({
@@ -379,14 +379,6 @@ describe('engine: what it refuses before a run exists', () => {
       {},
     );
     expect((await engine.settled(disabled.runId)).status).toBe('completed');
-    const remote = wf([{ id: 'one', agent: 'a' }]);
-    const withA2a = {
-      ...remote,
-      agents: { ...remote.agents, a: { ...remote.agents.a!, endpoint: { a2a: 'http://127.0.0.1:1/agent' } } },
-    };
-    await expect(engine.start(withA2a, {})).rejects.toMatchObject({
-      message: expect.stringContaining('remote A2A agent') as unknown,
-    });
     expect((await store.listRuns('default')).runs).toHaveLength(1);
   });
 

@@ -30,4 +30,16 @@ describe('timeline', () => {
     );
     expect(describeEntry({ type: 'RunResumed', data: { by: 'dan' } }).text).toBe('resumed by dan');
   });
+
+  it('shows the remote task of an attempt, and an agent waiting for input', () => {
+    expect(
+      describeEntry({
+        type: 'TaskAttemptAttached',
+        data: { key: 'research', attempt: 1, remoteTaskId: 't-1' },
+      }),
+    ).toEqual({ text: 'research is remote task t-1 (attempt 1)', notable: false });
+    expect(
+      describeEntry({ type: 'TaskInputRequired', data: { key: 'ask', attempt: 1, question: 'Which year?' } }),
+    ).toEqual({ text: 'ask waits for input: Which year?', notable: true });
+  });
 });

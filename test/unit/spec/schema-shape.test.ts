@@ -20,7 +20,7 @@ describe('schemasAt', () => {
 describe('allowedKeys and branchKeys', () => {
   it('read keys from the shape, across the branches of a union', () => {
     expect(allowedKeys([Task])).toEqual(Object.keys(Task.shape));
-    expect(allowedKeys([Endpoint])).toEqual(['module', 'export', 'a2a', 'queue']);
+    expect(allowedKeys([Endpoint])).toEqual(['module', 'export', 'a2a', 'credential', 'queue']);
     expect(branchKeys([Endpoint])).toEqual(['module', 'a2a', 'queue']);
     expect(allowedKeys([z.string()])).toEqual([]);
   });

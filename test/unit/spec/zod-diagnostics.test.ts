@@ -224,7 +224,7 @@ describe('unions read as the author meant them', () => {
     expect(only(endpoint('{ modul: ./a.js }'))).toMatchObject({
       code: 'BATON_E_UNKNOWN_KEY',
       hint: 'did you mean "module"?',
-      expected: 'one of module, export, a2a, queue',
+      expected: 'one of module, export, a2a, credential, queue',
     });
   });
 
