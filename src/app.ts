@@ -147,7 +147,14 @@ export async function openApp(options: AppOptions = {}): Promise<App> {
   );
   // The instance files let `baton resume` take over at once a run whose process was killed on this host.
   const instanceDir = dataDir === MEMORY ? undefined : join(dataDir, 'instances');
-  const engine = new Engine({ store, bus, patternPlugins: patterns, instanceDir, adapters, ...engineOptions });
+  const engine = new Engine({
+    store,
+    bus,
+    patternPlugins: patterns,
+    instanceDir,
+    adapters,
+    ...engineOptions,
+  });
   return {
     store,
     bus,

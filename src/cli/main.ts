@@ -233,9 +233,11 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option(...dataDir)
     .option(...store)
     .option(...server)
-    .action(async (run: string, opts: { json?: boolean; dataDir: string; store?: string; server?: string }) => {
-      setExit(await eventsCommand(run, opts, o));
-    });
+    .action(
+      async (run: string, opts: { json?: boolean; dataDir: string; store?: string; server?: string }) => {
+        setExit(await eventsCommand(run, opts, o));
+      },
+    );
 
   program
     .command('cancel')

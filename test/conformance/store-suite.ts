@@ -1,12 +1,11 @@
 // The Store contract as one vitest suite every adapter runs (SQLite now, PostgreSQL later): an adapter
 // is conformant when this passes unchanged against it.
 
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ownershipConformance } from './store-ownership.js';
 import {
   JournalConflictError,
   PluginConflictError,
-  RunOwnershipLostError,
   RunExistsError,
   RunNotFoundError,
   ScheduleExistsError,
@@ -15,11 +14,9 @@ import {
   WorkflowConflictError,
   type JournalRecord,
   type NewRun,
-  type RunLease,
   type NewSchedule,
   type RunRecord,
   type Store,
-  type StoreChange,
 } from '../../src/store/store.js';
 
 export interface StoreHarness {
@@ -37,10 +34,7 @@ export interface StoreCapabilities {
   readonly watchMissesOtherHandles?: string;
 }
 
-/** Longer than the 1 ms leases the ownership cases let lapse, as the store's clock counts it. */
-const LAPSE_MS = 25;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const lapse = () => sleep(LAPSE_MS);
 
 const rec = (seq: number, data: unknown = { n: seq }, type = 'TaskCompleted'): JournalRecord => ({
   seq,
@@ -79,7 +73,7 @@ const newSchedule = (scheduleId: string, extra: Partial<NewSchedule> = {}): NewS
 export function storeConformance(
   name: string,
   makeStore: () => Promise<StoreHarness>,
-  caps: StoreCapabilities = {},
+  _caps: StoreCapabilities = {},
 ): void {
   describe(`Store conformance: ${name}`, () => {
     let h: StoreHarness;

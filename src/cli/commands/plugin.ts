@@ -283,8 +283,9 @@ export async function pluginListCommand(
           });
       }
     }
-    installed
-      .sort((a, b) => (a.name === b.name ? compareVersions(b.version, a.version) : a.name < b.name ? -1 : 1));
+    installed.sort((a, b) =>
+      a.name === b.name ? compareVersions(b.version, a.version) : a.name < b.name ? -1 : 1,
+    );
     rows = [...builtin, ...installed].filter((p) => opts.kind === undefined || p.kind === opts.kind);
   }
   if (opts.json) {

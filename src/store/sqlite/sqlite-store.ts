@@ -9,7 +9,6 @@ import {
   JournalConflictError,
   RunExistsError,
   RunNotFoundError,
-  RunOwnershipLostError,
   StoreClosedError,
   StoreUnavailableError,
   WorkflowConflictError,
