@@ -19,6 +19,7 @@ export const EDGE_SERVICES = [
   'baton.v1.RunService',
   'baton.v1.AgentService',
   'baton.v1.PluginService',
+  'baton.v1.ScheduleService',
   'grpc.health.v1.Health',
 ] as const;
 

@@ -70,6 +70,7 @@ export const FIELD_LIMITS: Readonly<Record<string, FieldLimit>> = {
   'baton.v1.StartRunRequest.workflow_source': source,
   'baton.v1.RetryPolicy.non_retryable_errors': ids(256, 'error codes'),
   'baton.v1.GetRunRequest.run_id': id('run id'),
+  'baton.v1.DeleteRunRequest.run_id': id('run id'),
   'baton.v1.ListRunsRequest.workflow_name': id(),
   'baton.v1.ListRunsRequest.statuses': { items: 16, kind: 'run statuses' },
   'baton.v1.ListRunsRequest.page_token': pageToken,
@@ -139,6 +140,21 @@ export const FIELD_LIMITS: Readonly<Record<string, FieldLimit>> = {
   'baton.v1.ListPluginVersionsRequest.name': id('plugin name'),
   // grpc.health.v1
   'grpc.health.v1.HealthCheckRequest.service': id('service name'),
+  // ScheduleService
+  'baton.v1.CreateScheduleRequest.schedule_id': id('schedule id'),
+  'baton.v1.CreateScheduleRequest.note': reason,
+  'baton.v1.ScheduleSpec.cron': { bytes: 256, kind: 'cron expression' },
+  'baton.v1.ScheduleSpec.timezone': { bytes: 64, kind: 'IANA timezone' },
+  'baton.v1.ScheduleAction.workflow_id': id('workflow id (name or name@version)'),
+  'baton.v1.ScheduleAction.workflow_source': source,
+  'baton.v1.GetScheduleRequest.schedule_id': id('schedule id'),
+  'baton.v1.ListSchedulesRequest.page_token': pageToken,
+  'baton.v1.DeleteScheduleRequest.schedule_id': id('schedule id'),
+  'baton.v1.PauseScheduleRequest.schedule_id': id('schedule id'),
+  'baton.v1.PauseScheduleRequest.note': reason,
+  'baton.v1.UnpauseScheduleRequest.schedule_id': id('schedule id'),
+  'baton.v1.UnpauseScheduleRequest.note': reason,
+  'baton.v1.TriggerScheduleRequest.schedule_id': id('schedule id'),
 };
 
 /** The limit of a field by full name; undefined for a field the table lacks (a test forbids that). */

@@ -79,7 +79,7 @@ export function createServer(deps: ApiDeps = {}): BatonServer {
     services.push('baton.v1.PluginService');
   }
   if (deps.schedules) {
-    server.addService(ScheduleServiceService, scheduleService(deps.schedules));
+    server.addService(edgeService(ScheduleServiceService), scheduleService(deps.schedules));
     services.push('baton.v1.ScheduleService');
   }
   const health = new HealthStatus(services);

@@ -37,11 +37,15 @@ describe('the table of limits', () => {
     const fields = [...limitedFields().keys()];
     expect(fields.filter((f) => FIELD_LIMITS[f] === undefined)).toEqual([]);
     expect(Object.keys(FIELD_LIMITS).filter((f) => !fields.includes(f))).toEqual([]);
-    // The 25 RPCs, the Work stream's messages among them.
-    const rpcs = ['WorkflowService', 'RunService', 'AgentService', 'PluginService'].flatMap(
-      (s) => descriptors().getService(`baton.v1.${s}`)!.methods,
-    );
-    expect(rpcs).toHaveLength(25);
+    // The 33 RPCs, the Work stream's messages among them.
+    const rpcs = [
+      'WorkflowService',
+      'RunService',
+      'AgentService',
+      'PluginService',
+      'ScheduleService',
+    ].flatMap((s) => descriptors().getService(`baton.v1.${s}`)!.methods);
+    expect(rpcs).toHaveLength(33);
     expect(fields).toContain('baton.v1.Heartbeat.lease_ids');
   });
 
