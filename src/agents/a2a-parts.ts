@@ -77,6 +77,7 @@ export class TaskInvocation implements AgentInvocation {
     readonly input: unknown,
     readonly description: string | undefined,
     readonly onUpdate: AgentInvocation['onUpdate'],
+    readonly redelivered = false,
   ) {}
 
   get message(): Message {

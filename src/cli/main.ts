@@ -258,6 +258,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option('--registry <file>', 'agent registry to validate agent types against')
     .option('--data-dir <dir>', `where runs and workflows are stored (SQLite) [${DEFAULT_DATA_DIR}]`)
     .option('--drain-grace <duration>', 'on SIGTERM, how long in-flight attempts may finish [10s]')
+    .option('--worker-lease <duration>', "how long a worker's assignment lasts without a heartbeat [10s]")
     .action(
       async (opts: {
         config?: string;
@@ -265,6 +266,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
         registry?: string;
         dataDir?: string;
         drainGrace?: string;
+        workerLease?: string;
       }) => {
         // Loaded on demand: the other commands need not load grpc-js.
         const { serveCommand } = await import('./commands/serve.js');
@@ -273,6 +275,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
           ...(opts.registry !== undefined && { registry: opts.registry }),
           ...(opts.dataDir !== undefined && { data_dir: opts.dataDir }),
           ...(opts.drainGrace !== undefined && { drain_grace: opts.drainGrace }),
+          ...(opts.workerLease !== undefined && { worker_lease: opts.workerLease }),
         };
         setExit(
           await serveCommand(

@@ -29,6 +29,7 @@ const KEYS = {
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'must be 1-64 letters, digits, ".", "_" or "-"' }),
   drain_grace: Duration,
+  worker_lease: Duration,
 } as const;
 
 type Key = keyof typeof KEYS;
@@ -41,6 +42,8 @@ export interface ServeConfig {
   readonly namespace: string;
   /** How long a drain waits for attempts in flight before abandoning them (they are re-issued on restart). */
   readonly drainGraceMs: number;
+  /** How long a worker's assignment stays its own without a heartbeat (WorkerHub leaseMs). */
+  readonly workerLeaseMs: number;
 }
 
 export const SERVE_DEFAULTS = {
@@ -48,6 +51,7 @@ export const SERVE_DEFAULTS = {
   data_dir: '.baton',
   namespace: 'default',
   drain_grace: 10_000,
+  worker_lease: 10_000,
 } as const;
 
 /** The environment variable of each key. */
@@ -57,6 +61,7 @@ export const ENV_VARS: Readonly<Record<Key, string>> = {
   registry: 'BATON_REGISTRY',
   namespace: 'BATON_NAMESPACE',
   drain_grace: 'BATON_DRAIN_GRACE',
+  worker_lease: 'BATON_WORKER_LEASE',
 };
 export const CONFIG_ENV = 'BATON_CONFIG';
 
@@ -66,6 +71,7 @@ const FLAGS: Partial<Record<Key, string>> = {
   data_dir: '--data-dir',
   registry: '--registry',
   drain_grace: '--drain-grace',
+  worker_lease: '--worker-lease',
 };
 
 const FileSchema = z.strictObject({
@@ -74,6 +80,7 @@ const FileSchema = z.strictObject({
   registry: KEYS.registry.optional(),
   namespace: KEYS.namespace.optional(),
   drain_grace: KEYS.drain_grace.optional(),
+  worker_lease: KEYS.worker_lease.optional(),
 });
 
 export class ConfigError extends BatonError {
@@ -108,6 +115,7 @@ export async function loadServeConfig(src: ConfigSources): Promise<ServeConfig> 
     ...(registry !== undefined && { registry }),
     namespace: value('namespace') ?? SERVE_DEFAULTS.namespace,
     drainGraceMs: value('drain_grace') ?? SERVE_DEFAULTS.drain_grace,
+    workerLeaseMs: value('worker_lease') ?? SERVE_DEFAULTS.worker_lease,
   };
 }
 
@@ -116,7 +124,8 @@ const nonEmpty = (v: string | undefined) => (v === undefined || v === '' ? undef
 /** One value from a flag or a variable: a number-like string counts as a number (e.g. seconds). */
 function check<K extends Key>(key: K, raw: string, origin: string): z.output<(typeof KEYS)[K]> {
   const schema = KEYS[key] as unknown as z.ZodType<z.output<(typeof KEYS)[K]>>;
-  const asNumber = key === 'drain_grace' && /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : raw;
+  const duration = key === 'drain_grace' || key === 'worker_lease';
+  const asNumber = duration && /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : raw;
   const r = schema.safeParse(asNumber);
   if (r.success) return r.data;
   throw new ConfigError(`${key} (from ${origin}): ${r.error.issues[0]?.message ?? 'is invalid'}`);

@@ -22,6 +22,8 @@ export interface Attempt {
   readonly deadline: number | undefined;
   /** Progress the agent reports while it works (A2A status updates). */
   readonly onUpdate?: (update: TaskStatusUpdateEvent) => void;
+  /** Re-issued after a takeover: journaled as dispatched by a process before this one. */
+  readonly redelivered?: boolean;
 }
 
 /** What an attempt ended with, as the entry the run journals; null when the engine cancelled it. */
@@ -114,6 +116,7 @@ export class AgentGateway {
         a.input,
         a.description,
         a.onUpdate,
+        a.redelivered,
       );
       const outcome = await lease.adapter.invoke(invocation, signal);
       if (outcome.state === TaskState.TASK_STATE_COMPLETED) this.breakers.onSuccess(breaker);
@@ -137,6 +140,11 @@ export function attemptResult(key: string, attempt: number, outcome: AgentOutcom
     default:
       return { type: 'TaskFailed', key, attempt, error: taskError(outcome) };
   }
+}
+
+/** What the run does once an outcome's entry is durable: tell the adapter, if it asked (JournaledHook). */
+export function journaledHook(outcome: AgentOutcome): ((applied: boolean) => void) | undefined {
+  return outcome.state === TaskState.TASK_STATE_CANCELED ? undefined : outcome.journaled;
 }
 
 export function taskError(outcome: Extract<AgentOutcome, { error: unknown }>): TaskError {

@@ -29,7 +29,7 @@ import type { Bus } from '../bus/bus.js';
 import type { AppendRequest, JournalRecord, NewRun, RunPatch, Store } from '../store/store.js';
 import type { AgentLease } from '../agents/roster.js';
 import { BatonError } from '../errors/registry.js';
-import { attemptResult, type AgentGateway, type Attempt } from './gateway.js';
+import { attemptResult, journaledHook, type AgentGateway, type Attempt } from './gateway.js';
 import type { CommitListener, JournalWriter } from './journal-writer.js';
 import { toRecord } from './records.js';
 import { AbortPool } from './abort-pool.js';
@@ -442,13 +442,14 @@ export class RunActor implements CommitListener {
       // Agents' own progress goes to watchers on the run's stream (not the journal: it decides nothing).
       onUpdate: (u) => this.publishProgress(c, lease.agentId, u),
       description: spec.description,
+      redelivered: c.redispatch,
     };
     const outcome = await this.gateway.invoke(lease, attempt, ac.signal, 'task');
     if (this.inflight.get(c.key) === ac) this.inflight.delete(c.key);
     this.controllers.give(ac);
     if (this.stopped) return;
     const result = attemptResult(c.key, c.attempt, outcome);
-    if (result) this.submit(result);
+    if (result) this.submit(result, journaledHook(outcome));
     else this.settleIfDone();
   }
 

@@ -27,7 +27,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
   if (!check) return 1;
   const feed = new RunFeed();
   // Agents with a queue endpoint, or served by a connected worker, run on remote workers.
-  const workers = new WorkerHub();
+  const workers = new WorkerHub({ leaseMs: config.workerLeaseMs });
   const app = await openApp({
     dataDir: config.dataDir,
     namespace: config.namespace,
