@@ -254,14 +254,15 @@ export function createWorker(options: WorkerOptions): Worker {
     for (const job of [...jobs.values()]) {
       if (!job.live || kept.has(job.leaseId)) continue;
       // The server forgot this lease (it lapsed, or the server restarted). If the work comes back
-      // (same message_id) the handler carries on under the new lease; otherwise it is aborted.
+      // (same message_id) the handler carries on under the new lease; otherwise it is aborted after
+      // three lease periods (a takeover of a dead server's work takes about one, plus its grace).
       job.live = false;
       byLease.delete(job.leaseId);
       emit({ type: 'lost', leaseId: job.leaseId, messageId: job.messageId });
       job.orphanTimer = setTimeout(() => {
         abortJob(job, 'lost', `lease ${job.leaseId} did not survive the reconnect`);
         forget(job);
-      }, leaseMs);
+      }, 3 * leaseMs);
     }
     emit({ type: 'connected', workerId, leaseDurationMs, resumedLeaseIds: [...resumed] });
     resolveReady();

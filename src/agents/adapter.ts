@@ -33,11 +33,27 @@ export interface AgentInvocation {
 
 export interface AgentAdapter {
   /**
+   * Where attempts go, for adapters whose choice must survive a restart (`queue:NAME` or
+   * `worker:AGENT_ID` for remote workers): the run journals it, and a resumed run binds by it.
+   */
+  readonly route?: string;
+  /**
    * Runs one attempt. Resolves with the outcome and never rejects: every failure (the agent's, a
    * timeout, an unreachable agent) is an outcome carrying a typed error. Aborting `signal` cancels
    * the attempt; the promise then resolves with a canceled outcome.
    */
   invoke(invocation: AgentInvocation, signal: AbortSignal): Promise<AgentOutcome>;
+}
+
+/**
+ * The abort reason when the engine stops driving a run (shutdown, lost ownership): the attempt is not
+ * cancelled, the next owner issues it again, so an adapter should not take the work back from its agent.
+ */
+export class EngineStoppedError extends Error {
+  constructor() {
+    super('the engine stopped driving this run');
+    this.name = 'EngineStoppedError';
+  }
 }
 
 /** The registry codes an agent failure can carry. */

@@ -32,6 +32,20 @@ export interface WorkerHubOptions {
   readonly now?: () => number;
 }
 
+/** What the hub tells whoever feeds it work from elsewhere (agents/work-intake.ts). */
+export interface HubObserver {
+  /** Workers, slots or queued jobs changed: a route's room may have too. */
+  changed(): void;
+  /** A job was given to a worker. */
+  assigned(messageId: string, workerId: string): void;
+  /**
+   * A result naming a message id the hub has no job for (under a lease it does not know): the
+   * attempt may be held elsewhere. Resolves with the receipt, or undefined when it is not known there
+   * either.
+   */
+  orphanResult(workerId: string, messageId: string, result: WorkerResult): Promise<ResultReceipt | undefined>;
+}
+
 export interface WorkerView {
   readonly workerId: string;
   readonly routes: readonly string[];
@@ -73,6 +87,7 @@ export class WorkerHub implements SessionHost {
   /** Claimed message ids (from hellos) and the worker that claimed each. */
   private readonly claims = new Map<string, Worker>();
   private readonly sweeper: NodeJS.Timeout;
+  private observer: HubObserver | undefined;
 
   constructor(options: WorkerHubOptions = {}) {
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
@@ -94,9 +109,42 @@ export class WorkerHub implements SessionHost {
     return false;
   }
 
-  /** The adapter for agents routed by `route`. */
-  adapter(route: string): AgentAdapter {
-    return { invoke: (invocation, signal) => this.invoke(route, invocation, signal) };
+  /**
+   * The adapter for agents routed by `route` (a queue name or an agent id); `journaled` is the route
+   * runs journal for it (AgentAdapter.route: `queue:NAME` or `worker:ID`).
+   */
+  adapter(route: string, journaled?: string): AgentAdapter {
+    return {
+      ...(journaled === undefined ? {} : { route: journaled }),
+      invoke: (invocation, signal) => this.invoke(route, invocation, signal),
+    };
+  }
+
+  /** Reports changes, assignments and results for unknown work to `observer` (one at a time). */
+  observe(observer: HubObserver | undefined): void {
+    this.observer = observer;
+  }
+
+  /** Slots free now for `route` among connected workers serving it, less the jobs already waiting for one. */
+  freeSlots(route: string): number {
+    let free = 0;
+    for (const w of this.workers.values())
+      if (w.link && w.routes.has(route)) free += Math.max(0, w.capacity - w.inFlight);
+    for (const j of this.pending) if (j.route === route) free -= 1;
+    return free;
+  }
+
+  /** True while the job for `messageId` waits in the queue (no worker holds it). */
+  isQueued(messageId: string): boolean {
+    const job = this.jobs.get(messageId);
+    return job !== undefined && job.lease === undefined;
+  }
+
+  /** Routes some connected worker serves. */
+  connectedRoutes(): Set<string> {
+    const routes = new Set<string>();
+    for (const w of this.workers.values()) if (w.link) for (const r of w.routes) routes.add(r);
+    return routes;
   }
 
   /** Connected workers serving `route`. */
@@ -173,7 +221,10 @@ export class WorkerHub implements SessionHost {
       this.claims.set(h.messageId, worker);
     }
     const session = openSession(this, worker.id, worker.generation, resumed);
-    queueMicrotask(() => this.dispatch());
+    queueMicrotask(() => {
+      this.dispatch();
+      this.observer?.changed();
+    });
     return session;
   }
 
@@ -203,6 +254,10 @@ export class WorkerHub implements SessionHost {
   /** The job not yet settled whose message id (idempotency key) is `messageId`. */
   jobByMessage(messageId: string): Job | undefined {
     return this.jobs.get(messageId);
+  }
+
+  orphanResult(workerId: string, messageId: string, result: WorkerResult) {
+    return this.observer?.orphanResult(workerId, messageId, result) ?? Promise.resolve(undefined);
   }
 
   /**
@@ -239,6 +294,7 @@ export class WorkerHub implements SessionHost {
     worker.generation += 1;
     this.dropClaims(worker);
     if (worker.inFlight === 0) this.workers.delete(worker.id);
+    this.observer?.changed();
   }
 
   // ── Jobs ──────────────────────────────────────────────────────────────────────────────────────
@@ -311,6 +367,7 @@ export class WorkerHub implements SessionHost {
     const claimer = this.claims.get(key);
     if (claimer) this.unclaim(claimer, key);
     job.settle(outcome);
+    this.observer?.changed();
   }
 
   private unqueue(job: Job): void {
@@ -345,6 +402,7 @@ export class WorkerHub implements SessionHost {
       job.lease = lease;
       worker.inFlight += 1;
       worker.link!.assign({ leaseId: lease.id, route: job.route, invocation: job.invocation });
+      this.observer?.assigned(job.invocation.idempotencyKey, worker.id);
     }
     this.pending = left;
   }

@@ -43,6 +43,8 @@ export interface SessionHost {
   readonly leases: LeaseTable<Job>;
   current(workerId: string, generation: number): { readonly routes: ReadonlySet<string> } | undefined;
   jobByMessage(messageId: string): Job | undefined;
+  /** A result for work held elsewhere (another instance), if it is: see HubObserver.orphanResult. */
+  orphanResult(workerId: string, messageId: string, result: WorkerResult): Promise<ResultReceipt | undefined>;
   accept(job: Job, result: WorkerResult, reporter: string): Promise<ResultReceipt>;
   disconnect(workerId: string, generation: number): void;
 }
@@ -122,11 +124,14 @@ export function openSession(
         routes?.has(job.route)
       )
         return hub.accept(job, result, workerId);
-      const reason =
-        found.kind === 'ended'
-          ? found.reason
-          : `no attempt with message id "${messageId}" is in flight on this server`;
-      return Promise.resolve({ accepted: false, reason });
+      if (found.kind === 'ended') return Promise.resolve({ accepted: false, reason: found.reason });
+      const refused = {
+        accepted: false,
+        reason: `no attempt with message id "${messageId}" is in flight on this server`,
+      } as const;
+      if (job || !routes) return Promise.resolve(refused);
+      // Not here: the attempt may be held by another instance (this worker reconnected to this one).
+      return hub.orphanResult(workerId, messageId!, result).then((r) => r ?? refused);
     },
     disconnect: () => hub.disconnect(workerId, generation),
   };

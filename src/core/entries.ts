@@ -30,6 +30,12 @@ export interface RunOptions {
   readonly pattern?: PatternBinding;
   /** What each `workflow:` / `block:` task runs as a child run, by task id (prepared by the runtime). */
   readonly children?: Readonly<Record<string, ChildWorkflow>>;
+  /**
+   * Where the runtime sends each agent's tasks, decided when the run started (by agent id, e.g.
+   * `worker:writer` for an agent without an endpoint that workers serve): a resumed run keeps these
+   * rather than asking which workers happen to be connected. Opaque to core.
+   */
+  readonly routes?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -111,6 +117,8 @@ export interface TaskDispatched extends EntryBase<'TaskDispatched'> {
   /** The concrete agent the runtime chose (differs from `agent` when a breaker routed around it). */
   readonly instance: string | null;
   readonly idem: string;
+  /** Where the runtime sent it (`queue:NAME`, `worker:AGENT`, `module:...`, `adapter`); opaque to core. */
+  readonly route?: string;
 }
 
 export interface TaskCompleted extends EntryBase<'TaskCompleted'> {

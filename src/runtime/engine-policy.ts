@@ -4,8 +4,11 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
+  attemptKey,
   checkModification,
+  parseKey,
   type InputFields,
+  type TaskError,
   type Modification,
   type ModifyProblem,
   type RunState,
@@ -30,6 +33,24 @@ export type RunCommand =
   | { readonly kind: 'resume'; readonly by: string; readonly reason?: string }
   | ModifyCommand;
 
+/** What a run's inbox carries: steering commands, and workers' results from other instances. */
+export type InboxCommand = RunCommand | WorkResultCommand;
+
+/**
+ * A remote worker's result for an attempt of this run, posted by the instance its worker is connected
+ * to (agents/work-intake.ts): journaled as the attempt's outcome if that attempt (same key, attempt and
+ * idempotency key) is still in flight, else dropped.
+ */
+export interface WorkResultCommand {
+  readonly kind: 'result';
+  readonly idem: string;
+  /** The attempt's key and number; without them the attempt in flight under `idem` is looked up. */
+  readonly key?: string;
+  readonly attempt?: number;
+  readonly output?: unknown;
+  readonly error?: TaskError;
+}
+
 /** Live modification: checked against the run's state where it is applied (see modifyEntry). */
 export interface ModifyCommand {
   readonly kind: 'modify';
@@ -41,11 +62,12 @@ export interface ModifyCommand {
 /** The entry a steering command becomes; a modify command becomes its RunModified or its problems. */
 export function commandEntry(
   eventId: string,
-  cmd: RunCommand,
+  cmd: InboxCommand,
   state?: RunState,
   check?: ValidateOptions,
 ): InputFields | readonly ModifyProblem[] {
   if (cmd.kind === 'modify') return modifyEntry(state!, cmd, eventId, check);
+  if (cmd.kind === 'result') return resultEntry(state!, cmd);
   return steeringEntry(eventId, cmd);
 }
 
@@ -70,6 +92,21 @@ export function modifyEntry(
     request,
     base: state.modifications.length,
   };
+}
+
+/** The TaskCompleted / TaskFailed of a worker's result, or nothing (`[]`) when its attempt is not in flight. */
+function resultEntry(state: RunState, r: WorkResultCommand): InputFields | readonly ModifyProblem[] {
+  const unit =
+    r.key === undefined
+      ? [...state.units.values()].find((u) => u.idem === r.idem)
+      : state.units.get(parseKey(r.key)?.unit ?? r.key);
+  if (unit?.status !== 'dispatched' || unit.idem !== r.idem) return [];
+  if (r.attempt !== undefined && unit.attempts !== r.attempt) return [];
+  const key = r.key ?? attemptKey(unit.key, unit.iteration);
+  const attempt = unit.attempts;
+  return r.error === undefined
+    ? { type: 'TaskCompleted', key, attempt, output: r.output ?? null }
+    : { type: 'TaskFailed', key, attempt, error: r.error };
 }
 
 function steeringEntry(eventId: string, cmd: Exclude<RunCommand, ModifyCommand>): InputFields {

@@ -19,15 +19,11 @@ import {
 import type { Bus } from '../bus/bus.js';
 import type { InboxMessage, JournalRecord, NewRun, Store } from '../store/store.js';
 import { RunNotFoundError } from '../store/store.js';
-import type { AgentAdapter } from '../agents/adapter.js';
-import { moduleAdapter } from '../agents/in-process.js';
-import { AgentRoster } from '../agents/roster.js';
 import { BatonError, isErrorCode } from '../errors/registry.js';
-import type { AgentSpec, ResourceConstraintsSpec, WorkflowSpec } from '../spec/schema.js';
+import type { ResourceConstraintsSpec, WorkflowSpec } from '../spec/schema.js';
 import { resolveRunInput } from '../spec/run-input.js';
 import { prepareWorkflow } from './children.js';
 import {
-  breakerKey,
   checkRunnable,
   commandEntry,
   isDeadLocalOwner,
@@ -40,7 +36,7 @@ import {
 import type { ValidateOptions } from '../plan/index.js';
 import type { InputFields } from '../core/index.js';
 import { CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions, type BreakerView } from './breaker.js';
-import { AgentGateway } from './gateway.js';
+import { agentGateway, type AdapterFor, type Routes } from './agent-binding.js';
 import { JournalWriter } from './journal-writer.js';
 import { awaitEntry, submitAndWait } from './journal-wait.js';
 import { toEntry } from './records.js';
@@ -60,8 +56,11 @@ export interface EngineOptions {
   /** How often live runs look for commands posted by other processes. */
   readonly inboxPollMs?: number;
   readonly breakers?: BreakerOptions;
-  /** Adapters for agents without an `endpoint`, by agent (e.g. registered handlers by type). */
-  readonly adapterFor?: (agentId: string, spec: AgentSpec) => AgentAdapter | undefined;
+  /**
+   * Adapters for agents without a module endpoint (registered handlers, remote workers); `route` is
+   * the one the run journaled when it started (RunOptions.routes), when resuming it.
+   */
+  readonly adapterFor?: AdapterFor;
   /** Called after each committed turn of any run, with the entries it journaled (progress views). */
   readonly onTurn?: (actor: RunActor, entries: readonly JournalRecord[]) => void;
   /** Orchestration patterns installed as WASM plugins (a workflow's pattern not built in natively). */
@@ -158,6 +157,7 @@ export class Engine {
     const pattern = await this.bindPattern(workflow, seed);
     const runId = options.runId ?? newRunId(this.now());
     const gateway = this.gateway(workflow, options.constraints);
+    const routes = gateway.routes();
     // The run's row is created with its first entries, in one transaction (see RunActor.commit).
     const create: NewRun = {
       ns: this.namespace,
@@ -184,6 +184,7 @@ export class Engine {
         ...(options.constraints === undefined ? {} : { constraints: options.constraints }),
         ...(Object.keys(children).length === 0 ? {} : { children }),
         ...(pattern === undefined ? {} : { pattern }),
+        ...(Object.keys(routes).length === 0 ? {} : { routes }),
         ...(this.opts.maxPatternSteps === undefined ? {} : { maxPatternSteps: this.opts.maxPatternSteps }),
       },
       seed,
@@ -260,7 +261,7 @@ export class Engine {
         this.namespace,
         runId,
         state,
-        this.gateway(workflow, state.options.constraints),
+        this.gateway(workflow, state.options.constraints, state.options.routes),
         this.host(),
         run.status,
       ),
@@ -450,28 +451,8 @@ export class Engine {
       this.recentlyEnded.delete(this.recentlyEnded.keys().next().value!);
   }
 
-  private gateway(workflow: WorkflowSpec, constraints: ResourceConstraintsSpec | undefined): AgentGateway {
-    const limits = { ...workflow.resource_constraints, ...constraints };
-    const roster = new AgentRoster(workflow.agents, (id, spec) => this.bind(id, spec), limits);
-    return new AgentGateway(roster, this.breakers, workflow.agents, (id) =>
-      breakerKey(id, workflow.agents[id]),
-    );
-  }
-
-  private bind(agentId: string, spec: AgentSpec): AgentAdapter {
-    if (spec.endpoint && 'module' in spec.endpoint) return moduleAdapter(spec.endpoint, '/');
-    const adapter = this.opts.adapterFor?.(agentId, spec);
-    if (adapter) return adapter;
-    if (spec.endpoint && 'queue' in spec.endpoint) {
-      throw new BatonError(
-        'BATON_E_AGENT_UNBOUND',
-        `agent "${agentId}" takes tasks from worker queue "${spec.endpoint.queue}", which only a server (baton serve) has`,
-      );
-    }
-    throw new BatonError(
-      'BATON_E_AGENT_UNBOUND',
-      `agent "${agentId}" (type ${spec.type}) has no endpoint, no registered adapter, and no worker serving it`,
-    );
+  private gateway(workflow: WorkflowSpec, constraints?: ResourceConstraintsSpec, routes?: Routes) {
+    return agentGateway(workflow, constraints, this.breakers, this.opts.adapterFor, routes);
   }
 
   private async renewLeases(): Promise<void> {
@@ -495,10 +476,11 @@ export class Engine {
   /** One read for every run this process drives: commands other processes posted since the last poll. */
   private async pollInboxes(): Promise<void> {
     if (this.actors.size === 0) return;
-    const messages = await this.opts.store.readInbox(this.namespace, null, this.inboxCursor).catch(() => []);
-    const last = messages.at(-1);
-    if (last) this.inboxCursor = Math.max(this.inboxCursor, last.id);
-    this.deliverInbox(messages.filter((m) => this.actors.has(m.runId)));
+    const read = await this.opts.store.readInbox(this.namespace, null, this.inboxCursor).catch(() => []);
+    // A poll that overlapped a slower one delivers only what that one did not (same cursor, same rows).
+    const messages = read.filter((m) => m.id > this.inboxCursor && this.actors.has(m.runId));
+    this.inboxCursor = Math.max(this.inboxCursor, read.at(-1)?.id ?? 0);
+    this.deliverInbox(messages);
   }
 
   private deliverInbox(messages: readonly InboxMessage[]): void {

@@ -3,12 +3,15 @@
 // outcome into the journal entry that reports it.
 
 import { TaskState, type TaskStatusUpdateEvent } from '@a2a-js/sdk';
-import type { Compensate, InputFields, TaskError } from '../core/index.js';
+import type { Compensate, Dispatch, InputFields, TaskError } from '../core/index.js';
 import { TaskInvocation } from '../agents/a2a-parts.js';
 import type { AgentOutcome } from '../agents/adapter.js';
+
+export { EngineStoppedError } from '../agents/adapter.js';
 import type { AgentLease, AgentRoster } from '../agents/roster.js';
 import type { AgentSpec } from '../spec/schema.js';
 import type { CircuitBreakers } from './breaker.js';
+import { dispatched } from './outcomes.js';
 
 export interface Attempt {
   readonly runId: string;
@@ -59,6 +62,16 @@ export class AgentGateway {
       if (alt !== agentId && this.breakers.isAvailable(this.breakerKey(alt))) return alt;
     }
     return agentId;
+  }
+
+  /** Agents' journaled routes (see AgentAdapter.route), for RunStarted. */
+  routes(): Record<string, string> {
+    return this.roster.routes();
+  }
+
+  /** The TaskDispatched entry of a dispatch to `instance`, with the route its adapter declares. */
+  dispatched(c: Dispatch, instance: string): InputFields {
+    return dispatched(c, instance, this.roster.routeOf(instance));
   }
 
   tryLease(agentId: string): AgentLease | undefined {
@@ -140,11 +153,6 @@ export function attemptResult(key: string, attempt: number, outcome: AgentOutcom
     default:
       return { type: 'TaskFailed', key, attempt, error: taskError(outcome) };
   }
-}
-
-/** What the run does once an outcome's entry is durable: tell the adapter, if it asked (JournaledHook). */
-export function journaledHook(outcome: AgentOutcome): ((applied: boolean) => void) | undefined {
-  return outcome.state === TaskState.TASK_STATE_CANCELED ? undefined : outcome.journaled;
 }
 
 export function taskError(outcome: Extract<AgentOutcome, { error: unknown }>): TaskError {

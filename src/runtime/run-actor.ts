@@ -29,12 +29,12 @@ import type { Bus } from '../bus/bus.js';
 import type { AppendRequest, JournalRecord, NewRun, RunPatch, Store } from '../store/store.js';
 import type { AgentLease } from '../agents/roster.js';
 import { BatonError } from '../errors/registry.js';
-import { attemptResult, journaledHook, type AgentGateway, type Attempt } from './gateway.js';
+import { attemptResult, EngineStoppedError, type AgentGateway, type Attempt } from './gateway.js';
 import type { CommitListener, JournalWriter } from './journal-writer.js';
 import { toRecord } from './records.js';
 import { AbortPool } from './abort-pool.js';
 import { TimerSet } from './timers.js';
-import { attemptFailed, childResult, dispatched, progressEvent, unitOf } from './outcomes.js';
+import { attemptFailed, childResult, dispatched, journaledHook, progressEvent, unitOf } from './outcomes.js';
 
 export interface ActorHost {
   readonly writer: JournalWriter;
@@ -140,7 +140,7 @@ export class RunActor implements CommitListener {
     this.stopped = true;
     this.queue = [];
     this.timers.clearAll();
-    for (const ac of this.inflight.values()) ac.abort(new Error('the engine stopped driving this run'));
+    for (const ac of this.inflight.values()) ac.abort(new EngineStoppedError());
     this.inflight.clear();
   }
 
@@ -358,7 +358,7 @@ export class RunActor implements CommitListener {
       effects.push(() => void this.waitAndInvoke(c, instance, true));
       return;
     }
-    const changed = this.process(this.stamp(dispatched(c, instance)), records, effects);
+    const changed = this.process(this.stamp(this.gateway.dispatched(c, instance)), records, effects);
     if (changed) effects.push(() => void this.invoke(lease, c));
     else lease.release();
   }
@@ -415,14 +415,14 @@ export class RunActor implements CommitListener {
       if (this.stopped || ac.signal.aborted) return;
       // No instance can ever be had (unknown agent, larger than a quota): the attempt fails for good.
       const failed = attemptFailed(c, e, false);
-      if (journal) this.submit(dispatched(c, instance), (ok) => ok && this.submit(failed));
+      if (journal) this.submit(this.gateway.dispatched(c, instance), (ok) => ok && this.submit(failed));
       else this.submit(failed);
       return;
     }
     if (this.inflight.get(c.key) === ac) this.inflight.delete(c.key);
     if (this.stopped) return lease.release();
     if (!journal) return void this.invoke(lease, c);
-    this.submit(dispatched(c, instance), (changed) =>
+    this.submit(this.gateway.dispatched(c, instance), (changed) =>
       changed ? void this.invoke(lease, c) : lease.release(),
     );
   }

@@ -12,8 +12,8 @@ import { ServingStatus } from '../../api/health.js';
 import { drainRuns, resumeRuns } from '../../api/lifecycle.js';
 import { RunFeed } from '../../api/run-feed.js';
 import { openApp } from '../../app.js';
-import { WorkerHub } from '../../agents/worker-hub.js';
-import { workerAdapterFor } from '../../agents/worker-routing.js';
+import { RemoteWorkers } from '../../agents/workers.js';
+import { isDeadLocalOwner } from '../../runtime/engine-policy.js';
 import { loadServeConfig, type ConfigSources } from '../../config/serve-config.js';
 import type { Output } from '../io.js';
 import { loadCheckInputs } from './context.js';
@@ -26,13 +26,24 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
   const check = await loadCheckInputs(config.registry ? { registry: config.registry } : {}, o);
   if (!check) return 1;
   const feed = new RunFeed();
-  // Agents with a queue endpoint, or served by a connected worker, run on remote workers.
-  const workers = new WorkerHub({ leaseMs: config.workerLeaseMs });
+  // Agents with a queue endpoint, or served by a worker, run on remote workers: their attempts go
+  // through the bus to whichever instance's workers serve them (agents/workers.ts).
+  const workers = new RemoteWorkers({ leaseMs: config.workerLeaseMs });
   const app = await openApp({
     dataDir: config.dataDir,
     namespace: config.namespace,
-    onTurn: feed.publish,
-    adapterFor: workerAdapterFor(workers),
+    onTurn: (actor, entries) => {
+      feed.publish(actor);
+      workers.onTurn(actor, entries);
+    },
+    adapterFor: workers.adapterFor(),
+  });
+  await workers.attach({
+    bus: app.bus,
+    store: app.store,
+    namespace: app.engine.namespace,
+    instance: app.engine.owner,
+    isDead: isDeadLocalOwner,
   });
   const admission = { draining: false };
   // Listening before the address is printed: a supervisor may send SIGTERM as soon as it reads it.
@@ -69,10 +80,10 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
       `baton: drained ${drained.runs} run(s); ${drained.abandoned} attempt(s) abandoned in flight ` +
         '(re-issued on the next start)',
     );
-    workers.close(); // ends worker streams, which would otherwise hold the shutdown open
+    await workers.close(); // ends worker streams, which would otherwise hold the shutdown open
     await shutdown(api, CLOSE_GRACE_MS);
   } finally {
-    workers.close();
+    await workers.close();
     await app.close();
   }
   return 0;
