@@ -28,11 +28,12 @@ export interface AppPlugins {
 }
 
 export async function openApp(
-  options: { dataDir?: string } & Omit<EngineOptions, 'store' | 'bus'> = {},
+  /** `bus`: one shared with other apps (tests of several instances in one process); closed by its opener. */
+  options: { dataDir?: string; bus?: Bus } & Omit<EngineOptions, 'store' | 'bus'> = {},
 ): Promise<App> {
-  const { dataDir = DEFAULT_DATA_DIR, ...engineOptions } = options;
+  const { dataDir = DEFAULT_DATA_DIR, bus: shared, ...engineOptions } = options;
   const store = await openSqliteStore({ dataDir });
-  const bus = openMemoryBus();
+  const bus = shared ?? openMemoryBus();
   // The built-in patterns (supervisor, handoff, ...) are this package's own builds in dist/plugins: trusted,
   // they run in-thread, and they are found first, so a bare `supervisor` is always the built-in. Plugins
   // installed in <data dir>/plugins run sandboxed (the pool starts with the first call).
@@ -53,7 +54,7 @@ export async function openApp(
       await engine.close();
       await pool.close();
       await trusted.close();
-      await bus.close();
+      if (!shared) await bus.close();
       await store.close();
     },
   };

@@ -16,6 +16,9 @@ export const workStream = (ns: string, route: string): string => `work:${ns}:${r
 /** Cancellations every instance hears. */
 export const controlStream = (ns: string): string => `work-control:${ns}`;
 
+/** Tells an instance that a run it owns has something in its inbox (a worker's result): poll now. */
+export const wakeStream = (ns: string, instance: string): string => `inbox-wake:${ns}:${instance}`;
+
 /** The bus stream a run's watchers read (runtime/run-actor.ts publishes the engine's side of it). */
 export const runEventsStream = (ns: string, runId: string): string => `ns:${ns}:run:${runId}:events`;
 

@@ -21,6 +21,7 @@ import {
   parseCancelEntry,
   parseWorkEntry,
   runEventsStream,
+  wakeStream,
   workStream,
   type WorkEntry,
 } from './work-entry.js';
@@ -95,8 +96,11 @@ export class WorkIntake implements HubObserver {
     await this.tick();
   }
 
-  /** Stops consuming; attempts held here are left to their claims going stale (another instance re-runs them). */
-  async close(): Promise<void> {
+  /**
+   * Stops consuming. Attempts held here and not finished are given up (`giveUp`, the default) so the
+   * next instance takes them at once; without it they wait for their claims to go stale, as after a crash.
+   */
+  async close(giveUp = true): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
@@ -108,13 +112,14 @@ export class WorkIntake implements HubObserver {
     // Work not finished here is given up, so the next instance takes it at once (the worker that had
     // it stays on the claim as a hint; it may reconnect there).
     const unfinished = [...this.held.values()].filter((h) => !h.outcome);
-    await Promise.all(
-      unfinished.map((h) =>
-        this.o.store.releaseWork(this.o.namespace, h.entry.idem, this.o.instance).catch((e: unknown) => {
-          console.warn(`baton: work intake: giving up ${h.entry.idem} failed:`, e);
-        }),
-      ),
-    );
+    if (giveUp)
+      await Promise.all(
+        unfinished.map((h) =>
+          this.o.store.releaseWork(this.o.namespace, h.entry.idem, this.o.instance).catch((e: unknown) => {
+            console.warn(`baton: work intake: giving up ${h.entry.idem} failed:`, e);
+          }),
+        ),
+      );
     for (const h of unfinished) {
       h.why ??= 'close';
       h.abort.abort(new Error('the server is shutting down'));
@@ -337,6 +342,9 @@ export class WorkIntake implements HubObserver {
       }
     }
     outcome.journaled?.(true);
+    // The owner polls its inbox anyway; this saves it the wait.
+    if (entry && entry.owner !== this.o.instance)
+      this.o.bus.publish(wakeStream(ns, entry.owner), { runId }).catch(() => undefined);
     return { accepted: true };
   }
 
@@ -430,12 +438,13 @@ export class WorkIntake implements HubObserver {
       for (const resolve of this.waiting.get(route) ?? []) resolve(false);
       this.waiting.delete(route);
       void sub.then((s) => s.close()).catch(() => undefined);
-      // Work waiting here for a worker that left goes back to the others.
-      for (const h of this.held.values()) {
-        if (h.entry.route !== route || h.outcome || !hub.isQueued(h.entry.idem)) continue;
-        h.why = 'release';
-        h.abort.abort(new Error(`no worker serves "${route}" on this instance any more`));
-      }
+    }
+    // Work waiting here for a worker that left (its lease lapsed) goes back to the other instances.
+    for (const h of this.held.values()) {
+      const route = h.entry.route;
+      if (served.has(route) || h.outcome || h.why || !hub.isQueued(h.entry.idem)) continue;
+      h.why = 'release';
+      h.abort.abort(new Error(`no worker serves "${route}" on this instance any more`));
     }
     this.changed();
   }

@@ -4,9 +4,10 @@
 // (worker-roster.ts). Built before the engine (its `adapterFor` and `onTurn` come from here), attached
 // once the store and bus are open; until then attempts go to the hub directly, as in one process.
 
-import type { Bus } from '../bus/bus.js';
+import { FROM_END, type Bus, type Subscription } from '../bus/bus.js';
 import type { Store } from '../store/store.js';
 import type { AgentAdapter } from './adapter.js';
+import { wakeStream } from './work-entry.js';
 import { WorkIntake } from './work-intake.js';
 import { WorkQueue } from './work-queue.js';
 import { WorkerHub, type WorkerHubOptions } from './worker-hub.js';
@@ -23,6 +24,11 @@ export interface AttachOptions {
   readonly isDead?: (instance: string) => boolean;
   /** See WorkIntakeOptions.visibilityTimeoutMs (default 2 x the worker lease). */
   readonly visibilityTimeoutMs?: number;
+  /**
+   * Reads the owner's inboxes now (the engine's pollInboxes): called when another instance posted a
+   * worker's result for a run this one owns, so the result is journaled without waiting for the poll.
+   */
+  readonly wake?: () => void;
 }
 
 export class RemoteWorkers implements WorkerRouting {
@@ -30,6 +36,7 @@ export class RemoteWorkers implements WorkerRouting {
   private queue: WorkQueue | undefined;
   private intake: WorkIntake | undefined;
   private shared: SharedRoster | undefined;
+  private wakeups: Subscription | undefined;
   /** This instance's name, once attached. */
   instance: string | undefined;
 
@@ -80,12 +87,21 @@ export class RemoteWorkers implements WorkerRouting {
       ...(o.isDead ? { isDead: o.isDead } : {}),
     });
     await this.intake.start();
+    const wake = o.wake;
+    if (wake)
+      this.wakeups = await o.bus.subscribe(wakeStream(o.namespace, o.instance), { fromId: FROM_END }, () =>
+        wake(),
+      );
   }
 
-  /** Ends every worker's stream and stops consuming; work held here is re-run elsewhere once its claims go stale. */
-  async close(): Promise<void> {
+  /**
+   * Ends every worker's stream and stops consuming. Work held here and not finished is given up for the
+   * next instance (`giveUp: false` leaves it to its claims going stale, as a crash would).
+   */
+  async close(options: { giveUp?: boolean } = {}): Promise<void> {
     this.hub.close();
-    await this.intake?.close();
+    await this.wakeups?.close();
+    await this.intake?.close(options.giveUp ?? true);
     this.queue?.close();
   }
 }

@@ -474,7 +474,7 @@ export class Engine {
   }
 
   /** One read for every run this process drives: commands other processes posted since the last poll. */
-  private async pollInboxes(): Promise<void> {
+  async pollInboxes(): Promise<void> {
     if (this.actors.size === 0) return;
     const read = await this.opts.store.readInbox(this.namespace, null, this.inboxCursor).catch(() => []);
     // A poll that overlapped a slower one delivers only what that one did not (same cursor, same rows).

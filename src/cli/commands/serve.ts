@@ -43,6 +43,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     store: app.store,
     namespace: app.engine.namespace,
     instance: app.engine.owner,
+    wake: () => void app.engine.pollInboxes(),
     isDead: isDeadLocalOwner,
   });
   const admission = { draining: false };

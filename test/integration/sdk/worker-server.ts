@@ -36,6 +36,7 @@ export async function bootServer(dataDir: string, port: number, leaseMs: number)
     store: app.store,
     namespace: app.engine.namespace,
     instance: app.engine.owner,
+    wake: () => void app.engine.pollInboxes(),
     isDead: isDeadLocalOwner,
   });
   const api = createServer({ runs: { engine: app.engine, store: app.store, feed }, workers });
