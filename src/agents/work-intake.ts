@@ -59,6 +59,10 @@ interface Held {
   why?: 'cancel' | 'release' | 'close';
   /** The outcome, once the worker reported it (kept until it is recorded). */
   outcome?: AgentOutcome;
+  /** When the outcome was handed to an owner in this process (recorded once that owner journals it). */
+  handedAt?: number;
+  /** A post to the run's inbox is under way. */
+  posting?: boolean;
 }
 
 /** Done claims (and claims nobody renews) are deleted after this long. */
@@ -235,8 +239,8 @@ export class WorkIntake implements HubObserver {
     const known = this.held.get(entry.idem);
     if (!known) return false;
     known.entryIds.add(m.id);
-    // Re-issued while its outcome waits for a local owner that no longer has it: record it durably.
-    if (known.outcome && !this.o.queue?.local(entry.idem)) void this.deliver(known, known.outcome, true);
+    // Issued again while its outcome waits to be journaled: the owner that had it no longer does.
+    if (known.outcome) void this.deliver(known, known.outcome);
     return true;
   }
 
@@ -279,17 +283,21 @@ export class WorkIntake implements HubObserver {
       return;
     }
     held.outcome = outcome;
-    await this.deliver(held, outcome, false);
+    await this.deliver(held, outcome);
   }
 
   /**
    * Gives the outcome to the owner: directly when it waits in this process (recorded once it has
-   * journaled it), else through the run's inbox (recorded once posted). `durable` forces the inbox.
+   * journaled it), else through the run's inbox (recorded once posted). Called again (a new delivery
+   * of the attempt, or the renewal finding it still unrecorded a lease later) when that owner stopped
+   * before journaling it: it goes to whoever waits for the attempt now, or to the inbox.
    */
-  private async deliver(held: Held, outcome: AgentOutcome, durable: boolean): Promise<void> {
+  private async deliver(held: Held, outcome: AgentOutcome): Promise<void> {
     const { entry } = held;
-    const local = durable ? undefined : this.o.queue?.local(entry.idem);
+    if (held.posting) return;
+    const local = this.o.queue?.local(entry.idem);
     if (local) {
+      held.handedAt = this.now();
       const journaled = outcome.state === TaskState.TASK_STATE_CANCELED ? undefined : outcome.journaled;
       local.settle({
         ...outcome,
@@ -300,7 +308,9 @@ export class WorkIntake implements HubObserver {
       } as AgentOutcome);
       return;
     }
+    held.posting = true;
     const receipt = await this.record(entry.runId, entry.idem, entry, outcome);
+    held.posting = false;
     if (receipt.accepted) await this.recorded(held, true);
   }
 
@@ -438,6 +448,11 @@ export class WorkIntake implements HubObserver {
       for (const resolve of this.waiting.get(route) ?? []) resolve(false);
       this.waiting.delete(route);
       void sub.then((s) => s.close()).catch(() => undefined);
+    }
+    for (const h of this.held.values()) {
+      // Handed to an owner here that stopped before journaling it (shutdown, run taken over).
+      if (h.outcome && h.handedAt !== undefined && now - h.handedAt > this.o.leaseMs)
+        void this.deliver(h, h.outcome);
     }
     // Work waiting here for a worker that left (its lease lapsed) goes back to the other instances.
     for (const h of this.held.values()) {

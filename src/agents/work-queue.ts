@@ -79,9 +79,15 @@ export class WorkQueue {
   ) => {
     if (this.pending.size === 0) return;
     for (const r of records) {
-      if (r.type !== 'TaskCompleted' && r.type !== 'TaskFailed') continue;
-      const d = r.data as { key: string; attempt: number };
-      const idem = this.byAttempt.get(`${actor.runId}|${d.key}|${d.attempt}`);
+      const d = r.data as { key: string; attempt?: number };
+      // A saga step's invocation is keyed `<task>/compensate`, attempt 1.
+      const slot =
+        r.type === 'CompensationDone'
+          ? `${actor.runId}|${d.key}/compensate|1`
+          : r.type === 'TaskCompleted' || r.type === 'TaskFailed'
+            ? `${actor.runId}|${d.key}|${d.attempt}`
+            : undefined;
+      const idem = slot === undefined ? undefined : this.byAttempt.get(slot);
       if (idem !== undefined)
         this.pending.get(idem)?.settle(canceled('its outcome came through the run inbox'));
     }

@@ -94,8 +94,33 @@ export function modifyEntry(
   };
 }
 
+const COMPENSATE = '/compensate';
+
+/**
+ * Results already turned into entries, by run state: a second copy delivered before the first is
+ * applied (the run was mid-commit) would pass the in-flight check and be journaled as a stale entry.
+ */
+const taken = new WeakMap<RunState, Set<string>>();
+
 /** The TaskCompleted / TaskFailed of a worker's result, or nothing (`[]`) when its attempt is not in flight. */
 function resultEntry(state: RunState, r: WorkResultCommand): InputFields | readonly ModifyProblem[] {
+  const seen = taken.get(state) ?? new Set<string>();
+  if (seen.has(r.idem)) return [];
+  const entry = resultFor(state, r);
+  if (!Array.isArray(entry)) taken.set(state, seen.add(r.idem));
+  return entry;
+}
+
+function resultFor(state: RunState, r: WorkResultCommand): InputFields | readonly ModifyProblem[] {
+  // A saga step (its invocation is keyed `<task>/compensate`): the outcome of the step running now.
+  const compensated = r.key?.endsWith(COMPENSATE) ? r.key.slice(0, -COMPENSATE.length) : undefined;
+  if (compensated !== undefined) {
+    const saga = state.saga;
+    if (saga === null || saga.keys[saga.next] !== compensated) return [];
+    return r.error === undefined
+      ? { type: 'CompensationDone', key: compensated, ok: true }
+      : { type: 'CompensationDone', key: compensated, ok: false, error: r.error };
+  }
   const unit =
     r.key === undefined
       ? [...state.units.values()].find((u) => u.idem === r.idem)
