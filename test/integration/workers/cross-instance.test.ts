@@ -3,9 +3,12 @@
 // owns, and A journals each result once; ListAgents on A shows B's workers; an agent without an
 // endpoint served only by a worker on B routes to workers from A; a worker killed mid-task has its
 // work re-claimed by the other instance's worker, same attempt and key; and a run resumed on a
-// restarted instance with no worker connected waits for one instead of failing BATON_E_AGENT_UNBOUND.
+// restarted instance with no worker connected waits for one instead of failing BATON_E_AGENT_UNBOUND;
+// and when the instance holding work dies, its worker reconnects to the other one, gets that work back
+// (same key) from the takeover and finishes it once.
 
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials } from '@grpc/grpc-js';
@@ -204,4 +207,75 @@ it('a run resumed on a restarted instance with no worker connected waits for one
   const dispatched = (await journal(again, run.runId)).filter((e) => e.type === 'TaskDispatched');
   expect(dispatched.map((e) => e.data['route'])).toEqual(['worker:writer']);
   expect(late).toEqual([{ key: dispatched[0]!.data['idem'] }]);
+});
+
+/** A TCP front whose target can change: a worker behind it reconnects to whichever instance it names. */
+async function switchboard(target: () => string): Promise<{ address: string; cut(): void; close(): void }> {
+  const sockets = new Set<Socket>();
+  const track = (x: Socket) => {
+    sockets.add(x);
+    x.on('close', () => sockets.delete(x));
+    x.on('error', () => x.destroy());
+  };
+  const server = createNetServer((client) => {
+    const [host, port] = target().split(':');
+    const upstream = connect(Number(port), host);
+    track(client);
+    track(upstream);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const cut = () => {
+    for (const x of sockets) x.destroy();
+  };
+  return {
+    address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    cut,
+    close: () => {
+      cut();
+      server.close();
+    },
+  };
+}
+
+it('the instance holding work dies mid-task: its worker reconnects to the other, gets the work back and finishes it once', async () => {
+  const a = await instance('a');
+  const b = await instance('b');
+  let target = b.address;
+  const front = await switchboard(() => target);
+  cleanups.push(() => front.close());
+  const events: WorkerEvent[] = [];
+  const calls: string[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  await worker(
+    front.address,
+    'mover',
+    { queues: ['mq'] },
+    async (task) => {
+      calls.push(task.idempotencyKey);
+      await gate; // still working when its instance dies
+      return { by: 'mover' };
+    },
+    events,
+  );
+  const run = await a.app.engine.start(
+    spec({ m: { type: 'tool', endpoint: { queue: 'mq' } } }, [{ id: 'job', agent: 'm' }]),
+    {},
+  );
+  await until(() => calls.length === 1, 'the assignment on B');
+  // B dies (claims not given up); the worker's next connection reaches A.
+  target = a.address;
+  await b.kill();
+  instances = instances.filter((i) => i !== b);
+  front.cut();
+  await until(() => events.some((e) => e.type === 'duplicate'), 'the work given back on A');
+  release();
+  const final = await a.app.engine.settled(run.runId);
+  expect(final.output).toEqual({ job: { by: 'mover' } });
+  expect(calls).toHaveLength(1);
+  const entries = await journal(a, run.runId);
+  expect(entries.filter((e) => e.type === 'TaskDispatched')).toHaveLength(1);
+  expect(entries.filter((e) => e.type === 'TaskCompleted')).toHaveLength(1);
 });
