@@ -93,7 +93,7 @@ export class WorkerHub implements SessionHost {
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.reclaimGraceMs = options.reclaimGraceMs ?? this.leaseMs;
     this.now = options.now ?? Date.now;
-    this.leases = new LeaseTable(this.leaseMs, this.now);
+    this.leases = new LeaseTable<Job>(this.leaseMs, this.now, (job) => job.invocation.idempotencyKey);
     // Lapses are noticed within a quarter of the lease: the lease is the bound, not the sweep.
     this.sweeper = setInterval(() => this.sweep(), Math.max(5, Math.min(1000, this.leaseMs / 4)));
     this.sweeper.unref();

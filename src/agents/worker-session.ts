@@ -115,7 +115,7 @@ export function openSession(
       if (found.kind === 'unknown' && !messageId) throw new UnknownLeaseError(id);
       // A lease that lapsed or was taken back, or one a restarted server never gave out: the work
       // still counts while its attempt is in flight (and this worker serves its route).
-      const job = found.kind === 'ended' ? found.job : hub.jobByMessage(messageId!);
+      const job = hub.jobByMessage(found.kind === 'ended' ? found.key : messageId!);
       const routes = hub.current(workerId, generation)?.routes;
       if (
         job &&
