@@ -135,9 +135,10 @@ export class WorkIntake implements HubObserver {
 
   // ── HubObserver ───────────────────────────────────────────────────────────────────────────────
 
-  changed(): void {
+  changed(workers = false): void {
     if (this.closed) return;
-    this.rosterSoon();
+    // Connections are shared at once; in-flight counts only with the periodic renewal.
+    if (workers) this.rosterSoon();
     for (const route of this.o.hub.connectedRoutes()) if (!this.subs.has(route)) this.subscribe(route);
     for (const [route, waiters] of this.waiting) {
       let free = this.o.hub.freeSlots(route);

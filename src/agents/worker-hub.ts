@@ -34,8 +34,8 @@ export interface WorkerHubOptions {
 
 /** What the hub tells whoever feeds it work from elsewhere (agents/work-intake.ts). */
 export interface HubObserver {
-  /** Workers, slots or queued jobs changed: a route's room may have too. */
-  changed(): void;
+  /** Slots or queued jobs changed (`workers`: a worker connected or left): a route's room may have too. */
+  changed(workers?: boolean): void;
   /** A job was given to a worker. */
   assigned(messageId: string, workerId: string): void;
   /**
@@ -223,7 +223,7 @@ export class WorkerHub implements SessionHost {
     const session = openSession(this, worker.id, worker.generation, resumed);
     queueMicrotask(() => {
       this.dispatch();
-      this.observer?.changed();
+      this.observer?.changed(true);
     });
     return session;
   }
@@ -294,7 +294,7 @@ export class WorkerHub implements SessionHost {
     worker.generation += 1;
     this.dropClaims(worker);
     if (worker.inFlight === 0) this.workers.delete(worker.id);
-    this.observer?.changed();
+    this.observer?.changed(true);
   }
 
   // ── Jobs ──────────────────────────────────────────────────────────────────────────────────────
