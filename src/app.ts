@@ -81,8 +81,11 @@ export interface AppOptions extends Omit<EngineOptions, 'store' | 'bus' | 'adapt
   readonly dataDir?: string;
   /** Where runs are stored (a store URL); default: SQLite in `dataDir`. Plugins are cached in `dataDir` either way. */
   readonly store?: string;
-  /** `memory` (default) or `redis://HOST:PORT[/DB][?prefix=PREFIX]` (bus/bus-url.ts). */
-  readonly bus?: string;
+  /**
+   * `memory` (default) or `redis://HOST:PORT[/DB][?prefix=PREFIX]` (bus/bus-url.ts); or a Bus shared with
+   * other apps (tests of several instances in one process), closed by its opener, not by this app.
+   */
+  readonly bus?: string | Bus;
   /** Adapters for agents with a queue endpoint or none (the worker hub, handlers registered in process). */
   readonly adapterFor?: EndpointAdapterFactory;
   readonly a2a?: A2AAppOptions;
@@ -122,12 +125,13 @@ export async function openApp(options: AppOptions = {}): Promise<App> {
   } = options;
   const adapters = await agentAdapters(options);
   // The bus first: a Redis that is not there fails the start before the store is opened.
-  const bus = await openBus(busUrl);
+  const shared = typeof busUrl === 'string' ? undefined : busUrl;
+  const bus = shared ?? (await openBus(busUrl as string));
   let store: Store;
   try {
     store = await openStore(storeUrl, dataDir);
   } catch (error) {
-    await bus.close();
+    if (!shared) await bus.close();
     throw error;
   }
   // The built-in patterns (supervisor, handoff, ...) are this package's own builds in dist/plugins: trusted,
@@ -164,7 +168,7 @@ export async function openApp(options: AppOptions = {}): Promise<App> {
       await engine.close();
       await pool.close();
       await trusted.close();
-      await bus.close();
+      if (!shared) await bus.close();
       await store.close();
     },
   };

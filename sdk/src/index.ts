@@ -120,6 +120,7 @@ export {
 export { createWorker } from './worker.js';
 export type { Worker, WorkerOptions } from './worker-options.js';
 export type { WorkerEvent, FailureReport } from './worker-events.js';
+export type { ResultCacheOptions } from './worker-results.js';
 export {
   TaskAbortedError,
   TaskFailure,

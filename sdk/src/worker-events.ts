@@ -29,6 +29,8 @@ export type WorkerEvent =
       readonly previousLeaseId: string;
       readonly messageId: string;
     }
+  /** Work this worker already finished came again: its stored result was sent; the handler did not run. */
+  | { readonly type: 'replayed'; readonly leaseId: string; readonly messageId: string }
   /** An assignment that arrived while draining: not started, its lease lapses and it goes elsewhere. */
   | { readonly type: 'declined'; readonly leaseId: string; readonly messageId: string }
   | { readonly type: 'completed'; readonly leaseId: string; readonly runId: string; readonly taskId: string }

@@ -4,6 +4,7 @@
 import type { ChannelCredentials, ChannelOptions } from '@grpc/grpc-js';
 import { compileRetry } from './retry.js';
 import type { WorkerEvent } from './worker-events.js';
+import type { ResultCacheOptions } from './worker-results.js';
 import type { TaskHandler } from './worker-task.js';
 
 export interface WorkerOptions {
@@ -20,6 +21,12 @@ export interface WorkerOptions {
   /** The most assignments held at once (1..10000). */
   readonly capacity: number;
   readonly handler: TaskHandler;
+  /**
+   * Finished results remembered by message id, so work delivered again is answered without running
+   * the handler twice: `max` entries (default 10,000, least recently used forgotten first), kept in
+   * `file` too when given (a worker restarted with the same workerId and file remembers them).
+   */
+  readonly results?: ResultCacheOptions;
   /** How long close() lets in-flight work finish before aborting it (default 30 s). */
   readonly drainGraceMs?: number;
   /** Backoff between reconnections (default 100 ms doubling to 5 s, full jitter); retries never give up. */

@@ -59,14 +59,21 @@ export interface Task {
   readonly runId: string;
   /** The workflow's task id. */
   readonly taskId: string;
-  /** 1 for the first attempt. */
+  /** 1 for the first attempt; a retry is a new attempt with a new idempotency key. */
   readonly attempt: number;
   /** The route the worker was chosen by: an agent id or a queue name. */
   readonly agentId: string;
   /** The concrete instance (e.g. `research[2]` in a fan-out), when the server names one. */
   readonly instanceKey: string | undefined;
-  /** The idempotency key: a re-delivered assignment carries the same one. */
+  /** The assignment's message id, which is its idempotency key (the same value as `idempotencyKey`). */
   readonly messageId: string;
+  /**
+   * Unique per attempt and the same every time this attempt is delivered again (after a lapsed lease,
+   * a reconnect or a server restart). Pass it to external systems that deduplicate requests (payment
+   * APIs, queues, `INSERT ... ON CONFLICT DO NOTHING`): the SDK never runs the handler twice for it in
+   * one process (docs/workers.md, "Exactly once"), and the key covers what the SDK cannot.
+   */
+  readonly idempotencyKey: string;
   /** The lease this work is held under (it changes if the work is re-delivered to this worker). */
   readonly leaseId: string;
   /** After this the attempt has failed as a timeout whatever the worker does. */

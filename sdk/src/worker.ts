@@ -2,7 +2,11 @@
 // open (reconnecting with backoff under the same worker_id, so leases survive a dropped connection),
 // runs each assignment through the user's async handler, heartbeats the leases it holds, and reports
 // results. Jobs are keyed by message_id (the idempotency key), so a re-delivered assignment never
-// runs the handler twice. close() drains: no new work, in-flight work gets a grace period.
+// runs the handler twice: one still running carries on under the new lease, and one that finished is
+// answered with its stored result (worker-results.ts) until the server's receipt says it is
+// journaled. Each hello lists what the process holds, so a restarted server gives that work back to
+// it and a restarted worker's stale leases go to others at once. close() drains: no new work,
+// in-flight work gets a grace period.
 
 import { hostname } from 'node:os';
 import { status, type ClientDuplexStream } from '@grpc/grpc-js';
@@ -13,23 +17,24 @@ import type { DeepPartial } from './gen/baton/v1/agent.js';
 import { backoffMs, sleep } from './retry.js';
 import { compileOptions, type Worker, type WorkerOptions } from './worker-options.js';
 import { failureOf, type WorkerEvent } from './worker-events.js';
+import { ResultCache, type WireResult } from './worker-results.js';
 import { decodeMessage, instanceKeyOf, isOutputs, TaskAbortedError, type Task } from './worker-task.js';
 
-/** One piece of work, under the lease it is currently held by. */
+/** One piece of work whose handler is running, under the lease it is currently held by. */
 interface Job {
   leaseId: string;
   readonly messageId: string;
   readonly abort: AbortController;
-  /** false once the lease is lost or revoked: nothing more is sent about it. */
+  /** false once the lease is lost or revoked: no progress is sent about it. */
   live: boolean;
-  /** A result computed while disconnected, sent if the lease survives the reconnect. */
-  pending?: DeepPartial<WorkRequest>;
   /** Aborts the handler if a lost job is not re-delivered in time. */
   orphanTimer?: NodeJS.Timeout;
   deadlineTimer?: NodeJS.Timeout;
 }
 
 const DEFAULT_LEASE_MS = 10_000;
+/** Unconfirmed results listed in a hello and re-sent after a reconnect, at most (the newest). */
+const RESEND_MAX = 1000;
 
 export function createWorker(options: WorkerOptions): Worker {
   const { routes, retry, drainGraceMs } = compileOptions(options);
@@ -51,6 +56,9 @@ export function createWorker(options: WorkerOptions): Worker {
   /** Jobs by message_id; `byLease` maps every live lease id to its job. */
   const jobs = new Map<string, Job>();
   const byLease = new Map<string, Job>();
+  const results = new ResultCache(options.results);
+  /** Results sent on this connection and not answered yet: lease id -> message id. */
+  const awaiting = new Map<string, string>();
   let running = 0;
   let stream: ClientDuplexStream<WorkRequest, WorkResponse> | undefined;
   let welcomed = false;
@@ -79,15 +87,23 @@ export function createWorker(options: WorkerOptions): Worker {
     send({ heartbeat: { leaseIds: [...byLease.keys()] } });
   };
 
-  const finish = (job: Job, report: DeepPartial<WorkRequest>) => {
-    if (!job.live) {
-      // Lost in a reconnect but maybe re-delivered: keep the result for the new lease until then.
-      if (job.orphanTimer && !job.abort.signal.aborted) job.pending = report;
-      else forget(job);
-      return;
-    }
-    if (send(report)) forget(job);
-    else job.pending = report; // disconnected: sent after the reconnect if the lease survives
+  /** Reports a stored result under the lease it is held by now, naming its message id. */
+  const report = (messageId: string) => {
+    const stored = results.get(messageId);
+    if (!stored || stored.confirmed) return;
+    if (send({ result: { leaseId: stored.leaseId, messageId, ...stored.result } }))
+      awaiting.set(stored.leaseId, messageId);
+  };
+
+  /**
+   * The handler finished: the result is stored first (so a re-delivery never runs it again), then
+   * sent. The server takes it while the attempt is in flight, under whichever lease; disconnected, it
+   * goes out after the next welcome.
+   */
+  const finish = (job: Job, result: WireResult) => {
+    results.put(job.messageId, job.leaseId, result);
+    forget(job);
+    report(job.messageId);
   };
 
   const runJob = async (job: Job, assignment: Assignment) => {
@@ -101,6 +117,7 @@ export function createWorker(options: WorkerOptions): Worker {
       agentId: assignment.agentId,
       instanceKey: instanceKeyOf(assignment),
       messageId: job.messageId,
+      idempotencyKey: job.messageId,
       get leaseId() {
         return job.leaseId;
       },
@@ -132,7 +149,8 @@ export function createWorker(options: WorkerOptions): Worker {
     running += 1;
     try {
       const outputs: unknown = await options.handler(task);
-      if (job.abort.signal.aborted) return forget(job);
+      // A handler that finished after its signal fired still did the work: its outputs are kept
+      // and reported, for the server to take if the attempt is still in flight.
       if (!isOutputs(outputs)) {
         const what = Array.isArray(outputs) ? 'an array' : typeof outputs;
         const message = `the handler returned ${what}; a task's outputs must be an object`;
@@ -144,32 +162,28 @@ export function createWorker(options: WorkerOptions): Worker {
           retryable: false,
         });
         return finish(job, {
-          result: {
-            leaseId: job.leaseId,
-            failure: { code: 'BATON_E_AGENT_REJECTED', message, retryable: false },
-          },
+          failure: { code: 'BATON_E_AGENT_REJECTED', message, retryable: false, retryAfter: undefined },
         });
       }
       emit({ type: 'completed', leaseId: job.leaseId, runId: task.runId, taskId: task.taskId });
-      finish(job, { result: { leaseId: job.leaseId, outputs: outputs ?? {} } });
+      finish(job, { outputs: outputs ?? {} });
     } catch (err) {
+      // Thrown after the signal fired: most likely the abort itself, not a verdict on the task.
       if (job.abort.signal.aborted) return forget(job);
       const failure = failureOf(err);
       emit({ type: 'failed', leaseId: job.leaseId, ...failure, error: err });
       finish(job, {
-        result: {
-          leaseId: job.leaseId,
-          failure: {
-            code: failure.code,
-            message: failure.message,
-            retryable: failure.retryable,
-            ...(failure.retryAfterMs !== undefined && {
-              retryAfter: {
-                seconds: Math.floor(failure.retryAfterMs / 1000),
-                nanos: (failure.retryAfterMs % 1000) * 1e6,
-              },
-            }),
-          },
+        failure: {
+          code: failure.code,
+          message: failure.message,
+          retryable: failure.retryable,
+          retryAfter:
+            failure.retryAfterMs === undefined
+              ? undefined
+              : {
+                  seconds: Math.floor(failure.retryAfterMs / 1000),
+                  nanos: (failure.retryAfterMs % 1000) * 1e6,
+                },
         },
       });
     } finally {
@@ -195,11 +209,12 @@ export function createWorker(options: WorkerOptions): Worker {
       known.leaseId = assignment.leaseId;
       known.live = true;
       byLease.set(known.leaseId, known);
-      if (known.pending?.result) {
-        known.pending.result.leaseId = known.leaseId;
-        finish(known, known.pending);
-      }
       return;
+    }
+    if (results.rebind(messageId, assignment.leaseId)) {
+      // Finished here before: answer with the stored result; the handler does not run again.
+      emit({ type: 'replayed', leaseId: assignment.leaseId, messageId });
+      return report(messageId);
     }
     if (draining) {
       // Not started: without heartbeats the lease lapses and the work goes to another worker.
@@ -231,22 +246,23 @@ export function createWorker(options: WorkerOptions): Worker {
   const onWelcome = (resumed: readonly string[], leaseDurationMs: number) => {
     welcomed = true;
     leaseMs = leaseDurationMs;
+    awaiting.clear();
     const kept = new Set(resumed);
+    // Results the server has not confirmed: under a resumed lease, or by message id (it takes them
+    // if the attempt is in flight, e.g. re-issued after its restart).
+    for (const stored of results.unconfirmed(RESEND_MAX)) report(stored.messageId);
     for (const job of [...jobs.values()]) {
-      if (!job.live) continue;
-      if (kept.has(job.leaseId)) {
-        if (job.pending) finish(job, job.pending);
-        continue;
-      }
+      if (!job.live || kept.has(job.leaseId)) continue;
       // The server forgot this lease (it lapsed, or the server restarted). If the work comes back
-      // (same message_id) the handler carries on under the new lease; otherwise it is aborted.
+      // (same message_id) the handler carries on under the new lease; otherwise it is aborted after
+      // three lease periods (a takeover of a dead server's work takes about one, plus its grace).
       job.live = false;
       byLease.delete(job.leaseId);
       emit({ type: 'lost', leaseId: job.leaseId, messageId: job.messageId });
       job.orphanTimer = setTimeout(() => {
         abortJob(job, 'lost', `lease ${job.leaseId} did not survive the reconnect`);
         forget(job);
-      }, leaseMs);
+      }, 3 * leaseMs);
     }
     emit({ type: 'connected', workerId, leaseDurationMs, resumedLeaseIds: [...resumed] });
     resolveReady();
@@ -266,9 +282,23 @@ export function createWorker(options: WorkerOptions): Worker {
       forget(job);
     } else if (response.receipt) {
       const { leaseId, accepted, reason } = response.receipt;
+      const messageId = awaiting.get(leaseId);
+      awaiting.delete(leaseId);
+      // Accepted means journaled: a re-delivery can no longer happen, so the result is confirmed.
+      if (accepted && messageId !== undefined) results.confirm(messageId);
       emit({ type: 'receipt', leaseId, accepted, reason });
     }
   };
+
+  /** What this process holds, for the hello: handlers running, and results not yet confirmed. */
+  const heldWork = () => [
+    ...[...jobs.values()]
+      .filter((j) => !j.abort.signal.aborted)
+      .map((j) => ({ leaseId: j.leaseId, messageId: j.messageId, finished: false })),
+    ...results
+      .unconfirmed(RESEND_MAX)
+      .map((r) => ({ leaseId: r.leaseId, messageId: r.messageId, finished: true })),
+  ];
 
   /** One connection: resolves when it ends, with the error it ended with (none for a clean end). */
   const session = () =>
@@ -311,6 +341,7 @@ export function createWorker(options: WorkerOptions): Worker {
             agentIds: routes,
             capabilities: [...(options.capabilities ?? [])],
             capacity: options.capacity,
+            held: { assignments: heldWork() },
           },
         }),
       );
@@ -338,6 +369,7 @@ export function createWorker(options: WorkerOptions): Worker {
 
   const done = loop().then((error) => {
     for (const job of jobs.values()) abortJob(job, 'shutdown', 'the worker stopped');
+    results.close();
     client.close();
     emit({ type: 'stopped', ...(error && { error }) });
     resolveReady();
@@ -363,9 +395,10 @@ export function createWorker(options: WorkerOptions): Worker {
         ]);
         clearTimeout(grace);
       }
-      // Results computed while disconnected go out once reconnected, within the grace period.
+      // Results not yet answered (sent, or computed while disconnected) get the grace period too.
       const until = Date.now() + drainGraceMs;
-      while ([...jobs.values()].some((j) => j.live && j.pending) && Date.now() < until) await sleep(50);
+      const unanswered = () => awaiting.size > 0 || !welcomed;
+      while (results.unconfirmed(1).length > 0 && unanswered() && Date.now() < until) await sleep(50);
       stopping = true;
       stopper.abort();
       await done;

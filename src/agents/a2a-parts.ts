@@ -87,6 +87,7 @@ export class TaskInvocation implements AgentInvocation {
     readonly description: string | undefined,
     readonly onUpdate: AgentInvocation['onUpdate'],
     private readonly journal?: AttemptJournal,
+    readonly redelivered = false,
   ) {}
 
   get remote(): RemoteTaskLink | undefined {

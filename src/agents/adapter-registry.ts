@@ -21,7 +21,12 @@ export function endpointKind(spec: AgentSpec): EndpointKind {
  * Makes the adapter of one declared agent of its kind, or answers undefined when it cannot reach that
  * agent (the next factory registered for the kind is asked). Called when a run starts or resumes.
  */
-export type EndpointAdapterFactory = (agentId: string, spec: AgentSpec) => AgentAdapter | undefined;
+export type EndpointAdapterFactory = (
+  agentId: string,
+  spec: AgentSpec,
+  /** Where the run journaled this agent's tasks go when it started (RunOptions.routes), if it did. */
+  route?: string,
+) => AgentAdapter | undefined;
 
 /** Why no factory bound an agent of a kind: the message of its BATON_E_AGENT_UNBOUND. */
 export type UnboundReason = (agentId: string, spec: AgentSpec) => string;
@@ -56,10 +61,10 @@ export class AgentAdapters {
    * The adapter of a declared agent.
    * @throws BatonError BATON_E_AGENT_UNBOUND when no factory of its kind can reach it.
    */
-  bind(agentId: string, spec: AgentSpec): AgentAdapter {
+  bind(agentId: string, spec: AgentSpec, route?: string): AgentAdapter {
     const kind = endpointKind(spec);
     for (const factory of this.factories.get(kind) ?? []) {
-      const adapter = factory(agentId, spec);
+      const adapter = factory(agentId, spec, route);
       if (adapter !== undefined) return adapter;
     }
     throw new BatonError('BATON_E_AGENT_UNBOUND', (this.reasons.get(kind) ?? DEFAULT_REASON)(agentId, spec));

@@ -26,6 +26,11 @@ export interface AgentInvocation {
   readonly onUpdate?: (update: TaskStatusUpdateEvent) => void;
   /** The run's record of the remote task behind this attempt (absent for compensations). */
   readonly remote?: RemoteTaskLink;
+  /**
+   * True when this attempt was journaled as dispatched before this process took the run over (a
+   * crash or restart): an agent may already be working on it, or have finished it.
+   */
+  readonly redelivered?: boolean;
 }
 
 /**
@@ -42,6 +47,11 @@ export interface RemoteTaskLink {
 }
 
 export interface AgentAdapter {
+  /**
+   * Where attempts go, for adapters whose choice must survive a restart (`queue:NAME` or
+   * `worker:AGENT_ID` for remote workers): the run journals it, and a resumed run binds by it.
+   */
+  readonly route?: string;
   /**
    * Runs one attempt. Resolves with the outcome and never rejects: every failure (the agent's, a
    * timeout, an unreachable agent) is an outcome carrying a typed error. Aborting `signal` cancels
@@ -79,14 +89,23 @@ export interface AgentFailure {
   readonly retryAfterMs?: number;
 }
 
-export type CompletedOutcome = {
+/** For an adapter that must know when its outcome is durable (a remote worker forgets its result then). */
+export interface JournaledHook {
+  /**
+   * Called once the engine has journaled the outcome; `applied` is false when the attempt had already
+   * ended (the entry was stale). Never called if the engine stops before its commit.
+   */
+  readonly journaled?: (applied: boolean) => void;
+}
+
+export type CompletedOutcome = JournaledHook & {
   readonly state: TaskState.TASK_STATE_COMPLETED;
   readonly artifacts: readonly Artifact[];
   /** The task output: a JSON value taken from the artifacts (see outputOf in a2a-parts.ts). */
   readonly output: unknown;
 };
 
-export type FailedOutcome = {
+export type FailedOutcome = JournaledHook & {
   /** REJECTED when the failure is terminal (a retry cannot help), FAILED otherwise. */
   readonly state: TaskState.TASK_STATE_FAILED | TaskState.TASK_STATE_REJECTED;
   readonly artifacts: readonly Artifact[];

@@ -79,6 +79,18 @@ export class AgentRoster {
     }
   }
 
+  /** The route the adapter of `agentId` declares, if any. */
+  routeOf(agentId: string): string | undefined {
+    return this.members.get(agentId)?.adapter.route;
+  }
+
+  /** The routes of agents whose adapters declare one (AgentAdapter.route), by agent id. */
+  routes(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const m of this.members.values()) if (m.adapter.route !== undefined) out[m.id] = m.adapter.route;
+    return out;
+  }
+
   /** Declared agents having every one of `capabilities`, in declaration order: the alternatives for a task. */
   capableAgents(capabilities: readonly string[]): string[] {
     const ids: string[] = [];

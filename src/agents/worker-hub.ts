@@ -2,76 +2,48 @@
 // becomes a job queued for a connected worker that serves its route (an agent id or a queue name)
 // and has a free slot; the worker's result settles it. Every assignment is held under a lease that
 // the worker's heartbeats renew; a lease that lapses sends the job back to the queue (same message
-// id) for another worker, and a late result for it is refused. Knows nothing of gRPC: the API's
-// Work stream drives a WorkerSession and implements WorkerLink.
+// id) for another worker. A result is accepted while its attempt is in flight, whichever lease it
+// names (matched by message id, the idempotency key), so work a worker finished is never run again
+// because a lease lapsed or a server restarted meanwhile. Knows nothing of gRPC: the API's Work
+// stream drives a WorkerSession (worker-session.ts) and implements WorkerLink.
 
-import { TaskState, type Message, type TaskStatusUpdateEvent } from '@a2a-js/sdk';
-import { BatonError } from '../errors/registry.js';
-import { progressUpdate } from './a2a-parts.js';
-import {
-  agentFailure,
-  canceled,
-  failed,
-  type AgentAdapter,
-  type AgentInvocation,
-  type AgentOutcome,
-} from './adapter.js';
-import { outcomeOf, type ResultReceipt, type WorkerResult } from './worker-result.js';
+import type { AgentAdapter, AgentInvocation, AgentOutcome } from './adapter.js';
+import { agentFailure, canceled, failed } from './adapter.js';
 import { AgentCatalog } from './worker-catalog.js';
 import { LeaseTable, type Lease } from './worker-lease.js';
+import { outcomeOf, type ResultReceipt, type WorkerResult } from './worker-result.js';
+import { openSession, type SessionHost, type WorkerSession } from './worker-session.js';
+import type { Job, WorkerHello, WorkerLink } from './worker-types.js';
 
 export { outcomeOf, type ResultReceipt, type WorkerResult } from './worker-result.js';
-
-/** Work handed to a worker: the attempt, under the lease that names it in every report. */
-export interface WorkAssignment {
-  readonly leaseId: string;
-  /** The route the worker was chosen by: the agent id, or the queue name of a queue endpoint. */
-  readonly route: string;
-  readonly invocation: AgentInvocation;
-}
-
-/** The hub's way to a connected worker (the API implements it over the Work stream). */
-export interface WorkerLink {
-  assign(work: WorkAssignment): void;
-  revoke(leaseId: string, reason: string): void;
-  /** Closes the connection: another with the same worker id replaced it, or the server is shutting down. */
-  close(reason: string, why: 'replaced' | 'shutdown'): void;
-}
-
-export interface WorkerHello {
-  readonly workerId: string;
-  /** Agent ids and queue names the worker takes work for. */
-  readonly routes: readonly string[];
-  readonly capabilities: readonly string[];
-  /** Assignments it runs at once, >= 1. */
-  readonly capacity: number;
-}
-
-/** Thrown when a worker names a lease id the server never gave it. */
-export class UnknownLeaseError extends BatonError {
-  constructor(readonly leaseId: string) {
-    super('BATON_E_LEASE_UNKNOWN', `lease "${leaseId}" was never given to this worker`);
-  }
-}
-
-/** One connection of a worker, as the Work stream sees it. */
-export interface WorkerSession {
-  readonly workerId: string;
-  readonly leaseMs: number;
-  /** Leases held from before a reconnect (the worker should carry on with them). */
-  readonly resumedLeaseIds: readonly string[];
-  heartbeat(leaseIds: readonly string[]): void;
-  progress(leaseId: string, fraction: number, text: string): void;
-  status(leaseId: string, state: 'working' | 'input-required', message: Message | undefined): void;
-  result(leaseId: string, result: WorkerResult): ResultReceipt;
-  /** The stream ended: the worker's leases run on until they lapse or it reconnects. */
-  disconnect(): void;
-}
+export { UnknownLeaseError, type WorkerSession } from './worker-session.js';
+export type { HeldAssignment, WorkAssignment, WorkerHello, WorkerLink } from './worker-types.js';
 
 export interface WorkerHubOptions {
   /** How long an assignment stays a worker's without a heartbeat (default 10 s). */
   readonly leaseMs?: number;
+  /**
+   * How long an attempt re-issued after a takeover (AgentInvocation.redelivered) is kept for the
+   * worker that may still hold it, before any worker may have it (default: leaseMs; the end is
+   * noticed by the lease sweep, within min(1 s, leaseMs / 4)). A worker claims it by listing its
+   * message id in its hello.
+   */
+  readonly reclaimGraceMs?: number;
   readonly now?: () => number;
+}
+
+/** What the hub tells whoever feeds it work from elsewhere (agents/work-intake.ts). */
+export interface HubObserver {
+  /** Slots or queued jobs changed (`workers`: a worker connected or left): a route's room may have too. */
+  changed(workers?: boolean): void;
+  /** A job was given to a worker. */
+  assigned(messageId: string, workerId: string): void;
+  /**
+   * A result naming a message id the hub has no job for (under a lease it does not know): the
+   * attempt may be held elsewhere. Resolves with the receipt, or undefined when it is not known there
+   * either.
+   */
+  orphanResult(workerId: string, messageId: string, result: WorkerResult): Promise<ResultReceipt | undefined>;
 }
 
 export interface WorkerView {
@@ -81,20 +53,6 @@ export interface WorkerView {
   readonly capacity: number;
   readonly inFlight: number;
   readonly connected: boolean;
-}
-
-interface Job {
-  readonly route: string;
-  readonly invocation: AgentInvocation;
-  lease: Lease<Job> | undefined;
-  done: boolean;
-  settle(outcome: AgentOutcome): void;
-  updates: number;
-  /**
-   * Connections (worker id -> generation) on which this job's lease lapsed: a connection that went
-   * silent on the job is not given it again; the same worker reconnecting may be.
-   */
-  readonly lapsedOn: Map<string, number>;
 }
 
 interface Worker {
@@ -107,26 +65,35 @@ interface Worker {
   link: WorkerLink | undefined;
   /** Bumped on each connection, so a replaced connection's late calls do nothing. */
   generation: number;
+  /** Message ids its hello said it holds without a lease here: their jobs are given to it first. */
+  claims: Set<string>;
 }
 
 const DEFAULT_LEASE_MS = 10_000;
 // setTimeout fires at once for delays beyond 2^31-1 ms, so long deadlines re-arm.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export class WorkerHub {
+export class WorkerHub implements SessionHost {
   readonly catalog = new AgentCatalog();
   readonly leaseMs: number;
-  private readonly now: () => number;
-  private readonly leases: LeaseTable<Job>;
+  readonly now: () => number;
+  readonly leases: LeaseTable<Job>;
+  private readonly reclaimGraceMs: number;
   private readonly workers = new Map<string, Worker>();
   /** Jobs waiting for a worker, in arrival order (a job whose lease lapsed goes back to the front). */
   private pending: Job[] = [];
+  /** Jobs not settled yet, by message id (the idempotency key). */
+  private readonly jobs = new Map<string, Job>();
+  /** Claimed message ids (from hellos) and the worker that claimed each. */
+  private readonly claims = new Map<string, Worker>();
   private readonly sweeper: NodeJS.Timeout;
+  private observer: HubObserver | undefined;
 
   constructor(options: WorkerHubOptions = {}) {
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.reclaimGraceMs = options.reclaimGraceMs ?? this.leaseMs;
     this.now = options.now ?? Date.now;
-    this.leases = new LeaseTable(this.leaseMs, this.now);
+    this.leases = new LeaseTable<Job>(this.leaseMs, this.now, (job) => job.invocation.idempotencyKey);
     // Lapses are noticed within a quarter of the lease: the lease is the bound, not the sweep.
     this.sweeper = setInterval(() => this.sweep(), Math.max(5, Math.min(1000, this.leaseMs / 4)));
     this.sweeper.unref();
@@ -142,9 +109,42 @@ export class WorkerHub {
     return false;
   }
 
-  /** The adapter for agents routed by `route`. */
-  adapter(route: string): AgentAdapter {
-    return { invoke: (invocation, signal) => this.invoke(route, invocation, signal) };
+  /**
+   * The adapter for agents routed by `route` (a queue name or an agent id); `journaled` is the route
+   * runs journal for it (AgentAdapter.route: `queue:NAME` or `worker:ID`).
+   */
+  adapter(route: string, journaled?: string): AgentAdapter {
+    return {
+      ...(journaled === undefined ? {} : { route: journaled }),
+      invoke: (invocation, signal) => this.invoke(route, invocation, signal),
+    };
+  }
+
+  /** Reports changes, assignments and results for unknown work to `observer` (one at a time). */
+  observe(observer: HubObserver | undefined): void {
+    this.observer = observer;
+  }
+
+  /** Slots free now for `route` among connected workers serving it, less the jobs already waiting for one. */
+  freeSlots(route: string): number {
+    let free = 0;
+    for (const w of this.workers.values())
+      if (w.link && w.routes.has(route)) free += Math.max(0, w.capacity - w.inFlight);
+    for (const j of this.pending) if (j.route === route) free -= 1;
+    return free;
+  }
+
+  /** True while the job for `messageId` waits in the queue (no worker holds it). */
+  isQueued(messageId: string): boolean {
+    const job = this.jobs.get(messageId);
+    return job !== undefined && job.lease === undefined;
+  }
+
+  /** Routes some connected worker serves. */
+  connectedRoutes(): Set<string> {
+    const routes = new Set<string>();
+    for (const w of this.workers.values()) if (w.link) for (const r of w.routes) routes.add(r);
+    return routes;
   }
 
   /** Connected workers serving `route`. */
@@ -171,13 +171,16 @@ export class WorkerHub {
   }
 
   /**
-   * A worker's connection. The same worker id connecting again keeps the leases it still holds
-   * (they are listed in resumedLeaseIds); a connection it replaces is closed.
+   * A worker's connection; a connection it replaces is closed. Without `hello.held` the same worker
+   * id connecting again keeps every lease it still holds. With it, only the leases listed are kept;
+   * the others go back to the queue at once (a restarted process does not have them), and the
+   * message ids listed without a lease here are claimed: their jobs are given to this worker first.
    */
   connect(hello: WorkerHello, link: WorkerLink): WorkerSession {
     let worker = this.workers.get(hello.workerId);
     const replaced = worker?.link;
     if (worker) {
+      this.dropClaims(worker);
       worker.routes = new Set(hello.routes);
       worker.capabilities = [...hello.capabilities];
       worker.capacity = hello.capacity;
@@ -192,18 +195,36 @@ export class WorkerHub {
         inFlight: 0,
         link,
         generation: 1,
+        claims: new Set(),
       };
       this.workers.set(worker.id, worker);
     }
     replaced?.close(`worker "${hello.workerId}" connected again on another stream`, 'replaced');
-    const resumed = this.leases.heldBy(worker.id);
-    for (const lease of resumed) this.leases.renew(lease);
-    const session = this.session(
-      worker,
-      worker.generation,
-      resumed.map((l) => l.id),
-    );
-    queueMicrotask(() => this.dispatch());
+    const held = hello.held && new Set(hello.held.map((h) => h.leaseId));
+    const resumed: string[] = [];
+    const requeued: Job[] = [];
+    for (const lease of this.leases.heldBy(worker.id)) {
+      if (!held || held.has(lease.id)) {
+        this.leases.renew(lease);
+        resumed.push(lease.id);
+        continue;
+      }
+      this.release(lease, `worker "${worker.id}" connected again without this lease (a restarted process)`);
+      lease.job.lease = undefined;
+      requeued.push(lease.job);
+    }
+    this.pending = [...requeued, ...this.pending];
+    const kept = new Set(resumed);
+    for (const h of hello.held ?? []) {
+      if (kept.has(h.leaseId) || this.claims.get(h.messageId)?.link) continue;
+      worker.claims.add(h.messageId);
+      this.claims.set(h.messageId, worker);
+    }
+    const session = openSession(this, worker.id, worker.generation, resumed);
+    queueMicrotask(() => {
+      this.dispatch();
+      this.observer?.changed(true);
+    });
     return session;
   }
 
@@ -217,9 +238,66 @@ export class WorkerHub {
       const link = w.link;
       w.link = undefined;
       w.generation += 1;
+      this.dropClaims(w);
       link?.close('the server is shutting down', 'shutdown');
     }
   }
+
+  // ── For sessions (SessionHost) ────────────────────────────────────────────────────────────────
+
+  /** The worker's current connection, if `generation` is still it. */
+  current(workerId: string, generation: number): { readonly routes: ReadonlySet<string> } | undefined {
+    const w = this.workers.get(workerId);
+    return w && w.generation === generation ? w : undefined;
+  }
+
+  /** The job not yet settled whose message id (idempotency key) is `messageId`. */
+  jobByMessage(messageId: string): Job | undefined {
+    return this.jobs.get(messageId);
+  }
+
+  orphanResult(workerId: string, messageId: string, result: WorkerResult) {
+    return this.observer?.orphanResult(workerId, messageId, result) ?? Promise.resolve(undefined);
+  }
+
+  /**
+   * Settles `job` with a worker's result (whichever lease it came under): a worker still holding the
+   * job is told it is taken back. Resolves with the receipt once the outcome is journaled.
+   */
+  accept(job: Job, result: WorkerResult, reporter: string): Promise<ResultReceipt> {
+    return new Promise((resolve) => {
+      const lease = job.lease;
+      if (lease) {
+        job.lease = undefined;
+        const mine = lease.workerId === reporter;
+        const why = mine
+          ? 'the worker reported its result'
+          : `worker "${reporter}" reported its result first`;
+        this.release(lease, why);
+        if (!mine) this.workers.get(lease.workerId)?.link?.revoke(lease.id, why);
+      } else this.unqueue(job);
+      this.settle(job, {
+        ...outcomeOf(result),
+        journaled: (applied) =>
+          resolve(
+            applied ? { accepted: true } : { accepted: false, reason: 'the attempt had already ended' },
+          ),
+      });
+      this.dispatch();
+    });
+  }
+
+  disconnect(workerId: string, generation: number): void {
+    const worker = this.workers.get(workerId);
+    if (!worker || worker.generation !== generation) return;
+    worker.link = undefined;
+    worker.generation += 1;
+    this.dropClaims(worker);
+    if (worker.inFlight === 0) this.workers.delete(worker.id);
+    this.observer?.changed(true);
+  }
+
+  // ── Jobs ──────────────────────────────────────────────────────────────────────────────────────
 
   private invoke(route: string, invocation: AgentInvocation, signal: AbortSignal): Promise<AgentOutcome> {
     if (signal.aborted) return Promise.resolve(canceled(reasonText(signal.reason)));
@@ -227,6 +305,7 @@ export class WorkerHub {
       let timer: NodeJS.Timeout | undefined;
       const onAbort = (): void =>
         this.finish(job, canceled(reasonText(signal.reason)), 'the run cancelled the task');
+      const grace = invocation.redelivered === true ? this.reclaimGraceMs : 0;
       const job: Job = {
         route,
         invocation,
@@ -234,6 +313,7 @@ export class WorkerHub {
         done: false,
         updates: 0,
         lapsedOn: new Map(),
+        openAt: this.now() + grace,
         settle: (outcome) => {
           clearTimeout(timer);
           signal.removeEventListener('abort', onAbort);
@@ -259,26 +339,40 @@ export class WorkerHub {
         expire();
         if (job.done) return;
       }
+      this.jobs.set(invocation.idempotencyKey, job);
+      // A re-issued attempt waits for its holder's claim; after the grace (noticed by the sweep) any
+      // worker may have it.
       this.pending.push(job);
       this.dispatch();
     });
   }
 
-  /** Settles a job once; a job a worker holds is revoked from it (`why` tells the worker). */
+  /** Settles a job once (deadline, cancel); a job a worker holds is revoked from it (`why` tells it). */
   private finish(job: Job, outcome: AgentOutcome, why: string): void {
     if (job.done) return;
-    job.done = true;
     const lease = job.lease;
     if (lease) {
       job.lease = undefined;
       this.release(lease, why);
       this.workers.get(lease.workerId)?.link?.revoke(lease.id, why);
-    } else {
-      const at = this.pending.indexOf(job);
-      if (at >= 0) this.pending.splice(at, 1);
-    }
-    job.settle(outcome);
+    } else this.unqueue(job);
+    this.settle(job, outcome);
     this.dispatch();
+  }
+
+  private settle(job: Job, outcome: AgentOutcome): void {
+    job.done = true;
+    const key = job.invocation.idempotencyKey;
+    if (this.jobs.get(key) === job) this.jobs.delete(key);
+    const claimer = this.claims.get(key);
+    if (claimer) this.unclaim(claimer, key);
+    job.settle(outcome);
+    this.observer?.changed();
+  }
+
+  private unqueue(job: Job): void {
+    const at = this.pending.indexOf(job);
+    if (at >= 0) this.pending.splice(at, 1);
   }
 
   private release(lease: Lease<Job>, reason: string): void {
@@ -289,12 +383,17 @@ export class WorkerHub {
     if (!worker.link && worker.inFlight === 0) this.workers.delete(worker.id);
   }
 
-  /** Gives waiting jobs to the least-loaded connected worker serving their route, in queue order. */
+  /**
+   * Gives waiting jobs out in queue order: a job a connected worker claimed goes to that worker (its
+   * slot is already taken by the work it holds); any other to the least-loaded connected worker
+   * serving its route with a free slot, once its reclaim grace (if any) is over.
+   */
   private dispatch(): void {
     if (this.pending.length === 0) return;
+    const now = this.now();
     const left: Job[] = [];
     for (const job of this.pending) {
-      const worker = this.pick(job);
+      const worker = this.claimer(job) ?? (job.openAt <= now ? this.pick(job) : undefined);
       if (!worker) {
         left.push(job);
         continue;
@@ -303,8 +402,28 @@ export class WorkerHub {
       job.lease = lease;
       worker.inFlight += 1;
       worker.link!.assign({ leaseId: lease.id, route: job.route, invocation: job.invocation });
+      this.observer?.assigned(job.invocation.idempotencyKey, worker.id);
     }
     this.pending = left;
+  }
+
+  private claimer(job: Job): Worker | undefined {
+    if (this.claims.size === 0) return undefined;
+    const key = job.invocation.idempotencyKey;
+    const worker = this.claims.get(key);
+    if (!worker) return undefined;
+    this.unclaim(worker, key);
+    return worker.link && worker.routes.has(job.route) ? worker : undefined;
+  }
+
+  private unclaim(worker: Worker, key: string): void {
+    worker.claims.delete(key);
+    this.claims.delete(key);
+  }
+
+  private dropClaims(worker: Worker): void {
+    for (const key of worker.claims) if (this.claims.get(key) === worker) this.claims.delete(key);
+    worker.claims.clear();
   }
 
   private pick(job: Job): Worker | undefined {
@@ -317,10 +436,13 @@ export class WorkerHub {
     return best;
   }
 
-  /** Lapsed leases: revoked from their worker (if it is still there) and their jobs queued again first. */
+  /**
+   * Lapsed leases: revoked from their worker (if it is still there) and their jobs queued again first.
+   * Then waiting jobs are given out (a reclaim grace may have ended).
+   */
   private sweep(): void {
     const lapsed = this.leases.lapsed();
-    if (lapsed.length === 0) return;
+    if (lapsed.length === 0) return this.dispatch(); // jobs whose reclaim grace ended may go now
     const requeued: Job[] = [];
     for (const lease of lapsed) {
       const reason = `lease expired: no heartbeat from worker "${lease.workerId}" for ${this.leaseMs} ms`;
@@ -335,82 +457,6 @@ export class WorkerHub {
     }
     this.pending = [...requeued, ...this.pending];
     this.dispatch();
-  }
-
-  private session(worker: Worker, generation: number, resumedLeaseIds: string[]): WorkerSession {
-    const current = (): boolean => worker.generation === generation;
-    /** The active lease `id` of this worker; undefined when it ended; throws when it never was its. */
-    const active = (id: string): Lease<Job> | undefined => {
-      const found = this.leases.lookup(id, worker.id);
-      if (found.kind === 'unknown') throw new UnknownLeaseError(id);
-      return found.kind === 'active' ? found.lease : undefined;
-    };
-    const update = (job: Job, event: TaskStatusUpdateEvent): void => {
-      if (!job.done) job.invocation.onUpdate?.(event);
-    };
-    return {
-      workerId: worker.id,
-      leaseMs: this.leaseMs,
-      resumedLeaseIds,
-      heartbeat: (ids) => {
-        if (!current()) return;
-        const found = ids.map(active);
-        for (const lease of found) if (lease) this.leases.renew(lease);
-      },
-      progress: (id, fraction, text) => {
-        if (!current()) return;
-        const lease = active(id);
-        if (!lease) return;
-        const job = lease.job;
-        job.updates += 1;
-        const inv = job.invocation;
-        update(
-          job,
-          progressUpdate({
-            taskId: inv.idempotencyKey,
-            contextId: inv.runId,
-            messageId: `${lease.id}/progress/${job.updates}`,
-            progress: fraction > 0 ? Math.min(fraction, 1) : 0,
-            ...(text === '' ? {} : { text }),
-            at: new Date(this.now()),
-          }),
-        );
-      },
-      status: (id, state, message) => {
-        if (!current()) return;
-        const lease = active(id);
-        if (!lease) return;
-        const inv = lease.job.invocation;
-        update(lease.job, {
-          taskId: inv.idempotencyKey,
-          contextId: inv.runId,
-          status: {
-            state: state === 'working' ? TaskState.TASK_STATE_WORKING : TaskState.TASK_STATE_INPUT_REQUIRED,
-            message,
-            timestamp: new Date(this.now()).toISOString(),
-          },
-          metadata: undefined,
-        });
-      },
-      result: (id, result) => {
-        const found = this.leases.lookup(id, worker.id);
-        if (found.kind === 'unknown') throw new UnknownLeaseError(id);
-        if (found.kind === 'ended') return { accepted: false, reason: found.reason };
-        const job = found.lease.job;
-        job.lease = undefined;
-        this.release(found.lease, 'the worker reported its result');
-        job.done = true;
-        job.settle(outcomeOf(result));
-        this.dispatch();
-        return { accepted: true };
-      },
-      disconnect: () => {
-        if (!current()) return;
-        worker.link = undefined;
-        worker.generation += 1;
-        if (worker.inFlight === 0) this.workers.delete(worker.id);
-      },
-    };
   }
 }
 

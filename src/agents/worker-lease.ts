@@ -1,5 +1,6 @@
 // Leases on work given to remote workers: who holds each, until when, and a bounded memory of the
-// leases that ended, so a late report about one is refused rather than mistaken for a typo.
+// leases that ended (with the key of their work, not the work itself), so a late report about one is
+// judged by whether its work is still in flight rather than mistaken for a typo.
 
 import { randomUUID } from 'node:crypto';
 
@@ -14,8 +15,8 @@ export interface Lease<J> {
 /** What a worker's mention of a lease id finds. */
 export type LeaseLookup<J> =
   | { readonly kind: 'active'; readonly lease: Lease<J> }
-  /** It was this worker's, but lapsed or was revoked: `reason` says which. */
-  | { readonly kind: 'ended'; readonly reason: string }
+  /** It was this worker's, but lapsed or was revoked: `reason` says which; `key` names the work it was on. */
+  | { readonly kind: 'ended'; readonly reason: string; readonly key: string }
   /** Never given to this worker (or forgotten long ago). */
   | { readonly kind: 'unknown' };
 
@@ -24,11 +25,16 @@ const ENDED_KEPT = 10_000;
 
 export class LeaseTable<J> {
   private readonly active = new Map<string, Lease<J>>();
-  private readonly ended = new Map<string, { readonly workerId: string; readonly reason: string }>();
+  private readonly ended = new Map<
+    string,
+    { readonly workerId: string; readonly reason: string; readonly key: string }
+  >();
 
   constructor(
     readonly leaseMs: number,
     private readonly now: () => number,
+    /** The key a job is found by again (the idempotency key), kept for ended leases. */
+    private readonly keyOf: (job: J) => string = () => '',
   ) {}
 
   grant(job: J, workerId: string): Lease<J> {
@@ -47,7 +53,7 @@ export class LeaseTable<J> {
     const lease = this.active.get(id);
     if (lease?.workerId === workerId) return { kind: 'active', lease };
     const gone = this.ended.get(id);
-    if (gone?.workerId === workerId) return { kind: 'ended', reason: gone.reason };
+    if (gone?.workerId === workerId) return { kind: 'ended', reason: gone.reason, key: gone.key };
     return { kind: 'unknown' };
   }
 
@@ -58,7 +64,7 @@ export class LeaseTable<J> {
   /** Ends an active lease (result in, revoked, lapsed); later reports about it get `reason`. */
   end(lease: Lease<J>, reason: string): void {
     if (!this.active.delete(lease.id)) return;
-    this.ended.set(lease.id, { workerId: lease.workerId, reason });
+    this.ended.set(lease.id, { workerId: lease.workerId, reason, key: this.keyOf(lease.job) });
     if (this.ended.size > ENDED_KEPT) this.ended.delete(this.ended.keys().next().value!);
   }
 

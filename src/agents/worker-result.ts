@@ -1,7 +1,14 @@
 // What a worker's result means to the engine: outputs complete the attempt; a failure becomes a
 // registry-coded failed outcome (the engine retries by the registry's flag, never by the message).
 
-import { agentFailure, completed, failed, type AgentErrorCode, type AgentOutcome } from './adapter.js';
+import {
+  agentFailure,
+  completed,
+  failed,
+  type AgentErrorCode,
+  type CompletedOutcome,
+  type FailedOutcome,
+} from './adapter.js';
 import { outputArtifact } from './a2a-parts.js';
 
 /** How a worker ended an assignment. */
@@ -16,7 +23,7 @@ export type WorkerResult =
       };
     };
 
-/** What a result report found: accepted, or refused because the lease had ended first. */
+/** What a result report found: accepted (and journaled), or refused because its attempt was not in flight. */
 export type ResultReceipt =
   { readonly accepted: true } | { readonly accepted: false; readonly reason: string };
 
@@ -32,7 +39,7 @@ const AGENT_CODES: ReadonlySet<string> = new Set<AgentErrorCode>([
  * registry's retry flag); any other code becomes FAILED when the worker says a retry may help, else
  * REJECTED, with the worker's code kept in the message.
  */
-export function outcomeOf(result: WorkerResult): AgentOutcome {
+export function outcomeOf(result: WorkerResult): CompletedOutcome | FailedOutcome {
   if ('outputs' in result) return completed([outputArtifact(result.outputs)], result.outputs);
   const f = result.failure;
   const code: AgentErrorCode = AGENT_CODES.has(f.code)

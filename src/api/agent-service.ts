@@ -1,8 +1,10 @@
-// AgentService over gRPC: the roster of agents served by remote workers (kept in the worker hub's
-// catalog, in memory for this process) and the Work stream workers take assignments on.
+// AgentService over gRPC: the roster of agents served by remote workers (registrations kept in the
+// worker hub's catalog, in memory for this process; workers from the shared roster in the store, so
+// every instance lists every instance's workers) and the Work stream workers take assignments on.
 
 import type { AgentDefinition } from '../agents/worker-catalog.js';
-import type { WorkerHub } from '../agents/worker-hub.js';
+import { WorkerHub } from '../agents/worker-hub.js';
+import type { RemoteWorkers } from '../agents/workers.js';
 import { parseCpu, parseMemory } from '../spec/quantity.js';
 import { ApiError, unary } from './errors.js';
 import type {
@@ -22,19 +24,40 @@ const PAGE = { default: 50, max: 500 };
 const invalid = (fieldPath: string, message: string) =>
   new ApiError('BATON_E_REQUEST_INVALID', message, { fieldPath });
 
-export function agentService(hub: WorkerHub): AgentServiceServer {
-  function register(req: RegisterAgentRequest): RegisterAgentResponse {
+/**
+ * The workers connected now: this instance's from its hub, and, when the roster is shared, every other
+ * instance's from the store (as of their last heartbeat).
+ */
+async function connected(workers: WorkerHub | RemoteWorkers) {
+  const hub = workers instanceof WorkerHub ? workers : workers.hub;
+  const here = hub.workerViews().filter((w) => w.connected);
+  const shared = workers instanceof WorkerHub ? undefined : workers.roster;
+  if (!shared) return here;
+  const elsewhere = (await shared.list()).filter((r) => r.instance !== (workers as RemoteWorkers).instance);
+  return [...here, ...elsewhere];
+}
+
+export function agentService(workers: WorkerHub | RemoteWorkers): AgentServiceServer {
+  const hub = workers instanceof WorkerHub ? workers : workers.hub;
+
+  async function register(req: RegisterAgentRequest): Promise<RegisterAgentResponse> {
     const def = parseAgent(req.agent);
     const kept = hub.catalog.register(def);
-    return { agent: agentToProto(kept, hub.connectedWorkers(kept.agentId)) };
+    const serving = new Set(
+      (await connected(workers)).filter((w) => w.routes.includes(kept.agentId)).map((w) => w.workerId),
+    );
+    return { agent: agentToProto(kept, serving.size) };
   }
 
   /** Registered agents and the ids connected workers serve without a registration, by id. */
-  function roster(): Agent[] {
+  async function roster(): Promise<Agent[]> {
     const byId = new Map<string, Agent>();
     for (const def of hub.catalog.all()) byId.set(def.agentId, agentToProto(def, 0));
-    for (const w of hub.workerViews()) {
-      if (!w.connected) continue;
+    // A worker that moved between instances may be listed by both for a moment: count it once.
+    const seen = new Set<string>();
+    for (const w of await connected(workers)) {
+      if (seen.has(w.workerId)) continue;
+      seen.add(w.workerId);
       for (const route of w.routes) {
         const agent = byId.get(route) ??
           // Served but never registered: what the workers announced is all that is known.
@@ -56,10 +79,10 @@ export function agentService(hub: WorkerHub): AgentServiceServer {
     return [...byId.values()].sort((a, b) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0));
   }
 
-  function list(req: ListAgentsRequest): ListAgentsResponse {
+  async function list(req: ListAgentsRequest): Promise<ListAgentsResponse> {
     const size = req.pageSize === 0 ? PAGE.default : Math.min(req.pageSize, PAGE.max);
     const after = req.pageToken === '' ? undefined : decodeToken(req.pageToken);
-    const matching = roster().filter(
+    const matching = (await roster()).filter(
       (a) =>
         (after === undefined || a.agentId > after) &&
         req.capabilities.every((c) => a.capabilities.includes(c)),

@@ -3,7 +3,12 @@
 // writes assignments, revocations and receipts without outrunning the client (queued on 'drain').
 
 import type { ServerDuplexStream } from '@grpc/grpc-js';
-import { UnknownLeaseError, type WorkerHub, type WorkerSession } from '../agents/worker-hub.js';
+import {
+  UnknownLeaseError,
+  type ResultReceipt,
+  type WorkerHub,
+  type WorkerSession,
+} from '../agents/worker-hub.js';
 import { BatonError } from '../errors/registry.js';
 import { ApiError, toServiceError } from './errors.js';
 import { AssignmentState, type WorkRequest, type WorkResponse } from './gen/baton/v1/agent.js';
@@ -99,7 +104,17 @@ function parseHello(h: NonNullable<WorkRequest['hello']>) {
   if (blank >= 0) throw invalid(`hello.agent_ids[${blank}]`, 'is empty');
   if (h.capacity < 1 || h.capacity > MAX_CAPACITY)
     throw invalid('hello.capacity', `must be between 1 and ${MAX_CAPACITY} (got ${h.capacity})`);
-  return { workerId: h.workerId, routes: h.agentIds, capabilities: h.capabilities, capacity: h.capacity };
+  const held = h.held?.assignments.map((a, i) => {
+    if (a.messageId === '') throw invalid(`hello.held.assignments[${i}].message_id`, 'is required');
+    return { leaseId: a.leaseId, messageId: a.messageId, finished: a.finished };
+  });
+  return {
+    workerId: h.workerId,
+    routes: h.agentIds,
+    capabilities: h.capabilities,
+    capacity: h.capacity,
+    ...(held && { held }),
+  };
 }
 
 /** Names the field when the hub finds a lease id that was never this worker's. */
@@ -151,9 +166,10 @@ function onMessage(session: WorkerSession, req: WorkRequest, send: (m: WorkRespo
   if (req.result) {
     const r = req.result;
     const id = required(r.leaseId, 'result.lease_id');
-    let receipt;
+    const messageId = r.messageId === '' ? undefined : r.messageId;
+    let receipt: Promise<ResultReceipt>;
     if (r.outputs !== undefined) {
-      receipt = atField('result.lease_id', () => session.result(id, { outputs: r.outputs! }));
+      receipt = atField('result.lease_id', () => session.result(id, { outputs: r.outputs! }, messageId));
     } else if (r.failure !== undefined) {
       const f = r.failure;
       if (f.message === '') throw invalid('result.failure.message', 'is required: say what went wrong');
@@ -163,21 +179,26 @@ function onMessage(session: WorkerSession, req: WorkRequest, send: (m: WorkRespo
       if (after !== undefined && after < 0)
         throw invalid('result.failure.retry_after', 'must not be negative');
       receipt = atField('result.lease_id', () =>
-        session.result(id, {
-          failure: {
-            code: f.code,
-            message: f.message,
-            retryable: f.retryable,
-            ...(after === undefined ? {} : { retryAfterMs: after }),
+        session.result(
+          id,
+          {
+            failure: {
+              code: f.code,
+              message: f.message,
+              retryable: f.retryable,
+              ...(after === undefined ? {} : { retryAfterMs: after }),
+            },
           },
-        }),
+          messageId,
+        ),
       );
     } else {
       throw invalid('result.outcome', 'must set outputs or failure');
     }
-    send({
-      receipt: { leaseId: id, accepted: receipt.accepted, reason: receipt.accepted ? '' : receipt.reason },
-    });
+    // Accepted results are answered once their outcome is durable, so the worker may forget them then.
+    void receipt.then((rc) =>
+      send({ receipt: { leaseId: id, accepted: rc.accepted, reason: rc.accepted ? '' : rc.reason } }),
+    );
     return;
   }
   throw invalid('kind', 'a WorkRequest must set one of hello, heartbeat, progress, status or result');

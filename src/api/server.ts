@@ -3,6 +3,7 @@
 import { Server, ServerCredentials, setLogger } from '@grpc/grpc-js';
 import { BatonError } from '../errors/registry.js';
 import type { WorkerHub } from '../agents/worker-hub.js';
+import type { RemoteWorkers } from '../agents/workers.js';
 import type { CheckOptions } from '../plan/index.js';
 import { agentService } from './agent-service.js';
 import { AgentServiceService } from './gen/baton/v1/agent.js';
@@ -29,8 +30,11 @@ export interface ApiDeps {
   readonly check?: CheckOptions;
   /** The embedded app RunService drives runs in; without it RunService is not served. */
   readonly runs?: Omit<RunServiceDeps, 'check'>;
-  /** The hub remote workers connect to (the engine's adapter for worker agents); without it AgentService is not served. */
-  readonly workers?: WorkerHub;
+  /**
+   * What remote workers connect to: a hub alone (one process), or RemoteWorkers (work through the bus,
+   * the roster shared through the store); without it AgentService is not served.
+   */
+  readonly workers?: WorkerHub | RemoteWorkers;
   /** The data directory's plugin folder; without it PluginService is not served. */
   readonly plugins?: PluginServiceDeps;
   /** Set draining to refuse new runs (SIGTERM); see request-guard.ts. */

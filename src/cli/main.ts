@@ -367,6 +367,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option('--drain-grace <duration>', 'on SIGTERM, how long in-flight attempts may finish [10s]')
     .option('--bus <url>', 'the bus: memory, or redis://HOST:PORT[/DB][?prefix=PREFIX] [memory]')
     .option('--retention <duration>', 'purge runs that ended longer ago than this, e.g. 30d [off]')
+    .option('--worker-lease <duration>', "how long a worker's assignment lasts without a heartbeat [10s]")
     .action(
       async (opts: {
         config?: string;
@@ -378,6 +379,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
         drainGrace?: string;
         bus?: string;
         retention?: string;
+        workerLease?: string;
       }) => {
         // Loaded on demand: the other commands need not load grpc-js.
         const { serveCommand } = await import('./commands/serve.js');
@@ -390,6 +392,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
           ...(opts.drainGrace !== undefined && { drain_grace: opts.drainGrace }),
           ...(opts.bus !== undefined && { bus: opts.bus }),
           ...(opts.retention !== undefined && { retention: opts.retention }),
+          ...(opts.workerLease !== undefined && { worker_lease: opts.workerLease }),
         };
         setExit(
           await serveCommand(

@@ -60,6 +60,7 @@ const KEYS = {
     })
     .refine((ms) => ms === undefined || ms >= 1000, { message: 'must be at least 1s (or "off")' }),
   a2a_credentials: Path,
+  worker_lease: Duration,
 } as const;
 
 type Key = keyof typeof KEYS;
@@ -82,6 +83,8 @@ export interface ServeConfig {
   readonly retentionMs?: number;
   /** Secrets of remote A2A agents: a YAML/JSON file mapping credential names to secrets. */
   readonly a2aCredentials?: string;
+  /** How long a worker's assignment stays its own without a heartbeat (WorkerHub leaseMs). */
+  readonly workerLeaseMs: number;
 }
 
 export const SERVE_DEFAULTS = {
@@ -90,6 +93,7 @@ export const SERVE_DEFAULTS = {
   namespace: 'default',
   drain_grace: 10_000,
   bus: DEFAULT_BUS,
+  worker_lease: 10_000,
 } as const;
 
 /** The environment variable of each key. */
@@ -104,6 +108,7 @@ export const ENV_VARS: Readonly<Record<Key, string>> = {
   bus: 'BATON_BUS',
   retention: 'BATON_RETENTION',
   a2a_credentials: 'BATON_A2A_CREDENTIALS',
+  worker_lease: 'BATON_WORKER_LEASE',
 };
 export const CONFIG_ENV = 'BATON_CONFIG';
 
@@ -117,6 +122,7 @@ const FLAGS: Partial<Record<Key, string>> = {
   drain_grace: '--drain-grace',
   bus: '--bus',
   retention: '--retention',
+  worker_lease: '--worker-lease',
 };
 
 const FileSchema = z.strictObject({
@@ -130,6 +136,7 @@ const FileSchema = z.strictObject({
   bus: KEYS.bus.optional(),
   retention: KEYS.retention.optional(),
   a2a_credentials: KEYS.a2a_credentials.optional(),
+  worker_lease: KEYS.worker_lease.optional(),
 });
 
 export class ConfigError extends BatonError {
@@ -173,6 +180,7 @@ export async function loadServeConfig(src: ConfigSources): Promise<ServeConfig> 
     bus: value('bus') ?? SERVE_DEFAULTS.bus,
     ...(retention !== undefined && { retentionMs: retention }),
     ...(a2aCredentials !== undefined && { a2aCredentials }),
+    workerLeaseMs: value('worker_lease') ?? SERVE_DEFAULTS.worker_lease,
   };
 }
 
@@ -181,7 +189,7 @@ const nonEmpty = (v: string | undefined) => (v === undefined || v === '' ? undef
 /** One value from a flag or a variable: a number-like string counts as a number (e.g. seconds). */
 function check<K extends Key>(key: K, raw: string, origin: string): z.output<(typeof KEYS)[K]> {
   const schema = KEYS[key] as unknown as z.ZodType<z.output<(typeof KEYS)[K]>>;
-  const durationKey = key === 'drain_grace' || key === 'retention';
+  const durationKey = key === 'drain_grace' || key === 'retention' || key === 'worker_lease';
   const asNumber = durationKey && /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : raw;
   const r = schema.safeParse(asNumber);
   if (r.success) return r.data;

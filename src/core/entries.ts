@@ -32,6 +32,12 @@ export interface RunOptions {
   readonly children?: Readonly<Record<string, ChildWorkflow>>;
   /** The schedule fire that started the run: which schedule, and its nominal fire time (ms). */
   readonly schedule?: ScheduleOrigin;
+  /**
+   * Where the runtime sends each agent's tasks, decided when the run started (by agent id, e.g.
+   * `worker:writer` for an agent without an endpoint that workers serve): a resumed run keeps these
+   * rather than asking which workers happen to be connected. Opaque to core.
+   */
+  readonly routes?: Readonly<Record<string, string>>;
 }
 
 export interface ScheduleOrigin {
@@ -120,6 +126,8 @@ export interface TaskDispatched extends EntryBase<'TaskDispatched'> {
   /** The concrete agent the runtime chose (differs from `agent` when a breaker routed around it). */
   readonly instance: string | null;
   readonly idem: string;
+  /** Where the runtime sent it (`queue:NAME`, `worker:AGENT`, `module:...`, `adapter`); opaque to core. */
+  readonly route?: string;
 }
 
 export interface TaskCompleted extends EntryBase<'TaskCompleted'> {

@@ -3,8 +3,11 @@
 
 import { randomBytes } from 'node:crypto';
 import {
+  attemptKey,
   checkModification,
+  parseKey,
   type InputFields,
+  type TaskError,
   type Modification,
   type ModifyProblem,
   type RunState,
@@ -29,6 +32,24 @@ export type RunCommand =
   | { readonly kind: 'resume'; readonly by: string; readonly reason?: string }
   | ModifyCommand;
 
+/** What a run's inbox carries: steering commands, and workers' results from other instances. */
+export type InboxCommand = RunCommand | WorkResultCommand;
+
+/**
+ * A remote worker's result for an attempt of this run, posted by the instance its worker is connected
+ * to (agents/work-intake.ts): journaled as the attempt's outcome if that attempt (same key, attempt and
+ * idempotency key) is still in flight, else dropped.
+ */
+export interface WorkResultCommand {
+  readonly kind: 'result';
+  readonly idem: string;
+  /** The attempt's key and number; without them the attempt in flight under `idem` is looked up. */
+  readonly key?: string;
+  readonly attempt?: number;
+  readonly output?: unknown;
+  readonly error?: TaskError;
+}
+
 /** Live modification: checked against the run's state where it is applied (see modifyEntry). */
 export interface ModifyCommand {
   readonly kind: 'modify';
@@ -40,11 +61,12 @@ export interface ModifyCommand {
 /** The entry a steering command becomes; a modify command becomes its RunModified or its problems. */
 export function commandEntry(
   eventId: string,
-  cmd: RunCommand,
+  cmd: InboxCommand,
   state?: RunState,
   check?: ValidateOptions,
 ): InputFields | readonly ModifyProblem[] {
   if (cmd.kind === 'modify') return modifyEntry(state!, cmd, eventId, check);
+  if (cmd.kind === 'result') return resultEntry(state!, cmd);
   return steeringEntry(eventId, cmd);
 }
 
@@ -69,6 +91,46 @@ export function modifyEntry(
     request,
     base: state.modifications.length,
   };
+}
+
+const COMPENSATE = '/compensate';
+
+/**
+ * Results already turned into entries, by run state: a second copy delivered before the first is
+ * applied (the run was mid-commit) would pass the in-flight check and be journaled as a stale entry.
+ */
+const taken = new WeakMap<RunState, Set<string>>();
+
+/** The TaskCompleted / TaskFailed of a worker's result, or nothing (`[]`) when its attempt is not in flight. */
+function resultEntry(state: RunState, r: WorkResultCommand): InputFields | readonly ModifyProblem[] {
+  const seen = taken.get(state) ?? new Set<string>();
+  if (seen.has(r.idem)) return [];
+  const entry = resultFor(state, r);
+  if (!Array.isArray(entry)) taken.set(state, seen.add(r.idem));
+  return entry;
+}
+
+function resultFor(state: RunState, r: WorkResultCommand): InputFields | readonly ModifyProblem[] {
+  // A saga step (its invocation is keyed `<task>/compensate`): the outcome of the step running now.
+  const compensated = r.key?.endsWith(COMPENSATE) ? r.key.slice(0, -COMPENSATE.length) : undefined;
+  if (compensated !== undefined) {
+    const saga = state.saga;
+    if (saga === null || saga.keys[saga.next] !== compensated) return [];
+    return r.error === undefined
+      ? { type: 'CompensationDone', key: compensated, ok: true }
+      : { type: 'CompensationDone', key: compensated, ok: false, error: r.error };
+  }
+  const unit =
+    r.key === undefined
+      ? [...state.units.values()].find((u) => u.idem === r.idem)
+      : state.units.get(parseKey(r.key)?.unit ?? r.key);
+  if (unit?.status !== 'dispatched' || unit.idem !== r.idem) return [];
+  if (r.attempt !== undefined && unit.attempts !== r.attempt) return [];
+  const key = r.key ?? attemptKey(unit.key, unit.iteration);
+  const attempt = unit.attempts;
+  return r.error === undefined
+    ? { type: 'TaskCompleted', key, attempt, output: r.output ?? null }
+    : { type: 'TaskFailed', key, attempt, error: r.error };
 }
 
 function steeringEntry(eventId: string, cmd: Exclude<RunCommand, ModifyCommand>): InputFields {

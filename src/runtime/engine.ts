@@ -35,6 +35,7 @@ import type { ValidateOptions } from '../plan/index.js';
 import type { ScheduleOrigin } from '../core/index.js';
 import { CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions, type BreakerView } from './breaker.js';
 import type { AgentGateway } from './gateway.js';
+import type { Routes } from './agent-binding.js';
 import { JournalWriter } from './journal-writer.js';
 import { awaitRunEnd } from './journal-wait.js';
 import type { PatternPlugins } from './pattern-plugins.js';
@@ -201,6 +202,7 @@ export class Engine {
     const pattern = await this.bindPattern(workflow, seed);
     const runId = options.runId ?? newRunId(this.now());
     const gateway = this.gateway(workflow, options.constraints);
+    const routes = gateway.routes();
     // The run's row is created with its first entries, in one transaction (see RunActor.commit).
     const create: NewRun = {
       ns: this.namespace,
@@ -229,6 +231,7 @@ export class Engine {
         ...(options.constraints === undefined ? {} : { constraints: options.constraints }),
         ...(Object.keys(children).length === 0 ? {} : { children }),
         ...(pattern === undefined ? {} : { pattern }),
+        ...(Object.keys(routes).length === 0 ? {} : { routes }),
         ...(this.opts.maxPatternSteps === undefined ? {} : { maxPatternSteps: this.opts.maxPatternSteps }),
         ...(options.schedule === undefined ? {} : { schedule: options.schedule }),
       },
@@ -341,9 +344,16 @@ export class Engine {
       await this.ownership.release(runId, claim);
       throw new BatonError('BATON_E_RUN_OWNED', `run "${runId}": this engine is closing`);
     }
-    const gateway = this.gateway(state.workflow!, state.options.constraints);
     const actor = this.track(
-      new RunActor(this.namespace, runId, state, gateway, this.host(), state.status, claim),
+      new RunActor(
+        this.namespace,
+        runId,
+        state,
+        this.gateway(state.workflow!, state.options.constraints, state.options.routes),
+        this.host(),
+        state.status,
+        claim,
+      ),
     );
     const { previousOwner: from, previousEpoch: fromEpoch, owner: to, epoch } = claim;
     const takenOver = from !== to || fromEpoch !== epoch;
@@ -500,7 +510,16 @@ export class Engine {
       this.recentlyEnded.delete(this.recentlyEnded.keys().next().value!);
   }
 
-  private gateway(workflow: WorkflowSpec, constraints: ResourceConstraintsSpec | undefined): AgentGateway {
-    return runGateway(workflow, constraints, this.breakers, this.opts.adapters ?? NO_ADAPTERS);
+  private gateway(
+    workflow: WorkflowSpec,
+    constraints?: ResourceConstraintsSpec,
+    routes?: Routes,
+  ): AgentGateway {
+    return runGateway(workflow, constraints, this.breakers, this.opts.adapters ?? NO_ADAPTERS, routes);
+  }
+
+  /** Reads the inboxes of the runs this engine drives now (another instance posted a worker's result). */
+  pollInboxes(): void {
+    this.inbox.wake();
   }
 }

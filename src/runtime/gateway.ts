@@ -3,12 +3,15 @@
 // outcome into the journal entry that reports it.
 
 import { TaskState, type TaskStatusUpdateEvent } from '@a2a-js/sdk';
-import type { Compensate, InputFields, TaskError } from '../core/index.js';
+import type { Compensate, Dispatch, InputFields, TaskError } from '../core/index.js';
 import { TaskInvocation, type AttemptJournal } from '../agents/a2a-parts.js';
 import type { AgentOutcome } from '../agents/adapter.js';
+
+export { AttemptAbandoned } from '../agents/adapter.js';
 import type { AgentLease, AgentRoster } from '../agents/roster.js';
 import type { AgentSpec } from '../spec/schema.js';
 import type { CircuitBreakers } from './breaker.js';
+import { dispatched } from './outcomes.js';
 
 export interface Attempt {
   readonly runId: string;
@@ -24,6 +27,8 @@ export interface Attempt {
   readonly onUpdate?: (update: TaskStatusUpdateEvent) => void;
   /** Where a remote agent's task id and questions are journaled (absent for compensations). */
   readonly journal?: AttemptJournal;
+  /** Re-issued after a takeover: journaled as dispatched by a process before this one. */
+  readonly redelivered?: boolean;
 }
 
 /** What an attempt ended with, as the entry the run journals; null when the engine cancelled it. */
@@ -59,6 +64,16 @@ export class AgentGateway {
       if (alt !== agentId && this.breakers.isAvailable(this.breakerKey(alt))) return alt;
     }
     return agentId;
+  }
+
+  /** Agents' journaled routes (see AgentAdapter.route), for RunStarted. */
+  routes(): Record<string, string> {
+    return this.roster.routes();
+  }
+
+  /** The TaskDispatched entry of a dispatch to `instance`, with the route its adapter declares. */
+  dispatched(c: Dispatch, instance: string): InputFields {
+    return dispatched(c, instance, this.roster.routeOf(instance));
   }
 
   tryLease(agentId: string): AgentLease | undefined {
@@ -117,6 +132,7 @@ export class AgentGateway {
         a.description,
         a.onUpdate,
         kind === 'task' ? a.journal : undefined,
+        a.redelivered,
       );
       const outcome = await lease.adapter.invoke(invocation, signal);
       if (outcome.state === TaskState.TASK_STATE_COMPLETED) this.breakers.onSuccess(breaker);

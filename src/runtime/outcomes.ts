@@ -1,12 +1,14 @@
 // The entries and events a run actor builds from what happened outside it: a dispatch it journals, a
 // child run's end, an error that means an attempt can never run, an agent's progress report.
 
-import type { TaskStatusUpdateEvent } from '@a2a-js/sdk';
+import { TaskState, type TaskStatusUpdateEvent } from '@a2a-js/sdk';
+import type { AgentOutcome } from '../agents/adapter.js';
 import { parseKey, type Dispatch, type InputFields, type RunState } from '../core/index.js';
 import { BatonError } from '../errors/registry.js';
 
-export function dispatched(c: Dispatch, instance: string): InputFields {
-  return {
+/** The TaskDispatched of a dispatch to `instance`; `route` when its adapter declares one (AgentAdapter.route). */
+export function dispatched(c: Dispatch, instance: string, route?: string): InputFields {
+  const entry: InputFields = {
     type: 'TaskDispatched',
     key: c.key,
     task: c.task,
@@ -15,6 +17,7 @@ export function dispatched(c: Dispatch, instance: string): InputFields {
     instance,
     idem: c.idem,
   };
+  return route === undefined ? entry : { ...entry, route };
 }
 
 /** `research[2]#3` -> `research[2]`: the unit a dispatch key belongs to. */
@@ -70,4 +73,9 @@ export function progressEvent(c: Dispatch, agent: string, runId: string, u: Task
     },
     run: runId,
   };
+}
+
+/** What the run does once an outcome's entry is durable: tell the adapter, if it asked (JournaledHook). */
+export function journaledHook(outcome: AgentOutcome): ((applied: boolean) => void) | undefined {
+  return outcome.state === TaskState.TASK_STATE_CANCELED ? undefined : outcome.journaled;
 }

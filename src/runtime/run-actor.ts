@@ -33,7 +33,7 @@ import type { CommitListener, JournalWriter } from './journal-writer.js';
 import { toRecord } from './records.js';
 import { AbortPool } from './abort-pool.js';
 import { TimerSet } from './timers.js';
-import { attemptFailed, childResult, dispatched, progressEvent, unitOf } from './outcomes.js';
+import { attemptFailed, childResult, dispatched, journaledHook, progressEvent, unitOf } from './outcomes.js';
 import { askPattern, type AskPatternFn } from './pattern-ask.js';
 import { fault } from './faults.js';
 
@@ -409,7 +409,7 @@ export class RunActor implements CommitListener, AttemptJournal {
       effects.push(() => void this.waitAndInvoke(c, instance, true));
       return;
     }
-    const changed = this.process(this.stamp(dispatched(c, instance)), records, effects);
+    const changed = this.process(this.stamp(this.gateway.dispatched(c, instance)), records, effects);
     if (changed) effects.push(() => void this.invoke(lease, c));
     else lease.release();
   }
@@ -472,14 +472,14 @@ export class RunActor implements CommitListener, AttemptJournal {
       if (this.stopped || ac.signal.aborted) return;
       // No instance can ever be had (unknown agent, larger than a quota): the attempt fails for good.
       const failed = attemptFailed(c, e, false);
-      if (journal) this.submit(dispatched(c, instance), (ok) => ok && this.submit(failed));
+      if (journal) this.submit(this.gateway.dispatched(c, instance), (ok) => ok && this.submit(failed));
       else this.submit(failed);
       return;
     }
     if (this.inflight.get(c.key) === ac) this.inflight.delete(c.key);
     if (this.stopped) return lease.release();
     if (!journal) return void this.invoke(lease, c);
-    this.submit(dispatched(c, instance), (changed) =>
+    this.submit(this.gateway.dispatched(c, instance), (changed) =>
       changed ? void this.invoke(lease, c) : lease.release(),
     );
   }
@@ -500,13 +500,14 @@ export class RunActor implements CommitListener, AttemptJournal {
       onUpdate: (u) => this.publishProgress(c, lease.agentId, u),
       description: spec.description,
       journal: this,
+      redelivered: c.redispatch,
     };
     const outcome = await this.gateway.invoke(lease, attempt, ac.signal, 'task');
     if (this.inflight.get(c.key) === ac) this.inflight.delete(c.key);
     this.controllers.give(ac);
     if (this.stopped) return;
     const result = attemptResult(c.key, c.attempt, outcome);
-    if (result) this.submit(result);
+    if (result) this.submit(result, journaledHook(outcome));
     else this.settleIfDone();
   }
 

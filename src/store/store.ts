@@ -3,6 +3,9 @@
 
 import { quote } from '../errors/quote.js';
 import { BatonError } from '../errors/registry.js';
+import type { ClaimOutcome, ClaimRequest, WorkClaim, WorkerEntry, WorkerRecord } from './work-records.js';
+
+export type { ClaimOutcome, ClaimRequest, WorkClaim, WorkerEntry, WorkerRecord } from './work-records.js';
 
 /**
  * One fact about a run. The store keeps it verbatim; only core knows what `type`, `v` and `data` mean.
@@ -376,6 +379,40 @@ export interface Store {
   deleteSchedule(ns: string, scheduleId: string): Promise<boolean>;
   /** Schedules not paused whose wakeAt is at or before `upTo`, earliest first, at most `limit` (1..MAX_PAGE). */
   dueSchedules(ns: string, upTo: number, limit: number): Promise<ScheduleRecord[]>;
+
+  // ── Workers (work-records.ts): the shared roster and work claims ──────────────────────────────────
+
+  /**
+   * Replaces `instance`'s roster rows with `workers`, all heartbeated at `now`, and deletes every row
+   * (any instance's) not heartbeated since `staleBefore`. One transaction.
+   */
+  putWorkers(
+    ns: string,
+    instance: string,
+    workers: readonly WorkerEntry[],
+    now: number,
+    staleBefore: number,
+  ): Promise<void>;
+  /** Roster rows heartbeated after `freshAfter`, by worker id then instance. */
+  listWorkers(ns: string, freshAfter: number): Promise<WorkerRecord[]>;
+
+  /**
+   * Takes the claim on an attempt for `req.instance`: free (no row), already its own, or its holder's
+   * stale (not renewed since staleBefore) or named in takeOverFrom. Atomic: of two instances claiming
+   * at once, one gets it. A done claim is never taken.
+   */
+  claimWork(ns: string, req: ClaimRequest): Promise<ClaimOutcome>;
+  /** Records which worker has it, if `instance` still holds it. */
+  assignWork(ns: string, idem: string, instance: string, workerId: string, now: number): Promise<void>;
+  /** Renews every claim `instance` holds (not done) as of `now`: one statement. */
+  renewWork(ns: string, instance: string, now: number): Promise<void>;
+  /** Gives up a claim `instance` holds (not done): anyone may claim the attempt now (the worker hint stays). */
+  releaseWork(ns: string, idem: string, instance: string): Promise<void>;
+  /** Marks the attempt's result recorded, whoever holds it; true if this call did. */
+  finishWork(ns: string, idem: string, now: number): Promise<boolean>;
+  getWork(ns: string, idem: string): Promise<WorkClaim | undefined>;
+  /** Deletes claims not updated since `before` (done ones, and held ones nobody renews); returns how many. */
+  pruneWork(ns: string, before: number): Promise<number>;
 
   /** Releases the connection; later calls reject with StoreClosedError. Closing twice is a no-op. */
   close(): Promise<void>;

@@ -13,6 +13,7 @@ import {
   StoreInvalidArgumentError,
   WorkflowConflictError,
   type JournalRecord,
+  type ClaimRequest,
   type NewRun,
   type NewSchedule,
   type RunRecord,
@@ -722,6 +723,110 @@ export function storeConformance(
         await expect(dup).rejects.toBeInstanceOf(RunExistsError);
         expect(await store.read('acme', 'r2')).toEqual([]);
         expect(await store.findRunByRequest('acme', 'k')).toBe('r1');
+      });
+    });
+
+    describe('workers: roster and work claims', () => {
+      const w = (workerId: string, routes = ['q']) => ({
+        workerId,
+        routes,
+        capabilities: ['c'],
+        capacity: 2,
+        inFlight: 1,
+      });
+      const claim = (instance: string, now: number, extra: Partial<ClaimRequest> = {}): ClaimRequest => ({
+        idem: 'r1/3/0',
+        runId: 'r1',
+        route: 'q',
+        entryId: '1-0',
+        instance,
+        workerId: '',
+        now,
+        staleBefore: now - 1000,
+        ...extra,
+      });
+
+      it("replaces an instance's roster rows, keeps other instances', and drops and hides stale rows", async () => {
+        await store.putWorkers('acme', 'i1', [w('a'), w('b', ['q', 'x'])], 1000, 0);
+        await store.putWorkers('acme', 'i2', [w('c')], 1500, 0);
+        await store.putWorkers('acme', 'i1', [w('b', ['x'])], 2000, 0);
+        expect(await store.listWorkers('acme', 0)).toEqual([
+          {
+            workerId: 'b',
+            instance: 'i1',
+            routes: ['x'],
+            capabilities: ['c'],
+            capacity: 2,
+            inFlight: 1,
+            heartbeatAt: 2000,
+          },
+          {
+            workerId: 'c',
+            instance: 'i2',
+            routes: ['q'],
+            capabilities: ['c'],
+            capacity: 2,
+            inFlight: 1,
+            heartbeatAt: 1500,
+          },
+        ]);
+        expect((await store.listWorkers('acme', 1500)).map((r) => r.workerId)).toEqual(['b']);
+        await store.putWorkers('acme', 'i1', [w('b')], 3000, 2000); // i2 last heartbeated at 1500: gone
+        expect((await store.listWorkers('acme', 0)).map((r) => r.instance)).toEqual(['i1']);
+        expect(await store.listWorkers('globex', 0)).toEqual([]);
+      });
+
+      it('gives an attempt to one instance until its claim goes stale, then to another; a done claim to none', async () => {
+        expect(await store.claimWork('acme', claim('i1', 1000, { workerId: 'w1' }))).toEqual({
+          kind: 'claimed',
+        });
+        expect(await store.claimWork('acme', claim('i1', 1100))).toEqual({ kind: 'claimed' });
+        const held = await store.claimWork('acme', claim('i2', 1200, { entryId: '2-0' }));
+        expect(held).toMatchObject({
+          kind: 'held',
+          claim: { instance: 'i1', workerId: 'w1', entryId: '1-0' },
+        });
+        await store.renewWork('acme', 'i1', 5000);
+        expect(await store.claimWork('acme', claim('i2', 5500))).toMatchObject({ kind: 'held' });
+        // i1 went silent: its claim is taken over, keeping the worker hint; or at once when known dead.
+        const taken = await store.claimWork('acme', claim('i2', 7000, { entryId: '2-0' }));
+        expect(taken).toMatchObject({ kind: 'claimed', previous: { instance: 'i1', workerId: 'w1' } });
+        expect(await store.getWork('acme', 'r1/3/0')).toMatchObject({
+          instance: 'i2',
+          workerId: 'w1',
+          entryId: '2-0',
+        });
+        expect(await store.claimWork('acme', claim('i3', 7100, { takeOverFrom: 'i2' }))).toMatchObject({
+          kind: 'claimed',
+        });
+        await store.assignWork('acme', 'r1/3/0', 'i2', 'w9', 7200); // i2 no longer holds it: no effect
+        await store.assignWork('acme', 'r1/3/0', 'i3', 'w3', 7200);
+        expect(await store.getWork('acme', 'r1/3/0')).toMatchObject({
+          instance: 'i3',
+          workerId: 'w3',
+          done: false,
+        });
+        expect(await store.finishWork('acme', 'r1/3/0', 7300)).toBe(true);
+        expect(await store.finishWork('acme', 'r1/3/0', 7400)).toBe(false);
+        expect(await store.claimWork('acme', claim('i1', 99_999))).toMatchObject({ kind: 'done' });
+      });
+
+      it('releases a claim only for its holder, records a result nobody claimed, and prunes old claims', async () => {
+        await store.claimWork('acme', claim('i1', 1000));
+        await store.releaseWork('acme', 'r1/3/0', 'i2');
+        expect(await store.claimWork('acme', claim('i2', 1100))).toMatchObject({ kind: 'held' });
+        await store.assignWork('acme', 'r1/3/0', 'i1', 'w1', 1150);
+        await store.releaseWork('acme', 'r1/3/0', 'i1');
+        // Free for anyone at once, with the worker that had it as a hint.
+        expect(await store.claimWork('acme', claim('i2', 1200))).toMatchObject({
+          kind: 'claimed',
+          previous: { instance: '', workerId: 'w1' },
+        });
+        expect(await store.finishWork('acme', 'other', 1300)).toBe(true);
+        expect(await store.getWork('acme', 'other')).toMatchObject({ done: true });
+        expect(await store.pruneWork('acme', 1250)).toBe(1);
+        expect(await store.getWork('acme', 'r1/3/0')).toBeUndefined();
+        expect(await store.getWork('acme', 'other')).toMatchObject({ done: true });
       });
     });
 

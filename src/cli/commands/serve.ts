@@ -15,8 +15,7 @@ import { ServingStatus } from '../../api/health.js';
 import { drainRuns, resumeRuns } from '../../runtime/run-lifecycle.js';
 import { RunFeed } from '../../api/run-feed.js';
 import { openApp } from '../../app.js';
-import { WorkerHub } from '../../agents/worker-hub.js';
-import { workerAdapterFor } from '../../agents/worker-routing.js';
+import { RemoteWorkers } from '../../agents/workers.js';
 import { loadServeConfig, type ConfigSources } from '../../config/serve-config.js';
 import type { Output } from '../io.js';
 import { watchWrapper } from '../parent-watch.js';
@@ -35,17 +34,29 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
   const check = await loadCheckInputs(config.registry ? { registry: config.registry } : {}, o);
   if (!check) return 1;
   const feed = new RunFeed();
-  // Agents with a queue endpoint, or served by a connected worker, run on remote workers.
-  const workers = new WorkerHub();
+  // Agents with a queue endpoint, or served by a worker, run on remote workers: their attempts go
+  // through the bus to whichever instance's workers serve them (agents/workers.ts).
+  const workers = new RemoteWorkers({ leaseMs: config.workerLeaseMs });
   const app = await openApp({
     dataDir: config.dataDir,
     ...(config.store !== undefined && { store: config.store }),
     namespace: config.namespace,
     bus: config.bus,
-    onTurn: feed.publish,
-    adapterFor: workerAdapterFor(workers),
+    onTurn: (actor, entries) => {
+      feed.publish(actor);
+      workers.onTurn(actor, entries);
+    },
+    adapterFor: workers.adapterFor(),
     claimExpired: true,
     ...(config.a2aCredentials !== undefined && { a2a: { credentialsFile: config.a2aCredentials } }),
+  });
+  await workers.attach({
+    bus: app.bus,
+    store: app.store,
+    namespace: app.engine.namespace,
+    instance: app.engine.owner,
+    wake: () => void app.engine.pollInboxes(),
+    isDead: (owner) => app.engine.isDeadOwner(owner),
   });
   const admission = { draining: false };
   const log = (line: string) => o.err(line);
@@ -106,12 +117,12 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
       `baton: drained ${drained.runs} run(s); ${drained.abandoned} attempt(s) abandoned in flight ` +
         '(re-issued on the next start)',
     );
-    workers.close(); // ends worker streams, which would otherwise hold the shutdown open
+    await workers.close(); // ends worker streams, which would otherwise hold the shutdown open
     await shutdown(api, CLOSE_GRACE_MS);
   } finally {
     await scheduler.stop();
     await retention?.stop();
-    workers.close();
+    await workers.close();
     await app.close();
   }
   return 0;

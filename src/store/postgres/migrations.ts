@@ -4,6 +4,7 @@
 // kept as text, verbatim; key columns use the "C" collation so text orders by code point (as in SQLite).
 
 import { SCHEDULES_RETENTION_DDL } from './schedules-sql.js';
+import { WORK_DDL } from './work-sql.js';
 
 export interface Migration {
   readonly version: number;
@@ -159,5 +160,10 @@ CREATE INDEX idx_hooks_priority ON workflow_hooks(priority);
     version: 5,
     name: 'schedules, retention index',
     sql: SCHEDULES_RETENTION_DDL,
+  },
+  {
+    version: 6,
+    name: 'worker roster, work claims',
+    sql: WORK_DDL,
   },
 ];

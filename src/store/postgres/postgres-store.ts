@@ -34,6 +34,7 @@ import {
   type ScheduleRecord,
   type ScheduleUpdate,
 } from '../store.js';
+import type { ClaimOutcome, ClaimRequest, WorkClaim, WorkerEntry, WorkerRecord } from '../work-records.js';
 import { checkAppend } from '../store-args.js';
 import { ChangeListeners } from '../store-watch.js';
 import * as catalog from './catalog.js';
@@ -45,6 +46,7 @@ import { migrate } from './migrate.js';
 import { ChangeFeed } from './notify.js';
 import * as runs from './runs.js';
 import * as schedules from './schedules.js';
+import * as work from './work.js';
 
 export interface PostgresStoreOptions extends ConnectionOptions {
   /** The URL with its password masked, for messages. */
@@ -329,6 +331,60 @@ class PostgresStore implements Store {
 
   dueSchedules(ns: string, upTo: number, limit: number): Promise<ScheduleRecord[]> {
     return this.#do(`dueSchedules (namespace "${ns}")`, (q) => schedules.dueSchedules(q, ns, upTo, limit));
+  }
+
+  // --- Workers: the shared roster and work claims (work.ts) ---
+
+  putWorkers(
+    ns: string,
+    instance: string,
+    workers: readonly WorkerEntry[],
+    now: number,
+    staleBefore: number,
+  ): Promise<void> {
+    return this.#do(`putWorkers of ${instance} (namespace "${ns}")`, (q) =>
+      work.putWorkers(q, ns, instance, workers, now, staleBefore),
+    );
+  }
+
+  listWorkers(ns: string, freshAfter: number): Promise<WorkerRecord[]> {
+    return this.#do(`listWorkers (namespace "${ns}")`, (q) => work.listWorkers(q, ns, freshAfter));
+  }
+
+  claimWork(ns: string, req: ClaimRequest): Promise<ClaimOutcome> {
+    return this.#do(`claimWork "${req.idem}" for ${req.instance} (namespace "${ns}")`, (q) =>
+      work.claimWork(q, ns, req),
+    );
+  }
+
+  assignWork(ns: string, idem: string, instance: string, workerId: string, now: number): Promise<void> {
+    return this.#do(`assignWork "${idem}" (namespace "${ns}")`, (q) =>
+      work.assignWork(q, ns, idem, instance, workerId, now),
+    );
+  }
+
+  renewWork(ns: string, instance: string, now: number): Promise<void> {
+    return this.#do(`renewWork of ${instance} (namespace "${ns}")`, (q) =>
+      work.renewWork(q, ns, instance, now),
+    );
+  }
+
+  releaseWork(ns: string, idem: string, instance: string): Promise<void> {
+    return this.#do(`releaseWork "${idem}" (namespace "${ns}")`, (q) =>
+      work.releaseWork(q, ns, idem, instance),
+    );
+  }
+
+  finishWork(ns: string, idem: string, now: number): Promise<boolean> {
+    return this.#do(`finishWork "${idem}" (namespace "${ns}")`, (q) => work.finishWork(q, ns, idem, now));
+  }
+
+  getWork(ns: string, idem: string): Promise<WorkClaim | undefined> {
+    return this.#do(`getWork "${idem}" (namespace "${ns}")`, (q) => work.getWork(q, ns, idem));
+  }
+
+  pruneWork(ns: string, before: number): Promise<number> {
+    return this.#do(`pruneWork (namespace "${ns}")`, (q) => work.pruneWork(q, ns, before));
   }
 
   async close(): Promise<void> {

@@ -175,4 +175,41 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX runs_by_status_updated ON runs (namespace, status, updated_at);
     `,
   },
+  {
+    version: 7,
+    name: 'worker roster, work claims',
+    sql: `
+      -- Workers connected to each instance, vouched for by the instance's heartbeat; a row not renewed
+      -- for a while is a worker (or instance) gone, and is ignored, then deleted.
+      CREATE TABLE worker_roster (
+        namespace    TEXT NOT NULL,
+        instance     TEXT NOT NULL,
+        worker_id    TEXT NOT NULL,
+        routes       TEXT NOT NULL,
+        capabilities TEXT NOT NULL,
+        capacity     INTEGER NOT NULL,
+        in_flight    INTEGER NOT NULL,
+        heartbeat_at INTEGER NOT NULL,
+        PRIMARY KEY (namespace, instance, worker_id)
+      );
+      CREATE INDEX worker_roster_by_heartbeat ON worker_roster (namespace, heartbeat_at);
+
+      -- Which instance (and worker) holds an attempt sent to workers, keyed by its idempotency key;
+      -- done once its result is recorded. Renewed by the holder: a claim nobody renews may be taken.
+      CREATE TABLE work_claims (
+        namespace  TEXT NOT NULL,
+        idem       TEXT NOT NULL,
+        run_id     TEXT NOT NULL,
+        route      TEXT NOT NULL,
+        entry_id   TEXT NOT NULL,
+        instance   TEXT NOT NULL,
+        worker_id  TEXT NOT NULL,
+        done       INTEGER NOT NULL DEFAULT 0,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (namespace, idem)
+      ) WITHOUT ROWID;
+      CREATE INDEX work_claims_by_instance ON work_claims (namespace, instance, done);
+      CREATE INDEX work_claims_by_update ON work_claims (namespace, updated_at);
+    `,
+  },
 ];

@@ -37,6 +37,7 @@ import {
   type WorkflowDefinition,
   type WorkflowVersionRef,
 } from '../store.js';
+import type { ClaimOutcome, ClaimRequest, WorkClaim, WorkerEntry, WorkerRecord } from '../work-records.js';
 import { checkAppend, encodeRunCursor, pageLimit, readRange, toJson } from '../store-args.js';
 import { StoreWatchers } from '../store-watchers.js';
 import { IdleCheckpointer } from './checkpointer.js';
@@ -48,6 +49,7 @@ import { SqlitePlugins } from './plugins.js';
 import { SqliteRunDeletion } from './run-deletion.js';
 import { SqliteSchedules } from './schedules.js';
 import { listRunsQuery, prepareStatements, type RunRow, type Statements } from './statements.js';
+import { WorkTables } from './work-tables.js';
 
 /** A data directory of this name keeps the store in memory (benchmarks without durability, tests). */
 export const MEMORY = ':memory:';
@@ -118,6 +120,7 @@ class SqliteStore implements Store {
   readonly #schedules: SqliteSchedules;
   readonly #deletion: SqliteRunDeletion;
   #closed = false;
+  readonly #work: WorkTables;
 
   constructor(db: Db, checkpointer: IdleCheckpointer | undefined) {
     this.#db = db;
@@ -125,6 +128,7 @@ class SqliteStore implements Store {
     this.#plugins = new SqlitePlugins(db);
     this.#schedules = new SqliteSchedules(db);
     this.#deletion = new SqliteRunDeletion(db);
+    this.#work = new WorkTables(db);
     this.#checkpointer = checkpointer;
     this.#ends = new JournalEnds(() => this.#q.dataVersion.get()!);
     this.#rows = new JournalRows(db, recordJson);
@@ -523,6 +527,59 @@ class SqliteStore implements Store {
 
   dueSchedules(ns: string, upTo: number, limit: number): Promise<ScheduleRecord[]> {
     return this.#do(`dueSchedules (namespace "${ns}")`, () => this.#schedules.due(ns, upTo, limit));
+  }
+
+  putWorkers(
+    ns: string,
+    instance: string,
+    workers: readonly WorkerEntry[],
+    now: number,
+    staleBefore: number,
+  ): Promise<void> {
+    return this.#do(`putWorkers of ${instance} (namespace "${ns}")`, () => {
+      this.#work.putWorkers(ns, instance, workers, now, staleBefore);
+      this.#checkpointer?.wrote();
+    });
+  }
+
+  listWorkers(ns: string, freshAfter: number): Promise<WorkerRecord[]> {
+    return this.#do(`listWorkers (namespace "${ns}")`, () => this.#work.listWorkers(ns, freshAfter));
+  }
+
+  claimWork(ns: string, req: ClaimRequest): Promise<ClaimOutcome> {
+    return this.#do(`claimWork "${req.idem}" for ${req.instance} (namespace "${ns}")`, () =>
+      this.#work.claimWork(ns, req),
+    );
+  }
+
+  assignWork(ns: string, idem: string, instance: string, workerId: string, now: number): Promise<void> {
+    return this.#do(`assignWork "${idem}" (namespace "${ns}")`, () =>
+      this.#work.assignWork(ns, idem, instance, workerId, now),
+    );
+  }
+
+  renewWork(ns: string, instance: string, now: number): Promise<void> {
+    return this.#do(`renewWork of ${instance} (namespace "${ns}")`, () =>
+      this.#work.renewWork(ns, instance, now),
+    );
+  }
+
+  releaseWork(ns: string, idem: string, instance: string): Promise<void> {
+    return this.#do(`releaseWork "${idem}" (namespace "${ns}")`, () =>
+      this.#work.releaseWork(ns, idem, instance),
+    );
+  }
+
+  finishWork(ns: string, idem: string, now: number): Promise<boolean> {
+    return this.#do(`finishWork "${idem}" (namespace "${ns}")`, () => this.#work.finishWork(ns, idem, now));
+  }
+
+  getWork(ns: string, idem: string): Promise<WorkClaim | undefined> {
+    return this.#do(`getWork "${idem}" (namespace "${ns}")`, () => this.#work.getWork(ns, idem));
+  }
+
+  pruneWork(ns: string, before: number): Promise<number> {
+    return this.#do(`pruneWork (namespace "${ns}")`, () => this.#work.pruneWork(ns, before));
   }
 
   close(): Promise<void> {

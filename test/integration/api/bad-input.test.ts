@@ -377,7 +377,15 @@ describe('bad input over every RPC', () => {
     const write = (r: WorkRequest) => call.write(Buffer.from(WorkRequest.encode(r).finish()));
     const welcomed = new Promise((resolve) => call.once('data', resolve));
     const ended = new Promise<ServiceError>((resolve) => call.on('error', resolve));
-    write({ hello: { workerId: 'edge-w', agentIds: ['edge-agent'], capabilities: [], capacity: 1 } });
+    write({
+      hello: {
+        workerId: 'edge-w',
+        agentIds: ['edge-agent'],
+        capabilities: [],
+        capacity: 1,
+        held: { assignments: [] },
+      },
+    });
     await welcomed;
     const served = async () =>
       (await sdk.agents.list()).agents.find((a) => a.agentId === 'edge-agent')?.connectedWorkers ?? 0;

@@ -116,7 +116,8 @@ describe('checkRequest', () => {
       ],
       [
         'baton.v1.WorkRequest',
-        (d) => WorkRequest.encode({ result: { leaseId: 'l', outputs: nestedObject(d) } }).finish(),
+        (d) =>
+          WorkRequest.encode({ result: { leaseId: 'l', messageId: '', outputs: nestedObject(d) } }).finish(),
         'result.outputs',
       ],
       [

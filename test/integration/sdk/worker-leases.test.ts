@@ -154,6 +154,9 @@ it('after a dropped connection the worker reconnects with its id, keeps its resu
     expect(state.output).toEqual({ slow: { lease: leaseId } });
     expect(calls).toEqual([1]);
     expect(events.map((e) => e.type)).not.toContain('lost');
+    // The receipt follows the journaled result (the worker may forget it then).
+    await until(() => events.some((e) => e.type === 'receipt'), 'the receipt');
+    expect(events.find((e) => e.type === 'receipt')).toMatchObject({ leaseId, accepted: true });
   } finally {
     release();
     proxy.close();

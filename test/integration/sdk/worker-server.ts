@@ -3,13 +3,14 @@
 
 import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { openApp, type App } from '../../../src/app.js';
-import { WorkerHub } from '../../../src/agents/worker-hub.js';
-import { workerAdapterFor } from '../../../src/agents/worker-routing.js';
+import type { WorkerHub } from '../../../src/agents/worker-hub.js';
+import { RemoteWorkers } from '../../../src/agents/workers.js';
 import { RunFeed } from '../../../src/api/run-feed.js';
 import { createServer, listen, type BatonServer } from '../../../src/api/server.js';
 
 export interface Instance {
   readonly app: App;
+  readonly workers: RemoteWorkers;
   readonly hub: WorkerHub;
   readonly api: BatonServer;
   readonly port: number;
@@ -18,24 +19,35 @@ export interface Instance {
 
 /** Serves on 127.0.0.1:`port` (0 picks one) over `dataDir`, with worker leases of `leaseMs`. */
 export async function bootServer(dataDir: string, port: number, leaseMs: number): Promise<Instance> {
-  const hub = new WorkerHub({ leaseMs });
+  const workers = new RemoteWorkers({ leaseMs });
   const feed = new RunFeed();
   const app = await openApp({
     dataDir,
     inboxPollMs: 20,
-    onTurn: feed.publish,
-    adapterFor: workerAdapterFor(hub),
+    onTurn: (actor, entries) => {
+      feed.publish(actor);
+      workers.onTurn(actor, entries);
+    },
+    adapterFor: workers.adapterFor(),
   });
-  const api = createServer({ runs: { engine: app.engine, store: app.store, feed }, workers: hub });
+  await workers.attach({
+    bus: app.bus,
+    store: app.store,
+    namespace: app.engine.namespace,
+    instance: app.engine.owner,
+    wake: () => void app.engine.pollInboxes(),
+    isDead: (owner) => app.engine.isDeadOwner(owner),
+  });
+  const api = createServer({ runs: { engine: app.engine, store: app.store, feed }, workers });
   const bound = await listen(api.server, `127.0.0.1:${port}`);
-  return { app, hub, api, port: bound, address: `127.0.0.1:${bound}` };
+  return { app, workers, hub: workers.hub, api, port: bound, address: `127.0.0.1:${bound}` };
 }
 
 /** Like a killed process: streams cut without a status, the engine stops driving (its leases released). */
 export async function crash(s: Instance): Promise<void> {
   s.api.server.forceShutdown();
+  await s.workers.close();
   await s.app.close();
-  s.hub.close();
 }
 
 /** Polls `check` every 50 ms; throws naming `what` if it is still false after 30 s. */

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials, status, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import { openApp, type App } from '../../../src/app.js';
-import { WorkerHub } from '../../../src/agents/worker-hub.js';
-import { workerAdapterFor } from '../../../src/agents/worker-routing.js';
+import type { WorkerHub } from '../../../src/agents/worker-hub.js';
+import { RemoteWorkers } from '../../../src/agents/workers.js';
 import { readErrorDetail } from '../../../src/api/errors.js';
 import {
   AgentServiceClient,
@@ -34,15 +34,25 @@ export interface Served {
 
 export async function serve(leaseMs = 300): Promise<Served> {
   const dir = mkdtempSync(join(tmpdir(), 'baton-workers-'));
-  const hub = new WorkerHub({ leaseMs });
+  const workers = new RemoteWorkers({ leaseMs });
+  const hub = workers.hub;
   const feed = new RunFeed();
   const app = await openApp({
     dataDir: join(dir, 'data'),
     inboxPollMs: 20,
-    onTurn: feed.publish,
-    adapterFor: workerAdapterFor(hub),
+    onTurn: (actor, entries) => {
+      feed.publish(actor);
+      workers.onTurn(actor, entries);
+    },
+    adapterFor: workers.adapterFor(),
   });
-  const api = createServer({ runs: { engine: app.engine, store: app.store, feed }, workers: hub });
+  await workers.attach({
+    bus: app.bus,
+    store: app.store,
+    namespace: app.engine.namespace,
+    instance: app.engine.owner,
+  });
+  const api = createServer({ runs: { engine: app.engine, store: app.store, feed }, workers });
   const address = `127.0.0.1:${await listen(api.server, '127.0.0.1:0')}`;
   const client = new AgentServiceClient(address, credentials.createInsecure());
   return {
@@ -53,7 +63,7 @@ export async function serve(leaseMs = 300): Promise<Served> {
     client,
     async close() {
       client.close();
-      hub.close();
+      await workers.close();
       await shutdown(api, 1000);
       await app.close();
       rmSync(dir, { recursive: true, force: true });

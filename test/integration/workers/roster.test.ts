@@ -98,7 +98,10 @@ describe('AgentService roster', () => {
       }),
       { n: 1 },
     );
-    await until(() => s.hub.queued === 1, 'the queued task');
+    // Dispatched (journaled) and waiting on the bus: no worker serves `later` yet.
+    for (let i = 0; i < 400 && !(await dispatched(run.runId)); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(await dispatched(run.runId)).toBe(true);
     const w = new TestWorker(s.client, {
       workerId: 'late-comer',
       agentIds: ['later'],
@@ -126,3 +129,8 @@ describe('AgentService roster', () => {
     ).rejects.toMatchObject({ code: 'BATON_E_AGENT_UNBOUND' });
   });
 });
+
+async function dispatched(runId: string): Promise<boolean> {
+  const records = await s.app.store.read(s.app.engine.namespace, runId);
+  return records.some((r) => r.type === 'TaskDispatched');
+}

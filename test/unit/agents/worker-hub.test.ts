@@ -4,7 +4,7 @@
 import { TaskState } from '@a2a-js/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { taskMessage } from '../../../src/agents/a2a-parts.js';
-import type { AgentInvocation } from '../../../src/agents/adapter.js';
+import type { AgentInvocation, AgentOutcome } from '../../../src/agents/adapter.js';
 import {
   outcomeOf,
   UnknownLeaseError,
@@ -50,6 +50,9 @@ const invocation = (over: Partial<AgentInvocation> = {}): AgentInvocation => ({
 });
 const hello = (workerId: string, capacity = 1) => ({ workerId, routes: ['q'], capabilities: [], capacity });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** What the engine does once it has journaled an outcome (the hub then answers with the receipt). */
+const journal = (outcome: AgentOutcome, applied = true) =>
+  outcome.state === TaskState.TASK_STATE_CANCELED ? undefined : outcome.journaled?.(applied);
 const tick = () => new Promise((r) => setImmediate(r));
 
 describe('WorkerHub', () => {
@@ -67,7 +70,7 @@ describe('WorkerHub', () => {
       error: { code: 'BATON_E_AGENT_TIMEOUT', retryable: true },
     });
     expect(link.revoked).toEqual([{ leaseId, reason: 'the task deadline passed' }]);
-    expect(session.result(leaseId, { outputs: {} })).toEqual({
+    expect(await session.result(leaseId, { outputs: {} })).toEqual({
       accepted: false,
       reason: 'the task deadline passed',
     });
@@ -113,8 +116,12 @@ describe('WorkerHub', () => {
     expect(b.assigned[0]!.invocation.idempotencyKey).toBe('run_1/t/1');
     // The connection that went silent is not given the job again.
     expect(a.assigned).toHaveLength(1);
-    expect(other.result(b.assigned[0]!.leaseId, { outputs: { ok: 1 } })).toEqual({ accepted: true });
-    expect(await outcome).toMatchObject({ state: TaskState.TASK_STATE_COMPLETED, output: { ok: 1 } });
+    const receipt = other.result(b.assigned[0]!.leaseId, { outputs: { ok: 1 } });
+    const settled = await outcome;
+    expect(settled).toMatchObject({ state: TaskState.TASK_STATE_COMPLETED, output: { ok: 1 } });
+    // The receipt waits until the engine says the outcome is journaled.
+    journal(settled);
+    expect(await receipt).toEqual({ accepted: true });
   });
 
   it("treats another worker's lease id as unknown to this one", async () => {
@@ -126,6 +133,9 @@ describe('WorkerHub', () => {
     await tick();
     const leaseId = a.assigned[0]!.leaseId;
     expect(() => b.result(leaseId, { outputs: {} })).toThrow(UnknownLeaseError);
+    // With a message id the result is judged by its attempt: none is in flight under that id, so it
+    // is refused rather than ending the stream.
+    expect(await b.result('lease_none', { outputs: {} }, 'no-such-key')).toMatchObject({ accepted: false });
     expect(() => b.heartbeat(['lease_none'])).toThrow(UnknownLeaseError);
   });
 
@@ -140,7 +150,7 @@ describe('WorkerHub', () => {
     await tick();
     const leaseId = link.assigned[0]!.leaseId;
     session.progress(leaseId, 0.25, 'reading');
-    session.result(leaseId, { outputs: {} });
+    void session.result(leaseId, { outputs: {} });
     session.progress(leaseId, 0.5, 'too late');
     await outcome;
     expect(updates).toEqual([{ progress: 0.25 }]);
@@ -158,6 +168,123 @@ describe('WorkerHub', () => {
     expect(a.assigned).toHaveLength(2);
     expect(b.assigned).toHaveLength(1);
     expect(hub.queued).toBe(2);
+  });
+});
+
+describe("WorkerHub: work a worker holds across restarts (its own or the server's)", () => {
+  it('re-queues at once the leases a restarted worker does not list in its hello, and keeps those it does', async () => {
+    const hub = hubOf(); // a one-minute lease: nothing here may wait for one
+    const old = new Recorder();
+    hub.connect(hello('w', 2), old);
+    const first = hub.adapter('q').invoke(invocation({ idempotencyKey: 'k1' }), new AbortController().signal);
+    void hub.adapter('q').invoke(invocation({ idempotencyKey: 'k2' }), new AbortController().signal);
+    await tick();
+    const [l1, l2] = old.assigned.map((a) => a.leaseId);
+    // The process died; a new one with the same worker id still has k2 (say, from its result file).
+    const fresh = new Recorder();
+    const session = hub.connect(
+      { ...hello('w', 2), held: [{ leaseId: l2!, messageId: 'k2', finished: false }] },
+      fresh,
+    );
+    expect(session.resumedLeaseIds).toEqual([l2]);
+    await tick();
+    // k1 went back to the queue and, the worker having room, straight to the new process.
+    expect(fresh.assigned.map((a) => a.invocation.idempotencyKey)).toEqual(['k1']);
+    expect(fresh.assigned[0]!.leaseId).not.toBe(l1);
+    void session.result(fresh.assigned[0]!.leaseId, { outputs: { n: 1 } });
+    expect(await first).toMatchObject({ output: { n: 1 } });
+  });
+
+  it('keeps a re-issued attempt for the worker that claims it, past its capacity; others get it only after the grace', async () => {
+    let t = 1_000_000;
+    const hub = new WorkerHub({ leaseMs: 400, reclaimGraceMs: 5_000, now: () => t });
+    hubs.push(hub);
+    const idle = new Recorder();
+    hub.connect(hello('idle', 4), idle);
+    const busy = new Recorder();
+    hub.connect(hello('busy', 1), busy);
+    void hub.adapter('q').invoke(invocation({ idempotencyKey: 'fill' }), new AbortController().signal);
+    await tick();
+    // After a server restart both attempts are re-issued; nobody has claimed them yet.
+    const held = hub
+      .adapter('q')
+      .invoke(invocation({ idempotencyKey: 'h', redelivered: true }), new AbortController().signal);
+    void hub
+      .adapter('q')
+      .invoke(invocation({ idempotencyKey: 'orphan', redelivered: true }), new AbortController().signal);
+    await tick();
+    expect([...idle.assigned, ...busy.assigned].map((a) => a.invocation.idempotencyKey)).toEqual(['fill']);
+    // The worker that ran `h` reconnects and says it finished it: it gets `h` back, full or not.
+    const back = new Recorder();
+    const session = hub.connect(
+      { ...hello('holder', 1), held: [{ leaseId: 'lease_gone', messageId: 'h', finished: true }] },
+      back,
+    );
+    await tick();
+    expect(back.assigned.map((a) => a.invocation.idempotencyKey)).toEqual(['h']);
+    void session.result(back.assigned[0]!.leaseId, { outputs: { done: 'before the crash' } });
+    expect(await held).toMatchObject({ output: { done: 'before the crash' } });
+    // Nobody claims `orphan`: once the grace is over it goes to whoever has room.
+    expect(hub.queued).toBe(1);
+    t += 5_000;
+    await until(() => hub.queued === 0);
+    expect(
+      [...idle.assigned, ...busy.assigned, ...back.assigned].map((a) => a.invocation.idempotencyKey),
+    ).toContain('orphan');
+  });
+
+  it('accepts a late result while its attempt is still in flight, re-queued or held by another worker', async () => {
+    let t = 1_000_000;
+    const hub = new WorkerHub({ leaseMs: 80, now: () => t });
+    hubs.push(hub);
+    const a = new Recorder();
+    const sa = hub.connect(hello('a'), a);
+    const first = hub.adapter('q').invoke(invocation({ idempotencyKey: 'x' }), new AbortController().signal);
+    await tick();
+    const lapsed = a.assigned[0]!.leaseId;
+    t += 81; // a went quiet (say, cut off while the server was down): its lease lapses, x is re-queued
+    await until(() => a.revoked.length === 1);
+    expect(hub.queued).toBe(1);
+    // ... and its result arrives after all: it settles x instead of x running again.
+    const receipt = sa.result(lapsed, { outputs: { by: 'a' } });
+    const done = await first;
+    expect(done).toMatchObject({ output: { by: 'a' } });
+    journal(done);
+    expect(await receipt).toEqual({ accepted: true });
+    expect(hub.queued).toBe(0);
+
+    // Re-assigned to b already: the late result still wins, and b is told to stop.
+    const second = hub.adapter('q').invoke(invocation({ idempotencyKey: 'y' }), new AbortController().signal);
+    await tick();
+    const lapsedY = a.assigned[1]!.leaseId;
+    t += 81;
+    await until(() => a.revoked.length === 2);
+    const b = new Recorder();
+    hub.connect(hello('b'), b);
+    await tick();
+    expect(b.assigned[0]!.invocation.idempotencyKey).toBe('y');
+    void sa.result(lapsedY, { outputs: { by: 'a' } });
+    expect(await second).toMatchObject({ output: { by: 'a' } });
+    expect(b.revoked).toEqual([
+      { leaseId: b.assigned[0]!.leaseId, reason: 'worker "a" reported its result first' },
+    ]);
+  });
+
+  it('finds the attempt by message id for a lease it never gave out (a restarted server), and says when the entry was stale', async () => {
+    const hub = hubOf();
+    const w = new Recorder();
+    const session = hub.connect(hello('w'), w);
+    const other = new Recorder();
+    hub.connect(hello('other'), other);
+    const outcome = hub
+      .adapter('q')
+      .invoke(invocation({ idempotencyKey: 'z' }), new AbortController().signal);
+    await tick();
+    const receipt = session.result('lease_from_the_last_server', { outputs: { ok: true } }, 'z');
+    const done = await outcome;
+    expect(done).toMatchObject({ output: { ok: true } });
+    journal(done, false); // the engine had ended the attempt meanwhile
+    expect(await receipt).toEqual({ accepted: false, reason: 'the attempt had already ended' });
   });
 });
 

@@ -204,6 +204,32 @@ export interface WorkerHello {
   capabilities: string[];
   /** Assignments it runs at once (>= 1). */
   capacity: number;
+  /**
+   * What this process holds now, for workers that track it (the SDK does). When set, the server
+   * revokes at once every lease of this worker_id not listed (a restarted process does not have
+   * them) and gives their work to others; work listed by message id that the server has in flight
+   * under no lease of this worker (it restarted, or the lease lapsed) is given back to this worker
+   * first. When unset, every lease still held under this worker_id is resumed.
+   */
+  held: HeldWork | undefined;
+}
+
+/** The work a worker process holds when it says hello. */
+export interface HeldWork {
+  assignments: HeldAssignment[];
+}
+
+/**
+ * One piece of work a worker holds: running, or finished with a result the server has not
+ * acknowledged (no accepted receipt yet).
+ */
+export interface HeldAssignment {
+  /** The lease it was last held under (possibly one a restarted server never gave out). */
+  leaseId: string;
+  /** The assignment's message id: its idempotency key. */
+  messageId: string;
+  /** The handler finished and the worker has its result. */
+  finished: boolean;
 }
 
 /** The server's answer to a WorkerHello. */
@@ -274,7 +300,15 @@ export interface AssignmentResult {
   leaseId: string;
   /** The outputs, as the task's `outputs` declare them. */
   outputs?: { [key: string]: any } | undefined;
-  failure?: AssignmentFailure | undefined;
+  failure?:
+    | AssignmentFailure
+    | undefined;
+  /**
+   * The assignment's message id (its idempotency key). Optional; with it, a result for a lease this
+   * server no longer holds (it lapsed, or the server restarted) is still accepted while the attempt
+   * is in flight, instead of the work running again elsewhere.
+   */
+  messageId: string;
 }
 
 /** Why an assignment failed; the run's retry policy decides what follows. */
@@ -299,8 +333,10 @@ export interface WorkRequest {
 export interface ResultReceipt {
   leaseId: string;
   /**
-   * True when the result settled the task attempt. False when the lease had lapsed or been revoked
-   * first: the work went back to the queue (or the attempt ended), and this result was dropped.
+   * True when the result settled the task attempt, sent once that outcome is durable (journaled, or
+   * recorded for the run's owner): a worker may forget the result then. False when the attempt had
+   * already ended (completed elsewhere, cancelled, past its deadline) or is not in flight on this
+   * server: this result was dropped.
    */
   accepted: boolean;
   /** Why a result was refused; empty when accepted. */
@@ -1321,7 +1357,7 @@ export const AgentMessage: MessageFns<AgentMessage> = {
 };
 
 function createBaseWorkerHello(): WorkerHello {
-  return { workerId: "", agentIds: [], capabilities: [], capacity: 0 };
+  return { workerId: "", agentIds: [], capabilities: [], capacity: 0, held: undefined };
 }
 
 export const WorkerHello: MessageFns<WorkerHello> = {
@@ -1337,6 +1373,9 @@ export const WorkerHello: MessageFns<WorkerHello> = {
     }
     if (message.capacity !== 0) {
       writer.uint32(32).uint32(message.capacity);
+    }
+    if (message.held !== undefined) {
+      HeldWork.encode(message.held, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -1386,6 +1425,14 @@ export const WorkerHello: MessageFns<WorkerHello> = {
             message.capacity = reader.uint32();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.held = HeldWork.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1414,6 +1461,7 @@ export const WorkerHello: MessageFns<WorkerHello> = {
         ? object.capabilities.map((e: any) => globalThis.String(e))
         : [],
       capacity: isSet(object.capacity) ? globalThis.Number(object.capacity) : 0,
+      held: isSet(object.held) ? HeldWork.fromJSON(object.held) : undefined,
     };
   },
 
@@ -1431,6 +1479,9 @@ export const WorkerHello: MessageFns<WorkerHello> = {
     if (message.capacity !== 0) {
       obj.capacity = Math.round(message.capacity);
     }
+    if (message.held !== undefined) {
+      obj.held = HeldWork.toJSON(message.held);
+    }
     return obj;
   },
 
@@ -1443,6 +1494,187 @@ export const WorkerHello: MessageFns<WorkerHello> = {
     message.agentIds = object.agentIds?.map((e) => e) || [];
     message.capabilities = object.capabilities?.map((e) => e) || [];
     message.capacity = object.capacity ?? 0;
+    message.held = (object.held !== undefined && object.held !== null) ? HeldWork.fromPartial(object.held) : undefined;
+    return message;
+  },
+};
+
+function createBaseHeldWork(): HeldWork {
+  return { assignments: [] };
+}
+
+export const HeldWork: MessageFns<HeldWork> = {
+  encode(message: HeldWork, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.assignments) {
+      HeldAssignment.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HeldWork {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHeldWork();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.assignments.push(HeldAssignment.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HeldWork {
+    return {
+      assignments: globalThis.Array.isArray(object?.assignments)
+        ? object.assignments.map((e: any) => HeldAssignment.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: HeldWork): unknown {
+    const obj: any = {};
+    if (message.assignments?.length) {
+      obj.assignments = message.assignments.map((e) => HeldAssignment.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HeldWork>, I>>(base?: I): HeldWork {
+    return HeldWork.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HeldWork>, I>>(object: I): HeldWork {
+    const message = createBaseHeldWork();
+    message.assignments = object.assignments?.map((e) => HeldAssignment.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseHeldAssignment(): HeldAssignment {
+  return { leaseId: "", messageId: "", finished: false };
+}
+
+export const HeldAssignment: MessageFns<HeldAssignment> = {
+  encode(message: HeldAssignment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.leaseId !== "") {
+      writer.uint32(10).string(message.leaseId);
+    }
+    if (message.messageId !== "") {
+      writer.uint32(18).string(message.messageId);
+    }
+    if (message.finished !== false) {
+      writer.uint32(24).bool(message.finished);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HeldAssignment {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHeldAssignment();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.leaseId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.finished = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HeldAssignment {
+    return {
+      leaseId: isSet(object.leaseId)
+        ? globalThis.String(object.leaseId)
+        : isSet(object.lease_id)
+        ? globalThis.String(object.lease_id)
+        : "",
+      messageId: isSet(object.messageId)
+        ? globalThis.String(object.messageId)
+        : isSet(object.message_id)
+        ? globalThis.String(object.message_id)
+        : "",
+      finished: isSet(object.finished) ? globalThis.Boolean(object.finished) : false,
+    };
+  },
+
+  toJSON(message: HeldAssignment): unknown {
+    const obj: any = {};
+    if (message.leaseId !== "") {
+      obj.leaseId = message.leaseId;
+    }
+    if (message.messageId !== "") {
+      obj.messageId = message.messageId;
+    }
+    if (message.finished !== false) {
+      obj.finished = message.finished;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HeldAssignment>, I>>(base?: I): HeldAssignment {
+    return HeldAssignment.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HeldAssignment>, I>>(object: I): HeldAssignment {
+    const message = createBaseHeldAssignment();
+    message.leaseId = object.leaseId ?? "";
+    message.messageId = object.messageId ?? "";
+    message.finished = object.finished ?? false;
     return message;
   },
 };
@@ -2100,7 +2332,7 @@ export const StatusEvent: MessageFns<StatusEvent> = {
 };
 
 function createBaseAssignmentResult(): AssignmentResult {
-  return { leaseId: "", outputs: undefined, failure: undefined };
+  return { leaseId: "", outputs: undefined, failure: undefined, messageId: "" };
 }
 
 export const AssignmentResult: MessageFns<AssignmentResult> = {
@@ -2113,6 +2345,9 @@ export const AssignmentResult: MessageFns<AssignmentResult> = {
     }
     if (message.failure !== undefined) {
       AssignmentFailure.encode(message.failure, writer.uint32(26).fork()).join();
+    }
+    if (message.messageId !== "") {
+      writer.uint32(34).string(message.messageId);
     }
     return writer;
   },
@@ -2154,6 +2389,14 @@ export const AssignmentResult: MessageFns<AssignmentResult> = {
             message.failure = AssignmentFailure.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2175,6 +2418,11 @@ export const AssignmentResult: MessageFns<AssignmentResult> = {
         : "",
       outputs: isObject(object.outputs) ? object.outputs : undefined,
       failure: isSet(object.failure) ? AssignmentFailure.fromJSON(object.failure) : undefined,
+      messageId: isSet(object.messageId)
+        ? globalThis.String(object.messageId)
+        : isSet(object.message_id)
+        ? globalThis.String(object.message_id)
+        : "",
     };
   },
 
@@ -2189,6 +2437,9 @@ export const AssignmentResult: MessageFns<AssignmentResult> = {
     if (message.failure !== undefined) {
       obj.failure = AssignmentFailure.toJSON(message.failure);
     }
+    if (message.messageId !== "") {
+      obj.messageId = message.messageId;
+    }
     return obj;
   },
 
@@ -2202,6 +2453,7 @@ export const AssignmentResult: MessageFns<AssignmentResult> = {
     message.failure = (object.failure !== undefined && object.failure !== null)
       ? AssignmentFailure.fromPartial(object.failure)
       : undefined;
+    message.messageId = object.messageId ?? "";
     return message;
   },
 };
@@ -2748,7 +3000,8 @@ export const AgentServiceService = {
    * A worker's session. The first message must be a WorkerHello; the server answers with a
    * WorkerWelcome, then sends assignments up to the announced capacity. The worker renews its
    * leases by heartbeats; an assignment whose lease lapses is given to another worker, and a late
-   * result for it is refused (a ResultReceipt with accepted = false). A malformed message ends the
+   * result for it counts only while the attempt is still in flight (else a ResultReceipt with
+   * accepted = false). A malformed message ends the
    * stream with INVALID_ARGUMENT naming the field. docs/workers.md walks through the protocol.
    */
   work: {
@@ -2776,7 +3029,8 @@ export interface AgentServiceServer extends UntypedServiceImplementation {
    * A worker's session. The first message must be a WorkerHello; the server answers with a
    * WorkerWelcome, then sends assignments up to the announced capacity. The worker renews its
    * leases by heartbeats; an assignment whose lease lapses is given to another worker, and a late
-   * result for it is refused (a ResultReceipt with accepted = false). A malformed message ends the
+   * result for it counts only while the attempt is still in flight (else a ResultReceipt with
+   * accepted = false). A malformed message ends the
    * stream with INVALID_ARGUMENT naming the field. docs/workers.md walks through the protocol.
    */
   work: handleBidiStreamingCall<WorkRequest, WorkResponse>;
@@ -2838,7 +3092,8 @@ export interface AgentServiceClient extends Client {
    * A worker's session. The first message must be a WorkerHello; the server answers with a
    * WorkerWelcome, then sends assignments up to the announced capacity. The worker renews its
    * leases by heartbeats; an assignment whose lease lapses is given to another worker, and a late
-   * result for it is refused (a ResultReceipt with accepted = false). A malformed message ends the
+   * result for it counts only while the attempt is still in flight (else a ResultReceipt with
+   * accepted = false). A malformed message ends the
    * stream with INVALID_ARGUMENT naming the field. docs/workers.md walks through the protocol.
    */
   work(): ClientDuplexStream<WorkRequest, WorkResponse>;

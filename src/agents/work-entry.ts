@@ -1,0 +1,126 @@
+// What travels on the bus for work sent to remote workers: an assignment on its route's stream
+// (`work:<ns>:<route>`, consumed by the group of instances whose workers serve the route), and
+// cancellations on the namespace's control stream (a tail every instance reads). Plain JSON, checked
+// on the way in: the bus may be shared with other deployments' versions.
+
+import type { TaskStatusUpdateEvent } from '@a2a-js/sdk';
+import { TaskInvocation } from './a2a-parts.js';
+import type { AgentInvocation } from './adapter.js';
+
+/** The consumer group of every work stream: each entry goes to one instance. */
+export const WORK_GROUP = 'workers';
+
+/** Where attempts routed by `route` (a queue name or an agent id) are published. */
+export const workStream = (ns: string, route: string): string => `work:${ns}:${route}`;
+
+/** Cancellations every instance hears. */
+export const controlStream = (ns: string): string => `work-control:${ns}`;
+
+/** Tells an instance that a run it owns has something in its inbox (a worker's result): poll now. */
+export const wakeStream = (ns: string, instance: string): string => `inbox-wake:${ns}:${instance}`;
+
+/** The bus stream a run's watchers read (runtime/run-actor.ts publishes the engine's side of it). */
+export const runEventsStream = (ns: string, runId: string): string => `ns:${ns}:run:${runId}:events`;
+
+/** One attempt for a worker, as published by the run's owner. */
+export interface WorkEntry {
+  readonly v: 1;
+  /** The route it was published on (queue name or agent id). */
+  readonly route: string;
+  readonly runId: string;
+  readonly taskId: string;
+  /** The attempt's key in the run (`research[2]`): the unit its result is journaled for. */
+  readonly key: string;
+  readonly attempt: number;
+  readonly idem: string;
+  /** ms since the epoch, or null. */
+  readonly deadline: number | null;
+  readonly input: unknown;
+  readonly description: string | null;
+  /** The instance that published it (the run's owner at the time). */
+  readonly owner: string;
+  /** Re-issued after a takeover: a worker may already hold it. */
+  readonly redelivered: boolean;
+}
+
+export interface CancelEntry {
+  readonly v: 1;
+  readonly kind: 'cancel';
+  readonly idem: string;
+  readonly reason: string;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): v is string => typeof v === 'string' && v !== '';
+
+/** The entry in a bus message, or undefined when it is not one this build understands. */
+export function parseWorkEntry(data: unknown): WorkEntry | undefined {
+  if (!isObject(data) || data['v'] !== 1) return undefined;
+  const d = data;
+  const ok =
+    str(d['route']) &&
+    str(d['runId']) &&
+    str(d['taskId']) &&
+    str(d['key']) &&
+    str(d['idem']) &&
+    str(d['owner']) &&
+    Number.isInteger(d['attempt']) &&
+    (d['deadline'] === null || typeof d['deadline'] === 'number') &&
+    (d['description'] === null || typeof d['description'] === 'string') &&
+    typeof d['redelivered'] === 'boolean' &&
+    'input' in d;
+  return ok ? (d as unknown as WorkEntry) : undefined;
+}
+
+export function parseCancelEntry(data: unknown): CancelEntry | undefined {
+  if (!isObject(data) || data['v'] !== 1 || data['kind'] !== 'cancel') return undefined;
+  return str(data['idem']) && typeof data['reason'] === 'string'
+    ? (data as unknown as CancelEntry)
+    : undefined;
+}
+
+/** The entry an invocation is published as. */
+export function workEntry(
+  route: string,
+  inv: AgentInvocation,
+  input: unknown,
+  description: string | undefined,
+  owner: string,
+): WorkEntry {
+  return {
+    v: 1,
+    route,
+    runId: inv.runId,
+    taskId: inv.taskId,
+    key: inv.instanceKey,
+    attempt: inv.attempt,
+    idem: inv.idempotencyKey,
+    deadline: inv.deadline ?? null,
+    input: input ?? null,
+    description: description ?? null,
+    owner,
+    redelivered: inv.redelivered === true,
+  };
+}
+
+/** The invocation a worker hub runs for an entry taken off the bus. */
+export function entryInvocation(
+  e: WorkEntry,
+  redelivered: boolean,
+  onUpdate: ((u: TaskStatusUpdateEvent) => void) | undefined,
+): AgentInvocation {
+  return new TaskInvocation(
+    e.runId,
+    e.taskId,
+    e.key,
+    e.attempt,
+    e.idem,
+    e.deadline ?? undefined,
+    e.input,
+    e.description ?? undefined,
+    onUpdate,
+    undefined,
+    redelivered,
+  );
+}

@@ -1,0 +1,179 @@
+// The run owner's side of work for remote workers: an AgentAdapter per route that publishes each
+// attempt on its route's bus stream (agents/work-entry.ts) and waits for its outcome. The outcome comes
+// back one of two ways: from a worker hub in this same process, directly (settleLocal, the fast
+// path), or through the run's inbox in the store (posted by the instance whose worker did it, journaled
+// by whichever instance owns the run then), after which onTurn lets the waiting attempt go without
+// journaling anything itself. The deadline and cancellation are the owner's: it settles the attempt
+// and tells every instance (control stream) to take the work back.
+
+import type { Bus } from '../bus/bus.js';
+import type { Store } from '../store/store.js';
+import { TaskInvocation, invocationInput, textOf } from './a2a-parts.js';
+import {
+  agentFailure,
+  canceled,
+  AttemptAbandoned,
+  failed,
+  type AgentAdapter,
+  type AgentInvocation,
+  type AgentOutcome,
+} from './adapter.js';
+import { controlStream, workEntry, workStream, type CancelEntry } from './work-entry.js';
+
+/** An attempt this process published and waits for. */
+export interface PendingAttempt {
+  readonly route: string;
+  readonly invocation: AgentInvocation;
+  /** Settles the attempt with its outcome (at most once). */
+  settle(outcome: AgentOutcome): void;
+}
+
+export interface WorkQueueOptions {
+  readonly bus: Bus;
+  /** Where claims say who holds an attempt (for the timeout's message). */
+  readonly store: Store;
+  readonly namespace: string;
+  /** This instance's name (the engine's owner name). */
+  readonly instance: string;
+  readonly now?: () => number;
+}
+
+// setTimeout fires at once for delays beyond 2^31-1 ms, so long deadlines re-arm.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export class WorkQueue {
+  /** By idempotency key. */
+  private readonly pending = new Map<string, PendingAttempt>();
+  /** `runId|key|attempt` -> idempotency key, to find an attempt journaled through the inbox. */
+  private readonly byAttempt = new Map<string, string>();
+  private readonly now: () => number;
+
+  constructor(private readonly opts: WorkQueueOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /**
+   * The adapter for agents whose attempts go to workers serving `route` (a queue name or agent id);
+   * `journaled` is what runs record for it (`queue:NAME` or `worker:ID`).
+   */
+  adapter(route: string, journaled: string): AgentAdapter {
+    return { route: journaled, invoke: (inv, signal) => this.invoke(route, inv, signal) };
+  }
+
+  /** The attempt this process waits for under `idem`, if any (for a hub in the same process). */
+  local(idem: string): PendingAttempt | undefined {
+    return this.pending.get(idem);
+  }
+
+  get waiting(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * For the engine's onTurn: attempts whose outcome a run journaled from its inbox (a worker on
+   * another instance reported them) stop waiting; the entry is already in the journal.
+   */
+  readonly onTurn = (
+    actor: { readonly runId: string },
+    records: readonly { type: string; data: unknown }[],
+  ) => {
+    if (this.pending.size === 0) return;
+    for (const r of records) {
+      const d = r.data as { key: string; attempt?: number };
+      // A saga step's invocation is keyed `<task>/compensate`, attempt 1.
+      const slot =
+        r.type === 'CompensationDone'
+          ? `${actor.runId}|${d.key}/compensate|1`
+          : r.type === 'TaskCompleted' || r.type === 'TaskFailed'
+            ? `${actor.runId}|${d.key}|${d.attempt}`
+            : undefined;
+      const idem = slot === undefined ? undefined : this.byAttempt.get(slot);
+      if (idem !== undefined)
+        this.pending.get(idem)?.settle(canceled('its outcome came through the run inbox'));
+    }
+  };
+
+  private invoke(route: string, inv: AgentInvocation, signal: AbortSignal): Promise<AgentOutcome> {
+    if (signal.aborted) return Promise.resolve(canceled(reasonText(signal.reason)));
+    const idem = inv.idempotencyKey;
+    const slot = `${inv.runId}|${inv.instanceKey}|${inv.attempt}`;
+    return new Promise<AgentOutcome>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      let done = false;
+      const settle = (outcome: AgentOutcome): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        if (this.pending.get(idem) === attempt) this.pending.delete(idem);
+        if (this.byAttempt.get(slot) === idem) this.byAttempt.delete(slot);
+        resolve(outcome);
+      };
+      const attempt: PendingAttempt = { route, invocation: inv, settle };
+      const onAbort = (): void => {
+        settle(canceled(reasonText(signal.reason)));
+        // The engine stopping is not a cancellation: the run's next owner issues the attempt again.
+        if (!(signal.reason instanceof AttemptAbandoned)) this.cancel(idem, reasonText(signal.reason));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      // The same attempt issued again in this process (a resumed run) replaces the first wait.
+      this.pending.get(idem)?.settle(canceled('issued again'));
+      this.pending.set(idem, attempt);
+      this.byAttempt.set(slot, idem);
+      const deadline = inv.deadline;
+      if (deadline !== undefined) {
+        const expire = (): void => {
+          const left = deadline - this.now();
+          if (left > 0) {
+            timer = setTimeout(expire, Math.min(left, MAX_TIMER_MS));
+            return;
+          }
+          void this.whoHolds(idem).then((where) => {
+            const when = new Date(deadline).toISOString();
+            const message = `task ${inv.instanceKey} (attempt ${inv.attempt}) did not finish by its deadline ${when}: ${where}`;
+            settle(failed(agentFailure('BATON_E_AGENT_TIMEOUT', message)));
+            this.cancel(idem, 'the task deadline passed');
+          });
+        };
+        expire();
+        if (done) return;
+      }
+      const description =
+        inv instanceof TaskInvocation ? inv.description : textOf(inv.message.parts) || undefined;
+      const entry = workEntry(route, inv, invocationInput(inv), description, this.opts.instance);
+      this.opts.bus.publish(workStream(this.opts.namespace, route), entry).catch((e: unknown) => {
+        console.error(`baton: work queue: publishing ${idem} on route "${route}" failed:`, e);
+        settle(
+          failed(
+            agentFailure('BATON_E_AGENT_UNAVAILABLE', `could not queue the task for workers: ${String(e)}`),
+          ),
+        );
+      });
+    });
+  }
+
+  /** For a timeout's message: which worker had the attempt, as its claim says. */
+  private async whoHolds(idem: string): Promise<string> {
+    const claim = await this.opts.store.getWork(this.opts.namespace, idem).catch(() => undefined);
+    if (claim?.workerId) return `worker "${claim.workerId}" did not report`;
+    return claim ? 'no worker took it (an instance held it waiting for one)' : 'no worker took it';
+  }
+
+  /** Tells every instance to take the work back from its worker (best effort: a late result is dropped anyway). */
+  private cancel(idem: string, reason: string): void {
+    const entry: CancelEntry = { v: 1, kind: 'cancel', idem, reason };
+    this.opts.bus.publish(controlStream(this.opts.namespace), entry).catch((e: unknown) => {
+      console.warn(`baton: work queue: announcing the cancellation of ${idem} failed:`, e);
+    });
+  }
+
+  /** Stops waiting for everything (the process is shutting down): attempts are issued again by the next owner. */
+  close(): void {
+    for (const p of [...this.pending.values()]) p.settle(canceled('the server is shutting down'));
+  }
+}
+
+function reasonText(reason: unknown): string {
+  if (reason instanceof Error) return reason.message;
+  return typeof reason === 'string' ? reason : 'canceled by the engine';
+}
