@@ -134,7 +134,7 @@ export const APPEND_ONE = named(
     SELECT 1 FROM runs WHERE namespace = $1 AND run_id = $2 AND owner = $4 AND epoch = $5 FOR SHARE
   ),
   checks AS MATERIALIZED (
-    SELECT 1 AS i, $1::text AS ns, $2::text AS run_id, $7::int AS n,
+    SELECT
       (SELECT coalesce(max(seq), 0) + 1 FROM journal WHERE namespace = $1 AND run_id = $2) AS next,
       ($4::text IS NULL OR EXISTS (SELECT 1 FROM fenced)) AS held
   ),
@@ -145,7 +145,9 @@ export const APPEND_ONE = named(
     WHERE (SELECT ok FROM verdict)
   )
 SELECT c.next, c.held, v.ok,
-  CASE WHEN v.ok THEN ${NOTIFY_JOURNAL('checks')} END AS notified
+  CASE WHEN v.ok AND $7 > 0 AND octet_length($2) <= 1000
+    THEN pg_notify(${CHANNEL_SQL}, json_build_array('journal', $1::text, json_build_array($2::text))::text) END
+    AS notified
 FROM checks c CROSS JOIN verdict v`,
 );
 
