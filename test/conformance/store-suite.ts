@@ -103,6 +103,28 @@ export function storeConformance(
         expect(await store.read('acme', 'r1')).toEqual([rec(1, data), rec(2), rec(3)]);
       });
 
+      it('keeps every JSON value a record may hold, on the single-run and the group path', async () => {
+        const values: unknown[] = [
+          null,
+          false,
+          0,
+          -1.5e-7,
+          '',
+          'say "hi" \\ \u0000 \n ✓ 𝄞',
+          [],
+          {},
+          [null, { a: [1, 'x'] }],
+        ];
+        const records = values.map((data, i) => rec(i + 1, data));
+        await store.append('acme', 'one', 1, records);
+        await store.appendMany([
+          { ns: 'acme', runId: 'many-a', expectedNextSeq: 1, records },
+          { ns: 'acme', runId: 'many-b', expectedNextSeq: 1, records: [rec(1, null)] },
+        ]);
+        for (const runId of ['one', 'many-a']) expect(await store.read('acme', runId)).toEqual(records);
+        expect(await store.read('acme', 'many-b')).toEqual([rec(1, null)]);
+      });
+
       it('pages with afterSeq and limit', async () => {
         await store.append('acme', 'r1', 1, recs(1, 10));
         const page = await store.read('acme', 'r1', { afterSeq: 4, limit: 3 });

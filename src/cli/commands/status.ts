@@ -24,7 +24,10 @@ export function statusJson(v: WorkflowStatusView & { breakers?: unknown }, detai
   return detail ? { ...spec, baton: { ...v.baton, breakers: v.breakers } } : spec;
 }
 
-/** Opens the embedded app on the store (--store / BATON_STORE, else the data directory) for one command, and closes it whatever happens. */
+/**
+ * Opens the embedded app for one command on its store (--store / BATON_STORE, else the data directory's),
+ * and closes it whatever happens.
+ */
 export async function withApp<T>(
   opts: { dataDir: string; store?: string },
   fn: (app: App) => Promise<T>,

@@ -43,7 +43,7 @@ export function clientConfig(o: ConnectionOptions): pg.ClientConfig {
     keepAlive: true,
     // An unreachable server fails the call instead of hanging it.
     connectionTimeoutMillis: 10_000,
-    options: sessionOptions(o.schema),
+    options: sessionOptions(o.schema, new URL(o.connectionString).searchParams.get('options')),
   };
 }
 
@@ -53,9 +53,13 @@ export function clientConfig(o: ConnectionOptions): pg.ClientConfig {
  * the generic one: measured, planning cost more than the rest of a group commit. The generic plan is
  * planned once per connection. The schema name is checked by parseStoreUrl (no quoting needed).
  */
-function sessionOptions(schema: string | undefined): string {
-  const generic = '-c plan_cache_mode=force_generic_plan';
-  return schema === undefined ? generic : `${generic} -c search_path=${schema}`;
+function sessionOptions(schema: string | undefined, given: string | null): string {
+  const ours = [
+    '-c plan_cache_mode=force_generic_plan',
+    ...(schema === undefined ? [] : [`-c search_path=${schema}`]),
+  ];
+  // The URL's own `options` (e.g. -c statement_timeout=5s) are kept; ours come after, so they win.
+  return [...(given === null ? [] : [given]), ...ours].join(' ');
 }
 
 export function openPool(o: ConnectionOptions, onIdleError: (e: Error) => void): pg.Pool {

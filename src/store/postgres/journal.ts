@@ -16,7 +16,7 @@ import {
 } from '../store.js';
 import { readRange, toJson } from '../store-args.js';
 import { constraintOf, sqlState, UNIQUE_VIOLATION, type Query } from './db.js';
-import { APPEND, NEXT_SEQS, READ_JOURNAL, RUN_HOLDER } from './statements.js';
+import { APPEND, APPEND_ONE, NEXT_SEQS, READ_JOURNAL, RUN_HOLDER } from './statements.js';
 
 /** One run of a batch: the first request for it and everything later requests add. */
 interface Head {
@@ -65,17 +65,28 @@ interface Columns {
     Col<string | null>,
     Col<boolean>,
   ];
-  records: [Col<string>, Col<string>, Col<number>, Col<string>, Col<number>, Col<number>, Col<string>];
+}
+
+/** A journal row as the statements read it from JSON (statements.ts RECORDS). */
+interface RecordRow {
+  readonly n: string;
+  readonly r: string;
+  readonly s: number;
+  readonly t: string;
+  readonly v: number;
+  readonly a: number;
+  /** The record's data as JSON text. */
+  readonly d: string;
 }
 
 /**
  * Groups the batch by run and checks what needs no database: consecutive seqs within the batch, one
  * create per run, the fence of a run created in this batch (its creator's, epoch 1).
  */
-function plan(batch: readonly AppendRequest[]): { heads: Head[]; values: unknown[] } {
+function plan(batch: readonly AppendRequest[]): { heads: Head[]; records: string } {
   const byRun = new Map<string, Head>();
   const heads: Head[] = [];
-  const records: Columns['records'] = [[], [], [], [], [], [], []];
+  const records: RecordRow[] = [];
   for (const req of batch) {
     const key = `${req.ns}\u0000${req.runId}`;
     let head = byRun.get(key);
@@ -100,17 +111,12 @@ function plan(batch: readonly AppendRequest[]): { heads: Head[]; values: unknown
     if (req.fence) addFence(head, req.fence);
     if (req.run) mergePatch(head, req.run);
     for (const r of req.records) {
-      records[0].push(req.ns);
-      records[1].push(req.runId);
-      records[2].push(r.seq);
-      records[3].push(r.type);
-      records[4].push(r.v);
-      records[5].push(r.at);
-      records[6].push(recordJson(r, req.ns, req.runId));
+      const d = recordJson(r, req.ns, req.runId);
+      records.push({ n: req.ns, r: req.runId, s: r.seq, t: r.type, v: r.v, a: r.at, d });
     }
     head.end += req.records.length;
   }
-  return { heads, values: columns(heads, records) };
+  return { heads, records: JSON.stringify(records) };
 }
 
 /** A run created in this batch is fenced by its creator (epoch 1); any other by the stored row. */
@@ -136,7 +142,7 @@ function mergePatch(head: Head, p: RunPatch): void {
   else head.patch = merged;
 }
 
-function columns(heads: readonly Head[], records: Columns['records']): unknown[] {
+function columns(heads: readonly Head[], records: string): unknown[] {
   const c: Omit<Columns, 'records'> = {
     heads: [[], [], [], [], [], []],
     fences: [[], [], [], []],
@@ -169,7 +175,7 @@ function columns(heads: readonly Head[], records: Columns['records']): unknown[]
       c.patches[6].push(p.release === true);
     }
   }
-  return [...c.heads, ...c.fences, ...c.creates, ...c.patches, ...records];
+  return [...c.heads, ...c.fences, ...c.creates, ...c.patches, records];
 }
 
 function pushCreate(cols: Columns['creates'], run: NewRun, patch: RunPatch | undefined): void {
@@ -196,7 +202,7 @@ function pushCreate(cols: Columns['creates'], run: NewRun, patch: RunPatch | und
 interface AppendRow {
   i: number;
   next: number;
-  has_run: boolean;
+  has_run: boolean | null;
   ok: boolean;
 }
 
@@ -205,26 +211,52 @@ export async function appendBatch(
   q: Query,
   batch: readonly AppendRequest[],
 ): Promise<Array<{ ns: string; runId: string; records: number }>> {
-  const { heads, values } = plan(batch);
-  let rows: AppendRow[];
+  const { heads, records } = plan(batch);
+  const appended = () => heads.map((h) => ({ ns: h.ns, runId: h.runId, records: h.end - h.expected }));
+  const only = heads.length === 1 ? heads[0]! : undefined;
   try {
-    rows = (await q<AppendRow>(APPEND, values)).rows;
+    if (only && !only.create && !only.patch && only.fences.length <= 1) {
+      await appendOne(q, only, records);
+      return appended();
+    }
+    const { rows } = await q<AppendRow>(APPEND, columns(heads, records));
+    if (rows[0]?.ok !== false) return appended();
+    await refusal(q, heads, rows);
   } catch (e) {
     // Another writer committed the same seq (or run id) between our read and our insert.
     if (sqlState(e) === UNIQUE_VIOLATION) throw await raced(q, heads, e);
     throw e;
   }
-  if (rows[0]?.ok !== false)
-    return heads.map((h) => ({ ns: h.ns, runId: h.runId, records: h.end - h.expected }));
+  throw new Error(`append: the database refused a batch of ${heads.length} runs without saying why`);
+}
+
+async function appendOne(q: Query, h: Head, records: string): Promise<void> {
+  const fence = h.fences[0];
+  const values = [
+    h.ns,
+    h.runId,
+    h.expected,
+    fence?.owner ?? null,
+    fence?.epoch ?? null,
+    records,
+    h.end - h.expected,
+  ];
+  const row = (await q<{ next: number; held: boolean; ok: boolean }>(APPEND_ONE, values)).rows[0]!;
+  if (row.ok) return;
+  if (!row.held) throw (await lost(q, h)) ?? new RunOwnershipLostError(h.ns, h.runId, fence!);
+  throw new JournalConflictError(h.ns, h.runId, h.expected, row.next);
+}
+
+/** Throws the error of the first run (in batch order) whose check failed. */
+async function refusal(q: Query, heads: readonly Head[], rows: readonly AppendRow[]): Promise<void> {
   for (const h of heads) {
     const row = rows[h.i - 1]!;
     if (h.create && row.has_run) throw new RunExistsError(h.ns, h.runId);
     const deposed = h.fences.length > 0 ? await lost(q, h) : undefined;
     if (deposed) throw deposed;
     if (row.next !== h.expected) throw new JournalConflictError(h.ns, h.runId, h.expected, row.next);
-    if (h.patch && !row.has_run) throw new RunNotFoundError(h.ns, h.runId);
+    if (h.patch && row.has_run === false) throw new RunNotFoundError(h.ns, h.runId);
   }
-  throw new Error(`append: the database refused a batch of ${heads.length} runs without saying why`);
 }
 
 /** The fence of `h` the run row does not hold (read after the batch failed), if any. */

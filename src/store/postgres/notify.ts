@@ -57,12 +57,13 @@ export class ChangeFeed {
     this.#retryMs = RETRY_MIN_MS;
   }
 
+  /** Payloads: ["journal", ns, [run ids]] (one per namespace and chunk of a commit), ["inbox", ns, run id]. */
   #notified(m: pg.Notification): void {
     if (this.ownPids.has(m.processId) || m.payload === undefined) return;
-    let change: StoreChange;
+    let changes: StoreChange[];
     try {
-      const [kind, ns, runId] = JSON.parse(m.payload) as [StoreChange['kind'], string, string];
-      change = { kind, ns, runId };
+      const [kind, ns, runs] = JSON.parse(m.payload) as [StoreChange['kind'], string, string | string[]];
+      changes = (Array.isArray(runs) ? runs : [runs]).map((runId) => ({ kind, ns, runId }));
     } catch (e) {
       console.warn(
         `[postgres store] ignored a notification on ${m.channel} that is not Baton's: ${m.payload}`,
@@ -70,7 +71,7 @@ export class ChangeFeed {
       );
       return;
     }
-    this.listeners.emit(change);
+    for (const change of changes) this.listeners.emit(change);
   }
 
   #lost(client: pg.Client, e: Error): void {

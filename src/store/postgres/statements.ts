@@ -24,14 +24,37 @@ export const channelOf = (schema: string): string => `baton.${schema}`;
 const named = (name: string, text: string): Named => ({ name: `baton_${name}`, text });
 
 /**
+ * The journal rows of an append, as one JSON array of {n: namespace, r: run id, s: seq, t: type, v, a: at,
+ * d: data as JSON text}: native JSON.stringify in Node, one json parse in the server. `d` travels as a
+ * string holding the record's JSON text, which the data column receives as written: PostgreSQL's json
+ * functions refuse a \u0000 escape inside a document they take apart, never inside a string they unquote.
+ */
+const RECORDS = (param: string) => `SELECT r.n, r.r, r.s, r.t, r.v, r.a, r.d
+    FROM json_to_recordset(${param}::json) AS r(n text, r text, s bigint, t text, v int, a bigint, d text)`;
+
+/**
+ * On commit, one notification per namespace and ~4 KB of run ids (NOTIFY payloads stop at 8 KB), not one
+ * per run: ["journal", ns, [run ids]]. A run id longer than 1,000 bytes is not announced (watchers keep a
+ * polling backstop) rather than risk the payload limit failing the commit.
+ */
+const NOTIFY_JOURNAL = (rows: string) => `(SELECT count(*) FROM (
+      SELECT pg_notify(${CHANNEL_SQL}, json_build_array('journal', x.ns, json_agg(x.run_id))::text)
+      FROM (
+        SELECT ns, run_id, sum(octet_length(run_id) + 3) OVER (PARTITION BY ns ORDER BY i) / 4000 AS chunk
+        FROM ${rows} WHERE n > 0 AND octet_length(run_id) <= 1000
+      ) x
+      GROUP BY x.ns, x.chunk
+    ) sent)`;
+
+/**
  * A group commit in ONE statement (one round trip, its own transaction): each run's expected next seq,
  * the fences of owners (the run row locked FOR SHARE where it still holds the fence, so no takeover can
  * commit before this does), creates, inserts and run-row updates. Every write is conditional on the
- * verdict of all checks, so a batch with one stale or deposed run writes nothing; the rows returned (one
- * per run) carry what journal.ts needs to say which check failed. The run of every head is notified on
- * commit. Every row names its run itself (no join between the arrays), so a group commit of thousands of
- * runs stays linear: each step is one index lookup per row.
- * Arrays by position: heads $1-$6, fences $7-$10, creates $11-$24, patches $25-$31, records $32-$38.
+ * verdict of all checks, so a batch with one stale or deposed run writes nothing. On success it answers
+ * one row (i = 0, ok); otherwise one row per run with what journal.ts needs to say which check failed.
+ * Every row names its run itself (no join between the arrays), so a group commit of thousands of runs
+ * stays linear: each step is one index lookup per row.
+ * Parameters: heads $1-$6, fences $7-$10, creates $11-$24, patches $25-$31 (arrays), records $32 (JSON).
  */
 export const APPEND = named(
   'append',
@@ -50,8 +73,11 @@ export const APPEND = named(
   checks AS MATERIALIZED (
     SELECT h.i, h.ns, h.run_id, h.n, h.expected, h.creating, h.patching,
       (SELECT coalesce(max(j.seq), 0) + 1 FROM journal j WHERE j.namespace = h.ns AND j.run_id = h.run_id) AS next,
-      -- A scalar subquery, not EXISTS: an EXISTS may be planned as a hash of the whole runs table.
-      coalesce((SELECT true FROM runs r WHERE r.namespace = h.ns AND r.run_id = h.run_id), false) AS has_run
+      -- Looked up only where a create or an update needs it; a scalar subquery, not EXISTS, which may be
+      -- planned as a hash of the whole runs table.
+      CASE WHEN h.creating OR h.patching
+        THEN coalesce((SELECT true FROM runs r WHERE r.namespace = h.ns AND r.run_id = h.run_id), false)
+      END AS has_run
     FROM heads h
   ),
   verdict AS MATERIALIZED (
@@ -85,16 +111,45 @@ export const APPEND = named(
   ),
   appended AS (
     INSERT INTO journal (namespace, run_id, seq, type, v, at, data)
-    SELECT r.ns, r.run_id, r.seq, r.type, r.v, r.at, r.data
-    FROM unnest($32::text[], $33::text[], $34::bigint[], $35::text[], $36::int[], $37::bigint[], $38::text[])
-         AS r(ns, run_id, seq, type, v, at, data)
+    ${RECORDS('$32')}
     WHERE (SELECT ok FROM verdict)
   )
-SELECT c.i, c.next, c.has_run, v.ok,
-  CASE WHEN v.ok AND c.n > 0
-    THEN pg_notify(${CHANNEL_SQL}, json_build_array('journal', c.ns, c.run_id)::text) END AS notified
-FROM checks c CROSS JOIN verdict v
-ORDER BY c.i`,
+SELECT c.i, c.next, c.has_run, false AS ok, 0::bigint AS notified
+FROM checks c WHERE NOT (SELECT ok FROM verdict)
+UNION ALL
+SELECT 0, 0, NULL, true, ${NOTIFY_JOURNAL('checks')}
+WHERE (SELECT ok FROM verdict)
+ORDER BY 1`,
+);
+
+/**
+ * The common case of APPEND in fewer steps: one run, no create and no run-row update (most turns of a
+ * run). $1 namespace, $2 run id, $3 expected next seq, $4/$5 the fence (NULL owner: none), $6 records (JSON),
+ * $7 how many.
+ * One row: the next seq found, whether the fence held, and ok.
+ */
+export const APPEND_ONE = named(
+  'append_one',
+  `WITH
+  fenced AS MATERIALIZED (
+    SELECT 1 FROM runs WHERE namespace = $1 AND run_id = $2 AND owner = $4 AND epoch = $5 FOR SHARE
+  ),
+  checks AS MATERIALIZED (
+    SELECT
+      (SELECT coalesce(max(seq), 0) + 1 FROM journal WHERE namespace = $1 AND run_id = $2) AS next,
+      ($4::text IS NULL OR EXISTS (SELECT 1 FROM fenced)) AS held
+  ),
+  verdict AS MATERIALIZED (SELECT next = $3 AND held AS ok FROM checks),
+  appended AS (
+    INSERT INTO journal (namespace, run_id, seq, type, v, at, data)
+    ${RECORDS('$6')}
+    WHERE (SELECT ok FROM verdict)
+  )
+SELECT c.next, c.held, v.ok,
+  CASE WHEN v.ok AND $7 > 0 AND octet_length($2) <= 1000
+    THEN pg_notify(${CHANNEL_SQL}, json_build_array('journal', $1::text, json_build_array($2::text))::text) END
+    AS notified
+FROM checks c CROSS JOIN verdict v`,
 );
 
 export const READ_JOURNAL = named(

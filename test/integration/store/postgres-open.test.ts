@@ -161,6 +161,19 @@ describe('openPostgresStore', () => {
     }
   });
 
+  it("passes the URL's own connection options to the server beside Baton's", async () => {
+    const { schema, url } = pgTestSchema('opts');
+    schemas.push(schema);
+    const readOnly = encodeURIComponent('-c default_transaction_read_only=on');
+    const location = parseStoreUrl(`${url}&options=${readOnly}`);
+    if (location.kind !== 'postgres') throw new Error(url);
+    // A read-only session cannot create the schema: the option reached the server.
+    await expect(openPostgresStore(location)).rejects.toMatchObject({
+      code: 'BATON_E_STORE_UNAVAILABLE',
+      message: expect.stringContaining('read-only transaction') as unknown,
+    });
+  });
+
   it('fails with a coded, retryable error naming the server (never its password) when it cannot connect', async () => {
     const location = parseStoreUrl('postgres://postgres:s3cret@127.0.0.1:1/test?schema=nowhere');
     if (location.kind !== 'postgres') throw new Error('not postgres');
