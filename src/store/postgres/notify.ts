@@ -6,7 +6,7 @@
 
 import pg from 'pg';
 import type { StoreChange } from '../store.js';
-import type { ChangeListeners } from '../store-watch.js';
+import type { StoreWatchers } from '../store-watchers.js';
 import { logged } from './db.js';
 import { channelOf } from './statements.js';
 
@@ -25,7 +25,7 @@ export class ChangeFeed {
     private readonly config: pg.ClientConfig,
     /** Backend pids of this store's pooled connections: their notifications were already told. */
     private readonly ownPids: ReadonlySet<number>,
-    private readonly listeners: ChangeListeners,
+    private readonly listeners: StoreWatchers,
   ) {}
 
   /** Connects and LISTENs; rejects when the first connection fails (the store does not open then). */
@@ -71,7 +71,7 @@ export class ChangeFeed {
       );
       return;
     }
-    for (const change of changes) this.listeners.emit(change);
+    for (const change of changes) this.listeners.notify(change);
   }
 
   #lost(client: pg.Client, e: Error): void {

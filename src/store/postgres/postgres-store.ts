@@ -36,7 +36,7 @@ import {
 } from '../store.js';
 import type { ClaimOutcome, ClaimRequest, WorkClaim, WorkerEntry, WorkerRecord } from '../work-records.js';
 import { checkAppend } from '../store-args.js';
-import { ChangeListeners } from '../store-watch.js';
+import { StoreWatchers } from '../store-watchers.js';
 import * as catalog from './catalog.js';
 import { clientConfig, openPool, type ConnectionOptions } from './connection.js';
 import { DATA_EXCEPTION_CLASS, logged, sqlState, type Query } from './db.js';
@@ -66,7 +66,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const ownPids = new Set<number>();
   pool.on('connect', (c) => ownPids.add(processId(c)));
   pool.on('remove', (c) => ownPids.delete(processId(c)));
-  const changes = new ChangeListeners('postgres store');
+  const changes = new StoreWatchers('postgres');
   const feed = new ChangeFeed(clientConfig(options), ownPids, changes);
   try {
     const client = await pool.connect();
@@ -93,11 +93,11 @@ const processId = (c: pg.PoolClient): number => (c as unknown as { processID: nu
 class PostgresStore implements Store {
   readonly #pool: pg.Pool;
   readonly #feed: ChangeFeed;
-  readonly #changes: ChangeListeners;
+  readonly #changes: StoreWatchers;
   readonly #q: Query;
   #closed = false;
 
-  constructor(pool: pg.Pool, feed: ChangeFeed, changes: ChangeListeners) {
+  constructor(pool: pg.Pool, feed: ChangeFeed, changes: StoreWatchers) {
     this.#pool = pool;
     this.#feed = feed;
     this.#changes = changes;
@@ -144,7 +144,7 @@ class PostgresStore implements Store {
     const appended = await appendBatch(this.#q, batch);
     if (this.#changes.size === 0) return;
     for (const a of appended)
-      if (a.records > 0) this.#changes.emit({ kind: 'journal', ns: a.ns, runId: a.runId });
+      if (a.records > 0) this.#changes.notify({ kind: 'journal', ns: a.ns, runId: a.runId });
   }
 
   read(ns: string, runId: string, options?: ReadOptions): Promise<JournalRecord[]> {
@@ -236,7 +236,7 @@ class PostgresStore implements Store {
     const id = await this.#do(`postToInbox "${runId}" (namespace "${ns}")`, (q) =>
       runs.postToInbox(q, ns, runId, message),
     );
-    this.#changes.emit({ kind: 'inbox', ns, runId });
+    this.#changes.notify({ kind: 'inbox', ns, runId });
     return id;
   }
 
