@@ -349,6 +349,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option('--drain-grace <duration>', 'on SIGTERM, how long in-flight attempts may finish [10s]')
     .option('--bus <url>', 'the bus: memory, or redis://HOST:PORT[/DB][?prefix=PREFIX] [memory]')
     .option('--retention <duration>', 'purge runs that ended longer ago than this, e.g. 30d [off]')
+    .option('--lease <duration>', 'run lease: a dead instance\'s runs move to another after this [15s]')
     .action(
       async (opts: {
         config?: string;
@@ -360,6 +361,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
         drainGrace?: string;
         bus?: string;
         retention?: string;
+        lease?: string;
       }) => {
         // Loaded on demand: the other commands need not load grpc-js.
         const { serveCommand } = await import('./commands/serve.js');
@@ -372,6 +374,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
           ...(opts.drainGrace !== undefined && { drain_grace: opts.drainGrace }),
           ...(opts.bus !== undefined && { bus: opts.bus }),
           ...(opts.retention !== undefined && { retention: opts.retention }),
+          ...(opts.lease !== undefined && { lease: opts.lease }),
         };
         setExit(
           await serveCommand(

@@ -59,6 +59,10 @@ const KEYS = {
       error: 'must be "off" or a duration such as "30d", "12h" or a number of seconds',
     })
     .refine((ms) => ms === undefined || ms >= 1000, { message: 'must be at least 1s (or "off")' }),
+  // How long a run stays this instance's without renewal: a dead instance's runs move after about this.
+  lease: Duration.refine((ms) => ms >= 1000 && ms <= 3_600_000, {
+    message: 'must be between 1s and 1h',
+  }),
 } as const;
 
 type Key = keyof typeof KEYS;
@@ -79,6 +83,8 @@ export interface ServeConfig {
   readonly bus: string;
   /** Ended runs older than this are purged (runtime/retention.ts); undefined keeps every run. */
   readonly retentionMs?: number;
+  /** Run lease: renewed every third of it; another instance takes a run over once it lapses. */
+  readonly leaseMs: number;
 }
 
 export const SERVE_DEFAULTS = {
@@ -87,6 +93,7 @@ export const SERVE_DEFAULTS = {
   namespace: 'default',
   drain_grace: 10_000,
   bus: DEFAULT_BUS,
+  lease: 15_000,
 } as const;
 
 /** The environment variable of each key. */
@@ -100,6 +107,7 @@ export const ENV_VARS: Readonly<Record<Key, string>> = {
   drain_grace: 'BATON_DRAIN_GRACE',
   bus: 'BATON_BUS',
   retention: 'BATON_RETENTION',
+  lease: 'BATON_LEASE',
 };
 export const CONFIG_ENV = 'BATON_CONFIG';
 
@@ -113,6 +121,7 @@ const FLAGS: Partial<Record<Key, string>> = {
   drain_grace: '--drain-grace',
   bus: '--bus',
   retention: '--retention',
+  lease: '--lease',
 };
 
 const FileSchema = z.strictObject({
@@ -125,6 +134,7 @@ const FileSchema = z.strictObject({
   drain_grace: KEYS.drain_grace.optional(),
   bus: KEYS.bus.optional(),
   retention: KEYS.retention.optional(),
+  lease: KEYS.lease.optional(),
 });
 
 export class ConfigError extends BatonError {
@@ -166,6 +176,7 @@ export async function loadServeConfig(src: ConfigSources): Promise<ServeConfig> 
     drainGraceMs: value('drain_grace') ?? SERVE_DEFAULTS.drain_grace,
     bus: value('bus') ?? SERVE_DEFAULTS.bus,
     ...(retention !== undefined && { retentionMs: retention }),
+    leaseMs: value('lease') ?? SERVE_DEFAULTS.lease,
   };
 }
 
@@ -174,7 +185,7 @@ const nonEmpty = (v: string | undefined) => (v === undefined || v === '' ? undef
 /** One value from a flag or a variable: a number-like string counts as a number (e.g. seconds). */
 function check<K extends Key>(key: K, raw: string, origin: string): z.output<(typeof KEYS)[K]> {
   const schema = KEYS[key] as unknown as z.ZodType<z.output<(typeof KEYS)[K]>>;
-  const durationKey = key === 'drain_grace' || key === 'retention';
+  const durationKey = key === 'drain_grace' || key === 'retention' || key === 'lease';
   const asNumber = durationKey && /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : raw;
   const r = schema.safeParse(asNumber);
   if (r.success) return r.data;

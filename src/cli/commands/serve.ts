@@ -45,6 +45,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     onTurn: feed.publish,
     adapterFor: workerAdapterFor(workers),
     claimExpired: true,
+    leaseMs: config.leaseMs,
   });
   const admission = { draining: false };
   const log = (line: string) => o.err(line);
