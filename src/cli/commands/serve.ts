@@ -88,6 +88,8 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     const resumed = await resumeRuns(app);
     if (resumed.resumed.length > 0)
       o.err(`baton: resumed ${resumed.resumed.length} run(s) from ${storeLabel(config)}`);
+    if (resumed.heldElsewhere > 0)
+      o.err(`baton: ${resumed.heldElsewhere} run(s) are driven by other live instances: left to them`);
     for (const s of resumed.skipped) o.err(`baton: left run ${s.runId} alone: ${s.reason}`);
     // After the resume: a schedule's overlap policy asks whether the runs it started are still going.
     scheduler.start();
