@@ -47,7 +47,8 @@ const instances: Instance[] = [];
 const clients: BatonClient[] = [];
 
 afterAll(async () => {
-  if (process.env.BATON_TEST_DEBUG) for (const i of instances) console.error(`--- ${i.name} ${i.pid}\n${i.stderr()}`);
+  if (process.env.BATON_TEST_DEBUG)
+    for (const i of instances) console.error(`--- ${i.name} ${i.pid}\n${i.stderr()}`);
   for (const c of clients) c.close();
   await Promise.all(instances.map((i) => i.kill9()));
   await dropSchema(schema);
@@ -131,13 +132,11 @@ it('200 runs over three instances survive three kill -9s: all complete, nothing 
   for (let i = 0; i < RUNS; i++) {
     const kind = KINDS[i % 3]!;
     starts.push(
-      client.runs
-        .start({ workflowSource: WORKFLOWS[kind], requestId: `mi-${i}` })
-        .then((run) => {
-          kindOf.set(run.runId, kind);
-          if (i % 10 === 0) watch(run.runId);
-          return run.runId;
-        }),
+      client.runs.start({ workflowSource: WORKFLOWS[kind], requestId: `mi-${i}` }).then((run) => {
+        kindOf.set(run.runId, kind);
+        if (i % 10 === 0) watch(run.runId);
+        return run.runId;
+      }),
     );
     await sleep(START_EVERY_MS);
   }
@@ -181,7 +180,8 @@ it('200 runs over three instances survive three kill -9s: all complete, nothing 
     idemsOf.set(task, (idemsOf.get(task) ?? new Set()).add(l.idem));
     if (l.at === 'done') doneBy.set(l.idem, [...(doneBy.get(l.idem) ?? []), l.pid]);
   }
-  for (const [task, idems] of idemsOf) expect([...idems], `${task} got several idempotency keys`).toHaveLength(1);
+  for (const [task, idems] of idemsOf)
+    expect([...idems], `${task} got several idempotency keys`).toHaveLength(1);
   const twice = [...doneBy].filter(([, pids]) => pids.length > 1);
   const startsOf = new Map<string, number>();
   for (const l of lines) if (l.at === 'start') startsOf.set(l.idem, (startsOf.get(l.idem) ?? 0) + 1);
