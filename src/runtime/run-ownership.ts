@@ -1,7 +1,9 @@
 // Run ownership for one engine: its owner id (random), the fences of the runs it drives, lease renewal
 // (every lease/3, all runs in ONE store call), and, when enabled, the continuous claim of runs whose
 // owner stopped renewing. A run missing from a renewal answer, or any write refused with
-// RunOwnershipLostError, makes its actor stop at once and release nothing (engine.ts `lost`).
+// RunOwnershipLostError, makes its actor stop at once and release nothing (engine.ts `lost`). A run the
+// renewal says this instance holds but no actor drives (its actor stopped on a failed write while the
+// store was unreachable, and so did the release) is driven again from its journal.
 
 import { randomBytes } from 'node:crypto';
 import { BatonError } from '../errors/registry.js';
@@ -52,6 +54,8 @@ export class RunOwnership {
   #claimTimer: NodeJS.Timeout | undefined;
   #claiming: boolean;
   readonly #stuck = new Map<string, Stuck>();
+  /** Runs whose release is under way: held a moment longer, but not to be driven again. */
+  readonly #releasing = new Set<string>();
   #closed = false;
 
   constructor(store: Store, host: OwnershipHost, opts: OwnershipOptions) {
@@ -95,9 +99,15 @@ export class RunOwnership {
   /** Gives a run up (it ended, or this engine stops); a lease this instance lost releases nothing. */
   async release(runId: string, lease: RunLease): Promise<void> {
     this.#stuck.delete(runId);
-    await this.#store
-      .releaseRun(this.#host.namespace, runId, lease)
-      .catch((e: unknown) => fault('run-ownership', `releasing run ${runId} failed`, e));
+    this.#releasing.add(runId);
+    try {
+      await this.#store.releaseRun(this.#host.namespace, runId, lease);
+    } catch (e) {
+      // Still held: the next renewal finds it undriven and drives it again (or the lease lapses).
+      fault('run-ownership', `releasing run ${runId} failed`, e);
+    } finally {
+      this.#releasing.delete(runId);
+    }
   }
 
   /** Stops claiming runs (a draining server must not take on more). */
@@ -145,6 +155,23 @@ export class RunOwnership {
       if (epoch === fence.epoch || actor.ended || actor.fence !== fence) continue;
       const now = epoch === undefined ? undefined : { owner: this.owner, epoch };
       this.#host.lost(actor, new RunOwnershipLostError(this.#host.namespace, actor.runId, fence, now));
+    }
+    if (this.#claiming) this.#driveUndriven(held);
+  }
+
+  /**
+   * Held runs no actor drives: an actor stops when a write fails (the store was unreachable), and its
+   * release fails the same way, so the run stays ours, renewed, and nobody else may take it. Driven
+   * again from the journal (same epoch: not a takeover); what was in flight is re-issued with its keys.
+   */
+  #driveUndriven(held: readonly RunClaim[]): void {
+    const driven = new Set<string>();
+    for (const actor of this.#host.driven()) driven.add(actor.runId);
+    for (const claim of held) {
+      const { ns, runId } = claim;
+      if (ns !== this.#host.namespace || driven.has(runId) || this.#stuck.has(runId)) continue;
+      if (this.#releasing.has(runId)) continue;
+      void this.#take(claim);
     }
   }
 
