@@ -30,11 +30,15 @@ const RUNS = 200;
 const START_EVERY_MS = 30;
 /** Each agent call takes this long plus up to as much again: runs last a second or more, so kills find many. */
 const AGENT_DELAY_MS = 120;
-/** When each kill -9 happens (ms after the first start), and whether that instance comes back. */
+/**
+ * When each kill -9 happens: after so many starts (kills follow the workload, not the clock, so a loaded
+ * machine cannot move them past the runs), and whether that instance comes back on its port. Before the
+ * last kill the starts wait until the restarted instances serve again (`await`), then go on a while.
+ */
 const KILLS = [
-  { at: 1_500, victim: 0, restart: true },
-  { at: 3_800, victim: 1, restart: true },
-  { at: 6_100, victim: 2, restart: false },
+  { afterStarts: 40, victim: 0, restart: true },
+  { afterStarts: 100, victim: 1, restart: true },
+  { afterStarts: 175, victim: 2, restart: false, await: 150 },
 ];
 const ENDED = ['completed', 'failed', 'cancelled'];
 
@@ -105,43 +109,52 @@ it('200 runs over three instances survive three kill -9s: all complete, nothing 
 
   // What each killed instance owned at its kill, read from the store while it was frozen.
   const ownedAtKill: Array<{ owner: string; runs: string[] }> = [];
+  const restarts: Array<Promise<void>> = [];
   const t0 = Date.now();
-  const chaos = (async () => {
-    for (const k of KILLS) {
-      await sleep(Math.max(0, t0 + k.at - Date.now()));
-      const victim = live[k.victim]!;
-      victim.freeze();
-      // Statements it sent before it stopped still commit: let them, then read what it owns.
-      await sleep(500);
-      const rows = await pgQuery<{ run_id: string }>(
-        `SELECT run_id FROM ${schema}.runs WHERE owner = $1 AND status <> ALL($2)`,
-        [victim.owner, ENDED],
-      );
-      ownedAtKill.push({ owner: victim.owner, runs: rows.map((r) => r.run_id) });
-      if (ownedAtKill.length === 1) watchesCut = watched.size - watchDone.size;
-      await victim.kill9();
-      if (k.restart) {
-        const again = await start(victim.name, ports[k.victim]);
-        live[k.victim] = again;
-        instances.push(again);
-      }
-    }
-  })();
+  const kill = async (k: (typeof KILLS)[number]): Promise<void> => {
+    const victim = live[k.victim]!;
+    victim.freeze();
+    if (ownedAtKill.length === 0) watchesCut = watched.size - watchDone.size;
+    // Statements it sent before it stopped still commit: let them, then read what it owns.
+    await sleep(500);
+    const rows = await pgQuery<{ run_id: string }>(
+      `SELECT run_id FROM ${schema}.runs WHERE owner = $1 AND status <> ALL($2)`,
+      [victim.owner, ENDED],
+    );
+    ownedAtKill.push({ owner: victim.owner, runs: rows.map((r) => r.run_id) });
+    await victim.kill9();
+  };
+  const chaos: Array<Promise<void>> = [];
 
   const starts: Array<Promise<string>> = [];
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0, next = 0; i < RUNS; i++) {
+    const k = KILLS[next];
+    if (k?.await === i) await Promise.all(restarts);
+    if (k?.afterStarts === i) {
+      next += 1;
+      const killed = kill(k);
+      chaos.push(killed);
+      if (k.restart)
+        restarts.push(
+          killed.then(async () => {
+            const again = await start(live[k.victim]!.name, ports[k.victim]);
+            live[k.victim] = again;
+            instances.push(again);
+          }),
+        );
+    }
     const kind = KINDS[i % 3]!;
     starts.push(
       client.runs.start({ workflowSource: WORKFLOWS[kind], requestId: `mi-${i}` }).then((run) => {
         kindOf.set(run.runId, kind);
-        if (i % 10 === 0) watch(run.runId);
+        if (i % 4 === 0) watch(run.runId);
         return run.runId;
       }),
     );
     await sleep(START_EVERY_MS);
   }
   const runIds = await Promise.all(starts);
-  await chaos;
+  await Promise.all(chaos);
   expect(new Set(runIds).size).toBe(RUNS);
 
   const status = await awaitEnded(client, runIds, 60_000);
