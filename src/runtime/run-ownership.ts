@@ -97,11 +97,11 @@ export class RunOwnership {
   }
 
   /** Gives a run up (it ended, or this engine stops); a lease this instance lost releases nothing. */
-  async release(runId: string, lease: RunLease): Promise<void> {
+  async release(runId: string, lease: RunLease, ns = this.#host.namespace): Promise<void> {
     this.#stuck.delete(runId);
     this.#releasing.add(runId);
     try {
-      await this.#store.releaseRun(this.#host.namespace, runId, lease);
+      await this.#store.releaseRun(ns, runId, lease);
     } catch (e) {
       // Still held: the next renewal finds it undriven and drives it again (or the lease lapses).
       fault('run-ownership', `releasing run ${runId} failed`, e);
@@ -168,9 +168,10 @@ export class RunOwnership {
     const driven = new Set<string>();
     for (const actor of this.#host.driven()) driven.add(actor.runId);
     for (const claim of held) {
-      const { ns, runId } = claim;
-      if (ns !== this.#host.namespace || driven.has(runId) || this.#stuck.has(runId)) continue;
-      if (this.#releasing.has(runId)) continue;
+      const { runId } = claim;
+      const ours = claim.ns === this.#host.namespace;
+      if ((ours && driven.has(runId)) || this.#stuck.has(runId) || this.#releasing.has(runId)) continue;
+      // Another namespace's run (a claim whose release failed) is released again there by #take.
       void this.#take(claim);
     }
   }
@@ -197,8 +198,9 @@ export class RunOwnership {
   async #take(claim: RunClaim): Promise<void> {
     if (this.#closed || !this.#claiming) return this.release(claim.runId, claim);
     if (claim.ns !== this.#host.namespace) {
-      // This engine drives one namespace; an instance serving that one will claim it next.
-      return this.release(claim.runId, claim);
+      // This engine drives one namespace; an instance serving that one will claim it next. Released in
+      // its own namespace: released in ours it would stay held, renewed by us, and driven by nobody.
+      return this.release(claim.runId, claim, claim.ns);
     }
     try {
       await this.#host.adopt(claim);
