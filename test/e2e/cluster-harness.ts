@@ -34,6 +34,7 @@ export interface InstanceOptions {
   readonly agentDelayMs?: number;
   /** HOST:PORT (default 127.0.0.1:0); a restarted instance takes its old port again. */
   readonly listen?: string;
+  readonly namespace?: string;
 }
 
 export interface Instance {
@@ -47,8 +48,8 @@ export interface Instance {
   freeze(): void;
   /** kill -9, and wait for the exit. */
   kill9(): Promise<void>;
-  /** SIGTERM (a drain), and wait for the exit. */
-  stop(): Promise<void>;
+  /** SIGTERM (a drain), and wait for the exit; resolves with the exit code. */
+  stop(): Promise<number | null>;
   readonly alive: boolean;
 }
 
@@ -58,6 +59,7 @@ export async function startInstance(o: InstanceOptions): Promise<Instance> {
     BATON_SIDE_EFFECTS: o.effects,
     BATON_AGENT_DELAY_MS: String(o.agentDelayMs ?? 60),
     BATON_LEASE: `${o.leaseMs}ms`,
+    ...(o.namespace === undefined ? {} : { BATON_NAMESPACE: o.namespace }),
   };
   const server: ServerHandle = await startServer({
     dataDir: o.dataDir,
@@ -78,7 +80,10 @@ export async function startInstance(o: InstanceOptions): Promise<Instance> {
       if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
       await exited;
     },
-    stop: () => server.stop('SIGTERM'),
+    async stop() {
+      await server.stop('SIGTERM');
+      return server.child.exitCode;
+    },
     get alive() {
       return server.child.exitCode === null && server.child.signalCode === null;
     },

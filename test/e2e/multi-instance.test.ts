@@ -4,7 +4,8 @@
 // completes; no journal has a gap or a task completed twice; every run a killed instance owned was taken
 // over (RunTakenOver from it); a side effect ran twice only for an attempt in flight in a killed process,
 // with the same idempotency key; and Watch clients connected to the first killed instance reconnect to
-// another and miss no entry.
+// another and miss no entry. Then a drain (SIGTERM) of one of two instances: its runs move to the other
+// without waiting for a lease, and the other lifts the drain's pause.
 
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -229,3 +230,55 @@ it('200 runs over three instances survive three kill -9s: all complete, nothing 
     ).toEqual(journals.get(id)!.map((e) => Number(e.seq)));
   }
 }, 120_000);
+
+it("a drained instance's runs move to another without waiting for a lease: taken over, un-paused, completed", async () => {
+  const pair = await Promise.all(
+    ['d1', 'd2'].map((name) =>
+      startInstance({
+        name,
+        dataDir: join(tmp.dir, name),
+        store,
+        bus,
+        leaseMs: 4_000,
+        effects,
+        agentDelayMs: AGENT_DELAY_MS,
+        namespace: 'drain',
+      }),
+    ),
+  );
+  instances.push(...pair);
+  const [draining, other] = pair as [Instance, Instance];
+  const onDraining = createClient({ address: draining.address, deadlineMs: 30_000 });
+  const onOther = createClient({ address: other.address, deadlineMs: 30_000 });
+  clients.push(onDraining, onOther);
+  const runIds: string[] = [];
+  for (let i = 0; i < 12; i++) {
+    const kind = KINDS[i % 3]!;
+    runIds.push(
+      (await onDraining.runs.start({ workflowSource: WORKFLOWS[kind], requestId: `d-${i}` })).runId,
+    );
+  }
+  expect(await draining.stop()).toBe(0);
+
+  const status = await awaitEnded(onOther, runIds, 60_000);
+  expect(runIds.filter((id) => status.get(id) !== RunStatus.RUN_STATUS_COMPLETED)).toEqual([]);
+  let moved = 0;
+  for (const id of runIds) {
+    const events = await history(onOther, id);
+    const facts = journalFacts(events);
+    expect(facts.gapFree, id).toBe(true);
+    expect(facts.completedTwice, id).toEqual([]);
+    const paused = events.findIndex((e) => e.type === 'RunPaused');
+    if (paused === -1) continue; // it ended within the drain
+    moved += 1;
+    const after = events.slice(paused);
+    const taken = after.findIndex((e) => e.type === 'RunTakenOver');
+    const resumed = after.findIndex((e) => e.type === 'RunResumed');
+    expect(taken, `${id} taken over after the drain`).toBeGreaterThan(0);
+    // Released by the drain, not lapsed: the claim names no previous owner.
+    expect((after[taken]!.data as { from?: string }).from, id).toBeUndefined();
+    expect(resumed, `${id} un-paused by its new owner`).toBeGreaterThan(taken);
+    expect((after[resumed]!.data as { by?: string }).by).toBe('server restart');
+  }
+  expect(moved, 'runs the drain paused and the other instance took on').toBeGreaterThan(0);
+}, 60_000);
