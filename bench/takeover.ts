@@ -65,7 +65,7 @@ async function serve(name: string): Promise<Server> {
   const child = spawn(process.execPath, [BIN, ...args, '--lease', `${LEASE_MS}ms`], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+  const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
   const address = /on (\S+:\d+)$/.exec(line)?.[1];
   if (!address) throw new Error(`baton serve did not print its address: ${line}`);
   return { address, child };

@@ -349,7 +349,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option('--drain-grace <duration>', 'on SIGTERM, how long in-flight attempts may finish [10s]')
     .option('--bus <url>', 'the bus: memory, or redis://HOST:PORT[/DB][?prefix=PREFIX] [memory]')
     .option('--retention <duration>', 'purge runs that ended longer ago than this, e.g. 30d [off]')
-    .option('--lease <duration>', 'run lease: a dead instance\'s runs move to another after this [15s]')
+    .option('--lease <duration>', "run lease: a dead instance's runs move to another after this [15s]")
     .action(
       async (opts: {
         config?: string;
