@@ -368,6 +368,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option('--bus <url>', 'the bus: memory, or redis://HOST:PORT[/DB][?prefix=PREFIX] [memory]')
     .option('--retention <duration>', 'purge runs that ended longer ago than this, e.g. 30d [off]')
     .option('--worker-lease <duration>', "how long a worker's assignment lasts without a heartbeat [10s]")
+    .option('--lease <duration>', "run lease: a dead instance's runs move to another after this [15s]")
     .action(
       async (opts: {
         config?: string;
@@ -380,6 +381,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
         bus?: string;
         retention?: string;
         workerLease?: string;
+        lease?: string;
       }) => {
         // Loaded on demand: the other commands need not load grpc-js.
         const { serveCommand } = await import('./commands/serve.js');
@@ -393,6 +395,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
           ...(opts.bus !== undefined && { bus: opts.bus }),
           ...(opts.retention !== undefined && { retention: opts.retention }),
           ...(opts.workerLease !== undefined && { worker_lease: opts.workerLease }),
+          ...(opts.lease !== undefined && { lease: opts.lease }),
         };
         setExit(
           await serveCommand(

@@ -61,6 +61,10 @@ const KEYS = {
     .refine((ms) => ms === undefined || ms >= 1000, { message: 'must be at least 1s (or "off")' }),
   a2a_credentials: Path,
   worker_lease: Duration,
+  // How long a run stays this instance's without renewal: a dead instance's runs move after about this.
+  lease: Duration.refine((ms) => ms >= 1000 && ms <= 3_600_000, {
+    message: 'must be between 1s and 1h',
+  }),
 } as const;
 
 type Key = keyof typeof KEYS;
@@ -85,6 +89,8 @@ export interface ServeConfig {
   readonly a2aCredentials?: string;
   /** How long a worker's assignment stays its own without a heartbeat (WorkerHub leaseMs). */
   readonly workerLeaseMs: number;
+  /** Run lease: renewed every third of it; another instance takes a run over once it lapses. */
+  readonly leaseMs: number;
 }
 
 export const SERVE_DEFAULTS = {
@@ -94,6 +100,7 @@ export const SERVE_DEFAULTS = {
   drain_grace: 10_000,
   bus: DEFAULT_BUS,
   worker_lease: 10_000,
+  lease: 15_000,
 } as const;
 
 /** The environment variable of each key. */
@@ -109,6 +116,7 @@ export const ENV_VARS: Readonly<Record<Key, string>> = {
   retention: 'BATON_RETENTION',
   a2a_credentials: 'BATON_A2A_CREDENTIALS',
   worker_lease: 'BATON_WORKER_LEASE',
+  lease: 'BATON_LEASE',
 };
 export const CONFIG_ENV = 'BATON_CONFIG';
 
@@ -123,6 +131,7 @@ const FLAGS: Partial<Record<Key, string>> = {
   bus: '--bus',
   retention: '--retention',
   worker_lease: '--worker-lease',
+  lease: '--lease',
 };
 
 const FileSchema = z.strictObject({
@@ -137,6 +146,7 @@ const FileSchema = z.strictObject({
   retention: KEYS.retention.optional(),
   a2a_credentials: KEYS.a2a_credentials.optional(),
   worker_lease: KEYS.worker_lease.optional(),
+  lease: KEYS.lease.optional(),
 });
 
 export class ConfigError extends BatonError {
@@ -181,6 +191,7 @@ export async function loadServeConfig(src: ConfigSources): Promise<ServeConfig> 
     ...(retention !== undefined && { retentionMs: retention }),
     ...(a2aCredentials !== undefined && { a2aCredentials }),
     workerLeaseMs: value('worker_lease') ?? SERVE_DEFAULTS.worker_lease,
+    leaseMs: value('lease') ?? SERVE_DEFAULTS.lease,
   };
 }
 
@@ -189,7 +200,8 @@ const nonEmpty = (v: string | undefined) => (v === undefined || v === '' ? undef
 /** One value from a flag or a variable: a number-like string counts as a number (e.g. seconds). */
 function check<K extends Key>(key: K, raw: string, origin: string): z.output<(typeof KEYS)[K]> {
   const schema = KEYS[key] as unknown as z.ZodType<z.output<(typeof KEYS)[K]>>;
-  const durationKey = key === 'drain_grace' || key === 'retention' || key === 'worker_lease';
+  const durationKey =
+    key === 'drain_grace' || key === 'retention' || key === 'worker_lease' || key === 'lease';
   const asNumber = durationKey && /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : raw;
   const r = schema.safeParse(asNumber);
   if (r.success) return r.data;

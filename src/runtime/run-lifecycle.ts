@@ -83,24 +83,35 @@ async function countInFlight(engine: Engine, store: Store, runs: readonly string
 
 export interface ResumeReport {
   readonly resumed: string[];
-  /** Runs another live instance drives, with the reason they were left alone. */
+  /** Runs held by another live instance's lease: left to it (and to the claim of expired runs). */
+  readonly heldElsewhere: number;
+  /** Runs that could not be taken over here, with the reason (ended meanwhile, plugin missing, ...). */
   readonly skipped: Array<{ runId: string; reason: string }>;
 }
 
 /**
  * Takes over every run of the namespace that has not ended and that no live instance holds (a drain
- * released it, or its owner crashed on this host); the rest is left to the claim of expired runs.
+ * released it, or its owner crashed on this host); the rest is left to the claim of expired runs. A run
+ * another instance's live lease holds is passed over before its journal is read: with several instances
+ * on one store, a start must not fold every active run's journal only to find it owned.
  */
 export async function resumeRuns({ engine, store }: LifecycleDeps): Promise<ResumeReport> {
-  const report: ResumeReport = { resumed: [], skipped: [] };
+  const report = { resumed: [] as string[], heldElsewhere: 0, skipped: [] as ResumeReport['skipped'] };
+  const now = await store.clock();
   for (const run of await activeRuns(store, engine.namespace)) {
+    const { owner } = run;
+    if (owner !== undefined && owner !== engine.owner && run.leaseUntil > now && !engine.isDeadOwner(owner)) {
+      report.heldElsewhere += 1;
+      continue;
+    }
     try {
       await engine.resume(run.runId);
       report.resumed.push(run.runId);
     } catch (e) {
-      // Owned elsewhere, ended meanwhile, or not resumable here: the run is left as it is, and said so.
+      // Claimed meanwhile, ended meanwhile, or not resumable here: the run is left as it is, and said so.
       if (!(e instanceof BatonError)) throw e;
-      report.skipped.push({ runId: run.runId, reason: e.message });
+      if (e.code === 'BATON_E_RUN_OWNED') report.heldElsewhere += 1;
+      else report.skipped.push({ runId: run.runId, reason: e.message });
     }
   }
   return report;

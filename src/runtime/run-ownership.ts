@@ -1,7 +1,9 @@
 // Run ownership for one engine: its owner id (random), the fences of the runs it drives, lease renewal
 // (every lease/3, all runs in ONE store call), and, when enabled, the continuous claim of runs whose
 // owner stopped renewing. A run missing from a renewal answer, or any write refused with
-// RunOwnershipLostError, makes its actor stop at once and release nothing (engine.ts `lost`).
+// RunOwnershipLostError, makes its actor stop at once and release nothing (engine.ts `lost`). A run the
+// renewal says this instance holds but no actor drives (its actor stopped on a failed write while the
+// store was unreachable, and so did the release) is driven again from its journal.
 
 import { randomBytes } from 'node:crypto';
 import { BatonError } from '../errors/registry.js';
@@ -52,6 +54,8 @@ export class RunOwnership {
   #claimTimer: NodeJS.Timeout | undefined;
   #claiming: boolean;
   readonly #stuck = new Map<string, Stuck>();
+  /** Runs whose release is under way: held a moment longer, but not to be driven again. */
+  readonly #releasing = new Set<string>();
   #closed = false;
 
   constructor(store: Store, host: OwnershipHost, opts: OwnershipOptions) {
@@ -93,11 +97,17 @@ export class RunOwnership {
   }
 
   /** Gives a run up (it ended, or this engine stops); a lease this instance lost releases nothing. */
-  async release(runId: string, lease: RunLease): Promise<void> {
+  async release(runId: string, lease: RunLease, ns = this.#host.namespace): Promise<void> {
     this.#stuck.delete(runId);
-    await this.#store
-      .releaseRun(this.#host.namespace, runId, lease)
-      .catch((e: unknown) => fault('run-ownership', `releasing run ${runId} failed`, e));
+    this.#releasing.add(runId);
+    try {
+      await this.#store.releaseRun(ns, runId, lease);
+    } catch (e) {
+      // Still held: the next renewal finds it undriven and drives it again (or the lease lapses).
+      fault('run-ownership', `releasing run ${runId} failed`, e);
+    } finally {
+      this.#releasing.delete(runId);
+    }
   }
 
   /** Stops claiming runs (a draining server must not take on more). */
@@ -146,6 +156,24 @@ export class RunOwnership {
       const now = epoch === undefined ? undefined : { owner: this.owner, epoch };
       this.#host.lost(actor, new RunOwnershipLostError(this.#host.namespace, actor.runId, fence, now));
     }
+    if (this.#claiming) this.#driveUndriven(held);
+  }
+
+  /**
+   * Held runs no actor drives: an actor stops when a write fails (the store was unreachable), and its
+   * release fails the same way, so the run stays ours, renewed, and nobody else may take it. Driven
+   * again from the journal (same epoch: not a takeover); what was in flight is re-issued with its keys.
+   */
+  #driveUndriven(held: readonly RunClaim[]): void {
+    const driven = new Set<string>();
+    for (const actor of this.#host.driven()) driven.add(actor.runId);
+    for (const claim of held) {
+      const { runId } = claim;
+      const ours = claim.ns === this.#host.namespace;
+      if ((ours && driven.has(runId)) || this.#stuck.has(runId) || this.#releasing.has(runId)) continue;
+      // Another namespace's run (a claim whose release failed) is released again there by #take.
+      void this.#take(claim);
+    }
   }
 
   #scheduleClaim(ms: number): void {
@@ -170,8 +198,9 @@ export class RunOwnership {
   async #take(claim: RunClaim): Promise<void> {
     if (this.#closed || !this.#claiming) return this.release(claim.runId, claim);
     if (claim.ns !== this.#host.namespace) {
-      // This engine drives one namespace; an instance serving that one will claim it next.
-      return this.release(claim.runId, claim);
+      // This engine drives one namespace; an instance serving that one will claim it next. Released in
+      // its own namespace: released in ours it would stay held, renewed by us, and driven by nobody.
+      return this.release(claim.runId, claim, claim.ns);
     }
     try {
       await this.#host.adopt(claim);

@@ -302,7 +302,9 @@ export interface Store {
   /**
    * Claims up to `limit` runs (any namespace) that have not ended and whose lease has expired by the
    * store's clock (or that have no owner while not ended), for `owner`; each claim increments the epoch.
-   * PostgreSQL: `FOR UPDATE SKIP LOCKED`, so instances claiming at once never take the same run.
+   * Runs `owner` itself holds are left out, lapsed or not: its renewal extends them under the same epoch,
+   * where a claim would depose its own driver. PostgreSQL: `FOR UPDATE SKIP LOCKED`, so instances
+   * claiming at once never take the same run.
    */
   claimExpiredRuns(owner: string, leaseMs: number, limit: number): Promise<RunClaim[]>;
 

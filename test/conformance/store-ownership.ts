@@ -184,6 +184,20 @@ export function ownershipConformance(ctx: () => { store: Store; connect: () => P
       expect(await store.getRun('acme', 'done')).toMatchObject({ owner: 'dead', epoch: 1 });
     });
 
+    it("leaves an owner's own lapsed runs out of its claims: its renewal keeps them, under the same epoch", async () => {
+      const { store } = ctx();
+      await store.createRun(run('mine', { owner: 'a', leaseMs: 1 }));
+      await store.createRun(run('theirs', { owner: 'z', leaseMs: 1 }));
+      await sleep(20); // both leases lapse
+      // A claim of its own run would depose the owner's live driver (a new epoch fences its writes).
+      expect((await store.claimExpiredRuns('a', 60_000, 10)).map((c) => c.runId)).toEqual(['theirs']);
+      expect(await store.getRun('acme', 'mine')).toMatchObject({ owner: 'a', epoch: 1 });
+      expect((await store.renewLeases('a', 60_000)).map((c) => [c.runId, c.epoch]).sort()).toEqual([
+        ['mine', 1],
+        ['theirs', 2],
+      ]);
+    });
+
     it('refuses a snapshot or an inbox deletion under a stale fence, changing nothing', async () => {
       const { store } = ctx();
       await store.createRun(run('s', { owner: 'a', leaseMs: 60_000 }));

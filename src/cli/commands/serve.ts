@@ -3,7 +3,8 @@
 // SIGINT, then drains (see runtime/run-lifecycle.ts) and exits 0. On start it resumes every run of its data
 // directory that had not ended (a drain's or a crash's), goes on claiming runs whose owner stopped
 // renewing its lease (another instance that died), fires the namespace's schedules (runtime/scheduler.ts)
-// and, with `retention` set, purges old ended runs (runtime/retention.ts). Settings come from flags,
+// and, with `retention` set, purges old ended runs (runtime/retention.ts); its health is NOT_SERVING while
+// the store does not answer (runtime/store-probe.ts). Settings come from flags,
 // BATON_* variables and a config file (config/serve-config.ts).
 // Runs started over the API execute in this process; their relative module endpoints resolve against
 // the agents directory (`--agents-dir`, default: the directory `baton serve` was started in). Started
@@ -25,6 +26,7 @@ import { fireStarter } from '../../api/schedule-start.js';
 import { RetentionSweeper } from '../../runtime/retention.js';
 import { Scheduler } from '../../runtime/scheduler.js';
 import { Schedules } from '../../runtime/schedules.js';
+import { StoreProbe } from '../../runtime/store-probe.js';
 
 /** Watch streams and calls still open after the drain get this long before they are cut off. */
 const CLOSE_GRACE_MS = 2_000;
@@ -48,6 +50,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     },
     adapterFor: workers.adapterFor(),
     claimExpired: true,
+    leaseMs: config.leaseMs,
     ...(config.a2aCredentials !== undefined && { a2a: { credentialsFile: config.a2aCredentials } }),
   });
   await workers.attach({
@@ -81,6 +84,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     once(process, 'SIGINT').then(() => 'SIGINT received'),
     wrapper.gone,
   ]);
+  let probe: StoreProbe | undefined;
   try {
     const api = createServer({
       check,
@@ -95,10 +99,25 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
         onChange: () => app.plugins.patterns.refresh(),
       },
     });
+    // Health follows the store: NOT_SERVING while it does not answer (a drain's NOT_SERVING stays).
+    probe = new StoreProbe(app.store, {
+      onChange: (up) => {
+        if (admission.draining) return;
+        api.health.set(up ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+        o.err(
+          up
+            ? 'baton: the store answers again: health SERVING'
+            : 'baton: the store does not answer: health NOT_SERVING until it does',
+        );
+      },
+    });
+    probe.start();
     const port = await listen(api.server, config.listen);
     const resumed = await resumeRuns(app);
     if (resumed.resumed.length > 0)
       o.err(`baton: resumed ${resumed.resumed.length} run(s) from ${storeLabel(config)}`);
+    if (resumed.heldElsewhere > 0)
+      o.err(`baton: ${resumed.heldElsewhere} run(s) are driven by other live instances: left to them`);
     for (const s of resumed.skipped) o.err(`baton: left run ${s.runId} alone: ${s.reason}`);
     // After the resume: a schedule's overlap policy asks whether the runs it started are still going.
     scheduler.start();
@@ -108,6 +127,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     const why = await stop;
     wrapper.stop();
     admission.draining = true;
+    probe.stop();
     api.health.set(ServingStatus.NOT_SERVING); // load balancers stop sending new work at once
     o.err(`baton: ${why}: draining (no new runs; in-flight work gets ` + `${config.drainGraceMs / 1000}s)`);
     await scheduler.stop(); // no new fires while draining: the next start catches up
@@ -120,6 +140,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     await workers.close(); // ends worker streams, which would otherwise hold the shutdown open
     await shutdown(api, CLOSE_GRACE_MS);
   } finally {
+    probe?.stop();
     await scheduler.stop();
     await retention?.stop();
     await workers.close();

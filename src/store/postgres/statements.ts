@@ -327,12 +327,15 @@ export const RENEW_LEASES = named(
    RETURNING namespace, run_id, owner, epoch, owner AS previous_owner, epoch AS previous_epoch`,
 );
 
-/** SKIP LOCKED: a run another instance is claiming (or an owner is writing to) is left to it. */
+/**
+ * SKIP LOCKED: a run another instance is claiming (or an owner is writing to) is left to it. The
+ * claimer's own lapsed runs are left to its renewal: claiming one would depose its own live driver.
+ */
 export const CLAIM_EXPIRED = named(
   'claim_expired',
   `WITH lapsed AS MATERIALIZED (
      SELECT namespace, run_id, owner, epoch FROM runs
-     WHERE status NOT IN ${ENDED} AND lease_until <= ${NOW_MS}
+     WHERE status NOT IN ${ENDED} AND lease_until <= ${NOW_MS} AND owner IS DISTINCT FROM $1
      ORDER BY lease_until LIMIT $3
      FOR UPDATE SKIP LOCKED
    )
