@@ -109,6 +109,9 @@ export const FIELD_LIMITS: Readonly<Record<string, FieldLimit>> = {
   'baton.v1.WorkerHello.worker_id': id('worker id'),
   'baton.v1.WorkerHello.agent_ids': ids(1024, 'agent ids and queue names'),
   'baton.v1.WorkerHello.capabilities': ids(256, 'capabilities'),
+  'baton.v1.HeldWork.assignments': { items: 10_000, kind: 'assignments a restarted worker holds' },
+  'baton.v1.HeldAssignment.lease_id': id('lease id'),
+  'baton.v1.HeldAssignment.message_id': { bytes: 1024, kind: 'message id (idempotency key)' },
   // A heartbeat lists every lease the worker holds: up to its capacity (at most 10,000).
   'baton.v1.Heartbeat.lease_ids': ids(10_000, 'lease ids'),
   'baton.v1.Progress.lease_id': id('lease id'),
@@ -123,6 +126,7 @@ export const FIELD_LIMITS: Readonly<Record<string, FieldLimit>> = {
   'baton.v1.FileRef.name': { bytes: 1 * KiB, kind: 'file name' },
   'baton.v1.FileRef.mime_type': { bytes: 256, kind: 'media type' },
   'baton.v1.AssignmentResult.lease_id': id('lease id'),
+  'baton.v1.AssignmentResult.message_id': { bytes: 1024, kind: 'message id (idempotency key)' },
   'baton.v1.AssignmentFailure.code': id('error code'),
   'baton.v1.AssignmentFailure.message': { bytes: 64 * KiB, kind: 'free text' },
   // PluginService
