@@ -51,8 +51,7 @@ export async function startCluster(tag: string, count: number): Promise<Cluster>
       Array.from({ length: count }, (_, i) => serve(`i${i}`, join(dir, `i${i}`), store, bus)),
     );
     for (const s of started) if (s.status === 'fulfilled') instances.push(s.value);
-    const failed = started.find((s) => s.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
   } catch (err) {
     await close();
     throw err;
@@ -102,6 +101,20 @@ export function rssMiB(pid: number): number {
     return NaN;
   }
 }
+
+/** CPU time (user + system) a process has used, in ms, from /proc/<pid>/stat; NaN once it is gone. */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+/** USER_HZ: 100 on Linux on every architecture Node supports. */
+const CLOCK_TICKS = 100;
 
 /** A chain of `tasks` tasks on one queue agent, as workflow YAML. */
 export function chainYaml(name: string, queue: string, tasks: number): string {

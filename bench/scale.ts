@@ -5,13 +5,15 @@
 // after BENCH_AGENT_DELAY_MS) started at once, round-robin over the instances. Reports whether all
 // completed and how long it took, per-task TaskDispatched -> TaskCompleted p50/p99 from the journals,
 // and each instance's VmRSS (/proc/<pid>/status) idle with the workers connected and at its peak
-// (sampled every 250 ms). Stops by itself after BENCH_DEADLINE_MS (240 s) of waiting, reporting what
+// (sampled every 250 ms), and the CPU time each instance and this process (workers, client) used
+// from the first start until the last run ended. Stops by itself after BENCH_DEADLINE_MS (240 s) of waiting, reporting what
 // completed. One JSON line. `npm run build && npm run bench:scale`.
 
 import { createClient, createWorker, type BatonClient, type Worker } from '../sdk/src/index.js';
 import {
   awaitEnded,
   chainYaml,
+  cpuMs,
   dispatchLatencies,
   pool,
   rssMiB,
@@ -63,6 +65,8 @@ try {
   sample();
 
   const source = chainYaml('scale', 'scale', TASKS);
+  const cpuBefore = instances.map((s) => cpuMs(s.child.pid!));
+  const benchCpuBefore = process.cpuUsage();
   const started = Date.now();
   const runIds = await pool(Array.from({ length: RUNS }), 50, async (_, i) => {
     const client = clients[i % clients.length]!;
@@ -73,6 +77,8 @@ try {
   const completionMs = ended.at - started;
   clearInterval(sampler);
   sample();
+  const cpu = instances.map((s, i) => Math.round(cpuMs(s.child.pid!) - cpuBefore[i]!));
+  const benchCpu = process.cpuUsage(benchCpuBefore);
 
   const journals = await pool(runIds, 20, (id, i) => dispatchLatencies(clients[i % clients.length]!, id));
   const s = summary(journals.flatMap((j) => j.latencies));
@@ -96,6 +102,8 @@ try {
       dispatch_to_result_p50_ms: s.p50,
       dispatch_to_result_p99_ms: s.p99,
       dispatch_to_result_max_ms: s.max,
+      cpu_ms_per_instance: cpu,
+      cpu_ms_workers_and_client: Math.round((benchCpu.user + benchCpu.system) / 1000),
       rss_idle_mib: idle,
       rss_peak_mib: peak,
     }),

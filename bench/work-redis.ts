@@ -6,10 +6,19 @@
 // worker serving one chain of BENCH_CHAIN tasks, and BENCH_WORKERS workers serving as many chains of
 // BENCH_CHAIN_MANY tasks started at once. Per task, TaskDispatched.at to TaskCompleted.at from the
 // journal (both stamped by A); per_task_wall_ms is the first to last task entry over all tasks.
-// One JSON line per case. `npm run build && npm run bench:work-redis`.
+// CPU time of each instance over the case (start to last run ended). One JSON line per case. `npm run build && npm run bench:work-redis`.
 
 import { createClient, createWorker, type Worker } from '../sdk/src/index.js';
-import { awaitEnded, chainYaml, dispatchLatencies, pool, sleep, startCluster, summary } from './cluster.js';
+import {
+  awaitEnded,
+  chainYaml,
+  cpuMs,
+  dispatchLatencies,
+  pool,
+  sleep,
+  startCluster,
+  summary,
+} from './cluster.js';
 
 const CHAIN = Number(process.env.BENCH_CHAIN ?? 100);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 100);
@@ -35,10 +44,12 @@ async function run(placement: 'local' | 'remote', workers: number, runs: number,
   await Promise.all(pool_.map((w) => w.ready));
   await sleep(500); // the route's consumer group and the roster settle
   const source = chainYaml(queue, queue, tasks);
+  const cpuBefore = [cpuMs(a.child.pid!), cpuMs(b.child.pid!)];
   const runIds = await pool(Array.from({ length: runs }), 20, async (_, i) => {
     return (await client.runs.start({ workflowSource: source, requestId: `${queue}-${i}` })).runId;
   });
   const ended = await awaitEnded(client, queue, runs, Date.now() + 120_000);
+  const cpu = [cpuMs(a.child.pid!), cpuMs(b.child.pid!)].map((c, i) => Math.round(c - cpuBefore[i]!));
   const journals = await pool(runIds, 10, (id) => dispatchLatencies(client, id));
   const latencies = journals.flatMap((j) => j.latencies);
   const wall = Math.max(...journals.map((j) => j.last)) - Math.min(...journals.map((j) => j.first));
@@ -56,6 +67,8 @@ async function run(placement: 'local' | 'remote', workers: number, runs: number,
       dispatch_to_result_p50_ms: s.p50,
       dispatch_to_result_p99_ms: s.p99,
       dispatch_to_result_max_ms: s.max,
+      cpu_ms_owner_a: cpu[0],
+      cpu_ms_other_b: cpu[1],
     }),
   );
   await Promise.all(pool_.map((w) => w.close()));
