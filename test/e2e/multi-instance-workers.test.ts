@@ -208,7 +208,8 @@ it('workers on B and C carry runs started on A through two kill -9s of A and one
   const runIds = await startWave(0, RUNS / 2);
   await effectsReach(KILL_A_AT[0]);
   await killA();
-  // The restarted A owns nothing of the first wave (B and C took it over): a second wave gives it runs.
+  // B and C take over most of the first wave while A is down: a second wave started on the restarted A
+  // gives its next kill runs of its own in flight.
   runIds.push(...(await startWave(RUNS / 2, RUNS)));
   const started = Date.now() - t0;
   await effectsReach(KILL_WORKER_AT);
