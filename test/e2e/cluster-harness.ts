@@ -91,7 +91,7 @@ export async function startInstance(o: InstanceOptions): Promise<Instance> {
 }
 
 /** The owner id of the engine whose instance file in `dataDir` names `pid`. */
-function ownerOf(dataDir: string, pid: number): string {
+export function ownerOf(dataDir: string, pid: number): string {
   const dir = join(dataDir, 'instances');
   for (const file of existsSync(dir) ? readdirSync(dir) : []) {
     const record = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { pid: number };
