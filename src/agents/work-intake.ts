@@ -29,6 +29,7 @@ import type { WorkQueue } from './work-queue.js';
 import type { HubObserver, ResultReceipt, WorkerHub, WorkerResult } from './worker-hub.js';
 import { outcomeOf } from './worker-result.js';
 import type { SharedRoster } from './worker-roster.js';
+import { fault } from '../telemetry/faults.js';
 
 export interface WorkIntakeOptions {
   readonly hub: WorkerHub;
@@ -128,7 +129,9 @@ export class WorkIntake implements HubObserver {
       h.why ??= 'close';
       h.abort.abort(new Error('the server is shutting down'));
     }
-    const subs = await Promise.all([...this.subs.values()].map((p) => p.catch(() => undefined)));
+    // A subscription that failed to open was reported where it failed; only the open ones need closing.
+    const settled = await Promise.allSettled([...this.subs.values()]);
+    const subs = settled.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
     this.subs.clear();
     await Promise.all([this.control, ...subs].flatMap((s) => (s ? [s.close()] : [])));
   }
@@ -355,7 +358,9 @@ export class WorkIntake implements HubObserver {
     outcome.journaled?.(true);
     // The owner polls its inbox anyway; this saves it the wait.
     if (entry && entry.owner !== this.o.instance)
-      this.o.bus.publish(wakeStream(ns, entry.owner), { runId }).catch(() => undefined);
+      this.o.bus
+        .publish(wakeStream(ns, entry.owner), { runId })
+        .catch((e: unknown) => fault('work-intake', `waking the owner of run "${runId}"`, e));
     return { accepted: true };
   }
 
@@ -395,7 +400,9 @@ export class WorkIntake implements HubObserver {
       },
       run: entry.runId,
     };
-    this.o.bus.publish(runEventsStream(this.o.namespace, entry.runId), event).catch(() => undefined);
+    this.o.bus
+      .publish(runEventsStream(this.o.namespace, entry.runId), event)
+      .catch((e: unknown) => fault('work-intake', `publishing an event of run "${entry.runId}"`, e));
   }
 
   private onControl(m: BusMessage): void {
@@ -448,7 +455,9 @@ export class WorkIntake implements HubObserver {
       this.subs.delete(route);
       for (const resolve of this.waiting.get(route) ?? []) resolve(false);
       this.waiting.delete(route);
-      void sub.then((s) => s.close()).catch(() => undefined);
+      void sub
+        .then((s) => s.close())
+        .catch((e: unknown) => fault('work-intake', 'closing a route subscription', e));
     }
     for (const h of this.held.values()) {
       // Handed to an owner here that stopped before journaling it (shutdown, run taken over).

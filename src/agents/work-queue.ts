@@ -19,6 +19,7 @@ import {
   type AgentOutcome,
 } from './adapter.js';
 import { controlStream, workEntry, workStream, type CancelEntry } from './work-entry.js';
+import { fault } from '../telemetry/faults.js';
 
 /** An attempt this process published and waits for. */
 export interface PendingAttempt {
@@ -154,7 +155,10 @@ export class WorkQueue {
 
   /** For a timeout's message: which worker had the attempt, as its claim says. */
   private async whoHolds(idem: string): Promise<string> {
-    const claim = await this.opts.store.getWork(this.opts.namespace, idem).catch(() => undefined);
+    const claim = await this.opts.store.getWork(this.opts.namespace, idem).catch((e: unknown) => {
+      fault('work-queue', `reading the claim of "${idem}"`, e);
+      return undefined;
+    });
     if (claim?.workerId) return `worker "${claim.workerId}" did not report`;
     return claim ? 'no worker took it (an instance held it waiting for one)' : 'no worker took it';
   }

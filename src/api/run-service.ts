@@ -77,7 +77,8 @@ export function runService(deps: RunServiceDeps): RunServiceHandlers {
     const requestId = plan.options.requestId;
     if (requestId === undefined) return startNew(plan);
     // Run ids are Baton's (run_<time>_<random>, as the CLI makes them); request_id only finds a run again.
-    while (starting.has(requestId)) await starting.get(requestId)!.catch(() => undefined);
+    // Only the outcome of the first start matters here (its caller reports its error): wait for it to settle.
+    while (starting.has(requestId)) await Promise.allSettled([starting.get(requestId)!]);
     const known = await store.findRunByRequest(ns, requestId);
     if (known !== undefined) return { run: await run(known) };
     const started = startNew(plan);

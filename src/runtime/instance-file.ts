@@ -7,7 +7,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { fault } from './faults.js';
+import { fault } from '../telemetry/faults.js';
 
 /** Files untouched this long belong to owners whose leases lapsed long ago: removed at the next start. */
 const STALE_MS = 60 * 60 * 1000;

@@ -70,7 +70,8 @@ export class RetentionSweeper {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
-    await this.#sweeping?.catch(() => undefined);
+    // The sweep reports its own failures (#fail): waiting for it to settle is all stop() needs.
+    if (this.#sweeping) await Promise.allSettled([this.#sweeping]);
   }
 
   /** One sweep: batches until one comes back short (or the sweeper is stopped). Never rejects. */

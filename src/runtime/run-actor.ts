@@ -35,7 +35,7 @@ import { AbortPool } from './abort-pool.js';
 import { TimerSet } from './timers.js';
 import { attemptFailed, childResult, dispatched, journaledHook, progressEvent, unitOf } from './outcomes.js';
 import { askPattern, type AskPatternFn } from './pattern-ask.js';
-import { fault } from './faults.js';
+import { fault } from '../telemetry/faults.js';
 
 export interface ActorHost {
   readonly writer: JournalWriter;
@@ -551,7 +551,9 @@ export class RunActor implements CommitListener, AttemptJournal {
   }
 
   private publishProgress(c: Dispatch, agent: string, u: TaskStatusUpdateEvent): void {
-    void this.host.bus.publish(this.stream, progressEvent(c, agent, this.runId, u)).catch(() => undefined);
+    void this.host.bus
+      .publish(this.stream, progressEvent(c, agent, this.runId, u))
+      .catch((e: unknown) => fault('run-actor', `publishing progress of run "${this.runId}"`, e));
   }
 
   /** The bus stream watchers of this run read: engine events and agents' progress. */
@@ -561,9 +563,11 @@ export class RunActor implements CommitListener, AttemptJournal {
 
   private publish(c: Publish): void {
     const event = { eventId: c.eventId, channel: c.channel, name: c.name, data: c.data, run: this.runId };
-    void this.host.bus.publish(this.stream, event).catch(() => {
-      // Watchers are best effort; the journal is the record, and the loopback below is what the run needs.
-    });
+    // Watchers are best effort (the journal is the record, the loopback below is what the run needs),
+    // but a failed publish is still reported.
+    void this.host.bus
+      .publish(this.stream, event)
+      .catch((e: unknown) => fault('run-actor', `publishing an event of run "${this.runId}"`, e));
     // Once the run has ended nothing in it can be waiting for the event: keep the journal closed.
     if (c.loopback && !this.ended) {
       this.submit({

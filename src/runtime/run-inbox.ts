@@ -7,7 +7,7 @@ import type { InboxMessage, Store } from '../store/store.js';
 import { RunOwnershipLostError } from '../store/store.js';
 import type { InputFields } from '../core/index.js';
 import { commandEntry, isDuplicateEvent, type RunCommand } from './engine-policy.js';
-import { fault } from './faults.js';
+import { fault } from '../telemetry/faults.js';
 import type { RunActor } from './run-actor.js';
 
 export interface InboxHost {

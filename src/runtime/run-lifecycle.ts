@@ -12,6 +12,7 @@ import type { RunRecord, Store } from '../store/store.js';
 import { DRAIN_BY } from './drain-pause.js';
 import type { Engine } from './engine.js';
 import { hasEnded } from './engine-policy.js';
+import { fault } from '../telemetry/faults.js';
 
 export { DRAIN_BY, RESTART_BY } from './drain-pause.js';
 
@@ -49,9 +50,14 @@ export async function drainRuns({ engine, store }: LifecycleDeps, graceMs: numbe
   const ours = engine.drivenRuns();
   for (const runId of ours) {
     // Only an executing run can pause; a failing or cancelling one finishes its saga step in the grace.
-    const state = await engine.load(runId).catch(() => undefined);
+    const state = await engine.load(runId).catch((e: unknown) => {
+      fault('run-lifecycle', `loading run "${runId}"`, e);
+      return undefined;
+    });
     if (state?.status === 'executing')
-      await engine.command(runId, { kind: 'pause', by: DRAIN_BY }).catch(() => undefined);
+      await engine
+        .command(runId, { kind: 'pause', by: DRAIN_BY })
+        .catch((e: unknown) => fault('run-lifecycle', `pausing run "${runId}" for the drain`, e));
   }
   const deadline = Date.now() + graceMs;
   let inFlight = await countInFlight(engine, store, ours);
@@ -70,7 +76,10 @@ export async function drainRuns({ engine, store }: LifecycleDeps, graceMs: numbe
 async function countInFlight(engine: Engine, store: Store, runs: readonly string[]): Promise<number> {
   let n = 0;
   for (const runId of runs) {
-    const state: RunState | undefined = await engine.load(runId).catch(() => undefined);
+    const state: RunState | undefined = await engine.load(runId).catch((e: unknown) => {
+      fault('run-lifecycle', `loading run "${runId}"`, e);
+      return undefined;
+    });
     if (!state) continue;
     const committed =
       state.lastSeq === 0 ||

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { BatonError } from '../errors/registry.js';
 import { RunOwnershipLostError, type RunClaim, type RunLease, type Store } from '../store/store.js';
-import { fault } from './faults.js';
+import { fault } from '../telemetry/faults.js';
 import { InstanceFile } from './instance-file.js';
 import type { RunActor } from './run-actor.js';
 
@@ -221,7 +221,10 @@ export class RunOwnership {
     for (const stuck of [...this.#stuck.values()]) {
       if (stuck.retryAt > now || this.#closed) continue;
       stuck.retryAt = now + RETRY_STUCK_MS;
-      const again = await this.claim(stuck.claim.runId, this.owner).catch(() => undefined);
+      const again = await this.claim(stuck.claim.runId, this.owner).catch((e: unknown) => {
+        fault('run-ownership', `re-claiming run "${stuck.claim.runId}"`, e);
+        return undefined;
+      });
       if (again === undefined)
         this.#stuck.delete(stuck.claim.runId); // no longer ours
       else await this.#take(again);

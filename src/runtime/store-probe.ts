@@ -4,7 +4,7 @@
 // grpc.health.v1 status NOT_SERVING while the store is unreachable, so load balancers send work elsewhere.
 
 import type { Store } from '../store/store.js';
-import { fault } from './faults.js';
+import { fault } from '../telemetry/faults.js';
 
 export interface StoreProbeOptions {
   /** Time between two probes (default 1 s). */

@@ -4,6 +4,7 @@
 
 import { A2A_PROTOCOL_VERSION, A2A_VERSION_HEADER, AGENT_CARD_PATH, AgentCard } from '@a2a-js/sdk';
 import { BatonError } from '../../errors/registry.js';
+import { fault } from '../../telemetry/faults.js';
 
 /** Where the card of an `endpoint: { a2a: URL }` is: URL itself when it ends in .json, else its well-known path. */
 export function cardUrl(endpoint: string): string {
@@ -75,7 +76,12 @@ export class AgentCardCache {
     }
     if (!res.ok) {
       const transient = res.status >= 500 || res.status === 408 || res.status === 429;
-      const body = (await res.text().catch(() => '')).slice(0, 200);
+      const body = (
+        await res.text().catch((e: unknown) => {
+          fault('a2a', `reading the body of ${res.status} from ${res.url}`, e);
+          return '';
+        })
+      ).slice(0, 200);
       throw new BatonError(
         transient ? 'BATON_E_AGENT_CARD_UNREACHABLE' : 'BATON_E_AGENT_CARD_INVALID',
         `agent card ${url}: HTTP ${res.status}${body === '' ? '' : ` (${body})`}`,

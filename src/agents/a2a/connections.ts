@@ -16,6 +16,7 @@ import { AgentCardCache, cardUrl } from './card.js';
 import { cardProblems, inputShape, usableInterfaces, type InputShape } from './card-offer.js';
 import { A2ACredentials, authFor, type AuthPlacement } from './credentials.js';
 import { HttpStatusError, intercepted, retryAfterMs } from './failures.js';
+import { fault } from '../../telemetry/faults.js';
 
 export interface A2AConnection {
   readonly card: AgentCard;
@@ -109,7 +110,10 @@ export function authedFetch(base: typeof fetch, auth: AuthPlacement): typeof fet
     for (const [k, v] of Object.entries(auth.headers)) if (!headers.has(k)) headers.set(k, v);
     const res = await base(url, { ...init, headers });
     if (!intercepted(res.status)) return res;
-    const body = await res.text().catch(() => '');
+    const body = await res.text().catch((e: unknown) => {
+      fault('a2a', `reading the body of ${res.status} from ${res.url}`, e);
+      return '';
+    });
     throw new HttpStatusError(
       res.status,
       url.split('?')[0]!,

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { BusUnavailableError } from '../bus.js';
 import { messageOf, type Reporter } from './report.js';
 import { defineScripts, type ScriptedRedis } from './scripts.js';
+import { fault } from '../../telemetry/faults.js';
 
 export interface RedisEndpoint {
   readonly host: string;
@@ -83,7 +84,10 @@ export async function closeConnection(conn: ScriptedRedis): Promise<void> {
   if (conn.status === 'ready') {
     let timer: NodeJS.Timeout | undefined;
     const cutOff = new Promise<void>((resolve) => (timer = setTimeout(resolve, QUIT_TIMEOUT_MS)));
-    await Promise.race([conn.quit().catch(() => undefined), cutOff]);
+    await Promise.race([
+      conn.quit().catch((e: unknown) => fault('bus.redis', 'closing a connection', e)),
+      cutOff,
+    ]);
     clearTimeout(timer);
   }
   conn.disconnect();
