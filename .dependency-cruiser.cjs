@@ -1,5 +1,5 @@
 // Import direction of docs/architecture.md, enforced (run by `npm run lint`).
-// Arrows point down only: cli/api/a2a -> runtime -> agents/hooks/wasm -> core -> plan -> spec -> errors.
+// Arrows point down only: cli/api/a2a/http -> runtime -> agents/hooks/wasm -> core -> plan -> spec -> errors.
 const IO_MODULES = [
   'fs',
   'fs/promises',
@@ -60,13 +60,13 @@ module.exports = {
       comment: 'Adapters know nothing of the engine above them.',
       severity: 'error',
       from: { path: '^src/(store|bus|telemetry)/' },
-      to: { path: '^src/(cli|api|a2a|runtime|agents|hooks|wasm|app)' },
+      to: { path: '^src/(cli|api|a2a|http|runtime|agents|hooks|wasm|app)' },
     },
     {
       name: 'runtime-below-edges',
       severity: 'error',
       from: { path: '^src/(runtime|agents|hooks|wasm)/' },
-      to: { path: '^src/(cli|api|a2a)/' },
+      to: { path: '^src/(cli|api|a2a|http)/' },
     },
     {
       name: 'middle-layers-below-runtime',
@@ -100,7 +100,7 @@ module.exports = {
       name: 'conformance-no-edges',
       severity: 'error',
       from: { path: '^src/conformance/' },
-      to: { path: '^src/(cli|api|a2a)/' },
+      to: { path: '^src/(cli|api|a2a|http)/' },
     },
     {
       name: 'generated-code-only-in-api',

@@ -354,6 +354,10 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     )
     .option('--config <file>', 'settings file (YAML or JSON; see docs/configuration.md), or BATON_CONFIG')
     .option('--listen <host:port>', 'address to listen on (port 0 picks a free one) [127.0.0.1:50051]')
+    .option(
+      '--http <host:port>',
+      'also serve HTTP here: workflows as A2A agents (/a2a), metrics (/metrics), the web UI (/) [off]',
+    )
     .option('--registry <file>', 'agent registry to validate agent types against')
     .option('--data-dir <dir>', `where runs and workflows are stored (SQLite) [${DEFAULT_DATA_DIR}]`)
     .option(
@@ -373,6 +377,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
       async (opts: {
         config?: string;
         listen?: string;
+        http?: string;
         registry?: string;
         dataDir?: string;
         store?: string;
@@ -387,6 +392,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
         const { serveCommand } = await import('./commands/serve.js');
         const flags = {
           ...(opts.listen !== undefined && { listen: opts.listen }),
+          ...(opts.http !== undefined && { http: opts.http }),
           ...(opts.registry !== undefined && { registry: opts.registry }),
           ...(opts.dataDir !== undefined && { data_dir: opts.dataDir }),
           ...(opts.store !== undefined && { store: opts.store }),

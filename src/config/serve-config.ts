@@ -44,6 +44,8 @@ const BusUrl = z.string().superRefine((v, ctx) => {
 /** Each key's schema; the file's keys are exactly these. */
 const KEYS = {
   listen: Listen,
+  // The HTTP listener (A2A, /metrics, web UI); off unless set.
+  http: Listen,
   data_dir: Path,
   store: StoreUrl,
   registry: Path,
@@ -72,6 +74,8 @@ type Key = keyof typeof KEYS;
 /** The settings as `baton serve` uses them (durations in ms, paths resolved). */
 export interface ServeConfig {
   readonly listen: string;
+  /** HOST:PORT of the HTTP listener (A2A edge, /metrics, web UI); absent, no HTTP listener. */
+  readonly http?: string;
   readonly dataDir: string;
   /** Where runs are stored: a store URL; absent, the SQLite store of dataDir. */
   readonly store?: string;
@@ -106,6 +110,7 @@ export const SERVE_DEFAULTS = {
 /** The environment variable of each key. */
 export const ENV_VARS: Readonly<Record<Key, string>> = {
   listen: 'BATON_LISTEN',
+  http: 'BATON_HTTP',
   data_dir: 'BATON_DATA_DIR',
   store: 'BATON_STORE',
   registry: 'BATON_REGISTRY',
@@ -123,6 +128,7 @@ export const CONFIG_ENV = 'BATON_CONFIG';
 /** The flag of each key that has one. */
 const FLAGS: Partial<Record<Key, string>> = {
   listen: '--listen',
+  http: '--http',
   data_dir: '--data-dir',
   store: '--store',
   registry: '--registry',
@@ -136,6 +142,7 @@ const FLAGS: Partial<Record<Key, string>> = {
 
 const FileSchema = z.strictObject({
   listen: KEYS.listen.optional(),
+  http: KEYS.http.optional(),
   data_dir: KEYS.data_dir.optional(),
   store: KEYS.store.optional(),
   registry: KEYS.registry.optional(),
@@ -175,11 +182,13 @@ export async function loadServeConfig(src: ConfigSources): Promise<ServeConfig> 
     return file[key] as z.output<(typeof KEYS)[K]> | undefined;
   };
   const registry = value('registry');
+  const http = value('http');
   const store = value('store');
   const retention = value('retention');
   const a2aCredentials = value('a2a_credentials');
   return {
     listen: value('listen') ?? SERVE_DEFAULTS.listen,
+    ...(http !== undefined && { http }),
     dataDir: value('data_dir') ?? SERVE_DEFAULTS.data_dir,
     ...(store !== undefined && { store }),
     ...(registry !== undefined && { registry }),

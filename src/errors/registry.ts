@@ -430,6 +430,19 @@ export const ERRORS = {
     '`baton serve` cannot listen on its address for another reason than its being in use (no such local address, a privileged port); the message says which (exit code 2).',
     'FAILED_PRECONDITION',
   ),
+  // The HTTP listener (src/http): its own answers; mounted edges (A2A, metrics, UI) answer in their protocol
+  BATON_E_HTTP_NOT_FOUND: def(
+    'No route of the HTTP listener (`--http`) serves this path (HTTP 404).',
+    'NOT_FOUND',
+  ),
+  BATON_E_HTTP_BAD_REQUEST: def(
+    'The HTTP request is malformed (bad JSON, a bad header); the message says what (HTTP 400).',
+  ),
+  BATON_E_HTTP_TOO_LARGE: def('The HTTP request body is larger than the route accepts (HTTP 413).'),
+  BATON_E_HTTP_INTERNAL: def(
+    'An HTTP route failed inside Baton (HTTP 500); the server log names the cause. Please report it.',
+    'INTERNAL',
+  ),
   BATON_E_WATCH_SHUTDOWN: def(
     'The server is shutting down and ended the WatchRun stream; reconnect (to it once restarted, or another) with the cursor of the last event received.',
     'UNAVAILABLE',

@@ -27,6 +27,7 @@ import { RetentionSweeper } from '../../runtime/retention.js';
 import { Scheduler } from '../../runtime/scheduler.js';
 import { Schedules } from '../../runtime/schedules.js';
 import { StoreProbe } from '../../runtime/store-probe.js';
+import { HttpListener } from '../../http/http-listener.js';
 
 /** Watch streams and calls still open after the drain get this long before they are cut off. */
 const CLOSE_GRACE_MS = 2_000;
@@ -85,6 +86,8 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     wrapper.gone,
   ]);
   let probe: StoreProbe | undefined;
+  // The HTTP listener (--http): the A2A edge, /metrics and the web UI mount on it, before it listens.
+  const http = config.http === undefined ? undefined : new HttpListener();
   try {
     const api = createServer({
       check,
@@ -113,6 +116,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     });
     probe.start();
     const port = await listen(api.server, config.listen);
+    const httpPort = http === undefined ? undefined : await http.listen(config.http!);
     const resumed = await resumeRuns(app);
     if (resumed.resumed.length > 0)
       o.err(`baton: resumed ${resumed.resumed.length} run(s) from ${storeLabel(config)}`);
@@ -124,6 +128,8 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     retention?.start();
     // The bound port, not the asked one: with port 0 the caller learns which it got.
     o.out(`baton: serving gRPC on ${config.listen.replace(/:\d+$/, `:${port}`)}`);
+    if (httpPort !== undefined)
+      o.out(`baton: serving HTTP on ${config.http!.replace(/:\d+$/, `:${httpPort}`)}`);
     const why = await stop;
     wrapper.stop();
     admission.draining = true;
@@ -138,9 +144,10 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
         '(re-issued on the next start)',
     );
     await workers.close(); // ends worker streams, which would otherwise hold the shutdown open
-    await shutdown(api, CLOSE_GRACE_MS);
+    await Promise.all([shutdown(api, CLOSE_GRACE_MS), http?.close(CLOSE_GRACE_MS)]);
   } finally {
     probe?.stop();
+    await http?.close(0);
     await scheduler.stop();
     await retention?.stop();
     await workers.close();
