@@ -186,7 +186,12 @@ export class RunOwnership {
   async #claimTick(): Promise<void> {
     let claims: RunClaim[] = [];
     try {
-      claims = await this.#store.claimExpiredRuns(this.owner, this.leaseMs, this.#batch);
+      claims = await this.#store.claimExpiredRuns(
+        this.owner,
+        this.leaseMs,
+        this.#batch,
+        this.#host.namespace,
+      );
     } catch (e) {
       fault('run-ownership', 'claiming expired runs failed', e);
     }

@@ -300,13 +300,15 @@ export interface Store {
   renewLeases(owner: string, leaseMs: number): Promise<RunClaim[]>;
 
   /**
-   * Claims up to `limit` runs (any namespace) that have not ended and whose lease has expired by the
-   * store's clock (or that have no owner while not ended), for `owner`; each claim increments the epoch.
+   * Claims up to `limit` runs (of namespace `ns`; any namespace when it is absent) that have not ended
+   * and whose lease has expired by the store's clock (or that have no owner while not ended), for
+   * `owner`; each claim increments the epoch. An instance passes the namespace it serves, so it never
+   * claims (and has to release again) another namespace's runs.
    * Runs `owner` itself holds are left out, lapsed or not: its renewal extends them under the same epoch,
    * where a claim would depose its own driver. PostgreSQL: `FOR UPDATE SKIP LOCKED`, so instances
    * claiming at once never take the same run.
    */
-  claimExpiredRuns(owner: string, leaseMs: number, limit: number): Promise<RunClaim[]>;
+  claimExpiredRuns(owner: string, leaseMs: number, limit: number, ns?: string): Promise<RunClaim[]>;
 
   /** Gives the lease up if `lease` still holds it (owner and epoch); a deposed owner releases nothing. */
   releaseRun(ns: string, runId: string, lease: RunLease): Promise<void>;

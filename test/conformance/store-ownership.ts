@@ -48,7 +48,10 @@ const fenced = (runId: string, next: number, fence: RunLease, ns = 'acme'): Appe
   fence,
 });
 
-export function ownershipConformance(ctx: () => { store: Store; connect: () => Promise<Store> }): void {
+export function ownershipConformance(
+  ctx: () => { store: Store; connect: () => Promise<Store> },
+  caps: { readonly watchMissesOtherHandles?: string } = {},
+): void {
   describe('fenced run ownership', () => {
     it('accepts the current fence, refuses a deposed one (takeover or lapsed lease) and writes nothing', async () => {
       const { store, connect } = ctx();
@@ -198,6 +201,24 @@ export function ownershipConformance(ctx: () => { store: Store; connect: () => P
       ]);
     });
 
+    it("claims expired runs of the namespace asked for only, leaving other namespaces' runs untouched", async () => {
+      const { store } = ctx();
+      await store.createRun(run('r1', { owner: 'dead', leaseMs: 1 }));
+      await store.createRun(run('r1', { ns: 'other', owner: 'dead', leaseMs: 1 }));
+      await store.createRun(run('r2', { ns: 'other' })); // never claimed: lapsed too
+      await sleep(20);
+      const mine = await store.claimExpiredRuns('b', 60_000, 10, 'acme');
+      expect(mine.map((c) => [c.ns, c.runId, c.epoch])).toEqual([['acme', 'r1', 2]]);
+      // Not claimed (nor released again): the other namespace's runs keep their owner and epoch.
+      expect(await store.getRun('other', 'r1')).toMatchObject({ owner: 'dead', epoch: 1 });
+      expect(await store.getRun('other', 'r2')).toMatchObject({ epoch: 0 });
+      expect(await store.getRun('other', 'r2')).not.toHaveProperty('owner');
+      expect(await store.claimExpiredRuns('b', 60_000, 10, 'nobody-here')).toEqual([]);
+      // Without a namespace, any namespace's lapsed runs are claimed.
+      const rest = await store.claimExpiredRuns('c', 60_000, 10);
+      expect(rest.map((c) => `${c.ns}/${c.runId}`).sort()).toEqual(['other/r1', 'other/r2']);
+    });
+
     it('refuses a snapshot or an inbox deletion under a stale fence, changing nothing', async () => {
       const { store } = ctx();
       await store.createRun(run('s', { owner: 'a', leaseMs: 60_000 }));
@@ -264,5 +285,26 @@ export function ownershipConformance(ctx: () => { store: Store; connect: () => P
       await sleep(50);
       expect(seen).toHaveLength(count);
     });
+
+    const missed = caps.watchMissesOtherHandles;
+    it.skipIf(missed !== undefined)(
+      `tells watchers of another handle's appends, in one group commit or one at a time${missed ? ` (skipped: ${missed})` : ''}`,
+      async () => {
+        const { store, connect } = ctx();
+        const other = await connect();
+        const seen: StoreChange[] = [];
+        const stop = store.watch((c) => seen.push(c));
+        const has = (runId: string) =>
+          seen.some((c) => c.kind === 'journal' && c.ns === 'acme' && c.runId === runId);
+        await other.append('acme', 'x1', 1, [rec(1)]);
+        await until(() => has('x1'), "another handle's append seen");
+        const many = Array.from({ length: 300 }, (_, i) => `run-with-a-longish-id-${i}`);
+        await other.appendMany(
+          many.map((runId) => ({ ns: 'acme', runId, expectedNextSeq: 1, records: [rec(1)] })),
+        );
+        await until(() => many.every(has), "every run of another handle's group commit seen");
+        stop();
+      },
+    );
   });
 }

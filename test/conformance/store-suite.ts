@@ -74,7 +74,7 @@ const newSchedule = (scheduleId: string, extra: Partial<NewSchedule> = {}): NewS
 export function storeConformance(
   name: string,
   makeStore: () => Promise<StoreHarness>,
-  _caps: StoreCapabilities = {},
+  caps: StoreCapabilities = {},
 ): void {
   describe(`Store conformance: ${name}`, () => {
     let h: StoreHarness;
@@ -358,7 +358,7 @@ export function storeConformance(
       });
     });
 
-    ownershipConformance(() => ({ store, connect }));
+    ownershipConformance(() => ({ store, connect }), caps);
     describe('plugins', () => {
       const wasm = (n: number) => new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, n]);
       const plugin = (version: string, n: number, name = 'acme/auction') => ({

@@ -232,15 +232,7 @@ export async function appendBatch(
 
 async function appendOne(q: Query, h: Head, records: string): Promise<void> {
   const fence = h.fences[0];
-  const values = [
-    h.ns,
-    h.runId,
-    h.expected,
-    fence?.owner ?? null,
-    fence?.epoch ?? null,
-    records,
-    h.end - h.expected,
-  ];
+  const values = [h.ns, h.runId, h.expected, fence?.owner ?? null, fence?.epoch ?? null, records];
   const row = (await q<{ next: number; held: boolean; ok: boolean }>(APPEND_ONE, values)).rows[0]!;
   if (row.ok) return;
   if (!row.held) throw (await lost(q, h)) ?? new RunOwnershipLostError(h.ns, h.runId, fence!);

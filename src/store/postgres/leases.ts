@@ -45,8 +45,9 @@ export async function claimExpiredRuns(
   owner: string,
   leaseMs: number,
   limit: number,
+  ns: string | undefined,
 ): Promise<RunClaim[]> {
-  return (await q<ClaimRow>(CLAIM_EXPIRED, [owner, leaseMs, limit])).rows.map(toClaim);
+  return (await q<ClaimRow>(CLAIM_EXPIRED, [owner, leaseMs, limit, ns ?? null])).rows.map(toClaim);
 }
 
 export async function releaseRun(q: Query, ns: string, runId: string, lease: RunLease): Promise<void> {

@@ -1,5 +1,5 @@
-// Store.watch() on PostgreSQL: one dedicated connection LISTENs on the schema's channel (the APPEND and
-// POST_INBOX statements pg_notify it, delivered on commit, from every instance). Our own commits are told
+// Store.watch() on PostgreSQL: one dedicated connection LISTENs on the schema's channel (announce.ts and
+// the POST_INBOX statement pg_notify it, delivered on commit, from every instance). Our own commits are told
 // at once by the store itself, so notifications sent by this store's own pooled connections are dropped
 // here. A lost connection is re-established with backoff; what was committed meanwhile is not replayed
 // (watchers keep a polling backstop), and each loss is logged and counted.

@@ -37,6 +37,7 @@ import {
 import type { ClaimOutcome, ClaimRequest, WorkClaim, WorkerEntry, WorkerRecord } from '../work-records.js';
 import { checkAppend } from '../store-args.js';
 import { StoreWatchers } from '../store-watchers.js';
+import { JournalAnnouncer } from './announce.js';
 import * as catalog from './catalog.js';
 import { clientConfig, openPool, type ConnectionOptions } from './connection.js';
 import { DATA_EXCEPTION_CLASS, logged, sqlState, type Query } from './db.js';
@@ -95,6 +96,7 @@ class PostgresStore implements Store {
   readonly #feed: ChangeFeed;
   readonly #changes: StoreWatchers;
   readonly #q: Query;
+  readonly #announcer: JournalAnnouncer;
   #closed = false;
 
   constructor(pool: pg.Pool, feed: ChangeFeed, changes: StoreWatchers) {
@@ -103,6 +105,7 @@ class PostgresStore implements Store {
     this.#changes = changes;
     this.#q = (statement, values) =>
       pool.query({ name: statement.name, text: statement.text, values: [...values] });
+    this.#announcer = new JournalAnnouncer(this.#q);
   }
 
   /** Runs one operation: refuses after close, wraps driver errors with what was being done. */
@@ -142,9 +145,11 @@ class PostgresStore implements Store {
   async #appendBatch(batch: readonly AppendRequest[]): Promise<void> {
     if (batch.length === 0) return;
     const appended = await appendBatch(this.#q, batch);
-    if (this.#changes.size === 0) return;
-    for (const a of appended)
-      if (a.records > 0) this.#changes.notify({ kind: 'journal', ns: a.ns, runId: a.runId });
+    for (const a of appended) {
+      if (a.records === 0) continue;
+      this.#announcer.add(a.ns, a.runId);
+      if (this.#changes.size > 0) this.#changes.notify({ kind: 'journal', ns: a.ns, runId: a.runId });
+    }
   }
 
   read(ns: string, runId: string, options?: ReadOptions): Promise<JournalRecord[]> {
@@ -220,9 +225,9 @@ class PostgresStore implements Store {
     return this.#do(`renewLeases of ${owner}`, (q) => leases.renewLeases(q, owner, leaseMs));
   }
 
-  claimExpiredRuns(owner: string, leaseMs: number, limit: number): Promise<RunClaim[]> {
-    return this.#do(`claimExpiredRuns for ${owner}`, (q) =>
-      leases.claimExpiredRuns(q, owner, leaseMs, limit),
+  claimExpiredRuns(owner: string, leaseMs: number, limit: number, ns?: string): Promise<RunClaim[]> {
+    return this.#do(`claimExpiredRuns for ${owner} (namespace "${ns ?? '*'}")`, (q) =>
+      leases.claimExpiredRuns(q, owner, leaseMs, limit, ns),
     );
   }
 
@@ -390,6 +395,7 @@ class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#announcer.close();
     await this.#feed.close();
     await this.#pool.end();
   }

@@ -33,18 +33,16 @@ const RECORDS = (param: string) => `SELECT r.n, r.r, r.s, r.t, r.v, r.a, r.d
     FROM json_to_recordset(${param}::json) AS r(n text, r text, s bigint, t text, v int, a bigint, d text)`;
 
 /**
- * On commit, one notification per namespace and ~4 KB of run ids (NOTIFY payloads stop at 8 KB), not one
- * per run: ["journal", ns, [run ids]]. A run id longer than 1,000 bytes is not announced (watchers keep a
- * polling backstop) rather than risk the payload limit failing the commit.
+ * Wakes other instances' watchers of the journals in `$1`: payloads ["journal", ns, [run ids]] built by
+ * announce.ts after the appends committed, sent together in one statement. Its own transaction commits
+ * without waiting for the WAL flush: it writes nothing but the notifications, and a notification lost in
+ * a crash only leaves a watcher to its polling backstop.
  */
-const NOTIFY_JOURNAL = (rows: string) => `(SELECT count(*) FROM (
-      SELECT pg_notify(${CHANNEL_SQL}, json_build_array('journal', x.ns, json_agg(x.run_id))::text)
-      FROM (
-        SELECT ns, run_id, sum(octet_length(run_id) + 3) OVER (PARTITION BY ns ORDER BY i) / 4000 AS chunk
-        FROM ${rows} WHERE n > 0 AND octet_length(run_id) <= 1000
-      ) x
-      GROUP BY x.ns, x.chunk
-    ) sent)`;
+export const ANNOUNCE_JOURNAL = named(
+  'announce_journal',
+  `SELECT set_config('synchronous_commit', 'off', true) AS sync,
+     (SELECT count(pg_notify(${CHANNEL_SQL}, p)) FROM unnest($1::text[]) AS p) AS sent`,
+);
 
 /**
  * A group commit in ONE statement (one round trip, its own transaction): each run's expected next seq,
@@ -114,18 +112,17 @@ export const APPEND = named(
     ${RECORDS('$32')}
     WHERE (SELECT ok FROM verdict)
   )
-SELECT c.i, c.next, c.has_run, false AS ok, 0::bigint AS notified
+SELECT c.i, c.next, c.has_run, false AS ok
 FROM checks c WHERE NOT (SELECT ok FROM verdict)
 UNION ALL
-SELECT 0, 0, NULL, true, ${NOTIFY_JOURNAL('checks')}
+SELECT 0, 0, NULL, true
 WHERE (SELECT ok FROM verdict)
 ORDER BY 1`,
 );
 
 /**
  * The common case of APPEND in fewer steps: one run, no create and no run-row update (most turns of a
- * run). $1 namespace, $2 run id, $3 expected next seq, $4/$5 the fence (NULL owner: none), $6 records (JSON),
- * $7 how many.
+ * run). $1 namespace, $2 run id, $3 expected next seq, $4/$5 the fence (NULL owner: none), $6 records (JSON).
  * One row: the next seq found, whether the fence held, and ok.
  */
 export const APPEND_ONE = named(
@@ -145,11 +142,7 @@ export const APPEND_ONE = named(
     ${RECORDS('$6')}
     WHERE (SELECT ok FROM verdict)
   )
-SELECT c.next, c.held, v.ok,
-  CASE WHEN v.ok AND $7 > 0 AND octet_length($2) <= 1000
-    THEN pg_notify(${CHANNEL_SQL}, json_build_array('journal', $1::text, json_build_array($2::text))::text) END
-    AS notified
-FROM checks c CROSS JOIN verdict v`,
+SELECT c.next, c.held, v.ok FROM checks c CROSS JOIN verdict v`,
 );
 
 export const READ_JOURNAL = named(
@@ -329,13 +322,15 @@ export const RENEW_LEASES = named(
 
 /**
  * SKIP LOCKED: a run another instance is claiming (or an owner is writing to) is left to it. The
- * claimer's own lapsed runs are left to its renewal: claiming one would depose its own live driver.
+ * claimer's own lapsed runs are left to its renewal: claiming one would depose its own live driver. $4: the
+ * namespace claimed from (NULL: any).
  */
 export const CLAIM_EXPIRED = named(
   'claim_expired',
   `WITH lapsed AS MATERIALIZED (
      SELECT namespace, run_id, owner, epoch FROM runs
      WHERE status NOT IN ${ENDED} AND lease_until <= ${NOW_MS} AND owner IS DISTINCT FROM $1
+       AND ($4::text IS NULL OR namespace = $4)
      ORDER BY lease_until LIMIT $3
      FOR UPDATE SKIP LOCKED
    )

@@ -18,7 +18,7 @@ export class SqliteOwnership {
     leaseMs: number,
     from?: string,
   ) => RunClaim | undefined;
-  readonly #claimExpired: (owner: string, leaseMs: number, limit: number) => RunClaim[];
+  readonly #claimExpired: (owner: string, leaseMs: number, limit: number, ns?: string) => RunClaim[];
   readonly #fenced: (ns: string, runId: string, fence: RunLease, write: () => unknown) => unknown;
 
   constructor(db: Database, q: Statements) {
@@ -26,9 +26,9 @@ export class SqliteOwnership {
     this.#claim = immediate(db, (ns: string, runId: string, owner: string, leaseMs: number, from?: string) =>
       this.#claimOne(ns, runId, owner, leaseMs, from),
     );
-    this.#claimExpired = immediate(db, (owner: string, leaseMs: number, limit: number) => {
+    this.#claimExpired = immediate(db, (owner: string, leaseMs: number, limit: number, ns?: string) => {
       const now = Date.now();
-      return q.expiredRuns.all(now, owner, limit).map((row) => {
+      return q.expiredRuns.all(now, owner, ns ?? null, ns ?? null, limit).map((row) => {
         const epoch = row.epoch + 1;
         q.setOwner.run(owner, epoch, now + leaseMs, row.namespace, row.run_id);
         return claim(row.namespace, row.run_id, owner, epoch, row.owner, row.epoch);
@@ -85,8 +85,8 @@ export class SqliteOwnership {
       .map((r) => claim(r.namespace, r.run_id, owner, r.epoch, owner, r.epoch));
   }
 
-  claimExpiredRuns(owner: string, leaseMs: number, limit: number): RunClaim[] {
-    return this.#claimExpired(owner, leaseMs, limit);
+  claimExpiredRuns(owner: string, leaseMs: number, limit: number, ns?: string): RunClaim[] {
+    return this.#claimExpired(owner, leaseMs, limit, ns);
   }
 
   /** True when `lease` held the run and gave it up. */

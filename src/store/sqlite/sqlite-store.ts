@@ -387,9 +387,9 @@ class SqliteStore implements Store {
     return this.#do(`renewLeases for ${owner}`, () => this.#ownership.renewLeases(owner, leaseMs));
   }
 
-  claimExpiredRuns(owner: string, leaseMs: number, limit: number): Promise<RunClaim[]> {
-    return this.#do(`claimExpiredRuns for ${owner} (up to ${limit})`, () => {
-      const claims = this.#ownership.claimExpiredRuns(owner, leaseMs, Math.max(0, Math.trunc(limit)));
+  claimExpiredRuns(owner: string, leaseMs: number, limit: number, ns?: string): Promise<RunClaim[]> {
+    return this.#do(`claimExpiredRuns for ${owner} (up to ${limit}, namespace "${ns ?? '*'}")`, () => {
+      const claims = this.#ownership.claimExpiredRuns(owner, leaseMs, Math.max(0, Math.trunc(limit)), ns);
       if (claims.length > 0) this.#ends.forget();
       return claims;
     });

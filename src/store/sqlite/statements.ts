@@ -128,12 +128,12 @@ export function prepareStatements(db: Database) {
     ),
     // The WHERE repeats runs_by_lease's own, so the claim is a range scan of that partial index.
     expiredRuns: db.prepare<
-      [number, string, number],
+      [number, string, string | null, string | null, number],
       { namespace: string; run_id: string; owner: string | null; epoch: number }
     >(
       `SELECT namespace, run_id, owner, epoch FROM runs
        WHERE status <> 'completed' AND status <> 'failed' AND status <> 'cancelled'
-         AND lease_until <= ? AND (owner IS NULL OR owner <> ?)
+         AND lease_until <= ? AND (owner IS NULL OR owner <> ?) AND (? IS NULL OR namespace = ?)
        ORDER BY lease_until LIMIT ?`,
     ),
     releaseRun: db.prepare<[Ns, string, string, number]>(
