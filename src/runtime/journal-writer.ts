@@ -1,7 +1,10 @@
 // Group commit: appends asked for in the same turn of the event loop, by any number of runs, go to the
-// store in ONE transaction. A batch that fails (one run's stale seq fails the whole transaction) is
-// retried run by run, so only the run at fault sees the error. Writers are told by a callback object
-// (a run actor is its own), not a promise: a turn costs no promise, closure or suspended async frame.
+// store in ONE transaction. A store that commits on a server (Store.pipelineBatch) gets them in batches
+// of that size, each sent as soon as it is full: the server commits one while runs decide the next, so
+// the two work at once instead of in turn. A batch that fails (one run's stale seq fails the whole
+// transaction) is retried run by run, so only the run at fault sees the error. Writers are told by a
+// callback object (a run actor is its own), not a promise: a turn costs no promise, closure or
+// suspended async frame.
 
 import type { AppendRequest, Store } from '../store/store.js';
 
@@ -22,16 +25,26 @@ export class JournalWriter {
   /** Transactions committed (for the engine's metrics and benchmarks). */
   commits = 0;
 
-  constructor(private readonly store: Store) {}
+  private readonly batchLimit: number;
+
+  constructor(private readonly store: Store) {
+    this.batchLimit = store.pipelineBatch ?? Infinity;
+  }
 
   /** Appends `req` with the next group commit, then tells `to` (never before the commit is durable). */
   append(req: AppendRequest, to: CommitListener): void {
     this.pending.push({ req, to });
-    if (!this.scheduled) {
+    if (this.pending.length >= this.batchLimit) void this.flush();
+    else if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => void this.flush());
+      setImmediate(this.flushScheduled);
     }
   }
+
+  private readonly flushScheduled = (): void => {
+    this.scheduled = false;
+    void this.flush();
+  };
 
   /** append() as a promise. */
   write(req: AppendRequest): Promise<void> {
@@ -40,8 +53,8 @@ export class JournalWriter {
 
   private async flush(): Promise<void> {
     const batch = this.pending;
+    if (batch.length === 0) return;
     this.pending = [];
-    this.scheduled = false;
     try {
       await this.store.appendMany(batch.map((p) => p.req));
     } catch (e) {

@@ -251,6 +251,13 @@ export interface Store {
   ): Promise<void>;
   /** Group commit: all appends (for any number of runs, in order) land in one transaction, or none does. */
   appendMany(batch: readonly AppendRequest[]): Promise<void>;
+  /**
+   * For a store that commits on a server, concurrently with this process (PostgreSQL): how many appends
+   * a group commit takes before the engine's journal writer sends it and starts gathering the next, so
+   * the server commits one batch while this process decides the next. Absent: one group commit per
+   * turn of the event loop, whatever its size (SQLite commits in this process's own thread).
+   */
+  readonly pipelineBatch?: number;
   /** A run's records in seq order. */
   read(ns: string, runId: string, options?: ReadOptions): Promise<JournalRecord[]>;
 

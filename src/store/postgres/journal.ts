@@ -215,7 +215,7 @@ export async function appendBatch(
   const appended = () => heads.map((h) => ({ ns: h.ns, runId: h.runId, records: h.end - h.expected }));
   const only = heads.length === 1 ? heads[0]! : undefined;
   try {
-    if (only && !only.create && !only.patch && only.fences.length <= 1) {
+    if (only && !only.create && !only.patch && only.fences.length <= 1 && only.end > only.expected) {
       await appendOne(q, only, records);
       return appended();
     }
@@ -233,10 +233,12 @@ export async function appendBatch(
 async function appendOne(q: Query, h: Head, records: string): Promise<void> {
   const fence = h.fences[0];
   const values = [h.ns, h.runId, h.expected, fence?.owner ?? null, fence?.epoch ?? null, records];
-  const row = (await q<{ next: number; held: boolean; ok: boolean }>(APPEND_ONE, values)).rows[0]!;
-  if (row.ok) return;
-  if (!row.held) throw (await lost(q, h)) ?? new RunOwnershipLostError(h.ns, h.runId, fence!);
-  throw new JournalConflictError(h.ns, h.runId, h.expected, row.next);
+  if ((await q(APPEND_ONE, values)).rowCount === h.end - h.expected) return;
+  // Nothing was written: the fence no longer holds, or the journal is not where the writer thought.
+  const deposed = fence === undefined ? undefined : await lost(q, h);
+  if (deposed) throw deposed;
+  const { rows } = await q<{ next: number }>(NEXT_SEQS, [[h.ns], [h.runId]]);
+  throw new JournalConflictError(h.ns, h.runId, h.expected, rows[0]?.next);
 }
 
 /** Throws the error of the first run (in batch order) whose check failed. */

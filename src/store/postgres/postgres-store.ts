@@ -91,7 +91,15 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
 const processId = (c: pg.PoolClient): number => (c as unknown as { processID: number }).processID;
 
+/**
+ * Appends per group commit before the engine sends it and gathers the next (Store.pipelineBatch): small
+ * enough that the server commits one batch while the engine decides the next, large enough that a
+ * commit's fixed cost (its round trip, the WAL flush) is shared by many runs.
+ */
+const PIPELINE_BATCH = 250;
+
 class PostgresStore implements Store {
+  readonly pipelineBatch = PIPELINE_BATCH;
   readonly #pool: pg.Pool;
   readonly #feed: ChangeFeed;
   readonly #changes: StoreWatchers;

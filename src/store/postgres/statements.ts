@@ -121,28 +121,23 @@ ORDER BY 1`,
 );
 
 /**
- * The common case of APPEND in fewer steps: one run, no create and no run-row update (most turns of a
- * run). $1 namespace, $2 run id, $3 expected next seq, $4/$5 the fence (NULL owner: none), $6 records (JSON).
- * One row: the next seq found, whether the fence held, and ok.
+ * The common case of APPEND (one run, no create and no run-row update: most turns of a run) as a bare
+ * INSERT, the least work the server can do for a fenced append: the run row locked FOR SHARE where it
+ * holds the fence, the journal's next seq, and the rows of $6 (RECORDS' JSON; `n` and `r` are this
+ * run's), all written or none. $1 namespace, $2 run id, $3 expected next seq, $4/$5 the fence (NULL
+ * owner: none). The command's row count says which: the records' count, or 0 when a check failed
+ * (journal.ts then reads why; a turn with no records takes APPEND).
  */
 export const APPEND_ONE = named(
   'append_one',
-  `WITH
-  fenced AS MATERIALIZED (
+  `WITH fenced AS MATERIALIZED (
     SELECT 1 FROM runs WHERE namespace = $1 AND run_id = $2 AND owner = $4 AND epoch = $5 FOR SHARE
-  ),
-  checks AS MATERIALIZED (
-    SELECT
-      (SELECT coalesce(max(seq), 0) + 1 FROM journal WHERE namespace = $1 AND run_id = $2) AS next,
-      ($4::text IS NULL OR EXISTS (SELECT 1 FROM fenced)) AS held
-  ),
-  verdict AS MATERIALIZED (SELECT next = $3 AND held AS ok FROM checks),
-  appended AS (
-    INSERT INTO journal (namespace, run_id, seq, type, v, at, data)
-    ${RECORDS('$6')}
-    WHERE (SELECT ok FROM verdict)
   )
-SELECT c.next, c.held, v.ok FROM checks c CROSS JOIN verdict v`,
+  INSERT INTO journal (namespace, run_id, seq, type, v, at, data)
+  SELECT $1, $2, r.s, r.t, r.v, r.a, r.d
+  FROM json_to_recordset($6::json) AS r(s bigint, t text, v int, a bigint, d text)
+  WHERE ($4::text IS NULL OR EXISTS (SELECT 1 FROM fenced))
+    AND (SELECT coalesce(max(seq), 0) + 1 FROM journal WHERE namespace = $1 AND run_id = $2) = $3`,
 );
 
 export const READ_JOURNAL = named(

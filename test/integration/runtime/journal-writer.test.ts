@@ -31,6 +31,33 @@ describe('group commit', () => {
     expect((await store.read('default', 'r49')).map((r) => r.seq)).toEqual([1, 2]);
   });
 
+  it('sends a batch as soon as it holds pipelineBatch appends, for a store that commits on a server', async () => {
+    const sizes: number[] = [];
+    // The SQLite store, saying it commits on a server: the batches the writer hands it are recorded.
+    const pipelined = new Proxy(store, {
+      get(target, key) {
+        if (key === 'pipelineBatch') return 20;
+        if (key === 'appendMany')
+          return (batch: Parameters<Store['appendMany']>[0]) => {
+            sizes.push(batch.length);
+            return target.appendMany(batch);
+          };
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const writer = new JournalWriter(pipelined);
+    const writes = Array.from({ length: 50 }, (_, i) =>
+      writer.write({ ns: 'default', runId: `r${i}`, expectedNextSeq: 1, records: [rec(1)] }),
+    );
+    // Two full batches left within this turn; the rest waits for the end of the turn.
+    expect(sizes).toEqual([20, 20]);
+    await Promise.all(writes);
+    expect(sizes).toEqual([20, 20, 10]);
+    expect(writer.commits).toBe(3);
+    for (const i of [0, 19, 20, 49]) expect(await store.read('default', `r${i}`)).toHaveLength(1);
+  });
+
   it('a stale writer fails alone: the other runs of its batch are committed', async () => {
     await store.append('default', 'taken', 1, [rec(1)]);
     const writer = new JournalWriter(store);
