@@ -70,7 +70,12 @@ const payload = (i: number) => ({ runId: `run-${i % 1000}`, type: 'TaskCompleted
  * the ack (a worker hub handing tasks on does this), so acks of one read go to Redis together;
  * `'awaited'`: the handler waits for each ack's answer before the next message, one round trip each.
  */
-async function throughput(a: Opener, n: number, acks: 'pipelined' | 'awaited'): Promise<void> {
+async function throughput(
+  a: Opener,
+  n: number,
+  acks: 'pipelined' | 'awaited',
+  calls: 'publishMany' | 'publish' = 'publishMany',
+): Promise<void> {
   const bus = await a.open();
   const stream = `bench:${acks}:${randomUUID()}`;
   // Acks are counted as they settle, not kept: holding 200,000 promises would be the benchmark's own cost.
@@ -103,7 +108,10 @@ async function throughput(a: Opener, n: number, acks: 'pipelined' | 'awaited'): 
     const start = performance.now();
     for (let i = 0; i < n; i += BATCH) {
       const size = Math.min(BATCH, n - i);
-      await bus.publishMany(Array.from({ length: size }, (_, j) => ({ stream, data: payload(i + j) })));
+      if (calls === 'publishMany')
+        await bus.publishMany(Array.from({ length: size }, (_, j) => ({ stream, data: payload(i + j) })));
+      // One publish() per event, as a run's turn publishes them: the bus groups the turn's calls.
+      else await Promise.all(Array.from({ length: size }, (_, j) => bus.publish(stream, payload(i + j))));
       await new Promise((resolve) => setImmediate(resolve));
     }
     await done;
@@ -115,11 +123,17 @@ async function throughput(a: Opener, n: number, acks: 'pipelined' | 'awaited'): 
     bench: 'bus.publish+group+ack',
     adapter: a.name,
     acks,
+    calls,
     messages: n,
     batch: BATCH,
     ...(a.name === 'redis' && { readBatch: READ_BATCH }),
     ms: Math.round(ms),
     messagesPerSecond: Math.round((n * 1000) / ms),
+    ...(a.name === 'redis' &&
+      floorXadd > 0 && {
+        ofXaddFloor: round((n * 1000) / ms / floorXadd),
+        ofRouteFloor: round((n * 1000) / ms / floorRoute),
+      }),
     ...cpu,
     acked,
     ackErrors,
@@ -157,6 +171,11 @@ async function latency(a: Opener): Promise<void> {
   });
 }
 
+/** The floor's raw pipelined XADD rate, for the ratios of the cases after it (same process, same window). */
+let floorXadd = 0;
+/** The floor's XADD then XREADGROUP + XACK of each message, one after the other: a route done by hand. */
+let floorRoute = 0;
+
 /** The client's ceiling in the same window: raw pipelined XADD, and XREADGROUP + one XACK per read. */
 async function floor(): Promise<void> {
   const r = new Redis({ host: target.host, port: target.port, db: target.db, protocol: 2 });
@@ -173,6 +192,7 @@ async function floor(): Promise<void> {
       await p.exec();
     }
     xadd = (n * 1000) / (performance.now() - start);
+    floorXadd = xadd;
     await r.xgroup('CREATE', key, 'g', '0');
     start = performance.now();
     for (let read = 0; read < n;) {
@@ -185,6 +205,7 @@ async function floor(): Promise<void> {
       read += ids.length;
     }
     readAck = (n * 1000) / (performance.now() - start);
+    floorRoute = 1 / (1 / xadd + 1 / readAck);
   });
   r.disconnect();
   print({
@@ -193,6 +214,7 @@ async function floor(): Promise<void> {
     batch: BATCH,
     xaddPipelinedPerSecond: Math.round(xadd),
     xreadgroupXackPerSecond: Math.round(readAck),
+    routePerSecond: Math.round(floorRoute),
     ...cpu,
     redis: redisLabel,
   });
@@ -212,6 +234,7 @@ async function cleanup(): Promise<void> {
 try {
   await floor();
   for (const a of adapters) await throughput(a, MESSAGES, 'pipelined');
+  for (const a of adapters) await throughput(a, MESSAGES, 'pipelined', 'publish');
   for (const a of adapters) await throughput(a, AWAITED, 'awaited');
   for (const a of adapters) await latency(a);
 } finally {

@@ -34,6 +34,7 @@ async function instance(dataDir: string, bus: Bus | undefined, attach: boolean):
     ...(bus ? { bus } : {}),
     onTurn: (actor, entries) => workers.onTurn(actor, entries),
     adapterFor: workers.adapterFor(),
+    takeResult: workers.takeResult,
   });
   if (attach)
     await workers.attach({

@@ -74,6 +74,10 @@ export class WorkIntake implements HubObserver {
   private readonly held = new Map<string, Held>();
   /** Per route, deliveries waiting for a worker here to have room. */
   private readonly waiting = new Map<string, Array<(ok: boolean) => void>>();
+  /** Per route, slots promised to entries whose claim is under way (not yet handed to the hub). */
+  private readonly reserved = new Map<string, number>();
+  /** Attempts whose claim is under way, with the bus entries that carried them here so far. */
+  private readonly claiming = new Map<string, Set<string>>();
   /** Entries another live instance holds, retried here when that claim would go stale. */
   private readonly parked = new Map<string, NodeJS.Timeout>();
   private control: Subscription | undefined;
@@ -144,8 +148,11 @@ export class WorkIntake implements HubObserver {
     if (workers) this.rosterSoon();
     for (const route of this.o.hub.connectedRoutes()) if (!this.subs.has(route)) this.subscribe(route);
     for (const [route, waiters] of this.waiting) {
-      let free = this.o.hub.freeSlots(route);
-      while (free-- > 0 && waiters.length > 0) waiters.shift()!(true);
+      let free = this.free(route);
+      while (free-- > 0 && waiters.length > 0) {
+        this.reserve(route, 1);
+        waiters.shift()!(true);
+      }
       if (waiters.length === 0) this.waiting.delete(route);
     }
   }
@@ -200,22 +207,56 @@ export class WorkIntake implements HubObserver {
     await this.take(route, entry, m);
   }
 
+  /**
+   * Takes an entry once a worker here has room for it (so instances share the stream by their free
+   * capacity), reserving that room while the claim is under way. The claim is not awaited: the bus
+   * hands this subscription its next entry at once, so the entries of one read are claimed together
+   * rather than one store round trip after another.
+   */
   private async take(route: string, entry: WorkEntry, m: BusMessage): Promise<void> {
-    // Taken only when a worker here has room, so instances share the stream by their free capacity.
     if (!(await this.slot(route))) return;
-    if (this.again(entry, m)) return;
-    const claim = await this.claim(entry, m.id);
-    if (claim.kind === 'done') return void (await this.ack(route, [m.id]));
-    if (claim.kind === 'held') return this.park(route, entry, m, claim.claim.updatedAt);
+    if (this.again(entry, m)) return this.reserve(route, -1);
+    const ids = new Set([m.id]);
+    this.claiming.set(entry.idem, ids);
+    this.claim(entry, m.id).then(
+      (claim) => this.claimed(route, entry, m, ids, claim),
+      (e: unknown) => {
+        // Left pending: the bus delivers it again after its visibility timeout.
+        this.claiming.delete(entry.idem);
+        this.reserve(route, -1);
+        console.error(`baton: work intake: claiming ${entry.idem} on route "${route}" failed:`, e);
+      },
+    );
+  }
+
+  private claimed(
+    route: string,
+    entry: WorkEntry,
+    m: BusMessage,
+    ids: Set<string>,
+    claim: ClaimOutcome,
+  ): void {
+    this.claiming.delete(entry.idem);
+    if (claim.kind !== 'claimed' || this.closed) {
+      this.reserve(route, -1);
+      if (claim.kind === 'done') return void this.ack(route, [...ids]);
+      if (claim.kind === 'held') return this.park(route, entry, m, claim.claim.updatedAt);
+      // Closed while claiming: given up at once, as close() gives up what it holds.
+      void this.o.store.releaseWork(this.o.namespace, entry.idem, this.o.instance).catch((e: unknown) => {
+        console.warn(`baton: work intake: giving up ${entry.idem} failed:`, e);
+      });
+      return;
+    }
     // A worker had it before (the holder died or went silent): that worker may come back for it.
     const grace = (claim.previous?.workerId ?? '') !== '';
-    const held: Held = { entry, entryIds: new Set([m.id]), abort: new AbortController() };
+    const held: Held = { entry, entryIds: ids, abort: new AbortController() };
     this.held.set(entry.idem, held);
     const inv = entryInvocation(entry, grace, (u) => this.progress(entry, u));
-    void this.o.hub
-      .adapter(route)
-      .invoke(inv, held.abort.signal)
-      .then((outcome) => this.settled(held, outcome))
+    // The hub takes the slot as it queues the job (synchronously): the reservation gives way to it.
+    const outcome = this.o.hub.adapter(route).invoke(inv, held.abort.signal);
+    this.reserve(route, -1);
+    void outcome
+      .then((o) => this.settled(held, o))
       .catch((e: unknown) => console.error(`baton: work intake: ${entry.idem}:`, e));
   }
 
@@ -240,6 +281,8 @@ export class WorkIntake implements HubObserver {
   /** Another delivery of an attempt held here: noted (acked with it); a result not yet recorded is recorded now. */
   private again(entry: WorkEntry, m: BusMessage): boolean {
     if (this.parked.has(entry.idem)) return true;
+    const claiming = this.claiming.get(entry.idem);
+    if (claiming) return (claiming.add(m.id), true);
     const known = this.held.get(entry.idem);
     if (!known) return false;
     known.entryIds.add(m.id);
@@ -248,9 +291,26 @@ export class WorkIntake implements HubObserver {
     return true;
   }
 
+  /** Free room for `route`: the hub's free slots less those promised to claims under way. */
+  private free(route: string): number {
+    return this.o.hub.freeSlots(route) - (this.reserved.get(route) ?? 0);
+  }
+
+  private reserve(route: string, n: number): void {
+    const left = (this.reserved.get(route) ?? 0) + n;
+    if (left > 0) this.reserved.set(route, left);
+    else this.reserved.delete(route);
+    // A reservation given back without the hub taking the slot frees room for a waiting entry.
+    if (n < 0 && this.waiting.has(route)) this.changed();
+  }
+
+  /** Resolves true with a slot of `route` reserved for the caller, false when the intake stops taking it. */
   private slot(route: string): Promise<boolean> {
     if (this.closed) return Promise.resolve(false);
-    if (this.o.hub.freeSlots(route) > 0) return Promise.resolve(true);
+    if (this.free(route) > 0) {
+      this.reserve(route, 1);
+      return Promise.resolve(true);
+    }
     return new Promise((resolve) => {
       const waiters = this.waiting.get(route);
       if (waiters) waiters.push(resolve);
@@ -342,8 +402,14 @@ export class WorkIntake implements HubObserver {
     const { namespace: ns } = this.o;
     for (let tries = 1; ; tries++) {
       try {
-        await this.o.store.postToInbox(ns, runId, { kind: 'result', payload, at: this.now() });
-        await this.o.store.finishWork(ns, idem, this.now());
+        // The result and its claim's end in one durable commit.
+        await this.o.store.postResult(
+          ns,
+          runId,
+          { kind: 'result', payload, at: this.now() },
+          idem,
+          this.now(),
+        );
         break;
       } catch (e) {
         console.error(

@@ -12,6 +12,8 @@ import { TaskInvocation, invocationInput, textOf } from './a2a-parts.js';
 import {
   agentFailure,
   canceled,
+  completed,
+  type AgentFailure,
   AttemptAbandoned,
   failed,
   type AgentAdapter,
@@ -37,6 +39,15 @@ export interface WorkQueueOptions {
   /** This instance's name (the engine's owner name). */
   readonly instance: string;
   readonly now?: () => number;
+}
+
+/** A worker's result as work-intake.ts posts it to the run's inbox (kind `result`). */
+export interface ResultPayload {
+  readonly idem: string;
+  readonly key?: string;
+  readonly attempt?: number;
+  readonly output?: unknown;
+  readonly error?: AgentFailure & { readonly kind: 'timeout' | 'error' };
 }
 
 // setTimeout fires at once for delays beyond 2^31-1 ms, so long deadlines re-arm.
@@ -93,6 +104,36 @@ export class WorkQueue {
         this.pending.get(idem)?.settle(canceled('its outcome came through the run inbox'));
     }
   };
+
+  /**
+   * For the engine's inbox: a worker's result, posted by the instance whose worker did the attempt, goes
+   * to the attempt waiting for it here, which then ends as a local worker's would (the outcome and what
+   * follows it journaled in one turn); `journaled` runs once it is. False when nothing here waits for
+   * that attempt (the inbox message is then journaled as it is).
+   */
+  takeResult(runId: string, payload: unknown, journaled: () => void): boolean {
+    const r = payload as Partial<ResultPayload> | null;
+    if (typeof r?.idem !== 'string') return false;
+    const p = this.pending.get(r.idem);
+    const inv = p?.invocation;
+    if (!p || !inv || inv.runId !== runId) return false;
+    if (
+      (r.key !== undefined && r.key !== inv.instanceKey) ||
+      (r.attempt !== undefined && r.attempt !== inv.attempt)
+    )
+      return false;
+    const hook = { journaled: () => journaled() };
+    if (r.error === undefined) p.settle({ ...completed([], r.output ?? null), ...hook });
+    else {
+      const { code, message, retryable, retryAfterMs } = r.error;
+      const error =
+        retryAfterMs === undefined
+          ? { code, message, retryable }
+          : { code, message, retryable, retryAfterMs };
+      p.settle({ ...failed(error), ...hook });
+    }
+    return true;
+  }
 
   private invoke(route: string, inv: AgentInvocation, signal: AbortSignal): Promise<AgentOutcome> {
     if (signal.aborted) return Promise.resolve(canceled(reasonText(signal.reason)));

@@ -60,6 +60,10 @@ export class RemoteWorkers implements WorkerRouting {
     records: readonly { type: string; data: unknown }[],
   ) => this.queue?.onTurn(actor, records);
 
+  /** For the engine's inbox (EngineOptions.takeResult): a worker's result to the attempt waiting here. */
+  readonly takeResult = (runId: string, payload: unknown, journaled: () => void): boolean =>
+    this.queue?.takeResult(runId, payload, journaled) ?? false;
+
   serves(route: string): boolean {
     return this.hub.serves(route) || this.shared?.serves(route) === true;
   }

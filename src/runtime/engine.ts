@@ -44,7 +44,7 @@ import { liftDrainPause } from './drain-pause.js';
 import { runGateway } from './agent-binding.js';
 import { toEntry } from './records.js';
 import { modifyRun, steerRun, type SteeringHost } from './run-steering.js';
-import { RunInbox } from './run-inbox.js';
+import { RunInbox, type InboxHost } from './run-inbox.js';
 import { RunOwnership } from './run-ownership.js';
 
 /** The namespace of runs when none is given. */
@@ -71,6 +71,8 @@ export interface EngineOptions {
   readonly adapters?: AgentAdapters;
   /** Called after each committed turn of any run, with the entries it journaled (progress views). */
   readonly onTurn?: (actor: RunActor, entries: readonly JournalRecord[]) => void;
+  /** See InboxHost.takeResult: a worker's result from the inbox handed to the attempt waiting for it. */
+  readonly takeResult?: InboxHost['takeResult'];
   /** Orchestration patterns installed as WASM plugins (a workflow's pattern not built in natively). */
   readonly patternPlugins?: PatternPlugins;
   /** The most pattern steps one run may take (default 10,000): bounds a pattern that never ends a run. */
@@ -137,7 +139,14 @@ export class Engine {
     const [namespace, now, load] = [this.namespace, this.now, (runId: string) => this.load(runId)];
     this.steering = { store, namespace, now, actor, load, closed: () => this.closed };
     this.inbox = new RunInbox(
-      { store, namespace: this.namespace, actor, driving, lost },
+      {
+        store,
+        namespace: this.namespace,
+        actor,
+        driving,
+        lost,
+        ...(opts.takeResult ? { takeResult: opts.takeResult } : {}),
+      },
       opts.inboxPollMs ?? 200,
     );
   }

@@ -18,6 +18,13 @@ export interface InboxHost {
   readonly driving: () => boolean;
   /** A write of the actor's was refused: this engine no longer owns its run. */
   lost(actor: RunActor, error: RunOwnershipLostError): void;
+  /**
+   * A worker's result (an inbox message of kind `result`) for an attempt this process still waits for:
+   * true when the waiting attempt took it, then calling `journaled` once the run journaled it. The
+   * attempt ends as if its worker had answered here (one turn journals the outcome and what follows),
+   * rather than the result being journaled first and the attempt let go after.
+   */
+  readonly takeResult?: (runId: string, payload: unknown, journaled: () => void) => boolean;
 }
 
 export class RunInbox {
@@ -82,16 +89,30 @@ export class RunInbox {
   }
 
   deliver(messages: readonly InboxMessage[]): void {
-    const lastOfRun = new Map(messages.map((m) => [m.runId, m.id]));
+    const byRun = new Map<string, InboxMessage[]>();
     for (const m of messages) {
-      const actor = this.host.actor(m.runId);
+      const run = byRun.get(m.runId);
+      if (run) run.push(m);
+      else byRun.set(m.runId, [m]);
+    }
+    for (const [runId, mine] of byRun) {
+      const actor = this.host.actor(runId);
       if (!actor) continue;
-      const cmd = { kind: m.kind, ...(m.payload as object) } as RunCommand;
-      const after = lastOfRun.get(m.runId) === m.id ? () => void this.#delete(actor, m.id) : undefined;
-      const entry = commandEntry(`inbox:${m.id}`, cmd, actor.state);
-      // A modification that no longer fits the run is not journaled; its sender sees none and says so.
-      if (Array.isArray(entry) || isDuplicateEvent(actor, entry as InputFields)) after?.();
-      else actor.submit(entry as InputFields, after);
+      // A run's messages are deleted (up to its last one) once every one of them is journaled or dropped.
+      let left = mine.length;
+      const upTo = mine.at(-1)!.id;
+      const done = () => {
+        if (--left === 0) void this.#delete(actor, upTo);
+      };
+      for (const m of mine) {
+        const cmd = { kind: m.kind, ...(m.payload as object) } as RunCommand;
+        // A result is checked here (its attempt still in flight, the first copy of it) before anything
+        // takes it. A modification that no longer fits the run is not journaled; its sender sees none.
+        const entry = commandEntry(`inbox:${m.id}`, cmd, actor.state);
+        if (Array.isArray(entry) || isDuplicateEvent(actor, entry as InputFields)) done();
+        else if (!(m.kind === 'result' && this.host.takeResult?.(runId, m.payload, done)))
+          actor.submit(entry as InputFields, done);
+      }
     }
   }
 

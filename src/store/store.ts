@@ -421,6 +421,18 @@ export interface Store {
   releaseWork(ns: string, idem: string, instance: string): Promise<void>;
   /** Marks the attempt's result recorded, whoever holds it; true if this call did. */
   finishWork(ns: string, idem: string, now: number): Promise<boolean>;
+  /**
+   * A worker's result for a run another instance may own: posts `message` to the run's inbox (as
+   * postToInbox) and marks the attempt `idem` done (as finishWork) in one transaction, so the result is
+   * recorded and its claim closed with one durable commit. Returns the inbox id.
+   */
+  postResult(
+    ns: string,
+    runId: string,
+    message: Omit<InboxMessage, 'id' | 'runId'>,
+    idem: string,
+    now: number,
+  ): Promise<number>;
   getWork(ns: string, idem: string): Promise<WorkClaim | undefined>;
   /** Deletes claims not updated since `before` (done ones, and held ones nobody renews); returns how many. */
   pruneWork(ns: string, before: number): Promise<number>;

@@ -850,6 +850,33 @@ export function storeConformance(
         expect(await store.getWork('acme', 'r1/3/0')).toBeUndefined();
         expect(await store.getWork('acme', 'other')).toMatchObject({ done: true });
       });
+
+      it('posts a result to the run inbox and closes its claim in one step, claimed or not', async () => {
+        await store.claimWork('acme', claim('i1', 1000));
+        const payload = { idem: 'r1/3/0', output: { ok: true } };
+        const id = await store.postResult(
+          'acme',
+          'r1',
+          { kind: 'result', payload, at: 1100 },
+          'r1/3/0',
+          1100,
+        );
+        expect(await store.readInbox('acme', 'r1')).toEqual([
+          { id, runId: 'r1', kind: 'result', payload, at: 1100 },
+        ]);
+        expect(await store.getWork('acme', 'r1/3/0')).toMatchObject({ instance: 'i1', done: true });
+        expect(await store.claimWork('acme', claim('i2', 99_999))).toMatchObject({ kind: 'done' });
+        // A result nobody claimed (its holder's claim was pruned) is recorded done all the same.
+        const late = await store.postResult(
+          'acme',
+          'r1',
+          { kind: 'result', payload, at: 1200 },
+          'nobody',
+          1200,
+        );
+        expect(late).toBeGreaterThan(id);
+        expect(await store.getWork('acme', 'nobody')).toMatchObject({ done: true });
+      });
     });
 
     describe('namespaces', () => {

@@ -1,6 +1,9 @@
-// Publishing to Redis Streams in batches: every message is serialised before anything is sent (a batch
-// with one bad message publishes nothing), then each run of consecutive messages to one stream becomes
-// one script call (XADD each, then trim, atomically), all of them in one pipeline in batch order.
+// Publishing to Redis Streams in batches. Every message is serialised when it is handed over (a batch with
+// one bad message publishes nothing), and every publish of one event-loop turn, from any caller and to any
+// streams, goes to Redis together (PublishBatcher): grouped by stream (each stream's messages in call
+// order), at most CHUNK messages per script call (XADD each, then trim each stream, atomically), all the
+// calls of a flush in one pipeline. A turn in which many runs publish their events then costs one round
+// trip and one script call, not one per event.
 
 import {
   BusInvalidArgumentError,
@@ -39,56 +42,135 @@ export function serialise(m: OutgoingMessage): string {
   return json;
 }
 
-interface Run {
-  readonly stream: string;
-  readonly json: string[];
+/** One caller's messages, serialised, and where its ids go. */
+interface Call {
+  readonly streams: readonly string[];
+  readonly texts: readonly string[];
+  readonly resolve: (ids: MessageId[]) => void;
+  readonly reject: (error: unknown) => void;
 }
 
-/** Consecutive messages to the same stream, in order, at most CHUNK per run. */
-function runsOf(messages: readonly OutgoingMessage[], json: readonly string[]): Run[] {
-  const runs: Run[] = [];
-  let run: Run | undefined;
-  messages.forEach((m, i) => {
-    if (!run || run.stream !== m.stream || run.json.length === CHUNK)
-      runs.push((run = { stream: m.stream, json: [] }));
-    run.json.push(json[i]!);
-  });
-  return runs;
+/** One script call: its streams in order, how many messages each, and the messages' places in the flush. */
+interface ScriptCall {
+  readonly keys: string[];
+  readonly counts: number[];
+  readonly texts: string[];
+  readonly slots: number[];
 }
 
-export async function publishBatch(
-  ctx: PublishContext,
-  messages: readonly OutgoingMessage[],
-): Promise<MessageId[]> {
-  if (messages.length === 0) return [];
-  const json = messages.map(serialise);
-  const runs = runsOf(messages, json);
-  const { conn, keyOf, maxLen, maxAgeMs } = ctx;
-  const slack = trimSlack(maxLen);
-  if (runs.length === 1) {
-    const { stream } = runs[0]!;
+/** Coalesces the publishes of one event-loop turn into one pipeline. */
+export class PublishBatcher {
+  #queued: Call[] = [];
+  #scheduled: NodeJS.Immediate | undefined;
+  readonly #inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly ctx: PublishContext) {}
+
+  /** Publishes `messages` (already checked) with the others of this turn; resolves with their ids in order. */
+  publish(messages: readonly OutgoingMessage[]): Promise<MessageId[]> {
+    if (messages.length === 0) return Promise.resolve([]);
+    const texts = messages.map(serialise);
+    const streams = messages.map((m) => m.stream);
+    return new Promise((resolve, reject) => {
+      this.#queued.push({ streams, texts, resolve, reject });
+      this.#scheduled ??= setImmediate(() => this.#flush());
+    });
+  }
+
+  /** Sends what is queued now and resolves when every publish sent has its answer. */
+  async drain(): Promise<void> {
+    if (this.#scheduled) {
+      clearImmediate(this.#scheduled);
+      this.#flush();
+    }
+    await Promise.all(this.#inFlight);
+  }
+
+  #flush(): void {
+    this.#scheduled = undefined;
+    const calls = this.#queued;
+    this.#queued = [];
+    const sent = this.#send(calls).finally(() => this.#inFlight.delete(sent));
+    this.#inFlight.add(sent);
+  }
+
+  async #send(calls: readonly Call[]): Promise<void> {
+    const { conn, keyOf, maxLen, maxAgeMs } = this.ctx;
+    const scripts = plan(calls, keyOf);
+    const slack = trimSlack(maxLen);
+    const args = (s: ScriptCall): (string | number)[] => [
+      ...s.keys,
+      maxLen,
+      maxAgeMs,
+      slack,
+      s.counts.join(' '),
+      s.texts.join('\n'),
+    ];
+    const ids = new Array<MessageId | undefined>(calls.reduce((n, c) => n + c.texts.length, 0)).fill(
+      undefined,
+    );
+    let failure: unknown;
     try {
-      return (await conn.batonPublish(keyOf(stream), maxLen, maxAgeMs, slack, json.join('\n'))).split(' ');
+      if (scripts.length === 1) {
+        const s = scripts[0]!;
+        place(ids, s, await conn.batonPublish(s.keys.length, ...args(s)));
+      } else {
+        const pipeline = conn.pipeline() as ScriptPipeline;
+        for (const s of scripts) pipeline.batonPublish(s.keys.length, ...args(s));
+        const replies = await pipeline.exec();
+        scripts.forEach((s, i) => {
+          const [error, reply] = replies?.[i] ?? [new Error('no reply'), null];
+          // Scripts before this one did publish: their callers get their ids, the rest the error.
+          if (error) failure ??= error;
+          else place(ids, s, reply as string);
+        });
+      }
     } catch (error) {
-      throw new BusUnavailableError('publish', stream, redisError(error));
+      failure = error;
+    }
+    let at = 0;
+    for (const call of calls) {
+      const mine = ids.slice(at, at + call.texts.length);
+      at += call.texts.length;
+      if (mine.every((id) => id !== undefined)) call.resolve(mine);
+      else call.reject(new BusUnavailableError('publish', call.streams[0], redisError(failure)));
     }
   }
-  const pipeline = conn.pipeline() as ScriptPipeline;
-  for (const run of runs) {
-    pipeline.batonPublish(keyOf(run.stream), maxLen, maxAgeMs, slack, run.json.join('\n'));
+}
+
+/** Groups a flush's messages by stream (in call order within each), CHUNK messages per script call. */
+function plan(calls: readonly Call[], keyOf: (stream: string) => string): ScriptCall[] {
+  const byStream = new Map<string, { texts: string[]; slots: number[] }>();
+  let slot = 0;
+  for (const call of calls) {
+    call.streams.forEach((stream, i) => {
+      let group = byStream.get(stream);
+      if (!group) byStream.set(stream, (group = { texts: [], slots: [] }));
+      group.texts.push(call.texts[i]!);
+      group.slots.push(slot++);
+    });
   }
-  let replies: [Error | null, unknown][] | null;
-  try {
-    replies = await pipeline.exec();
-  } catch (error) {
-    throw new BusUnavailableError('publish', runs[0]!.stream, redisError(error));
+  const scripts: ScriptCall[] = [];
+  let current: ScriptCall | undefined;
+  for (const [stream, group] of byStream) {
+    for (let from = 0; from < group.texts.length;) {
+      if (!current || current.texts.length === CHUNK)
+        scripts.push((current = { keys: [], counts: [], texts: [], slots: [] }));
+      const n = Math.min(CHUNK - current.texts.length, group.texts.length - from);
+      current.keys.push(keyOf(stream));
+      current.counts.push(n);
+      for (let i = from; i < from + n; i++) {
+        current.texts.push(group.texts[i]!);
+        current.slots.push(group.slots[i]!);
+      }
+      from += n;
+    }
   }
-  const ids: MessageId[] = [];
-  runs.forEach((run, i) => {
-    const [error, reply] = replies?.[i] ?? [new Error('no reply'), null];
-    // Runs before this one are published: the caller re-publishes the batch (at least once).
-    if (error) throw new BusUnavailableError('publish', run.stream, redisError(error));
-    ids.push(...(reply as string).split(' '));
-  });
-  return ids;
+  return scripts;
+}
+
+/** Puts a script call's ids (its reply, space-separated) at their messages' places in the flush. */
+function place(ids: (MessageId | undefined)[], s: ScriptCall, reply: string): void {
+  const got = reply.split(' ');
+  s.slots.forEach((slot, i) => (ids[slot] = got[i]!));
 }

@@ -33,7 +33,7 @@ import {
   type RedisEndpoint,
 } from './connection.js';
 import { GroupReader } from './group-reader.js';
-import { publishBatch, type PublishContext } from './publish.js';
+import { PublishBatcher } from './publish.js';
 import type { LoopContext, ReadLoop } from './read-loop.js';
 import { consoleLog, messageOf, Reporter, type Log, type RedisBusStats } from './report.js';
 import type { ScriptedRedis } from './scripts.js';
@@ -55,8 +55,12 @@ export interface RedisBus extends Bus {
 
 const MAX_ID_PART = 2n ** 64n - 1n;
 
+/** An id as Redis writes it: at most 19 digits a part is always below 2^64 (the check of every ack). */
+const PLAIN_ID = /^(?:0|[1-9]\d{0,18})-(?:0|[1-9]\d{0,18})$/;
+
 /** A message id as Redis takes it (`<ms>-<seq>`, each part < 2^64); BusInvalidArgumentError otherwise. */
 function redisId(id: MessageId): string {
+  if (PLAIN_ID.test(id)) return id;
   const [ms, seq] = parseMessageId(id);
   if (ms > MAX_ID_PART || seq > MAX_ID_PART) {
     throw new BusInvalidArgumentError(`"${id}" is not a message id (each part must be below 2^64)`);
@@ -99,7 +103,7 @@ async function requireVersion(conn: ScriptedRedis): Promise<void> {
 class RedisStreamsBus implements RedisBus {
   readonly #loops = new Set<ReadLoop>();
   readonly #acks: AckBatcher;
-  readonly #publish: PublishContext;
+  readonly #publish: PublishBatcher;
   #closed: Promise<void> | undefined;
 
   constructor(
@@ -109,12 +113,12 @@ class RedisStreamsBus implements RedisBus {
     private readonly limits: { maxLen: number; maxAgeMs: number | undefined; batch: number },
   ) {
     this.#acks = new AckBatcher(conn, reporter);
-    this.#publish = {
+    this.#publish = new PublishBatcher({
       conn,
       keyOf: (stream) => this.#key(stream),
       maxLen: limits.maxLen,
       maxAgeMs: limits.maxAgeMs ?? 0,
-    };
+    });
   }
 
   #key(stream: string): string {
@@ -144,7 +148,7 @@ class RedisStreamsBus implements RedisBus {
     return this.#do('publish', messages[0]?.stream, async () => {
       messages.forEach((m) => requireName('stream name', m.stream));
       try {
-        const ids = await publishBatch(this.#publish, messages);
+        const ids = await this.#publish.publish(messages);
         this.reporter.succeeded('publish');
         return ids;
       } catch (error) {
@@ -257,7 +261,7 @@ class RedisStreamsBus implements RedisBus {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       await Promise.all([...this.#loops].map((loop) => loop.close()));
-      await this.#acks.drain();
+      await Promise.all([this.#acks.drain(), this.#publish.drain()]);
       await closeConnection(this.conn);
     })();
     return this.#closed;

@@ -6,16 +6,24 @@ import type { ChainableCommander, Redis } from 'ioredis';
 import { ID_FUNCTIONS, TRIM_FUNCTION } from './trim-lua.js';
 
 /**
- * KEYS[1] stream; ARGV maxLen, maxAgeMs (0: none), slack, then the messages' JSON texts joined by "\n"
- * (JSON.stringify never writes one: it escapes control characters). Returns the ids joined by " ". One
- * argument and one string reply instead of one per message: encoding and decoding them was most of the
- * client's cost of a batch.
+ * KEYS the streams; ARGV maxLen, maxAgeMs (0: none), slack, how many messages go to each key (decimal,
+ * space-separated, in KEYS order), then every message's JSON text joined by "\n" (JSON.stringify never
+ * writes one: it escapes control characters), the first key's first. XADDs each key's messages in order,
+ * trims each key once, and returns the ids joined by " " in the same order. One argument and one string
+ * reply for a whole batch, over any number of streams: encoding and decoding per message, and a command
+ * per stream, were most of the client's cost of routing events.
  */
 const PUBLISH = `${TRIM_FUNCTION}
-local key = KEYS[1]
+local maxLen, maxAgeMs, slack = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local texts = string.gmatch(ARGV[5], '[^\\n]+')
 local ids = {}
-for json in string.gmatch(ARGV[4], '[^\\n]+') do ids[#ids + 1] = redis.call('XADD', key, '*', 'd', json) end
-trim(key, tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]))
+local k = 0
+for count in string.gmatch(ARGV[4], '%d+') do
+  k = k + 1
+  local key = KEYS[k]
+  for _ = 1, tonumber(count) do ids[#ids + 1] = redis.call('XADD', key, '*', 'd', texts()) end
+  trim(key, maxLen, maxAgeMs, slack)
+end
 return table.concat(ids, ' ')
 `;
 
@@ -95,7 +103,8 @@ export type ClaimReply = [
 /** The scripts as ioredis defines them on a connection (and on its pipelines). */
 export interface ScriptCommands {
   batonGroup(key: string, group: string, from: string): Promise<number>;
-  batonPublish(key: string, maxLen: number, maxAgeMs: number, slack: number, joined: string): Promise<string>;
+  /** PUBLISH: the number of keys, the keys, then maxLen, maxAgeMs, slack, counts, joined texts. */
+  batonPublish(keys: number, ...args: (string | number)[]): Promise<string>;
   batonClaim(
     key: string,
     group: string,
@@ -117,13 +126,14 @@ export interface ScriptCommands {
 export type ScriptedRedis = Redis & ScriptCommands;
 
 export interface ScriptPipeline extends ChainableCommander {
-  batonPublish(key: string, maxLen: number, maxAgeMs: number, slack: number, joined: string): ScriptPipeline;
+  batonPublish(keys: number, ...args: (string | number)[]): ScriptPipeline;
 }
 
 /** Adds the scripts to a connection (before it connects, so pipelines made from it have them too). */
 export function defineScripts(conn: Redis): ScriptedRedis {
   conn.defineCommand('batonGroup', { numberOfKeys: 1, lua: GROUP });
-  conn.defineCommand('batonPublish', { numberOfKeys: 1, lua: PUBLISH });
+  // No numberOfKeys: each call says how many streams it writes.
+  conn.defineCommand('batonPublish', { lua: PUBLISH });
   conn.defineCommand('batonClaim', { numberOfKeys: 1, lua: CLAIM });
   conn.defineCommand('batonRelease', { numberOfKeys: 1, lua: RELEASE });
   conn.defineCommand('batonAck', { numberOfKeys: 1, lua: ACK });

@@ -50,6 +50,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
       workers.onTurn(actor, entries);
     },
     adapterFor: workers.adapterFor(),
+    takeResult: workers.takeResult,
     claimExpired: true,
     leaseMs: config.leaseMs,
     ...(config.a2aCredentials !== undefined && { a2a: { credentialsFile: config.a2aCredentials } }),

@@ -392,6 +392,20 @@ class PostgresStore implements Store {
     return this.#do(`finishWork "${idem}" (namespace "${ns}")`, (q) => work.finishWork(q, ns, idem, now));
   }
 
+  async postResult(
+    ns: string,
+    runId: string,
+    message: Omit<InboxMessage, 'id' | 'runId'>,
+    idem: string,
+    now: number,
+  ): Promise<number> {
+    const id = await this.#do(`postResult "${idem}" for run "${runId}" (namespace "${ns}")`, (q) =>
+      work.postResult(q, ns, runId, message, idem, now),
+    );
+    this.#changes.notify({ kind: 'inbox', ns, runId });
+    return id;
+  }
+
   getWork(ns: string, idem: string): Promise<WorkClaim | undefined> {
     return this.#do(`getWork "${idem}" (namespace "${ns}")`, (q) => work.getWork(q, ns, idem));
   }

@@ -2,10 +2,11 @@
 // Query each. A claim is the attempt's cross-instance lease: taking it reads the row FOR UPDATE and
 // writes it in one statement, so of two instances claiming at once one wins.
 
+import type { InboxMessage } from '../store.js';
 import type { ClaimOutcome, ClaimRequest, WorkClaim, WorkerEntry, WorkerRecord } from '../work-records.js';
 import { toJson } from '../store-args.js';
 import type { Query } from './db.js';
-import type { Named } from './statements.js';
+import { CHANNEL_SQL, LOCK_INBOX, type Named } from './statements.js';
 
 const named = (name: string, text: string): Named => ({ name: `baton_${name}`, text });
 
@@ -32,8 +33,13 @@ const Q = {
      WHERE namespace = $1 AND heartbeat_at > $2 ORDER BY worker_id, instance`,
   ),
   /**
-   * The claim as it was (locked), and whether this instance took it: its own, free, stale, or its
-   * holder named dead. An empty worker id keeps the one recorded (a hint for re-delivery).
+   * The claim as it was (locked), and whether this instance took it: its own, free (inserted here),
+   * stale, or its holder named dead. An empty worker id keeps the one recorded (a hint for re-delivery).
+   * One statement, one round trip. Committed without waiting for the WAL flush (synchronous_commit off
+   * for this transaction): other instances see the claim at once all the same, and only a crash of
+   * PostgreSQL itself could lose it, which at worst lets an attempt in flight run again under its
+   * idempotency key (results stay exactly once: the run's journal dedupes them). The result's own post
+   * (postResult) is durable, and flushes this claim with it.
    */
   takeClaim: named(
     'work_take',
@@ -47,22 +53,31 @@ const Q = {
        WHERE w.namespace = old.namespace AND w.idem = old.idem AND NOT old.done
          AND (old.instance = $3 OR old.instance = '' OR old.updated_at < $8 OR old.instance = $9)
        RETURNING 1
+     ),
+     ins AS (
+       INSERT INTO work_claims (namespace, idem, run_id, route, entry_id, instance, worker_id, done, updated_at)
+       SELECT $1, $2, $5, $10, $4, $3, $6, false, $7 WHERE NOT EXISTS (SELECT 1 FROM old)
+       ON CONFLICT DO NOTHING RETURNING 1
      )
-     SELECT old.*, (SELECT count(*) FROM took)::int AS took FROM old`,
+     SELECT old.*, (SELECT count(*) FROM took)::int AS took, (SELECT count(*) FROM ins)::int AS inserted,
+       set_config('synchronous_commit', 'off', true) AS async
+     FROM (SELECT 1) AS one LEFT JOIN old ON true`,
   ),
-  insertClaim: named(
-    'work_insert',
-    `INSERT INTO work_claims (namespace, idem, run_id, route, entry_id, instance, worker_id, done, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, false, $8) ON CONFLICT DO NOTHING`,
-  ),
+  /** A hint (which worker has it) and a renewal: committed without waiting for the flush, as a claim. */
   assign: named(
     'work_assign',
-    `UPDATE work_claims SET worker_id = $1, updated_at = $2
-     WHERE namespace = $3 AND idem = $4 AND instance = $5 AND NOT done`,
+    `WITH a AS (
+       UPDATE work_claims SET worker_id = $1, updated_at = $2
+       WHERE namespace = $3 AND idem = $4 AND instance = $5 AND NOT done RETURNING 1
+     )
+     SELECT set_config('synchronous_commit', 'off', true) AS async, (SELECT count(*) FROM a)::int AS n`,
   ),
   renew: named(
     'work_renew',
-    'UPDATE work_claims SET updated_at = $1 WHERE namespace = $2 AND instance = $3 AND NOT done',
+    `WITH r AS (
+       UPDATE work_claims SET updated_at = $1 WHERE namespace = $2 AND instance = $3 AND NOT done RETURNING 1
+     )
+     SELECT set_config('synchronous_commit', 'off', true) AS async, (SELECT count(*) FROM r)::int AS n`,
   ),
   release: named(
     'work_release',
@@ -81,6 +96,28 @@ const Q = {
        ON CONFLICT DO NOTHING RETURNING 1
      )
      SELECT (SELECT count(*) FROM marked)::int + (SELECT count(*) FROM inserted)::int AS n`,
+  ),
+  /**
+   * A result posted to its run's inbox (as POST_INBOX: ids under the namespace's advisory lock, a
+   * notification) and its claim marked done (as finish), in one durable transaction.
+   */
+  postResult: named(
+    'work_post_result',
+    `WITH serial AS MATERIALIZED (SELECT pg_advisory_xact_lock(${LOCK_INBOX}, hashtext(current_schema() || '.' || $1))),
+     posted AS (
+       INSERT INTO inbox (namespace, run_id, kind, payload, at) SELECT $1, $2, $3, $4, $5 FROM serial
+       RETURNING id, pg_notify(${CHANNEL_SQL}, json_build_array('inbox', $1::text, $2::text)::text) AS notified
+     ),
+     marked AS (
+       UPDATE work_claims SET done = true, updated_at = $7 WHERE namespace = $1 AND idem = $6 AND NOT done
+       RETURNING 1
+     ),
+     inserted AS (
+       INSERT INTO work_claims (namespace, idem, run_id, route, entry_id, instance, worker_id, done, updated_at)
+       SELECT $1, $6, '', '', '', '', '', true, $7 WHERE NOT EXISTS (SELECT 1 FROM marked)
+       ON CONFLICT DO NOTHING RETURNING 1
+     )
+     SELECT id, (SELECT count(*) FROM marked)::int + (SELECT count(*) FROM inserted)::int AS n FROM posted`,
   ),
   get: named('work_get', 'SELECT * FROM work_claims WHERE namespace = $1 AND idem = $2'),
   prune: named('work_prune', 'DELETE FROM work_claims WHERE namespace = $1 AND updated_at < $2'),
@@ -151,19 +188,22 @@ export async function listWorkers(q: Query, ns: string, freshAfter: number): Pro
 }
 
 export async function claimWork(q: Query, ns: string, r: ClaimRequest): Promise<ClaimOutcome> {
-  // A row another claimer inserts between our take (no row) and our insert (conflict) is read again.
+  // A row another claimer inserts between our look (no row) and our insert (conflict) is read again.
   for (let attempt = 0; attempt < 3; attempt++) {
     const take = [ns, r.idem, r.instance, r.entryId, r.runId, r.workerId, r.now, r.staleBefore];
-    const row = (await q<ClaimRow & { took: number }>(Q.takeClaim, [...take, r.takeOverFrom ?? null]))
-      .rows[0];
-    if (row !== undefined) {
-      const found = toClaim(row);
-      if (found.done) return { kind: 'done', claim: found };
-      if (row.took === 0) return { kind: 'held', claim: found };
-      return found.instance === r.instance ? { kind: 'claimed' } : { kind: 'claimed', previous: found };
-    }
-    const values = [ns, r.idem, r.runId, r.route, r.entryId, r.instance, r.workerId, r.now];
-    if ((await q(Q.insertClaim, values)).rowCount === 1) return { kind: 'claimed' };
+    const row = (
+      await q<Partial<ClaimRow> & { took: number; inserted: number }>(Q.takeClaim, [
+        ...take,
+        r.takeOverFrom ?? null,
+        r.route,
+      ])
+    ).rows[0]!;
+    if (row.inserted === 1) return { kind: 'claimed' };
+    if (row.idem === undefined || row.idem === null) continue;
+    const found = toClaim(row as ClaimRow);
+    if (found.done) return { kind: 'done', claim: found };
+    if (row.took === 0) return { kind: 'held', claim: found };
+    return found.instance === r.instance ? { kind: 'claimed' } : { kind: 'claimed', previous: found };
   }
   throw new Error(`claimWork "${r.idem}": the claim row kept changing under three attempts`);
 }
@@ -189,6 +229,19 @@ export async function releaseWork(q: Query, ns: string, idem: string, instance: 
 
 export async function finishWork(q: Query, ns: string, idem: string, now: number): Promise<boolean> {
   return ((await q<{ n: number }>(Q.finish, [ns, idem, now])).rows[0]?.n ?? 0) > 0;
+}
+
+export async function postResult(
+  q: Query,
+  ns: string,
+  runId: string,
+  m: Omit<InboxMessage, 'id' | 'runId'>,
+  idem: string,
+  now: number,
+): Promise<number> {
+  const payload = toJson(m.payload, () => `payload of a ${m.kind} for run "${runId}"`);
+  const { rows } = await q<{ id: number }>(Q.postResult, [ns, runId, m.kind, payload, m.at, idem, now]);
+  return rows[0]!.id;
 }
 
 export async function getWork(q: Query, ns: string, idem: string): Promise<WorkClaim | undefined> {

@@ -574,6 +574,29 @@ class SqliteStore implements Store {
     return this.#do(`finishWork "${idem}" (namespace "${ns}")`, () => this.#work.finishWork(ns, idem, now));
   }
 
+  postResult(
+    ns: string,
+    runId: string,
+    message: Omit<InboxMessage, 'id' | 'runId'>,
+    idem: string,
+    now: number,
+  ): Promise<number> {
+    return this.#do(`postResult "${idem}" for run "${runId}" (namespace "${ns}")`, () => {
+      const payload = toJson(message.payload, () => `payload of a ${message.kind} for run "${runId}"`);
+      const id = this.#db
+        .transaction(() => {
+          const posted = Number(
+            this.#q.postInbox.run(ns, runId, message.kind, payload, message.at).lastInsertRowid,
+          );
+          this.#work.finishWork(ns, idem, now);
+          return posted;
+        })
+        .immediate();
+      this.#watchers.notify({ kind: 'inbox', ns, runId });
+      return id;
+    });
+  }
+
   getWork(ns: string, idem: string): Promise<WorkClaim | undefined> {
     return this.#do(`getWork "${idem}" (namespace "${ns}")`, () => this.#work.getWork(ns, idem));
   }

@@ -41,6 +41,7 @@ export async function startInstance(
       workers.onTurn(actor, entries);
     },
     adapterFor: workers.adapterFor(),
+    takeResult: workers.takeResult,
   });
   await workers.attach({
     bus,
