@@ -1,0 +1,191 @@
+// Workflows served as A2A agents by `baton serve --http`, driven as any A2A caller drives them: the
+// @a2a-js/sdk client over JSON-RPC, HTTP+JSON and gRPC (SendMessage, its retry, GetTask, ListTasks,
+// streams, SubscribeToTask, CancelTask with compensation), plain HTTP for the spec's errors, and a served
+// workflow whose agent is another server's served workflow (`endpoint: { a2a: URL }`).
+
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { Role, TaskState, type Message, type StreamResponse, type Task } from '@a2a-js/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from './cli-helpers.js';
+import { serve, SLOW, TRIO, type Binding, type Served } from './a2a-served-harness.js';
+
+const tmp = tempDir();
+let server: Served;
+
+beforeAll(async () => {
+  server = await serve(join(tmp.dir, 'one'));
+  await server.register(TRIO);
+  await server.register(SLOW);
+}, 60_000);
+afterAll(async () => {
+  await server?.stop();
+  tmp.cleanup();
+});
+
+function message(parts: Message['parts'], messageId = randomUUID()): Message {
+  return {
+    messageId,
+    contextId: '',
+    taskId: '',
+    role: Role.ROLE_USER,
+    parts,
+    metadata: undefined,
+    extensions: [],
+    referenceTaskIds: [],
+  };
+}
+const data = (value: unknown): Message['parts'][number] => ({
+  content: { $case: 'data', value },
+  metadata: undefined,
+  filename: '',
+  mediaType: 'application/json',
+});
+const text = (value: string): Message['parts'][number] => ({
+  content: { $case: 'text', value },
+  metadata: undefined,
+  filename: '',
+  mediaType: 'text/plain',
+});
+const send = (m: Message, returnImmediately = false) => ({
+  tenant: '',
+  message: m,
+  configuration: { acceptedOutputModes: [], taskPushNotificationConfig: undefined, returnImmediately },
+  metadata: undefined,
+});
+const outputOf = (t: Task): unknown => {
+  const p = t.artifacts[0]?.parts[0]?.content;
+  return p?.$case === 'data' ? p.value : undefined;
+};
+const asTask = (r: unknown): Task => {
+  expect((r as Task).status).toBeDefined();
+  return r as Task;
+};
+
+async function collect(stream: AsyncGenerator<StreamResponse>): Promise<StreamResponse[]> {
+  const out: StreamResponse[] = [];
+  for await (const e of stream) out.push(e);
+  return out;
+}
+
+describe('agent cards', () => {
+  it('GET /a2a lists every workflow; each card names its three transports', async () => {
+    const list = (await (await fetch(`${server.http}/a2a`)).json()) as { agents: Array<{ name: string }> };
+    expect(list.agents.map((a) => a.name).sort()).toEqual(['slow', 'trio']);
+    const res = await fetch(`${server.http}/a2a/trio/.well-known/agent-card.json`, {
+      headers: { 'A2A-Version': '1.0' },
+    });
+    expect(res.status).toBe(200);
+    const card = (await res.json()) as {
+      version: string;
+      capabilities: { streaming: boolean; pushNotifications: boolean };
+      skills: Array<{ id: string; description: string }>;
+      supportedInterfaces: Array<{
+        url: string;
+        protocolBinding: string;
+        tenant?: string;
+        protocolVersion: string;
+      }>;
+    };
+    expect(card.version).toBe('1');
+    expect(card.capabilities).toMatchObject({ streaming: true, pushNotifications: false });
+    expect(card.skills[0]!.description).toMatch(/topic \(string\), required/);
+    const v1 = card.supportedInterfaces.filter((i) => i.protocolVersion === '1.0');
+    expect(v1).toEqual([
+      expect.objectContaining({ url: `${server.http}/a2a/trio`, protocolBinding: 'JSONRPC' }),
+      expect.objectContaining({ url: `${server.http}/a2a/trio/rest`, protocolBinding: 'HTTP+JSON' }),
+      expect.objectContaining({ url: server.grpc, protocolBinding: 'GRPC', tenant: 'trio' }),
+    ]);
+  });
+});
+
+describe.each<Binding>(['JSONRPC', 'HTTP+JSON', 'GRPC'])('over %s', (binding) => {
+  it('SendMessage runs the workflow to its output; the same message again finds the same run', async () => {
+    const client = await server.client('trio', binding);
+    const m = message([data({ topic: binding })]);
+    const task = asTask(await client.sendMessage(send(m)));
+    expect(task.id).toMatch(/^run_/);
+    expect(task.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+    expect(outputOf(task)).toEqual({
+      three: {
+        task: 'three',
+        got: { prev: { task: 'two', got: { prev: { task: 'one', got: { topic: binding } } } } },
+      },
+    });
+    const again = asTask(await client.sendMessage(send(m)));
+    expect(again.id).toBe(task.id);
+    const got = await client.getTask({ tenant: '', id: task.id, historyLength: undefined });
+    expect(got.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+    expect(got.contextId).toBe(task.contextId);
+    const listed = await client.listTasks({
+      tenant: '',
+      contextId: task.contextId,
+      status: TaskState.TASK_STATE_UNSPECIFIED,
+      pageToken: '',
+      statusTimestampAfter: undefined,
+      includeArtifacts: true,
+    });
+    expect(listed.tasks.map((t) => t.id)).toEqual([task.id]);
+    expect(listed.totalSize).toBe(1);
+    expect(outputOf(listed.tasks[0]!)).toEqual(outputOf(task));
+  });
+
+  it('text parts are the one declared string input; the context id given is kept', async () => {
+    const client = await server.client('trio', binding);
+    const contextId = `ctx-${binding}`;
+    const task = asTask(await client.sendMessage(send({ ...message([text('bees')]), contextId })));
+    expect(task.contextId).toBe(contextId);
+    expect(JSON.stringify(outputOf(task))).toContain('"topic":"bees"');
+  });
+
+  it('SendStreamingMessage: the task first, then its progress, its output artifact and the final status', async () => {
+    const client = await server.client('slow', binding);
+    const events = await collect(client.sendMessageStream(send(message([data({ ms: 300 })]))));
+    expect(events[0]!.payload?.$case).toBe('task');
+    const kinds = events.map((e) => e.payload?.$case);
+    expect(kinds).toContain('statusUpdate');
+    const artifact = events.find((e) => e.payload?.$case === 'artifactUpdate');
+    expect(
+      artifact?.payload?.$case === 'artifactUpdate' && artifact.payload.value.artifact?.parts[0]?.content,
+    ).toEqual({ $case: 'data', value: { wait: { slept: 300 } } });
+    const last = events.at(-1)!.payload;
+    expect(last?.$case === 'statusUpdate' && last.value.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+  });
+
+  it('SubscribeToTask follows a run to its end; an ended task cannot be subscribed to', async () => {
+    const client = await server.client('slow', binding);
+    const started = asTask(await client.sendMessage(send(message([data({ ms: 400 })]), true)));
+    expect(started.status?.state).toBe(TaskState.TASK_STATE_WORKING);
+    const events = await collect(client.resubscribeTask({ tenant: '', id: started.id }));
+    expect(events[0]!.payload?.$case).toBe('task');
+    const last = events.at(-1)!.payload;
+    expect(last?.$case === 'statusUpdate' && last.value.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+    await expect(collect(client.resubscribeTask({ tenant: '', id: started.id }))).rejects.toThrow(
+      /has ended/,
+    );
+  });
+
+  it('CancelTask cancels the run and compensates what completed', async () => {
+    const client = await server.client('slow', binding);
+    const started = asTask(await client.sendMessage(send(message([data({ ms: 60_000 })]), true)));
+    // Once `wait` runs, `reserve` has completed: the cancel compensates it.
+    for (let i = 0; i < 200; i++) {
+      const t = await client.getTask({ tenant: '', id: started.id, historyLength: undefined });
+      if ((t.metadata?.baton as { phase?: string } | undefined)?.phase === 'wait') break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const cancelled = await client.cancelTask({ tenant: '', id: started.id, metadata: undefined });
+    expect(cancelled.status?.state).toBe(TaskState.TASK_STATE_CANCELED);
+    expect((cancelled.metadata?.baton as { compensated: string[] }).compensated).toEqual(['reserve']);
+    await expect(client.cancelTask({ tenant: '', id: started.id, metadata: undefined })).rejects.toThrow(
+      /has ended/,
+    );
+  });
+
+  it('GetTask of an unknown task is TaskNotFound', async () => {
+    const client = await server.client('trio', binding);
+    await expect(client.getTask({ tenant: '', id: 'run_nope', historyLength: undefined })).rejects.toThrow(
+      /does not exist/,
+    );
+  });
+});
