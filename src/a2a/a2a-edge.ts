@@ -27,6 +27,16 @@ interface Served {
   readonly rest: RequestHandler;
 }
 
+interface Locals {
+  served: Served;
+}
+
+/** Hands the request to the workflow's binding the earlier middleware found. */
+const toServed =
+  (binding: 'rest' | 'jsonRpc'): RequestHandler =>
+  (req, res, next) =>
+    (res.locals as Locals).served[binding](req, res, next);
+
 const JSON_TYPES = ['application/json', 'application/a2a+json'];
 
 export class A2AEdge {
@@ -104,34 +114,33 @@ export class A2AEdge {
         res.json({ agents: cards });
       }),
     );
-    // `use`, not `get`: the SDK's card router answers at its own root.
+    // Everything under /a2a/NAME is for a registered workflow: a 404 before any body is read otherwise.
     router.use(
-      '/:name/.well-known/agent-card.json',
+      '/:name',
       this.safe(async (req, res, next) => {
         const name = String(req.params.name);
-        const agent = await this.agent(name);
-        if (agent === undefined) return notRegistered(res, name);
-        const at = this.servedAt(req);
-        agentCardHandler({
-          agentCardProvider: () => agent.cardAt(at),
-          cache: { maxAge: 10 },
-          legacyCompat: { enabled: true },
-        })(req, res, next);
+        const s = await this.servedFor(name);
+        if (s === undefined) return notRegistered(res, name);
+        (res.locals as Locals).served = s;
+        next();
       }),
     );
+    // `use`, not `get`: the SDK's card router answers at its own root.
+    router.use('/:name/.well-known/agent-card.json', (req, res, next) => {
+      const { agent } = (res.locals as Locals).served;
+      const at = this.servedAt(req);
+      agentCardHandler({
+        agentCardProvider: () => agent.cardAt(at),
+        cache: { maxAge: 10 },
+        legacyCompat: { enabled: true },
+      })(req, res, next);
+    });
     router.use(
       '/:name/rest',
       this.callSignal,
       express.json({ limit: A2A_BODY_LIMIT_BYTES, type: JSON_TYPES, strict: false }),
       restBodyError,
-    );
-    router.use(
-      '/:name/rest',
-      this.safe(async (req, res, next) => {
-        const s = await this.servedFor(String(req.params.name));
-        if (s === undefined) return notRegistered(res, String(req.params.name));
-        s.rest(req, res, next);
-      }),
+      toServed('rest'),
     );
     router.post(
       '/:name',
@@ -141,14 +150,8 @@ export class A2AEdge {
       jsonRpcBodyError,
       jsonRpcEnvelope,
     );
-    router.use(
-      '/:name',
-      this.safe(async (req, res, next) => {
-        const s = await this.servedFor(String(req.params.name));
-        if (s === undefined) return notRegistered(res, String(req.params.name));
-        s.jsonRpc(req, res, next);
-      }),
-    );
+    // `use`: the SDK's JSON-RPC router answers POST at its own root.
+    router.use('/:name', toServed('jsonRpc'));
     return router;
   }
 

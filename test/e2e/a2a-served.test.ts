@@ -189,3 +189,130 @@ describe.each<Binding>(['JSONRPC', 'HTTP+JSON', 'GRPC'])('over %s', (binding) =>
     );
   });
 });
+
+describe('plain HTTP requests get the spec’s errors (and the server stays up)', () => {
+  let ended: string;
+  beforeAll(async () => {
+    const client = await server.client('trio', 'JSONRPC');
+    ended = asTask(await client.sendMessage(send(message([data({ topic: 'done' })])))).id;
+  });
+  const rpc = async (body: string | object, version = '1.0'): Promise<{ status: number; code?: number }> => {
+    const res = await fetch(`${server.http}/a2a/trio`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'A2A-Version': version },
+      body: typeof body === 'string' ? body : JSON.stringify({ jsonrpc: '2.0', id: 7, ...body }),
+    });
+    const json = (await res.json()) as { error?: { code: number } };
+    return { status: res.status, code: json.error?.code };
+  };
+  const sendOf = (parts: unknown[]) => ({
+    method: 'SendMessage',
+    params: { message: { messageId: randomUUID(), role: 'ROLE_USER', parts } },
+  });
+
+  it.each<[string, () => string | object, number, string?]>([
+    ['a body that is not JSON', () => '{bad', -32700],
+    ['a batch (not a request object)', () => '[]', -32600],
+    ['no jsonrpc member', () => '{"id":1,"method":"GetTask","params":{"id":"x"}}', -32600],
+    ['an unknown method', () => ({ method: 'NoSuchMethod', params: {} }), -32601],
+    ['params that are not an object', () => ({ method: 'GetTask', params: 3 }), -32602],
+    ['an input the workflow does not declare', () => sendOf([{ data: { topc: 'x' } }]), -32602],
+    ['an unknown task', () => ({ method: 'GetTask', params: { id: 'run_nope' } }), -32001],
+    ['a cancel of an ended task', () => ({ method: 'CancelTask', params: { id: ended } }), -32002],
+    [
+      'a push notification config',
+      () => ({ method: 'CreateTaskPushNotificationConfig', params: { taskId: ended, url: 'http://x' } }),
+      -32003,
+    ],
+    ['a subscription to an ended task', () => ({ method: 'SubscribeToTask', params: { id: ended } }), -32004],
+    ['files only', () => sendOf([{ url: 'http://x/f.pdf', mediaType: 'application/pdf' }]), -32005],
+    ['an unsupported A2A-Version', () => ({ method: 'GetTask', params: { id: ended } }), -32009, '9.9'],
+  ])('JSON-RPC: %s -> %i', async (_what, body, code, version) => {
+    expect(await rpc(body(), version)).toEqual({ status: 200, code });
+  });
+
+  it('HTTP+JSON: statuses per the spec', async () => {
+    const rest = (path: string, init: RequestInit = {}) =>
+      fetch(`${server.http}/a2a/trio/rest${path}`, {
+        ...init,
+        headers: { 'content-type': 'application/json', 'A2A-Version': '1.0', ...init.headers },
+      });
+    const notFound = await rest('/tasks/run_nope');
+    expect(notFound.status).toBe(404);
+    expect(((await notFound.json()) as { error: { status: string } }).error.status).toBe('NOT_FOUND');
+    expect((await rest(`/tasks/${ended}:cancel`, { method: 'POST', body: '{}' })).status).toBe(400);
+    expect((await rest('/message:send', { method: 'POST', body: '{bad' })).status).toBe(400);
+    expect((await rest('/tasks?pageSize=150')).status).toBe(400);
+    const big = JSON.stringify({
+      message: { messageId: 'big', parts: [{ text: 'x'.repeat(5 * 1024 * 1024) }] },
+    });
+    expect((await rest('/message:send', { method: 'POST', body: big })).status).toBe(413);
+    const listed = await rest('/tasks?pageSize=1');
+    expect(listed.status).toBe(200);
+    expect(((await listed.json()) as { tasks: unknown[]; nextPageToken: string }).nextPageToken).not.toBe('');
+  });
+
+  it('an unknown workflow is a 404; a request without A2A-Version speaks v0.3', async () => {
+    const unknown = await fetch(`${server.http}/a2a/nope`, { method: 'POST', body: '{}' });
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe(
+      'BATON_E_WORKFLOW_NOT_FOUND',
+    );
+    const legacy = await fetch(`${server.http}/a2a/trio`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'message/send',
+        params: {
+          message: {
+            kind: 'message',
+            messageId: randomUUID(),
+            role: 'user',
+            parts: [{ kind: 'text', text: 'v03' }],
+          },
+        },
+      }),
+    });
+    const result = ((await legacy.json()) as { result: { kind: string; status: { state: string } } }).result;
+    expect(result).toMatchObject({ kind: 'task', status: { state: 'completed' } });
+    expect((await fetch(`${server.http}/a2a`)).status).toBe(200);
+  });
+});
+
+describe('a served workflow whose agent is another server’s served workflow', () => {
+  let caller: Served;
+  beforeAll(async () => {
+    caller = await serve(join(tmp.dir, 'two'));
+    await caller.register(`workflow:
+  name: relay
+  version: "1"
+  inputs:
+    topic: { type: string, required: true }
+  agents:
+    remote: { type: t, endpoint: { a2a: "${server.http}/a2a/trio" } }
+  tasks:
+    - { id: ask, agent: remote, input: { topic: "input.topic" } }
+`);
+  }, 60_000);
+  afterAll(() => caller?.stop());
+
+  it('SendMessage to relay runs trio on the other server through A2A and returns its output', async () => {
+    const client = await caller.client('relay', 'JSONRPC');
+    const task = asTask(await client.sendMessage(send(message([data({ topic: 'chained' })]))));
+    expect(task.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+    const inner = (outputOf(task) as { ask: unknown }).ask;
+    expect(JSON.stringify(inner)).toContain('"topic":"chained"');
+    // The other server ran one trio run for it, in the context relay's run gave it.
+    const trio = await server.client('trio', 'JSONRPC');
+    const theirs = await trio.listTasks({
+      tenant: '',
+      contextId: `${task.id}/remote`,
+      status: TaskState.TASK_STATE_UNSPECIFIED,
+      pageToken: '',
+      statusTimestampAfter: undefined,
+    });
+    expect(theirs.tasks.map((t) => t.status?.state)).toEqual([TaskState.TASK_STATE_COMPLETED]);
+  });
+});
