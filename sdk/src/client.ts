@@ -29,6 +29,7 @@ import {
   PauseRunRequest,
   ResumeRunRequest,
   RunServiceService,
+  ProvideInputRequest,
   SignalRunRequest,
   StartRunRequest,
   type GetRunHistoryResponse,
@@ -36,6 +37,7 @@ import {
   type ModifyRunResponse,
   type Run,
   type RunEvent,
+  type ProvideInputResponse,
   type SignalRunResponse,
 } from './gen/baton/v1/run.js';
 import {
@@ -122,6 +124,12 @@ export interface RunsClient {
   cancel(runId: string, reason?: string, options?: CallOptions): Promise<Run>;
   /** Delivers an event; retried on UNAVAILABLE only when it carries an eventId (journaled once). */
   signal(request: Req<SignalRunRequest>, options?: CallOptions): Promise<SignalRunResponse>;
+  /**
+   * Answers the agent of a task that waits for input (Run.inputRequired lists them); retried on
+   * UNAVAILABLE only when it carries a requestId (taken once). FailedPreconditionError
+   * (BATON_E_NOT_WAITING_FOR_INPUT) when the task does not wait, (BATON_E_RUN_ENDED) when the run ended.
+   */
+  provideInput(request: Req<ProvideInputRequest>, options?: CallOptions): Promise<ProvideInputResponse>;
   modify(request: Req<ModifyRunRequest>, options?: CallOptions): Promise<ModifyRunResponse>;
   history(request: Req<GetRunHistoryRequest>, options?: CallOptions): Promise<GetRunHistoryResponse>;
   /**
@@ -258,6 +266,8 @@ export function createClient(options: ClientOptions): BatonClient {
         'run',
       ),
     signal: (req, o = {}) => t.unary(R.signalRun, SignalRunRequest.fromPartial(req), o, Boolean(req.eventId)),
+    provideInput: (req, o = {}) =>
+      t.unary(R.provideInput, ProvideInputRequest.fromPartial(req), o, Boolean(req.requestId)),
     modify: (req, o = {}) => t.unary(R.modifyRun, ModifyRunRequest.fromPartial(req), o, false),
     history: (req, o = {}) => t.unary(R.getRunHistory, GetRunHistoryRequest.fromPartial(req), o, true),
     // Deleting twice is NOT_FOUND the second time: not retried, so the caller sees what happened.

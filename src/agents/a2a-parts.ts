@@ -9,7 +9,7 @@ import {
   type Part,
   type TaskStatusUpdateEvent,
 } from '@a2a-js/sdk';
-import type { AgentInvocation, RemoteTaskLink } from './adapter.js';
+import type { AgentInvocation, ProvidedInput, RemoteTaskLink } from './adapter.js';
 
 export function dataPart(value: unknown): Part {
   return {
@@ -64,6 +64,10 @@ export interface AttemptJournal {
   remoteTaskOf(key: string, attempt: number): string | undefined;
   remoteTaskAttached(key: string, attempt: number, remoteTaskId: string): void;
   inputRequired(key: string, attempt: number, request: { question: string; data?: unknown }): void;
+  /** The answer journaled for the attempt that its agent has not asked past yet. */
+  pendingInput(key: string, attempt: number): ProvidedInput | undefined;
+  /** Answers journaled for the attempt from now on; returns the unsubscribe. */
+  onInput(key: string, attempt: number, listener: (answer: ProvidedInput) => void): () => void;
 }
 
 /**
@@ -98,6 +102,8 @@ export class TaskInvocation implements AgentInvocation {
       remoteTaskId: journal.remoteTaskOf(key, attempt),
       attached: (id) => journal.remoteTaskAttached(key, attempt, id),
       inputRequired: (request) => journal.inputRequired(key, attempt, request),
+      pendingInput: () => journal.pendingInput(key, attempt),
+      onInput: (listener) => journal.onInput(key, attempt, listener),
     });
   }
 

@@ -44,7 +44,25 @@ export interface RemoteTaskLink {
   attached(remoteTaskId: string): void;
   /** The agent waits for input: `question` in words, `data` when its message carried structured parts. */
   inputRequired(request: { readonly question: string; readonly data?: unknown }): void;
+  /**
+   * The answer journaled for this attempt that the agent has not asked past yet: an attempt re-issued
+   * after a crash whose remote task still waits sends it (it may not have been sent before the crash).
+   */
+  pendingInput(): ProvidedInput | undefined;
+  /** Calls `listener` with each answer journaled for this attempt from now on; returns the unsubscribe. */
+  onInput(listener: (answer: ProvidedInput) => void): () => void;
 }
+
+/** An answer to the agent's question, journaled (TaskInputProvided) before it is handed over. */
+export interface ProvidedInput {
+  readonly input: unknown;
+  /** The entry's seq: the same after a replay, so an answer sent again carries the same message id. */
+  readonly seq: number;
+}
+
+/** The A2A message id an answer travels under: stable per answer, distinct from the task message's. */
+export const inputMessageId = (idempotencyKey: string, answer: ProvidedInput): string =>
+  `${idempotencyKey}:input:${answer.seq}`;
 
 export interface AgentAdapter {
   /**

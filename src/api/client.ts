@@ -66,6 +66,23 @@ export interface RemoteRun {
     timeoutMs: number | null;
   }>;
   readonly compensated: readonly string[];
+  /** Attempts whose agent waits for input: the key (`research[2]`), what it asked, since when (ms). */
+  readonly inputRequired: ReadonlyArray<{
+    key: string;
+    attempt: number;
+    agent: string | null;
+    question: string;
+    data: unknown;
+    since: number;
+    remote_task_id: string | null;
+  }>;
+}
+
+/** What ProvideInput answered: where the answer sits in the journal (empty while it waits in the inbox). */
+export interface RemoteInputDelivery {
+  readonly cursor: string;
+  readonly key: string;
+  readonly attempt: number;
 }
 
 /** A journal entry as WatchRun and GetRunHistory send it. */
@@ -139,6 +156,15 @@ function fromRun(r: Run): RemoteRun {
       timeoutMs: w.timeout ? w.timeout.seconds * 1000 + Math.round(w.timeout.nanos / 1e6) : null,
     })),
     compensated: [...r.compensated],
+    inputRequired: r.inputRequired.map((w) => ({
+      key: w.taskId,
+      attempt: w.attempt,
+      agent: w.agentId === '' ? null : w.agentId,
+      question: w.question,
+      data: (w.data as unknown) ?? null,
+      since: w.since?.getTime() ?? 0,
+      remote_task_id: w.remoteTaskId === '' ? null : w.remoteTaskId,
+    })),
   };
 }
 
@@ -286,6 +312,20 @@ export class RemoteRuns {
       data,
       eventId: '',
     });
+  }
+
+  /** Answers the agent of `task` waiting for input (BATON_E_NOT_WAITING_FOR_INPUT when it does not wait). */
+  async provideInput(
+    runId: string,
+    task: string,
+    input: unknown,
+    requestId = '',
+  ): Promise<RemoteInputDelivery> {
+    const res = await this.#unary<
+      { runId: string; taskId: string; input: unknown; requestId: string },
+      { cursor: string; taskId: string; attempt: number }
+    >('ProvideInput', 'provideInput', { runId, taskId: task, input, requestId });
+    return { cursor: res.cursor, key: res.taskId, attempt: res.attempt };
   }
 
   async modify(

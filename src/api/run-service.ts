@@ -1,5 +1,6 @@
 // RunService over gRPC: starts runs in this server's engine, reports them in the SPEC status shape,
-// steers them (pause, resume, cancel, signal, modify: run-modify.ts), and serves their journal
+// steers them (pause, resume, cancel, signal, modify: run-modify.ts), answers agents waiting for input
+// (ProvideInput), and serves their journal
 // (WatchRun, GetRunHistory). Commands are journaled with the caller's `x-baton-principal` and reason.
 
 import { fold, initialState, statusOf } from '../core/index.js';
@@ -19,6 +20,8 @@ import type {
   ResumeRunRequest,
   Run,
   RunServiceServer,
+  ProvideInputRequest,
+  ProvideInputResponse,
   SignalRunRequest,
   SignalRunResponse,
   StartRunRequest,
@@ -136,6 +139,25 @@ export function runService(deps: RunServiceDeps): RunServiceHandlers {
     return { cursor: seq === undefined ? '' : cursorOf(seq) };
   }
 
+  async function provideInput(req: ProvideInputRequest, metadata: Metadata): Promise<ProvideInputResponse> {
+    if (req.taskId === '')
+      throw new ApiError('BATON_E_REQUEST_INVALID', 'is required: the task waiting for input', {
+        fieldPath: 'task_id',
+      });
+    principalOf(metadata); // a malformed principal is refused like any field
+    const done = await engine.provideInput(
+      req.runId,
+      req.taskId,
+      req.input ?? null,
+      req.requestId === '' ? {} : { requestId: req.requestId },
+    );
+    return {
+      cursor: done.seq === undefined ? '' : cursorOf(done.seq),
+      taskId: done.key,
+      attempt: done.attempt,
+    };
+  }
+
   async function history(req: GetRunHistoryRequest): Promise<GetRunHistoryResponse> {
     const afterSeq = seqOfCursor(req.afterCursor, 'after_cursor');
     const limit = pageSize(req.pageSize, HISTORY_PAGE);
@@ -187,6 +209,7 @@ export function runService(deps: RunServiceDeps): RunServiceHandlers {
       }),
     ),
     signalRun: unary(signal),
+    provideInput: unary(provideInput),
     modifyRun: unary(modifyRun(engine, deps.check ?? {})),
     getRunHistory: unary(history),
     deleteRun: unary(async (req: { runId: string }) => {

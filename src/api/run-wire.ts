@@ -92,6 +92,15 @@ export function runToProto(state: RunState, view: WorkflowStatusView): Run {
           : { seconds: Math.floor(w.timeout_ms / 1000), nanos: (w.timeout_ms % 1000) * 1e6 },
     })),
     compensated: [...view.baton.compensated],
+    inputRequired: (view.baton.input_required ?? []).map((w) => ({
+      taskId: w.key,
+      attempt: w.attempt,
+      agentId: w.agent ?? '',
+      question: w.question,
+      data: plainJson(w.data) ?? null,
+      since: new Date(w.since),
+      remoteTaskId: w.remote_task_id ?? '',
+    })),
     scheduleId: state.options.schedule?.id ?? '',
     scheduledFireTime: state.options.schedule && new Date(state.options.schedule.fireAt),
   };

@@ -273,6 +273,29 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
       },
     );
 
+  program
+    .command('input')
+    .description('answer a task whose agent waits for input (`baton status` lists them)')
+    .argument('<run>', 'run id')
+    .argument('<task>', 'the waiting task as status names it, e.g. research or research[2]')
+    .argument('[json]', 'the answer as JSON, or @file.json (standard input when absent)')
+    .option('--text', 'take the answer as plain text, not JSON')
+    .option('--request-id <id>', 'makes the answer idempotent: a retry with the same id is taken once')
+    .option(...dataDir)
+    .option(...store)
+    .option(...server)
+    .action(
+      async (
+        run: string,
+        task: string,
+        json: string | undefined,
+        opts: { dataDir: string; store?: string; server?: string; text?: boolean; requestId?: string },
+      ) => {
+        const { inputCommand } = await import('./commands/input.js');
+        setExit(await inputCommand(run, task, json, opts, o));
+      },
+    );
+
   registerRunsRm(program, { dataDir, server }, o, setExit);
   registerScheduleCommands(program, { dataDir, server }, o, setExit);
 

@@ -31,7 +31,7 @@ export interface StatusView {
   readonly error?: { code: string; message: string };
   /** The run's outputs once it completed (what `baton events --json` shows in RunCompleted). */
   readonly outputs?: unknown;
-  /** Attempts whose agent waits for input (A2A input-required): local runs only, for now. */
+  /** Attempts whose agent waits for input (A2A input-required, a worker's requestInput). */
   readonly inputRequired?: ReadonlyArray<{
     key: string;
     agent: string | null;
@@ -95,6 +95,7 @@ export function remoteStatusView(r: RemoteRun): StatusView {
       timeout_ms: w.timeoutMs,
     })),
     compensated: r.compensated,
+    ...(r.inputRequired.length > 0 && { inputRequired: r.inputRequired }),
     ...(r.failure && { error: r.failure }),
     ...(r.outputs && { outputs: r.outputs }),
   };
@@ -119,7 +120,7 @@ export function statusJsonOf(v: StatusView) {
     ...v.spec,
     // The run's outputs (null until it completes), as `baton events --json` shows them in RunCompleted.
     outputs: v.outputs ?? null,
-    // Attempts whose remote agent waits for input (A2A input-required): local runs only, for now.
+    // Attempts whose agent waits for input (A2A input-required, a worker's requestInput).
     ...(v.inputRequired === undefined ? {} : { input_required: v.inputRequired }),
     baton: {
       run_status: v.runStatus,
@@ -181,6 +182,8 @@ export function printStatus(v: StatusView, json: boolean, o: Output): void {
       `  ${paint(o, 'yellow', 'waiting for input')}: ${w.key} (${w.agent ?? '?'}) since ${since}: ${w.question}`,
     );
   }
+  if (v.inputRequired !== undefined && v.inputRequired.length > 0)
+    o.out(`  answer with: baton input ${s.run_id} ${v.inputRequired[0]!.key} '<JSON>'`);
   if (v.compensated && v.compensated.length > 0) o.out(`  compensated: ${v.compensated.join(', ')}`);
   if (v.error) o.out(`  error: ${v.error.code}  ${v.error.message}`);
 }

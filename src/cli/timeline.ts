@@ -120,6 +120,8 @@ export function describeEntry(r: Pick<JournalRecord, 'type' | 'data'>): { text: 
       };
     case 'TaskInputRequired':
       return { text: `${s('key')} waits for input: ${s('question')}`, notable: true };
+    case 'TaskInputProvided':
+      return { text: `${s('key')} got its input (attempt ${s('attempt')})`, notable: true };
     case 'RunCompleted':
       return { text: 'run completed', notable: true };
     case 'RunFailed':

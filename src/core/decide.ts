@@ -99,6 +99,7 @@ function decideEntry(out: Outbox, e: JournalEntry): void {
     case 'PatternStep':
     case 'TaskAttemptAttached':
     case 'TaskInputRequired':
+    case 'TaskInputProvided':
       return;
   }
 }

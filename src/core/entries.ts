@@ -263,6 +263,21 @@ export interface TaskInputRequired extends EntryBase<'TaskInputRequired'> {
   readonly data?: unknown;
 }
 
+/**
+ * Someone answered the question the attempt's agent asked (TaskInputRequired): the answer goes to the
+ * agent as the next message of the same remote task (or to the worker holding the attempt). Applies
+ * only while that attempt is in flight and waiting; the question clears. Journaled before it is sent,
+ * so a run resumed after a crash still has the answer to send.
+ */
+export interface TaskInputProvided extends EntryBase<'TaskInputProvided'> {
+  readonly key: string;
+  readonly attempt: number;
+  /** The answer: any JSON value. */
+  readonly input: unknown;
+  /** The answerer's id for it: a retry with the same id is journaled once. */
+  readonly request_id?: string;
+}
+
 // ── Derived: decide() asks the runtime to append these ──────────────────────────────────────────
 
 /** A subtask a pattern's verdict delegates: run by `agent` with exactly `input`. */
@@ -410,7 +425,8 @@ export type InputEntry =
   | PatternStep
   | PatternDecided
   | TaskAttemptAttached
-  | TaskInputRequired;
+  | TaskInputRequired
+  | TaskInputProvided;
 
 export type DerivedEntry =
   | EventReceived

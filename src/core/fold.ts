@@ -18,7 +18,7 @@ import {
   skipTask,
   stopInFlight,
 } from './progress.js';
-import { clearRemote, taskAttemptAttached, taskInputRequired } from './remote-tasks.js';
+import { clearRemote, taskAttemptAttached, taskInputProvided, taskInputRequired } from './remote-tasks.js';
 import { contextOf, initialState, isActive, type RunState, type UnitState } from './state.js';
 
 /**
@@ -118,6 +118,8 @@ function applyEntry(s: RunState, e: JournalEntry): boolean {
       return taskAttemptAttached(s, e);
     case 'TaskInputRequired':
       return taskInputRequired(s, e);
+    case 'TaskInputProvided':
+      return taskInputProvided(s, e);
   }
 }
 

@@ -8,7 +8,13 @@ export { decide } from './decide.js';
 export { resumeCommands } from './resume.js';
 export { pendingTimers, type PendingTimer } from './timers.js';
 export { statusOf, waitsOf, type EventWait, type WorkflowStatusView } from './status.js';
-export { waitingForInput, type WaitingForInput } from './remote-tasks.js';
+export {
+  inputTarget,
+  pendingAnswer,
+  waitingForInput,
+  type InputTarget,
+  type WaitingForInput,
+} from './remote-tasks.js';
 export { checkModification, type ModifyCheck, type ModifyProblem } from './modify-check.js';
 export {
   parsePatternConfig,

@@ -98,6 +98,20 @@ export interface UnitState {
   remoteTaskId?: string;
   /** Set while the current attempt's agent waits for input (A2A input-required). */
   inputRequired?: InputRequest;
+  /**
+   * The last answer given to the current attempt's agent (TaskInputProvided), until the agent asks
+   * again: an attempt re-attached after a crash that finds its remote task still waiting sends it.
+   */
+  inputProvided?: InputAnswer;
+}
+
+/** An answer to an agent's question, as journaled. */
+export interface InputAnswer {
+  readonly input: unknown;
+  /** The TaskInputProvided entry's seq: stable across replay, so a re-sent answer carries the same id. */
+  readonly seq: number;
+  readonly at: number;
+  readonly request_id?: string;
 }
 
 /** What an agent waiting for input asked, and since when (ms since the epoch). */

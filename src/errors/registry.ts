@@ -320,6 +320,10 @@ export const ERRORS = {
     'The run has already ended; it cannot be resumed, signalled or cancelled.',
     'FAILED_PRECONDITION',
   ),
+  BATON_E_NOT_WAITING_FOR_INPUT: def(
+    'The task named does not wait for input now (it has not started, its agent is working, or it ended); the message says what it is doing. Answer only a task that `baton status` lists as waiting for input.',
+    'FAILED_PRECONDITION',
+  ),
   BATON_E_MODIFY_INVALID: def(
     'A live modification would make the workflow invalid (unknown task, cycle, missing agent or capability, bad pattern_config); the detail lists each change at fault.',
   ),

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import {
   attemptKey,
   checkModification,
+  inputTarget,
   parseKey,
   type InputFields,
   type TaskError,
@@ -32,8 +33,20 @@ export type RunCommand =
   | { readonly kind: 'resume'; readonly by: string; readonly reason?: string }
   | ModifyCommand;
 
-/** What a run's inbox carries: steering commands, and workers' results from other instances. */
-export type InboxCommand = RunCommand | WorkResultCommand;
+/** What a run's inbox carries: steering commands, answers to agents, and workers' results from other instances. */
+export type InboxCommand = RunCommand | WorkResultCommand | InputCommand;
+
+/**
+ * An answer for the attempt `attempt` of `task` whose agent waits for input (run-input.ts): journaled as
+ * TaskInputProvided if that attempt still waits when the owner reads it, else dropped (the sender says so).
+ */
+export interface InputCommand {
+  readonly kind: 'input';
+  readonly task: string;
+  readonly attempt: number;
+  readonly input: unknown;
+  readonly request_id: string;
+}
 
 /**
  * A remote worker's result for an attempt of this run, posted by the instance its worker is connected
@@ -67,6 +80,7 @@ export function commandEntry(
 ): InputFields | readonly ModifyProblem[] {
   if (cmd.kind === 'modify') return modifyEntry(state!, cmd, eventId, check);
   if (cmd.kind === 'result') return resultEntry(state!, cmd);
+  if (cmd.kind === 'input') return inputEntry(state!, cmd);
   return steeringEntry(eventId, cmd);
 }
 
@@ -131,6 +145,18 @@ function resultFor(state: RunState, r: WorkResultCommand): InputFields | readonl
   return r.error === undefined
     ? { type: 'TaskCompleted', key, attempt, output: r.output ?? null }
     : { type: 'TaskFailed', key, attempt, error: r.error };
+}
+
+function inputEntry(state: RunState, cmd: InputCommand): InputFields | readonly ModifyProblem[] {
+  const t = inputTarget(state, cmd.task, cmd.request_id);
+  if (t.kind !== 'waiting' || t.attempt !== cmd.attempt) return [];
+  return {
+    type: 'TaskInputProvided',
+    key: t.key,
+    attempt: t.attempt,
+    input: cmd.input,
+    request_id: cmd.request_id,
+  };
 }
 
 function steeringEntry(eventId: string, cmd: Exclude<RunCommand, ModifyCommand>): InputFields {
@@ -208,7 +234,8 @@ export function isDuplicateEvent(actor: RunActor, entry: InputFields): boolean {
 export function entryMatches(entry: InputFields, id: string): boolean {
   return (
     (entry.type === 'EventReceived' && entry.eventId === id) ||
-    (entry.type === 'RunModified' && entry.request === id)
+    (entry.type === 'RunModified' && entry.request === id) ||
+    (entry.type === 'TaskInputProvided' && `input:${entry.request_id}` === id)
   );
 }
 

@@ -45,6 +45,7 @@ import { runGateway } from './agent-binding.js';
 import { toEntry } from './records.js';
 import { modifyRun, steerRun, type SteeringHost } from './run-steering.js';
 import { RunInbox } from './run-inbox.js';
+import { provideRunInput, type InputDelivery, type ProvideInputOptions } from './run-input.js';
 import { RunOwnership } from './run-ownership.js';
 
 /** The namespace of runs when none is given. */
@@ -99,6 +100,7 @@ const NO_ADAPTERS = new AgentAdapters();
 
 export type { ModifyCommand, RunCommand } from './engine-policy.js';
 export { ModifyRejectedError } from './engine-policy.js';
+export type { InputDelivery, ProvideInputOptions } from './run-input.js';
 
 export class Engine {
   readonly namespace: string;
@@ -412,6 +414,25 @@ export class Engine {
   async command(runId: string, cmd: RunCommand, wait = false): Promise<number | undefined> {
     if (cmd.kind === 'modify') return (await this.modify(runId, cmd)).seq;
     return steerRun(this.steering, runId, cmd, wait);
+  }
+
+  /**
+   * Answers the agent of task `task` (an attempt key as status prints it: `research`, `research[2]`)
+   * that waits for input: journaled as TaskInputProvided by the process driving the run (through the
+   * run's inbox when another instance owns it), then sent as the next message of the same remote task
+   * (A2A) or to the worker holding the attempt. With `requestId`, a retry of the same answer is taken
+   * once. Resolves with the entry's seq (undefined while the answer waits in the inbox of a run nobody
+   * drives now: the process that resumes it journals it).
+   * @throws BatonError BATON_E_RUN_NOT_FOUND, BATON_E_RUN_ENDED, BATON_E_NOT_WAITING_FOR_INPUT (the
+   * message says what the task is doing instead).
+   */
+  provideInput(
+    runId: string,
+    task: string,
+    input: unknown,
+    opts: ProvideInputOptions = {},
+  ): Promise<InputDelivery> {
+    return provideRunInput(this.steering, runId, task, input, opts);
   }
 
   /**

@@ -8,6 +8,7 @@ import {
   parseKey,
   decide,
   ENTRY_VERSION,
+  pendingAnswer,
   resumeCommands,
   snapshot,
   type ChildWorkflow,
@@ -26,7 +27,7 @@ import type { AppendRequest, JournalRecord, NewRun, RunLease, RunPatch, Store } 
 import { RunOwnershipLostError } from '../store/store.js';
 import type { AgentLease } from '../agents/roster.js';
 import type { AttemptJournal } from '../agents/a2a-parts.js';
-import { AttemptAbandoned } from '../agents/adapter.js';
+import { AttemptAbandoned, type ProvidedInput } from '../agents/adapter.js';
 import { BatonError } from '../errors/registry.js';
 import { attemptResult, type AgentGateway, type Attempt } from './gateway.js';
 import type { CommitListener, JournalWriter } from './journal-writer.js';
@@ -80,6 +81,8 @@ export class RunActor implements CommitListener, AttemptJournal {
    */
   private asks: Promise<void> = Promise.resolve();
   private readonly timers: TimerSet;
+  /** Who listens for answers to an attempt's question, by `key|attempt` (the attempt's adapter). */
+  private readonly answers = new Map<string, Set<(answer: ProvidedInput) => void>>();
   /** Attempts (and lease waits) in flight, by unit key: aborted on CancelTask or stop. */
   private readonly inflight = new Map<string, AbortController>();
   private readonly controllers = new AbortPool();
@@ -349,6 +352,8 @@ export class RunActor implements CommitListener, AttemptJournal {
     apply(this.state, entry);
     const changed = this.state.lastChanged;
     records.push(toRecord(entry));
+    // An answer reaches the agent only once it is durable (a resumed run sends it again if need be).
+    if (changed && entry.type === 'TaskInputProvided') effects.push(() => this.handOver(entry));
     this.execute(decide(this.state, entry), records, effects);
     return changed;
   }
@@ -534,6 +539,34 @@ export class RunActor implements CommitListener, AttemptJournal {
       question,
       ...(data === undefined ? {} : { data }),
     });
+  }
+
+  pendingInput(key: string, attempt: number): ProvidedInput | undefined {
+    const a = pendingAnswer(this.state, key, attempt);
+    return a === undefined ? undefined : { input: a.input, seq: a.seq };
+  }
+
+  onInput(key: string, attempt: number, listener: (answer: ProvidedInput) => void): () => void {
+    const slot = `${key}|${attempt}`;
+    let set = this.answers.get(slot);
+    if (set === undefined) this.answers.set(slot, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.answers.get(slot) === set) this.answers.delete(slot);
+    };
+  }
+
+  private handOver(e: { key: string; attempt: number; input: unknown; seq: number }): void {
+    const listeners = this.answers.get(`${e.key}|${e.attempt}`);
+    if (listeners === undefined) return;
+    for (const l of [...listeners]) {
+      try {
+        l({ input: e.input, seq: e.seq });
+      } catch (err) {
+        fault('run-actor', `handing the answer for ${e.key} of run ${this.runId} to its agent`, err);
+      }
+    }
   }
 
   /** When the unit's current attempt was journaled as dispatched (its deadline counts from then). */

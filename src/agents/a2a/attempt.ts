@@ -3,25 +3,29 @@
 // GetTask polling) and reports the agent's task id as soon as it is known, so the run journals it; an
 // attempt re-issued after a crash re-attaches to that task (SubscribeToTask, or GetTask) instead of
 // sending again. Status updates become progress; artifacts become the output; a lost stream is
-// re-attached; the engine's cancel and the task deadline cancel the remote task (CancelTask).
+// re-attached; the engine's cancel and the task deadline cancel the remote task (CancelTask). While the
+// task waits for input, an answer journaled for the attempt is sent as the next message of the same task
+// (same task and context id); a re-attached attempt sends an answer journaled but maybe never sent.
 
-import { setTimeout as sleep } from 'node:timers/promises';
-import { TaskState, type StreamResponse, type TaskStatusUpdateEvent } from '@a2a-js/sdk';
+import { Role, TaskState, type Message, type StreamResponse, type TaskStatusUpdateEvent } from '@a2a-js/sdk';
 import { TaskNotCancelableError, TaskNotFoundError, UnsupportedOperationError } from '@a2a-js/sdk/errors';
 import { BatonError } from '../../errors/registry.js';
 import {
   agentFailure,
   AttemptAbandoned,
+  inputMessageId,
   canceled,
   completed,
   failed,
   type AgentErrorCode,
   type AgentInvocation,
   type AgentOutcome,
+  type ProvidedInput,
 } from '../adapter.js';
+import { dataPart, textPart } from '../a2a-parts.js';
 import type { A2AConnection } from './connections.js';
 import { failureOf } from './failures.js';
-import { requestMessage } from './message.js';
+import { contextIdOf, requestMessage } from './message.js';
 import { messageText, outputOfParts, TaskView } from './task-view.js';
 
 export interface A2ALimits {
@@ -63,6 +67,15 @@ export class RemoteAttempt {
   private asked: string | undefined;
   /** Events seen in the current stream after its first (the task's snapshot). */
   private streamed = 0;
+  /** The last answer journaled while this attempt ran (onInput), and the seqs of answers sent. */
+  private arrived: ProvidedInput | undefined;
+  private readonly sent = new Set<number>();
+  /** The question (status message id and time) the last answer sent replied to: seen again, it is stale. */
+  private answered: string | undefined;
+  /** Cuts a pause or a watch short when an answer arrives. */
+  private wake: (() => void) | undefined;
+  /** The watch under way was cut by an answer (not a failure). */
+  private interrupted = false;
 
   constructor(
     private readonly agentId: string,
@@ -87,6 +100,10 @@ export class RemoteAttempt {
       this.stop.abort();
     };
     this.signal.addEventListener('abort', onAbort, { once: true });
+    const unlisten = this.inv.remote?.onInput((answer) => {
+      this.arrived = answer;
+      this.wake?.();
+    });
     const ms = this.inv.deadline === undefined ? undefined : this.inv.deadline - Date.now();
     const timer =
       ms === undefined
@@ -108,6 +125,7 @@ export class RemoteAttempt {
       return failed(failureOf(e, this.who));
     } finally {
       clearTimeout(timer);
+      unlisten?.();
       this.signal.removeEventListener('abort', onAbort);
     }
   }
@@ -120,14 +138,22 @@ export class RemoteAttempt {
     let idle = 0;
     for (;;) {
       this.streamed = 0;
+      this.interrupted = false;
       try {
+        const answer = this.answerToSend();
         if (send) {
           send = false;
           await this.send(conn);
-        } else await this.watch(conn);
+        } else if (answer !== undefined) await this.sendAnswer(conn, answer);
+        else await this.watch(conn);
         failures = 0;
       } catch (e) {
         if (this.stop.signal.aborted) throw e;
+        // An answer arrived while the task was watched: send it now.
+        if (this.interrupted) {
+          this.interrupted = false;
+          continue;
+        }
         const f = failureOf(e, conn.who);
         // Before the agent named a task there is nothing to re-attach to: the attempt fails (a retry sends again).
         if (
@@ -157,10 +183,84 @@ export class RemoteAttempt {
       // at once after the send (a quick agent has finished by then), then back off.
       idle = conn.streaming && this.streamed > 0 && failures === 0 ? 0 : idle + 1;
       const backoff = conn.streaming || failures > 0 ? idle - 1 : idle - 2;
-      if (idle > 0 && backoff >= 0) {
+      if (idle > 0 && backoff >= 0 && this.answerToSend() === undefined) {
         const wait = Math.min(this.limits.pollMinMs * 2 ** backoff, this.limits.pollMaxMs);
-        await sleep(wait, undefined, { signal: this.stop.signal });
+        await this.pause(wait);
       }
+    }
+  }
+
+  /** Waits `ms`, less if an answer arrives; rejects once the attempt is stopped. */
+  private pause(ms: number): Promise<void> {
+    const stop = this.stop.signal;
+    if (stop.aborted) return Promise.reject(stop.reason as Error);
+    return new Promise<void>((resolve, reject) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        stop.removeEventListener('abort', onStop);
+        this.wake = undefined;
+      };
+      const onStop = (): void => {
+        done();
+        reject(stop.reason as Error);
+      };
+      const timer = setTimeout(() => {
+        done();
+        resolve();
+      }, ms);
+      stop.addEventListener('abort', onStop, { once: true });
+      this.wake = () => {
+        done();
+        resolve();
+      };
+    });
+  }
+
+  /** The answer to send now: the task waits for input and an answer journaled for it has not been sent. */
+  private answerToSend(): ProvidedInput | undefined {
+    if (this.view.state !== TaskState.TASK_STATE_INPUT_REQUIRED || this.questionKey() === this.answered)
+      return undefined;
+    for (const a of [this.arrived, this.inv.remote?.pendingInput()])
+      if (a !== undefined && !this.sent.has(a.seq)) return a;
+    return undefined;
+  }
+
+  /** Which question the task's status asks: its message id and time (a new question has new ones). */
+  private questionKey(): string {
+    const st = this.view.status;
+    return `${st?.message?.messageId ?? ''}|${st?.timestamp ?? ''}`;
+  }
+
+  /** The answer, as the next message of the same task: same task id and context id. */
+  private async sendAnswer(conn: A2AConnection, answer: ProvidedInput): Promise<void> {
+    const v = this.view;
+    const message: Message = {
+      messageId: inputMessageId(this.inv.idempotencyKey, answer),
+      contextId: v.contextId ?? contextIdOf(this.inv.runId, this.agentId),
+      taskId: v.taskId!,
+      role: Role.ROLE_USER,
+      // Words go as text (what a person typed); anything else as a JSON data part.
+      parts: [typeof answer.input === 'string' ? textPart(answer.input) : dataPart(answer.input)],
+      metadata: { baton: { run_id: this.inv.runId, task: this.inv.instanceKey, attempt: this.inv.attempt } },
+      extensions: [],
+      referenceTaskIds: [],
+    };
+    const request = { ...this.request(conn, !conn.streaming), message };
+    const options = { signal: this.stop.signal };
+    this.answered = this.questionKey();
+    this.sent.add(answer.seq);
+    try {
+      if (conn.streaming) await this.consume(conn.client.sendMessageStream(request, options));
+      else {
+        const result = await conn.client.sendMessage(request, options);
+        if ('status' in result) this.observeTask(result);
+        else this.view.reply = result;
+      }
+    } catch (e) {
+      // Not sent (or not known to be): a later turn of the loop sends it again, under the same id.
+      this.answered = undefined;
+      this.sent.delete(answer.seq);
+      throw e;
     }
   }
 
@@ -190,16 +290,27 @@ export class RemoteAttempt {
   /** Re-attaches to the known task: SubscribeToTask when the agent streams, else one GetTask. */
   private async watch(conn: A2AConnection): Promise<void> {
     const id = this.view.taskId!;
-    const options = { signal: this.stop.signal };
-    if (conn.streaming) {
-      try {
-        return await this.consume(conn.client.resubscribeTask({ tenant: '', id }, options));
-      } catch (e) {
-        // A task that ended meanwhile cannot be subscribed to (spec §3.1.6): read its final state.
-        if (!(e instanceof UnsupportedOperationError)) throw e;
+    // A subscription to a task waiting for input may stay open until the agent hears from Baton: an
+    // answer arriving cuts it (wake), so the loop sends the answer.
+    const cut = new AbortController();
+    const options = { signal: AbortSignal.any([this.stop.signal, cut.signal]) };
+    this.wake = () => {
+      this.interrupted = true;
+      cut.abort(new Error('an answer arrived'));
+    };
+    try {
+      if (conn.streaming) {
+        try {
+          return await this.consume(conn.client.resubscribeTask({ tenant: '', id }, options));
+        } catch (e) {
+          // A task that ended meanwhile cannot be subscribed to (spec §3.1.6): read its final state.
+          if (!(e instanceof UnsupportedOperationError)) throw e;
+        }
       }
+      this.observeTask(await conn.client.getTask({ tenant: '', id, historyLength: 0 }, options));
+    } finally {
+      this.wake = undefined;
     }
-    this.observeTask(await conn.client.getTask({ tenant: '', id, historyLength: 0 }, options));
   }
 
   private async consume(stream: AsyncGenerator<StreamResponse>): Promise<void> {
@@ -212,6 +323,8 @@ export class RemoteAttempt {
       const v = this.view;
       if (v.done || v.bytes > this.limits.maxOutputBytes || v.state === TaskState.TASK_STATE_AUTH_REQUIRED)
         break;
+      // The task waits for an answer Baton has: stop listening and send it.
+      if (this.answerToSend() !== undefined) break;
     }
   }
 
@@ -238,8 +351,10 @@ export class RemoteAttempt {
     }
     if (update !== undefined && update.status?.state === TaskState.TASK_STATE_WORKING)
       this.inv.onUpdate?.(update);
-    if (v.state === TaskState.TASK_STATE_INPUT_REQUIRED) this.reportInput();
-    else if (before === TaskState.TASK_STATE_INPUT_REQUIRED) this.asked = undefined;
+    if (v.state === TaskState.TASK_STATE_INPUT_REQUIRED) {
+      // The question answered already (a stale view), or one this attempt answers next: nothing to report.
+      if (this.questionKey() !== this.answered && this.answerToSend() === undefined) this.reportInput();
+    } else if (before === TaskState.TASK_STATE_INPUT_REQUIRED) this.asked = undefined;
   }
 
   private reportInput(): void {

@@ -26,6 +26,7 @@ export interface AgentConfig {
   }>;
   readonly inputModes?: string[];
   readonly cardJson?: 'sdk' | 'spec';
+  readonly questions?: number;
 }
 
 export interface LogLine {
@@ -35,6 +36,8 @@ export interface LogLine {
   readonly taskId?: string;
   readonly contextId?: string;
   readonly followUp?: boolean;
+  /** What the message carried: its first data part and its text. */
+  readonly input?: { data: unknown; text: string };
   readonly auth?: string | null;
 }
 

@@ -81,6 +81,7 @@ describe('the gRPC contract', () => {
         'ModifyRun',
         'GetRunHistory',
         'DeleteRun',
+        'ProvideInput',
       ],
       AgentService: ['RegisterAgent', 'ListAgents', 'DeregisterAgent', 'Work'],
       PluginService: ['UploadPlugin', 'ListPlugins', 'GetPlugin', 'ListPluginVersions', 'DeletePlugin'],

@@ -45,7 +45,7 @@ describe('the table of limits', () => {
       'PluginService',
       'ScheduleService',
     ].flatMap((s) => descriptors().getService(`baton.v1.${s}`)!.methods);
-    expect(rpcs).toHaveLength(33);
+    expect(rpcs).toHaveLength(34);
     expect(fields).toContain('baton.v1.Heartbeat.lease_ids');
   });
 

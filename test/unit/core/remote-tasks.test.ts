@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   fold,
+  inputTarget,
+  pendingAnswer,
   resumeCommands,
   restore,
   snapshot,
@@ -121,6 +123,103 @@ describe('an agent waiting for input', () => {
     const sim = new Sim().start(wf);
     sim.input({ type: 'RunCancelRequested', by: 't', reason: 'stop' });
     sim.input({ type: 'TaskInputRequired', key: 'research', attempt: 1, question: 'late?' });
+    expect(sim.state.lastChanged).toBe(false);
+  });
+});
+
+const ask = (sim: Sim, question = 'Which year?', key = 'research', attempt = 1) =>
+  sim.input({ type: 'TaskInputRequired', key, attempt, question });
+const answer = (sim: Sim, input: unknown, request_id?: string, key = 'research', attempt = 1) =>
+  sim.input({
+    type: 'TaskInputProvided',
+    key,
+    attempt,
+    input,
+    ...(request_id === undefined ? {} : { request_id }),
+  });
+
+describe('an answer to an agent waiting for input', () => {
+  it('goes to the waiting attempt: the question clears, the answer stays until the agent asks again', () => {
+    const sim = new Sim().start(wf);
+    attach(sim, 'research', 1, 'task-1');
+    expect(inputTarget(sim.state, 'research')).toEqual({
+      kind: 'busy',
+      key: 'research',
+      doing: 'its agent is working on it (attempt 1)',
+    });
+    ask(sim);
+    expect(inputTarget(sim.state, 'research')).toEqual({
+      kind: 'waiting',
+      key: 'research',
+      attempt: 1,
+      question: 'Which year?',
+    });
+    const calls = sim.calls.size;
+    answer(sim, { year: 2025 }, 'req-1');
+    expect(sim.state.lastChanged).toBe(true);
+    // It decides nothing: the attempt is still in flight, nothing new is dispatched.
+    expect(sim.calls.size).toBe(calls);
+    expect(waitingForInput(sim.state)).toEqual([]);
+    const seq = sim.state.lastSeq;
+    expect(pendingAnswer(sim.state, 'research', 1)).toMatchObject({
+      input: { year: 2025 },
+      seq,
+      request_id: 'req-1',
+    });
+    // A retry with the same request id finds it taken; a second answer to a question nobody asks applies not.
+    expect(inputTarget(sim.state, 'research', 'req-1')).toEqual({
+      kind: 'answered',
+      key: 'research',
+      attempt: 1,
+      seq,
+    });
+    expect(inputTarget(sim.state, 'research', 'req-2')).toEqual({
+      kind: 'busy',
+      key: 'research',
+      doing: 'its agent is working on the answer it got (attempt 1)',
+    });
+    answer(sim, { year: 1999 });
+    expect(sim.state.lastChanged).toBe(false);
+    // Replay gives the same state, and so does a snapshot.
+    expect(pendingAnswer(fold(sim.journal), 'research', 1)).toMatchObject({ input: { year: 2025 }, seq });
+    const back = restore(JSON.parse(JSON.stringify(snapshot(sim.state))) as RunSnapshot);
+    expect(pendingAnswer(back, 'research', 1)?.seq).toBe(seq);
+    // The agent asks again: that answer was delivered.
+    ask(sim, 'And which month?');
+    expect(pendingAnswer(sim.state, 'research', 1)).toBeUndefined();
+    expect(inputTarget(sim.state, 'research')).toMatchObject({
+      kind: 'waiting',
+      question: 'And which month?',
+    });
+  });
+
+  it('applies only to the attempt in flight and while the run is active', () => {
+    const sim = new Sim().start(wf);
+    ask(sim);
+    answer(sim, 1, undefined, 'research', 2);
+    expect(sim.state.lastChanged).toBe(false);
+    answer(sim, 1, undefined, 'nope', 1);
+    expect(sim.state.lastChanged).toBe(false);
+    expect(inputTarget(sim.state, 'nope')).toEqual({ kind: 'unknown' });
+    expect(inputTarget(sim.state, 'research#2')).toEqual({ kind: 'unknown' });
+    expect(inputTarget(sim.state, 'loop')).toMatchObject({ kind: 'busy', doing: 'it has not started' });
+    sim.fail('research', { code: 'BATON_E_AGENT_FAILED' });
+    expect(inputTarget(sim.state, 'research')).toMatchObject({ kind: 'busy', doing: 'it is waiting_retry' });
+    sim.fire([...sim.timers.keys()].find((t) => t.startsWith('retry'))!);
+    ask(sim, 'again?', 'research', 2);
+    answer(sim, 'yes', undefined, 'research', 2);
+    expect(sim.state.lastChanged).toBe(true);
+    sim.input({ type: 'RunCancelRequested', by: 't', reason: 'stop' });
+    expect(inputTarget(sim.state, 'research')).toEqual({ kind: 'ended' });
+  });
+
+  it('is refused once the run ended', () => {
+    const sim = new Sim().start(workflow([{ id: 'only', agent: 'a' }]));
+    ask(sim, 'q', 'only');
+    sim.complete('only', 1);
+    expect(sim.state.status).toBe('completed');
+    expect(inputTarget(sim.state, 'only')).toEqual({ kind: 'ended' });
+    answer(sim, 1, undefined, 'only');
     expect(sim.state.lastChanged).toBe(false);
   });
 });

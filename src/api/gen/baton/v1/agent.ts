@@ -21,7 +21,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Duration } from "../../google/protobuf/duration.js";
-import { Struct } from "../../google/protobuf/struct.js";
+import { Struct, Value } from "../../google/protobuf/struct.js";
 import { Timestamp } from "../../google/protobuf/timestamp.js";
 
 export const protobufPackage = "baton.v1";
@@ -327,6 +327,34 @@ export interface WorkRequest {
   progress?: Progress | undefined;
   status?: StatusEvent | undefined;
   result?: AssignmentResult | undefined;
+  inputRequired?: InputRequest | undefined;
+}
+
+/**
+ * A worker's handler needs an answer before it can go on (A2A input-required): the run shows the
+ * question (Run.input_required) until someone answers it (RunService.ProvideInput), and the answer
+ * comes back on this stream as an InputProvided. The assignment's deadline still runs meanwhile.
+ */
+export interface InputRequest {
+  leaseId: string;
+  /** What the handler asks, in words (required). */
+  question: string;
+  /** Structured detail for whoever answers (choices, a form), as JSON. */
+  data: any | undefined;
+}
+
+/** The answer to an assignment's InputRequest. */
+export interface InputProvided {
+  leaseId: string;
+  /** The answer, as JSON. */
+  input:
+    | any
+    | undefined;
+  /**
+   * Names this answer: the same answer delivered again (after a reconnect or a takeover of the run)
+   * carries the same id, so a worker may drop the duplicate.
+   */
+  inputId: string;
 }
 
 /** The server's answer to an AssignmentResult. */
@@ -349,6 +377,7 @@ export interface WorkResponse {
   assignment?: Assignment | undefined;
   revocation?: Revocation | undefined;
   receipt?: ResultReceipt | undefined;
+  inputProvided?: InputProvided | undefined;
 }
 
 function createBaseAgent(): Agent {
@@ -2582,7 +2611,14 @@ export const AssignmentFailure: MessageFns<AssignmentFailure> = {
 };
 
 function createBaseWorkRequest(): WorkRequest {
-  return { hello: undefined, heartbeat: undefined, progress: undefined, status: undefined, result: undefined };
+  return {
+    hello: undefined,
+    heartbeat: undefined,
+    progress: undefined,
+    status: undefined,
+    result: undefined,
+    inputRequired: undefined,
+  };
 }
 
 export const WorkRequest: MessageFns<WorkRequest> = {
@@ -2601,6 +2637,9 @@ export const WorkRequest: MessageFns<WorkRequest> = {
     }
     if (message.result !== undefined) {
       AssignmentResult.encode(message.result, writer.uint32(42).fork()).join();
+    }
+    if (message.inputRequired !== undefined) {
+      InputRequest.encode(message.inputRequired, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -2658,6 +2697,14 @@ export const WorkRequest: MessageFns<WorkRequest> = {
             message.result = AssignmentResult.decode(reader, reader.uint32());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.inputRequired = InputRequest.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2677,6 +2724,11 @@ export const WorkRequest: MessageFns<WorkRequest> = {
       progress: isSet(object.progress) ? Progress.fromJSON(object.progress) : undefined,
       status: isSet(object.status) ? StatusEvent.fromJSON(object.status) : undefined,
       result: isSet(object.result) ? AssignmentResult.fromJSON(object.result) : undefined,
+      inputRequired: isSet(object.inputRequired)
+        ? InputRequest.fromJSON(object.inputRequired)
+        : isSet(object.input_required)
+        ? InputRequest.fromJSON(object.input_required)
+        : undefined,
     };
   },
 
@@ -2696,6 +2748,9 @@ export const WorkRequest: MessageFns<WorkRequest> = {
     }
     if (message.result !== undefined) {
       obj.result = AssignmentResult.toJSON(message.result);
+    }
+    if (message.inputRequired !== undefined) {
+      obj.inputRequired = InputRequest.toJSON(message.inputRequired);
     }
     return obj;
   },
@@ -2720,6 +2775,223 @@ export const WorkRequest: MessageFns<WorkRequest> = {
     message.result = (object.result !== undefined && object.result !== null)
       ? AssignmentResult.fromPartial(object.result)
       : undefined;
+    message.inputRequired = (object.inputRequired !== undefined && object.inputRequired !== null)
+      ? InputRequest.fromPartial(object.inputRequired)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseInputRequest(): InputRequest {
+  return { leaseId: "", question: "", data: undefined };
+}
+
+export const InputRequest: MessageFns<InputRequest> = {
+  encode(message: InputRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.leaseId !== "") {
+      writer.uint32(10).string(message.leaseId);
+    }
+    if (message.question !== "") {
+      writer.uint32(18).string(message.question);
+    }
+    if (message.data !== undefined) {
+      Value.encode(Value.wrap(message.data), writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InputRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInputRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.leaseId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.question = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.data = Value.unwrap(Value.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InputRequest {
+    return {
+      leaseId: isSet(object.leaseId)
+        ? globalThis.String(object.leaseId)
+        : isSet(object.lease_id)
+        ? globalThis.String(object.lease_id)
+        : "",
+      question: isSet(object.question) ? globalThis.String(object.question) : "",
+      data: isSet(object?.data) ? object.data : undefined,
+    };
+  },
+
+  toJSON(message: InputRequest): unknown {
+    const obj: any = {};
+    if (message.leaseId !== "") {
+      obj.leaseId = message.leaseId;
+    }
+    if (message.question !== "") {
+      obj.question = message.question;
+    }
+    if (message.data !== undefined) {
+      obj.data = message.data;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<InputRequest>, I>>(base?: I): InputRequest {
+    return InputRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InputRequest>, I>>(object: I): InputRequest {
+    const message = createBaseInputRequest();
+    message.leaseId = object.leaseId ?? "";
+    message.question = object.question ?? "";
+    message.data = object.data === undefined ? undefined : object.data;
+    return message;
+  },
+};
+
+function createBaseInputProvided(): InputProvided {
+  return { leaseId: "", input: undefined, inputId: "" };
+}
+
+export const InputProvided: MessageFns<InputProvided> = {
+  encode(message: InputProvided, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.leaseId !== "") {
+      writer.uint32(10).string(message.leaseId);
+    }
+    if (message.input !== undefined) {
+      Value.encode(Value.wrap(message.input), writer.uint32(18).fork()).join();
+    }
+    if (message.inputId !== "") {
+      writer.uint32(26).string(message.inputId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InputProvided {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInputProvided();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.leaseId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.input = Value.unwrap(Value.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.inputId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InputProvided {
+    return {
+      leaseId: isSet(object.leaseId)
+        ? globalThis.String(object.leaseId)
+        : isSet(object.lease_id)
+        ? globalThis.String(object.lease_id)
+        : "",
+      input: isSet(object?.input) ? object.input : undefined,
+      inputId: isSet(object.inputId)
+        ? globalThis.String(object.inputId)
+        : isSet(object.input_id)
+        ? globalThis.String(object.input_id)
+        : "",
+    };
+  },
+
+  toJSON(message: InputProvided): unknown {
+    const obj: any = {};
+    if (message.leaseId !== "") {
+      obj.leaseId = message.leaseId;
+    }
+    if (message.input !== undefined) {
+      obj.input = message.input;
+    }
+    if (message.inputId !== "") {
+      obj.inputId = message.inputId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<InputProvided>, I>>(base?: I): InputProvided {
+    return InputProvided.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InputProvided>, I>>(object: I): InputProvided {
+    const message = createBaseInputProvided();
+    message.leaseId = object.leaseId ?? "";
+    message.input = object.input === undefined ? undefined : object.input;
+    message.inputId = object.inputId ?? "";
     return message;
   },
 };
@@ -2830,7 +3102,13 @@ export const ResultReceipt: MessageFns<ResultReceipt> = {
 };
 
 function createBaseWorkResponse(): WorkResponse {
-  return { welcome: undefined, assignment: undefined, revocation: undefined, receipt: undefined };
+  return {
+    welcome: undefined,
+    assignment: undefined,
+    revocation: undefined,
+    receipt: undefined,
+    inputProvided: undefined,
+  };
 }
 
 export const WorkResponse: MessageFns<WorkResponse> = {
@@ -2846,6 +3124,9 @@ export const WorkResponse: MessageFns<WorkResponse> = {
     }
     if (message.receipt !== undefined) {
       ResultReceipt.encode(message.receipt, writer.uint32(34).fork()).join();
+    }
+    if (message.inputProvided !== undefined) {
+      InputProvided.encode(message.inputProvided, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -2895,6 +3176,14 @@ export const WorkResponse: MessageFns<WorkResponse> = {
             message.receipt = ResultReceipt.decode(reader, reader.uint32());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.inputProvided = InputProvided.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2913,6 +3202,11 @@ export const WorkResponse: MessageFns<WorkResponse> = {
       assignment: isSet(object.assignment) ? Assignment.fromJSON(object.assignment) : undefined,
       revocation: isSet(object.revocation) ? Revocation.fromJSON(object.revocation) : undefined,
       receipt: isSet(object.receipt) ? ResultReceipt.fromJSON(object.receipt) : undefined,
+      inputProvided: isSet(object.inputProvided)
+        ? InputProvided.fromJSON(object.inputProvided)
+        : isSet(object.input_provided)
+        ? InputProvided.fromJSON(object.input_provided)
+        : undefined,
     };
   },
 
@@ -2929,6 +3223,9 @@ export const WorkResponse: MessageFns<WorkResponse> = {
     }
     if (message.receipt !== undefined) {
       obj.receipt = ResultReceipt.toJSON(message.receipt);
+    }
+    if (message.inputProvided !== undefined) {
+      obj.inputProvided = InputProvided.toJSON(message.inputProvided);
     }
     return obj;
   },
@@ -2949,6 +3246,9 @@ export const WorkResponse: MessageFns<WorkResponse> = {
       : undefined;
     message.receipt = (object.receipt !== undefined && object.receipt !== null)
       ? ResultReceipt.fromPartial(object.receipt)
+      : undefined;
+    message.inputProvided = (object.inputProvided !== undefined && object.inputProvided !== null)
+      ? InputProvided.fromPartial(object.inputProvided)
       : undefined;
     return message;
   },

@@ -206,12 +206,40 @@ export interface Run {
   /** The schedule that started the run (ScheduleService); empty for a run started otherwise. */
   scheduleId: string;
   /** The schedule's nominal fire time the run was started for (the trigger time for a manual trigger). */
-  scheduledFireTime: Date | undefined;
+  scheduledFireTime:
+    | Date
+    | undefined;
+  /**
+   * Tasks whose agent waits for input (A2A input-required, or a worker's requestInput): answer them
+   * with ProvideInput.
+   */
+  inputRequired: InputWait[];
 }
 
 export interface Run_TaskCountsEntry {
   key: string;
   value: number;
+}
+
+/** A task attempt whose agent asked a question and waits for the answer. */
+export interface InputWait {
+  /** The attempt's key, as ProvideInput takes it: "research", "research[2]", "refine#2". */
+  taskId: string;
+  attempt: number;
+  /** The concrete agent working on it. */
+  agentId: string;
+  /** What the agent asked, in words. */
+  question: string;
+  /** Structured detail the agent's question carried; null when none. */
+  data:
+    | any
+    | undefined;
+  /** When it asked. */
+  since:
+    | Date
+    | undefined;
+  /** The remote A2A task waiting; empty for a worker. */
+  remoteTaskId: string;
 }
 
 /** A task waiting for an event before it can start. */
@@ -460,6 +488,29 @@ export interface DeleteRunRequest {
 }
 
 export interface DeleteRunResponse {
+}
+
+export interface ProvideInputRequest {
+  runId: string;
+  /** The waiting task as Run.input_required names it ("research", "research[2]"). */
+  taskId: string;
+  /** The answer, as JSON: a string travels to an A2A agent as a text part, anything else as data. */
+  input:
+    | any
+    | undefined;
+  /** Makes the answer idempotent: a retry with the same id is journaled and sent once. */
+  requestId: string;
+}
+
+export interface ProvideInputResponse {
+  /**
+   * Where the answer (its TaskInputProvided entry) sits in the run's journal; empty when nobody drives
+   * the run now: the answer waits in the run's inbox for the process that resumes it.
+   */
+  cursor: string;
+  /** The attempt that takes the answer. */
+  taskId: string;
+  attempt: number;
 }
 
 function createBaseAgentStatus(): AgentStatus {
@@ -738,6 +789,7 @@ function createBaseRun(): Run {
     compensated: [],
     scheduleId: "",
     scheduledFireTime: undefined,
+    inputRequired: [],
   };
 }
 
@@ -790,6 +842,9 @@ export const Run: MessageFns<Run> = {
     }
     if (message.scheduledFireTime !== undefined) {
       Timestamp.encode(toTimestamp(message.scheduledFireTime), writer.uint32(170).fork()).join();
+    }
+    for (const v of message.inputRequired) {
+      InputWait.encode(v!, writer.uint32(178).fork()).join();
     }
     return writer;
   },
@@ -938,6 +993,14 @@ export const Run: MessageFns<Run> = {
             message.scheduledFireTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.inputRequired.push(InputWait.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1034,6 +1097,11 @@ export const Run: MessageFns<Run> = {
         : isSet(object.scheduled_fire_time)
         ? fromJsonTimestamp(object.scheduled_fire_time)
         : undefined,
+      inputRequired: globalThis.Array.isArray(object?.inputRequired)
+        ? object.inputRequired.map((e: any) => InputWait.fromJSON(e))
+        : globalThis.Array.isArray(object?.input_required)
+        ? object.input_required.map((e: any) => InputWait.fromJSON(e))
+        : [],
     };
   },
 
@@ -1093,6 +1161,9 @@ export const Run: MessageFns<Run> = {
     if (message.scheduledFireTime !== undefined) {
       obj.scheduledFireTime = message.scheduledFireTime.toISOString();
     }
+    if (message.inputRequired?.length) {
+      obj.inputRequired = message.inputRequired.map((e) => InputWait.toJSON(e));
+    }
     return obj;
   },
 
@@ -1129,6 +1200,7 @@ export const Run: MessageFns<Run> = {
     message.compensated = object.compensated?.map((e) => e) || [];
     message.scheduleId = object.scheduleId ?? "";
     message.scheduledFireTime = object.scheduledFireTime ?? undefined;
+    message.inputRequired = object.inputRequired?.map((e) => InputWait.fromPartial(e)) || [];
     return message;
   },
 };
@@ -1214,6 +1286,183 @@ export const Run_TaskCountsEntry: MessageFns<Run_TaskCountsEntry> = {
     const message = createBaseRun_TaskCountsEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseInputWait(): InputWait {
+  return { taskId: "", attempt: 0, agentId: "", question: "", data: undefined, since: undefined, remoteTaskId: "" };
+}
+
+export const InputWait: MessageFns<InputWait> = {
+  encode(message: InputWait, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.taskId !== "") {
+      writer.uint32(10).string(message.taskId);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(16).uint32(message.attempt);
+    }
+    if (message.agentId !== "") {
+      writer.uint32(26).string(message.agentId);
+    }
+    if (message.question !== "") {
+      writer.uint32(34).string(message.question);
+    }
+    if (message.data !== undefined) {
+      Value.encode(Value.wrap(message.data), writer.uint32(42).fork()).join();
+    }
+    if (message.since !== undefined) {
+      Timestamp.encode(toTimestamp(message.since), writer.uint32(50).fork()).join();
+    }
+    if (message.remoteTaskId !== "") {
+      writer.uint32(58).string(message.remoteTaskId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InputWait {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInputWait();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.taskId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.attempt = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.agentId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.question = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.data = Value.unwrap(Value.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.since = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.remoteTaskId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InputWait {
+    return {
+      taskId: isSet(object.taskId)
+        ? globalThis.String(object.taskId)
+        : isSet(object.task_id)
+        ? globalThis.String(object.task_id)
+        : "",
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
+      agentId: isSet(object.agentId)
+        ? globalThis.String(object.agentId)
+        : isSet(object.agent_id)
+        ? globalThis.String(object.agent_id)
+        : "",
+      question: isSet(object.question) ? globalThis.String(object.question) : "",
+      data: isSet(object?.data) ? object.data : undefined,
+      since: isSet(object.since) ? fromJsonTimestamp(object.since) : undefined,
+      remoteTaskId: isSet(object.remoteTaskId)
+        ? globalThis.String(object.remoteTaskId)
+        : isSet(object.remote_task_id)
+        ? globalThis.String(object.remote_task_id)
+        : "",
+    };
+  },
+
+  toJSON(message: InputWait): unknown {
+    const obj: any = {};
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
+    }
+    if (message.agentId !== "") {
+      obj.agentId = message.agentId;
+    }
+    if (message.question !== "") {
+      obj.question = message.question;
+    }
+    if (message.data !== undefined) {
+      obj.data = message.data;
+    }
+    if (message.since !== undefined) {
+      obj.since = message.since.toISOString();
+    }
+    if (message.remoteTaskId !== "") {
+      obj.remoteTaskId = message.remoteTaskId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<InputWait>, I>>(base?: I): InputWait {
+    return InputWait.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InputWait>, I>>(object: I): InputWait {
+    const message = createBaseInputWait();
+    message.taskId = object.taskId ?? "";
+    message.attempt = object.attempt ?? 0;
+    message.agentId = object.agentId ?? "";
+    message.question = object.question ?? "";
+    message.data = object.data === undefined ? undefined : object.data;
+    message.since = object.since ?? undefined;
+    message.remoteTaskId = object.remoteTaskId ?? "";
     return message;
   },
 };
@@ -3980,6 +4229,240 @@ export const DeleteRunResponse: MessageFns<DeleteRunResponse> = {
   },
 };
 
+function createBaseProvideInputRequest(): ProvideInputRequest {
+  return { runId: "", taskId: "", input: undefined, requestId: "" };
+}
+
+export const ProvideInputRequest: MessageFns<ProvideInputRequest> = {
+  encode(message: ProvideInputRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.runId !== "") {
+      writer.uint32(10).string(message.runId);
+    }
+    if (message.taskId !== "") {
+      writer.uint32(18).string(message.taskId);
+    }
+    if (message.input !== undefined) {
+      Value.encode(Value.wrap(message.input), writer.uint32(26).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(34).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProvideInputRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProvideInputRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.taskId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.input = Value.unwrap(Value.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProvideInputRequest {
+    return {
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+      taskId: isSet(object.taskId)
+        ? globalThis.String(object.taskId)
+        : isSet(object.task_id)
+        ? globalThis.String(object.task_id)
+        : "",
+      input: isSet(object?.input) ? object.input : undefined,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ProvideInputRequest): unknown {
+    const obj: any = {};
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    if (message.input !== undefined) {
+      obj.input = message.input;
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ProvideInputRequest>, I>>(base?: I): ProvideInputRequest {
+    return ProvideInputRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ProvideInputRequest>, I>>(object: I): ProvideInputRequest {
+    const message = createBaseProvideInputRequest();
+    message.runId = object.runId ?? "";
+    message.taskId = object.taskId ?? "";
+    message.input = object.input === undefined ? undefined : object.input;
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
+function createBaseProvideInputResponse(): ProvideInputResponse {
+  return { cursor: "", taskId: "", attempt: 0 };
+}
+
+export const ProvideInputResponse: MessageFns<ProvideInputResponse> = {
+  encode(message: ProvideInputResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cursor !== "") {
+      writer.uint32(10).string(message.cursor);
+    }
+    if (message.taskId !== "") {
+      writer.uint32(18).string(message.taskId);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(24).uint32(message.attempt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProvideInputResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProvideInputResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cursor = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.taskId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.attempt = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProvideInputResponse {
+    return {
+      cursor: isSet(object.cursor) ? globalThis.String(object.cursor) : "",
+      taskId: isSet(object.taskId)
+        ? globalThis.String(object.taskId)
+        : isSet(object.task_id)
+        ? globalThis.String(object.task_id)
+        : "",
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
+    };
+  },
+
+  toJSON(message: ProvideInputResponse): unknown {
+    const obj: any = {};
+    if (message.cursor !== "") {
+      obj.cursor = message.cursor;
+    }
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ProvideInputResponse>, I>>(base?: I): ProvideInputResponse {
+    return ProvideInputResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ProvideInputResponse>, I>>(object: I): ProvideInputResponse {
+    const message = createBaseProvideInputResponse();
+    message.cursor = object.cursor ?? "";
+    message.taskId = object.taskId ?? "";
+    message.attempt = object.attempt ?? 0;
+    return message;
+  },
+};
+
 /**
  * Starts, observes and controls runs. Commands (pause, resume, cancel, signal, modify) are
  * journaled with the identity of the caller before they take effect.
@@ -4113,6 +4596,23 @@ export const RunServiceService = {
     responseSerialize: (value: DeleteRunResponse): Buffer => Buffer.from(DeleteRunResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteRunResponse => DeleteRunResponse.decode(value),
   },
+  /**
+   * Answers the agent of a task that waits for input (Run.input_required): the answer is journaled
+   * (TaskInputProvided) and sent as the next message of the same remote A2A task, or to the worker
+   * holding the attempt. FAILED_PRECONDITION BATON_E_NOT_WAITING_FOR_INPUT when the task does not
+   * wait for input (the message says what it does instead), BATON_E_RUN_ENDED when the run ended;
+   * NOT_FOUND for an unknown run. With request_id, a retry of the same answer is taken once.
+   */
+  provideInput: {
+    path: "/baton.v1.RunService/ProvideInput" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ProvideInputRequest): Buffer => Buffer.from(ProvideInputRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ProvideInputRequest => ProvideInputRequest.decode(value),
+    responseSerialize: (value: ProvideInputResponse): Buffer =>
+      Buffer.from(ProvideInputResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ProvideInputResponse => ProvideInputResponse.decode(value),
+  },
 } as const;
 
 export interface RunServiceServer extends UntypedServiceImplementation {
@@ -4154,6 +4654,14 @@ export interface RunServiceServer extends UntypedServiceImplementation {
    * (FAILED_PRECONDITION, BATON_E_RUN_NOT_ENDED: cancel it first); an unknown run is NOT_FOUND.
    */
   deleteRun: handleUnaryCall<DeleteRunRequest, DeleteRunResponse>;
+  /**
+   * Answers the agent of a task that waits for input (Run.input_required): the answer is journaled
+   * (TaskInputProvided) and sent as the next message of the same remote A2A task, or to the worker
+   * holding the attempt. FAILED_PRECONDITION BATON_E_NOT_WAITING_FOR_INPUT when the task does not
+   * wait for input (the message says what it does instead), BATON_E_RUN_ENDED when the run ended;
+   * NOT_FOUND for an unknown run. With request_id, a retry of the same answer is taken once.
+   */
+  provideInput: handleUnaryCall<ProvideInputRequest, ProvideInputResponse>;
 }
 
 export interface RunServiceClient extends Client {
@@ -4339,6 +4847,28 @@ export interface RunServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteRunResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Answers the agent of a task that waits for input (Run.input_required): the answer is journaled
+   * (TaskInputProvided) and sent as the next message of the same remote A2A task, or to the worker
+   * holding the attempt. FAILED_PRECONDITION BATON_E_NOT_WAITING_FOR_INPUT when the task does not
+   * wait for input (the message says what it does instead), BATON_E_RUN_ENDED when the run ended;
+   * NOT_FOUND for an unknown run. With request_id, a retry of the same answer is taken once.
+   */
+  provideInput(
+    request: ProvideInputRequest,
+    callback: (error: ServiceError | null, response: ProvideInputResponse) => void,
+  ): ClientUnaryCall;
+  provideInput(
+    request: ProvideInputRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ProvideInputResponse) => void,
+  ): ClientUnaryCall;
+  provideInput(
+    request: ProvideInputRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ProvideInputResponse) => void,
   ): ClientUnaryCall;
 }
 
