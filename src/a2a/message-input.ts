@@ -1,6 +1,7 @@
 // The run input an A2A message carries: its first data part is the input object (what Baton's own A2A
 // client sends); without one, its text is the value of the workflow's one declared string input, or of
 // `input` when the workflow declares none (or declares `input`). Files are not an input Baton takes.
+// A message answering a task that waits for input carries the answer the same way (answerOf).
 
 import { ContentTypeNotSupportedError, RequestMalformedError } from '@a2a-js/sdk/errors';
 import type { Message } from '@a2a-js/sdk';
@@ -43,4 +44,20 @@ export function runInputOf(message: Message, spec: WorkflowSpec): unknown {
   const name = textInputName(spec);
   if (typeof name !== 'string') throw new RequestMalformedError(name.problem);
   return { [name]: texts.join('\n\n') };
+}
+
+/**
+ * The answer a message gives a task waiting for input: its first data part's value, else its text.
+ * @throws RequestMalformedError when it carries neither.
+ */
+export function answerOf(message: Message): unknown {
+  const texts: string[] = [];
+  for (const p of message.parts) {
+    const c = p.content;
+    if (c?.$case === 'data') return c.value ?? null;
+    if (c?.$case === 'text') texts.push(c.value);
+  }
+  if (texts.length === 0)
+    throw new RequestMalformedError('the answer to a task waiting for input is a data part or text');
+  return texts.join('\n\n');
 }

@@ -20,15 +20,16 @@ import type {
   SendMessageRequest,
   SubscribeToTaskRequest,
 } from '@a2a-js/sdk';
-import { apply, type RunState } from '../core/index.js';
+import { apply, waitingForInput, type RunState } from '../core/index.js';
 import type { CheckOptions } from '../plan/index.js';
 import type { Engine } from '../runtime/engine.js';
+import { JOURNAL_WAIT_MS } from '../runtime/journal-wait.js';
 import { toEntry } from '../runtime/records.js';
 import { RunExistsError } from '../store/store.js';
 import { agentCardOf, type ServedAt } from './agent-card.js';
 import { ServedError, taskNotFound, toA2AError } from './a2a-errors.js';
 import { callSignal } from './call-signals.js';
-import { runInputOf } from './message-input.js';
+import { answerOf, runInputOf } from './message-input.js';
 import { followJournal, loadRun, type JournalDeps } from './run-journal.js';
 import { eventsOf, TERMINAL_STATES, taskOf, taskStateOf } from './run-task.js';
 import type { ServedWorkflows } from './served-workflows.js';
@@ -215,7 +216,11 @@ export class WorkflowAgent implements A2ARequestHandler {
     return this.run(actor.runId);
   }
 
-  /** A message naming a task: an answer to the input the run asks for, the only message a run takes. */
+  /**
+   * A message naming a task: the answer to the input the run asks for (input-required), the only message
+   * a run takes. It goes to the one task that waits, or to the one `metadata.task` names (`research`,
+   * `research[2]`), through Engine.provideInput; the message id makes a resent answer count once.
+   */
   private async continueTask(message: Message): Promise<RunState> {
     const state = await this.run(message.taskId);
     const now = taskStateOf(state);
@@ -223,9 +228,41 @@ export class WorkflowAgent implements A2ARequestHandler {
       throw new UnsupportedOperationError(
         `task ${state.runId} has ended (${state.status}): it takes no more messages`,
       );
-    throw new UnsupportedOperationError(
-      `task ${state.runId} is working and asks for no input: it takes no messages until it does`,
-    );
+    const waiting = waitingForInput(state).map((w) => w.key);
+    const named = (message.metadata as { task?: unknown } | undefined)?.task;
+    if (named !== undefined && typeof named !== 'string')
+      throw new RequestMalformedError('message.metadata.task names the waiting task: a string');
+    if (named === undefined && waiting.length === 0)
+      throw new UnsupportedOperationError(
+        `task ${state.runId} is working and asks for no input: it takes no messages until it does`,
+      );
+    if (named === undefined && waiting.length > 1)
+      throw new RequestMalformedError(
+        `${waiting.length} tasks of ${state.runId} wait for input (${waiting.join(', ')}): name one in message.metadata.task`,
+      );
+    const task = named ?? waiting[0]!;
+    const delivery = await this.deps.engine.provideInput(state.runId, task, answerOf(message), {
+      requestId: requestIdOf(this.name, message.messageId),
+    });
+    // The task as of the answer (once it is journaled; it waits in the inbox while nobody drives the run).
+    const after = await this.run(state.runId);
+    return delivery.seq === undefined || after.lastSeq >= delivery.seq
+      ? after
+      : this.untilSeq(after, delivery.seq);
+  }
+
+  private async untilSeq(state: RunState, seq: number): Promise<RunState> {
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), JOURNAL_WAIT_MS);
+    try {
+      for await (const batch of followJournal(this.deps, state.runId, state.lastSeq, ac.signal)) {
+        for (const r of batch) apply(state, toEntry(r));
+        if (state.lastSeq >= seq) break;
+      }
+      return state;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Folds the run's journal into `state` until it settles (ends, or with `endOnly` only ends) or `signal` fires. */

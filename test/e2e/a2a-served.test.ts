@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Role, TaskState, type Message, type StreamResponse, type Task } from '@a2a-js/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentServer } from '../integration/a2a/agents.js';
 import { tempDir } from './cli-helpers.js';
 import { serve, SLOW, TRIO, type Binding, type Served } from './a2a-served-harness.js';
 
@@ -314,5 +315,61 @@ describe('a served workflow whose agent is another server’s served workflow', 
       statusTimestampAfter: undefined,
     });
     expect(theirs.tasks.map((t) => t.status?.state)).toEqual([TaskState.TASK_STATE_COMPLETED]);
+  });
+});
+
+describe('input-required both ways: a served run whose agent asks a question asks its A2A caller', () => {
+  let agents: AgentServer;
+  beforeAll(async () => {
+    agents = await AgentServer.start([{ name: 'asks', mode: 'input' }], join(tmp.dir, 'agents.log'));
+    await server.register(`workflow:
+  name: clerk
+  version: "1"
+  agents:
+    clerk: { type: clerk, endpoint: { a2a: "${agents.url('asks')}" } }
+  tasks:
+    - { id: ask, agent: clerk, timeout: 5m, input: { topic: "'rain'" } }
+`);
+  }, 60_000);
+  afterAll(() => agents?.kill());
+
+  it.each<Binding>(['JSONRPC', 'GRPC'])(
+    'over %s: SendMessage answers input-required with the question; the answer (same task id) completes the run',
+    async (binding) => {
+      const client = await server.client('clerk', binding);
+      const asked = asTask(await client.sendMessage(send(message([data({})]))));
+      expect(asked.status?.state).toBe(TaskState.TASK_STATE_INPUT_REQUIRED);
+      const q = asked.status?.message?.parts[0]?.content;
+      expect(q).toEqual({ $case: 'text', value: 'Which year should I look at?' });
+      // The answer: a message naming the task; resent (same message id), it counts once.
+      const answer = { ...message([text('1999')]), taskId: asked.id, contextId: asked.contextId };
+      const done = asTask(await client.sendMessage(send(answer)));
+      expect(done.id).toBe(asked.id);
+      expect(done.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+      expect(JSON.stringify(outputOf(done))).toContain('"text":"1999"');
+      await expect(client.sendMessage(send(answer))).rejects.toThrow(/has ended/);
+    },
+  );
+
+  it('SendStreamingMessage shows the question as an input-required status, and goes on after the answer', async () => {
+    const client = await server.client('clerk', 'HTTP+JSON');
+    const seen: StreamResponse[] = [];
+    let taskId = '';
+    for await (const e of client.sendMessageStream(send(message([data({})])))) {
+      seen.push(e);
+      if (e.payload?.$case === 'task') taskId = e.payload.value.id;
+      if (
+        e.payload?.$case === 'statusUpdate' &&
+        e.payload.value.status?.state === TaskState.TASK_STATE_INPUT_REQUIRED
+      )
+        break;
+    }
+    expect(taskId).not.toBe('');
+    const rest = await collect(
+      client.sendMessageStream(send({ ...message([data({ year: 2001 })]), taskId })),
+    );
+    expect(rest[0]!.payload?.$case).toBe('task');
+    const last = rest.at(-1)!.payload;
+    expect(last?.$case === 'statusUpdate' && last.value.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
   });
 });
