@@ -1,6 +1,12 @@
 // The gRPC server: Baton's services, grpc.health.v1 and server reflection on one grpc-js Server.
 
-import { Server, ServerCredentials, setLogger } from '@grpc/grpc-js';
+import {
+  Server,
+  ServerCredentials,
+  setLogger,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import { BatonError } from '../errors/registry.js';
 import type { WorkerHub } from '../agents/worker-hub.js';
 import type { RemoteWorkers } from '../agents/workers.js';
@@ -43,6 +49,18 @@ export interface ApiDeps {
   readonly largeRequestBudgetBytes?: number;
   /** The namespace's schedules and the scheduler firing them; without them ScheduleService is not served. */
   readonly schedules?: ScheduleServiceDeps;
+  /**
+   * Services of other edges served on the same port (the A2A gRPC transport, src/a2a): they check their
+   * own requests; the server's message size limit and large-request budget still apply.
+   */
+  readonly services?: readonly ExtraService[];
+}
+
+export interface ExtraService {
+  /** The full service name health reports (e.g. "lf.a2a.v1.A2AService"). */
+  readonly name: string;
+  readonly definition: ServiceDefinition;
+  readonly implementation: UntypedServiceImplementation;
 }
 
 export interface BatonServer {
@@ -85,6 +103,10 @@ export function createServer(deps: ApiDeps = {}): BatonServer {
   if (deps.schedules) {
     server.addService(edgeService(ScheduleServiceService), scheduleService(deps.schedules));
     services.push('baton.v1.ScheduleService');
+  }
+  for (const extra of deps.services ?? []) {
+    server.addService(extra.definition, extra.implementation);
+    services.push(extra.name);
   }
   const health = new HealthStatus(services);
   server.addService(edgeService(HealthService), health.handlers);

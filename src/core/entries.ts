@@ -38,6 +38,8 @@ export interface RunOptions {
    * rather than asking which workers happen to be connected. Opaque to core.
    */
   readonly routes?: Readonly<Record<string, string>>;
+  /** A run started by an A2A message (src/a2a): the A2A context it belongs to, as GetTask reports it. */
+  readonly a2a?: { readonly contextId: string };
 }
 
 export interface ScheduleOrigin {

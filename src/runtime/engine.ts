@@ -90,6 +90,8 @@ export interface StartOptions {
   readonly requestId?: string;
   /** The schedule fire starting the run, journaled in RunStarted (runtime/scheduler.ts). */
   readonly schedule?: ScheduleOrigin;
+  /** The A2A context of a run an A2A message starts, journaled in RunStarted (src/a2a). */
+  readonly a2a?: { readonly contextId: string };
 }
 
 /** Ended runs whose final state settled() still answers with (older ones: BATON_E_RUN_NOT_FOUND). */
@@ -245,6 +247,7 @@ export class Engine {
         ...(Object.keys(routes).length === 0 ? {} : { routes }),
         ...(this.opts.maxPatternSteps === undefined ? {} : { maxPatternSteps: this.opts.maxPatternSteps }),
         ...(options.schedule === undefined ? {} : { schedule: options.schedule }),
+        ...(options.a2a === undefined ? {} : { a2a: options.a2a }),
       },
       seed,
     });

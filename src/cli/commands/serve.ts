@@ -28,6 +28,7 @@ import { Scheduler } from '../../runtime/scheduler.js';
 import { Schedules } from '../../runtime/schedules.js';
 import { StoreProbe } from '../../runtime/store-probe.js';
 import { HttpListener } from '../../http/http-listener.js';
+import { A2AEdge, A2AService, a2aGrpcService } from '../../a2a/index.js';
 
 /** Watch streams and calls still open after the drain get this long before they are cut off. */
 const CLOSE_GRACE_MS = 2_000;
@@ -89,6 +90,19 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
   let probe: StoreProbe | undefined;
   // The HTTP listener (--http): the A2A edge, /metrics and the web UI mount on it, before it listens.
   const http = config.http === undefined ? undefined : new HttpListener();
+  // Every registered workflow as an A2A agent: JSON-RPC and HTTP+JSON under /a2a, gRPC beside Baton's API.
+  const a2a =
+    http &&
+    new A2AEdge({
+      engine: app.engine,
+      store: app.store,
+      namespace: ns,
+      feed,
+      check,
+      baseDir: config.agentsDir,
+      admission,
+    });
+  if (a2a) http.mount('/a2a', a2a.router());
   try {
     const api = createServer({
       check,
@@ -102,6 +116,11 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
         namespace: app.engine.namespace,
         onChange: () => app.plugins.patterns.refresh(),
       },
+      ...(a2a && {
+        services: [
+          { name: 'lf.a2a.v1.A2AService', definition: A2AService, implementation: a2aGrpcService(a2a) },
+        ],
+      }),
     });
     // Health follows the store: NOT_SERVING while it does not answer (a drain's NOT_SERVING stays).
     probe = new StoreProbe(app.store, {
@@ -118,6 +137,10 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     probe.start();
     const port = await listen(api.server, config.listen);
     const httpPort = http === undefined ? undefined : await http.listen(config.http!);
+    a2a?.boundAt({
+      http: config.http!.replace(/:\d+$/, `:${httpPort}`),
+      grpc: config.listen.replace(/:\d+$/, `:${port}`),
+    });
     const resumed = await resumeRuns(app);
     if (resumed.resumed.length > 0)
       o.err(`baton: resumed ${resumed.resumed.length} run(s) from ${storeLabel(config)}`);
