@@ -115,7 +115,8 @@ describe('hooks in decide()', () => {
     answer(sim, 'pre_task');
     expect(sim.dispatches.map((d) => d.key)).toEqual(['f[0]', 'f[1]']);
     sim.fail('f[0]', { code: 'E', retryable: true });
-    sim.fire(sim.entries('RetryScheduled')[0] && [...sim.timers.keys()].find((t) => t.startsWith('retry'))!);
+    expect(sim.entries('RetryScheduled')).toHaveLength(1);
+    sim.fire([...sim.timers.keys()].find((t) => t.startsWith('retry'))!);
     expect(sim.hookAsks.at(-1)?.subject).toBe('f[0]/2');
     answer(sim, 'pre_task');
     sim.complete('f[0]', 1);
