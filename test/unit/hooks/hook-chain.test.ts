@@ -70,7 +70,7 @@ describe('hook chain', () => {
       inv,
       guard(['writer']),
       never,
-      { runners, logs: { record: async (e) => void seen.push(e) } },
+      { runners, logs: { record: (e) => Promise.resolve(void seen.push(e)) } },
     );
     expect(r.steps.map((s) => `${s.name}:${s.outcome}`)).toEqual([
       'first:warn',

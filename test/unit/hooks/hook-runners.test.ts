@@ -98,15 +98,15 @@ describe('exec hooks', () => {
   it('nonsense on stdout or a missing program is the hook’s own failure', async () => {
     expect(await exec.run(sh('echo not json'), inv, never)).toMatchObject({
       verdict: 'deny',
-      error: expect.stringContaining('not JSON'),
+      error: expect.stringContaining('not JSON') as unknown,
     });
     expect(await exec.run(sh(`echo '{"verdict":"transform"}'`), inv, never)).toMatchObject({
-      error: expect.stringContaining('needs a patch'),
+      error: expect.stringContaining('needs a patch') as unknown,
     });
     const missing = await exec.run(sh('', { command: '/no/such/program', args: [] }), inv, never);
     expect(missing).toMatchObject({
       verdict: 'deny',
-      error: expect.stringContaining('cannot start /no/such/program'),
+      error: expect.stringContaining('cannot start /no/such/program') as unknown,
     });
   });
 });
@@ -166,11 +166,11 @@ describe('http hooks', () => {
     });
     expect(await runner.run(web('/500', { fail: 'open' }), inv, never)).toMatchObject({
       verdict: 'warn',
-      error: expect.stringContaining('HTTP 500'),
+      error: expect.stringContaining('HTTP 500') as unknown,
     });
     expect(await runner.run(web('/big'), inv, never)).toMatchObject({
       verdict: 'deny',
-      error: expect.stringContaining('longer than'),
+      error: expect.stringContaining('longer than') as unknown,
     });
   });
 });
