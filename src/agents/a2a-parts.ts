@@ -9,7 +9,7 @@ import {
   type Part,
   type TaskStatusUpdateEvent,
 } from '@a2a-js/sdk';
-import type { AgentInvocation, ProvidedInput, RemoteTaskLink } from './adapter.js';
+import type { AgentInvocation, ProvidedInput, RemoteTaskLink, ToolGate, ToolKind } from './adapter.js';
 
 export function dataPart(value: unknown): Part {
   return {
@@ -68,6 +68,15 @@ export interface AttemptJournal {
   pendingInput(key: string, attempt: number): ProvidedInput | undefined;
   /** Answers journaled for the attempt from now on; returns the unsubscribe. */
   onInput(key: string, attempt: number, listener: (answer: ProvidedInput) => void): () => void;
+  /** Runs the `call`-th tool call of the attempt under the run's hooks (see ToolGate). */
+  toolCall?<T>(
+    key: string,
+    attempt: number,
+    call: number,
+    kind: ToolKind,
+    args: unknown,
+    fn: (args: unknown) => T | Promise<T>,
+  ): Promise<T>;
 }
 
 /**
@@ -78,6 +87,7 @@ export interface AttemptJournal {
 export class TaskInvocation implements AgentInvocation {
   #message: Message | undefined;
   #remote: RemoteTaskLink | undefined;
+  #tools: ToolGate | undefined;
 
   constructor(
     readonly runId: string,
@@ -104,6 +114,17 @@ export class TaskInvocation implements AgentInvocation {
       inputRequired: (request) => journal.inputRequired(key, attempt, request),
       pendingInput: () => journal.pendingInput(key, attempt),
       onInput: (listener) => journal.onInput(key, attempt, listener),
+    });
+  }
+
+  /** The attempt's tool calls, numbered in the order the agent makes them (a replay makes the same). */
+  get tools(): ToolGate | undefined {
+    const journal = this.journal;
+    if (journal?.toolCall === undefined) return undefined;
+    const { instanceKey: key, attempt } = this;
+    let calls = 0;
+    return (this.#tools ??= {
+      run: (kind, args, fn) => journal.toolCall!(key, attempt, ++calls, kind, args, fn),
     });
   }
 

@@ -114,7 +114,10 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
         ...app.plugins,
         store: app.store,
         namespace: app.engine.namespace,
-        onChange: () => app.plugins.patterns.refresh(),
+        onChange: () => {
+          app.plugins.patterns.refresh();
+          app.plugins.hooks.refresh();
+        },
       },
       ...(a2a && {
         services: [
