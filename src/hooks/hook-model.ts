@@ -1,4 +1,8 @@
 // The closed, ordered list of hook triggers and the shapes every hook kind shares (SPEC §4.1).
+// The one definition both halves of the hooks system code against; a workflow's `hooks:` entry
+// becomes a HookConfig through compileHook (defaults filled, kind inferred).
+import type { HookSpec } from '../spec/schema.js';
+
 export const HOOK_TRIGGERS = [
   'session_start',
   'session_restore',
@@ -97,9 +101,83 @@ export interface AsyncHookQueue {
   enqueue(hook: HookConfig, inv: HookInvocation): Promise<void>;
 }
 
-/** http(s):// -> http; name@version -> wasm; else exec. */
+const WASM_REF = /^[a-z0-9_.-]+@[0-9][^\s]*$/i;
+
+/** The kind a command names: an http(s) URL is a webhook, `name@version` a hook plugin, else a program. */
 export function hookKind(command: string): HookKind {
   if (/^https?:\/\//i.test(command)) return 'http';
-  if (/^[a-z0-9_.-]+@[0-9][^\s]*$/i.test(command)) return 'wasm';
+  if (WASM_REF.test(command)) return 'wasm';
   return 'exec';
+}
+
+/** The mode a trigger's hooks get when none is given: notifications never hold a run up. */
+export function defaultMode(trigger: HookTrigger): HookMode {
+  return trigger === 'notification' ? 'async' : 'blocking';
+}
+
+/** What a hook's own failure (crash, timeout, bad answer) means when none is given: pre_* guard, so they fail closed. */
+export function defaultFail(trigger: HookTrigger): 'open' | 'closed' {
+  return trigger.startsWith('pre_') ? 'closed' : 'open';
+}
+
+/** The fields a hook may leave out, filled as documented; shared by workflow and global hooks. */
+export interface HookFields {
+  readonly id?: string;
+  readonly name: string;
+  readonly trigger: HookTrigger;
+  readonly command: string;
+  readonly args?: readonly string[];
+  readonly always_run?: boolean;
+  readonly timeout_ms?: number;
+  readonly enabled?: boolean;
+  readonly priority?: number;
+  readonly kind?: HookKind;
+  readonly mode?: HookMode;
+  readonly fail?: 'open' | 'closed';
+  readonly matcher?: HookConfig['matcher'];
+}
+
+/** A HookConfig with every default filled (timeout 30 s, priority 100, enabled, kind inferred). */
+export function hookConfig(f: HookFields, source: HookConfig['source']): HookConfig {
+  return {
+    ...(f.id !== undefined ? { id: f.id } : {}),
+    name: f.name,
+    trigger: f.trigger,
+    command: f.command,
+    args: f.args ?? [],
+    always_run: f.always_run ?? false,
+    timeout_ms: f.timeout_ms ?? 30_000,
+    enabled: f.enabled ?? true,
+    priority: f.priority ?? 100,
+    kind: f.kind ?? hookKind(f.command),
+    mode: f.mode ?? defaultMode(f.trigger),
+    fail: f.fail ?? defaultFail(f.trigger),
+    ...(f.matcher !== undefined ? { matcher: f.matcher } : {}),
+    source,
+  };
+}
+
+/** A workflow's `hooks:` entry as the engine runs it. The older `tasks: [a, b]` limit becomes a task matcher. */
+export function compileHook(h: HookSpec): HookConfig {
+  const matcher = { ...h.matcher };
+  if (h.tasks !== undefined && h.tasks.length > 0 && matcher.task === undefined) {
+    matcher.task = h.tasks.length === 1 ? h.tasks[0] : `{${h.tasks.join(',')}}`;
+  }
+  return hookConfig(
+    {
+      name: h.name,
+      trigger: h.trigger,
+      command: h.command,
+      args: h.args,
+      always_run: h.always_run,
+      timeout_ms: h.timeout_ms,
+      enabled: h.enabled,
+      priority: h.priority,
+      ...(h.kind !== undefined ? { kind: h.kind } : {}),
+      ...(h.mode !== undefined ? { mode: h.mode } : {}),
+      ...(h.fail !== undefined ? { fail: h.fail } : {}),
+      ...(Object.keys(matcher).length > 0 ? { matcher } : {}),
+    },
+    'workflow',
+  );
 }

@@ -142,6 +142,12 @@ export const HookTrigger = z.enum([
   'notification',
 ]);
 
+export const HookMatcher = z.strictObject({
+  agent: z.string().min(1).optional(),
+  task: z.string().min(1).optional(),
+  tool: z.string().min(1).optional(),
+});
+
 export const Hook = z.strictObject({
   name: z.string().min(1),
   trigger: HookTrigger,
@@ -152,6 +158,18 @@ export const Hook = z.strictObject({
   enabled: z.boolean().default(true),
   priority: z.number().int().default(100),
   tasks: z.array(Id).optional().meta({ description: 'Limit a task hook to these tasks' }),
+  matcher: HookMatcher.optional().meta({
+    description: "Run only for matching agents, tasks or tools ('*' wildcards, {a,b} alternatives)",
+  }),
+  mode: z.enum(['blocking', 'async']).optional().meta({
+    description: 'Default: async for notification, else blocking',
+  }),
+  fail: z.enum(['open', 'closed']).optional().meta({
+    description: "What the hook's own crash or timeout means. Default: closed for pre_*, else open",
+  }),
+  kind: z.enum(['exec', 'http', 'wasm']).optional().meta({
+    description: 'Default: http for an http(s) URL, wasm for name@version, else exec',
+  }),
 });
 
 /** A nested coordination block: its own pattern and agents; when it ends, control returns to the graph. */
