@@ -17,6 +17,8 @@ import { pluginService, type PluginServiceDeps } from './plugin-service.js';
 import type { RunFeed } from './run-feed.js';
 import { runService, type RunServiceDeps } from './run-service.js';
 import { ScheduleServiceService } from './gen/baton/v1/schedule.js';
+import { HookServiceService } from './gen/baton/v1/hook.js';
+import { hookService, type HookServiceDeps } from './hook-service.js';
 import { scheduleService, type ScheduleServiceDeps } from './schedule-service.js';
 import { endWatches } from './run-watch.js';
 import { workflowService } from './workflow-service.js';
@@ -43,6 +45,8 @@ export interface ApiDeps {
   readonly largeRequestBudgetBytes?: number;
   /** The namespace's schedules and the scheduler firing them; without them ScheduleService is not served. */
   readonly schedules?: ScheduleServiceDeps;
+  /** The namespace's global hooks and hook log (and the runners TestHook uses); without them HookService is not served. */
+  readonly hooks?: HookServiceDeps;
 }
 
 export interface BatonServer {
@@ -85,6 +89,10 @@ export function createServer(deps: ApiDeps = {}): BatonServer {
   if (deps.schedules) {
     server.addService(edgeService(ScheduleServiceService), scheduleService(deps.schedules));
     services.push('baton.v1.ScheduleService');
+  }
+  if (deps.hooks) {
+    server.addService(edgeService(HookServiceService), hookService(deps.hooks));
+    services.push('baton.v1.HookService');
   }
   const health = new HealthStatus(services);
   server.addService(edgeService(HealthService), health.handlers);

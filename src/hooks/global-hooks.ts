@@ -109,6 +109,16 @@ export class StoreGlobalHooks implements GlobalHooks {
   }
 }
 
+/** A global hook as its managers see it: the engine's HookConfig and when it was made and last changed. */
+export interface StoredHook {
+  readonly config: HookConfig;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+const stored = (r: HookRecord): StoredHook[] =>
+  known(r).map((config) => ({ config, createdAt: r.createdAt, updatedAt: r.updatedAt }));
+
 const notFound = (ns: string, name: string) =>
   new BatonError('BATON_E_HOOK_NOT_FOUND', `no global hook "${name}" in namespace "${ns}"`);
 
@@ -119,7 +129,7 @@ export class GlobalHookAdmin {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async create(ns: string, input: unknown): Promise<HookConfig> {
+  async create(ns: string, input: unknown): Promise<StoredHook> {
     const h = parseGlobalHook(input);
     const row: NewHookRecord = {
       ns,
@@ -129,30 +139,30 @@ export class GlobalHookAdmin {
       createdAt: this.now(),
     };
     await this.store.createHook(row); // HookExistsError (BATON_E_HOOK_EXISTS) when the name is taken
-    return toHookConfig({ ...row, updatedAt: row.createdAt })!;
+    return stored({ ...row, updatedAt: row.createdAt })[0]!;
   }
 
-  async get(ns: string, name: string): Promise<HookConfig> {
+  async get(ns: string, name: string): Promise<StoredHook> {
     const r = await this.store.getHook(ns, name);
-    const c = r && toHookConfig(r);
-    if (c === undefined) throw notFound(ns, name);
-    return c;
+    const found = r === undefined ? undefined : stored(r)[0];
+    if (found === undefined) throw notFound(ns, name);
+    return found;
   }
 
-  async list(ns: string, trigger?: string): Promise<HookConfig[]> {
+  async list(ns: string, trigger?: string): Promise<StoredHook[]> {
     if (trigger !== undefined && !isTrigger(trigger))
       throw new BatonError(
         'BATON_E_HOOK_REQUEST_INVALID',
         `unknown trigger "${trigger}"; one of ${HOOK_TRIGGERS.join(', ')}`,
       );
-    return (await this.store.listHooks(ns, trigger === undefined ? {} : { trigger })).flatMap(known);
+    return (await this.store.listHooks(ns, trigger === undefined ? {} : { trigger })).flatMap(stored);
   }
 
   /**
    * Replaces the hook's definition (clients read it, change it, send it back; what is left out takes its
    * default). Its id and creation time stay.
    */
-  async update(ns: string, name: string, input: unknown): Promise<HookConfig> {
+  async update(ns: string, name: string, input: unknown): Promise<StoredHook> {
     const given: Record<string, unknown> =
       typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {};
     if ('name' in given && given['name'] !== name)
@@ -163,7 +173,7 @@ export class GlobalHookAdmin {
     const updatedAt = this.now();
     if (!(await this.store.updateHook(ns, name, { ...toRecordFields(h), updatedAt })))
       throw notFound(ns, name);
-    return toHookConfig({ ...r, ...toRecordFields(h), updatedAt })!;
+    return stored({ ...r, ...toRecordFields(h), updatedAt })[0]!;
   }
 
   async delete(ns: string, name: string): Promise<void> {

@@ -179,7 +179,7 @@ export class HookQueueConsumer {
 }
 
 /** The runner, bounded by the hook's timeout as well (a runner that ignores its signal still ends). */
-async function runWithTimeout(
+export async function runWithTimeout(
   runner: HookRunner,
   hook: HookConfig,
   inv: HookInvocation,

@@ -49,7 +49,7 @@ describe.each(Object.keys(adapters))('global hooks on %s', (adapter) => {
     const store = await open();
     let now = 1_000;
     const admin = new GlobalHookAdmin(store, () => now);
-    const created = await admin.create('acme', {
+    const { config: created } = await admin.create('acme', {
       name: 'guard',
       trigger: 'pre_command',
       command: './policy.sh',
@@ -84,7 +84,7 @@ describe.each(Object.keys(adapters))('global hooks on %s', (adapter) => {
     expect(await new StoreGlobalHooks(store).list('globex')).toEqual([]);
 
     now = 2_000;
-    const updated = await admin.update('acme', 'guard', {
+    const { config: updated, updatedAt } = await admin.update('acme', 'guard', {
       trigger: 'pre_command',
       command: './policy.sh',
       args: ['--strict'],
@@ -92,10 +92,11 @@ describe.each(Object.keys(adapters))('global hooks on %s', (adapter) => {
       fail: 'open',
     });
     expect(updated).toMatchObject({ args: ['--strict'], enabled: false, fail: 'open', id: created.id });
+    expect(updatedAt).toBe(2_000);
     expect((await store.getHook('acme', 'guard'))!.updatedAt).toBe(2_000);
-    expect((await admin.list('acme', 'pre_command')).map((h) => h.name)).toEqual(['guard']);
+    expect((await admin.list('acme', 'pre_command')).map((h) => h.config.name)).toEqual(['guard']);
     await admin.delete('acme', 'guard');
-    expect((await admin.list('acme')).map((h) => h.name)).toEqual(['notify']);
+    expect((await admin.list('acme')).map((h) => h.config.name)).toEqual(['notify']);
   });
 
   it('refuses bad hooks, a duplicate name and a missing hook with coded errors', async () => {
