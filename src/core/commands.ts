@@ -89,4 +89,23 @@ export interface AskPattern {
   readonly at: number;
 }
 
-export type Command = Dispatch | Append | Publish | Compensate | CancelTask | ArmTimer | AskPattern;
+/**
+ * Run the run's blocking hooks of `trigger` on `subject` (hooks.ts), then append their folded verdict
+ * as HookDecided. Issued again on resume while no verdict is journaled: each hook is asked again with
+ * the same idempotency key (`${runId}/${trigger}/${subject}/${hook}`).
+ */
+export interface RunHooks {
+  readonly type: 'RunHooks';
+  readonly trigger: string;
+  readonly subject: string;
+  /** The attempt it guards (pre_task, post_task). */
+  readonly key?: string;
+  readonly task?: string;
+  readonly agent?: string | null;
+  readonly attempt?: number;
+  /** The trigger's documented context (docs/hooks.md). */
+  readonly context: Readonly<Record<string, unknown>>;
+}
+
+export type Command =
+  Dispatch | Append | Publish | Compensate | CancelTask | ArmTimer | AskPattern | RunHooks;

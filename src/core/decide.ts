@@ -3,7 +3,8 @@
 
 import { BatonError } from '../errors/registry.js';
 import type { Command } from './commands.js';
-import type { JournalEntry, RunError, TimerFired } from './entries.js';
+import type { HookDecided, JournalEntry, RunError, TimerFired } from './entries.js';
+import { askPostTask, askSessionRestore, deniedError, holdForSessionStart, preTaskUnit } from './hooks.js';
 import { matchEvent } from './events.js';
 import { armRetry, failRun, sagaStep, unitFailed } from './failure.js';
 import { parseKey, parseTimerId, timerId } from './keys.js';
@@ -21,7 +22,7 @@ import {
   taskFinished,
   unitFinished,
 } from './schedule.js';
-import { contextOf, runTimeoutMs, type RunState, type UnitState } from './state.js';
+import { contextOf, isActive, runTimeoutMs, type RunState, type UnitState } from './state.js';
 
 /**
  * The commands `entry` calls for. Call it right after apply(state, entry), and execute the commands in
@@ -54,6 +55,7 @@ function decideEntry(out: Outbox, e: JournalEntry): void {
       return dispatched(out, unitOf(s, e.key));
     case 'TaskCompleted': {
       const u = unitOf(s, e.key);
+      if (u.awaitingHook === 'post_task') return askPostTask(out, u);
       if (u.subtask !== null) return subtaskFinished(out, u);
       return u.status === 'evaluating' ? decideRepeat(out, u) : unitFinished(out, u);
     }
@@ -79,7 +81,12 @@ function decideEntry(out: Outbox, e: JournalEntry): void {
     case 'RunCancelRequested':
       return failRun(out, null, 'cancelled');
     case 'RunResumed':
-      return advance(out, false);
+      advance(out, false);
+      return askSessionRestore(out, 'resume');
+    case 'RunTakenOver':
+      return askSessionRestore(out, 'takeover');
+    case 'HookDecided':
+      return hookDecided(out, e);
     case 'RunModified':
       return modified(out, e);
     case 'TaskSkipped':
@@ -92,7 +99,6 @@ function decideEntry(out: Outbox, e: JournalEntry): void {
     case 'CompensationDone':
       return sagaStep(out);
     case 'RunPaused':
-    case 'RunTakenOver':
     case 'RunCompleted':
     case 'RunFailed':
     case 'RunCancelled':
@@ -115,8 +121,43 @@ function runStarted(out: Outbox): void {
   if (timeout !== undefined) {
     out.commands.push({ type: 'ArmTimer', timerId: timerId({ kind: 'run' }), fireAt: s.startedAt + timeout });
   }
+  if (holdForSessionStart(out)) return;
   for (let i = 0; i < s.tasks.length; i++) startTask(out, i);
 }
+
+/**
+ * A hooks verdict, journaled: session_start lets the tasks start (or fails the run), pre_task dispatches
+ * the attempt it held (or fails its task: dispatchUnit reads the verdict), post_task finishes the attempt
+ * it held (or fails it, like an agent's non-retryable error), session_restore may fail the run. Tool
+ * triggers' verdicts are only recorded: the agent that asked reads them.
+ */
+function hookDecided(out: Outbox, e: HookDecided): void {
+  const s = out.state;
+  switch (e.trigger) {
+    case 'session_start':
+    case 'session_restore':
+      if (!isActive(s)) return;
+      if (e.outcome === 'deny')
+        return failRun(out, deniedError(e.trigger, s.hooks![`${e.trigger}:${e.subject}`]!), 'failed');
+      if (e.trigger === 'session_start') for (let i = 0; i < s.tasks.length; i++) startTask(out, i);
+      return;
+    case 'pre_task': {
+      const u = preTaskUnit(s, e.subject);
+      if (u === null) return;
+      if ('fanOut' in u) return fillFanOut(out, u.fanOut);
+      dispatchUnit(out, u);
+      return;
+    }
+    case 'post_task': {
+      const u = unitOf(s, attemptKeyOf(e.subject));
+      if (u.status === 'failed') return unitFailed(out, u);
+      if (u.subtask !== null) return subtaskFinished(out, u);
+      return u.status === 'evaluating' ? decideRepeat(out, u) : unitFinished(out, u);
+    }
+  }
+}
+
+const attemptKeyOf = (subject: string): string => subject.slice(0, subject.lastIndexOf('/'));
 
 function timerFired(out: Outbox, e: TimerFired): void {
   const s = out.state;

@@ -38,6 +38,21 @@ export interface RunOptions {
    * rather than asking which workers happen to be connected. Opaque to core.
    */
   readonly routes?: Readonly<Record<string, string>>;
+  /**
+   * The hooks the run is bound to (its workflow's and the namespace's global ones when it started), so
+   * a hook added or changed later does not affect it. Core reads only name, trigger, mode and enabled;
+   * the rest is the runtime's (src/hooks HookConfig).
+   */
+  readonly hooks?: readonly BoundHook[];
+}
+
+/** A hook bound to a run, as core sees it (the whole HookConfig is kept for the runtime). */
+export interface BoundHook {
+  readonly name: string;
+  readonly trigger: string;
+  readonly mode: 'blocking' | 'async';
+  readonly enabled: boolean;
+  readonly [field: string]: unknown;
 }
 
 export interface ScheduleOrigin {
@@ -261,6 +276,42 @@ export interface TaskInputRequired extends EntryBase<'TaskInputRequired'> {
   readonly data?: unknown;
 }
 
+/** One hook asked for a HookDecided verdict: what ran (command, or plugin name@version and sha256). */
+export interface HookOutcome {
+  readonly name: string;
+  /** The command, URL, or `name@version sha256:...` of a hook plugin. */
+  readonly ref: string;
+  readonly outcome: 'allow' | 'warn' | 'deny' | 'transform' | 'skipped';
+  readonly message?: string;
+  readonly durationMs: number;
+  /** The hook's own failure (crash, timeout, bad answer), folded into `outcome` by its fail policy. */
+  readonly error?: string;
+}
+
+/**
+ * The verdict of the blocking hooks a trigger ran (a RunHooks command), journaled before the engine acts
+ * on it: replay reads it and never runs a hook again. `subject` names what the hooks guarded: `run` for
+ * session_start, `${key}/${attempt}` for pre_task and post_task, `${key}/${attempt}/${tool call}` for a
+ * tool trigger, `restore@${seq}` for session_restore.
+ */
+export interface HookDecided extends EntryBase<'HookDecided'> {
+  readonly trigger: string;
+  readonly subject: string;
+  /** allow and warn let the guarded step go on; deny stops it; transform changed it (input, agent, args). */
+  readonly outcome: 'allow' | 'warn' | 'deny' | 'transform';
+  /** The deciding hook's message (the deny's reason, or the warnings joined). */
+  readonly message?: string;
+  /** The hook that denied (or the last that transformed). */
+  readonly hook?: string;
+  readonly hooks: readonly HookOutcome[];
+  /** pre_task transform: the input the agent receives instead of the one the engine evaluated. */
+  readonly input?: unknown;
+  /** pre_task: the agent the hooks picked among the capable ones. */
+  readonly agent?: string;
+  /** A tool trigger's transform: the tool call's arguments after the hooks' patches. */
+  readonly args?: unknown;
+}
+
 // ── Derived: decide() asks the runtime to append these ──────────────────────────────────────────
 
 /** A subtask a pattern's verdict delegates: run by `agent` with exactly `input`. */
@@ -408,7 +459,8 @@ export type InputEntry =
   | PatternStep
   | PatternDecided
   | TaskAttemptAttached
-  | TaskInputRequired;
+  | TaskInputRequired
+  | HookDecided;
 
 export type DerivedEntry =
   | EventReceived

@@ -6,6 +6,7 @@ import { buildContext, fansOut } from './context.js';
 import { ENTRY_VERSION, type JournalEntry, type RunError, type TaskError } from './entries.js';
 import type * as E from './entries.js';
 import { parseKey, parseTimerId } from './keys.js';
+import { applyHookDecided, holdForPostTask } from './hooks.js';
 import { applyModified } from './modify-apply.js';
 import { applyVerdict, finishSubtask } from './patterns/rounds.js';
 import { hosted } from './patterns/registry.js';
@@ -116,6 +117,8 @@ function applyEntry(s: RunState, e: JournalEntry): boolean {
       return true; // who drives the run is the store's business: the state goes on as it was
     case 'TaskAttemptAttached':
       return taskAttemptAttached(s, e);
+    case 'HookDecided':
+      return applyHookDecided(s, e);
     case 'TaskInputRequired':
       return taskInputRequired(s, e);
   }
@@ -218,6 +221,7 @@ function taskCompleted(s: RunState, e: E.TaskCompleted): boolean {
   if (u === null) return false;
   u.output = e.output;
   u.error = null;
+  if (holdForPostTask(s, u)) return true;
   if (u.subtask !== null) finishSubtask(s, u, e.at);
   else if (contextOf(s).specs[u.task]!.repeat !== undefined) u.status = 'evaluating';
   else finishUnit(s, u, e.at);

@@ -6,6 +6,7 @@ export type * from './commands.js';
 export { apply, fold } from './fold.js';
 export { decide } from './decide.js';
 export { resumeCommands } from './resume.js';
+export { hookRecord, hookSubject, hasBlockingHooks, toolSubject } from './hooks.js';
 export { pendingTimers, type PendingTimer } from './timers.js';
 export { statusOf, waitsOf, type EventWait, type WorkflowStatusView } from './status.js';
 export { waitingForInput, type WaitingForInput } from './remote-tasks.js';
@@ -41,6 +42,7 @@ export {
   snapshot,
   SNAPSHOT_VERSION,
   type FanState,
+  type HookRecord,
   type InputRequest,
   type Metrics,
   type ModificationRecord,

@@ -11,6 +11,7 @@ import { hosted } from './patterns/registry.js';
 import { completeRunIfDone, decideRepeat, dispatchUnit, fillFanOut, startTask } from './schedule.js';
 import { contextOf, isActive, type RunState } from './state.js';
 import { pendingTimers } from './timers.js';
+import { askPostTask, holdForSessionStart } from './hooks.js';
 
 /**
  * The commands to issue when a runtime takes over a run (after loading its snapshot and replaying the
@@ -51,11 +52,14 @@ export function advance(out: Outbox, recover: boolean): void {
     s.tasks.forEach((t, i) => t.status === 'completed' && publishEmits(out, i));
     return completeRunIfDone(out);
   }
+  // session_start's verdict not journaled yet: nothing has started, the hooks are asked again.
+  if (holdForSessionStart(out)) return;
   if (recover && s.eventToMatch !== null) matchEvent(out, s.eventToMatch);
   for (const u of s.units.values()) {
     if (u.status === 'ready') dispatchUnit(out, u);
     else if (recover && u.status === 'dispatched') dispatchUnit(out, u, true);
     else if (recover && u.status === 'failed') unitFailed(out, u);
+    else if (recover && u.awaitingHook === 'post_task') askPostTask(out, u);
     else if (recover && u.status === 'evaluating') decideRepeat(out, u);
   }
   s.tasks.forEach((t, i) => {

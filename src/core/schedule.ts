@@ -15,6 +15,7 @@ import { newUnit } from './progress.js';
 import { contextOf, type RunState, type UnitState } from './state.js';
 import { fansOut } from './context.js';
 import type { TaskError } from './entries.js';
+import { deniedError, hookRecord, hookSubject, preTaskGate } from './hooks.js';
 
 /** Instances in flight at once: `parallel: N`; unbounded for `true`; one at a time for a bare `for_each`. */
 const fanLimit = (spec: TaskSpec): number =>
@@ -84,7 +85,9 @@ export function startTask(out: Outbox, i: number): void {
 
 /**
  * Dispatches the next attempt of `u` (or, with `reissue`, its attempt in flight again, under the same
- * idem). Nothing is dispatched while the run is paused. Returns false when the task failed instead.
+ * idem). Nothing is dispatched while the run is paused. Returns false when the task failed instead, or
+ * when the attempt waits for its pre_task hooks' verdict (it is dispatched when HookDecided arrives,
+ * with the input and agent the hooks chose).
  */
 export function dispatchUnit(out: Outbox, u: UnitState, reissue = false): boolean {
   const s = out.state;
@@ -97,13 +100,21 @@ export function dispatchUnit(out: Outbox, u: UnitState, reissue = false): boolea
     failBeforeDispatch(out, spec.id, input.error);
     return false;
   }
+  const attempt = reissue ? u.attempts : u.attempts + 1;
+  const gate = preTaskGate(out, u, attempt, input.value, u.subtask?.agent ?? spec.agent ?? null, reissue);
+  if (gate === 'held') return false;
+  if (gate === 'denied') {
+    const v = hookRecord(s, 'pre_task', hookSubject(attemptKey(u.key, u.iteration), attempt))!;
+    failBeforeDispatch(out, spec.id, deniedError('pre_task', v));
+    return false;
+  }
   out.commands.push({
     type: 'Dispatch',
     key: attemptKey(u.key, u.iteration),
     task: spec.id,
-    agent: u.subtask?.agent ?? spec.agent ?? null,
-    attempt: reissue ? u.attempts : u.attempts + 1,
-    input: input.value,
+    agent: gate.agent,
+    attempt,
+    input: gate.input,
     idem: reissue ? u.idem! : nextIdem(out),
     redispatch: reissue,
   });

@@ -98,6 +98,18 @@ export interface UnitState {
   remoteTaskId?: string;
   /** Set while the current attempt's agent waits for input (A2A input-required). */
   inputRequired?: InputRequest;
+  /** The attempt's result is journaled and its post_task hooks' verdict is awaited (status evaluating). */
+  awaitingHook?: 'post_task';
+}
+
+/** A journaled hook verdict (HookDecided) as the run keeps it, by `${trigger}:${subject}`. */
+export interface HookRecord {
+  readonly outcome: 'allow' | 'warn' | 'deny' | 'transform';
+  readonly message?: string;
+  readonly hook?: string;
+  readonly input?: unknown;
+  readonly agent?: string;
+  readonly args?: unknown;
 }
 
 /** What an agent waiting for input asked, and since when (ms since the epoch). */
@@ -184,6 +196,11 @@ export interface RunState {
    * then the latest journaled (a plugin's PatternStep, a hosted pattern's PatternDecided).
    */
   pattern: { name: string; state: unknown } | null;
+  /**
+   * Verdicts of the run's blocking hooks (HookDecided), by `${trigger}:${subject}`. Absent until the
+   * first one (and in snapshots written before hooks existed).
+   */
+  hooks?: Record<string, HookRecord>;
   /** Modifications applied to the run (RunModified entries that changed it), oldest first. */
   modifications: ModificationRecord[];
   metrics: Metrics;

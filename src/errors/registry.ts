@@ -204,6 +204,14 @@ export const ERRORS = {
     "The run's orchestration pattern took more steps than the engine allows per run (max_pattern_steps, default 10,000): a pattern that never ends the run.",
     'RESOURCE_EXHAUSTED',
   ),
+  // Hooks (docs/hooks.md)
+  BATON_E_HOOK_DENIED: def(
+    "A blocking hook denied what it guards (a run's start, a task attempt, a task's result, a tool call), or failed closed (crashed, timed out or answered nonsense under fail: closed); the message names the hook and its reason.",
+    'FAILED_PRECONDITION',
+  ),
+  BATON_E_HOOK_INVALID: def(
+    "A workflow's hooks: entry cannot run as written (two hooks with one name, a matcher field its trigger never has, an http hook whose command is not a URL, a wasm hook that is not name@version).",
+  ),
   // The built-in pattern plugins (plugins/): a verdict that fails the run by the pattern's own rule
   BATON_E_PEER_FAILED: def(
     'A network peer failed for good (its retries spent) and pattern_config.on_peer_failure is "fail" (the default).',

@@ -1,7 +1,14 @@
 // The WASM plugin host (ABI v1, docs/plugin-abi.md): the loader's checklist, the sandboxed worker pool
 // and the trusted in-thread runner behind one PluginRunner interface, and typed pattern plugins.
 
-export { ABI_MARKER, HOST_ABI, REQUIRED_EXPORTS, type DescribeResponse, type PluginExport } from './abi.js';
+export {
+  ABI_MARKER,
+  HOST_ABI,
+  parseAnswer,
+  REQUIRED_EXPORTS,
+  type DescribeResponse,
+  type PluginExport,
+} from './abi.js';
 export { InThreadRunner } from './in-thread.js';
 export {
   loadPlugin,

@@ -11,6 +11,7 @@ import type {
   InputFields,
   JournalEntry,
   Publish,
+  RunHooks,
   RunOptions,
   TaskError,
 } from '../../../src/core/index.js';
@@ -45,6 +46,8 @@ export class Sim {
   readonly cancels: CancelTask[] = [];
   /** Questions for a pattern plugin (the runtime's job: tests answer them with PatternDecided). */
   readonly asks: AskPattern[] = [];
+  /** Questions for the run's blocking hooks (the runtime's job: tests answer them with HookDecided). */
+  readonly hookAsks: RunHooks[] = [];
   /** Every command decide returned, in the order performed. */
   readonly commands: Command[] = [];
   /** The most calls in flight at once, by task id. */
@@ -115,6 +118,9 @@ export class Sim {
           break;
         case 'AskPattern':
           this.asks.push(c);
+          break;
+        case 'RunHooks':
+          this.hookAsks.push(c);
           break;
       }
     }
