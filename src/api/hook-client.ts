@@ -124,7 +124,10 @@ export class RemoteHooks {
         if (!err) return resolve(res);
         if (err.code === status.UNIMPLEMENTED && err.metadata.get('baton-error-bin').length === 0)
           return reject(
-            new BatonError('BATON_E_SERVER_UNIMPLEMENTED', `server ${this.address} does not serve HookService.${rpc}`),
+            new BatonError(
+              'BATON_E_SERVER_UNIMPLEMENTED',
+              `server ${this.address} does not serve HookService.${rpc}`,
+            ),
           );
         reject(callError(err, this.address, rpc));
       });
@@ -172,12 +175,15 @@ export class RemoteHooks {
     const out: ExecutionView[] = [];
     let pageToken = '';
     do {
-      const res = await this.#unary<{ executions: HookExecution[]; nextPageToken: string }>('ListHookExecutions', {
-        runId: q.runId ?? '',
-        hook: q.hook ?? '',
-        pageSize: Math.min(1000, q.limit - out.length),
-        pageToken,
-      });
+      const res = await this.#unary<{ executions: HookExecution[]; nextPageToken: string }>(
+        'ListHookExecutions',
+        {
+          runId: q.runId ?? '',
+          hook: q.hook ?? '',
+          pageSize: Math.min(1000, q.limit - out.length),
+          pageToken,
+        },
+      );
       out.push(...res.executions.map(executionView));
       pageToken = res.nextPageToken;
     } while (pageToken !== '' && out.length < q.limit);

@@ -27,7 +27,9 @@ const PAGE = { default: 100, max: 1000 };
 
 function nameOf(req: { name: string }, field = 'name'): string {
   if (req.name === '')
-    throw new ApiError('BATON_E_REQUEST_INVALID', 'is required: the name of a global hook', { fieldPath: field });
+    throw new ApiError('BATON_E_REQUEST_INVALID', 'is required: the name of a global hook', {
+      fieldPath: field,
+    });
   return req.name;
 }
 
@@ -78,7 +80,9 @@ export function hookService({ store, namespace: ns, runners }: HookServiceDeps):
     listHooks: unary(async (req: { trigger: string }) => ({
       hooks: (await admin.list(ns, req.trigger === '' ? undefined : req.trigger)).map(storedToProto),
     })),
-    getHook: unary(async (req: { name: string }) => ({ hook: storedToProto(await admin.get(ns, nameOf(req))) })),
+    getHook: unary(async (req: { name: string }) => ({
+      hook: storedToProto(await admin.get(ns, nameOf(req))),
+    })),
     updateHook: unary(async (req: UpdateHookRequest) => {
       const name = nameOf({ name: req.hook?.name ?? '' }, 'hook.name');
       return { hook: storedToProto(await admin.update(ns, name, hookInput(req.hook))) };

@@ -15,6 +15,7 @@ import { watchCommand } from './commands/watch.js';
 import { modifyCommand } from './commands/modify.js';
 import { registerRunsRm } from './commands/runs-rm.js';
 import { registerScheduleCommands } from './commands/schedule.js';
+import { registerHookCommands } from './commands/hook.js';
 import { SERVER_ENV, serverAddress } from './remote.js';
 import { STORE_ENV } from './store-option.js';
 import { A2A_CREDENTIALS_ENV, DEFAULT_DATA_DIR } from '../app.js';
@@ -275,6 +276,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
 
   registerRunsRm(program, { dataDir, server }, o, setExit);
   registerScheduleCommands(program, { dataDir, server }, o, setExit);
+  registerHookCommands(program, { dataDir, server, store }, o, setExit);
 
   const plugin = program
     .command('plugin')

@@ -50,7 +50,7 @@ export function hookView(s: StoredHook): HookView {
     timeout_ms: c.timeout_ms,
     enabled: c.enabled,
     always_run: c.always_run,
-    ...(c.matcher !== undefined && { matcher: c.matcher as Record<string, string> }),
+    ...(c.matcher !== undefined && { matcher: c.matcher }),
     id: c.id ?? '',
     created_at: new Date(s.createdAt).toISOString(),
     updated_at: new Date(s.updatedAt).toISOString(),

@@ -29,7 +29,9 @@ import { Scheduler } from '../../runtime/scheduler.js';
 import { Schedules } from '../../runtime/schedules.js';
 import { StoreProbe } from '../../runtime/store-probe.js';
 import { HttpListener } from '../../http/http-listener.js';
-import { HookLogRetention } from '../../hooks/hook-log.js';
+import { HookLogRetention, StoreHookLog } from '../../hooks/hook-log.js';
+import { HookQueueConsumer } from '../../hooks/hook-queue.js';
+import { localRunners } from './hook.js';
 
 /** Watch streams and calls still open after the drain get this long before they are cut off. */
 const CLOSE_GRACE_MS = 2_000;
@@ -82,6 +84,15 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
       : new RetentionSweeper({ store: app.store, namespace: ns, olderThanMs: config.retentionMs, log });
   // The hook execution log keeps `hook_log_retention` (7 days by default); every instance sweeps it.
   const hookLog = new HookLogRetention({ store: app.store, olderThanMs: config.hookLogRetentionMs, log });
+  // Async hooks of the namespace (any instance's runs): this instance is one consumer of the group.
+  const hookRunners = localRunners();
+  const hookQueue = new HookQueueConsumer({
+    bus: app.bus,
+    namespace: ns,
+    consumer: app.engine.owner,
+    runners: hookRunners,
+    logs: new StoreHookLog(app.store),
+  });
   // Listening before the address is printed: a supervisor may send SIGTERM as soon as it reads it.
   const wrapper = watchWrapper();
   const stop = Promise.race([
@@ -99,6 +110,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
       runs: { engine: app.engine, store: app.store, feed, baseDir: config.agentsDir },
       workers,
       schedules: { schedules, scheduler },
+      hooks: { store: app.store, namespace: ns, runners: hookRunners },
       plugins: {
         ...app.plugins,
         store: app.store,
@@ -131,6 +143,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     scheduler.start();
     retention?.start();
     hookLog.start();
+    await hookQueue.start();
     // The bound port, not the asked one: with port 0 the caller learns which it got.
     o.out(`baton: serving gRPC on ${config.listen.replace(/:\d+$/, `:${port}`)}`);
     if (httpPort !== undefined)
@@ -142,6 +155,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     api.health.set(ServingStatus.NOT_SERVING); // load balancers stop sending new work at once
     o.err(`baton: ${why}: draining (no new runs; in-flight work gets ` + `${config.drainGraceMs / 1000}s)`);
     await scheduler.stop(); // no new fires while draining: the next start catches up
+    await hookQueue.close(); // hooks in flight finish; unfinished ones go to another instance
     await retention?.stop();
     await hookLog.stop();
     const drained = await drainRuns(app, config.drainGraceMs);
@@ -157,6 +171,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     await scheduler.stop();
     await retention?.stop();
     await hookLog.stop();
+    await hookQueue.close();
     await workers.close();
     await app.close();
   }
