@@ -14,6 +14,11 @@ import { DEFAULT_NAMESPACE, Engine, type EngineOptions } from './runtime/engine.
 import type { Store } from './store/store.js';
 import { builtinPluginsDir, PatternPlugins } from './runtime/pattern-plugins.js';
 import { InThreadRunner, WorkerPool } from './wasm/index.js';
+import { RunHookHost } from './runtime/run-hooks.js';
+import { ExecHookRunner } from './hooks/hook-exec.js';
+import { HttpHookRunner } from './hooks/hook-http.js';
+import { WasmHookRunner } from './hooks/hook-wasm.js';
+import type { AsyncHookQueue, GlobalHooks, HookLogSink } from './hooks/hook-model.js';
 import { AgentAdapters, type EndpointAdapterFactory } from './agents/adapter-registry.js';
 import { moduleAdapter } from './agents/in-process.js';
 import {
@@ -41,6 +46,22 @@ export interface AppPlugins {
   readonly dir: string;
   readonly runner: WorkerPool;
   readonly patterns: PatternPlugins;
+  /** Hook plugins (kind hook) that wasm hooks name; refresh() it with `patterns` after a change. */
+  readonly hooks: PatternPlugins;
+}
+
+/** Where hooks come from and go besides a workflow's own (docs/hooks.md). */
+export interface AppHooks {
+  /** The namespace's global hooks (the workflow_hooks table), bound to each run when it starts. */
+  readonly global?: GlobalHooks;
+  /** Where every hook execution is logged. */
+  readonly logs?: HookLogSink;
+  /** Where async hooks go (any instance runs them); without one they run in this process. */
+  readonly queue?: AsyncHookQueue;
+  /** Names of environment variables exec hooks also get (config `hook_env`). */
+  readonly env?: readonly string[];
+  /** The secret webhooks are signed with; default: env BATON_HOOK_SECRET. */
+  readonly secret?: string;
 }
 
 /**
@@ -77,7 +98,8 @@ export interface A2AAppOptions {
   readonly connections?: A2AConnections;
 }
 
-export interface AppOptions extends Omit<EngineOptions, 'store' | 'bus' | 'adapters'> {
+export interface AppOptions extends Omit<EngineOptions, 'store' | 'bus' | 'adapters' | 'hookHost'> {
+  readonly hooks?: AppHooks;
   readonly dataDir?: string;
   /** Where runs are stored (a store URL); default: SQLite in `dataDir`. Plugins are cached in `dataDir` either way. */
   readonly store?: string;
@@ -121,6 +143,7 @@ export async function openApp(options: AppOptions = {}): Promise<App> {
     bus: busUrl = 'memory',
     adapterFor: _adapterFor,
     a2a: _a2a,
+    hooks: hookOptions = {},
     ...engineOptions
   } = options;
   const adapters = await agentAdapters(options);
@@ -149,12 +172,33 @@ export async function openApp(options: AppOptions = {}): Promise<App> {
     ],
     catalog,
   );
+  // wasm hooks are hook plugins found like patterns (built-ins first, then the folder, then the store).
+  const hookPlugins = new PatternPlugins(
+    [
+      { dir: builtinPluginsDir(), runner: trusted },
+      { dir, runner: pool },
+    ],
+    catalog,
+    'hook',
+  );
+  const secret = hookOptions.secret ?? process.env.BATON_HOOK_SECRET;
+  const hooks = new RunHookHost({
+    runners: {
+      exec: new ExecHookRunner(hookOptions.env === undefined ? {} : { env: hookOptions.env }),
+      http: new HttpHookRunner(secret === undefined ? {} : { secret }),
+      wasm: new WasmHookRunner((ref) => hookPlugins.load(ref)),
+    },
+    ...(hookOptions.global === undefined ? {} : { global: hookOptions.global }),
+    ...(hookOptions.logs === undefined ? {} : { logs: hookOptions.logs }),
+    ...(hookOptions.queue === undefined ? {} : { queue: hookOptions.queue }),
+  });
   // The instance files let `baton resume` take over at once a run whose process was killed on this host.
   const instanceDir = dataDir === MEMORY ? undefined : join(dataDir, 'instances');
   const engine = new Engine({
     store,
     bus,
     patternPlugins: patterns,
+    hookHost: hooks,
     instanceDir,
     adapters,
     ...engineOptions,
@@ -163,7 +207,7 @@ export async function openApp(options: AppOptions = {}): Promise<App> {
     store,
     bus,
     engine,
-    plugins: { dir, runner: pool, patterns },
+    plugins: { dir, runner: pool, patterns, hooks: hookPlugins },
     async close() {
       await engine.close();
       await pool.close();

@@ -9,7 +9,7 @@ import {
   type Part,
   type TaskStatusUpdateEvent,
 } from '@a2a-js/sdk';
-import type { AgentInvocation, RemoteTaskLink } from './adapter.js';
+import type { AgentInvocation, RemoteTaskLink, ToolGate, ToolKind } from './adapter.js';
 
 export function dataPart(value: unknown): Part {
   return {
@@ -64,6 +64,15 @@ export interface AttemptJournal {
   remoteTaskOf(key: string, attempt: number): string | undefined;
   remoteTaskAttached(key: string, attempt: number, remoteTaskId: string): void;
   inputRequired(key: string, attempt: number, request: { question: string; data?: unknown }): void;
+  /** Runs the `call`-th tool call of the attempt under the run's hooks (see ToolGate). */
+  toolCall?<T>(
+    key: string,
+    attempt: number,
+    call: number,
+    kind: ToolKind,
+    args: unknown,
+    fn: (args: unknown) => T | Promise<T>,
+  ): Promise<T>;
 }
 
 /**
@@ -74,6 +83,7 @@ export interface AttemptJournal {
 export class TaskInvocation implements AgentInvocation {
   #message: Message | undefined;
   #remote: RemoteTaskLink | undefined;
+  #tools: ToolGate | undefined;
 
   constructor(
     readonly runId: string,
@@ -98,6 +108,17 @@ export class TaskInvocation implements AgentInvocation {
       remoteTaskId: journal.remoteTaskOf(key, attempt),
       attached: (id) => journal.remoteTaskAttached(key, attempt, id),
       inputRequired: (request) => journal.inputRequired(key, attempt, request),
+    });
+  }
+
+  /** The attempt's tool calls, numbered in the order the agent makes them (a replay makes the same). */
+  get tools(): ToolGate | undefined {
+    const journal = this.journal;
+    if (journal?.toolCall === undefined) return undefined;
+    const { instanceKey: key, attempt } = this;
+    let calls = 0;
+    return (this.#tools ??= {
+      run: (kind, args, fn) => journal.toolCall!(key, attempt, ++calls, kind, args, fn),
     });
   }
 

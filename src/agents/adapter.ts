@@ -31,6 +31,20 @@ export interface AgentInvocation {
    * crash or restart): an agent may already be working on it, or have finished it.
    */
   readonly redelivered?: boolean;
+  /** Runs the agent's tool calls under its run's pre/post hooks (ctx.tool); absent: tools run bare. */
+  readonly tools?: ToolGate;
+}
+
+/** The tool calls hooks guard: pre/post_search, pre/post_edit, pre/post_command. */
+export type ToolKind = 'search' | 'edit' | 'command';
+
+/**
+ * An attempt's tool calls, each under the run's hooks: the pre-hooks' verdict (journaled), the tool run
+ * with the args they allow (a transform changes them; a deny throws a non-retryable error naming the
+ * hook, and the tool never runs), then the post-hooks.
+ */
+export interface ToolGate {
+  run<T>(kind: ToolKind, args: unknown, fn: (args: unknown) => T | Promise<T>): Promise<T>;
 }
 
 /**

@@ -2,7 +2,7 @@
 // whether a retry can help (Restate style: terminal, or retryable with an optional retry-after).
 
 import type { Message } from '@a2a-js/sdk';
-import { agentFailure, type AgentFailure } from './adapter.js';
+import { agentFailure, type AgentFailure, type ToolKind } from './adapter.js';
 
 export interface HandlerContext {
   /** The task input (the data part of `message`). */
@@ -19,6 +19,12 @@ export interface HandlerContext {
   readonly signal: AbortSignal;
   /** Reports progress (a fraction 0..1, clamped) with an optional note; ignored once the attempt has ended. */
   report(progress: number, text?: string): void;
+  /**
+   * Runs a tool call under the run's hooks (docs/hooks.md): pre_KIND hooks may change `args` or deny
+   * (then this rejects with a non-retryable BATON_E_HOOK_DENIED error naming the hook and `fn` never
+   * runs), then `fn(args)`, then post_KIND hooks (edit and command).
+   */
+  tool<T>(kind: ToolKind, args: unknown, fn: (args: unknown) => T | Promise<T>): Promise<T>;
 }
 
 /** An agent handler: returns (or resolves to) the task output, a JSON-serialisable value. */

@@ -124,6 +124,12 @@ class AttemptContext implements HandlerContext {
     this.signal = signal;
   }
 
+  /** A function of its own, like `report`. Without hooks (or outside a run) the tool runs bare. */
+  readonly tool: HandlerContext['tool'] = (kind, args, fn) => {
+    const gate = this.#inv.tools;
+    return gate !== undefined ? gate.run(kind, args, fn) : Promise.resolve().then(() => fn(args));
+  };
+
   /** Built only if the handler reads it. */
   get message(): Message {
     return this.#inv.message;

@@ -101,7 +101,8 @@ export interface AsyncHookQueue {
   enqueue(hook: HookConfig, inv: HookInvocation): Promise<void>;
 }
 
-const WASM_REF = /^[a-z0-9_.-]+@[0-9][^\s]*$/i;
+// A plugin reference, optionally scoped like plugin names (`acme/guard@1.0.0`); a path never matches.
+const WASM_REF = /^[a-z0-9][a-z0-9_.-]*(\/[a-z0-9][a-z0-9_.-]*)?@[0-9][^\s/]*$/i;
 
 /** The kind a command names: an http(s) URL is a webhook, `name@version` a hook plugin, else a program. */
 export function hookKind(command: string): HookKind {

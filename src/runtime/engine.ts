@@ -32,7 +32,10 @@ import {
   type RunCommand,
 } from './engine-policy.js';
 import type { ValidateOptions } from '../plan/index.js';
-import type { ScheduleOrigin } from '../core/index.js';
+import type { BoundHook, ScheduleOrigin } from '../core/index.js';
+import { RunHookHost } from './run-hooks.js';
+import { ExecHookRunner } from '../hooks/hook-exec.js';
+import { HttpHookRunner } from '../hooks/hook-http.js';
 import { CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions, type BreakerView } from './breaker.js';
 import type { AgentGateway } from './gateway.js';
 import type { Routes } from './agent-binding.js';
@@ -75,6 +78,8 @@ export interface EngineOptions {
   readonly patternPlugins?: PatternPlugins;
   /** The most pattern steps one run may take (default 10,000): bounds a pattern that never ends a run. */
   readonly maxPatternSteps?: number;
+  /** Runs hooks (app.ts builds it with every runner); default: exec and http hooks, no global ones. */
+  readonly hookHost?: RunHookHost;
 }
 
 export interface StartOptions {
@@ -87,6 +92,8 @@ export interface StartOptions {
   readonly requestId?: string;
   /** The schedule fire starting the run, journaled in RunStarted (runtime/scheduler.ts). */
   readonly schedule?: ScheduleOrigin;
+  /** A child run's: the hooks its parent run is bound to (its own workflow's are added). */
+  readonly hooks?: readonly BoundHook[];
 }
 
 /** Ended runs whose final state settled() still answers with (older ones: BATON_E_RUN_NOT_FOUND). */
@@ -118,9 +125,12 @@ export class Engine {
   private readonly inbox: RunInbox;
   private readonly steering: SteeringHost;
   private closed = false;
+  private readonly hookHost: RunHookHost;
 
   constructor(private readonly opts: EngineOptions) {
     this.namespace = opts.namespace ?? DEFAULT_NAMESPACE;
+    this.hookHost =
+      opts.hookHost ?? new RunHookHost({ runners: { exec: new ExecHookRunner(), http: new HttpHookRunner() } });
     this.now = opts.now ?? Date.now;
     this.writer = new JournalWriter(opts.store);
     this.breakers = new CircuitBreakers(opts.breakers ?? DEFAULT_BREAKER, this.now);
@@ -200,6 +210,7 @@ export class Engine {
     const input = resolveRunInput(workflow, given);
     const seed = randomInt(2 ** 31);
     const pattern = await this.bindPattern(workflow, seed);
+    const hooks = await this.bindHooks(workflow, options.hooks);
     const runId = options.runId ?? newRunId(this.now());
     const gateway = this.gateway(workflow, options.constraints);
     const routes = gateway.routes();
@@ -234,10 +245,21 @@ export class Engine {
         ...(Object.keys(routes).length === 0 ? {} : { routes }),
         ...(this.opts.maxPatternSteps === undefined ? {} : { maxPatternSteps: this.opts.maxPatternSteps }),
         ...(options.schedule === undefined ? {} : { schedule: options.schedule }),
+        ...(hooks.length === 0 ? {} : { hooks }),
       },
       seed,
     });
     return actor;
+  }
+
+  /**
+   * The hooks a new run is bound to, journaled in its RunStarted: its workflow's and the namespace's
+   * global ones now (a child run: its parent's, then its own workflow's). Later changes do not touch it.
+   */
+  private async bindHooks(workflow: WorkflowSpec, inherited?: readonly BoundHook[]): Promise<BoundHook[]> {
+    if (inherited !== undefined)
+      return [...inherited, ...(await this.hookHost.bind(this.namespace, workflow, false))];
+    return this.hookHost.bind(this.namespace, workflow);
   }
 
   /**
@@ -270,9 +292,10 @@ export class Engine {
     input: unknown,
     runId: string,
     signal?: AbortSignal,
+    hooks?: readonly BoundHook[],
   ): Promise<RunState> {
     const run = await this.opts.store.getRun(this.namespace, runId);
-    if (!run) await this.startPrepared(child, input, { runId });
+    if (!run) await this.startPrepared(child, input, { runId, hooks: hooks ?? [] });
     else if (hasEnded(run.status)) return this.load(runId);
     else if (!this.actors.has(runId)) {
       try {
@@ -456,8 +479,8 @@ export class Engine {
       now: this.now,
       snapshotEvery: this.opts.snapshotEvery ?? 500,
       onEnd: (actor: RunActor, error?: unknown) => this.onEnd(actor, error),
-      runChild: (child: ChildWorkflow, input: unknown, runId: string, signal: AbortSignal) =>
-        this.runChild(child, input, runId, signal),
+      runChild: (child, input, runId, signal, hooks) => this.runChild(child, input, runId, signal, hooks),
+      hooks: this.hookHost,
       cancelChild: async (runId: string) => {
         await this.command(runId, {
           kind: 'cancel',

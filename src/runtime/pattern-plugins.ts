@@ -75,7 +75,33 @@ export class PatternPlugins {
   constructor(
     private readonly sources: readonly PluginSource[],
     private readonly catalog?: PluginCatalog,
+    /** The kind of plugin this finds: pattern plugins, or hook plugins (wasm hooks, loaded by load()). */
+    private readonly kind: 'pattern' | 'hook' = 'pattern',
   ) {}
+
+  private readonly raw = new Map<string, Promise<LoadedPlugin>>();
+
+  /**
+   * The installed plugin a reference names, loaded and verified (a hook plugin: hooks/hook-wasm.ts
+   * calls its hook_run). A plugin registered on another instance is copied from the store first.
+   */
+  load(ref: string): Promise<LoadedPlugin> {
+    let p = this.raw.get(ref);
+    if (p === undefined) {
+      p = (async () => {
+        let entry = await this.find(ref);
+        if (entry === undefined && (await this.fromCatalog((c) => cacheByRef(c, ref), ref)))
+          entry = await this.find(ref);
+        if (entry === undefined) {
+          throw new BatonError('BATON_E_PLUGIN_NOT_FOUND', `no ${this.kind} plugin "${ref}" is installed`);
+        }
+        return loadPlugin(entry.path, { runner: entry.runner });
+      })();
+      p.catch(() => this.raw.delete(ref)); // not cached: it may be registered later
+      this.raw.set(ref, p);
+    }
+    return p;
+  }
 
   /**
    * Forgets what was scanned and loaded: the next reference reads the folders again. Called after a
@@ -84,6 +110,7 @@ export class PatternPlugins {
   refresh(): void {
     this.index = null;
     this.loaded.clear();
+    this.raw.clear();
   }
 
   /** Whether the pattern reference (`acme/auction@1.2.0`, or a bare name) is installed, without loading it. */
@@ -212,7 +239,7 @@ export class PatternPlugins {
     const index = new Map<string, Installed[]>();
     for (const source of this.sources) {
       for (const { manifest: m, path } of await listInstalled(source.dir)) {
-        if (m.kind !== 'pattern') continue;
+        if (m.kind !== this.kind) continue;
         const versions = index.get(m.name) ?? [];
         if (!versions.some((v) => v.version === m.version)) {
           versions.push({ version: m.version, path, runner: source.runner });

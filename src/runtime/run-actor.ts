@@ -18,7 +18,10 @@ import {
   type InputFields,
   type JournalEntry,
   type Publish,
+  type BoundHook,
+  type RunHooks,
   type RunState,
+  hookRecord,
 } from '../core/index.js';
 import type { TaskStatusUpdateEvent } from '@a2a-js/sdk';
 import type { Bus } from '../bus/bus.js';
@@ -36,6 +39,24 @@ import { TimerSet } from './timers.js';
 import { attemptFailed, childResult, dispatched, journaledHook, progressEvent, unitOf } from './outcomes.js';
 import { askPattern, type AskPatternFn } from './pattern-ask.js';
 import { fault } from '../telemetry/faults.js';
+import type { RunHookHost } from './run-hooks.js';
+import type { ToolKind } from '../agents/adapter.js';
+
+/** A run bound to blocking hooks on an engine without a hook runtime: the question is denied, named. */
+function noHookRunner(
+  trigger: string,
+  subject: string,
+  why = 'this engine has no hook runtime',
+): InputFields {
+  return {
+    type: 'HookDecided',
+    trigger,
+    subject,
+    outcome: trigger.startsWith('pre_') || trigger === 'session_start' ? 'deny' : 'warn',
+    message: why,
+    hooks: [],
+  };
+}
 
 export interface ActorHost {
   readonly writer: JournalWriter;
@@ -52,12 +73,16 @@ export interface ActorHost {
     input: unknown,
     runId: string,
     signal: AbortSignal,
+    /** The parent run's hooks: no path of a run bypasses them. */
+    hooks?: readonly BoundHook[],
   ) => Promise<RunState>;
   readonly cancelChild: (runId: string) => Promise<void>;
   /** Called after each committed turn with the entries it journaled (progress views, metrics). */
   readonly onTurn?: (actor: RunActor, entries: readonly JournalRecord[]) => void;
   /** Calls the run's pattern plugin (pattern_step); a plugin failure comes back as a `fail` verdict. */
   readonly askPattern?: AskPatternFn;
+  /** Runs the run's hooks: RunHooks commands, tool calls, and the hooks that never hold a run. */
+  readonly hooks?: RunHookHost;
 }
 
 type Effect = () => void;
@@ -279,6 +304,7 @@ export class RunActor implements CommitListener, AttemptJournal {
     if (this.stopped) return false;
     const t1 = performance.now();
     for (const effect of effects) effect();
+    this.host.hooks?.observe(this.state, records);
     this.engineMs += performance.now() - t1;
     // Most turns save no snapshot: they go on at once.
     if (this.state.lastSeq - this.lastSnapshotSeq >= this.host.snapshotEvery && !this.ended) {
@@ -300,6 +326,58 @@ export class RunActor implements CommitListener, AttemptJournal {
     }
     this.host.onTurn?.(this, records);
     return false;
+  }
+
+  /**
+   * Runs the blocking hooks a RunHooks command asks for and journals their verdict (HookDecided) before
+   * anything acts on it. Asked once at a time per question; a question already answered (a resume
+   * re-issued it) is not asked again.
+   */
+  private async runHooks(c: RunHooks): Promise<void> {
+    const key = `hook:${c.trigger}:${c.subject}`;
+    const hooks = this.host.hooks;
+    if (this.stopped || this.inflight.has(key) || hookRecord(this.state, c.trigger, c.subject) !== undefined)
+      return;
+    const ac = new AbortController();
+    this.inflight.set(key, ac);
+    let fields: InputFields;
+    try {
+      fields =
+        hooks !== undefined
+          ? await hooks.answer(this.state, c, ac.signal)
+          : noHookRunner(c.trigger, c.subject);
+    } catch (e) {
+      fault('run-actor', `running ${c.trigger} hooks of run ${this.runId}`, e);
+      fields = noHookRunner(c.trigger, c.subject, String(e));
+    }
+    if (this.inflight.get(key) === ac) this.inflight.delete(key);
+    if (this.stopped || ac.signal.aborted) return this.settleIfDone();
+    this.submit(fields);
+  }
+
+  /** An agent's tool call under the run's hooks (ctx.tool): see RunHookHost.tool. */
+  toolCall<T>(
+    key: string,
+    attempt: number,
+    call: number,
+    kind: ToolKind,
+    args: unknown,
+    fn: (args: unknown) => T | Promise<T>,
+  ): Promise<T> {
+    const hooks = this.host.hooks;
+    if (hooks === undefined) return Promise.resolve().then(() => fn(args));
+    const agent = this.state.units.get(unitOf(key))?.instance ?? undefined;
+    const journal = (fields: InputFields): Promise<void> =>
+      new Promise((resolve) => this.submit(fields, () => resolve()));
+    return hooks.tool(
+      this.state,
+      { key, attempt, call, ...(agent !== undefined ? { agent } : {}) },
+      kind,
+      args,
+      async (a) => fn(a),
+      journal,
+      new AbortController().signal,
+    );
   }
 
   private async saveSnapshot(): Promise<void> {
@@ -370,6 +448,9 @@ export class RunActor implements CommitListener, AttemptJournal {
           break;
         case 'CancelTask':
           effects.push(() => this.inflight.get(c.key)?.abort(new Error(c.reason)));
+          break;
+        case 'RunHooks':
+          effects.push(() => void this.runHooks(c));
           break;
         case 'AskPattern':
           effects.push(() => {
@@ -450,7 +531,11 @@ export class RunActor implements CommitListener, AttemptJournal {
     ac.signal.addEventListener('abort', cancel, { once: true });
     let result: InputFields;
     try {
-      result = childResult(c, childRunId, await this.host.runChild(child, c.input, childRunId, ac.signal));
+      result = childResult(
+        c,
+        childRunId,
+        await this.host.runChild(child, c.input, childRunId, ac.signal, this.state.options.hooks),
+      );
     } catch (e) {
       // A child that another live process drives (BATON_E_RUN_OWNED) may be had later: retryable.
       result = attemptFailed(c, e, e instanceof BatonError && e.retryable);

@@ -115,7 +115,10 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
         ...app.plugins,
         store: app.store,
         namespace: app.engine.namespace,
-        onChange: () => app.plugins.patterns.refresh(),
+        onChange: () => {
+          app.plugins.patterns.refresh();
+          app.plugins.hooks.refresh();
+        },
       },
     });
     // Health follows the store: NOT_SERVING while it does not answer (a drain's NOT_SERVING stays).

@@ -367,21 +367,6 @@ describe('engine: what it refuses before a run exists', () => {
     expect((await store.listRuns('default')).runs).toEqual([]);
   });
 
-  it('refuses enabled hooks it cannot run yet, instead of ignoring them', async () => {
-    const { engine, store } = await app({});
-    const hook = { name: 'audit', trigger: 'post_task', command: 'baton/audit@1.0' };
-    await expect(engine.start(wf([{ id: 'one', agent: 'a' }], { hooks: [hook] }), {})).rejects.toMatchObject({
-      code: 'BATON_E_UNSUPPORTED_FEATURE',
-      message: expect.stringContaining('hooks (audit)') as unknown,
-    });
-    const disabled = await engine.start(
-      wf([{ id: 'one', agent: 'a' }], { hooks: [{ ...hook, enabled: false }] }),
-      {},
-    );
-    expect((await engine.settled(disabled.runId)).status).toBe('completed');
-    expect((await store.listRuns('default')).runs).toHaveLength(1);
-  });
-
   it('names a required input the run was not given', async () => {
     const { engine } = await app({});
     const spec = wf([{ id: 'one', agent: 'a' }], { inputs: { question: { required: true } } });
