@@ -79,6 +79,19 @@ import {
   type ListSchedulesResponse,
   type Schedule,
 } from './gen/baton/v1/schedule.js';
+import {
+  CreateHookRequest,
+  DeleteHookRequest,
+  GetHookRequest,
+  HookServiceService,
+  ListHookExecutionsRequest,
+  ListHooksRequest,
+  TestHookRequest,
+  UpdateHookRequest,
+  type Hook,
+  type ListHookExecutionsResponse,
+  type TestHookResponse,
+} from './gen/baton/v1/hook.js';
 import { InternalError } from './errors.js';
 import { compileRetry, type RetryOptions } from './retry.js';
 import { Transport, type CallOptions } from './transport.js';
@@ -157,6 +170,27 @@ export interface SchedulesClient {
   trigger(scheduleId: string, options?: CallOptions): Promise<string>;
 }
 
+export interface HooksClient {
+  /**
+   * Creates a global hook of the namespace: it runs for every run that starts afterwards.
+   * InvalidArgumentError naming the field; AlreadyExistsError for a name in use.
+   */
+  create(hook: Req<Hook>, options?: CallOptions): Promise<Hook>;
+  /** The namespace's global hooks by priority, then name; `trigger` narrows to one trigger. */
+  list(trigger?: string, options?: CallOptions): Promise<Hook[]>;
+  get(name: string, options?: CallOptions): Promise<Hook>;
+  /** Replaces a hook's definition (read it, change it, send it back); its name says which. */
+  update(hook: Req<Hook>, options?: CallOptions): Promise<Hook>;
+  delete(name: string, options?: CallOptions): Promise<void>;
+  /** Runs a hook once (stored by name, or given) against a sample context and returns its verdict. */
+  test(request: Req<TestHookRequest>, options?: CallOptions): Promise<TestHookResponse>;
+  /** The execution log, newest first, narrowed by run_id and/or hook. */
+  executions(
+    request?: Req<ListHookExecutionsRequest>,
+    options?: CallOptions,
+  ): Promise<ListHookExecutionsResponse>;
+}
+
 export interface AgentsClient {
   register(agent: Req<Agent>, options?: CallOptions): Promise<Agent>;
   list(request?: Req<ListAgentsRequest>, options?: CallOptions): Promise<ListAgentsResponse>;
@@ -191,6 +225,7 @@ export interface BatonClient {
   readonly agents: AgentsClient;
   readonly plugins: PluginsClient;
   readonly schedules: SchedulesClient;
+  readonly hooks: HooksClient;
   /** Closes the channel; calls in flight fail with CANCELLED or UNAVAILABLE. */
   close(): void;
 }
@@ -338,5 +373,25 @@ export function createClient(options: ClientOptions): BatonClient {
     trigger: async (scheduleId, o = {}) =>
       (await t.unary(S.triggerSchedule, TriggerScheduleRequest.fromPartial({ scheduleId }), o, false)).runId,
   };
-  return { workflows, runs, agents, plugins, schedules, close: () => t.close() };
+  const H = HookServiceService;
+  const hooks: HooksClient = {
+    // A retried create finds the name taken (AlreadyExistsError): not retried.
+    create: async (hook, o = {}) =>
+      present((await t.unary(H.createHook, CreateHookRequest.fromPartial({ hook }), o, false)).hook, 'hook'),
+    list: async (trigger = '', o = {}) =>
+      (await t.unary(H.listHooks, ListHooksRequest.fromPartial({ trigger }), o, true)).hooks,
+    get: async (name, o = {}) =>
+      present((await t.unary(H.getHook, GetHookRequest.fromPartial({ name }), o, true)).hook, 'hook'),
+    // Replacing with the same definition twice gives the same hook.
+    update: async (hook, o = {}) =>
+      present((await t.unary(H.updateHook, UpdateHookRequest.fromPartial({ hook }), o, true)).hook, 'hook'),
+    delete: async (name, o = {}) => {
+      await t.unary(H.deleteHook, DeleteHookRequest.fromPartial({ name }), o, false);
+    },
+    // A trial may have side effects (a webhook's receiver sees it): not retried.
+    test: (req, o = {}) => t.unary(H.testHook, TestHookRequest.fromPartial(req), o, false),
+    executions: (req = {}, o = {}) =>
+      t.unary(H.listHookExecutions, ListHookExecutionsRequest.fromPartial(req), o, true),
+  };
+  return { workflows, runs, agents, plugins, schedules, hooks, close: () => t.close() };
 }

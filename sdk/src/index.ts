@@ -6,6 +6,7 @@ export type {
   AgentsClient,
   BatonClient,
   ClientOptions,
+  HooksClient,
   PluginsClient,
   Req,
   RunsClient,
@@ -100,6 +101,16 @@ export {
   type ScheduleInfo,
   type ScheduleSpec,
 } from './gen/baton/v1/schedule.js';
+export type {
+  CreateHookRequest,
+  Hook,
+  HookExecution,
+  HookMatcher,
+  ListHookExecutionsRequest,
+  ListHookExecutionsResponse,
+  TestHookRequest,
+  TestHookResponse,
+} from './gen/baton/v1/hook.js';
 export {
   AssignmentState,
   MessageRole,

@@ -20,6 +20,7 @@ export const EDGE_SERVICES = [
   'baton.v1.AgentService',
   'baton.v1.PluginService',
   'baton.v1.ScheduleService',
+  'baton.v1.HookService',
   'grpc.health.v1.Health',
 ] as const;
 

@@ -23,6 +23,8 @@ import { pluginService, type PluginServiceDeps } from './plugin-service.js';
 import type { RunFeed } from './run-feed.js';
 import { runService, type RunServiceDeps } from './run-service.js';
 import { ScheduleServiceService } from './gen/baton/v1/schedule.js';
+import { HookServiceService } from './gen/baton/v1/hook.js';
+import { hookService, type HookServiceDeps } from './hook-service.js';
 import { scheduleService, type ScheduleServiceDeps } from './schedule-service.js';
 import { endWatches } from './run-watch.js';
 import { workflowService } from './workflow-service.js';
@@ -54,6 +56,8 @@ export interface ApiDeps {
    * own requests; the server's message size limit and large-request budget still apply.
    */
   readonly services?: readonly ExtraService[];
+  /** The namespace's global hooks and hook log (and the runners TestHook uses); without them HookService is not served. */
+  readonly hooks?: HookServiceDeps;
 }
 
 export interface ExtraService {
@@ -107,6 +111,10 @@ export function createServer(deps: ApiDeps = {}): BatonServer {
   for (const extra of deps.services ?? []) {
     server.addService(extra.definition, extra.implementation);
     services.push(extra.name);
+  }
+  if (deps.hooks) {
+    server.addService(edgeService(HookServiceService), hookService(deps.hooks));
+    services.push('baton.v1.HookService');
   }
   const health = new HealthStatus(services);
   server.addService(edgeService(HealthService), health.handlers);

@@ -15,6 +15,7 @@ import { watchCommand } from './commands/watch.js';
 import { modifyCommand } from './commands/modify.js';
 import { registerRunsRm } from './commands/runs-rm.js';
 import { registerScheduleCommands } from './commands/schedule.js';
+import { registerHookCommands } from './commands/hook.js';
 import { SERVER_ENV, serverAddress } from './remote.js';
 import { STORE_ENV } from './store-option.js';
 import { A2A_CREDENTIALS_ENV, DEFAULT_DATA_DIR } from '../app.js';
@@ -298,6 +299,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
 
   registerRunsRm(program, { dataDir, server }, o, setExit);
   registerScheduleCommands(program, { dataDir, server }, o, setExit);
+  registerHookCommands(program, { dataDir, server, store }, o, setExit);
 
   const plugin = program
     .command('plugin')
@@ -394,6 +396,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option('--drain-grace <duration>', 'on SIGTERM, how long in-flight attempts may finish [10s]')
     .option('--bus <url>', 'the bus: memory, or redis://HOST:PORT[/DB][?prefix=PREFIX] [memory]')
     .option('--retention <duration>', 'purge runs that ended longer ago than this, e.g. 30d [off]')
+    .option('--hook-log-retention <duration>', 'delete hook executions logged longer ago than this [7d]')
     .option('--worker-lease <duration>', "how long a worker's assignment lasts without a heartbeat [10s]")
     .option('--lease <duration>', "run lease: a dead instance's runs move to another after this [15s]")
     .action(
@@ -408,6 +411,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
         drainGrace?: string;
         bus?: string;
         retention?: string;
+        hookLogRetention?: string;
         workerLease?: string;
         lease?: string;
       }) => {
@@ -423,6 +427,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
           ...(opts.drainGrace !== undefined && { drain_grace: opts.drainGrace }),
           ...(opts.bus !== undefined && { bus: opts.bus }),
           ...(opts.retention !== undefined && { retention: opts.retention }),
+          ...(opts.hookLogRetention !== undefined && { hook_log_retention: opts.hookLogRetention }),
           ...(opts.workerLease !== undefined && { worker_lease: opts.workerLease }),
           ...(opts.lease !== undefined && { lease: opts.lease }),
         };

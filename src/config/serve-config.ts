@@ -61,6 +61,8 @@ const KEYS = {
       error: 'must be "off" or a duration such as "30d", "12h" or a number of seconds',
     })
     .refine((ms) => ms === undefined || ms >= 1000, { message: 'must be at least 1s (or "off")' }),
+  // How long the hook execution log keeps an execution (default 7 days); then it is deleted.
+  hook_log_retention: Duration.refine((ms) => ms >= 1000, { message: 'must be at least 1s' }),
   a2a_credentials: Path,
   worker_lease: Duration,
   // How long a run stays this instance's without renewal: a dead instance's runs move after about this.
@@ -89,6 +91,8 @@ export interface ServeConfig {
   readonly bus: string;
   /** Ended runs older than this are purged (runtime/retention.ts); undefined keeps every run. */
   readonly retentionMs?: number;
+  /** Hook executions logged longer ago than this are deleted (hooks/hook-log.ts). */
+  readonly hookLogRetentionMs: number;
   /** Secrets of remote A2A agents: a YAML/JSON file mapping credential names to secrets. */
   readonly a2aCredentials?: string;
   /** How long a worker's assignment stays its own without a heartbeat (WorkerHub leaseMs). */
@@ -105,6 +109,7 @@ export const SERVE_DEFAULTS = {
   bus: DEFAULT_BUS,
   worker_lease: 10_000,
   lease: 15_000,
+  hook_log_retention: 7 * 24 * 3600 * 1000,
 } as const;
 
 /** The environment variable of each key. */
@@ -119,6 +124,7 @@ export const ENV_VARS: Readonly<Record<Key, string>> = {
   drain_grace: 'BATON_DRAIN_GRACE',
   bus: 'BATON_BUS',
   retention: 'BATON_RETENTION',
+  hook_log_retention: 'BATON_HOOK_LOG_RETENTION',
   a2a_credentials: 'BATON_A2A_CREDENTIALS',
   worker_lease: 'BATON_WORKER_LEASE',
   lease: 'BATON_LEASE',
@@ -136,6 +142,7 @@ const FLAGS: Partial<Record<Key, string>> = {
   drain_grace: '--drain-grace',
   bus: '--bus',
   retention: '--retention',
+  hook_log_retention: '--hook-log-retention',
   worker_lease: '--worker-lease',
   lease: '--lease',
 };
@@ -151,6 +158,7 @@ const FileSchema = z.strictObject({
   drain_grace: KEYS.drain_grace.optional(),
   bus: KEYS.bus.optional(),
   retention: KEYS.retention.optional(),
+  hook_log_retention: KEYS.hook_log_retention.optional(),
   a2a_credentials: KEYS.a2a_credentials.optional(),
   worker_lease: KEYS.worker_lease.optional(),
   lease: KEYS.lease.optional(),
@@ -198,6 +206,7 @@ export async function loadServeConfig(src: ConfigSources): Promise<ServeConfig> 
     drainGraceMs: value('drain_grace') ?? SERVE_DEFAULTS.drain_grace,
     bus: value('bus') ?? SERVE_DEFAULTS.bus,
     ...(retention !== undefined && { retentionMs: retention }),
+    hookLogRetentionMs: value('hook_log_retention') ?? SERVE_DEFAULTS.hook_log_retention,
     ...(a2aCredentials !== undefined && { a2aCredentials }),
     workerLeaseMs: value('worker_lease') ?? SERVE_DEFAULTS.worker_lease,
     leaseMs: value('lease') ?? SERVE_DEFAULTS.lease,
@@ -210,7 +219,11 @@ const nonEmpty = (v: string | undefined) => (v === undefined || v === '' ? undef
 function check<K extends Key>(key: K, raw: string, origin: string): z.output<(typeof KEYS)[K]> {
   const schema = KEYS[key] as unknown as z.ZodType<z.output<(typeof KEYS)[K]>>;
   const durationKey =
-    key === 'drain_grace' || key === 'retention' || key === 'worker_lease' || key === 'lease';
+    key === 'drain_grace' ||
+    key === 'retention' ||
+    key === 'hook_log_retention' ||
+    key === 'worker_lease' ||
+    key === 'lease';
   const asNumber = durationKey && /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : raw;
   const r = schema.safeParse(asNumber);
   if (r.success) return r.data;

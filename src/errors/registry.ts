@@ -352,6 +352,15 @@ export const ERRORS = {
     'A schedule with this id already exists in this namespace: pick another id, or delete the old one first.',
     'ALREADY_EXISTS',
   ),
+  // Global hooks and their log (src/hooks/global-hooks.ts, src/api/hook-service.ts)
+  BATON_E_HOOK_EXISTS: def(
+    'A global hook with this name already exists in this namespace: pick another name, or update or delete the old one.',
+    'ALREADY_EXISTS',
+  ),
+  BATON_E_HOOK_NOT_FOUND: def('No global hook with this name exists in this namespace.', 'NOT_FOUND'),
+  BATON_E_HOOK_REQUEST_INVALID: def(
+    'A global hook (or a Test or log request) is malformed: an unknown trigger, kind, mode or fail policy, an empty name or command, a timeout or priority out of range; the message names the field.',
+  ),
   // Store and bus (adapters wrap the driver's error as `cause`)
   BATON_E_JOURNAL_CONFLICT: def(
     "Another writer appended to this run's journal first; the loser reloads the run instead of retrying its append.",

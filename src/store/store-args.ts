@@ -116,3 +116,21 @@ export function decodeScheduleCursor(cursor: string): string {
     return parsed[1];
   throw new StoreInvalidArgumentError(`listSchedules: cursor "${cursor}" is not one this store handed out`);
 }
+
+/** listHookExecutions pages newest first by log id: the cursor is the last id of the page. */
+export const encodeHookExecutionCursor = (id: number): string =>
+  Buffer.from(JSON.stringify(['h', id])).toString('base64url');
+
+export function decodeHookExecutionCursor(cursor: string): number {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (Array.isArray(parsed) && parsed.length === 2 && parsed[0] === 'h' && Number.isSafeInteger(parsed[1]))
+    return parsed[1] as number;
+  throw new StoreInvalidArgumentError(
+    `listHookExecutions: cursor "${cursor}" is not one this store handed out`,
+  );
+}

@@ -6,6 +6,24 @@ import { BatonError } from '../errors/registry.js';
 import type { ClaimOutcome, ClaimRequest, WorkClaim, WorkerEntry, WorkerRecord } from './work-records.js';
 
 export type { ClaimOutcome, ClaimRequest, WorkClaim, WorkerEntry, WorkerRecord } from './work-records.js';
+import type {
+  HookExecutionPage,
+  HookExecutionQuery,
+  HookRecord,
+  HookRecordUpdate,
+  NewHookExecutionRecord,
+  NewHookRecord,
+} from './hook-records.js';
+export type {
+  HookExecutionPage,
+  HookExecutionQuery,
+  HookExecutionRecord,
+  HookRecord,
+  HookRecordUpdate,
+  NewHookExecutionRecord,
+  NewHookRecord,
+} from './hook-records.js';
+export { HookExistsError } from './hook-records.js';
 
 /**
  * One fact about a run. The store keeps it verbatim; only core knows what `type`, `v` and `data` mean.
@@ -436,6 +454,24 @@ export interface Store {
   getWork(ns: string, idem: string): Promise<WorkClaim | undefined>;
   /** Deletes claims not updated since `before` (done ones, and held ones nobody renews); returns how many. */
   pruneWork(ns: string, before: number): Promise<number>;
+
+  // ── Hooks (hook-records.ts): global hooks (workflow_hooks) and the execution log ─────────────────
+
+  /** Throws HookExistsError if the name is taken in the namespace (updatedAt starts as createdAt). */
+  createHook(hook: NewHookRecord): Promise<void>;
+  getHook(ns: string, name: string): Promise<HookRecord | undefined>;
+  /** The namespace's hooks by priority then name; `trigger` narrows to one trigger. */
+  listHooks(ns: string, options?: { trigger?: string }): Promise<HookRecord[]>;
+  /** Replaces the hook's mutable fields; false when there is no such hook. */
+  updateHook(ns: string, name: string, update: HookRecordUpdate): Promise<boolean>;
+  /** True when it existed. Its logged executions are kept (retention deletes them). */
+  deleteHook(ns: string, name: string): Promise<boolean>;
+  /** Appends executions to the log, in one transaction. */
+  appendHookExecutions(records: readonly NewHookExecutionRecord[]): Promise<void>;
+  /** The namespace's logged executions, newest first, narrowed by run and/or hook name. */
+  listHookExecutions(ns: string, query?: HookExecutionQuery): Promise<HookExecutionPage>;
+  /** Retention: deletes up to `limit` executions (any namespace) logged before `before`; returns how many. */
+  purgeHookExecutions(before: number, limit: number): Promise<number>;
 
   /** Releases the connection; later calls reject with StoreClosedError. Closing twice is a no-op. */
   close(): Promise<void>;

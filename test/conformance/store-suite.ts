@@ -2,6 +2,7 @@
 // is conformant when this passes unchanged against it.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hooksConformance } from './store-hooks.js';
 import { ownershipConformance } from './store-ownership.js';
 import {
   JournalConflictError,
@@ -359,6 +360,7 @@ export function storeConformance(
     });
 
     ownershipConformance(() => ({ store, connect }), caps);
+    hooksConformance(() => ({ store, connect }));
     describe('plugins', () => {
       const wasm = (n: number) => new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, n]);
       const plugin = (version: string, n: number, name = 'acme/auction') => ({

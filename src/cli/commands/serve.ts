@@ -3,7 +3,8 @@
 // SIGINT, then drains (see runtime/run-lifecycle.ts) and exits 0. On start it resumes every run of its data
 // directory that had not ended (a drain's or a crash's), goes on claiming runs whose owner stopped
 // renewing its lease (another instance that died), fires the namespace's schedules (runtime/scheduler.ts)
-// and, with `retention` set, purges old ended runs (runtime/retention.ts); its health is NOT_SERVING while
+// and, with `retention` set, purges old ended runs (runtime/retention.ts), and the hook execution log past
+// `hook_log_retention` (hooks/hook-log.ts); its health is NOT_SERVING while
 // the store does not answer (runtime/store-probe.ts). Settings come from flags,
 // BATON_* variables and a config file (config/serve-config.ts).
 // Runs started over the API execute in this process; their relative module endpoints resolve against
@@ -29,6 +30,9 @@ import { Schedules } from '../../runtime/schedules.js';
 import { StoreProbe } from '../../runtime/store-probe.js';
 import { HttpListener } from '../../http/http-listener.js';
 import { A2AEdge, A2AService, a2aGrpcService } from '../../a2a/index.js';
+import { HookLogRetention, StoreHookLog } from '../../hooks/hook-log.js';
+import { HookQueueConsumer } from '../../hooks/hook-queue.js';
+import { localRunners } from './hook.js';
 
 /** Watch streams and calls still open after the drain get this long before they are cut off. */
 const CLOSE_GRACE_MS = 2_000;
@@ -80,6 +84,17 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     config.retentionMs === undefined
       ? undefined
       : new RetentionSweeper({ store: app.store, namespace: ns, olderThanMs: config.retentionMs, log });
+  // The hook execution log keeps `hook_log_retention` (7 days by default); every instance sweeps it.
+  const hookLog = new HookLogRetention({ store: app.store, olderThanMs: config.hookLogRetentionMs, log });
+  // Async hooks of the namespace (any instance's runs): this instance is one consumer of the group.
+  const hookRunners = localRunners();
+  const hookQueue = new HookQueueConsumer({
+    bus: app.bus,
+    namespace: ns,
+    consumer: app.engine.owner,
+    runners: hookRunners,
+    logs: new StoreHookLog(app.store),
+  });
   // Listening before the address is printed: a supervisor may send SIGTERM as soon as it reads it.
   const wrapper = watchWrapper();
   const stop = Promise.race([
@@ -110,6 +125,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
       runs: { engine: app.engine, store: app.store, feed, baseDir: config.agentsDir },
       workers,
       schedules: { schedules, scheduler },
+      hooks: { store: app.store, namespace: ns, runners: hookRunners },
       plugins: {
         ...app.plugins,
         store: app.store,
@@ -153,6 +169,8 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     // After the resume: a schedule's overlap policy asks whether the runs it started are still going.
     scheduler.start();
     retention?.start();
+    hookLog.start();
+    await hookQueue.start();
     // The bound port, not the asked one: with port 0 the caller learns which it got.
     o.out(`baton: serving gRPC on ${config.listen.replace(/:\d+$/, `:${port}`)}`);
     if (httpPort !== undefined)
@@ -164,7 +182,9 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     api.health.set(ServingStatus.NOT_SERVING); // load balancers stop sending new work at once
     o.err(`baton: ${why}: draining (no new runs; in-flight work gets ` + `${config.drainGraceMs / 1000}s)`);
     await scheduler.stop(); // no new fires while draining: the next start catches up
+    await hookQueue.close(); // hooks in flight finish; unfinished ones go to another instance
     await retention?.stop();
+    await hookLog.stop();
     const drained = await drainRuns(app, config.drainGraceMs);
     o.err(
       `baton: drained ${drained.runs} run(s); ${drained.abandoned} attempt(s) abandoned in flight ` +
@@ -177,6 +197,8 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     await http?.close(0);
     await scheduler.stop();
     await retention?.stop();
+    await hookLog.stop();
+    await hookQueue.close();
     await workers.close();
     await app.close();
   }

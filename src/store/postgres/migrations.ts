@@ -3,6 +3,7 @@
 // next number. Times are bigint ms since the Unix epoch (as the Store interface speaks them); JSON is
 // kept as text, verbatim; key columns use the "C" collation so text orders by code point (as in SQLite).
 
+import { HOOKS_DDL } from './hooks-sql.js';
 import { SCHEDULES_RETENTION_DDL } from './schedules-sql.js';
 import { WORK_DDL } from './work-sql.js';
 
@@ -165,5 +166,10 @@ CREATE INDEX idx_hooks_priority ON workflow_hooks(priority);
     version: 6,
     name: 'worker roster, work claims',
     sql: WORK_DDL,
+  },
+  {
+    version: 7,
+    name: 'workflow_hooks namespace and options, hook execution log',
+    sql: HOOKS_DDL,
   },
 ];

@@ -35,6 +35,14 @@ import {
   type ScheduleUpdate,
 } from '../store.js';
 import type { ClaimOutcome, ClaimRequest, WorkClaim, WorkerEntry, WorkerRecord } from '../work-records.js';
+import type {
+  HookExecutionPage,
+  HookExecutionQuery,
+  HookRecord,
+  HookRecordUpdate,
+  NewHookExecutionRecord,
+  NewHookRecord,
+} from '../hook-records.js';
 import { checkAppend } from '../store-args.js';
 import { StoreWatchers } from '../store-watchers.js';
 import { JournalAnnouncer } from './announce.js';
@@ -46,6 +54,7 @@ import * as leases from './leases.js';
 import { migrate } from './migrate.js';
 import { ChangeFeed } from './notify.js';
 import * as runs from './runs.js';
+import * as hooks from './hooks.js';
 import * as schedules from './schedules.js';
 import * as work from './work.js';
 
@@ -344,6 +353,42 @@ class PostgresStore implements Store {
 
   dueSchedules(ns: string, upTo: number, limit: number): Promise<ScheduleRecord[]> {
     return this.#do(`dueSchedules (namespace "${ns}")`, (q) => schedules.dueSchedules(q, ns, upTo, limit));
+  }
+
+  // --- Hooks: global hooks and the execution log (hooks.ts) ---
+
+  createHook(hook: NewHookRecord): Promise<void> {
+    return this.#do(`createHook "${hook.name}" (namespace "${hook.ns}")`, (q) => hooks.createHook(q, hook));
+  }
+
+  getHook(ns: string, name: string): Promise<HookRecord | undefined> {
+    return this.#do(`getHook "${name}" (namespace "${ns}")`, (q) => hooks.getHook(q, ns, name));
+  }
+
+  listHooks(ns: string, options: { trigger?: string } = {}): Promise<HookRecord[]> {
+    return this.#do(`listHooks (namespace "${ns}")`, (q) => hooks.listHooks(q, ns, options.trigger));
+  }
+
+  updateHook(ns: string, name: string, update: HookRecordUpdate): Promise<boolean> {
+    return this.#do(`updateHook "${name}" (namespace "${ns}")`, (q) => hooks.updateHook(q, ns, name, update));
+  }
+
+  deleteHook(ns: string, name: string): Promise<boolean> {
+    return this.#do(`deleteHook "${name}" (namespace "${ns}")`, (q) => hooks.deleteHook(q, ns, name));
+  }
+
+  appendHookExecutions(records: readonly NewHookExecutionRecord[]): Promise<void> {
+    return this.#do(`appendHookExecutions (${records.length})`, (q) =>
+      hooks.appendHookExecutions(q, records),
+    );
+  }
+
+  listHookExecutions(ns: string, query: HookExecutionQuery = {}): Promise<HookExecutionPage> {
+    return this.#do(`listHookExecutions (namespace "${ns}")`, (q) => hooks.listHookExecutions(q, ns, query));
+  }
+
+  purgeHookExecutions(before: number, limit: number): Promise<number> {
+    return this.#do('purgeHookExecutions', (q) => hooks.purgeHookExecutions(q, before, limit));
   }
 
   // --- Workers: the shared roster and work claims (work.ts) ---

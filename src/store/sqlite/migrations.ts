@@ -2,6 +2,8 @@
 // they travel with the compiled module (the build copies no .sql files). Never edit a released migration:
 // add the next number.
 
+import { HOOKS_DDL } from './hooks.js';
+
 export interface Migration {
   readonly version: number;
   readonly name: string;
@@ -211,5 +213,10 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX work_claims_by_instance ON work_claims (namespace, instance, done);
       CREATE INDEX work_claims_by_update ON work_claims (namespace, updated_at);
     `,
+  },
+  {
+    version: 8,
+    name: 'workflow_hooks (the specification, section 4.1), hook execution log',
+    sql: HOOKS_DDL,
   },
 ];

@@ -38,6 +38,14 @@ import {
   type WorkflowVersionRef,
 } from '../store.js';
 import type { ClaimOutcome, ClaimRequest, WorkClaim, WorkerEntry, WorkerRecord } from '../work-records.js';
+import type {
+  HookExecutionPage,
+  HookExecutionQuery,
+  HookRecord,
+  HookRecordUpdate,
+  NewHookExecutionRecord,
+  NewHookRecord,
+} from '../hook-records.js';
 import { checkAppend, encodeRunCursor, pageLimit, readRange, toJson } from '../store-args.js';
 import { StoreWatchers } from '../store-watchers.js';
 import { IdleCheckpointer } from './checkpointer.js';
@@ -48,6 +56,7 @@ import { SqliteOwnership } from './ownership.js';
 import { SqlitePlugins } from './plugins.js';
 import { SqliteRunDeletion } from './run-deletion.js';
 import { SqliteSchedules } from './schedules.js';
+import { SqliteHooks } from './hooks.js';
 import { listRunsQuery, prepareStatements, type RunRow, type Statements } from './statements.js';
 import { WorkTables } from './work-tables.js';
 
@@ -121,6 +130,7 @@ class SqliteStore implements Store {
   readonly #deletion: SqliteRunDeletion;
   #closed = false;
   readonly #work: WorkTables;
+  readonly #hooks: SqliteHooks;
 
   constructor(db: Db, checkpointer: IdleCheckpointer | undefined) {
     this.#db = db;
@@ -129,6 +139,7 @@ class SqliteStore implements Store {
     this.#schedules = new SqliteSchedules(db);
     this.#deletion = new SqliteRunDeletion(db);
     this.#work = new WorkTables(db);
+    this.#hooks = new SqliteHooks(db);
     this.#checkpointer = checkpointer;
     this.#ends = new JournalEnds(() => this.#q.dataVersion.get()!);
     this.#rows = new JournalRows(db, recordJson);
@@ -527,6 +538,37 @@ class SqliteStore implements Store {
 
   dueSchedules(ns: string, upTo: number, limit: number): Promise<ScheduleRecord[]> {
     return this.#do(`dueSchedules (namespace "${ns}")`, () => this.#schedules.due(ns, upTo, limit));
+  }
+  createHook(hook: NewHookRecord): Promise<void> {
+    return this.#do(`createHook "${hook.name}" (namespace "${hook.ns}")`, () => this.#hooks.create(hook));
+  }
+
+  getHook(ns: string, name: string): Promise<HookRecord | undefined> {
+    return this.#do(`getHook "${name}" (namespace "${ns}")`, () => this.#hooks.get(ns, name));
+  }
+
+  listHooks(ns: string, options: { trigger?: string } = {}): Promise<HookRecord[]> {
+    return this.#do(`listHooks (namespace "${ns}")`, () => this.#hooks.list(ns, options.trigger));
+  }
+
+  updateHook(ns: string, name: string, update: HookRecordUpdate): Promise<boolean> {
+    return this.#do(`updateHook "${name}" (namespace "${ns}")`, () => this.#hooks.update(ns, name, update));
+  }
+
+  deleteHook(ns: string, name: string): Promise<boolean> {
+    return this.#do(`deleteHook "${name}" (namespace "${ns}")`, () => this.#hooks.delete(ns, name));
+  }
+
+  appendHookExecutions(records: readonly NewHookExecutionRecord[]): Promise<void> {
+    return this.#do(`appendHookExecutions (${records.length})`, () => this.#hooks.append(records));
+  }
+
+  listHookExecutions(ns: string, query: HookExecutionQuery = {}): Promise<HookExecutionPage> {
+    return this.#do(`listHookExecutions (namespace "${ns}")`, () => this.#hooks.page(ns, query));
+  }
+
+  purgeHookExecutions(before: number, limit: number): Promise<number> {
+    return this.#do('purgeHookExecutions', () => this.#hooks.purge(before, limit));
   }
 
   putWorkers(

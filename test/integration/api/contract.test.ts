@@ -53,7 +53,7 @@ describe('the gRPC contract', () => {
     }
   });
 
-  it('lists the five services and their methods in the descriptor set', async () => {
+  it('lists the six services and their methods in the descriptor set', async () => {
     const set = fromBinary(FileDescriptorSetSchema, await readFile(join(GEN, 'baton.binpb')));
     const services = Object.fromEntries(
       set.file
@@ -93,6 +93,15 @@ describe('the gRPC contract', () => {
         'PauseSchedule',
         'UnpauseSchedule',
         'TriggerSchedule',
+      ],
+      HookService: [
+        'CreateHook',
+        'ListHooks',
+        'GetHook',
+        'UpdateHook',
+        'DeleteHook',
+        'TestHook',
+        'ListHookExecutions',
       ],
     });
     // Reflection resolves imports from the set itself, so the well-known types must be inside it.

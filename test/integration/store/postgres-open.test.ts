@@ -71,7 +71,7 @@ describe('openPostgresStore', () => {
     );
   });
 
-  it("creates the specification's workflow_hooks table with its two indexes", async () => {
+  it("creates the specification's workflow_hooks table with its two indexes (Baton's columns beside)", async () => {
     const { schema, open } = fresh();
     await open();
     const columns = await pgQuery<{ column_name: string; data_type: string; column_default: string | null }>(
@@ -91,6 +91,11 @@ describe('openPostgresStore', () => {
       'priority integer',
       'created_at timestamp without time zone',
       'updated_at timestamp without time zone',
+      'namespace text',
+      'kind text',
+      'mode text',
+      'fail text',
+      'matcher jsonb',
     ]);
     const indexes = await pgQuery<{ indexname: string }>(
       `SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'workflow_hooks' ORDER BY indexname`,
@@ -99,12 +104,24 @@ describe('openPostgresStore', () => {
     expect(indexes.map((i) => i.indexname)).toEqual([
       'idx_hooks_priority',
       'idx_hooks_trigger',
+      'workflow_hooks_by_name',
       'workflow_hooks_pkey',
     ]);
     const [hook] = await pgQuery<{ hook_id: string; priority: number; args: unknown }>(
       `INSERT INTO ${schema}.workflow_hooks (name, trigger, command) VALUES ('fmt', 'post_task', 'prettier') RETURNING *`,
     );
-    expect(hook).toMatchObject({ priority: 100, args: [] });
+    expect(hook).toMatchObject({ priority: 100, args: [], namespace: 'default' });
+    // A row written with the spec's columns only reads back through the Store with the spec's defaults.
+    const store = await open();
+    expect(await store.getHook('default', 'fmt')).toMatchObject({
+      trigger: 'post_task',
+      command: 'prettier',
+      args: [],
+      timeoutMs: 30000,
+      enabled: true,
+      priority: 100,
+      kind: null,
+    });
     expect(hook!.hook_id).toMatch(/^[0-9a-f-]{36}$/);
   });
 

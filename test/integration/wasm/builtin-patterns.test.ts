@@ -193,8 +193,13 @@ describe('the built-in patterns are plugins', () => {
       .filter((d) => d.isDirectory())
       .map(
         (d) =>
-          (JSON.parse(readFileSync(join(root, d.name, 'manifest.json'), 'utf8')) as { name: string }).name,
-      );
+          JSON.parse(readFileSync(join(root, d.name, 'manifest.json'), 'utf8')) as {
+            name: string;
+            kind: string;
+          },
+      )
+      .filter((m) => m.kind === 'pattern') // plugins/ also holds the built-in hook plugins
+      .map((m) => m.name);
     expect([...BUILTIN_PLUGIN_PATTERNS].sort()).toEqual(names.sort());
   });
 });

@@ -17,12 +17,16 @@ import { builtFixtures, manifestOf } from '../../fixtures/plugins/build.js';
 import { buildPatternPlugins } from './patterns-harness.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
-/** The plugins/ folders, and the pattern name each builds. */
+const manifestOfDir = (dir: string) =>
+  JSON.parse(readFileSync(join(ROOT, 'plugins', dir, 'manifest.json'), 'utf8')) as {
+    name: string;
+    kind: string;
+  };
+/** The plugins/ folders of pattern plugins (hook plugins have no pattern scenarios), and the name each builds. */
 const BUILTINS = readdirSync(join(ROOT, 'plugins'), { withFileTypes: true })
-  .filter((d) => d.isDirectory())
+  .filter((d) => d.isDirectory() && manifestOfDir(d.name).kind === 'pattern')
   .map((d) => d.name);
-const nameOf = (dir: string) =>
-  (JSON.parse(readFileSync(join(ROOT, 'plugins', dir, 'manifest.json'), 'utf8')) as { name: string }).name;
+const nameOf = (dir: string) => manifestOfDir(dir).name;
 let out: string;
 let fixtures: string;
 beforeAll(async () => {
