@@ -31,6 +31,11 @@ export interface AgentInvocation {
    * crash or restart): an agent may already be working on it, or have finished it.
    */
   readonly redelivered?: boolean;
+  /**
+   * The W3C trace context of the attempt's span (`invoke_agent`), when tracing is on: adapters that
+   * cross a process boundary hand it on (the worker's assignment metadata, the work entry on the bus).
+   */
+  readonly traceparent?: string;
 }
 
 /**
@@ -52,6 +57,8 @@ export interface AgentAdapter {
    * `worker:AGENT_ID` for remote workers): the run journals it, and a resumed run binds by it.
    */
   readonly route?: string;
+  /** Attempts leave this process (a remote A2A agent): their spans are CLIENT spans. Workers have a route. */
+  readonly remote?: boolean;
   /**
    * Runs one attempt. Resolves with the outcome and never rejects: every failure (the agent's, a
    * timeout, an unreachable agent) is an outcome carrying a typed error. Aborting `signal` cancels

@@ -56,4 +56,6 @@ export interface Job {
   readonly lapsedOn: Map<string, number>;
   /** Until this time only a worker that claimed the job (by message id) is given it. */
   readonly openAt: number;
+  /** When it was queued here (dispatch latency, the queue's oldest age). */
+  readonly queuedAt: number;
 }

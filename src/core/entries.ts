@@ -38,6 +38,11 @@ export interface RunOptions {
    * rather than asking which workers happen to be connected. Opaque to core.
    */
   readonly routes?: Readonly<Record<string, string>>;
+  /**
+   * The W3C traceparent of the run's `invoke_workflow` span, when tracing was on at its start: whoever
+   * drives the run later (a resume, a takeover) continues the same trace under it. Opaque to core.
+   */
+  readonly traceparent?: string;
 }
 
 export interface ScheduleOrigin {

@@ -46,6 +46,16 @@ import { toEntry } from './records.js';
 import { modifyRun, steerRun, type SteeringHost } from './run-steering.js';
 import { RunInbox } from './run-inbox.js';
 import { RunOwnership } from './run-ownership.js';
+import { endRunTrace, resumedRunTrace, startRunTrace } from './run-trace.js';
+import { traceparentOf } from '../telemetry/tracing.js';
+import {
+  coordinated,
+  fencingRejection,
+  leaseTakeover,
+  runDriven,
+  runEnded,
+  runStarted,
+} from '../telemetry/metrics.js';
 
 /** The namespace of runs when none is given. */
 export const DEFAULT_NAMESPACE = 'default';
@@ -87,6 +97,11 @@ export interface StartOptions {
   readonly requestId?: string;
   /** The schedule fire starting the run, journaled in RunStarted (runtime/scheduler.ts). */
   readonly schedule?: ScheduleOrigin;
+  /**
+   * The W3C traceparent of the caller's span: the run's trace continues the caller's. Without it the
+   * active context's span (a StartRun call's) is the parent, or the run starts a trace of its own.
+   */
+  readonly traceparent?: string;
 }
 
 /** Ended runs whose final state settled() still answers with (older ones: BATON_E_RUN_NOT_FOUND). */
@@ -220,6 +235,9 @@ export class Engine {
     const actor = this.track(
       new RunActor(this.namespace, runId, initialState(), gateway, this.host(), 'executing', fence, create),
     );
+    actor.trace = startRunTrace(workflow.name, this.namespace, runId, options.traceparent);
+    const traceparent = traceparentOf(actor.trace);
+    runStarted(this.namespace, workflow.name);
     actor.submit({
       type: 'RunStarted',
       runId,
@@ -234,6 +252,7 @@ export class Engine {
         ...(Object.keys(routes).length === 0 ? {} : { routes }),
         ...(this.opts.maxPatternSteps === undefined ? {} : { maxPatternSteps: this.opts.maxPatternSteps }),
         ...(options.schedule === undefined ? {} : { schedule: options.schedule }),
+        ...(traceparent === undefined ? {} : { traceparent }),
       },
       seed,
     });
@@ -357,6 +376,9 @@ export class Engine {
     );
     const { previousOwner: from, previousEpoch: fromEpoch, owner: to, epoch } = claim;
     const takenOver = from !== to || fromEpoch !== epoch;
+    // The journaled trace goes on: this process's span of the run is a child of the first one.
+    actor.trace = resumedRunTrace(state, this.namespace, runId, epoch);
+    if (takenOver && from !== undefined && from !== to) leaseTakeover(this.namespace);
     actor.recover(
       takenOver
         ? { type: 'RunTakenOver', ...(from === undefined ? {} : { from }), fromEpoch, to, epoch }
@@ -435,6 +457,8 @@ export class Engine {
     for (const actor of [...this.actors.values()]) {
       actor.stop();
       this.actors.delete(actor.runId);
+      runDriven(this.namespace, -1);
+      this.observeEnd(actor, undefined);
       if (options.release !== false && actor.created && !actor.released)
         await this.ownership.release(actor.runId, actor.fence);
     }
@@ -474,6 +498,7 @@ export class Engine {
 
   private track(actor: RunActor): RunActor {
     this.actors.set(actor.runId, actor);
+    runDriven(this.namespace, 1);
     let resolveFn!: (s: RunState) => void;
     let rejectFn!: (e: unknown) => void;
     const promise = new Promise<RunState>((res, rej) => {
@@ -493,9 +518,12 @@ export class Engine {
   }
 
   private onEnd(actor: RunActor, error?: unknown): void {
+    if (this.actors.get(actor.runId) === actor) runDriven(this.namespace, -1);
     this.actors.delete(actor.runId);
+    if (error instanceof RunOwnershipLostError) fencingRejection(this.namespace);
     // A late result refused after the run's own end released it: the run ended here all the same.
     if (error instanceof RunOwnershipLostError && actor.ended && actor.released) error = undefined;
+    this.observeEnd(actor, error);
     // An ended run released its lease with its last entries, or does now; one that cannot go on
     // releases it for another instance (fenced: a deposed owner's release changes nothing).
     const release = error === undefined ? !actor.released : !(error instanceof RunOwnershipLostError);
@@ -508,6 +536,22 @@ export class Engine {
     this.recentlyEnded.set(actor.runId, waiter.promise);
     if (this.recentlyEnded.size > RECENTLY_ENDED)
       this.recentlyEnded.delete(this.recentlyEnded.keys().next().value!);
+  }
+
+  /** The run's span and metrics once this process lets go of it (ended, or handed on). */
+  private observeEnd(actor: RunActor, error: unknown): void {
+    const s = actor.state;
+    coordinated(this.namespace, actor.engineMs);
+    if (actor.ended && error === undefined)
+      runEnded(
+        this.namespace,
+        s.workflow?.name ?? '',
+        s.status,
+        actor.engineMs,
+        performance.now() - actor.wallStart,
+      );
+    endRunTrace(actor.trace, s, error);
+    actor.trace = undefined;
   }
 
   private gateway(

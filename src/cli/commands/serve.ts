@@ -28,6 +28,8 @@ import { Scheduler } from '../../runtime/scheduler.js';
 import { Schedules } from '../../runtime/schedules.js';
 import { StoreProbe } from '../../runtime/store-probe.js';
 import { HttpListener } from '../../http/http-listener.js';
+import { startTelemetry } from '../../app-telemetry.js';
+import { observe } from '../../telemetry/metrics.js';
 
 /** Watch streams and calls still open after the drain get this long before they are cut off. */
 const CLOSE_GRACE_MS = 2_000;
@@ -36,6 +38,8 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
   const config = await loadServeConfig(sources);
   const check = await loadCheckInputs(config.registry ? { registry: config.registry } : {}, o);
   if (!check) return 1;
+  // Metrics are collected when there is a /metrics to serve them on; traces go where OTEL_* say.
+  const telemetry = await startTelemetry({ prometheus: config.http !== undefined });
   const feed = new RunFeed();
   // Agents with a queue endpoint, or served by a worker, run on remote workers: their attempts go
   // through the bus to whichever instance's workers serve them (agents/workers.ts).
@@ -61,6 +65,11 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     instance: app.engine.owner,
     wake: () => void app.engine.pollInboxes(),
     isDead: (owner) => app.engine.isDeadOwner(owner),
+  });
+  observe({
+    breakers: () => app.engine.breakers.view(),
+    queues: () => workers.hub.queueGauges(),
+    workers: () => workers.hub.workerGauge(),
   });
   const admission = { draining: false };
   const log = (line: string) => o.err(line);
@@ -88,6 +97,8 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
   let probe: StoreProbe | undefined;
   // The HTTP listener (--http): the A2A edge, /metrics and the web UI mount on it, before it listens.
   const http = config.http === undefined ? undefined : new HttpListener();
+  // Prometheus scrapes /metrics (the text format); the web UI's `/` mounts after it.
+  if (http && telemetry.metricsHandler) http.mount('/metrics', telemetry.metricsHandler);
   try {
     const api = createServer({
       check,
@@ -152,6 +163,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     await retention?.stop();
     await workers.close();
     await app.close();
+    await telemetry.shutdown();
   }
   return 0;
 }
