@@ -6,16 +6,8 @@
 // `baton serve --http` serves on /metrics.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import {
-  BatchSpanProcessor,
-  ConsoleSpanExporter,
-  type SpanExporter,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { MetricReader } from '@opentelemetry/sdk-metrics';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { envDetector, processDetector } from '@opentelemetry/resources';
 import { BatonError } from './errors/registry.js';
 import { bindMetrics, unbindMetrics } from './telemetry/metrics.js';
 import { setTracing } from './telemetry/tracing.js';
@@ -45,7 +37,7 @@ const OFF: Telemetry = { shutdown: () => Promise.resolve() };
 /** The span exporter a name and protocol pick (the OTLP exporters read the OTEL_EXPORTER_OTLP_* rest). */
 async function spanExporter(name: string): Promise<SpanExporter | undefined> {
   if (name === 'none' || name === '') return undefined;
-  if (name === 'console') return new ConsoleSpanExporter();
+  if (name === 'console') return new (await import('@opentelemetry/sdk-trace-base')).ConsoleSpanExporter();
   if (name !== 'otlp')
     throw new BatonError(
       'BATON_E_CONFIG_INVALID',
@@ -74,12 +66,21 @@ async function spanExporter(name: string): Promise<SpanExporter | undefined> {
 export async function startTelemetry(o: TelemetryOptions = {}): Promise<Telemetry> {
   const name = (o.traces ?? process.env['OTEL_TRACES_EXPORTER'] ?? 'none').trim().toLowerCase();
   const exporter = await spanExporter(name);
+  if (exporter === undefined && !o.prometheus && !o.spanProcessors?.length && !o.metricReaders?.length)
+    return OFF;
+  // Loaded only now: the SDK costs start-up time a process without telemetry should not pay.
+  const [{ NodeSDK }, { BatchSpanProcessor }, { PrometheusExporter }, { envDetector, processDetector }] =
+    await Promise.all([
+      import('@opentelemetry/sdk-node'),
+      import('@opentelemetry/sdk-trace-base'),
+      import('@opentelemetry/exporter-prometheus'),
+      import('@opentelemetry/resources'),
+    ]);
   const spanProcessors: SpanProcessor[] = [...(o.spanProcessors ?? [])];
   if (exporter) spanProcessors.push(new BatchSpanProcessor(exporter));
   const prometheus = o.prometheus ? new PrometheusExporter({ preventServerStart: true }) : undefined;
   const metricReaders: MetricReader[] = [...(o.metricReaders ?? [])];
   if (prometheus) metricReaders.push(prometheus);
-  if (spanProcessors.length === 0 && metricReaders.length === 0) return OFF;
   const sdk = new NodeSDK({
     serviceName: process.env['OTEL_SERVICE_NAME'] ?? o.serviceName ?? 'baton',
     spanProcessors,

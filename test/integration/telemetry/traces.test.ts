@@ -143,7 +143,10 @@ describe('traces', () => {
     expect(traceparentParts(out.traceparent!)).toEqual({ traceId, spanId: write!.spanContext().spanId });
 
     // The A2A agent got it as an HTTP header on its SendMessage (and any follow-up) request.
-    await until(() => agents.lines('remote').some((l) => l.event === 'traceparent'));
+    await until(
+      () => agents.lines('remote').some((l) => l.event === 'traceparent'),
+      'the agent to log a traceparent',
+    );
     const sent = agents.lines('remote').filter((l) => l.event === 'traceparent');
     for (const l of sent)
       expect(traceparentParts(l.traceparent!)).toEqual({ traceId, spanId: ask!.spanContext().spanId });
