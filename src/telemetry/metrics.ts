@@ -154,6 +154,16 @@ export function recordHook(hook: string, trigger: string, verdict: string, secon
   I!.hookDuration.record(seconds, { hook, trigger });
 }
 
+/**
+ * Starts the namespace's event counters at 0 (a scrape shows them before the first event, so rate()
+ * and alerts on them work from the start).
+ */
+export function primeMetrics(namespace: string): void {
+  if (!on) return;
+  I!.takeovers.add(0, { namespace });
+  I!.fencing.add(0, { namespace });
+}
+
 export function leaseTakeover(namespace: string): void {
   if (on) I!.takeovers.add(1, { namespace });
 }

@@ -29,7 +29,7 @@ import { Schedules } from '../../runtime/schedules.js';
 import { StoreProbe } from '../../runtime/store-probe.js';
 import { HttpListener } from '../../http/http-listener.js';
 import { startTelemetry } from '../../app-telemetry.js';
-import { observe } from '../../telemetry/metrics.js';
+import { observe, primeMetrics } from '../../telemetry/metrics.js';
 
 /** Watch streams and calls still open after the drain get this long before they are cut off. */
 const CLOSE_GRACE_MS = 2_000;
@@ -66,6 +66,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     wake: () => void app.engine.pollInboxes(),
     isDead: (owner) => app.engine.isDeadOwner(owner),
   });
+  primeMetrics(app.engine.namespace);
   observe({
     breakers: () => app.engine.breakers.view(),
     queues: () => workers.hub.queueGauges(),
