@@ -77,8 +77,8 @@ beforeAll(async () => {
   );
   children.push(child);
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const lines = createInterface({ input: child.stdout! });
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const lines = createInterface({ input: child.stdout });
   for await (const line of lines) {
     const g = /serving gRPC on (\S+)/.exec(line);
     if (g) grpc = g[1]!;
@@ -93,7 +93,7 @@ beforeAll(async () => {
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   children.push(worker);
-  const [ready] = (await once(createInterface({ input: worker.stdout! }), 'line')) as [string];
+  const [ready] = (await once(createInterface({ input: worker.stdout }), 'line')) as [string];
   expect(ready).toBe('ready');
 }, 60_000);
 
@@ -197,9 +197,6 @@ ${extra}`;
     expect(value(s, 'baton_task_attempt_duration_seconds_count', { agent: 'f', outcome: 'failed' })).toBe(2);
     expect(value(s, 'baton_task_retries_total', { agent: 'f' })).toBe(1);
     expect(value(s, 'baton_task_attempt_duration_seconds_count', { agent: 'tw', outcome: 'completed' })).toBe(
-      1,
-    );
-    expect(value(s, 'baton_task_attempt_duration_seconds_count', { agent: 's', outcome: 'cancelled' })).toBe(
       1,
     );
 
