@@ -112,7 +112,10 @@ export function endSpan(s: Spanned | undefined, error?: unknown): void {
 
 /** The traceparent of a span (for the journal: a resumed run continues the trace under it). */
 export function traceparentOf(s: Spanned | undefined): string | undefined {
-  return s === undefined ? undefined : traceHeaders(s.ctx)['traceparent'];
+  if (s === undefined) return undefined;
+  // Formatted here rather than by the propagator: one per attempt, on the engine's hot path.
+  const { traceId, spanId, traceFlags } = s.span.spanContext();
+  return `00-${traceId}-${spanId}-${traceFlags & 1 ? '01' : '00'}`;
 }
 
 /** Runs `fn` in a span that ends when its promise settles (a failure marks the span). */
