@@ -7,6 +7,10 @@
 // after) and the floor of that server measured in the same run: 1,000 sequential single-row autocommit
 // INSERTs on one connection (`floor_1000_inserts`, one before each W2 sample); W2's line then carries
 // `vs_floor` (the median of W2 / floor over the pairs).
+// BENCH_TELEMETRY=1 measures the cost of telemetry: each sample is taken twice, interleaved, with
+// OpenTelemetry off and on (spans exported over OTLP/HTTP to a loopback sink, metrics recorded and
+// collected once per sample, the export and the collection counted in the sample); each line carries
+// `telemetry: off|on`, and a `telemetry_overhead` line the medians of the pairs' on/off ratios.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +21,7 @@ import type { WorkflowSpec } from '../src/spec/schema.js';
 import { peakRssMb } from './lib.js';
 import { dropBenchSchema, insertFloorMs, withSchema } from './pg-floor.js';
 import { chain, fanOut, layered, wf } from './workloads.js';
+import { telemetryBench, type TelemetryBench } from './telemetry-sink.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
@@ -33,11 +38,17 @@ const storeAt = process.argv.indexOf('--store');
 const pgUrl = storeAt >= 0 ? process.argv[storeAt + 1] : undefined;
 if (storeAt >= 0 && !pgUrl?.startsWith('postgres')) throw new Error('--store needs a postgres:// URL');
 
+const telemetry: TelemetryBench | undefined =
+  process.env.BENCH_TELEMETRY === '1' ? await telemetryBench() : undefined;
+const VARIANTS: Array<'off' | 'on' | undefined> = telemetry ? ['off', 'on'] : [undefined];
+
 async function once(
   spec: WorkflowSpec,
   runs: number,
   mode: Mode,
+  variant?: 'off' | 'on',
 ): Promise<{ ms: number; cpuMs: number; entries: number; commits: number }> {
+  telemetry?.set(variant === 'on');
   const dir = mkdtempSync(join(tmpdir(), 'baton-bench-'));
   const pg = mode === 'postgres' ? withSchema(pgUrl!) : undefined;
   const app = await openApp({
@@ -51,6 +62,7 @@ async function once(
     const cpu = process.cpuUsage();
     const actors = await Promise.all(Array.from({ length: runs }, () => app.engine.start(spec, {})));
     const finals = await Promise.all(actors.map((a) => app.engine.settled(a.runId)));
+    if (variant === 'on') await telemetry!.settle();
     const ms = performance.now() - start;
     const used = process.cpuUsage(cpu);
     const cpuMs = (used.user + used.system) / 1000;
@@ -79,59 +91,95 @@ const ratios: number[] = [];
 
 for (const { workload, spec, runs } of WORKLOADS.filter((w) => !only || w.workload.startsWith(only))) {
   for (const mode of modes) {
-    await once(spec, runs, mode); // warm-up: JIT and module loading
-    const samples: number[] = [];
-    const cpuSamples: number[] = [];
+    for (const v of VARIANTS) await once(spec, runs, mode, v); // warm-up: JIT and module loading
+    const by = new Map(VARIANTS.map((v) => [v, { ms: [] as number[], cpu: [] as number[] }]));
+    const pairs = { ms: [] as number[], cpu: [] as number[] };
     let last = { entries: 0, commits: 0 };
     const paired = mode === 'postgres' && workload.startsWith('W2');
     if (paired) await insertFloorMs(pgUrl!, 1000); // warm-up
     for (let i = 0; i < RUNS; i++) {
       const floor = paired ? await insertFloorMs(pgUrl!, 1000) : undefined;
-      const r = await once(spec, runs, mode);
-      if (floor !== undefined) {
-        floorSamples.push(floor);
-        ratios.push(r.ms / floor);
+      // Telemetry off and on alternate which goes first, so neither always follows the other's garbage.
+      const order = i % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
+      const got = new Map<string | undefined, { ms: number; cpuMs: number }>();
+      for (const v of order) {
+        const r = await once(spec, runs, mode, v);
+        got.set(v, r);
+        by.get(v)!.ms.push(r.ms);
+        by.get(v)!.cpu.push(r.cpuMs);
+        last = r;
+        if (floor !== undefined && v !== 'on') {
+          floorSamples.push(floor);
+          ratios.push(r.ms / floor);
+        }
       }
-      samples.push(r.ms);
-      cpuSamples.push(r.cpuMs);
-      last = r;
+      if (telemetry) {
+        pairs.ms.push(got.get('on')!.ms / got.get('off')!.ms);
+        pairs.cpu.push(got.get('on')!.cpuMs / got.get('off')!.cpuMs);
+      }
     }
-    samples.sort((a, b) => a - b);
-    cpuSamples.sort((a, b) => a - b);
-    const mid = <T>(xs: T[]) => xs[Math.floor(xs.length / 2)]!;
-    let vsFloor = {};
-    if (paired) {
-      floorSamples.sort((a, b) => a - b);
-      ratios.sort((a, b) => a - b);
+    for (const [variant, { ms: samples, cpu: cpuSamples }] of by) {
+      samples.sort((a, b) => a - b);
+      cpuSamples.sort((a, b) => a - b);
+      const mid = <T>(xs: T[]) => xs[Math.floor(xs.length / 2)]!;
+      let vsFloor = {};
+      if (paired && variant !== 'on') {
+        floorSamples.sort((a, b) => a - b);
+        ratios.sort((a, b) => a - b);
+        console.log(
+          JSON.stringify({
+            bench: 'engine',
+            workload: 'floor_1000_inserts',
+            mode: 'postgres',
+            runs: RUNS,
+            min_ms: round(floorSamples[0]!),
+            median_ms: round(mid(floorSamples)),
+          }),
+        );
+        vsFloor = {
+          vs_floor: round(mid(ratios)),
+          vs_floor_of_minimums: round(samples[0]! / floorSamples[0]!),
+        };
+      }
       console.log(
         JSON.stringify({
           bench: 'engine',
-          workload: 'floor_1000_inserts',
-          mode: 'postgres',
+          workload,
+          mode,
+          tasks: spec.tasks.length * runs,
           runs: RUNS,
-          min_ms: round(floorSamples[0]!),
-          median_ms: round(mid(floorSamples)),
+          min_ms: round(samples[0]!),
+          median_ms: round(samples[Math.floor(samples.length / 2)]!),
+          // CPU time of this process (all threads, user + system): steadier than wall time on a busy machine.
+          cpu_min_ms: round(cpuSamples[0]!),
+          cpu_median_ms: round(cpuSamples[Math.floor(cpuSamples.length / 2)]!),
+          journal_entries: last.entries,
+          commits: last.commits,
+          peak_rss_mb: peakRssMb(),
+          ...(variant === undefined ? {} : { telemetry: variant }),
+          ...vsFloor,
         }),
       );
-      vsFloor = { vs_floor: round(mid(ratios)), vs_floor_of_minimums: round(samples[0]! / floorSamples[0]!) };
     }
-    console.log(
-      JSON.stringify({
-        bench: 'engine',
-        workload,
-        mode,
-        tasks: spec.tasks.length * runs,
-        runs: RUNS,
-        min_ms: round(samples[0]!),
-        median_ms: round(samples[Math.floor(samples.length / 2)]!),
-        // CPU time of this process (all threads, user + system): steadier than wall time on a busy machine.
-        cpu_min_ms: round(cpuSamples[0]!),
-        cpu_median_ms: round(cpuSamples[Math.floor(cpuSamples.length / 2)]!),
-        journal_entries: last.entries,
-        commits: last.commits,
-        peak_rss_mb: peakRssMb(),
-        ...vsFloor,
-      }),
-    );
+    if (telemetry) {
+      pairs.ms.sort((a, b) => a - b);
+      pairs.cpu.sort((a, b) => a - b);
+      const mid = (xs: number[]) => xs[Math.floor(xs.length / 2)]!;
+      console.log(
+        JSON.stringify({
+          bench: 'engine',
+          workload: 'telemetry_overhead',
+          of: workload,
+          mode,
+          runs: RUNS,
+          // on / off of each interleaved pair, median over the pairs
+          wall_ratio_median: round(mid(pairs.ms)),
+          cpu_ratio_median: round(mid(pairs.cpu)),
+          otlp_requests: telemetry.received.requests,
+          otlp_bytes: telemetry.received.bytes,
+        }),
+      );
+    }
   }
 }
+await telemetry?.close();

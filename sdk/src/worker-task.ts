@@ -80,6 +80,11 @@ export interface Task {
   readonly deadline: Date | undefined;
   /** The assignment's A2A message as received. */
   readonly message: AgentMessage;
+  /**
+   * The W3C traceparent of the server's span for this attempt, when the server traces: start the
+   * handler's spans under it (e.g. `propagation.extract(ROOT_CONTEXT, { traceparent })`) to join the run's trace.
+   */
+  readonly traceparent: string | undefined;
   /** Fires when the work is taken back or the worker shuts down; its reason is a TaskAbortedError. */
   readonly signal: AbortSignal;
   /** Reports progress (`fraction` in [0, 1]) to run watchers; dropped while disconnected. */
@@ -111,6 +116,11 @@ export function decodeMessage(message: AgentMessage | undefined): {
   const data = parts.find((p) => p.data !== undefined)?.data;
   const text = parts.find((p) => p.text !== undefined)?.text;
   return { input: data ?? {}, description: text };
+}
+
+export function traceparentOf(assignment: Assignment): string | undefined {
+  const tp: unknown = assignment.message?.metadata?.['traceparent'];
+  return typeof tp === 'string' ? tp : undefined;
 }
 
 export function instanceKeyOf(assignment: Assignment): string | undefined {

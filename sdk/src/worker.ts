@@ -18,7 +18,14 @@ import { backoffMs, sleep } from './retry.js';
 import { compileOptions, type Worker, type WorkerOptions } from './worker-options.js';
 import { failureOf, type WorkerEvent } from './worker-events.js';
 import { ResultCache, type WireResult } from './worker-results.js';
-import { decodeMessage, instanceKeyOf, isOutputs, TaskAbortedError, type Task } from './worker-task.js';
+import {
+  decodeMessage,
+  instanceKeyOf,
+  isOutputs,
+  TaskAbortedError,
+  traceparentOf,
+  type Task,
+} from './worker-task.js';
 import { AnswerBox } from './worker-input.js';
 
 /** One piece of work whose handler is running, under the lease it is currently held by. */
@@ -119,6 +126,7 @@ export function createWorker(options: WorkerOptions): Worker {
       attempt: assignment.attempt,
       agentId: assignment.agentId,
       instanceKey: instanceKeyOf(assignment),
+      traceparent: traceparentOf(assignment),
       messageId: job.messageId,
       idempotencyKey: job.messageId,
       get leaseId() {

@@ -102,6 +102,8 @@ export class TaskInvocation implements AgentInvocation {
     readonly onUpdate: AgentInvocation['onUpdate'],
     private readonly journal?: AttemptJournal,
     readonly redelivered = false,
+    /** Set by the gateway when tracing is on: the attempt span's context, for adapters to hand on. */
+    public traceparent?: string,
   ) {}
 
   get remote(): RemoteTaskLink | undefined {

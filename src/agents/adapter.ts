@@ -33,6 +33,11 @@ export interface AgentInvocation {
   readonly redelivered?: boolean;
   /** Runs the agent's tool calls under its run's pre/post hooks (ctx.tool); absent: tools run bare. */
   readonly tools?: ToolGate;
+  /**
+   * The W3C trace context of the attempt's span (`invoke_agent`), when tracing is on: adapters that
+   * cross a process boundary hand it on (the worker's assignment metadata, the work entry on the bus).
+   */
+  readonly traceparent?: string;
 }
 
 /** The tool calls hooks guard: pre/post_search, pre/post_edit, pre/post_command. */
@@ -84,6 +89,8 @@ export interface AgentAdapter {
    * `worker:AGENT_ID` for remote workers): the run journals it, and a resumed run binds by it.
    */
   readonly route?: string;
+  /** Attempts leave this process (a remote A2A agent): their spans are CLIENT spans. Workers have a route. */
+  readonly remote?: boolean;
   /**
    * Runs one attempt. Resolves with the outcome and never rejects: every failure (the agent's, a
    * timeout, an unreachable agent) is an outcome carrying a typed error. Aborting `signal` cancels

@@ -41,6 +41,8 @@ export interface WorkEntry {
   readonly owner: string;
   /** Re-issued after a takeover: a worker may already hold it. */
   readonly redelivered: boolean;
+  /** The attempt span's W3C trace context (absent when tracing is off, or from an older build). */
+  readonly traceparent?: string;
 }
 
 export interface CancelEntry {
@@ -118,6 +120,7 @@ export function workEntry(
     description: description ?? null,
     owner,
     redelivered: inv.redelivered === true,
+    ...(inv.traceparent === undefined ? {} : { traceparent: inv.traceparent }),
   };
 }
 
@@ -140,5 +143,6 @@ export function entryInvocation(
     onUpdate,
     journal,
     redelivered,
+    typeof e.traceparent === 'string' ? e.traceparent : undefined,
   );
 }

@@ -100,7 +100,7 @@ export class WorkIntake implements HubObserver {
   async start(): Promise<void> {
     this.control = await this.o.bus.subscribe(
       controlStream(this.o.namespace),
-      { fromId: FROM_END, onError: (e) => console.error('baton: work intake: control message:', e) },
+      { fromId: FROM_END, onError: (e) => fault('work-intake', 'a control message', e) },
       (m) => this.onControl(m),
     );
     this.o.hub.observe(this);
@@ -190,13 +190,13 @@ export class WorkIntake implements HubObserver {
         group: WORK_GROUP,
         consumer: this.o.instance,
         visibilityTimeoutMs: this.visibilityTimeoutMs,
-        onError: (e, m) => console.error(`baton: work intake: entry ${m.id} on route "${route}":`, e),
+        onError: (e, m) => fault('work-intake', `entry ${m.id} on route "${route}"`, e),
       },
       (m) => this.onEntry(route, m),
     );
     this.subs.set(route, sub);
     sub.catch((e: unknown) => {
-      console.error(`baton: work intake: subscribing to route "${route}" failed:`, e);
+      fault('work-intake', `subscribing to route "${route}"`, e);
       if (this.subs.get(route) === sub) this.subs.delete(route);
     });
   }
@@ -261,7 +261,7 @@ export class WorkIntake implements HubObserver {
     this.reserve(route, -1);
     void outcome
       .then((o) => this.settled(held, o))
-      .catch((e: unknown) => console.error(`baton: work intake: ${entry.idem}:`, e));
+      .catch((e: unknown) => fault('work-intake', `taking ${entry.idem}`, e));
   }
 
   /**
@@ -275,7 +275,7 @@ export class WorkIntake implements HubObserver {
     const timer = setTimeout(() => {
       this.parked.delete(entry.idem);
       void this.take(route, entry, m).catch((e: unknown) => {
-        console.error(`baton: work intake: ${entry.idem}:`, e);
+        fault('work-intake', `taking ${entry.idem} again`, e);
       });
     }, wait);
     timer.unref();
@@ -416,10 +416,7 @@ export class WorkIntake implements HubObserver {
         );
         break;
       } catch (e) {
-        console.error(
-          `baton: work intake: recording the result of ${idem} for run ${runId} failed (try ${tries}):`,
-          e,
-        );
+        fault('work-intake', `recording the result of ${idem} for run ${runId} (try ${tries})`, e);
         // The worker gets no receipt and keeps its result; it reports it again after a reconnect.
         if (tries >= 3 || this.closed) return { accepted: false, reason: 'the result could not be recorded' };
         await new Promise((r) => setTimeout(r, 100 * tries));
@@ -532,7 +529,7 @@ export class WorkIntake implements HubObserver {
       this.rosterScheduled = false;
       if (!this.closed)
         void this.writeRoster(this.now()).catch((e: unknown) =>
-          console.error('baton: work intake: roster:', e),
+          fault('work-intake', 'writing the roster', e),
         );
     }, 10).unref();
   }
@@ -556,7 +553,7 @@ export class WorkIntake implements HubObserver {
         await store.pruneWork(ns, now - CLAIM_RETENTION_MS);
       }
     } catch (e) {
-      console.error('baton: work intake: renewing claims and roster failed:', e);
+      fault('work-intake', 'renewing claims and the roster', e);
     }
     const served = hub.connectedRoutes();
     for (const [route, sub] of this.subs) {

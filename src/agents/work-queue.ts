@@ -188,7 +188,7 @@ export class WorkQueue {
         inv instanceof TaskInvocation ? inv.description : textOf(inv.message.parts) || undefined;
       const entry = workEntry(route, inv, invocationInput(inv), description, this.opts.instance);
       this.opts.bus.publish(workStream(this.opts.namespace, route), entry).catch((e: unknown) => {
-        console.error(`baton: work queue: publishing ${idem} on route "${route}" failed:`, e);
+        fault('work-queue', `publishing ${idem} on route "${route}"`, e);
         settle(
           failed(
             agentFailure('BATON_E_AGENT_UNAVAILABLE', `could not queue the task for workers: ${String(e)}`),

@@ -14,6 +14,7 @@ import { LeaseTable, type Lease } from './worker-lease.js';
 import { outcomeOf, type ResultReceipt, type WorkerResult } from './worker-result.js';
 import { openSession, type SessionHost, type WorkerSession } from './worker-session.js';
 import type { Job, WorkerHello, WorkerLink } from './worker-types.js';
+import { dispatchLatency, type QueueGauge, type WorkerGauge } from '../telemetry/metrics.js';
 
 export { outcomeOf, type ResultReceipt, type WorkerResult } from './worker-result.js';
 export { UnknownLeaseError, type WorkerSession } from './worker-session.js';
@@ -170,6 +171,38 @@ export class WorkerHub implements SessionHost {
     return this.pending.length;
   }
 
+  /** Jobs waiting for a worker, per route (queue name or agent id), and the oldest one's age. */
+  queueGauges(): QueueGauge[] {
+    const now = this.now();
+    const byRoute = new Map<string, { depth: number; oldest: number }>();
+    for (const r of this.connectedRoutes()) byRoute.set(r, { depth: 0, oldest: now });
+    for (const j of this.pending) {
+      const q = byRoute.get(j.route) ?? { depth: 0, oldest: now };
+      q.depth += 1;
+      q.oldest = Math.min(q.oldest, j.queuedAt);
+      byRoute.set(j.route, q);
+    }
+    return [...byRoute].map(([queue, q]) => ({
+      queue,
+      depth: q.depth,
+      oldestAgeSeconds: (now - q.oldest) / 1000,
+    }));
+  }
+
+  /** Connected workers and their slots. */
+  workerGauge(): WorkerGauge {
+    let connected = 0;
+    let slots = 0;
+    let busySlots = 0;
+    for (const w of this.workers.values()) {
+      if (!w.link) continue;
+      connected += 1;
+      slots += w.capacity;
+      busySlots += Math.min(w.capacity, w.inFlight);
+    }
+    return { connected, slots, busySlots };
+  }
+
   /**
    * A worker's connection; a connection it replaces is closed. Without `hello.held` the same worker
    * id connecting again keeps every lease it still holds. With it, only the leases listed are kept;
@@ -317,6 +350,7 @@ export class WorkerHub implements SessionHost {
         updates: 0,
         lapsedOn: new Map(),
         openAt: this.now() + grace,
+        queuedAt: this.now(),
         settle: (outcome) => {
           clearTimeout(timer);
           signal.removeEventListener('abort', onAbort);
@@ -427,6 +461,7 @@ export class WorkerHub implements SessionHost {
       job.lease = lease;
       worker.inFlight += 1;
       worker.link!.assign({ leaseId: lease.id, route: job.route, invocation: job.invocation });
+      dispatchLatency(job.route, (now - job.queuedAt) / 1000);
       this.observer?.assigned(job.invocation.idempotencyKey, worker.id);
       // A job given again (a lapsed lease, a restarted worker) brings the answer its question got.
       this.handOver(job);

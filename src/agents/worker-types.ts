@@ -62,4 +62,6 @@ export interface Job {
   answer?: ProvidedInput;
   /** Stops listening for answers (the job settled). */
   unlisten?: () => void;
+  /** When it was queued here (dispatch latency, the queue's oldest age). */
+  readonly queuedAt: number;
 }

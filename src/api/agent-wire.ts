@@ -45,7 +45,10 @@ export function assignmentToProto(work: WorkAssignment): Assignment {
     contextId: inv.runId,
     // The dispatch is the A2A task: its idempotency key names it, as in-process progress does.
     taskId: inv.idempotencyKey,
-    metadata: { instance_key: inv.instanceKey },
+    metadata:
+      inv.traceparent === undefined
+        ? { instance_key: inv.instanceKey }
+        : { instance_key: inv.instanceKey, traceparent: inv.traceparent },
   };
   return {
     leaseId: work.leaseId,

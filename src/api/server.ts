@@ -31,6 +31,7 @@ import { workflowService } from './workflow-service.js';
 import { guardRunService, type Admission } from './request-guard.js';
 import { MAX_MESSAGE_BYTES } from './limits.js';
 import { edgeInterceptor, edgeService, RequestBudget } from './request-edge.js';
+import { rpcTracing } from './rpc-trace.js';
 
 /** What the services need from the rest of Baton. */
 export interface ApiDeps {
@@ -83,7 +84,7 @@ export interface BatonServer {
 export function createServer(deps: ApiDeps = {}): BatonServer {
   const server = new Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
-    interceptors: [edgeInterceptor(new RequestBudget(deps.largeRequestBudgetBytes))],
+    interceptors: [rpcTracing(), edgeInterceptor(new RequestBudget(deps.largeRequestBudgetBytes))],
   });
   // The workflow registry lives in the store RunService runs from (one namespace for both).
   const registry = deps.runs && { store: deps.runs.store, namespace: deps.runs.engine.namespace };

@@ -46,6 +46,11 @@ export interface RunOptions {
    * the rest is the runtime's (src/hooks HookConfig).
    */
   readonly hooks?: readonly BoundHook[];
+  /**
+   * The W3C traceparent of the run's `invoke_workflow` span, when tracing was on at its start: whoever
+   * drives the run later (a resume, a takeover) continues the same trace under it. Opaque to core.
+   */
+  readonly traceparent?: string;
 }
 
 /** A hook bound to a run, as core sees it (the whole HookConfig is kept for the runtime). */

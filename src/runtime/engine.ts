@@ -50,6 +50,16 @@ import { modifyRun, steerRun, type SteeringHost } from './run-steering.js';
 import { RunInbox, type InboxHost } from './run-inbox.js';
 import { provideRunInput, type InputDelivery, type ProvideInputOptions } from './run-input.js';
 import { RunOwnership } from './run-ownership.js';
+import { endRunTrace, resumedRunTrace, startRunTrace } from './run-trace.js';
+import { traceparentOf } from '../telemetry/tracing.js';
+import {
+  coordinated,
+  fencingRejection,
+  leaseTakeover,
+  runDriven,
+  runEnded,
+  runStarted,
+} from '../telemetry/metrics.js';
 
 /** The namespace of runs when none is given. */
 export const DEFAULT_NAMESPACE = 'default';
@@ -99,6 +109,11 @@ export interface StartOptions {
   readonly a2a?: { readonly contextId: string };
   /** A child run's: the hooks its parent run is bound to (its own workflow's are added). */
   readonly hooks?: readonly BoundHook[];
+  /**
+   * The W3C traceparent of the caller's span: the run's trace continues the caller's. Without it the
+   * active context's span (a StartRun call's) is the parent, or the run starts a trace of its own.
+   */
+  readonly traceparent?: string;
 }
 
 /** Ended runs whose final state settled() still answers with (older ones: BATON_E_RUN_NOT_FOUND). */
@@ -136,7 +151,8 @@ export class Engine {
   constructor(private readonly opts: EngineOptions) {
     this.namespace = opts.namespace ?? DEFAULT_NAMESPACE;
     this.hookHost =
-      opts.hookHost ?? new RunHookHost({ runners: { exec: new ExecHookRunner(), http: new HttpHookRunner() } });
+      opts.hookHost ??
+      new RunHookHost({ runners: { exec: new ExecHookRunner(), http: new HttpHookRunner() } });
     this.now = opts.now ?? Date.now;
     this.writer = new JournalWriter(opts.store);
     this.breakers = new CircuitBreakers(opts.breakers ?? DEFAULT_BREAKER, this.now);
@@ -244,6 +260,9 @@ export class Engine {
     const actor = this.track(
       new RunActor(this.namespace, runId, initialState(), gateway, this.host(), 'executing', fence, create),
     );
+    actor.trace = startRunTrace(workflow.name, this.namespace, runId, options.traceparent);
+    const traceparent = traceparentOf(actor.trace);
+    runStarted(this.namespace, workflow.name);
     actor.submit({
       type: 'RunStarted',
       runId,
@@ -260,6 +279,7 @@ export class Engine {
         ...(options.schedule === undefined ? {} : { schedule: options.schedule }),
         ...(options.a2a === undefined ? {} : { a2a: options.a2a }),
         ...(hooks.length === 0 ? {} : { hooks }),
+        ...(traceparent === undefined ? {} : { traceparent }),
       },
       seed,
     });
@@ -394,6 +414,9 @@ export class Engine {
     );
     const { previousOwner: from, previousEpoch: fromEpoch, owner: to, epoch } = claim;
     const takenOver = from !== to || fromEpoch !== epoch;
+    // The journaled trace goes on: this process's span of the run is a child of the first one.
+    actor.trace = resumedRunTrace(state, this.namespace, runId, epoch);
+    if (takenOver && from !== undefined && from !== to) leaseTakeover(this.namespace);
     actor.recover(
       takenOver
         ? { type: 'RunTakenOver', ...(from === undefined ? {} : { from }), fromEpoch, to, epoch }
@@ -491,6 +514,8 @@ export class Engine {
     for (const actor of [...this.actors.values()]) {
       actor.stop();
       this.actors.delete(actor.runId);
+      runDriven(this.namespace, -1);
+      this.observeEnd(actor, undefined);
       if (options.release !== false && actor.created && !actor.released)
         await this.ownership.release(actor.runId, actor.fence);
     }
@@ -530,6 +555,7 @@ export class Engine {
 
   private track(actor: RunActor): RunActor {
     this.actors.set(actor.runId, actor);
+    runDriven(this.namespace, 1);
     let resolveFn!: (s: RunState) => void;
     let rejectFn!: (e: unknown) => void;
     const promise = new Promise<RunState>((res, rej) => {
@@ -549,9 +575,12 @@ export class Engine {
   }
 
   private onEnd(actor: RunActor, error?: unknown): void {
+    if (this.actors.get(actor.runId) === actor) runDriven(this.namespace, -1);
     this.actors.delete(actor.runId);
+    if (error instanceof RunOwnershipLostError) fencingRejection(this.namespace);
     // A late result refused after the run's own end released it: the run ended here all the same.
     if (error instanceof RunOwnershipLostError && actor.ended && actor.released) error = undefined;
+    this.observeEnd(actor, error);
     // An ended run released its lease with its last entries, or does now; one that cannot go on
     // releases it for another instance (fenced: a deposed owner's release changes nothing).
     const release = error === undefined ? !actor.released : !(error instanceof RunOwnershipLostError);
@@ -564,6 +593,22 @@ export class Engine {
     this.recentlyEnded.set(actor.runId, waiter.promise);
     if (this.recentlyEnded.size > RECENTLY_ENDED)
       this.recentlyEnded.delete(this.recentlyEnded.keys().next().value!);
+  }
+
+  /** The run's span and metrics once this process lets go of it (ended, or handed on). */
+  private observeEnd(actor: RunActor, error: unknown): void {
+    const s = actor.state;
+    coordinated(this.namespace, actor.engineMs);
+    if (actor.ended && error === undefined)
+      runEnded(
+        this.namespace,
+        s.workflow?.name ?? '',
+        s.status,
+        actor.engineMs,
+        performance.now() - actor.wallStart,
+      );
+    endRunTrace(actor.trace, s, error);
+    actor.trace = undefined;
   }
 
   private gateway(

@@ -12,6 +12,15 @@ import type { AgentLease, AgentRoster } from '../agents/roster.js';
 import type { AgentSpec } from '../spec/schema.js';
 import type { CircuitBreakers } from './breaker.js';
 import { dispatched } from './outcomes.js';
+import {
+  endSpan,
+  SpanKind,
+  startSpan,
+  traceparentOf,
+  withContext,
+  type Context,
+} from '../telemetry/tracing.js';
+import { taskAttempt } from '../telemetry/metrics.js';
 
 export interface Attempt {
   readonly runId: string;
@@ -29,7 +38,17 @@ export interface Attempt {
   readonly journal?: AttemptJournal;
   /** Re-issued after a takeover: journaled as dispatched by a process before this one. */
   readonly redelivered?: boolean;
+  /** The run's trace context (its `invoke_workflow` span), when tracing is on. */
+  readonly trace?: Context;
 }
+
+/** An outcome as a metric label and span status. */
+const OUTCOMES: Partial<Record<TaskState, string>> = {
+  [TaskState.TASK_STATE_COMPLETED]: 'completed',
+  [TaskState.TASK_STATE_FAILED]: 'failed',
+  [TaskState.TASK_STATE_REJECTED]: 'rejected',
+  [TaskState.TASK_STATE_CANCELED]: 'cancelled',
+};
 
 /** What an attempt ended with, as the entry the run journals; null when the engine cancelled it. */
 export type AttemptResult = InputFields | null;
@@ -85,7 +104,13 @@ export class AgentGateway {
   }
 
   /** Runs one saga step on the compensation's agent; its outcome is the CompensationDone to journal. */
-  async compensate(runId: string, c: Compensate, now: number, signal: AbortSignal): Promise<InputFields> {
+  async compensate(
+    runId: string,
+    c: Compensate,
+    now: number,
+    signal: AbortSignal,
+    trace?: Context,
+  ): Promise<InputFields> {
     let lease: AgentLease;
     try {
       lease = await this.lease(c.agent, signal);
@@ -103,6 +128,7 @@ export class AgentGateway {
       idem: c.idem,
       input: c.input,
       deadline,
+      ...(trace === undefined ? {} : { trace }),
     };
     const outcome = await this.invoke(lease, attempt, signal, 'compensation');
     return 'error' in outcome
@@ -119,6 +145,25 @@ export class AgentGateway {
   ): Promise<AgentOutcome> {
     const breaker = this.breakerKey(lease.agentId);
     this.breakers.tryAcquire(breaker);
+    const t0 = performance.now();
+    // One span per attempt (GenAI `invoke_agent`): CLIENT when it leaves the process (workers, A2A).
+    const adapter = lease.adapter;
+    const span = startSpan(
+      `invoke_agent ${lease.agentId}`,
+      adapter.route !== undefined || adapter.remote === true ? SpanKind.CLIENT : SpanKind.INTERNAL,
+      {
+        'gen_ai.operation.name': 'invoke_agent',
+        'gen_ai.agent.name': lease.agentId,
+        'gen_ai.agent.id': `${lease.agentId}#${lease.slot}`,
+        'baton.run.id': a.runId,
+        'baton.task.key': a.key,
+        'baton.task.attempt': a.attempt,
+        'baton.attempt.kind': kind,
+        ...(adapter.route === undefined ? {} : { 'baton.route': adapter.route }),
+      },
+      a.trace,
+    );
+    let outcome: AgentOutcome | undefined;
     try {
       // The A2A message is built only if the adapter reads it (an in-process handler reads the input).
       const invocation = new TaskInvocation(
@@ -133,8 +178,9 @@ export class AgentGateway {
         a.onUpdate,
         kind === 'task' ? a.journal : undefined,
         a.redelivered,
+        traceparentOf(span),
       );
-      const outcome = await lease.adapter.invoke(invocation, signal);
+      outcome = await withContext(span?.ctx, () => adapter.invoke(invocation, signal));
       if (outcome.state === TaskState.TASK_STATE_COMPLETED) this.breakers.onSuccess(breaker);
       // A retryable failure says the agent is unhealthy; a terminal one says the input was bad.
       else if (outcome.state !== TaskState.TASK_STATE_CANCELED && outcome.error.retryable)
@@ -142,6 +188,12 @@ export class AgentGateway {
       return outcome;
     } finally {
       lease.release();
+      const label = (outcome && OUTCOMES[outcome.state]) ?? 'failed';
+      taskAttempt(lease.agentId, label, (performance.now() - t0) / 1000, a.attempt);
+      if (span) {
+        span.span.setAttribute('baton.outcome', label);
+        endSpan(span, outcome !== undefined && 'error' in outcome ? outcome.error : undefined);
+      }
     }
   }
 }

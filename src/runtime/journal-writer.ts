@@ -7,6 +7,12 @@
 // suspended async frame.
 
 import type { AppendRequest, Store } from '../store/store.js';
+import { journalCommit, metricsOn } from '../telemetry/metrics.js';
+import { endSpan, SpanKind, startSpan, tracingOn, type Spanned } from '../telemetry/tracing.js';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
+
+/** One group commit in this many gets a span (`baton.journal_commit`): commits are many and alike. */
+export const COMMIT_SPAN_EVERY = Math.max(1, Number(process.env['BATON_TRACE_COMMIT_EVERY'] ?? 64) || 64);
 
 /** Told once whether an append was committed. */
 export interface CommitListener {
@@ -51,13 +57,19 @@ export class JournalWriter {
     return new Promise((committed, failed) => this.append(req, { committed, failed }));
   }
 
+  private flushes = 0;
+
   private async flush(): Promise<void> {
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
+    const observed = metricsOn() || tracingOn();
+    const t0 = observed ? performance.now() : 0;
+    const span = observed ? this.commitSpan(batch) : undefined;
     try {
       await this.store.appendMany(batch.map((p) => p.req));
     } catch (e) {
+      endSpan(span, e);
       if (batch.length === 1) return failed(batch[0]!.to, e);
       for (const p of batch) {
         try {
@@ -72,7 +84,24 @@ export class JournalWriter {
       return;
     }
     this.commits++;
+    if (observed) {
+      let entries = 0;
+      for (const p of batch) entries += p.req.records.length;
+      journalCommit((performance.now() - t0) / 1000, entries);
+      endSpan(span);
+    }
     for (const p of batch) committed(p.to);
+  }
+
+  /** A sampled commit's span: a root of its own (a commit serves many runs' traces at once). */
+  private commitSpan(batch: readonly Pending[]): Spanned | undefined {
+    if (!tracingOn() || this.flushes++ % COMMIT_SPAN_EVERY !== 0) return undefined;
+    return startSpan(
+      'baton.journal_commit',
+      SpanKind.INTERNAL,
+      { 'baton.commit.runs': batch.length },
+      ROOT_CONTEXT,
+    );
   }
 }
 

@@ -58,6 +58,8 @@ function noHookRunner(
     hooks: [],
   };
 }
+import { endSpan, inSpan, SpanKind, startSpan, withContext, type Spanned } from '../telemetry/tracing.js';
+import { patternStep } from '../telemetry/metrics.js';
 
 export interface ActorHost {
   readonly writer: JournalWriter;
@@ -118,6 +120,11 @@ export class RunActor implements CommitListener, AttemptJournal {
   private turnEffects = NO_EFFECTS;
   /** Time spent deciding and performing (not waiting for agents or the disk): coordination overhead. */
   engineMs = 0;
+  /**
+   * The run's span in this process (`invoke_workflow`), when tracing is on: attempts, timers, pattern
+   * steps and compensations are its children. Set by the engine; ended when the actor lets go.
+   */
+  trace: Spanned | undefined;
   readonly wallStart = performance.now();
 
   constructor(
@@ -459,18 +466,62 @@ export class RunActor implements CommitListener, AttemptJournal {
           break;
         case 'AskPattern':
           effects.push(() => {
-            this.asks = this.asks.then(() => askPattern(this, this.host.askPattern, c));
+            this.asks = this.asks.then(() => askPattern(this, this.stepper(), c));
           });
           break;
         case 'ArmTimer':
-          effects.push(() =>
-            this.timers.arm(c.timerId, c.fireAt, () =>
-              this.submit({ type: 'TimerFired', timerId: c.timerId }),
-            ),
-          );
+          effects.push(() => {
+            const span = this.timerSpan(c.timerId);
+            this.timers.arm(c.timerId, c.fireAt, () => {
+              endSpan(span);
+              this.submit({ type: 'TimerFired', timerId: c.timerId });
+            });
+          });
           break;
       }
     }
+  }
+
+  /** A span for a retry's backoff or a task's `wait` (other timers are deadlines that seldom fire). */
+  private timerSpan(timerId: string): Spanned | undefined {
+    if (this.trace === undefined) return undefined;
+    const kind = timerId.slice(0, timerId.indexOf(':'));
+    if (kind !== 'retry' && kind !== 'wait') return undefined;
+    const name = kind === 'retry' ? 'baton.retry_backoff' : 'baton.wait';
+    return startSpan(
+      `${name} ${timerId.slice(kind.length + 1)}`,
+      SpanKind.INTERNAL,
+      {
+        'baton.run.id': this.runId,
+        'baton.timer.id': timerId,
+      },
+      this.trace.ctx,
+    );
+  }
+
+  /** The pattern plugin call, timed (metric) and traced (`baton.pattern_step`). */
+  private stepper(): AskPatternFn | undefined {
+    const ask = this.host.askPattern;
+    if (ask === undefined) return undefined;
+    return async (binding, c, seed) => {
+      const t0 = performance.now();
+      try {
+        return await inSpan(
+          `baton.pattern_step ${binding.name}`,
+          SpanKind.INTERNAL,
+          {
+            'baton.run.id': this.runId,
+            'baton.pattern': binding.name,
+            'baton.task.key': c.key,
+            'baton.pattern.step': c.step,
+          },
+          this.trace?.ctx,
+          () => ask(binding, c, seed),
+        );
+      } finally {
+        patternStep(binding.name, (performance.now() - t0) / 1000);
+      }
+    };
   }
 
   private taskSpec(task: string) {
@@ -536,11 +587,11 @@ export class RunActor implements CommitListener, AttemptJournal {
     ac.signal.addEventListener('abort', cancel, { once: true });
     let result: InputFields;
     try {
-      result = childResult(
-        c,
-        childRunId,
-        await this.host.runChild(child, c.input, childRunId, ac.signal, this.state.options.hooks),
+      // The child's run span is a child of this run's (its start reads the active context).
+      const state = await withContext(this.trace?.ctx, () =>
+        this.host.runChild(child, c.input, childRunId, ac.signal, this.state.options.hooks),
       );
+      result = childResult(c, childRunId, state);
     } catch (e) {
       // A child that another live process drives (BATON_E_RUN_OWNED) may be had later: retryable.
       result = attemptFailed(c, e, e instanceof BatonError && e.retryable);
@@ -591,6 +642,7 @@ export class RunActor implements CommitListener, AttemptJournal {
       description: spec.description,
       journal: this,
       redelivered: c.redispatch,
+      ...(this.trace === undefined ? {} : { trace: this.trace.ctx }),
     };
     const outcome = await this.gateway.invoke(lease, attempt, ac.signal, 'task');
     if (this.inflight.get(c.key) === ac) this.inflight.delete(c.key);
@@ -663,7 +715,14 @@ export class RunActor implements CommitListener, AttemptJournal {
     const ac = new AbortController();
     const key = `${c.key}/compensate`;
     this.inflight.set(key, ac);
-    const done = await this.gateway.compensate(this.runId, c, this.host.now(), ac.signal);
+    const span = startSpan(
+      `baton.compensate ${c.task}`,
+      SpanKind.INTERNAL,
+      { 'baton.run.id': this.runId, 'baton.task.key': c.key, 'gen_ai.agent.name': c.agent },
+      this.trace?.ctx,
+    );
+    const done = await this.gateway.compensate(this.runId, c, this.host.now(), ac.signal, span?.ctx);
+    endSpan(span, done.type === 'CompensationDone' && !done.ok ? done.error : undefined);
     if (this.inflight.get(key) === ac) this.inflight.delete(key);
     if (!this.stopped) this.submit(done);
   }

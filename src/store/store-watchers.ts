@@ -2,6 +2,7 @@
 // commit appended to, or posted to), each in its own try, so a listener that throws is logged and counted
 // and never breaks the store or the listeners after it.
 
+import { fault } from '../telemetry/faults.js';
 import type { AppendRequest, StoreChange } from './store.js';
 
 /** Listeners that threw, in this process (each was logged). */
@@ -41,10 +42,7 @@ export class StoreWatchers {
         listener(change);
       } catch (e) {
         failures++;
-        console.error(
-          `[${this.adapter} store] a watch listener failed (${change.kind} of run "${change.runId}"):`,
-          e,
-        );
+        fault(`store.${this.adapter}`, `a watch listener (${change.kind} of run "${change.runId}")`, e);
       }
     }
   }

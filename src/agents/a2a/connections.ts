@@ -16,6 +16,7 @@ import { AgentCardCache, cardUrl } from './card.js';
 import { cardProblems, inputShape, usableInterfaces, type InputShape } from './card-offer.js';
 import { A2ACredentials, authFor, type AuthPlacement } from './credentials.js';
 import { HttpStatusError, intercepted, retryAfterMs } from './failures.js';
+import { traceHeaders, tracingOn } from '../../telemetry/tracing.js';
 import { fault } from '../../telemetry/faults.js';
 
 export interface A2AConnection {
@@ -108,6 +109,8 @@ export function authedFetch(base: typeof fetch, auth: AuthPlacement): typeof fet
     }
     const headers = new Headers(init?.headers);
     for (const [k, v] of Object.entries(auth.headers)) if (!headers.has(k)) headers.set(k, v);
+    // The attempt's span (the active context) goes on to the agent: W3C traceparent/tracestate.
+    if (tracingOn()) for (const [k, v] of Object.entries(traceHeaders())) headers.set(k, v);
     const res = await base(url, { ...init, headers });
     if (!intercepted(res.status)) return res;
     const body = await res.text().catch((e: unknown) => {

@@ -26,7 +26,10 @@ export function a2aAdapter(
   limits: A2ALimits = DEFAULT_LIMITS,
 ): AgentAdapter {
   const connect = () => connections.connect(agentId, endpoint.a2a, endpoint.credential);
-  return { invoke: (inv, signal) => new RemoteAttempt(agentId, connect, inv, signal, limits).run() };
+  return {
+    remote: true,
+    invoke: (inv, signal) => new RemoteAttempt(agentId, connect, inv, signal, limits).run(),
+  };
 }
 
 /** The registry's factory for `a2a` endpoints. */

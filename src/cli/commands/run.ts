@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { A2A_CREDENTIALS_ENV, openApp, type App } from '../../app.js';
+import { startTelemetry } from '../../app-telemetry.js';
 import { BatonError } from '../../errors/registry.js';
 import { formatDiagnostics } from '../../spec/index.js';
 import type { RunState } from '../../core/index.js';
@@ -41,6 +42,8 @@ export async function runCommand(file: string, opts: RunOpts, o: Output): Promis
     const actor = await app.engine.start(checked.spec, input, {
       baseDir: dirname(resolve(file)),
       ...(inputs.constraints ? { constraints: inputs.constraints } : {}),
+      // A caller's trace (otel-cli and CI systems set TRACEPARENT) contains the run.
+      ...(process.env['TRACEPARENT'] ? { traceparent: process.env['TRACEPARENT'] } : {}),
     });
     // The id is printed only once RunStarted is durable: a kill -9 right after the line leaves a run
     // that `baton resume` finds.
@@ -80,6 +83,8 @@ async function drive(
 ): Promise<number> {
   const view: { progress?: Progress } = {};
   const store = storeUrl(opts);
+  // Traces are exported when OTEL_TRACES_EXPORTER says so (app-telemetry.ts); nothing is installed otherwise.
+  const telemetry = await startTelemetry();
   const app = await openApp({
     dataDir: opts.dataDir,
     ...(store === undefined ? {} : { store }),
@@ -110,6 +115,7 @@ async function drive(
   } finally {
     process.removeListener('SIGINT', interrupt);
     await app.close();
+    await telemetry.shutdown();
   }
 }
 

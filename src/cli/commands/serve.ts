@@ -33,6 +33,8 @@ import { A2AEdge, A2AService, a2aGrpcService } from '../../a2a/index.js';
 import { HookLogRetention, StoreHookLog } from '../../hooks/hook-log.js';
 import { HookQueueConsumer } from '../../hooks/hook-queue.js';
 import { localRunners } from './hook.js';
+import { startTelemetry } from '../../app-telemetry.js';
+import { observe, primeMetrics } from '../../telemetry/metrics.js';
 
 /** Watch streams and calls still open after the drain get this long before they are cut off. */
 const CLOSE_GRACE_MS = 2_000;
@@ -41,6 +43,8 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
   const config = await loadServeConfig(sources);
   const check = await loadCheckInputs(config.registry ? { registry: config.registry } : {}, o);
   if (!check) return 1;
+  // Metrics are collected when there is a /metrics to serve them on; traces go where OTEL_* say.
+  const telemetry = await startTelemetry({ prometheus: config.http !== undefined });
   const feed = new RunFeed();
   // Agents with a queue endpoint, or served by a worker, run on remote workers: their attempts go
   // through the bus to whichever instance's workers serve them (agents/workers.ts).
@@ -67,6 +71,12 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     instance: app.engine.owner,
     wake: () => void app.engine.pollInboxes(),
     isDead: (owner) => app.engine.isDeadOwner(owner),
+  });
+  primeMetrics(app.engine.namespace);
+  observe({
+    breakers: () => app.engine.breakers.view(),
+    queues: () => workers.hub.queueGauges(),
+    workers: () => workers.hub.workerGauge(),
   });
   const admission = { draining: false };
   const log = (line: string) => o.err(line);
@@ -118,6 +128,8 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
       admission,
     });
   if (a2a) http.mount('/a2a', a2a.router());
+  // Prometheus scrapes /metrics (the text format); the web UI's `/` mounts after it.
+  if (http && telemetry.metricsHandler) http.mount('/metrics', telemetry.metricsHandler);
   try {
     const api = createServer({
       check,
@@ -201,6 +213,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     await hookQueue.close();
     await workers.close();
     await app.close();
+    await telemetry.shutdown();
   }
   return 0;
 }

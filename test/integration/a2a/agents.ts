@@ -31,7 +31,8 @@ export interface AgentConfig {
 
 export interface LogLine {
   readonly agent: string;
-  readonly event: 'message' | 'cancel' | 'unauthorized';
+  readonly event: 'message' | 'cancel' | 'unauthorized' | 'traceparent';
+  readonly traceparent?: string;
   readonly messageId?: string;
   readonly taskId?: string;
   readonly contextId?: string;
