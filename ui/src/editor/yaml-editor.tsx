@@ -3,7 +3,7 @@
 // the document without a loop back.
 
 import { yaml } from '@codemirror/lang-yaml';
-import { forceLinting, linter, lintGutter, type Diagnostic as LintDiagnostic } from '@codemirror/lint';
+import { lintGutter, setDiagnostics, type Diagnostic as LintDiagnostic } from '@codemirror/lint';
 import { EditorState } from '@codemirror/state';
 import { EditorView } from '@codemirror/view';
 import { basicSetup } from 'codemirror';
@@ -17,27 +17,10 @@ export function YamlEditor(props: {
 }) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
-  const diagnostics = useRef(props.diagnostics);
   const onChange = useRef(props.onChange);
-  diagnostics.current = props.diagnostics;
   onChange.current = props.onChange;
 
   useEffect(() => {
-    const lint = linter(
-      (v): LintDiagnostic[] =>
-        diagnostics.current.map((d) => {
-          const doc = v.state.doc;
-          const line = doc.line(Math.min(Math.max(d.line, 1), doc.lines));
-          const from = Math.min(line.from + Math.max(d.col - 1, 0), line.to);
-          return {
-            from,
-            to: Math.max(from, line.to),
-            severity: d.severity,
-            message: `${d.code}: ${d.message}${d.hint ? ` (${d.hint})` : ''}`,
-          };
-        }),
-      { delay: 0 },
-    );
     const v = new EditorView({
       parent: host.current!,
       state: EditorState.create({
@@ -45,7 +28,6 @@ export function YamlEditor(props: {
         extensions: [
           basicSetup,
           yaml(),
-          lint,
           lintGutter(),
           EditorView.updateListener.of((u) => {
             if (u.docChanged) onChange.current(u.state.doc.toString());
@@ -64,9 +46,25 @@ export function YamlEditor(props: {
       v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: props.value } });
   }, [props.value]);
 
+  // The checker's answer for the text now in the editor, as lint marks (with the gutter's markers).
   useEffect(() => {
-    if (view.current) forceLinting(view.current);
-  }, [props.diagnostics]);
+    const v = view.current;
+    if (v) v.dispatch(setDiagnostics(v.state, toLint(v, props.diagnostics)));
+  }, [props.diagnostics, props.value]);
 
   return <div className="yaml-editor" ref={host} data-testid="yaml-editor" />;
+}
+
+function toLint(v: EditorView, diagnostics: readonly Diagnostic[]): LintDiagnostic[] {
+  const doc = v.state.doc;
+  return diagnostics.map((d) => {
+    const line = doc.line(Math.min(Math.max(d.line, 1), doc.lines));
+    const from = Math.min(line.from + Math.max(d.col - 1, 0), line.to);
+    return {
+      from,
+      to: Math.max(from, line.to),
+      severity: d.severity,
+      message: `${d.code}: ${d.message}${d.hint ? ` (${d.hint})` : ''}`,
+    };
+  });
 }

@@ -41,7 +41,7 @@ export function Timeline(props: {
       </div>
       <div
         className="timeline-rows"
-        style={{ height: ROW * VISIBLE }}
+        style={{ height: ROW * Math.max(4, Math.min(VISIBLE, events.length)) }}
         onScroll={(e) => setTop(e.currentTarget.scrollTop)}
       >
         <div style={{ height: events.length * ROW, position: 'relative' }}>
