@@ -111,6 +111,17 @@ export function apiGateway(services: readonly ServedService[]): Router {
       res.json(encodeResponse(method, value));
     });
   });
+  // Anything else under /api is the API's to refuse (never the UI's index.html).
+  router.use((req: Request, res: Response) =>
+    sendError(
+      res,
+      new BatonError(
+        'BATON_E_HTTP_NOT_FOUND',
+        `no such path: ${req.method} ${req.originalUrl}; the API answers POST /api/<service>/<Method>`,
+      ),
+      404,
+    ),
+  );
   return router;
 }
 

@@ -40,6 +40,8 @@ export interface Served {
   readonly child: ChildProcess;
   /** http://127.0.0.1:PORT */
   readonly url: string;
+  /** The gRPC API's HOST:PORT. */
+  readonly grpc: string;
   readonly stderr: string[];
 }
 
@@ -65,15 +67,17 @@ export async function serveHttp(dataDir: string, env: NodeJS.ProcessEnv = {}): P
   );
   const stderr: string[] = [];
   createInterface({ input: child.stderr }).on('line', (l) => stderr.push(l));
+  let grpc = '';
   const url = await new Promise<string>((resolve, reject) => {
     // One listener for every line: readline emits a chunk's lines at once.
     createInterface({ input: child.stdout }).on('line', (line) => {
+      grpc = /serving gRPC on (\S+)/.exec(line)?.[1] ?? grpc;
       const m = /serving HTTP on (\S+)/.exec(line);
       if (m) resolve(`http://${m[1]}`);
     });
     child.once('exit', () => reject(new Error(`baton serve exited: ${stderr.join('\n')}`)));
   });
-  return { child, url, stderr };
+  return { child, url, grpc, stderr };
 }
 
 export async function stopServe(s: Served): Promise<void> {
