@@ -5,6 +5,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { call } from '../api.ts';
 import { GraphView, type GraphNode } from '../graph/graph-view.tsx';
 import { Controls } from '../run/controls.tsx';
+import { InputForm } from '../run/input-form.tsx';
 import { stateAt, statusAt } from '../run/journal.ts';
 import { ModifyPanel } from '../run/modify-panel.tsx';
 import { fromRun, fromView, StatusPanel } from '../run/status-panel.tsx';
@@ -48,7 +49,9 @@ export function RunPage({ runId }: { runId: string }) {
     id: n.id,
     sublabel: n.nested ? `${n.nested}` : n.agent,
     status: n.status,
-    ...((n.fan ?? n.nested) !== undefined && { badge: n.fan ?? '▸' }),
+    ...(n.units.some((u) => u.question !== undefined)
+      ? { badge: 'needs input' }
+      : (n.fan ?? n.nested) !== undefined && { badge: n.fan ?? '▸' }),
   }));
   const view = travel === null ? undefined : statusAt(state);
   const panel = view ? fromView(view) : server ? fromRun(server) : undefined;
@@ -94,6 +97,9 @@ export function RunPage({ runId }: { runId: string }) {
                 {task.units.map((u) => (
                   <li key={u.key}>
                     {u.key}: {u.status}
+                    {u.question !== undefined && travel === null && (
+                      <InputForm runId={runId} taskKey={u.key} question={u.question} />
+                    )}
                     {task.nested !== undefined && (
                       <>
                         {' '}

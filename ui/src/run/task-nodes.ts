@@ -12,17 +12,21 @@ export interface TaskNode {
   /** "block" (nested coordination block) or "workflow" (child run) for nested tasks. */
   readonly nested?: 'block' | 'workflow';
   /** Keys of the task's instances (fan-out positions, rounds) with their unit status. */
-  readonly units: ReadonlyArray<{ key: string; status: string }>;
+  readonly units: ReadonlyArray<{ key: string; status: string; question?: string }>;
   readonly deps: readonly string[];
 }
 
 export function taskNodes(state: RunState): TaskNode[] {
   const wf = state.workflow;
   if (wf === null) return [];
-  const unitsOf = new Map<number, Array<{ key: string; status: string }>>();
+  const unitsOf = new Map<number, Array<{ key: string; status: string; question?: string }>>();
   for (const u of state.units.values()) {
     const list = unitsOf.get(u.task) ?? [];
-    list.push({ key: u.key, status: u.status });
+    list.push({
+      key: u.key,
+      status: u.status,
+      ...(u.inputRequired && { question: u.inputRequired.question || '(the agent asks for input)' }),
+    });
     unitsOf.set(u.task, list);
   }
   return wf.tasks.map((t, i) => {
