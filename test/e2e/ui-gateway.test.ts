@@ -48,6 +48,8 @@ describe('HTTP gateway (/api) and the UI files (/)', () => {
     expect([unknownField.status, unknownField.json.error.code]).toEqual([400, 'BATON_E_BAD_REQUEST']);
     const noMethod = await api<ErrorJson>(served.url, 'RunService', 'Explode', {});
     expect([noMethod.status, noMethod.json.error.code]).toEqual([404, 'BATON_E_HTTP_NOT_FOUND']);
+    const listed = await api<{ workers?: unknown[] }>(served.url, 'AgentService', 'ListWorkers', {});
+    expect([listed.status, listed.json.workers ?? []]).toEqual([200, []]);
     const work = await api<ErrorJson>(served.url, 'AgentService', 'Work', {});
     expect(work.json.error.message).toContain('over gRPC');
     const get = await fetch(`${served.url}/api/baton.v1.RunService/ListRuns`);

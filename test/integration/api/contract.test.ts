@@ -82,7 +82,7 @@ describe('the gRPC contract', () => {
         'GetRunHistory',
         'DeleteRun',
       ],
-      AgentService: ['RegisterAgent', 'ListAgents', 'DeregisterAgent', 'Work'],
+      AgentService: ['RegisterAgent', 'ListAgents', 'DeregisterAgent', 'ListWorkers', 'Work'],
       PluginService: ['UploadPlugin', 'ListPlugins', 'GetPlugin', 'ListPluginVersions', 'DeletePlugin'],
       ScheduleService: [
         'CreateSchedule',

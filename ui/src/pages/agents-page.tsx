@@ -1,4 +1,5 @@
-// Agents and their connected workers (AgentService.ListAgents) and installed plugins
+// Agents and how many workers serve each (AgentService.ListAgents), the workers with their capacity,
+// held assignments and this instance's queue (AgentService.ListWorkers), and installed plugins
 // (PluginService.ListPlugins), refreshed every 3 s.
 
 import { useEffect, useState } from 'react';
@@ -13,6 +14,14 @@ interface Agent {
   memory?: string;
   connectedWorkers?: number;
 }
+interface Worker {
+  workerId: string;
+  instance?: string;
+  routes?: string[];
+  capabilities?: string[];
+  capacity?: number;
+  inFlight?: number;
+}
 interface Plugin {
   name: string;
   version: string;
@@ -24,11 +33,20 @@ interface Plugin {
 export function AgentsPage() {
   const [agents, setAgents] = useState<Agent[]>([]);
   const [plugins, setPlugins] = useState<Plugin[]>([]);
+  const [workers, setWorkers] = useState<Worker[]>([]);
+  const [queued, setQueued] = useState(0);
   const [error, setError] = useState('');
   useEffect(() => {
     const load = () => {
       call<{ agents?: Agent[] }>('AgentService', 'ListAgents', { pageSize: 500 }).then(
         (r) => setAgents(r.agents ?? []),
+        (e: Error) => setError(e.message),
+      );
+      call<{ workers?: Worker[]; queued?: number }>('AgentService', 'ListWorkers', {}).then(
+        (r) => {
+          setWorkers(r.workers ?? []);
+          setQueued(r.queued ?? 0);
+        },
         (e: Error) => setError(e.message),
       );
       call<{ plugins?: Plugin[] }>('PluginService', 'ListPlugins', { pageSize: 500 }).then(
@@ -66,6 +84,35 @@ export function AgentsPage() {
                 {a.cpu} / {a.memory}
               </td>
               <td>{a.connectedWorkers ?? 0}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h2>Workers</h2>
+      <div className="muted" data-testid="queued">
+        {queued} job(s) waiting for a worker on this instance
+      </div>
+      <table className="runs" data-testid="workers">
+        <thead>
+          <tr>
+            <th>worker</th>
+            <th>instance</th>
+            <th>serves</th>
+            <th>capabilities</th>
+            <th>in flight / capacity</th>
+          </tr>
+        </thead>
+        <tbody>
+          {workers.map((w) => (
+            <tr key={w.workerId}>
+              <td>{w.workerId}</td>
+              <td>{w.instance}</td>
+              <td>{(w.routes ?? []).join(', ')}</td>
+              <td>{(w.capabilities ?? []).join(', ')}</td>
+              <td>
+                <progress max={w.capacity ?? 0} value={w.inFlight ?? 0} /> {w.inFlight ?? 0} /{' '}
+                {w.capacity ?? 0}
+              </td>
             </tr>
           ))}
         </tbody>
