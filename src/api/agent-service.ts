@@ -1,6 +1,7 @@
 // AgentService over gRPC: the roster of agents served by remote workers (registrations kept in the
 // worker hub's catalog, in memory for this process; workers from the shared roster in the store, so
-// every instance lists every instance's workers) and the Work stream workers take assignments on.
+// every instance lists every instance's workers), the workers themselves (ListWorkers: capacity, held
+// assignments, this hub's queue) and the Work stream workers take assignments on.
 
 import type { AgentDefinition } from '../agents/worker-catalog.js';
 import { WorkerHub } from '../agents/worker-hub.js';
@@ -12,6 +13,7 @@ import type {
   AgentServiceServer,
   ListAgentsRequest,
   ListAgentsResponse,
+  ListWorkersResponse,
   RegisterAgentRequest,
   RegisterAgentResponse,
 } from './gen/baton/v1/agent.js';
@@ -94,9 +96,29 @@ export function agentService(workers: WorkerHub | RemoteWorkers): AgentServiceSe
     };
   }
 
+  /** Every connected worker once (one that moved between instances is listed where it is now). */
+  async function workerList(): Promise<ListWorkersResponse> {
+    const here = workers instanceof WorkerHub ? '' : (workers.instance ?? '');
+    const byId = new Map<string, ListWorkersResponse['workers'][number]>();
+    for (const w of await connected(workers)) {
+      if (byId.has(w.workerId)) continue;
+      byId.set(w.workerId, {
+        workerId: w.workerId,
+        instance: 'instance' in w ? w.instance : here,
+        routes: [...w.routes],
+        capabilities: [...w.capabilities],
+        capacity: w.capacity,
+        inFlight: w.inFlight,
+      });
+    }
+    const list = [...byId.values()].sort((a, b) => (a.workerId < b.workerId ? -1 : 1));
+    return { workers: list, queued: hub.queued };
+  }
+
   return {
     registerAgent: unary(register),
     listAgents: unary(list),
+    listWorkers: unary(workerList),
     deregisterAgent: unary((req: { agentId: string }) => {
       if (req.agentId === '') throw invalid('agent_id', 'is required');
       hub.catalog.deregister(req.agentId);

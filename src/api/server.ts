@@ -68,8 +68,18 @@ export interface ExtraService {
   readonly implementation: UntypedServiceImplementation;
 }
 
+/** One service as it is served: its edge-checked definition and its handlers (the HTTP gateway reuses both). */
+export interface ServedService {
+  /** Full name, e.g. "baton.v1.RunService". */
+  readonly name: string;
+  readonly definition: ServiceDefinition;
+  readonly handlers: UntypedServiceImplementation;
+}
+
 export interface BatonServer {
   readonly server: Server;
+  /** Baton's services (not health or reflection), exactly as added to `server`. */
+  readonly services: readonly ServedService[];
   readonly health: HealthStatus;
   /** The feed RunService's watches hang on, when RunService is served: shutdown ends them. */
   readonly feed?: RunFeed;
@@ -88,39 +98,40 @@ export function createServer(deps: ApiDeps = {}): BatonServer {
   });
   // The workflow registry lives in the store RunService runs from (one namespace for both).
   const registry = deps.runs && { store: deps.runs.store, namespace: deps.runs.engine.namespace };
-  server.addService(edgeService(WorkflowServiceService), workflowService(deps.check, registry));
-  const services = ['baton.v1.WorkflowService'];
+  const served: ServedService[] = [];
+  const add = (name: string, definition: ServiceDefinition, handlers: object) => {
+    const entry = {
+      name,
+      definition: edgeService(definition),
+      handlers: handlers as UntypedServiceImplementation,
+    };
+    server.addService(entry.definition, entry.handlers);
+    served.push(entry);
+  };
+  add('baton.v1.WorkflowService', WorkflowServiceService, workflowService(deps.check, registry));
   if (deps.runs) {
-    server.addService(
-      edgeService(RunServiceService),
+    add(
+      'baton.v1.RunService',
+      RunServiceService,
       guardRunService(runService({ ...deps.runs, ...(deps.check && { check: deps.check }) }), deps.admission),
     );
-    services.push('baton.v1.RunService');
   }
-  if (deps.workers) {
-    server.addService(edgeService(AgentServiceService), agentService(deps.workers));
-    services.push('baton.v1.AgentService');
-  }
-  if (deps.plugins) {
-    server.addService(edgeService(PluginServiceService), pluginService(deps.plugins));
-    services.push('baton.v1.PluginService');
-  }
-  if (deps.schedules) {
-    server.addService(edgeService(ScheduleServiceService), scheduleService(deps.schedules));
-    services.push('baton.v1.ScheduleService');
-  }
+  if (deps.workers) add('baton.v1.AgentService', AgentServiceService, agentService(deps.workers));
+  if (deps.plugins) add('baton.v1.PluginService', PluginServiceService, pluginService(deps.plugins));
+  if (deps.schedules)
+    add('baton.v1.ScheduleService', ScheduleServiceService, scheduleService(deps.schedules));
+  if (deps.hooks) add('baton.v1.HookService', HookServiceService, hookService(deps.hooks));
+  const services = served.map((s) => s.name);
+  // Other edges' services (the A2A gRPC transport) check their own requests: health lists them, the
+  // HTTP gateway does not serve them.
   for (const extra of deps.services ?? []) {
     server.addService(extra.definition, extra.implementation);
     services.push(extra.name);
   }
-  if (deps.hooks) {
-    server.addService(edgeService(HookServiceService), hookService(deps.hooks));
-    services.push('baton.v1.HookService');
-  }
   const health = new HealthStatus(services);
   server.addService(edgeService(HealthService), health.handlers);
   addReflection(server);
-  return { server, health, ...(deps.runs && { feed: deps.runs.feed }) };
+  return { server, services: served, health, ...(deps.runs && { feed: deps.runs.feed }) };
 }
 
 /**

@@ -35,6 +35,8 @@ import { HookQueueConsumer } from '../../hooks/hook-queue.js';
 import { localRunners } from './hook.js';
 import { startTelemetry } from '../../app-telemetry.js';
 import { observe, primeMetrics } from '../../telemetry/metrics.js';
+import { uiRouter } from '../../http/ui-static.js';
+import { apiGateway } from '../../api/http-gateway.js';
 
 /** Watch streams and calls still open after the drain get this long before they are cut off. */
 const CLOSE_GRACE_MS = 2_000;
@@ -166,6 +168,11 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
       },
     });
     probe.start();
+    // The UI's API: the same handlers as gRPC (api/http-gateway.ts); the UI itself last, at "/".
+    if (http !== undefined) {
+      http.mount('/api', apiGateway(api.services));
+      http.mount('/', uiRouter());
+    }
     const port = await listen(api.server, config.listen);
     const httpPort = http === undefined ? undefined : await http.listen(config.http!);
     a2a?.boundAt({

@@ -83,7 +83,7 @@ describe('the gRPC contract', () => {
         'DeleteRun',
         'ProvideInput',
       ],
-      AgentService: ['RegisterAgent', 'ListAgents', 'DeregisterAgent', 'Work'],
+      AgentService: ['RegisterAgent', 'ListAgents', 'DeregisterAgent', 'ListWorkers', 'Work'],
       PluginService: ['UploadPlugin', 'ListPlugins', 'GetPlugin', 'ListPluginVersions', 'DeletePlugin'],
       ScheduleService: [
         'CreateSchedule',

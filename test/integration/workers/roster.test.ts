@@ -1,5 +1,5 @@
 // AgentService's roster over loopback: RegisterAgent, ListAgents (filters, pages, connected
-// workers), DeregisterAgent, and a registered agent's tasks waiting for the worker that serves it.
+// workers), ListWorkers (the worker, its routes and capacity, while it is connected), DeregisterAgent, and a registered agent's tasks waiting for the worker that serves it.
 
 import type { ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import type {
   Agent,
   DeregisterAgentResponse,
   ListAgentsResponse,
+  ListWorkersResponse,
   RegisterAgentResponse,
 } from '../../../src/api/gen/baton/v1/agent.js';
 import { failureOf, serve, status, TestWorker, until, workflow, type Served } from './harness.js';
@@ -36,6 +37,7 @@ const rpc = <T>(fn: (cb: Cb<T>) => unknown): Promise<T> =>
 const register = (a: Agent) => rpc<RegisterAgentResponse>((cb) => s.client.registerAgent({ agent: a }, cb));
 const list = (capabilities: string[] = [], pageSize = 0, pageToken = '') =>
   rpc<ListAgentsResponse>((cb) => s.client.listAgents({ capabilities, pageSize, pageToken }, cb));
+const workers = () => rpc<ListWorkersResponse>((cb) => s.client.listWorkers({}, cb));
 const deregister = (agentId: string) =>
   rpc<DeregisterAgentResponse>((cb) => s.client.deregisterAgent({ agentId }, cb));
 const refusal = (p: Promise<unknown>) =>
@@ -102,19 +104,26 @@ describe('AgentService roster', () => {
     for (let i = 0; i < 400 && !(await dispatched(run.runId)); i++)
       await new Promise((r) => setTimeout(r, 10));
     expect(await dispatched(run.runId)).toBe(true);
+    // ListWorkers: no worker yet.
+    expect((await workers()).workers).toEqual([]);
     const w = new TestWorker(s.client, {
       workerId: 'late-comer',
       agentIds: ['later'],
+      capacity: 3,
       handle: () => ({ ok: true }),
     });
     await w.welcome;
     expect((await list(['x'])).agents).toEqual([
       expect.objectContaining({ agentId: 'later', connectedWorkers: 1 }),
     ]);
+    expect((await workers()).workers).toEqual([
+      expect.objectContaining({ workerId: 'late-comer', routes: ['later'], capacity: 3 }),
+    ]);
     expect((await s.app.engine.settled(run.runId)).output).toMatchObject({ t: { ok: true } });
     await w.stop();
     await until(() => s.hub.connectedWorkers('later') === 0, 'the worker to leave');
     expect((await list(['x'])).agents[0]!.connectedWorkers).toBe(0);
+    expect((await workers()).workers).toEqual([]);
   });
 
   it('refuses to start a workflow whose unendpointed agent is neither registered nor served', async () => {

@@ -158,6 +158,29 @@ export interface DeregisterAgentRequest {
 export interface DeregisterAgentResponse {
 }
 
+export interface ListWorkersRequest {
+}
+
+/** A connected worker. */
+export interface Worker {
+  workerId: string;
+  /** The instance (engine owner name) whose hub holds the worker's stream. */
+  instance: string;
+  /** Agent ids and queue names it serves. */
+  routes: string[];
+  capabilities: string[];
+  /** Assignments it takes at once (its WorkerHello capacity). */
+  capacity: number;
+  /** Assignments it holds now. */
+  inFlight: number;
+}
+
+export interface ListWorkersResponse {
+  workers: Worker[];
+  /** Jobs waiting for a worker on this instance's hub. */
+  queued: number;
+}
+
 /** A part of an A2A message. */
 export interface MessagePart {
   text?:
@@ -1014,6 +1037,302 @@ export const DeregisterAgentResponse: MessageFns<DeregisterAgentResponse> = {
   },
   fromPartial<I extends Exact<DeepPartial<DeregisterAgentResponse>, I>>(_: I): DeregisterAgentResponse {
     const message = createBaseDeregisterAgentResponse();
+    return message;
+  },
+};
+
+function createBaseListWorkersRequest(): ListWorkersRequest {
+  return {};
+}
+
+export const ListWorkersRequest: MessageFns<ListWorkersRequest> = {
+  encode(_: ListWorkersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListWorkersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListWorkersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListWorkersRequest {
+    return {};
+  },
+
+  toJSON(_: ListWorkersRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListWorkersRequest>, I>>(base?: I): ListWorkersRequest {
+    return ListWorkersRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListWorkersRequest>, I>>(_: I): ListWorkersRequest {
+    const message = createBaseListWorkersRequest();
+    return message;
+  },
+};
+
+function createBaseWorker(): Worker {
+  return { workerId: "", instance: "", routes: [], capabilities: [], capacity: 0, inFlight: 0 };
+}
+
+export const Worker: MessageFns<Worker> = {
+  encode(message: Worker, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.workerId !== "") {
+      writer.uint32(10).string(message.workerId);
+    }
+    if (message.instance !== "") {
+      writer.uint32(18).string(message.instance);
+    }
+    for (const v of message.routes) {
+      writer.uint32(26).string(v!);
+    }
+    for (const v of message.capabilities) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.capacity !== 0) {
+      writer.uint32(40).uint32(message.capacity);
+    }
+    if (message.inFlight !== 0) {
+      writer.uint32(48).uint32(message.inFlight);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Worker {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWorker();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.workerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.instance = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.routes.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.capabilities.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.capacity = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.inFlight = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Worker {
+    return {
+      workerId: isSet(object.workerId)
+        ? globalThis.String(object.workerId)
+        : isSet(object.worker_id)
+        ? globalThis.String(object.worker_id)
+        : "",
+      instance: isSet(object.instance) ? globalThis.String(object.instance) : "",
+      routes: globalThis.Array.isArray(object?.routes) ? object.routes.map((e: any) => globalThis.String(e)) : [],
+      capabilities: globalThis.Array.isArray(object?.capabilities)
+        ? object.capabilities.map((e: any) => globalThis.String(e))
+        : [],
+      capacity: isSet(object.capacity) ? globalThis.Number(object.capacity) : 0,
+      inFlight: isSet(object.inFlight)
+        ? globalThis.Number(object.inFlight)
+        : isSet(object.in_flight)
+        ? globalThis.Number(object.in_flight)
+        : 0,
+    };
+  },
+
+  toJSON(message: Worker): unknown {
+    const obj: any = {};
+    if (message.workerId !== "") {
+      obj.workerId = message.workerId;
+    }
+    if (message.instance !== "") {
+      obj.instance = message.instance;
+    }
+    if (message.routes?.length) {
+      obj.routes = message.routes;
+    }
+    if (message.capabilities?.length) {
+      obj.capabilities = message.capabilities;
+    }
+    if (message.capacity !== 0) {
+      obj.capacity = Math.round(message.capacity);
+    }
+    if (message.inFlight !== 0) {
+      obj.inFlight = Math.round(message.inFlight);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Worker>, I>>(base?: I): Worker {
+    return Worker.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Worker>, I>>(object: I): Worker {
+    const message = createBaseWorker();
+    message.workerId = object.workerId ?? "";
+    message.instance = object.instance ?? "";
+    message.routes = object.routes?.map((e) => e) || [];
+    message.capabilities = object.capabilities?.map((e) => e) || [];
+    message.capacity = object.capacity ?? 0;
+    message.inFlight = object.inFlight ?? 0;
+    return message;
+  },
+};
+
+function createBaseListWorkersResponse(): ListWorkersResponse {
+  return { workers: [], queued: 0 };
+}
+
+export const ListWorkersResponse: MessageFns<ListWorkersResponse> = {
+  encode(message: ListWorkersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.workers) {
+      Worker.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.queued !== 0) {
+      writer.uint32(16).uint32(message.queued);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListWorkersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListWorkersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.workers.push(Worker.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.queued = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListWorkersResponse {
+    return {
+      workers: globalThis.Array.isArray(object?.workers) ? object.workers.map((e: any) => Worker.fromJSON(e)) : [],
+      queued: isSet(object.queued) ? globalThis.Number(object.queued) : 0,
+    };
+  },
+
+  toJSON(message: ListWorkersResponse): unknown {
+    const obj: any = {};
+    if (message.workers?.length) {
+      obj.workers = message.workers.map((e) => Worker.toJSON(e));
+    }
+    if (message.queued !== 0) {
+      obj.queued = Math.round(message.queued);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListWorkersResponse>, I>>(base?: I): ListWorkersResponse {
+    return ListWorkersResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListWorkersResponse>, I>>(object: I): ListWorkersResponse {
+    const message = createBaseListWorkersResponse();
+    message.workers = object.workers?.map((e) => Worker.fromPartial(e)) || [];
+    message.queued = object.queued ?? 0;
     return message;
   },
 };
@@ -3297,6 +3616,20 @@ export const AgentServiceService = {
     responseDeserialize: (value: Buffer): DeregisterAgentResponse => DeregisterAgentResponse.decode(value),
   },
   /**
+   * Lists the workers connected now (this instance's, and every other instance's sharing the store as
+   * of its last heartbeat), with the routes they serve, their capacity and the assignments they hold,
+   * and how many jobs wait for a worker on this instance.
+   */
+  listWorkers: {
+    path: "/baton.v1.AgentService/ListWorkers" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListWorkersRequest): Buffer => Buffer.from(ListWorkersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListWorkersRequest => ListWorkersRequest.decode(value),
+    responseSerialize: (value: ListWorkersResponse): Buffer => Buffer.from(ListWorkersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListWorkersResponse => ListWorkersResponse.decode(value),
+  },
+  /**
    * A worker's session. The first message must be a WorkerHello; the server answers with a
    * WorkerWelcome, then sends assignments up to the announced capacity. The worker renews its
    * leases by heartbeats; an assignment whose lease lapses is given to another worker, and a late
@@ -3325,6 +3658,12 @@ export interface AgentServiceServer extends UntypedServiceImplementation {
    * finish; runs started after it no longer route to the agent unless a connected worker serves it.
    */
   deregisterAgent: handleUnaryCall<DeregisterAgentRequest, DeregisterAgentResponse>;
+  /**
+   * Lists the workers connected now (this instance's, and every other instance's sharing the store as
+   * of its last heartbeat), with the routes they serve, their capacity and the assignments they hold,
+   * and how many jobs wait for a worker on this instance.
+   */
+  listWorkers: handleUnaryCall<ListWorkersRequest, ListWorkersResponse>;
   /**
    * A worker's session. The first message must be a WorkerHello; the server answers with a
    * WorkerWelcome, then sends assignments up to the announced capacity. The worker renews its
@@ -3387,6 +3726,26 @@ export interface AgentServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeregisterAgentResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Lists the workers connected now (this instance's, and every other instance's sharing the store as
+   * of its last heartbeat), with the routes they serve, their capacity and the assignments they hold,
+   * and how many jobs wait for a worker on this instance.
+   */
+  listWorkers(
+    request: ListWorkersRequest,
+    callback: (error: ServiceError | null, response: ListWorkersResponse) => void,
+  ): ClientUnaryCall;
+  listWorkers(
+    request: ListWorkersRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListWorkersResponse) => void,
+  ): ClientUnaryCall;
+  listWorkers(
+    request: ListWorkersRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListWorkersResponse) => void,
   ): ClientUnaryCall;
   /**
    * A worker's session. The first message must be a WorkerHello; the server answers with a
