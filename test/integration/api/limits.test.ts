@@ -37,7 +37,7 @@ describe('the table of limits', () => {
     const fields = [...limitedFields().keys()];
     expect(fields.filter((f) => FIELD_LIMITS[f] === undefined)).toEqual([]);
     expect(Object.keys(FIELD_LIMITS).filter((f) => !fields.includes(f))).toEqual([]);
-    // The 33 RPCs, the Work stream's messages among them.
+    // The 34 RPCs, the Work stream's messages among them.
     const rpcs = [
       'WorkflowService',
       'RunService',
