@@ -3,8 +3,12 @@
 // by its input id, so an answer delivered twice (a reconnect, a takeover of the run) is not taken twice.
 
 export class AnswerBox {
-  /** The question waiting for its answer, if any: re-sent when the connection comes back. */
-  asking: { readonly question: string; readonly data: unknown } | undefined;
+  /**
+   * The question waiting for its answer, if any, and whether the server got it: one asked while
+   * disconnected is sent when the connection comes back (one sent before is not: the run has it, and
+   * asking again could show it again after an answer already on its way).
+   */
+  asking: { readonly question: string; readonly data: unknown; sent: boolean } | undefined;
   private readonly seen = new Set<string>();
   /** Answers that came while no question waited (the handler asks next, e.g. after it restarted). */
   private readonly early: unknown[] = [];
@@ -25,15 +29,16 @@ export class AnswerBox {
   }
 
   /**
-   * Asks (`send` tells the server; false while disconnected: sent after the next welcome) and waits for
+   * Asks (`send` tells the server, false while disconnected: sent after the next welcome) and waits for
    * the answer; rejects with the signal's reason once the work is taken back.
    */
-  ask(question: string, data: unknown, send: () => void, signal: AbortSignal): Promise<unknown> {
+  ask(question: string, data: unknown, send: () => boolean, signal: AbortSignal): Promise<unknown> {
     if (signal.aborted) return Promise.reject(signal.reason as Error);
     if (this.waiter !== undefined)
       return Promise.reject(new Error('requestInput: a question is already waiting for its answer'));
     if (this.early.length > 0) return Promise.resolve(this.early.shift());
-    this.asking = { question, data };
+    const asking = { question, data, sent: false };
+    this.asking = asking;
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         this.waiter = undefined;
@@ -45,7 +50,7 @@ export class AnswerBox {
         signal.removeEventListener('abort', onAbort);
         resolve(input);
       };
-      send();
+      asking.sent = send();
     });
   }
 }

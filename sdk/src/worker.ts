@@ -144,7 +144,7 @@ export function createWorker(options: WorkerOptions): Worker {
         if (typeof question !== 'string' || question.trim() === '')
           throw new TypeError('requestInput: the question must be a non-empty string');
         const ask = () => job.live && send({ inputRequired: { leaseId: job.leaseId, question, data } });
-        return job.answers.ask(question, data ?? null, () => void ask(), job.abort.signal);
+        return job.answers.ask(question, data ?? null, ask, job.abort.signal);
       },
       status(state, text) {
         const wire =
@@ -227,7 +227,8 @@ export function createWorker(options: WorkerOptions): Worker {
       known.live = true;
       byLease.set(known.leaseId, known);
       const q = known.answers.asking;
-      if (q) send({ inputRequired: { leaseId: known.leaseId, question: q.question, data: q.data } });
+      if (q && !q.sent)
+        q.sent = send({ inputRequired: { leaseId: known.leaseId, question: q.question, data: q.data } });
       return;
     }
     if (results.rebind(messageId, assignment.leaseId)) {
@@ -276,12 +277,11 @@ export function createWorker(options: WorkerOptions): Worker {
     // Results the server has not confirmed: under a resumed lease, or by message id (it takes them
     // if the attempt is in flight, e.g. re-issued after its restart).
     for (const stored of results.unconfirmed(RESEND_MAX)) report(stored.messageId);
-    // Questions asked while disconnected, or whose answer has not come: asked again (the run shows a
-    // question once however often it is asked).
+    // Questions asked while disconnected go out now.
     for (const job of jobs.values()) {
       const q = job.answers.asking;
-      if (q && kept.has(job.leaseId))
-        send({ inputRequired: { leaseId: job.leaseId, question: q.question, data: q.data } });
+      if (q && !q.sent && kept.has(job.leaseId))
+        q.sent = send({ inputRequired: { leaseId: job.leaseId, question: q.question, data: q.data } });
     }
     for (const job of [...jobs.values()]) {
       if (!job.live || kept.has(job.leaseId)) continue;

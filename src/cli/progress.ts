@@ -6,7 +6,7 @@ import type { RunActor } from '../runtime/run-actor.js';
 import type { CircuitBreakers } from '../runtime/breaker.js';
 import type { JournalRecord } from '../store/store.js';
 import { paint, type Output } from './io.js';
-import { waitsOf } from '../core/index.js';
+import { waitingForInput, waitsOf } from '../core/index.js';
 import { describeWait } from './run-view.js';
 import { describeEntry } from './timeline.js';
 
@@ -41,6 +41,11 @@ export class Progress {
       for (const r of records) {
         const { text, notable } = describeEntry(r);
         if (notable) this.o.err(`[${((r.at - start) / 1000).toFixed(2).padStart(7)}s] ${text}`);
+        // Someone has to answer: say how.
+        if (r.type === 'TaskInputRequired')
+          this.o.err(
+            `           answer with: baton input ${actor.runId} ${(r.data as { key: string }).key} '<JSON>'`,
+          );
       }
       if (records.some((r) => GATE_CHANGES.has(r.type))) this.newWaits(actor, records.at(-1)?.at ?? start);
       return;
@@ -86,6 +91,15 @@ export class Progress {
     const spin = actor.ended ? '•' : FRAMES[this.frame++ % FRAMES.length]!;
     const waits = waitsOf(s).map((w) => `${w.task} on ${w.channel}${w.event === null ? '' : `:${w.event}`}`);
     const waiting = waits.length === 0 ? '' : ` · waiting ${waits.join(', ')}`;
-    return `${spin} ${s.status} · ${done}/${total} tasks · phase ${s.phase || '-'} · active ${agents}${waiting} · retries ${s.metrics.retries} · ${breakers}`;
+    const asking = waitingForInput(s).map((w) => w.key);
+    const input =
+      asking.length === 0
+        ? ''
+        : paint(
+            this.o,
+            'yellow',
+            ` · input needed: ${asking.join(', ')} (baton input ${actor.runId} TASK JSON)`,
+          );
+    return `${spin} ${s.status} · ${done}/${total} tasks · phase ${s.phase || '-'} · active ${agents}${waiting}${input} · retries ${s.metrics.retries} · ${breakers}`;
   }
 }

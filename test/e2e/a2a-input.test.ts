@@ -94,9 +94,14 @@ describe('baton input', () => {
       runId ??= /run (run_\w+)/.exec(run.stderr())?.[1];
       return runId !== undefined && (await status(runId, via)).input_required !== undefined;
     }, 'the question');
+    const id = runId!;
+    // The run's own progress says how to answer.
+    await until(
+      () => Promise.resolve(run.stderr().includes(`answer with: baton input ${id} ask`)),
+      'the hint',
+    );
     run.child.kill('SIGKILL');
     await run.done;
-    const id = runId!;
     expect(seen(id)).toHaveLength(1);
 
     // Mistakes get coded errors naming what is wrong.
@@ -132,7 +137,7 @@ describe('baton input', () => {
     expect(new Set(seen(id).map((m) => m.taskId)).size).toBe(1);
     const ended = await baton(['input', id, 'ask', '1', ...via], { env: env() });
     expect(ended.stderr).toContain('BATON_E_RUN_ENDED');
-  });
+  }, 120_000);
 
   it('with --server: status carries the question, ProvideInput answers it, a text answer with --text', async () => {
     const port = await new Promise<number>((resolve) => {
@@ -176,5 +181,5 @@ describe('baton input', () => {
     });
     serve.kill('SIGTERM');
     await once(serve, 'exit');
-  });
+  }, 120_000);
 });
