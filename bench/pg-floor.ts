@@ -46,3 +46,26 @@ export function insertFloorMs(url: string, n: number): Promise<number> {
     }
   });
 }
+
+/** Each of `n` sequential durable single-row INSERTs timed alone, in ms (the commits a task's path waits for). */
+export function commitLatencies(url: string, n: number): Promise<number[]> {
+  const { schema } = withSchema(url);
+  return withClient(url, async (c) => {
+    await c.query(`CREATE SCHEMA ${schema}`);
+    try {
+      await c.query(
+        `CREATE TABLE ${schema}.floor (run_id text, seq bigint, data text, PRIMARY KEY (run_id, seq))`,
+      );
+      const insert = { name: `commit_${schema}`, text: `INSERT INTO ${schema}.floor VALUES ($1, $2, $3)` };
+      const ms: number[] = [];
+      for (let i = 1; i <= n; i++) {
+        const start = performance.now();
+        await c.query({ ...insert, values: ['run-1', i, '{"task":"t","output":null}'] });
+        ms.push(performance.now() - start);
+      }
+      return ms;
+    } finally {
+      await c.query(`DROP SCHEMA ${schema} CASCADE`);
+    }
+  });
+}

@@ -43,6 +43,7 @@ async function instance(dataDir: string, bus: Bus | undefined, attach: boolean):
       namespace: app.engine.namespace,
       instance: app.engine.owner,
       wake: () => void app.engine.pollInboxes(),
+      deliver: (messages) => app.engine.deliverInbox(messages),
     });
   const api = createServer({ workers });
   const address = `127.0.0.1:${await listen(api.server, '127.0.0.1:0')}`;

@@ -19,6 +19,7 @@ import {
   startCluster,
   summary,
 } from './cluster.js';
+import { commitLatencies } from './pg-floor.js';
 
 const CHAIN = Number(process.env.BENCH_CHAIN ?? 100);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 100);
@@ -74,7 +75,34 @@ async function run(placement: 'local' | 'remote', workers: number, runs: number,
   await Promise.all(pool_.map((w) => w.close()));
 }
 
+/**
+ * The floor in the same window: a remote task's path waits for two durable commits at least (the owner's
+ * turn journaling the dispatch, the other instance's recording of the result), so p50/p99 of one commit
+ * alone, and of two in a row, on this PostgreSQL now.
+ */
+async function floor(when: string): Promise<void> {
+  const ms = await commitLatencies(
+    process.env.BENCH_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test',
+    400,
+  );
+  const pairs = ms.slice(0, 200).map((m, i) => m + ms[200 + i]!);
+  const one = summary(ms);
+  const two = summary(pairs);
+  const r = (n: number) => Math.round(n * 1000) / 1000;
+  console.log(
+    JSON.stringify({
+      bench: 'work-redis.floor',
+      when,
+      commit_p50_ms: r(one.p50),
+      commit_p99_ms: r(one.p99),
+      two_commits_p50_ms: r(two.p50),
+      two_commits_p99_ms: r(two.p99),
+    }),
+  );
+}
+
 try {
+  await floor('before');
   for (const [workers, runs, tasks] of [
     [1, 1, CHAIN],
     [WORKERS, WORKERS, CHAIN_MANY],
@@ -82,6 +110,7 @@ try {
     await run('local', workers, runs, tasks);
     await run('remote', workers, runs, tasks);
   }
+  await floor('after');
 } finally {
   client.close();
   await cluster.close();

@@ -3,6 +3,7 @@
 // cancellations on the namespace's control stream (a tail every instance reads). Plain JSON, checked
 // on the way in: the bus may be shared with other deployments' versions.
 
+import type { InboxMessage } from '../store/store.js';
 import type { TaskStatusUpdateEvent } from '@a2a-js/sdk';
 import { TaskInvocation, type AttemptJournal } from './a2a-parts.js';
 import type { AgentInvocation } from './adapter.js';
@@ -20,6 +21,24 @@ export const controlStream = (ns: string): string => `work-control:${ns}`;
 export const wakeStream = (ns: string, instance: string): string => `inbox-wake:${ns}:${instance}`;
 
 /** The bus stream a run's watchers read (runtime/run-actor.ts publishes the engine's side of it). */
+/** On the wake stream: a run's inbox got a message (sent along when it is a worker's result). */
+export interface WakeEntry {
+  readonly runId: string;
+  readonly message?: InboxMessage;
+}
+
+/** The inbox message a wake entry carries, if it carries a well-formed one. */
+export function wakeMessage(data: unknown): InboxMessage | undefined {
+  const m = (data as Partial<WakeEntry> | null)?.message;
+  if (!m || typeof m !== 'object') return undefined;
+  const ok =
+    Number.isSafeInteger(m.id) &&
+    typeof m.runId === 'string' &&
+    typeof m.kind === 'string' &&
+    typeof m.at === 'number';
+  return ok ? m : undefined;
+}
+
 export const runEventsStream = (ns: string, runId: string): string => `ns:${ns}:run:${runId}:events`;
 
 /** One attempt for a worker, as published by the run's owner. */

@@ -25,6 +25,7 @@ import {
   runEventsStream,
   wakeStream,
   workStream,
+  type WakeEntry,
   type WorkEntry,
 } from './work-entry.js';
 import type { WorkQueue } from './work-queue.js';
@@ -404,16 +405,12 @@ export class WorkIntake implements HubObserver {
           }),
     };
     const { namespace: ns } = this.o;
+    const message = { kind: 'result', payload, at: this.now() };
+    let id: number;
     for (let tries = 1; ; tries++) {
       try {
         // The result and its claim's end in one durable commit.
-        await this.o.store.postResult(
-          ns,
-          runId,
-          { kind: 'result', payload, at: this.now() },
-          idem,
-          this.now(),
-        );
+        id = await this.o.store.postResult(ns, runId, message, idem, this.now());
         break;
       } catch (e) {
         fault('work-intake', `recording the result of ${idem} for run ${runId} (try ${tries})`, e);
@@ -423,11 +420,14 @@ export class WorkIntake implements HubObserver {
       }
     }
     outcome.journaled?.(true);
-    // The owner polls its inbox anyway; this saves it the wait.
-    if (entry && entry.owner !== this.o.instance)
+    // The owner would read it from its inbox (woken by the store, or its poll): sent along, it is
+    // journaled without that read. What is sent is what was committed, inbox id included.
+    if (entry && entry.owner !== this.o.instance) {
+      const wake: WakeEntry = { runId, message: { id, runId, ...message } };
       this.o.bus
-        .publish(wakeStream(ns, entry.owner), { runId })
+        .publish(wakeStream(ns, entry.owner), wake)
         .catch((e: unknown) => fault('work-intake', `waking the owner of run "${runId}"`, e));
+    }
     return { accepted: true };
   }
 

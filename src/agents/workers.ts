@@ -5,9 +5,9 @@
 // once the store and bus are open; until then attempts go to the hub directly, as in one process.
 
 import { FROM_END, type Bus, type Subscription } from '../bus/bus.js';
-import type { Store } from '../store/store.js';
+import type { InboxMessage, Store } from '../store/store.js';
 import type { AgentAdapter } from './adapter.js';
-import { wakeStream } from './work-entry.js';
+import { wakeMessage, wakeStream } from './work-entry.js';
 import { WorkIntake } from './work-intake.js';
 import { WorkQueue } from './work-queue.js';
 import { WorkerHub, type WorkerHubOptions } from './worker-hub.js';
@@ -29,6 +29,11 @@ export interface AttachOptions {
    * worker's result for a run this one owns, so the result is journaled without waiting for the poll.
    */
   readonly wake?: () => void;
+  /**
+   * Journals inbox messages sent along with a wake-up (the engine's deliverInbox): a worker's result
+   * posted by another instance reaches the run without a read of the inbox. Without it, `wake` reads.
+   */
+  readonly deliver?: (messages: readonly InboxMessage[]) => void;
 }
 
 export class RemoteWorkers implements WorkerRouting {
@@ -91,11 +96,13 @@ export class RemoteWorkers implements WorkerRouting {
       ...(o.isDead ? { isDead: o.isDead } : {}),
     });
     await this.intake.start();
-    const wake = o.wake;
-    if (wake)
-      this.wakeups = await o.bus.subscribe(wakeStream(o.namespace, o.instance), { fromId: FROM_END }, () =>
-        wake(),
-      );
+    const { wake, deliver } = o;
+    if (wake || deliver)
+      this.wakeups = await o.bus.subscribe(wakeStream(o.namespace, o.instance), { fromId: FROM_END }, (m) => {
+        const message = deliver && wakeMessage(m.data);
+        if (message) deliver([message]);
+        else wake?.();
+      });
   }
 
   /**

@@ -16,7 +16,7 @@ import {
   type WorkflowStatusView,
 } from '../core/index.js';
 import type { Bus } from '../bus/bus.js';
-import type { JournalRecord, NewRun, RunClaim, Store } from '../store/store.js';
+import type { InboxMessage, JournalRecord, NewRun, RunClaim, Store } from '../store/store.js';
 import { RunNotFoundError, RunOwnershipLostError } from '../store/store.js';
 import { AgentAdapters } from '../agents/adapter-registry.js';
 import { BatonError, isErrorCode } from '../errors/registry.js';
@@ -617,6 +617,15 @@ export class Engine {
     routes?: Routes,
   ): AgentGateway {
     return runGateway(workflow, constraints, this.breakers, this.opts.adapters ?? NO_ADAPTERS, routes);
+  }
+
+  /**
+   * Delivers inbox messages another instance posted and sent along (the bus), sparing the read: the same
+   * path as a read (each journaled once; deleted once journaled). Messages of runs not driven here are
+   * left to whoever reads them; the poll reads them all anyway.
+   */
+  deliverInbox(messages: readonly InboxMessage[]): void {
+    this.inbox.deliver(messages);
   }
 
   /** Reads the inboxes of the runs this engine drives now (another instance posted a worker's result). */

@@ -32,6 +32,11 @@ export class RunInbox {
   #cursor = 0;
   readonly #timer: NodeJS.Timeout;
   readonly #unwatch: () => void;
+  /**
+   * Per actor, messages delivered to it and not yet journaled or dropped: a second copy meanwhile is
+   * ignored. Kept per actor: an actor that stopped first leaves them to the run's next actor.
+   */
+  readonly #delivered = new WeakMap<RunActor, Set<number>>();
   /** A read is under way / another was asked for meanwhile (it runs right after). */
   #reading = false;
   #again = false;
@@ -95,14 +100,23 @@ export class RunInbox {
       if (run) run.push(m);
       else byRun.set(m.runId, [m]);
     }
-    for (const [runId, mine] of byRun) {
+    for (const [runId, all] of byRun) {
       const actor = this.host.actor(runId);
       if (!actor) continue;
+      let delivered = this.#delivered.get(actor);
+      if (!delivered) this.#delivered.set(actor, (delivered = new Set()));
+      // Delivered twice (sent along on the bus and read, or read for a run taken over): the first copy
+      // is on its way to the journal, and must not be deleted before it gets there.
+      const mine = all.filter((m) => !delivered.has(m.id));
+      if (mine.length === 0) continue;
       // A run's messages are deleted (up to its last one) once every one of them is journaled or dropped.
       let left = mine.length;
       const upTo = mine.at(-1)!.id;
+      for (const m of mine) delivered.add(m.id);
       const done = () => {
-        if (--left === 0) void this.#delete(actor, upTo);
+        if (--left > 0) return;
+        for (const m of mine) delivered.delete(m.id);
+        void this.#delete(actor, upTo);
       };
       for (const m of mine) {
         const cmd = { kind: m.kind, ...(m.payload as object) } as RunCommand;

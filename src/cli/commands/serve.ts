@@ -72,6 +72,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     namespace: app.engine.namespace,
     instance: app.engine.owner,
     wake: () => void app.engine.pollInboxes(),
+    deliver: (messages) => app.engine.deliverInbox(messages),
     isDead: (owner) => app.engine.isDeadOwner(owner),
   });
   primeMetrics(app.engine.namespace);

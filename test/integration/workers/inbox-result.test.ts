@@ -59,3 +59,52 @@ it('journals a posted result once, by idempotency key, and the run goes on', asy
   await until(async () => (await a.app.store.readInbox(ns, run.runId)).length === 0, 'the inbox to empty');
   expect(a.workers.hub.queued).toBe(0);
 });
+
+it('journals a result sent along with its wake-up once, however often it arrives, and marks its claim done', async () => {
+  const ns = a.app.engine.namespace;
+  const run = await a.app.engine.start(
+    Workflow.parse({
+      name: 'sent-along',
+      version: '1',
+      agents: { q: { type: 'tool', endpoint: { queue: 'nobody-here' } } },
+      tasks: [
+        { id: 'x', agent: 'q' },
+        { id: 'y', agent: 'q', depends_on: ['x'] },
+      ],
+    }),
+    {},
+  );
+  const dispatched = async (key: string) => {
+    let idem = '';
+    await until(async () => {
+      const d = (await a.app.store.read(ns, run.runId)).find(
+        (r) => r.type === 'TaskDispatched' && (r.data as { key: string }).key === key,
+      );
+      idem = (d?.data as { idem?: string } | undefined)?.idem ?? '';
+      return idem !== '';
+    }, `the dispatch of ${key}`);
+    return idem;
+  };
+  const idem = await dispatched('x');
+  // What another instance does with its worker's result: one commit for the post and the claim's end,
+  // then the message itself on the owner's wake stream; the owner's inbox read finds it too.
+  const message = { kind: 'result', payload: { idem, key: 'x', attempt: 1, output: { ok: 1 } }, at: 1 };
+  const id = await a.app.store.postResult(ns, run.runId, message, idem, Date.now());
+  const sent = { id, runId: run.runId, ...message };
+  a.app.engine.deliverInbox([sent]);
+  a.app.engine.deliverInbox([sent]);
+  a.app.engine.pollInboxes();
+  const next = await dispatched('y');
+  expect(await a.app.store.getWork(ns, idem)).toMatchObject({ done: true });
+  // Journaled once, then deleted (under the owner's fence, the run going on).
+  await until(async () => (await a.app.store.readInbox(ns, run.runId)).length === 0, 'the inbox to empty');
+  await a.app.store.postToInbox(ns, run.runId, {
+    kind: 'result',
+    payload: { idem: next, key: 'y', attempt: 1, output: { ok: 2 } },
+    at: 2,
+  });
+  const final = await a.app.engine.settled(run.runId);
+  expect(final.output).toEqual({ y: { ok: 2 } });
+  const completed = (await a.app.store.read(ns, run.runId)).filter((r) => r.type === 'TaskCompleted');
+  expect(completed.map((r) => (r.data as { key: string }).key)).toEqual(['x', 'y']);
+});

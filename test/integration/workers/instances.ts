@@ -49,6 +49,7 @@ export async function startInstance(
     namespace: app.engine.namespace,
     instance: app.engine.owner,
     wake: () => void app.engine.pollInboxes(),
+    deliver: (messages) => app.engine.deliverInbox(messages),
   });
   const api = createServer({ runs: { engine: app.engine, store: app.store, feed }, workers });
   const port = await listen(api.server, '127.0.0.1:0');
