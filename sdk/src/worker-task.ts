@@ -86,6 +86,14 @@ export interface Task {
   progress(fraction: number, message?: string): void;
   /** Reports an A2A task state with an optional text for run watchers. */
   status(state: TaskState, text?: string): void;
+  /**
+   * Asks a person (or whoever answers) for input and waits for the answer (A2A input-required): the
+   * run shows `question` (and `data`: choices, a form) until someone answers it with `baton input RUN
+   * TASK JSON` or RunService.ProvideInput; resolves with the answer (any JSON value). The assignment's
+   * deadline still runs while it waits; rejects with the signal's reason when the work is taken back.
+   * One question at a time.
+   */
+  requestInput(question: string, data?: unknown): Promise<unknown>;
 }
 
 /** What a handler returns: the task's outputs (an object; `undefined` means `{}`). */

@@ -19,6 +19,7 @@ import { compileOptions, type Worker, type WorkerOptions } from './worker-option
 import { failureOf, type WorkerEvent } from './worker-events.js';
 import { ResultCache, type WireResult } from './worker-results.js';
 import { decodeMessage, instanceKeyOf, isOutputs, TaskAbortedError, type Task } from './worker-task.js';
+import { AnswerBox } from './worker-input.js';
 
 /** One piece of work whose handler is running, under the lease it is currently held by. */
 interface Job {
@@ -30,6 +31,8 @@ interface Job {
   /** Aborts the handler if a lost job is not re-delivered in time. */
   orphanTimer?: NodeJS.Timeout;
   deadlineTimer?: NodeJS.Timeout;
+  /** The handler's question and the answers to it (requestInput). */
+  readonly answers: AnswerBox;
 }
 
 const DEFAULT_LEASE_MS = 10_000;
@@ -129,6 +132,12 @@ export function createWorker(options: WorkerOptions): Worker {
           throw new RangeError(`progress: fraction must be in [0, 1], got ${fraction}`);
         if (job.live) send({ progress: { leaseId: job.leaseId, fraction, message } });
       },
+      requestInput(question, data) {
+        if (typeof question !== 'string' || question.trim() === '')
+          throw new TypeError('requestInput: the question must be a non-empty string');
+        const ask = () => job.live && send({ inputRequired: { leaseId: job.leaseId, question, data } });
+        return job.answers.ask(question, data ?? null, () => void ask(), job.abort.signal);
+      },
       status(state, text) {
         const wire =
           state === 'input-required'
@@ -209,6 +218,8 @@ export function createWorker(options: WorkerOptions): Worker {
       known.leaseId = assignment.leaseId;
       known.live = true;
       byLease.set(known.leaseId, known);
+      const q = known.answers.asking;
+      if (q) send({ inputRequired: { leaseId: known.leaseId, question: q.question, data: q.data } });
       return;
     }
     if (results.rebind(messageId, assignment.leaseId)) {
@@ -221,7 +232,13 @@ export function createWorker(options: WorkerOptions): Worker {
       emit({ type: 'declined', leaseId: assignment.leaseId, messageId });
       return;
     }
-    const job: Job = { leaseId: assignment.leaseId, messageId, abort: new AbortController(), live: true };
+    const job: Job = {
+      leaseId: assignment.leaseId,
+      messageId,
+      abort: new AbortController(),
+      live: true,
+      answers: new AnswerBox(),
+    };
     jobs.set(messageId, job);
     byLease.set(job.leaseId, job);
     if (assignment.deadline) {
@@ -251,6 +268,13 @@ export function createWorker(options: WorkerOptions): Worker {
     // Results the server has not confirmed: under a resumed lease, or by message id (it takes them
     // if the attempt is in flight, e.g. re-issued after its restart).
     for (const stored of results.unconfirmed(RESEND_MAX)) report(stored.messageId);
+    // Questions asked while disconnected, or whose answer has not come: asked again (the run shows a
+    // question once however often it is asked).
+    for (const job of jobs.values()) {
+      const q = job.answers.asking;
+      if (q && kept.has(job.leaseId))
+        send({ inputRequired: { leaseId: job.leaseId, question: q.question, data: q.data } });
+    }
     for (const job of [...jobs.values()]) {
       if (!job.live || kept.has(job.leaseId)) continue;
       // The server forgot this lease (it lapsed, or the server restarted). If the work comes back
@@ -280,6 +304,11 @@ export function createWorker(options: WorkerOptions): Worker {
       emit({ type: 'revoked', leaseId, reason });
       abortJob(job, 'revoked', reason || `lease ${leaseId} was revoked`);
       forget(job);
+    } else if (response.inputProvided) {
+      const answer = response.inputProvided;
+      const input: unknown = answer.input;
+      const id = answer.inputId || `${answer.leaseId}:${Date.now()}`;
+      byLease.get(answer.leaseId)?.answers.offer(id, input ?? null);
     } else if (response.receipt) {
       const { leaseId, accepted, reason } = response.receipt;
       const messageId = awaiting.get(leaseId);

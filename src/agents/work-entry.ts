@@ -4,7 +4,7 @@
 // on the way in: the bus may be shared with other deployments' versions.
 
 import type { TaskStatusUpdateEvent } from '@a2a-js/sdk';
-import { TaskInvocation } from './a2a-parts.js';
+import { TaskInvocation, type AttemptJournal } from './a2a-parts.js';
 import type { AgentInvocation } from './adapter.js';
 
 /** The consumer group of every work stream: each entry goes to one instance. */
@@ -50,6 +50,16 @@ export interface CancelEntry {
   readonly reason: string;
 }
 
+/** The answer the run journaled for the question a worker's handler asked (requestInput). */
+export interface InputEntry {
+  readonly v: 1;
+  readonly kind: 'input';
+  readonly idem: string;
+  readonly input: unknown;
+  /** The TaskInputProvided entry's seq: names the answer (a repeat is a duplicate). */
+  readonly seq: number;
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): v is string => typeof v === 'string' && v !== '';
@@ -77,6 +87,13 @@ export function parseCancelEntry(data: unknown): CancelEntry | undefined {
   if (!isObject(data) || data['v'] !== 1 || data['kind'] !== 'cancel') return undefined;
   return str(data['idem']) && typeof data['reason'] === 'string'
     ? (data as unknown as CancelEntry)
+    : undefined;
+}
+
+export function parseInputEntry(data: unknown): InputEntry | undefined {
+  if (!isObject(data) || data['v'] !== 1 || data['kind'] !== 'input') return undefined;
+  return str(data['idem']) && Number.isInteger(data['seq']) && 'input' in data
+    ? (data as unknown as InputEntry)
     : undefined;
 }
 
@@ -109,6 +126,7 @@ export function entryInvocation(
   e: WorkEntry,
   redelivered: boolean,
   onUpdate: ((u: TaskStatusUpdateEvent) => void) | undefined,
+  journal?: AttemptJournal,
 ): AgentInvocation {
   return new TaskInvocation(
     e.runId,
@@ -120,7 +138,7 @@ export function entryInvocation(
     e.input,
     e.description ?? undefined,
     onUpdate,
-    undefined,
+    journal,
     redelivered,
   );
 }

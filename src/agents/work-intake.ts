@@ -13,12 +13,14 @@ import type { TaskStatusUpdateEvent } from '@a2a-js/sdk';
 import { FROM_END, type Bus, type BusMessage, type Subscription } from '../bus/bus.js';
 import type { ClaimOutcome, Store } from '../store/store.js';
 import { TaskState } from '@a2a-js/sdk';
-import type { AgentOutcome } from './adapter.js';
+import type { AgentOutcome, ProvidedInput } from './adapter.js';
+import type { AttemptJournal } from './a2a-parts.js';
 import {
   WORK_GROUP,
   controlStream,
   entryInvocation,
   parseCancelEntry,
+  parseInputEntry,
   parseWorkEntry,
   runEventsStream,
   wakeStream,
@@ -72,6 +74,8 @@ const CLAIM_RETENTION_MS = 60 * 60 * 1000;
 export class WorkIntake implements HubObserver {
   private readonly subs = new Map<string, Promise<Subscription>>();
   private readonly held = new Map<string, Held>();
+  /** Who takes the answers to an attempt's question here (the hub's job), by idempotency key. */
+  private readonly answers = new Map<string, (answer: ProvidedInput) => void>();
   /** Per route, deliveries waiting for a worker here to have room. */
   private readonly waiting = new Map<string, Array<(ok: boolean) => void>>();
   /** Entries another live instance holds, retried here when that claim would go stale. */
@@ -211,7 +215,7 @@ export class WorkIntake implements HubObserver {
     const grace = (claim.previous?.workerId ?? '') !== '';
     const held: Held = { entry, entryIds: new Set([m.id]), abort: new AbortController() };
     this.held.set(entry.idem, held);
-    const inv = entryInvocation(entry, grace, (u) => this.progress(entry, u));
+    const inv = entryInvocation(entry, grace, (u) => this.progress(entry, u), this.questions(entry));
     void this.o.hub
       .adapter(route)
       .invoke(inv, held.abort.signal)
@@ -405,7 +409,46 @@ export class WorkIntake implements HubObserver {
       .catch((e: unknown) => fault('work-intake', `publishing an event of run "${entry.runId}"`, e));
   }
 
+  /**
+   * The attempt's link to its run for questions: a worker's question goes to the owner (directly in
+   * this process, else through the run's inbox); answers come back on the control stream.
+   */
+  private questions(entry: WorkEntry): AttemptJournal {
+    const { idem } = entry;
+    return {
+      remoteTaskOf: () => undefined,
+      remoteTaskAttached: () => undefined,
+      pendingInput: () => undefined,
+      inputRequired: (_key, _attempt, request) => void this.asked(entry, request),
+      onInput: (_key, _attempt, listener) => {
+        this.answers.set(idem, listener);
+        return () => {
+          if (this.answers.get(idem) === listener) this.answers.delete(idem);
+        };
+      },
+    };
+  }
+
+  private async asked(entry: WorkEntry, request: { question: string; data?: unknown }): Promise<void> {
+    const local = this.o.queue?.local(entry.idem);
+    if (local) return local.invocation.remote?.inputRequired(request);
+    const { namespace: ns } = this.o;
+    const payload = { idem: entry.idem, key: entry.key, attempt: entry.attempt, ...request };
+    try {
+      await this.o.store.postToInbox(ns, entry.runId, { kind: 'asked', payload, at: this.now() });
+    } catch (e) {
+      // The worker asks again if it reconnects; meanwhile the run does not show the question.
+      return fault('work-intake', `posting the question of ${entry.idem} to run "${entry.runId}"`, e);
+    }
+    if (entry.owner !== this.o.instance)
+      this.o.bus
+        .publish(wakeStream(ns, entry.owner), { runId: entry.runId })
+        .catch((e: unknown) => fault('work-intake', `waking the owner of run "${entry.runId}"`, e));
+  }
+
   private onControl(m: BusMessage): void {
+    const answer = parseInputEntry(m.data);
+    if (answer) return this.answers.get(answer.idem)?.({ input: answer.input, seq: answer.seq });
     const cancel = parseCancelEntry(m.data);
     const held = cancel && this.held.get(cancel.idem);
     if (!held || held.outcome) return;

@@ -17,8 +17,9 @@ import {
   type AgentAdapter,
   type AgentInvocation,
   type AgentOutcome,
+  type ProvidedInput,
 } from './adapter.js';
-import { controlStream, workEntry, workStream, type CancelEntry } from './work-entry.js';
+import { controlStream, workEntry, workStream, type CancelEntry, type InputEntry } from './work-entry.js';
 import { fault } from '../telemetry/faults.js';
 
 /** An attempt this process published and waits for. */
@@ -105,12 +106,15 @@ export class WorkQueue {
         if (done) return;
         done = true;
         clearTimeout(timer);
+        unlisten?.();
         signal.removeEventListener('abort', onAbort);
         if (this.pending.get(idem) === attempt) this.pending.delete(idem);
         if (this.byAttempt.get(slot) === idem) this.byAttempt.delete(slot);
         resolve(outcome);
       };
       const attempt: PendingAttempt = { route, invocation: inv, settle };
+      // Answers to the worker's question go to every instance; the one holding the attempt hands it on.
+      const unlisten = inv.remote?.onInput((answer) => this.answer(idem, answer));
       const onAbort = (): void => {
         settle(canceled(reasonText(signal.reason)));
         // The engine stopping is not a cancellation: the run's next owner issues the attempt again.
@@ -150,7 +154,17 @@ export class WorkQueue {
           ),
         );
       });
+      // Re-issued after a takeover: an answer journaled before may never have reached the worker.
+      const pending = inv.remote?.pendingInput();
+      if (pending !== undefined) this.answer(idem, pending);
     });
+  }
+
+  private answer(idem: string, answer: ProvidedInput): void {
+    const entry: InputEntry = { v: 1, kind: 'input', idem, input: answer.input, seq: answer.seq };
+    this.opts.bus
+      .publish(controlStream(this.opts.namespace), entry)
+      .catch((e: unknown) => fault('work-queue', `announcing the answer for ${idem}`, e));
   }
 
   /** For a timeout's message: which worker had the attempt, as its claim says. */

@@ -8,7 +8,7 @@
 // stream drives a WorkerSession (worker-session.ts) and implements WorkerLink.
 
 import type { AgentAdapter, AgentInvocation, AgentOutcome } from './adapter.js';
-import { agentFailure, canceled, failed } from './adapter.js';
+import { agentFailure, canceled, failed, inputMessageId, type ProvidedInput } from './adapter.js';
 import { AgentCatalog } from './worker-catalog.js';
 import { LeaseTable, type Lease } from './worker-lease.js';
 import { outcomeOf, type ResultReceipt, type WorkerResult } from './worker-result.js';
@@ -221,7 +221,10 @@ export class WorkerHub implements SessionHost {
       this.claims.set(h.messageId, worker);
     }
     const session = openSession(this, worker.id, worker.generation, resumed);
+    const stillHeld = resumed.map((id) => this.leases.lookup(id, worker.id));
     queueMicrotask(() => {
+      // After the welcome: answers that came while the worker was away.
+      for (const found of stillHeld) if (found.kind === 'active') this.handOver(found.lease.job);
       this.dispatch();
       this.observer?.changed(true);
     });
@@ -321,6 +324,13 @@ export class WorkerHub implements SessionHost {
         },
       };
       signal.addEventListener('abort', onAbort, { once: true });
+      // Answers to the worker's question (requestInput): journaled by the run, handed to the holder.
+      const remote = invocation.remote;
+      if (remote !== undefined) {
+        const pending = remote.pendingInput();
+        if (pending !== undefined) job.answer = pending;
+        job.unlisten = remote.onInput((answer) => this.answer(job, answer));
+      }
       const deadline = invocation.deadline;
       if (deadline !== undefined) {
         const expire = (): void => {
@@ -347,6 +357,20 @@ export class WorkerHub implements SessionHost {
     });
   }
 
+  /** An answer to the job's question arrived: to the worker holding it now, else when one takes it. */
+  private answer(job: Job, answer: ProvidedInput): void {
+    if (job.done) return;
+    job.answer = answer;
+    this.handOver(job);
+  }
+
+  private handOver(job: Job): void {
+    const { answer, lease } = job;
+    if (answer === undefined || lease === undefined) return;
+    const id = inputMessageId(job.invocation.idempotencyKey, answer);
+    this.workers.get(lease.workerId)?.link?.provideInput?.(lease.id, answer.input, id);
+  }
+
   /** Settles a job once (deadline, cancel); a job a worker holds is revoked from it (`why` tells it). */
   private finish(job: Job, outcome: AgentOutcome, why: string): void {
     if (job.done) return;
@@ -362,6 +386,7 @@ export class WorkerHub implements SessionHost {
 
   private settle(job: Job, outcome: AgentOutcome): void {
     job.done = true;
+    job.unlisten?.();
     const key = job.invocation.idempotencyKey;
     if (this.jobs.get(key) === job) this.jobs.delete(key);
     const claimer = this.claims.get(key);
@@ -403,6 +428,8 @@ export class WorkerHub implements SessionHost {
       worker.inFlight += 1;
       worker.link!.assign({ leaseId: lease.id, route: job.route, invocation: job.invocation });
       this.observer?.assigned(job.invocation.idempotencyKey, worker.id);
+      // A job given again (a lapsed lease, a restarted worker) brings the answer its question got.
+      this.handOver(job);
     }
     this.pending = left;
   }

@@ -26,6 +26,8 @@ export interface WorkerSession {
   heartbeat(leaseIds: readonly string[]): void;
   progress(leaseId: string, fraction: number, text: string): void;
   status(leaseId: string, state: 'working' | 'input-required', message: Message | undefined): void;
+  /** The worker's handler asks for input: the run journals the question and shows it until answered. */
+  inputRequired(leaseId: string, question: string, data: unknown): void;
   /**
    * Settles the attempt if it is still in flight; resolves with the receipt once the outcome is
    * journaled (accepted), or at once when it was refused. `messageId` (the idempotency key) finds the
@@ -108,6 +110,15 @@ export function openSession(
         },
         metadata: undefined,
       });
+    },
+    inputRequired: (id, question, data) => {
+      if (!current()) return;
+      const lease = active(id);
+      if (!lease || lease.job.done) return;
+      const remote = lease.job.invocation.remote;
+      if (remote === undefined)
+        throw new BatonError('BATON_E_INTERNAL', `the attempt under lease "${id}" cannot take a question`);
+      remote.inputRequired(data === undefined || data === null ? { question } : { question, data });
     },
     result: (id, result, messageId) => {
       const found = hub.leases.lookup(id, workerId);

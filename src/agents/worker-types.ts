@@ -1,7 +1,7 @@
 // The values the worker hub and its sessions share: a job (one attempt waiting for or held by a
 // worker), what a worker is handed, its hello, and the hub's way back to its connection.
 
-import type { AgentInvocation, AgentOutcome } from './adapter.js';
+import type { AgentInvocation, AgentOutcome, ProvidedInput } from './adapter.js';
 import type { Lease } from './worker-lease.js';
 
 /** Work handed to a worker: the attempt, under the lease that names it in every report. */
@@ -16,6 +16,8 @@ export interface WorkAssignment {
 export interface WorkerLink {
   assign(work: WorkAssignment): void;
   revoke(leaseId: string, reason: string): void;
+  /** The answer to the question the work under `leaseId` asked; `id` names it (a repeat is a duplicate). */
+  provideInput?(leaseId: string, input: unknown, id: string): void;
   /** Closes the connection: another with the same worker id replaced it, or the server is shutting down. */
   close(reason: string, why: 'replaced' | 'shutdown'): void;
 }
@@ -56,4 +58,8 @@ export interface Job {
   readonly lapsedOn: Map<string, number>;
   /** Until this time only a worker that claimed the job (by message id) is given it. */
   readonly openAt: number;
+  /** The last answer journaled for the job's question: given to whichever worker holds the job. */
+  answer?: ProvidedInput;
+  /** Stops listening for answers (the job settled). */
+  unlisten?: () => void;
 }

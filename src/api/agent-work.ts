@@ -57,6 +57,7 @@ export function workStream(hub: WorkerHub) {
         session = hub.connect(parseHello(req.hello), {
           assign: (work) => send({ assignment: assignmentToProto(work) }),
           revoke: (leaseId, reason) => send({ revocation: { leaseId, reason } }),
+          provideInput: (leaseId, input, inputId) => send({ inputProvided: { leaseId, input, inputId } }),
           // A shutdown ends the stream OK: the worker reconnects (to this server's successor).
           close: (reason, why) =>
             stop(why === 'replaced' ? new BatonError('BATON_E_WORKER_REPLACED', reason) : undefined),
@@ -163,6 +164,14 @@ function onMessage(session: WorkerSession, req: WorkRequest, send: (m: WorkRespo
     );
     return;
   }
+  if (req.inputRequired) {
+    const q = req.inputRequired;
+    const id = required(q.leaseId, 'input_required.lease_id');
+    if (q.question.trim() === '')
+      throw invalid('input_required.question', 'is required: say what the handler needs to know');
+    atField('input_required.lease_id', () => session.inputRequired(id, q.question, q.data ?? null));
+    return;
+  }
   if (req.result) {
     const r = req.result;
     const id = required(r.leaseId, 'result.lease_id');
@@ -201,5 +210,8 @@ function onMessage(session: WorkerSession, req: WorkRequest, send: (m: WorkRespo
     );
     return;
   }
-  throw invalid('kind', 'a WorkRequest must set one of hello, heartbeat, progress, status or result');
+  throw invalid(
+    'kind',
+    'a WorkRequest must set one of hello, heartbeat, progress, status, result or input_required',
+  );
 }

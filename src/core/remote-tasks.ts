@@ -40,6 +40,7 @@ export function taskInputProvided(s: RunState, e: TaskInputProvided): boolean {
   delete u.inputRequired;
   const answer: InputAnswer = { input: e.input, seq: e.seq, at: e.at };
   u.inputProvided = e.request_id === undefined ? answer : { ...answer, request_id: e.request_id };
+  if (e.request_id !== undefined) u.inputRequests = { ...u.inputRequests, [e.request_id]: e.seq };
   return true;
 }
 
@@ -48,6 +49,7 @@ export function clearRemote(u: UnitState): void {
   if (u.remoteTaskId !== undefined) delete u.remoteTaskId;
   if (u.inputRequired !== undefined) delete u.inputRequired;
   if (u.inputProvided !== undefined) delete u.inputProvided;
+  if (u.inputRequests !== undefined) delete u.inputRequests;
 }
 
 /**
@@ -72,9 +74,14 @@ export function inputTarget(s: RunState, task: string, requestId?: string): Inpu
     return { kind: 'busy', key: task, doing: 'it has not started' };
   if (u === undefined || (task !== p!.unit && u.iteration !== p!.iteration)) return { kind: 'unknown' };
   const key = attemptKey(u.key, u.iteration);
-  const given = u.inputProvided;
-  if (u.status === 'dispatched' && requestId !== undefined && given?.request_id === requestId)
-    return { kind: 'answered', key, attempt: u.attempts, seq: given.seq };
+  const asked = u.inputRequests;
+  // Own keys only: a request id such as "constructor" must not find Object's.
+  const taken =
+    requestId !== undefined && asked !== undefined && Object.hasOwn(asked, requestId)
+      ? asked[requestId]
+      : undefined;
+  if (u.status === 'dispatched' && taken !== undefined)
+    return { kind: 'answered', key, attempt: u.attempts, seq: taken };
   if (u.status === 'dispatched' && u.inputRequired !== undefined && isActive(s))
     return { kind: 'waiting', key, attempt: u.attempts, question: u.inputRequired.question };
   return { kind: 'busy', key, doing: doing(s, u) };

@@ -103,6 +103,8 @@ export interface UnitState {
    * again: an attempt re-attached after a crash that finds its remote task still waiting sends it.
    */
   inputProvided?: InputAnswer;
+  /** Every answer the current attempt took, by request id -> entry seq: a retried answer is taken once. */
+  inputRequests?: Record<string, number>;
 }
 
 /** An answer to an agent's question, as journaled. */

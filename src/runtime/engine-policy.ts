@@ -34,7 +34,21 @@ export type RunCommand =
   | ModifyCommand;
 
 /** What a run's inbox carries: steering commands, answers to agents, and workers' results from other instances. */
-export type InboxCommand = RunCommand | WorkResultCommand | InputCommand;
+export type InboxCommand = RunCommand | WorkResultCommand | InputCommand | AskedCommand;
+
+/**
+ * A remote worker's question for an attempt of this run (its handler called requestInput), posted by
+ * the instance its worker is connected to: journaled as TaskInputRequired while that attempt (same
+ * key, attempt and idempotency key) is in flight and does not already show the same question.
+ */
+export interface AskedCommand {
+  readonly kind: 'asked';
+  readonly idem: string;
+  readonly key: string;
+  readonly attempt: number;
+  readonly question: string;
+  readonly data?: unknown;
+}
 
 /**
  * An answer for the attempt `attempt` of `task` whose agent waits for input (run-input.ts): journaled as
@@ -81,6 +95,7 @@ export function commandEntry(
   if (cmd.kind === 'modify') return modifyEntry(state!, cmd, eventId, check);
   if (cmd.kind === 'result') return resultEntry(state!, cmd);
   if (cmd.kind === 'input') return inputEntry(state!, cmd);
+  if (cmd.kind === 'asked') return askedEntry(state!, cmd);
   return steeringEntry(eventId, cmd);
 }
 
@@ -156,6 +171,19 @@ function inputEntry(state: RunState, cmd: InputCommand): InputFields | readonly 
     attempt: t.attempt,
     input: cmd.input,
     request_id: cmd.request_id,
+  };
+}
+
+function askedEntry(state: RunState, cmd: AskedCommand): InputFields | readonly ModifyProblem[] {
+  const u = state.units.get(parseKey(cmd.key)?.unit ?? cmd.key);
+  if (u?.status !== 'dispatched' || u.idem !== cmd.idem || u.attempts !== cmd.attempt) return [];
+  if (u.inputRequired?.question === cmd.question) return [];
+  return {
+    type: 'TaskInputRequired',
+    key: cmd.key,
+    attempt: cmd.attempt,
+    question: cmd.question,
+    ...(cmd.data === undefined ? {} : { data: cmd.data }),
   };
 }
 
