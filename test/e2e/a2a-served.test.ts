@@ -218,6 +218,7 @@ describe('plain HTTP requests get the spec’s errors (and the server stays up)'
     ['an unknown method', () => ({ method: 'NoSuchMethod', params: {} }), -32601],
     ['params that are not an object', () => ({ method: 'GetTask', params: 3 }), -32602],
     ['an input the workflow does not declare', () => sendOf([{ data: { topc: 'x' } }]), -32602],
+    ['a message without parts', () => sendOf([]), -32602],
     ['an unknown task', () => ({ method: 'GetTask', params: { id: 'run_nope' } }), -32001],
     ['a cancel of an ended task', () => ({ method: 'CancelTask', params: { id: ended } }), -32002],
     [
@@ -226,6 +227,7 @@ describe('plain HTTP requests get the spec’s errors (and the server stays up)'
       -32003,
     ],
     ['a subscription to an ended task', () => ({ method: 'SubscribeToTask', params: { id: ended } }), -32004],
+    ['the extended card (there is none)', () => ({ method: 'GetExtendedAgentCard', params: {} }), -32004],
     ['files only', () => sendOf([{ url: 'http://x/f.pdf', mediaType: 'application/pdf' }]), -32005],
     ['an unsupported A2A-Version', () => ({ method: 'GetTask', params: { id: ended } }), -32009, '9.9'],
   ])('JSON-RPC: %s -> %i', async (_what, body, code, version) => {
