@@ -255,6 +255,16 @@ describe('plain HTTP requests get the spec’s errors (and the server stays up)'
     expect(((await listed.json()) as { tasks: unknown[]; nextPageToken: string }).nextPageToken).not.toBe('');
   });
 
+  it('gRPC: a tenant that names no workflow is INVALID_ARGUMENT, and the service stays up', async () => {
+    const wrong = await server.client('trio', 'GRPC', 'nope');
+    await expect(wrong.getTask({ tenant: '', id: ended, historyLength: undefined })).rejects.toThrow(
+      /no workflow named "nope"/,
+    );
+    const right = await server.client('trio', 'GRPC');
+    const got = await right.getTask({ tenant: '', id: ended, historyLength: undefined });
+    expect(got.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+  });
+
   it('an unknown workflow is a 404; a request without A2A-Version speaks v0.3', async () => {
     const unknown = await fetch(`${server.http}/a2a/nope`, { method: 'POST', body: '{}' });
     expect(unknown.status).toBe(404);
