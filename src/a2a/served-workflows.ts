@@ -1,6 +1,7 @@
 // The workflows the A2A edge serves: every workflow of the registry (the store, namespace of the engine),
 // at its latest version, checked as RunService checks a registered workflow before it starts it. The
-// check of a source is kept until the latest source changes.
+// check of a source is kept until the latest source changes; which version is the latest is read again
+// after FRESH_MS (a request reads it several times: routing, the SDK's version check, the start).
 
 import { checkWorkflowSource, type CheckOptions } from '../plan/index.js';
 import type { WorkflowSpec } from '../spec/schema.js';
@@ -14,20 +15,28 @@ export interface CatalogDeps {
   readonly check?: CheckOptions;
 }
 
+/** How long a found latest version is used before the registry is read again. */
+const FRESH_MS = 1000;
+
 export class ServedWorkflows {
-  private readonly checked = new Map<string, { source: string; spec: WorkflowSpec }>();
+  private readonly checked = new Map<string, { source: string; spec: WorkflowSpec; readAt: number }>();
 
   constructor(private readonly deps: CatalogDeps) {}
 
   /** The latest registered version of `name`, checked; undefined when no version is registered. */
   async latest(name: string): Promise<WorkflowSpec | undefined> {
+    const fresh = this.checked.get(name);
+    if (fresh !== undefined && performance.now() - fresh.readAt < FRESH_MS) return fresh.spec;
     const def = await this.deps.store.getWorkflow(this.deps.namespace, name);
     if (def === undefined) {
       this.checked.delete(name);
       return undefined;
     }
     const known = this.checked.get(name);
-    if (known?.source === def.source) return known.spec;
+    if (known?.source === def.source) {
+      this.checked.set(name, { ...known, readAt: performance.now() });
+      return known.spec;
+    }
     const r = checkWorkflowSource(def.source, this.deps.check ?? {});
     if (!r.ok) {
       const [first] = r.diagnostics;
@@ -36,7 +45,7 @@ export class ServedWorkflows {
           (first ? `: ${first.code}: ${first.message}` : ''),
       );
     }
-    this.checked.set(name, { source: def.source, spec: r.spec });
+    this.checked.set(name, { source: def.source, spec: r.spec, readAt: performance.now() });
     return r.spec;
   }
 

@@ -173,6 +173,8 @@ export class WorkflowAgent implements A2ARequestHandler {
     const message = params.message;
     if (message === undefined) throw new RequestMalformedError('message is required');
     if (message.messageId === '') throw new RequestMalformedError('message.messageId is required');
+    if (message.parts.length === 0)
+      throw new RequestMalformedError('message.parts is empty: a message has at least one part');
     if (message.messageId.length > MAX_MESSAGE_ID)
       throw new RequestMalformedError(`message.messageId is longer than ${MAX_MESSAGE_ID} characters`);
     if (params.configuration?.taskPushNotificationConfig !== undefined)

@@ -71,8 +71,8 @@ export interface Served {
   readonly child: ChildProcess;
   stderr(): string;
   register(source: string): Promise<void>;
-  /** An SDK client of workflow `name`'s agent, speaking `binding` (from its card). */
-  client(name: string, binding: Binding): Promise<Client>;
+  /** An SDK client of workflow `name`'s agent, speaking `binding` (from its card; `tenant` overrides the gRPC one). */
+  client(name: string, binding: Binding, tenant?: string): Promise<Client>;
   stop(): Promise<void>;
 }
 
@@ -122,7 +122,7 @@ export async function serve(dir: string, extraArgs: string[] = []): Promise<Serv
       new Promise((resolve, reject) =>
         workflows.registerWorkflow({ source }, (err) => (err ? reject(err) : resolve())),
       ),
-    client: async (name, binding) => {
+    client: async (name, binding, tenant) => {
       const factory = new ClientFactory(
         ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
           transports: [new JsonRpcTransportFactory(), new RestTransportFactory(), new GrpcTransportFactory()],
@@ -136,9 +136,9 @@ export async function serve(dir: string, extraArgs: string[] = []): Promise<Serv
       const card = AgentCard.fromJSON(await res.json());
       return factory.createFromAgentCard({
         ...card,
-        supportedInterfaces: card.supportedInterfaces.filter(
-          (i) => i.protocolBinding === binding && i.protocolVersion === '1.0',
-        ),
+        supportedInterfaces: card.supportedInterfaces
+          .filter((i) => i.protocolBinding === binding && i.protocolVersion === '1.0')
+          .map((i) => (tenant === undefined ? i : { ...i, tenant })),
       });
     },
     stop: async () => {

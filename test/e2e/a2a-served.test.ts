@@ -218,6 +218,7 @@ describe('plain HTTP requests get the spec’s errors (and the server stays up)'
     ['an unknown method', () => ({ method: 'NoSuchMethod', params: {} }), -32601],
     ['params that are not an object', () => ({ method: 'GetTask', params: 3 }), -32602],
     ['an input the workflow does not declare', () => sendOf([{ data: { topc: 'x' } }]), -32602],
+    ['a message without parts', () => sendOf([]), -32602],
     ['an unknown task', () => ({ method: 'GetTask', params: { id: 'run_nope' } }), -32001],
     ['a cancel of an ended task', () => ({ method: 'CancelTask', params: { id: ended } }), -32002],
     [
@@ -226,6 +227,7 @@ describe('plain HTTP requests get the spec’s errors (and the server stays up)'
       -32003,
     ],
     ['a subscription to an ended task', () => ({ method: 'SubscribeToTask', params: { id: ended } }), -32004],
+    ['the extended card (there is none)', () => ({ method: 'GetExtendedAgentCard', params: {} }), -32004],
     ['files only', () => sendOf([{ url: 'http://x/f.pdf', mediaType: 'application/pdf' }]), -32005],
     ['an unsupported A2A-Version', () => ({ method: 'GetTask', params: { id: ended } }), -32009, '9.9'],
   ])('JSON-RPC: %s -> %i', async (_what, body, code, version) => {
@@ -251,6 +253,16 @@ describe('plain HTTP requests get the spec’s errors (and the server stays up)'
     const listed = await rest('/tasks?pageSize=1');
     expect(listed.status).toBe(200);
     expect(((await listed.json()) as { tasks: unknown[]; nextPageToken: string }).nextPageToken).not.toBe('');
+  });
+
+  it('gRPC: a tenant that names no workflow is INVALID_ARGUMENT, and the service stays up', async () => {
+    const wrong = await server.client('trio', 'GRPC', 'nope');
+    await expect(wrong.getTask({ tenant: '', id: ended, historyLength: undefined })).rejects.toThrow(
+      /no workflow named "nope"/,
+    );
+    const right = await server.client('trio', 'GRPC');
+    const got = await right.getTask({ tenant: '', id: ended, historyLength: undefined });
+    expect(got.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
   });
 
   it('an unknown workflow is a 404; a request without A2A-Version speaks v0.3', async () => {
