@@ -9,6 +9,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { MetricReader } from '@opentelemetry/sdk-metrics';
 import { BatonError } from './errors/registry.js';
+import { fault } from './telemetry/faults.js';
+import { logger } from './telemetry/logger.js';
+import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { bindMetrics, unbindMetrics } from './telemetry/metrics.js';
 import { setTracing } from './telemetry/tracing.js';
 
@@ -94,6 +97,22 @@ export async function startTelemetry(o: TelemetryOptions = {}): Promise<Telemetr
     // OTEL_RESOURCE_ATTRIBUTES and the process; the host detector reads machine ids, not needed here.
     resourceDetectors: [envDetector, processDetector],
   });
+  // The SDK's own problems (an export the collector refused, a dropped span) are warn records of
+  // component `otel`; OTEL_LOG_LEVEL, when set, is the SDK's own console logger instead.
+  if (process.env['OTEL_LOG_LEVEL'] === undefined) {
+    const log = logger('otel');
+    const line = (m: string, args: unknown[]) => [m, ...args.map(String)].join(' ');
+    diag.setLogger(
+      {
+        error: (m, ...a) => log.error(line(m, a)),
+        warn: (m, ...a) => log.warn(line(m, a)),
+        info: (m, ...a) => log.info(line(m, a)),
+        debug: (m, ...a) => log.debug(line(m, a)),
+        verbose: (m, ...a) => log.trace(line(m, a)),
+      },
+      DiagLogLevel.WARN,
+    );
+  }
   sdk.start();
   if (spanProcessors.length > 0) setTracing(true);
   if (metricReaders.length > 0) bindMetrics();
@@ -108,7 +127,10 @@ export async function startTelemetry(o: TelemetryOptions = {}): Promise<Telemetr
     async shutdown() {
       setTracing(false);
       unbindMetrics();
-      await sdk.shutdown();
+      // A collector that cannot be reached loses the last spans; the process still ends as it would have.
+      await sdk
+        .shutdown()
+        .catch((e: unknown) => fault('telemetry', 'exporting the last spans at shutdown', e));
     },
   };
 }

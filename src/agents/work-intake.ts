@@ -33,6 +33,7 @@ import type { HubObserver, ResultReceipt, WorkerHub, WorkerResult } from './work
 import { outcomeOf } from './worker-result.js';
 import type { SharedRoster } from './worker-roster.js';
 import { fault } from '../telemetry/faults.js';
+import { logger } from '../telemetry/logger.js';
 
 export interface WorkIntakeOptions {
   readonly hub: WorkerHub;
@@ -130,7 +131,7 @@ export class WorkIntake implements HubObserver {
       await Promise.all(
         unfinished.map((h) =>
           this.o.store.releaseWork(this.o.namespace, h.entry.idem, this.o.instance).catch((e: unknown) => {
-            console.warn(`baton: work intake: giving up ${h.entry.idem} failed:`, e);
+            fault('work-intake', `giving up ${h.entry.idem}`, e);
           }),
         ),
       );
@@ -166,7 +167,7 @@ export class WorkIntake implements HubObserver {
     if (!this.held.has(messageId)) return;
     const { namespace: ns, instance } = this.o;
     this.o.store.assignWork(ns, messageId, instance, workerId, this.now()).catch((e: unknown) => {
-      console.warn(`baton: work intake: recording that worker "${workerId}" has ${messageId} failed:`, e);
+      fault('work-intake', `recording that worker "${workerId}" has ${messageId}`, e);
     });
   }
 
@@ -177,7 +178,7 @@ export class WorkIntake implements HubObserver {
     const receipt = await this.record(claim.runId, messageId, undefined, outcomeOf(result));
     if (receipt.accepted && claim.entryId !== '')
       await this.ack(claim.route, [claim.entryId]).catch((e: unknown) => {
-        console.warn(`baton: work intake: acking ${claim.entryId} for ${messageId} failed:`, e);
+        fault('work-intake', `acking ${claim.entryId} for ${messageId}`, e);
       });
     return receipt;
   }
@@ -205,7 +206,7 @@ export class WorkIntake implements HubObserver {
   private async onEntry(route: string, m: BusMessage): Promise<void> {
     const entry = parseWorkEntry(m.data);
     if (!entry) {
-      console.warn(`baton: work intake: dropped entry ${m.id} on route "${route}": not a work entry`);
+      logger('work-intake').warn(`dropped entry ${m.id} on route "${route}": not a work entry`);
       return void (await this.ack(route, [m.id]));
     }
     if (this.again(entry, m)) return;
@@ -345,7 +346,7 @@ export class WorkIntake implements HubObserver {
       this.held.delete(entry.idem);
       if (held.why === 'close') return; // the claim goes stale; another instance runs it
       await this.o.store.releaseWork(this.o.namespace, entry.idem, this.o.instance).catch((e: unknown) => {
-        console.warn(`baton: work intake: releasing ${entry.idem} failed:`, e);
+        fault('work-intake', `releasing ${entry.idem}`, e);
       });
       // Cancelled by its owner: nothing more to do with its entries. Released: another instance takes them.
       if (held.why === 'cancel') await this.ack(entry.route, [...held.entryIds]);
@@ -437,14 +438,14 @@ export class WorkIntake implements HubObserver {
     if (this.held.get(entry.idem) === held) this.held.delete(entry.idem);
     if (!finished)
       await this.o.store.finishWork(this.o.namespace, entry.idem, this.now()).catch((e: unknown) => {
-        console.warn(`baton: work intake: marking ${entry.idem} done failed:`, e);
+        fault('work-intake', `marking ${entry.idem} done`, e);
       });
     await this.ack(entry.route, [...held.entryIds]);
   }
 
   private async ack(route: string, ids: readonly string[]): Promise<void> {
     await this.o.bus.ack(workStream(this.o.namespace, route), WORK_GROUP, ids).catch((e: unknown) => {
-      console.warn(`baton: work intake: acking ${ids.join(', ')} on route "${route}" failed:`, e);
+      fault('work-intake', `acking ${ids.join(', ')} on route "${route}"`, e);
     });
   }
 

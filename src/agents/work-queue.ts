@@ -222,7 +222,7 @@ export class WorkQueue {
   private cancel(idem: string, reason: string): void {
     const entry: CancelEntry = { v: 1, kind: 'cancel', idem, reason };
     this.opts.bus.publish(controlStream(this.opts.namespace), entry).catch((e: unknown) => {
-      console.warn(`baton: work queue: announcing the cancellation of ${idem} failed:`, e);
+      fault('work-queue', `announcing the cancellation of ${idem}`, e);
     });
   }
 

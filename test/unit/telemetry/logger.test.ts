@@ -41,7 +41,7 @@ describe('BATON_LOG', () => {
 
   it('debug,lease,hub lets debug records of those components through and keeps the others at info', () => {
     const { records } = run('debug,lease,hub');
-    const seen = records.map((r) => `${r['component']}:${r['msg']}`);
+    const seen = records.map((r) => `${String(r['component'])}:${String(r['msg'])}`);
     expect(seen).toContain('lease:renewed 3 leases');
     expect(seen).toContain('hub:assigned a job');
     expect(seen).not.toContain('store:read a journal');
