@@ -106,6 +106,7 @@ async function main(): Promise<void> {
           median_ms: median(xs),
           min_ms: Math.min(...xs),
           vs_floor: Math.round((median(xs) / floor) * 100) / 100,
+          samples_ms: xs,
           ...extra,
         }),
       );

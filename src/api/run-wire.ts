@@ -53,8 +53,22 @@ const asObject = (value: unknown): Record<string, unknown> | undefined =>
     ? (plainJson(value) as Record<string, unknown>)
     : undefined;
 
-/** A run as the SPEC status response describes it: `view` is the engine's status of `state`. */
-export function runToProto(state: RunState, view: WorkflowStatusView): Run {
+/** A circuit breaker as the engine reports it (runtime/breaker.ts BreakerView). */
+export interface BreakerInfo {
+  readonly agent: string;
+  readonly state: string;
+  readonly consecutiveFailures: number;
+  readonly retryAt?: number;
+}
+
+/**
+ * A run as the SPEC status response describes it: `view` is the engine's status of `state`, with the
+ * answering instance's circuit breakers when it has them.
+ */
+export function runToProto(
+  state: RunState,
+  view: WorkflowStatusView & { breakers?: readonly BreakerInfo[] },
+): Run {
   const m = view.performance_metrics;
   const error = view.baton.error;
   return {
@@ -103,6 +117,12 @@ export function runToProto(state: RunState, view: WorkflowStatusView): Run {
     })),
     scheduleId: state.options.schedule?.id ?? '',
     scheduledFireTime: state.options.schedule && new Date(state.options.schedule.fireAt),
+    breakers: (view.breakers ?? []).map((b) => ({
+      agentId: b.agent,
+      state: b.state,
+      consecutiveFailures: b.consecutiveFailures,
+      retryAt: b.retryAt === undefined ? undefined : new Date(b.retryAt),
+    })),
   };
 }
 

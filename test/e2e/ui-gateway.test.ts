@@ -118,6 +118,22 @@ describe('HTTP gateway (/api) and the UI files (/)', () => {
     });
   });
 
+  it("reports the instance's circuit breakers with a run: an agent that failed has one", async () => {
+    const runId = await startRun(served.url, workflowOf('failing', [['fail_here', []]]));
+    let run: { status?: string; breakers?: unknown[] } = {};
+    for (let i = 0; i < 200 && run.status !== 'RUN_STATUS_FAILED'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      run = (await api<{ run: typeof run }>(served.url, 'RunService', 'GetRun', { runId })).json.run;
+    }
+    expect(run.status).toBe('RUN_STATUS_FAILED');
+    // Breakers are per concrete agent (here the module endpoint), kept after failures only.
+    const breakers = run.breakers as Array<{ agentId: string; state: string; consecutiveFailures: number }>;
+    expect(breakers).toHaveLength(1);
+    expect(breakers[0]!.agentId).toContain('sleep-agent.js');
+    expect(breakers[0]!.consecutiveFailures).toBeGreaterThanOrEqual(1);
+    expect(['closed', 'open', 'half_open']).toContain(breakers[0]!.state);
+  });
+
   it('serves the UI at / (index.html for its routes, hashed assets)', async () => {
     const index = await fetch(`${served.url}/`);
     expect(index.status).toBe(200);

@@ -39,6 +39,7 @@ export interface Run {
   failureMessage?: string;
   taskCounts?: Record<string, number>;
   waits?: Array<{ taskId: string; gate: string; channel: string; event?: string }>;
+  breakers?: Array<{ agentId: string; state?: string; consecutiveFailures?: number; retryAt?: string }>;
 }
 
 export interface RunEvent {

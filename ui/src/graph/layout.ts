@@ -1,11 +1,13 @@
-// Lays a task graph out left to right with elkjs (the layered algorithm), in the browser.
+// Lays a task graph out left to right with elkjs (the layered algorithm), in the browser, in elk's web
+// worker: a layout of a thousand tasks takes seconds of CPU and must not freeze the page meanwhile.
 
-import ELK from 'elkjs/lib/elk.bundled.js';
+import ELK from 'elkjs/lib/elk-api.js';
+import workerUrl from 'elkjs/lib/elk-worker.min.js?url';
 
 export const NODE_WIDTH = 180;
 export const NODE_HEIGHT = 56;
 
-const elk = new ELK();
+const elk = new ELK({ workerUrl });
 
 export interface Positions {
   readonly [id: string]: { x: number; y: number };

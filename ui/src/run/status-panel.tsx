@@ -1,6 +1,6 @@
 // The SPEC status panel of a run: status and phase, agents with their progress, performance numbers,
-// task counts and event waits. Live it shows the server's GetRun; in time travel, the status computed
-// here from the folded state at the chosen entry.
+// task counts and the answering instance's circuit breakers. Live it shows the server's GetRun; in time
+// travel, the status computed here from the folded state at the chosen entry.
 
 import type { Run } from '../types.ts';
 import { STATUS_LABEL } from '../types.ts';
@@ -17,6 +17,8 @@ interface Panel {
   overhead: number;
   counts: Record<string, number>;
   failure: string;
+  /** The answering instance's circuit breakers (live only: they are process state, not journaled). */
+  breakers: Array<{ agent: string; state: string; failures: number; retryAt: string }>;
 }
 
 export function fromRun(run: Run): Panel {
@@ -36,6 +38,12 @@ export function fromRun(run: Run): Panel {
     overhead: m.coordinationOverhead ?? 0,
     counts: run.taskCounts ?? {},
     failure: run.failureCode ? `${run.failureCode}: ${run.failureMessage ?? ''}` : '',
+    breakers: (run.breakers ?? []).map((b) => ({
+      agent: b.agentId,
+      state: b.state ?? '',
+      failures: b.consecutiveFailures ?? 0,
+      retryAt: b.retryAt ? new Date(b.retryAt).toLocaleTimeString() : '',
+    })),
   };
 }
 
@@ -56,6 +64,7 @@ export function fromView(v: WorkflowStatusView): Panel {
     overhead: m.coordination_overhead,
     counts: { ...v.baton.task_counts },
     failure: v.baton.error ? `${v.baton.error.code}: ${v.baton.error.message}` : '',
+    breakers: [],
   };
 }
 
@@ -106,6 +115,28 @@ export function StatusPanel({ panel, travel }: { panel: Panel; travel: boolean }
           ))}
         </tbody>
       </table>
+      {panel.breakers.length > 0 && (
+        <table className="agents" data-testid="breakers">
+          <thead>
+            <tr>
+              <th>breaker</th>
+              <th>state</th>
+              <th>failures in a row</th>
+              <th>probe at</th>
+            </tr>
+          </thead>
+          <tbody>
+            {panel.breakers.map((b) => (
+              <tr key={b.agent}>
+                <td>{b.agent}</td>
+                <td className={`breaker-${b.state}`}>{b.state}</td>
+                <td>{b.failures}</td>
+                <td>{b.retryAt}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </div>
   );
 }

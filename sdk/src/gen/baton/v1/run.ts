@@ -214,6 +214,11 @@ export interface Run {
    * with ProvideInput.
    */
   inputRequired: InputWait[];
+  /**
+   * The circuit breakers of the instance answering (process state, not journaled: each instance
+   * learns agent health itself), one per concrete agent it has called; empty in GetRunHistory's state.
+   */
+  breakers: AgentBreaker[];
 }
 
 export interface Run_TaskCountsEntry {
@@ -240,6 +245,19 @@ export interface InputWait {
     | undefined;
   /** The remote A2A task waiting; empty for a worker. */
   remoteTaskId: string;
+}
+
+/**
+ * A concrete agent's circuit breaker: closed (calls go through), open (the allocator routes around
+ * the agent until retry_at), half_open (probes go through).
+ */
+export interface AgentBreaker {
+  agentId: string;
+  /** "closed", "open" or "half_open". */
+  state: string;
+  consecutiveFailures: number;
+  /** When an open breaker lets a probe through; unset unless open. */
+  retryAt: Date | undefined;
 }
 
 /** A task waiting for an event before it can start. */
@@ -790,6 +808,7 @@ function createBaseRun(): Run {
     scheduleId: "",
     scheduledFireTime: undefined,
     inputRequired: [],
+    breakers: [],
   };
 }
 
@@ -845,6 +864,9 @@ export const Run: MessageFns<Run> = {
     }
     for (const v of message.inputRequired) {
       InputWait.encode(v!, writer.uint32(178).fork()).join();
+    }
+    for (const v of message.breakers) {
+      AgentBreaker.encode(v!, writer.uint32(186).fork()).join();
     }
     return writer;
   },
@@ -1001,6 +1023,14 @@ export const Run: MessageFns<Run> = {
             message.inputRequired.push(InputWait.decode(reader, reader.uint32()));
             continue;
           }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.breakers.push(AgentBreaker.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1102,6 +1132,9 @@ export const Run: MessageFns<Run> = {
         : globalThis.Array.isArray(object?.input_required)
         ? object.input_required.map((e: any) => InputWait.fromJSON(e))
         : [],
+      breakers: globalThis.Array.isArray(object?.breakers)
+        ? object.breakers.map((e: any) => AgentBreaker.fromJSON(e))
+        : [],
     };
   },
 
@@ -1164,6 +1197,9 @@ export const Run: MessageFns<Run> = {
     if (message.inputRequired?.length) {
       obj.inputRequired = message.inputRequired.map((e) => InputWait.toJSON(e));
     }
+    if (message.breakers?.length) {
+      obj.breakers = message.breakers.map((e) => AgentBreaker.toJSON(e));
+    }
     return obj;
   },
 
@@ -1201,6 +1237,7 @@ export const Run: MessageFns<Run> = {
     message.scheduleId = object.scheduleId ?? "";
     message.scheduledFireTime = object.scheduledFireTime ?? undefined;
     message.inputRequired = object.inputRequired?.map((e) => InputWait.fromPartial(e)) || [];
+    message.breakers = object.breakers?.map((e) => AgentBreaker.fromPartial(e)) || [];
     return message;
   },
 };
@@ -1463,6 +1500,135 @@ export const InputWait: MessageFns<InputWait> = {
     message.data = object.data === undefined ? undefined : object.data;
     message.since = object.since ?? undefined;
     message.remoteTaskId = object.remoteTaskId ?? "";
+    return message;
+  },
+};
+
+function createBaseAgentBreaker(): AgentBreaker {
+  return { agentId: "", state: "", consecutiveFailures: 0, retryAt: undefined };
+}
+
+export const AgentBreaker: MessageFns<AgentBreaker> = {
+  encode(message: AgentBreaker, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.agentId !== "") {
+      writer.uint32(10).string(message.agentId);
+    }
+    if (message.state !== "") {
+      writer.uint32(18).string(message.state);
+    }
+    if (message.consecutiveFailures !== 0) {
+      writer.uint32(24).uint32(message.consecutiveFailures);
+    }
+    if (message.retryAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.retryAt), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AgentBreaker {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAgentBreaker();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.agentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.state = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.consecutiveFailures = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.retryAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AgentBreaker {
+    return {
+      agentId: isSet(object.agentId)
+        ? globalThis.String(object.agentId)
+        : isSet(object.agent_id)
+        ? globalThis.String(object.agent_id)
+        : "",
+      state: isSet(object.state) ? globalThis.String(object.state) : "",
+      consecutiveFailures: isSet(object.consecutiveFailures)
+        ? globalThis.Number(object.consecutiveFailures)
+        : isSet(object.consecutive_failures)
+        ? globalThis.Number(object.consecutive_failures)
+        : 0,
+      retryAt: isSet(object.retryAt)
+        ? fromJsonTimestamp(object.retryAt)
+        : isSet(object.retry_at)
+        ? fromJsonTimestamp(object.retry_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: AgentBreaker): unknown {
+    const obj: any = {};
+    if (message.agentId !== "") {
+      obj.agentId = message.agentId;
+    }
+    if (message.state !== "") {
+      obj.state = message.state;
+    }
+    if (message.consecutiveFailures !== 0) {
+      obj.consecutiveFailures = Math.round(message.consecutiveFailures);
+    }
+    if (message.retryAt !== undefined) {
+      obj.retryAt = message.retryAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AgentBreaker>, I>>(base?: I): AgentBreaker {
+    return AgentBreaker.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AgentBreaker>, I>>(object: I): AgentBreaker {
+    const message = createBaseAgentBreaker();
+    message.agentId = object.agentId ?? "";
+    message.state = object.state ?? "";
+    message.consecutiveFailures = object.consecutiveFailures ?? 0;
+    message.retryAt = object.retryAt ?? undefined;
     return message;
   },
 };

@@ -1,0 +1,2 @@
+// Vite's import suffixes (`?url`) for the UI's type check.
+/// <reference types="vite/client" />
