@@ -6,7 +6,8 @@
 // `-- --store postgres://USER@HOST:PORT/DB` adds mode `postgres` (each sample in a fresh schema, dropped
 // after) and the floor of that server measured in the same run: 1,000 sequential single-row autocommit
 // INSERTs on one connection (`floor_1000_inserts`, one before each W2 sample); W2's line then carries
-// `vs_floor` (the median of W2 / floor over the pairs).
+// `vs_floor` (the median of W2 / floor over the pairs). `--bus redis://HOST:PORT` puts that mode's engine on
+// a Redis bus (a key prefix per sample, its keys deleted after it) instead of the in-process one.
 // BENCH_TELEMETRY=1 measures the cost of telemetry: each sample is taken twice, interleaved, with
 // OpenTelemetry off and on (spans exported over OTLP/HTTP to a loopback sink, metrics recorded and
 // collected once per sample, the export and the collection counted in the sample); each line carries
@@ -15,6 +16,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { openApp } from '../src/app.js';
 import { inProcessAdapter } from '../src/agents/in-process.js';
 import type { WorkflowSpec } from '../src/spec/schema.js';
@@ -37,6 +39,9 @@ type Mode = 'durable' | 'memory' | 'postgres';
 const storeAt = process.argv.indexOf('--store');
 const pgUrl = storeAt >= 0 ? process.argv[storeAt + 1] : undefined;
 if (storeAt >= 0 && !pgUrl?.startsWith('postgres')) throw new Error('--store needs a postgres:// URL');
+const busAt = process.argv.indexOf('--bus');
+const redisUrl = busAt >= 0 ? process.argv[busAt + 1] : undefined;
+if (busAt >= 0 && !redisUrl?.startsWith('redis')) throw new Error('--bus needs a redis:// URL');
 
 const telemetry: TelemetryBench | undefined =
   process.env.BENCH_TELEMETRY === '1' ? await telemetryBench() : undefined;
@@ -54,6 +59,9 @@ async function once(
   const app = await openApp({
     dataDir: mode === 'memory' ? ':memory:' : dir,
     ...(pg === undefined ? {} : { store: pg.url }),
+    ...(pg === undefined || redisUrl === undefined
+      ? {}
+      : { bus: `${redisUrl}${redisUrl.includes('?') ? '&' : '?'}prefix=${pg.schema}` }),
     adapterFor: () => inProcessAdapter(() => null),
     snapshotEvery: 1_000_000,
   });
@@ -71,7 +79,23 @@ async function once(
   } finally {
     await app.close();
     if (pg !== undefined) await dropBenchSchema(pgUrl!, pg.schema);
+    if (pg !== undefined && redisUrl !== undefined) await dropRedisPrefix(redisUrl, pg.schema);
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Deletes the keys of one sample's bus (`<prefix>:*`). */
+async function dropRedisPrefix(url: string, prefix: string): Promise<void> {
+  const r = new Redis(url.replace(/\?.*$/, ''));
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await r.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    r.disconnect();
   }
 }
 

@@ -56,7 +56,18 @@ export class RunOwnership {
   readonly #stuck = new Map<string, Stuck>();
   /** Runs whose release is under way: held a moment longer, but not to be driven again. */
   readonly #releasing = new Set<string>();
+  /**
+   * Runs being adopted (their journal read, their takeover not yet journaled): a renewal that finds one
+   * held but not driven yet must leave it to that adoption, or it would drive the run as if it were not
+   * a takeover, and RunTakenOver would never be journaled.
+   */
+  readonly #adopting = new Set<string>();
   #closed = false;
+  /**
+   * Renewals and claims of expired runs take turns at the store: a renewal sent while a claim's answer
+   * is still on its way could report a run as held before this engine knows it claimed it.
+   */
+  #storeTurn: Promise<unknown> = Promise.resolve();
 
   constructor(store: Store, host: OwnershipHost, opts: OwnershipOptions) {
     this.#store = store;
@@ -139,7 +150,7 @@ export class RunOwnership {
     for (const actor of this.#host.driven()) if (actor.created) before.set(actor, actor.fence);
     let held: RunClaim[];
     try {
-      held = await this.#store.renewLeases(this.owner, this.leaseMs);
+      held = await this.#turn(() => this.#store.renewLeases(this.owner, this.leaseMs));
     } catch (e) {
       // Not proof that another instance took the runs: fencing refuses our writes if one did.
       fault('run-ownership', 'renewing leases failed', e);
@@ -170,10 +181,18 @@ export class RunOwnership {
     for (const claim of held) {
       const { runId } = claim;
       const ours = claim.ns === this.#host.namespace;
-      if ((ours && driven.has(runId)) || this.#stuck.has(runId) || this.#releasing.has(runId)) continue;
+      if (ours && (driven.has(runId) || this.#adopting.has(runId))) continue;
+      if (this.#stuck.has(runId) || this.#releasing.has(runId)) continue;
       // Another namespace's run (a claim whose release failed) is released again there by #take.
       void this.#take(claim);
     }
+  }
+
+  /** Runs `call` once the previous renewal or claim has been answered. */
+  #turn<T>(call: () => Promise<T>): Promise<T> {
+    const answer = this.#storeTurn.then(call);
+    this.#storeTurn = Promise.allSettled([answer]);
+    return answer;
   }
 
   #scheduleClaim(ms: number): void {
@@ -186,11 +205,8 @@ export class RunOwnership {
   async #claimTick(): Promise<void> {
     let claims: RunClaim[] = [];
     try {
-      claims = await this.#store.claimExpiredRuns(
-        this.owner,
-        this.leaseMs,
-        this.#batch,
-        this.#host.namespace,
+      claims = await this.#turn(() =>
+        this.#store.claimExpiredRuns(this.owner, this.leaseMs, this.#batch, this.#host.namespace),
       );
     } catch (e) {
       fault('run-ownership', 'claiming expired runs failed', e);
@@ -207,6 +223,8 @@ export class RunOwnership {
       // its own namespace: released in ours it would stay held, renewed by us, and driven by nobody.
       return this.release(claim.runId, claim, claim.ns);
     }
+    if (this.#adopting.has(claim.runId)) return; // the adoption under way drives it
+    this.#adopting.add(claim.runId);
     try {
       await this.#host.adopt(claim);
       this.#stuck.delete(claim.runId);
@@ -218,6 +236,8 @@ export class RunOwnership {
       // Held, not driven: released when this engine stops, tried again now and then (a plugin may come).
       this.#stuck.set(claim.runId, { claim, retryAt: Date.now() + RETRY_STUCK_MS });
       fault('run-ownership', `claimed run ${claim.runId} but cannot drive it here; holding it`, e);
+    } finally {
+      this.#adopting.delete(claim.runId);
     }
   }
 

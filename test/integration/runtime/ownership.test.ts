@@ -197,17 +197,18 @@ describe('fenced run ownership', () => {
     await expect(a.engine.settled(run.runId)).rejects.toMatchObject({ code: 'BATON_E_RUN_OWNERSHIP_LOST' });
   });
 
-  it("leaves another namespace's lapsed run to that namespace's instances: claimed, released there, taken by them", async () => {
+  it("leaves another namespace's lapsed run to that namespace's instances: never claimed by others, taken by them", async () => {
     const a = await instance({ a: hang }, { leaseMs: 300, namespace: 'other' });
     const run = await a.engine.start(chain(['one', 'two']), {});
     await until(async () => (await a.store.read('other', run.runId)).length > 1, 'dispatched');
     await a.engine.close({ release: false }); // crashed: its lease lapses
-    // An instance of the default namespace claims lapsed runs of any namespace, and must let this one go.
+    // An instance of the default namespace claims lapsed runs of its own namespace only.
     const stranger = await instance({}, { leaseMs: 300, claimExpired: true });
-    await until(async () => {
-      const row = await stranger.store.getRun('other', run.runId);
-      return row !== undefined && row.epoch > 1 && row.owner === undefined;
-    }, "released in its own namespace by the default namespace's instance");
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // its claim loop runs every 150 ms
+    expect(await stranger.store.getRun('other', run.runId)).toMatchObject({
+      owner: a.engine.owner,
+      epoch: 1,
+    });
     const b = await instance(
       { a: ({ taskId }) => taskId },
       { leaseMs: 300, namespace: 'other', claimExpired: true },
@@ -216,6 +217,8 @@ describe('fenced run ownership', () => {
       async () => (await b.store.getRun('other', run.runId))?.status === 'completed',
       "run completed on the other namespace's instance",
     );
+    const takeover = (await b.store.read('other', run.runId)).find((r) => r.type === 'RunTakenOver');
+    expect(takeover?.data).toEqual({ from: a.engine.owner, fromEpoch: 1, to: b.engine.owner, epoch: 2 });
   });
 
   it('journals on the owner a signal and a cancel posted through another instance', async () => {
