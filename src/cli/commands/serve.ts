@@ -31,7 +31,6 @@ import { StoreProbe } from '../../runtime/store-probe.js';
 import { HttpListener } from '../../http/http-listener.js';
 import { HookLogRetention, StoreHookLog } from '../../hooks/hook-log.js';
 import { HookQueueConsumer } from '../../hooks/hook-queue.js';
-import { localRunners } from './hook.js';
 
 /** Watch streams and calls still open after the drain get this long before they are cut off. */
 const CLOSE_GRACE_MS = 2_000;
@@ -56,6 +55,8 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     adapterFor: workers.adapterFor(),
     claimExpired: true,
     leaseMs: config.leaseMs,
+    // Async hooks go through the bus: this instance and every other consume them (HookQueueConsumer).
+    hooks: { queue: 'bus' },
     ...(config.a2aCredentials !== undefined && { a2a: { credentialsFile: config.a2aCredentials } }),
   });
   await workers.attach({
@@ -85,7 +86,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
   // The hook execution log keeps `hook_log_retention` (7 days by default); every instance sweeps it.
   const hookLog = new HookLogRetention({ store: app.store, olderThanMs: config.hookLogRetentionMs, log });
   // Async hooks of the namespace (any instance's runs): this instance is one consumer of the group.
-  const hookRunners = localRunners();
+  const hookRunners = app.hookRunners;
   const hookQueue = new HookQueueConsumer({
     bus: app.bus,
     namespace: ns,
