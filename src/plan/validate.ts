@@ -13,6 +13,7 @@ import { dependencyCycles, dependencyReferences } from './validate-deps.js';
 import { declaredChannels, unreachableByEvent } from './validate-events.js';
 import { remoteAgentCards, type AgentCardCheck } from './validate-remote.js';
 import { duplicateTaskIds, fanOutSources, hookTasks, runModes } from './validate-tasks.js';
+import { hookRules } from './validate-hooks.js';
 
 export type Rule = (ctx: ValidationContext) => void;
 
@@ -31,6 +32,7 @@ export const RULES: readonly Rule[] = [
   unreachableByEvent,
   celExpressions,
   hookTasks,
+  hookRules,
 ];
 
 export interface ValidateOptions {

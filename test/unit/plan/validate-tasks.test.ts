@@ -75,4 +75,28 @@ describe('task rules', () => {
     expect(found(ds)).toEqual([['BATON_E_UNKNOWN_TASK', 'workflow.hooks.0.tasks.1']]);
     expect(ds[0]!.hint).toBe('did you mean "publish"?');
   });
+
+  it('checks hooks: unique names, matchers their trigger can match, commands that fit their kind', () => {
+    const h = (over: Record<string, unknown>) => ({ trigger: 'pre_task', command: 'sh', ...over });
+    const ds = validate(chain(2), {
+      hooks: [
+        h({ name: 'a' }),
+        h({ name: 'a' }),
+        h({ name: 'tool', matcher: { tool: 'command' } }),
+        h({ name: 'cmd', trigger: 'pre_command', matcher: { tool: 'comm*' } }),
+        h({ name: 'start', trigger: 'session_start', matcher: { task: 't1' } }),
+        h({ name: 'web', kind: 'http' }),
+        h({ name: 'plug', kind: 'wasm', command: './x.sh' }),
+        h({ name: 'ok', kind: 'wasm', command: 'acme/guard@1.0.0' }),
+      ],
+    });
+    expect(found(ds)).toEqual([
+      ['BATON_E_HOOK_INVALID', 'workflow.hooks.1.name'],
+      ['BATON_E_HOOK_INVALID', 'workflow.hooks.2.matcher.tool'],
+      ['BATON_E_HOOK_INVALID', 'workflow.hooks.4.matcher'],
+      ['BATON_E_HOOK_INVALID', 'workflow.hooks.5.command'],
+      ['BATON_E_HOOK_INVALID', 'workflow.hooks.6.command'],
+    ]);
+    expect(ds[0]!.message).toBe('hook name "a" is already used by hook 1');
+  });
 });

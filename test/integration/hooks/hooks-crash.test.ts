@@ -1,0 +1,126 @@
+// kill -9 of the engine while a blocking hook runs: the process that takes the run over asks that hook
+// again with the same idempotency key, never re-runs a hook whose verdict was journaled, and replaying
+// the journal runs no hook at all.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterEach, expect, it } from 'vitest';
+import { openApp, type App } from '../../../src/app.js';
+import { inProcessAdapter } from '../../../src/agents/in-process.js';
+import { fold, resumeCommands } from '../../../src/core/index.js';
+import { toEntry } from '../../../src/runtime/records.js';
+
+const ROOT = join(import.meta.dirname, '../../..');
+let child: ChildProcess | undefined;
+let app: App | undefined;
+const dir = mkdtempSync(join(tmpdir(), 'baton-hooks-crash-'));
+
+afterEach(async () => {
+  if (child?.exitCode === null) child.kill('SIGKILL');
+  for (const pid of lines('pids')) {
+    try {
+      process.kill(-Number(pid), 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await app?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const lines = (name: string): string[] =>
+  existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8').trim().split('\n').filter(Boolean) : [];
+
+async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+it('kill -9 mid-hook: the hook is asked again with the same key; a journaled verdict is never re-run', async () => {
+  const data = join(dir, 'data');
+  const hook = (name: string, trigger: string, body: string) => ({
+    name,
+    trigger,
+    command: 'sh',
+    args: [
+      '-c',
+      `echo "$BATON_IDEMPOTENCY_KEY" >> ${join(dir, name)}; echo $$ >> ${join(dir, 'pids')}; ${body}`,
+    ],
+    timeout_ms: 120_000,
+  });
+  const wfFile = join(dir, 'wf.json');
+  writeFileSync(
+    wfFile,
+    JSON.stringify({
+      name: 'crash',
+      version: '1',
+      agents: { a: { type: 't' } },
+      tasks: [{ id: 'one', agent: 'a', input: '{"n": 1}' }],
+      hooks: [
+        hook('start', 'session_start', 'exit 0'),
+        // Hangs until the release file exists (the first process dies while it hangs).
+        hook(
+          'gate',
+          'pre_task',
+          `while [ ! -f ${join(dir, 'release')} ]; do sleep 0.05; done; echo '{"verdict":"transform","patch":{"input":{"n":2}}}'`,
+        ),
+      ],
+    }),
+  );
+  child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'test/integration/hooks/crash-child.ts', data, wfFile],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const [runId] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+  await until(() => lines('gate').length === 1, 'the pre_task hook running in the first process');
+  child.kill('SIGKILL');
+  await once(child, 'exit');
+  writeFileSync(join(dir, 'release'), '');
+
+  const seen: unknown[] = [];
+  app = await openApp({
+    dataDir: data,
+    adapterFor: () =>
+      inProcessAdapter(({ input }) => {
+        seen.push(input);
+        return input;
+      }),
+  });
+  await app.engine.resume(runId);
+  const state = await app.engine.settled(runId);
+  expect(state.status).toBe('completed');
+  expect(seen).toEqual([{ n: 2 }]);
+  // Asked twice (the first answer died with its process), under one key; session_start ran once.
+  expect(lines('gate')).toEqual([`${runId}/pre_task/one/1/gate`, `${runId}/pre_task/one/1/gate`]);
+  expect(lines('start')).toEqual([`${runId}/session_start/run/start`]);
+  const records = await app.store.read('default', runId);
+  const types = records.map((r) =>
+    r.type === 'HookDecided' ? `HookDecided:${(r.data as { trigger: string }).trigger}` : r.type,
+  );
+  expect(types).toEqual([
+    'RunStarted',
+    'HookDecided:session_start',
+    'RunTakenOver',
+    'HookDecided:pre_task',
+    'TaskDispatched',
+    'TaskCompleted',
+    'RunCompleted',
+  ]);
+
+  // Replay: the journal folds to the same end and owes no hook.
+  const replayed = fold(records.map(toEntry));
+  expect(replayed.status).toBe('completed');
+  expect(resumeCommands(replayed).filter((c) => c.type === 'RunHooks')).toEqual([]);
+  expect(lines('gate')).toHaveLength(2);
+}, 60_000);
