@@ -95,7 +95,13 @@ export class RunHookHost {
     const candidates = context.candidates;
     if (trigger !== 'pre_task' || this.opts.stats === undefined || !Array.isArray(candidates)) return context;
     try {
-      const stats = await this.opts.stats.forAgents(s.namespace, candidates as string[]);
+      const stats = { ...(await this.opts.stats.forAgents(s.namespace, candidates as string[])) };
+      // The cost an agent of this run's workflow declares now wins over the one past runs declared.
+      for (const id of candidates as string[]) {
+        const cost = (s.workflow?.agents[id]?.config as { cost?: unknown } | undefined)?.cost;
+        if (typeof cost === 'number' && Number.isFinite(cost) && stats[id] !== undefined)
+          stats[id] = { ...stats[id], cost };
+      }
       return { ...context, stats };
     } catch (e) {
       fault('hooks', 'agent statistics for a pre_task hook', e);
