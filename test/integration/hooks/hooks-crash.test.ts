@@ -65,6 +65,7 @@ it('kill -9 mid-hook: the hook is asked again with the same key; a journaled ver
       tasks: [{ id: 'one', agent: 'a', input: '{"n": 1}' }],
       hooks: [
         hook('start', 'session_start', 'exit 0'),
+        hook('restore', 'session_restore', `cat > ${join(dir, 'restored.json')}`),
         // Hangs until the release file exists (the first process dies while it hangs).
         hook(
           'gate',
@@ -108,7 +109,8 @@ it('kill -9 mid-hook: the hook is asked again with the same key; a journaled ver
   const types = records.map((r) =>
     r.type === 'HookDecided' ? `HookDecided:${(r.data as { trigger: string }).trigger}` : r.type,
   );
-  expect(types).toEqual([
+  // session_restore runs beside the re-asked pre_task hook: its verdict may land before or after it.
+  expect(types.filter((t) => t !== 'HookDecided:session_restore')).toEqual([
     'RunStarted',
     'HookDecided:session_start',
     'RunTakenOver',
@@ -117,6 +119,10 @@ it('kill -9 mid-hook: the hook is asked again with the same key; a journaled ver
     'TaskCompleted',
     'RunCompleted',
   ]);
+  expect(types.indexOf('HookDecided:session_restore')).toBeGreaterThan(types.indexOf('RunTakenOver'));
+  expect(lines('restore')).toEqual([`${runId}/session_restore/restore@3/restore`]);
+  const restored = JSON.parse(readFileSync(join(dir, 'restored.json'), 'utf8')) as { context: unknown };
+  expect(restored.context).toMatchObject({ by: 'takeover', tasks: { one: 'ready' }, completed: [] });
 
   // Replay: the journal folds to the same end and owes no hook.
   const replayed = fold(records.map(toEntry));

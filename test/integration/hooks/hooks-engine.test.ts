@@ -302,6 +302,22 @@ describe('hooks in runs (in-process agents)', () => {
   });
 });
 
+describe('hooks in nested runs', () => {
+  it('a block runs as a child run bound to its parent run’s hooks', async () => {
+    const a = await app({ a: () => 'a', b: () => 'b' });
+    const spec = wf(
+      [{ id: 'panel', block: { pattern: 'sequential', agents: ['a', 'b'] } }],
+      [sh('seen', 'pre_task', 'exit 0')],
+    );
+    const run = await a.engine.start(spec, {});
+    expect((await a.engine.settled(run.runId)).status).toBe('completed');
+    // The parent's pre_task hook ran for the block task and for each task of the child run.
+    const keys = logLines().map((l) => l.split(' ')[1]!);
+    expect(keys.filter((k) => k.startsWith(`${run.runId}/`))).toHaveLength(1);
+    expect(keys.filter((k) => !k.startsWith(`${run.runId}/`)).length).toBeGreaterThanOrEqual(2);
+  });
+});
+
 describe('http hooks in runs', () => {
   let server: Server;
   let url: string;
