@@ -18,7 +18,11 @@ import { RunHookHost } from './runtime/run-hooks.js';
 import { ExecHookRunner } from './hooks/hook-exec.js';
 import { HttpHookRunner } from './hooks/hook-http.js';
 import { WasmHookRunner } from './hooks/hook-wasm.js';
-import type { AsyncHookQueue, GlobalHooks, HookLogSink } from './hooks/hook-model.js';
+import type { AsyncHookQueue, GlobalHooks, HookKind, HookLogSink, HookRunner } from './hooks/hook-model.js';
+import { StoreGlobalHooks } from './hooks/global-hooks.js';
+import { StoreHookLog } from './hooks/hook-log.js';
+import { BusHookQueue } from './hooks/hook-queue.js';
+import { StoreAgentStats, type AgentStatsSource } from './hooks/agent-stats.js';
 import { AgentAdapters, type EndpointAdapterFactory } from './agents/adapter-registry.js';
 import { moduleAdapter } from './agents/in-process.js';
 import {
@@ -39,6 +43,8 @@ export interface App {
   readonly engine: Engine;
   /** The plugin folder runs load from (<data dir>/plugins), its sandbox and the engine's view of it. */
   readonly plugins: AppPlugins;
+  /** The hook runners by kind (exec, http, wasm): what runs a hook here (TestHook, the async queue). */
+  readonly hookRunners: ReadonlyMap<HookKind, HookRunner>;
   close(): Promise<void>;
 }
 
@@ -52,12 +58,17 @@ export interface AppPlugins {
 
 /** Where hooks come from and go besides a workflow's own (docs/hooks.md). */
 export interface AppHooks {
-  /** The namespace's global hooks (the workflow_hooks table), bound to each run when it starts. */
+  /** The namespace's global hooks, bound to each run when it starts; default: the store's workflow_hooks. */
   readonly global?: GlobalHooks;
-  /** Where every hook execution is logged. */
+  /** Where every hook execution is logged; default: the store's hook_executions. */
   readonly logs?: HookLogSink;
-  /** Where async hooks go (any instance runs them); without one they run in this process. */
-  readonly queue?: AsyncHookQueue;
+  /**
+   * Where async hooks go (any instance runs them); 'bus': the app's bus (BusHookQueue; someone must run
+   * a HookQueueConsumer, as `baton serve` does). Without one they run in this process.
+   */
+  readonly queue?: AsyncHookQueue | 'bus';
+  /** Agent records for pre_task hooks (context.stats); default: projected from the store's journals. */
+  readonly stats?: AgentStatsSource;
   /** Names of environment variables exec hooks also get (config `hook_env`). */
   readonly env?: readonly string[];
   /** The secret webhooks are signed with; default: env BATON_HOOK_SECRET. */
@@ -182,15 +193,18 @@ export async function openApp(options: AppOptions = {}): Promise<App> {
     'hook',
   );
   const secret = hookOptions.secret ?? process.env.BATON_HOOK_SECRET;
+  const runners = {
+    exec: new ExecHookRunner(hookOptions.env === undefined ? {} : { env: hookOptions.env }),
+    http: new HttpHookRunner(secret === undefined ? {} : { secret }),
+    wasm: new WasmHookRunner((ref) => hookPlugins.load(ref)),
+  };
+  const queue = hookOptions.queue === 'bus' ? new BusHookQueue(bus) : hookOptions.queue;
   const hooks = new RunHookHost({
-    runners: {
-      exec: new ExecHookRunner(hookOptions.env === undefined ? {} : { env: hookOptions.env }),
-      http: new HttpHookRunner(secret === undefined ? {} : { secret }),
-      wasm: new WasmHookRunner((ref) => hookPlugins.load(ref)),
-    },
-    ...(hookOptions.global === undefined ? {} : { global: hookOptions.global }),
-    ...(hookOptions.logs === undefined ? {} : { logs: hookOptions.logs }),
-    ...(hookOptions.queue === undefined ? {} : { queue: hookOptions.queue }),
+    runners,
+    global: hookOptions.global ?? new StoreGlobalHooks(store),
+    logs: hookOptions.logs ?? new StoreHookLog(store),
+    stats: hookOptions.stats ?? new StoreAgentStats(store),
+    ...(queue === undefined ? {} : { queue }),
   });
   // The instance files let `baton resume` take over at once a run whose process was killed on this host.
   const instanceDir = dataDir === MEMORY ? undefined : join(dataDir, 'instances');
@@ -208,6 +222,7 @@ export async function openApp(options: AppOptions = {}): Promise<App> {
     bus,
     engine,
     plugins: { dir, runner: pool, patterns, hooks: hookPlugins },
+    hookRunners: new Map<HookKind, HookRunner>(Object.entries(runners) as [HookKind, HookRunner][]),
     async close() {
       await engine.close();
       await pool.close();

@@ -20,6 +20,7 @@ import {
   type HookRunner,
   type HookTrigger,
 } from '../hooks/hook-model.js';
+import type { AgentStatsSource } from '../hooks/agent-stats.js';
 import { fault } from '../telemetry/faults.js';
 
 export interface RunHooksOptions {
@@ -27,6 +28,8 @@ export interface RunHooksOptions {
   readonly global?: GlobalHooks;
   readonly logs?: HookLogSink;
   readonly queue?: AsyncHookQueue;
+  /** Per-agent records from past runs, passed to pre_task hooks as context.stats (automated assignment). */
+  readonly stats?: AgentStatsSource;
 }
 
 /** The tool kinds an agent's ctx.tool guards, and their pre/post triggers. */
@@ -71,7 +74,7 @@ export class RunHookHost {
   async answer(s: RunState, c: RunHooks, signal: AbortSignal): Promise<InputFields> {
     const trigger = c.trigger as HookTrigger;
     const blocking = hooksOf(s).filter((h) => h.mode === 'blocking');
-    const base = this.invocation(s, trigger, c.subject, c.context, {
+    const base = this.invocation(s, trigger, c.subject, await this.withStats(s, trigger, c.context), {
       ...(c.key !== undefined ? { task: c.key } : {}),
       ...(c.agent !== undefined && c.agent !== null ? { agent: c.agent } : {}),
       ...(c.attempt !== undefined ? { attempt: c.attempt } : {}),
@@ -81,6 +84,29 @@ export class RunHookHost {
     return decided(trigger, c.subject, r, (g) =>
       trigger === 'pre_task' && r.outcome === 'transform' ? { input: g.input, agent: g.agent } : {},
     );
+  }
+
+  /** A pre_task context with each candidate's record (context.stats), when a source is wired. */
+  private async withStats(
+    s: RunState,
+    trigger: HookTrigger,
+    context: RunHooks['context'],
+  ): Promise<RunHooks['context']> {
+    const candidates = context.candidates;
+    if (trigger !== 'pre_task' || this.opts.stats === undefined || !Array.isArray(candidates)) return context;
+    try {
+      const stats = { ...(await this.opts.stats.forAgents(s.namespace, candidates as string[])) };
+      // The cost an agent of this run's workflow declares now wins over the one past runs declared.
+      for (const id of candidates as string[]) {
+        const cost = (s.workflow?.agents[id]?.config as { cost?: unknown } | undefined)?.cost;
+        if (typeof cost === 'number' && Number.isFinite(cost) && stats[id] !== undefined)
+          stats[id] = { ...stats[id], cost };
+      }
+      return { ...context, stats };
+    } catch (e) {
+      fault('hooks', 'agent statistics for a pre_task hook', e);
+      return context;
+    }
   }
 
   /**

@@ -99,7 +99,7 @@ export function hook_run(): i32 {
     ' capable agent(s) (success ' +
     fixed(pick.score) +
     ' smoothed over ' +
-    pick.attempts.toString() +
+    (<i64>pick.attempts).toString() +
     ' attempt(s))';
   output('{"outcome":"continue","message":' + quote(why) + ',"patch":{"agent":' + quote(pick.agent) + '}}');
   return 0;

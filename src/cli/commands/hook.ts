@@ -7,9 +7,7 @@ import type { Command } from 'commander';
 import type { HookDefinition, RemoteHooks, TrialRequest } from '../../api/hook-client.js';
 import { BatonError } from '../../errors/registry.js';
 import { GlobalHookAdmin, parseGlobalHook } from '../../hooks/global-hooks.js';
-import { hookConfig, type HookKind, type HookRunner } from '../../hooks/hook-model.js';
-import { ExecHookRunner } from '../../hooks/hook-exec.js';
-import { HttpHookRunner } from '../../hooks/hook-http.js';
+import { hookConfig } from '../../hooks/hook-model.js';
 import { tryHook, type HookTrial } from '../../hooks/hook-test.js';
 import { executionView, hookView, type ExecutionView, type HookView } from '../../hooks/hook-views.js';
 import type { App } from '../../app.js';
@@ -62,15 +60,6 @@ interface Backend {
   logs(q: { runId?: string; hook?: string; limit: number }): Promise<ExecutionView[]>;
 }
 
-/** The runners `baton hook test` uses without a server: exec and http hooks (wasm hooks: on a server). */
-export function localRunners(): ReadonlyMap<HookKind, HookRunner> {
-  const secret = process.env['BATON_HOOK_SECRET'];
-  return new Map<HookKind, HookRunner>([
-    ['exec', new ExecHookRunner()],
-    ['http', new HttpHookRunner(secret === undefined ? {} : { secret })],
-  ]);
-}
-
 function local(app: App): Backend {
   const ns = app.engine.namespace;
   const admin = new GlobalHookAdmin(app.store);
@@ -83,12 +72,7 @@ function local(app: App): Backend {
         t.name !== undefined
           ? (await admin.get(ns, t.name)).config
           : hookConfig(parseGlobalHook(t.hook), 'global');
-      if (hook.kind === 'wasm')
-        throw new BatonError(
-          'BATON_E_USAGE',
-          `hook "${hook.name}" is a wasm hook: try it on a server (--server HOST:PORT), which loads hook plugins`,
-        );
-      return tryHook(localRunners(), hook, {
+      return tryHook(app.hookRunners, hook, {
         namespace: ns,
         ...(t.context !== undefined && { context: t.context }),
         ...(t.task !== undefined && { task: t.task }),

@@ -32,7 +32,6 @@ import { HttpListener } from '../../http/http-listener.js';
 import { A2AEdge, A2AService, a2aGrpcService } from '../../a2a/index.js';
 import { HookLogRetention, StoreHookLog } from '../../hooks/hook-log.js';
 import { HookQueueConsumer } from '../../hooks/hook-queue.js';
-import { localRunners } from './hook.js';
 import { startTelemetry } from '../../app-telemetry.js';
 import { observe, primeMetrics } from '../../telemetry/metrics.js';
 import { uiRouter } from '../../http/ui-static.js';
@@ -64,6 +63,8 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     takeResult: workers.takeResult,
     claimExpired: true,
     leaseMs: config.leaseMs,
+    // Async hooks go through the bus: this instance and every other consume them (HookQueueConsumer).
+    hooks: { queue: 'bus' },
     ...(config.a2aCredentials !== undefined && { a2a: { credentialsFile: config.a2aCredentials } }),
   });
   await workers.attach({
@@ -100,7 +101,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
   // The hook execution log keeps `hook_log_retention` (7 days by default); every instance sweeps it.
   const hookLog = new HookLogRetention({ store: app.store, olderThanMs: config.hookLogRetentionMs, log });
   // Async hooks of the namespace (any instance's runs): this instance is one consumer of the group.
-  const hookRunners = localRunners();
+  const hookRunners = app.hookRunners;
   const hookQueue = new HookQueueConsumer({
     bus: app.bus,
     namespace: ns,

@@ -10,6 +10,7 @@ import { openApp, type App } from '../../../src/app.js';
 import { inProcessAdapter } from '../../../src/agents/in-process.js';
 import type { AgentHandler } from '../../../src/agents/handler.js';
 import { StoreAgentStats } from '../../../src/hooks/agent-stats.js';
+import { GlobalHookAdmin } from '../../../src/hooks/global-hooks.js';
 import { hookConfig, type HookInvocation } from '../../../src/hooks/hook-model.js';
 import { WasmHookRunner } from '../../../src/hooks/hook-wasm.js';
 import { Workflow } from '../../../src/spec/schema.js';
@@ -157,6 +158,41 @@ describe('agent statistics and the assign hook', () => {
         verdict: 'allow',
         message: expect.stringContaining('no candidates or statistics') as unknown,
       });
+    },
+  );
+});
+
+describe('automated assignment in real runs', () => {
+  it.skipIf(!existsSync(ASSIGN))(
+    'a global assign hook moves a task from its failing declared agent to the capable one with the best record',
+    async () => {
+      const app = await openApp({
+        dataDir: join(dir, 'assign'),
+        adapterFor: (id) => inProcessAdapter(handlers[id]!),
+      });
+      apps.push(app);
+      for (let i = 0; i < 2; i++) {
+        const run = await app.engine.start(workflow, {});
+        expect((await app.engine.settled(run.runId)).status).toBe('failed');
+      }
+      // From now on: the namespace's runs carry the built-in assign hook.
+      await new GlobalHookAdmin(app.store).create('default', {
+        name: 'assign',
+        trigger: 'pre_task',
+        command: 'assign@1.0.0',
+      });
+      const run = await app.engine.start(workflow, {});
+      expect((await app.engine.settled(run.runId)).status).toBe('completed');
+      const journal = await app.store.read('default', run.runId);
+      const b = journal.find((r) => r.type === 'TaskDispatched' && (r.data as { key: string }).key === 'b');
+      const d = b!.data as { agent: string | null; instance: string | null };
+      expect(d.instance ?? d.agent).not.toBe('cheap');
+      const logged = (await app.store.listHookExecutions('default', { runId: run.runId, hook: 'assign' }))
+        .executions;
+      expect(logged.map((e) => e.verdict)).toContain('transform');
+      expect(logged.find((e) => e.verdict === 'transform')!.message).toMatch(
+        /^assigned (steady|quick): best record/,
+      );
     },
   );
 });

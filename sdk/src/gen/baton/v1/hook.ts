@@ -26,7 +26,7 @@ export const protobufPackage = "baton.v1";
 export const protobufFileName = "baton/v1/hook.proto";
 
 /**
- * HookService: the namespace's global hooks (the specification's workflow_hooks table) and the log of
+ * HookService: the namespace's global hooks (the workflow_hooks table) and the log of
  * every hook execution.
  *
  * A global hook runs for every run of the namespace, beside the hooks a workflow declares. A change
