@@ -116,7 +116,8 @@ export type AgentErrorCode =
   | 'BATON_E_AGENT_UNAVAILABLE'
   | 'BATON_E_AGENT_CARD_INVALID'
   | 'BATON_E_A2A_AUTH_REQUIRED'
-  | 'BATON_E_A2A_OUTPUT_TOO_LARGE';
+  | 'BATON_E_A2A_OUTPUT_TOO_LARGE'
+  | 'BATON_E_HOOK_DENIED';
 
 /** Why an attempt did not complete. JSON-serialisable, so it is journaled as it is. */
 export interface AgentFailure {

@@ -60,7 +60,9 @@ const PLAIN_NAMES = new Set(['Error', 'TerminalError', 'RetryableError']);
 export function failureFromThrown(thrown: unknown): AgentFailure {
   if (!(thrown instanceof Error))
     return agentFailure('BATON_E_AGENT_FAILED', `handler threw ${describe(thrown)}`);
-  const marks = thrown as Error & { retryable?: unknown; retryAfterMs?: unknown };
+  const marks = thrown as Error & { retryable?: unknown; retryAfterMs?: unknown; code?: unknown };
+  // A tool call a hook denied (ctx.tool), even when the handler let it propagate: never retried.
+  if (marks.code === 'BATON_E_HOOK_DENIED') return agentFailure('BATON_E_HOOK_DENIED', thrown.message);
   // Built-in errors (TypeError, RangeError...) keep their name: it is often the whole diagnosis.
   const message = PLAIN_NAMES.has(thrown.name) ? thrown.message : `${thrown.name}: ${thrown.message}`;
   if (marks.retryable === false) return agentFailure('BATON_E_AGENT_REJECTED', message);

@@ -279,8 +279,14 @@ export class RunHookHost {
 /** A tool call a pre-hook denied: the agent's tool is not run. */
 export class ToolDenied extends Error {
   readonly code = 'BATON_E_HOOK_DENIED';
+  /** A retry would ask the same hooks the same question: the attempt fails once (handler.ts). */
+  readonly retryable = false;
   constructor(readonly verdict: Extract<ToolVerdict, { ok: false }>) {
-    super(verdict.message);
+    super(
+      verdict.hook === undefined || verdict.message.includes(verdict.hook)
+        ? verdict.message
+        : `hook "${verdict.hook}" denied the tool call: ${verdict.message}`,
+    );
     this.name = 'ToolDenied';
   }
 }

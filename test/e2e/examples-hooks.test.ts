@@ -46,7 +46,8 @@ describe('examples/hooks', () => {
     const where = data('security');
     const report = await run('examples/hooks/security.yaml', where);
     expect(report.baton.run_status).toBe('failed');
-    expect(report.baton.error).toMatchObject({ key: 'cleanup' });
+    // Denied once, not retried: a retry would ask the same policy the same question.
+    expect(report.baton.error).toMatchObject({ key: 'cleanup', code: 'BATON_E_HOOK_DENIED' });
     expect(report.baton.error!.message).toMatch(
       /hook "security" denied pre_command: denied by policy: recursive forced delete/,
     );

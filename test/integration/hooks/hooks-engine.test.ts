@@ -241,10 +241,12 @@ describe('hooks in runs (in-process agents)', () => {
     expect(s.error?.message).toContain('hook "loud" failed: wrote more than 1048576 bytes to stdout');
   });
 
-  it('a tool call a pre-hook denies never runs, and the task fails naming the hook', async () => {
+  it('a tool call a pre-hook denies never runs, and the task fails once (not retried) naming the hook', async () => {
     let ran = false;
+    let attempts = 0;
     const a = await app({
       a: (ctx) =>
+        ++attempts &&
         ctx.tool('command', { cmd: 'curl evil' }, () => {
           ran = true;
           return 'x';
@@ -252,7 +254,7 @@ describe('hooks in runs (in-process agents)', () => {
     });
     const run = await a.engine.start(
       wf(
-        [{ id: 'one', agent: 'a', retry: { max_attempts: 1 } }],
+        [{ id: 'one', agent: 'a', retry: { max_attempts: 3, initial_interval: '10ms' } }],
         [
           sh('no-net', 'pre_command', `echo '{"verdict":"deny","message":"no network"}'`, {
             matcher: { tool: 'command' },
@@ -265,6 +267,8 @@ describe('hooks in runs (in-process agents)', () => {
     expect(ran).toBe(false);
     expect(s.status).toBe('failed');
     expect(s.error?.message).toContain('hook "no-net" denied pre_command: no network');
+    expect(s.error?.code).toBe('BATON_E_HOOK_DENIED');
+    expect(attempts).toBe(1);
   });
 
   it('global hooks are bound when a run starts; logs get every execution', async () => {
