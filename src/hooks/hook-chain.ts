@@ -2,6 +2,16 @@
 // under its timeout; the first deny stops the rest (always_run hooks still run), transforms apply in
 // turn to what the trigger guards (and only that), and the verdicts fold into one (HookDecided).
 
+import { recordHook } from '../telemetry/metrics.js';
+import {
+  activeContext,
+  contextOf,
+  endSpan,
+  SpanKind,
+  startSpan,
+  traceparentOf,
+  withContext,
+} from '../telemetry/tracing.js';
 import { createHash } from 'node:crypto';
 import type {
   HookConfig,
@@ -126,6 +136,37 @@ export async function runChain(
   signal: AbortSignal,
   opts: ChainOptions,
 ): Promise<ChainResult> {
+  // One span for the chain, under the caller's (or the run's journaled) trace; the hooks get its
+  // traceparent (exec: TRACEPARENT, http: the traceparent header) so their own spans join the run's trace.
+  const span = startSpan(
+    `baton.hooks ${base.trigger}`,
+    SpanKind.INTERNAL,
+    {
+      'baton.hook.trigger': base.trigger,
+      'baton.run.id': base.runId,
+      ...(base.task !== undefined ? { 'baton.task.key': base.task } : {}),
+    },
+    contextOf(base.traceparent, undefined, activeContext()),
+  );
+  const inv = span === undefined ? base : { ...base, traceparent: traceparentOf(span)! };
+  try {
+    const r = await withContext(span?.ctx, () => chainSteps(hooks, inv, guard, signal, opts));
+    span?.span.setAttribute('baton.hook.outcome', r.outcome);
+    endSpan(span);
+    return r;
+  } catch (e) {
+    endSpan(span, e);
+    throw e;
+  }
+}
+
+async function chainSteps(
+  hooks: readonly HookConfig[],
+  base: HookInvocation,
+  guard: Guard | undefined,
+  signal: AbortSignal,
+  opts: ChainOptions,
+): Promise<ChainResult> {
   const steps: ChainStep[] = [];
   let guarded = guard?.value;
   let context: Record<string, unknown> = {};
@@ -160,6 +201,7 @@ export async function runChain(
       }
     }
     const durationMs = Math.round(performance.now() - t0);
+    recordHook(hook.name, inv.trigger, v.verdict, (performance.now() - t0) / 1000);
     steps.push({
       name: hook.name,
       ref,

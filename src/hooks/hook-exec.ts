@@ -51,6 +51,8 @@ export class ExecHookRunner implements HookRunner {
     env.BATON_HOOK_TRIGGER = inv.trigger;
     env.BATON_RUN_ID = inv.runId;
     env.BATON_IDEMPOTENCY_KEY = inv.idempotencyKey;
+    // W3C trace context (the name OpenTelemetry's env carrier uses): a traced hook joins the run's trace.
+    if (inv.traceparent !== undefined) env.TRACEPARENT = inv.traceparent;
     return env;
   }
 

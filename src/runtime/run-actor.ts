@@ -374,6 +374,25 @@ export class RunActor implements CommitListener, AttemptJournal {
     args: unknown,
     fn: (args: unknown) => T | Promise<T>,
   ): Promise<T> {
+    // One `execute_tool {kind}` span per call (GenAI conventions), under the attempt's span when the
+    // handler runs in it; the hooks' chain spans are its children.
+    return inSpan(
+      `execute_tool ${kind}`,
+      SpanKind.INTERNAL,
+      { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': kind, 'baton.task.key': key },
+      undefined,
+      () => this.guardedTool(key, attempt, call, kind, args, fn),
+    );
+  }
+
+  private guardedTool<T>(
+    key: string,
+    attempt: number,
+    call: number,
+    kind: ToolKind,
+    args: unknown,
+    fn: (args: unknown) => T | Promise<T>,
+  ): Promise<T> {
     const hooks = this.host.hooks;
     if (hooks === undefined) return Promise.resolve().then(() => fn(args));
     const agent = this.state.units.get(unitOf(key))?.instance ?? undefined;

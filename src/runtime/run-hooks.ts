@@ -22,6 +22,7 @@ import {
 } from '../hooks/hook-model.js';
 import type { AgentStatsSource } from '../hooks/agent-stats.js';
 import { fault } from '../telemetry/faults.js';
+import { currentTraceparent } from '../telemetry/tracing.js';
 
 export interface RunHooksOptions {
   readonly runners: Partial<Record<HookKind, HookRunner>>;
@@ -272,8 +273,16 @@ export class RunHookHost {
       ...extra,
       context,
       idempotencyKey: `${s.runId}/${trigger}/${subject}`,
+      // The caller's span (an attempt's, in ctx.tool) or the run's journaled one: hook-chain.ts parents
+      // its span on it.
+      ...traceOf(s),
     };
   }
+}
+
+function traceOf(s: RunState): { traceparent?: string } {
+  const tp = currentTraceparent() ?? s.options.traceparent;
+  return tp === undefined ? {} : { traceparent: tp };
 }
 
 /** A tool call a pre-hook denied: the agent's tool is not run. */
