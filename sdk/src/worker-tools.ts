@@ -15,17 +15,26 @@ const KINDS = new Set<string>(['search', 'edit', 'command']);
 export class ToolCalls {
   private calls = 0;
   private readonly waiting = new Map<number, (v: ToolVerdict) => void>();
+  /** The request each waiting call last made: sent again after a reconnect. */
+  private readonly requests = new Map<number, () => boolean>();
+
+  /** Sends every waiting call's request again (after a reconnect: its answer may have been lost). */
+  resend(): void {
+    for (const request of this.requests.values()) request();
+  }
 
   /** A verdict (or a post-hooks-done answer) from the server. */
   offer(v: ToolVerdict): void {
     const take = this.waiting.get(v.call);
     if (take === undefined) return;
     this.waiting.delete(v.call);
+    this.requests.delete(v.call);
     take(v);
   }
 
   /**
-   * Runs `fn` under the run's hooks. `send` hands a request to the open stream (false: disconnected).
+   * Runs `fn` under the run's hooks. `send` hands a request to the open stream (false: disconnected;
+   * then it goes out after the next welcome). Waits while disconnected, until the work is taken back.
    * A deny rejects with a non-retryable TaskFailure naming the hook, and `fn` never runs.
    */
   async run<T>(
@@ -69,6 +78,7 @@ export class ToolCalls {
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         this.waiting.delete(call);
+        this.requests.delete(call);
         reject(signal.reason as Error);
       };
       signal.addEventListener('abort', onAbort, { once: true });
@@ -76,15 +86,9 @@ export class ToolCalls {
         signal.removeEventListener('abort', onAbort);
         resolve(v);
       });
-      if (!request()) {
-        signal.removeEventListener('abort', onAbort);
-        this.waiting.delete(call);
-        reject(
-          new TaskFailure(`tool call ${call} (the control plane must decide it) while disconnected`, {
-            retryable: true,
-          }),
-        );
-      }
+      // Disconnected: sent after the next welcome (resend), like a question.
+      this.requests.set(call, request);
+      request();
     });
   }
 }

@@ -235,6 +235,7 @@ export function createWorker(options: WorkerOptions): Worker {
       byLease.set(known.leaseId, known);
       const q = known.answers.asking;
       if (q) send({ inputRequired: { leaseId: known.leaseId, question: q.question, data: q.data } });
+      known.tools.resend();
       return;
     }
     if (results.rebind(messageId, assignment.leaseId)) {
@@ -290,6 +291,8 @@ export function createWorker(options: WorkerOptions): Worker {
       const q = job.answers.asking;
       if (q && kept.has(job.leaseId))
         send({ inputRequired: { leaseId: job.leaseId, question: q.question, data: q.data } });
+      // Tool calls whose verdict (or post-hooks' end) has not come: the server answers a repeat once.
+      if (kept.has(job.leaseId)) job.tools.resend();
     }
     for (const job of [...jobs.values()]) {
       if (!job.live || kept.has(job.leaseId)) continue;

@@ -22,15 +22,17 @@ class ToolFailedOnWorker extends Error {
   override readonly name = 'ToolFailedOnWorker';
 }
 
-interface Waiting {
-  resolve(result: unknown): void;
-  reject(e: Error): void;
+interface CallState {
+  /** The pre-hooks' verdict: a repeated tool_call (after a reconnect) gets the same one. */
+  readonly verdict: Promise<WireToolVerdict>;
+  /** The gate's fn waiting for the worker's result, until it comes. */
+  waiting?: { resolve(result: unknown): void; reject(e: Error): void };
   /** Resolves once the gate is done with the call (post-hooks journaled). */
   readonly done: Promise<void>;
 }
 
-// By invocation: the calls whose tool runs on the worker now, by call number.
-const running = new WeakMap<AgentInvocation, Map<number, Waiting>>();
+// By invocation: its tool calls, by call number.
+const calls = new WeakMap<AgentInvocation, Map<number, CallState>>();
 
 /**
  * The pre-hooks' verdict on call `call` of the attempt. On an allow the gate waits for toolResult with
@@ -44,40 +46,45 @@ export function toolCall(
 ): Promise<WireToolVerdict> {
   const gate = inv.tools;
   if (gate === undefined) return Promise.resolve({ allowed: true, args });
-  const calls = running.get(inv) ?? new Map<number, Waiting>();
-  running.set(inv, calls);
-  return new Promise<WireToolVerdict>((settle) => {
-    let allowed = false;
-    let finish: () => void = () => undefined;
-    const done = new Promise<void>((r) => (finish = r));
-    const fn = (a: unknown): Promise<unknown> =>
-      new Promise((resolve, reject) => {
-        allowed = true;
-        calls.set(call, { resolve, reject, done });
-        settle({ allowed: true, args: a });
-      });
-    gate.run(kind, args, fn, call).then(
-      () => finish(),
-      (e: unknown) => {
-        finish();
-        if (!allowed) {
-          const err = e as { code?: unknown; message?: unknown; verdict?: { hook?: string } };
-          settle({
-            allowed: false,
-            code: typeof err.code === 'string' ? err.code : 'BATON_E_INTERNAL',
-            message: typeof err.message === 'string' ? err.message : String(e),
-            ...(err.verdict?.hook !== undefined ? { hook: err.verdict.hook } : {}),
-          });
-        } else if (!(e instanceof ToolFailedOnWorker))
-          fault('worker-tools', `running post-hooks of tool call ${call} of ${inv.idempotencyKey}`, e);
-      },
-    );
-  });
+  const mine = calls.get(inv) ?? new Map<number, CallState>();
+  calls.set(inv, mine);
+  const known = mine.get(call);
+  if (known !== undefined) return known.verdict;
+  let finish: () => void = () => undefined;
+  const done = new Promise<void>((r) => (finish = r));
+  let settle: (v: WireToolVerdict) => void = () => undefined;
+  const verdict = new Promise<WireToolVerdict>((r) => (settle = r));
+  const state: CallState = { verdict, done };
+  mine.set(call, state);
+  let allowed = false;
+  const fn = (a: unknown): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      allowed = true;
+      state.waiting = { resolve, reject };
+      settle({ allowed: true, args: a });
+    });
+  gate.run(kind, args, fn, call).then(
+    () => finish(),
+    (e: unknown) => {
+      finish();
+      if (!allowed) {
+        const err = e as { code?: unknown; message?: unknown; verdict?: { hook?: string } };
+        settle({
+          allowed: false,
+          code: typeof err.code === 'string' ? err.code : 'BATON_E_INTERNAL',
+          message: typeof err.message === 'string' ? err.message : String(e),
+          ...(err.verdict?.hook !== undefined ? { hook: err.verdict.hook } : {}),
+        });
+      } else if (!(e instanceof ToolFailedOnWorker))
+        fault('worker-tools', `running post-hooks of tool call ${call} of ${inv.idempotencyKey}`, e);
+    },
+  );
+  return verdict;
 }
 
 /**
  * What the tool of an allowed call returned (or that it failed): resolves once the post-hooks have run.
- * A call not waiting here (a duplicate, or one from before a restart) resolves at once.
+ * A repeat resolves with the first one's; a call not known here (from before a restart) at once.
  */
 export function toolResult(
   inv: AgentInvocation,
@@ -85,10 +92,13 @@ export function toolResult(
   result: unknown,
   failed: boolean,
 ): Promise<void> {
-  const w = running.get(inv)?.get(call);
-  if (w === undefined) return Promise.resolve();
-  running.get(inv)!.delete(call);
-  if (failed) w.reject(new ToolFailedOnWorker(`tool call ${call} failed on the worker`));
-  else w.resolve(result);
-  return w.done;
+  const state = calls.get(inv)?.get(call);
+  if (state === undefined) return Promise.resolve();
+  const w = state.waiting;
+  state.waiting = undefined;
+  if (w !== undefined) {
+    if (failed) w.reject(new ToolFailedOnWorker(`tool call ${call} failed on the worker`));
+    else w.resolve(result);
+  }
+  return state.done;
 }
