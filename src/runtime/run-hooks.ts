@@ -261,6 +261,8 @@ export class RunHookHost {
 /** A tool call a pre-hook denied: the agent's tool is not run. */
 export class ToolDenied extends Error {
   readonly code = 'BATON_E_HOOK_DENIED';
+  /** A retry would be denied the same way: the handler that lets this through fails for good. */
+  readonly retryable = false;
   constructor(readonly verdict: Extract<ToolVerdict, { ok: false }>) {
     super(verdict.message);
     this.name = 'ToolDenied';

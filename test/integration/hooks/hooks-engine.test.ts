@@ -265,6 +265,7 @@ describe('hooks in runs (in-process agents)', () => {
     expect(ran).toBe(false);
     expect(s.status).toBe('failed');
     expect(s.error?.message).toContain('hook "no-net" denied pre_command: no network');
+    expect(s.error?.code).toBe('BATON_E_AGENT_REJECTED');
   });
 
   it('an async pre_command hook never holds the tool call, even when it would deny', async () => {

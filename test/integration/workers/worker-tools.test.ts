@@ -106,6 +106,7 @@ it('a worker on the owner runs its tool calls under the run hooks: transformed, 
   const s = await a.app.engine.settled(run.runId);
   expect(s.status).toBe('failed');
   expect(s.error?.message).toContain('hook "policy" denied pre_command: no network');
+  expect(s.error?.code).toBe('BATON_E_AGENT_REJECTED');
   // The tool got the transformed args, then the allowed ones, and never ran the denied call.
   const seen = lines(log);
   expect(seen.filter((l) => l.event === 'ran').map((l) => l.args)).toEqual([
