@@ -137,6 +137,7 @@ export { createWorker } from './worker.js';
 export type { Worker, WorkerOptions } from './worker-options.js';
 export type { WorkerEvent, FailureReport } from './worker-events.js';
 export type { ResultCacheOptions } from './worker-results.js';
+export type { ToolKind } from './worker-tools.js';
 export {
   TaskAbortedError,
   TaskFailure,

@@ -2,6 +2,7 @@
 // reporting helpers, and TaskFailure, the typed failure a handler throws to control retries.
 
 import type { AgentMessage, Assignment } from './gen/baton/v1/agent.js';
+import type { ToolKind } from './worker-tools.js';
 
 /** Agent failure codes the server maps with their own retry flags (docs/errors.md). */
 export type TaskFailureCode =
@@ -99,6 +100,14 @@ export interface Task {
    * One question at a time.
    */
   requestInput(question: string, data?: unknown): Promise<unknown>;
+  /**
+   * Runs a tool call under the run's hooks (docs/hooks.md): the control plane runs the run's pre_KIND
+   * hooks, which may change `args` (fn gets the new ones) or deny (then this rejects with a
+   * non-retryable TaskFailure whose message names the hook, and `fn` never runs); then `fn(args)`, then
+   * post_KIND hooks (edit and command) before this resolves with fn's result. Args and result travel as
+   * JSON. Calls are numbered in the order the handler makes them, so make them in a stable order.
+   */
+  tool<T>(kind: ToolKind, args: unknown, fn: (args: unknown) => T | Promise<T>): Promise<T>;
 }
 
 /** What a handler returns: the task's outputs (an object; `undefined` means `{}`). */

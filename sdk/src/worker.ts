@@ -27,6 +27,7 @@ import {
   type Task,
 } from './worker-task.js';
 import { AnswerBox } from './worker-input.js';
+import { ToolCalls } from './worker-tools.js';
 
 /** One piece of work whose handler is running, under the lease it is currently held by. */
 interface Job {
@@ -40,6 +41,8 @@ interface Job {
   deadlineTimer?: NodeJS.Timeout;
   /** The handler's question and the answers to it (requestInput). */
   readonly answers: AnswerBox;
+  /** The handler's tool calls waiting for the run's hooks (tool). */
+  readonly tools: ToolCalls;
 }
 
 const DEFAULT_LEASE_MS = 10_000;
@@ -146,6 +149,10 @@ export function createWorker(options: WorkerOptions): Worker {
         const ask = () => job.live && send({ inputRequired: { leaseId: job.leaseId, question, data } });
         return job.answers.ask(question, data ?? null, ask, job.abort.signal);
       },
+      tool(kind, args, fn) {
+        const live = (r: Parameters<typeof send>[0]) => job.live && send(r);
+        return job.tools.run(() => job.leaseId, kind, args, fn, live, job.abort.signal);
+      },
       status(state, text) {
         const wire =
           state === 'input-required'
@@ -229,6 +236,7 @@ export function createWorker(options: WorkerOptions): Worker {
       const q = known.answers.asking;
       if (q && !q.sent)
         q.sent = send({ inputRequired: { leaseId: known.leaseId, question: q.question, data: q.data } });
+      known.tools.resend();
       return;
     }
     if (results.rebind(messageId, assignment.leaseId)) {
@@ -247,6 +255,7 @@ export function createWorker(options: WorkerOptions): Worker {
       abort: new AbortController(),
       live: true,
       answers: new AnswerBox(),
+      tools: new ToolCalls(),
     };
     jobs.set(messageId, job);
     byLease.set(job.leaseId, job);
@@ -282,6 +291,8 @@ export function createWorker(options: WorkerOptions): Worker {
       const q = job.answers.asking;
       if (q && !q.sent && kept.has(job.leaseId))
         q.sent = send({ inputRequired: { leaseId: job.leaseId, question: q.question, data: q.data } });
+      // Tool calls whose verdict (or post-hooks' end) has not come: the server answers a repeat once.
+      if (kept.has(job.leaseId)) job.tools.resend();
     }
     for (const job of [...jobs.values()]) {
       if (!job.live || kept.has(job.leaseId)) continue;
@@ -317,6 +328,8 @@ export function createWorker(options: WorkerOptions): Worker {
       const input: unknown = answer.input;
       const id = answer.inputId || `${answer.leaseId}:${Date.now()}`;
       byLease.get(answer.leaseId)?.answers.offer(id, input ?? null);
+    } else if (response.toolVerdict) {
+      byLease.get(response.toolVerdict.leaseId)?.tools.offer(response.toolVerdict);
     } else if (response.receipt) {
       const { leaseId, accepted, reason } = response.receipt;
       const messageId = awaiting.get(leaseId);

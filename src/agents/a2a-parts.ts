@@ -126,7 +126,10 @@ export class TaskInvocation implements AgentInvocation {
     const { instanceKey: key, attempt } = this;
     let calls = 0;
     return (this.#tools ??= {
-      run: (kind, args, fn) => journal.toolCall!(key, attempt, ++calls, kind, args, fn),
+      run: (kind, args, fn, call) => {
+        calls = call === undefined ? calls + 1 : Math.max(calls, call);
+        return journal.toolCall!(key, attempt, call ?? calls, kind, args, fn);
+      },
     });
   }
 

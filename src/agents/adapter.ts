@@ -49,7 +49,11 @@ export type ToolKind = 'search' | 'edit' | 'command';
  * hook, and the tool never runs), then the post-hooks.
  */
 export interface ToolGate {
-  run<T>(kind: ToolKind, args: unknown, fn: (args: unknown) => T | Promise<T>): Promise<T>;
+  /**
+   * `call` numbers the call in the attempt when the caller knows it (a worker sends it); else calls are
+   * numbered in the order they are made, from 1.
+   */
+  run<T>(kind: ToolKind, args: unknown, fn: (args: unknown) => T | Promise<T>, call?: number): Promise<T>;
 }
 
 /**

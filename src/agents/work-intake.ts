@@ -9,6 +9,7 @@
 // key). The entry is acked once the result is recorded. Claims and the roster rows of this instance's
 // workers are renewed every third of the lease.
 
+import { BatonError } from '../errors/registry.js';
 import type { TaskStatusUpdateEvent } from '@a2a-js/sdk';
 import { FROM_END, type Bus, type BusMessage, type Subscription } from '../bus/bus.js';
 import type { ClaimOutcome, Store } from '../store/store.js';
@@ -484,6 +485,20 @@ export class WorkIntake implements HubObserver {
       remoteTaskAttached: () => undefined,
       pendingInput: () => undefined,
       inputRequired: (_key, _attempt, request) => void this.asked(entry, request),
+      // Tool calls go through the owner's gate when the run is owned in this process; hooks are not
+      // forwarded to an owner elsewhere yet, so there the call is refused (never run unguarded).
+      toolCall: (_key, _attempt, call, kind, args, fn) => {
+        const local = this.o.queue?.local(entry.idem);
+        if (local === undefined)
+          return Promise.reject(
+            new BatonError(
+              'BATON_E_TOOL_CALL_REFUSED',
+              `run "${entry.runId}" is owned by instance "${entry.owner}", not the one this worker is connected to: tool calls of workers are put to hooks only at the run's owner`,
+            ),
+          );
+        const gate = local.invocation.tools;
+        return gate !== undefined ? gate.run(kind, args, fn, call) : Promise.resolve().then(() => fn(args));
+      },
       onInput: (_key, _attempt, listener) => {
         this.answers.set(idem, listener);
         return () => {

@@ -9,6 +9,8 @@ import { progressUpdate } from './a2a-parts.js';
 import type { LeaseTable, Lease } from './worker-lease.js';
 import type { ResultReceipt, WorkerResult } from './worker-result.js';
 import type { Job } from './worker-types.js';
+import type { ToolKind } from './adapter.js';
+import { toolCall, toolResult, type WireToolVerdict } from './worker-tools.js';
 
 /** Thrown when a worker names a lease id the server never gave it (and no message id to go by). */
 export class UnknownLeaseError extends BatonError {
@@ -28,6 +30,13 @@ export interface WorkerSession {
   status(leaseId: string, state: 'working' | 'input-required', message: Message | undefined): void;
   /** The worker's handler asks for input: the run journals the question and shows it until answered. */
   inputRequired(leaseId: string, question: string, data: unknown): void;
+  /**
+   * The handler's tool call `call` (ctx.tool): the run's pre-hooks' verdict. Refused (not allowed) when
+   * the lease has ended.
+   */
+  toolCall(leaseId: string, call: number, kind: ToolKind, args: unknown): Promise<WireToolVerdict>;
+  /** What the tool of an allowed call returned: resolves once its post-hooks have run. */
+  toolResult(leaseId: string, call: number, result: unknown, failed: boolean): Promise<void>;
   /**
    * Settles the attempt if it is still in flight; resolves with the receipt once the outcome is
    * journaled (accepted), or at once when it was refused. `messageId` (the idempotency key) finds the
@@ -119,6 +128,21 @@ export function openSession(
       if (remote === undefined)
         throw new BatonError('BATON_E_INTERNAL', `the attempt under lease "${id}" cannot take a question`);
       remote.inputRequired(data === undefined || data === null ? { question } : { question, data });
+    },
+    toolCall: (id, call, kind, args) => {
+      const lease = current() ? active(id) : undefined;
+      if (!lease || lease.job.done)
+        return Promise.resolve({
+          allowed: false,
+          code: 'BATON_E_TOOL_CALL_REFUSED',
+          message: `the assignment under lease "${id}" has ended: its tool calls are refused`,
+        });
+      return toolCall(lease.job.invocation, call, kind, args);
+    },
+    toolResult: (id, call, result, failed) => {
+      const lease = current() ? active(id) : undefined;
+      if (!lease) return Promise.resolve();
+      return toolResult(lease.job.invocation, call, result, failed);
     },
     result: (id, result, messageId) => {
       const found = hub.leases.lookup(id, workerId);

@@ -11,6 +11,7 @@ import {
 } from '../agents/worker-hub.js';
 import { BatonError } from '../errors/registry.js';
 import { ApiError, toServiceError } from './errors.js';
+import { TOOL_KINDS } from '../agents/worker-tools.js';
 import { AssignmentState, type WorkRequest, type WorkResponse } from './gen/baton/v1/agent.js';
 import { assignmentToProto, messageFromProto } from './agent-wire.js';
 
@@ -210,8 +211,55 @@ function onMessage(session: WorkerSession, req: WorkRequest, send: (m: WorkRespo
     );
     return;
   }
+  if (req.toolCall) {
+    const t = req.toolCall;
+    const id = required(t.leaseId, 'tool_call.lease_id');
+    if (t.call < 1) throw invalid('tool_call.call', 'must be 1 or more: calls are numbered from 1');
+    const kind = TOOL_KINDS.find((k) => k === t.kind);
+    if (kind === undefined)
+      throw invalid('tool_call.kind', `must be one of ${TOOL_KINDS.join(', ')} (got "${t.kind}")`);
+    const verdict = atField('tool_call.lease_id', () => session.toolCall(id, t.call, kind, t.args ?? null));
+    // Never rejects: a refusal is a verdict that does not allow the call.
+    void verdict.then((v) =>
+      send({
+        toolVerdict: {
+          leaseId: id,
+          call: t.call,
+          allowed: v.allowed,
+          args: v.allowed ? (v.args ?? null) : undefined,
+          message: v.message ?? '',
+          hook: v.hook ?? '',
+          code: v.code ?? '',
+          finished: false,
+        },
+      }),
+    );
+    return;
+  }
+  if (req.toolResult) {
+    const t = req.toolResult;
+    const id = required(t.leaseId, 'tool_result.lease_id');
+    const done = atField('tool_result.lease_id', () =>
+      session.toolResult(id, t.call, t.result ?? null, t.failed),
+    );
+    void done.then(() =>
+      send({
+        toolVerdict: {
+          leaseId: id,
+          call: t.call,
+          allowed: true,
+          args: undefined,
+          message: '',
+          hook: '',
+          code: '',
+          finished: true,
+        },
+      }),
+    );
+    return;
+  }
   throw invalid(
     'kind',
-    'a WorkRequest must set one of hello, heartbeat, progress, status, result or input_required',
+    'a WorkRequest must set one of hello, heartbeat, progress, status, result, input_required, tool_call or tool_result',
   );
 }

@@ -155,6 +155,10 @@ export const ERRORS = {
   BATON_E_LEASE_UNKNOWN: def(
     "A worker named a lease the server never gave it (a typo, or another worker's lease).",
   ),
+  BATON_E_TOOL_CALL_REFUSED: def(
+    "A worker's tool call (ctx.tool) could not be put to its run's hooks: its assignment has ended, or the run is owned by another server instance than the one the worker is connected to (hooks for such tool calls are not forwarded yet). The tool is not run.",
+    'FAILED_PRECONDITION',
+  ),
   BATON_E_WORKER_REPLACED: def(
     'A Work stream was closed because another stream connected with the same worker_id (the newer one keeps its leases).',
     'ABORTED',

@@ -43,6 +43,8 @@ export type ToolVerdict =
 
 const hooksOf = (s: RunState): readonly HookConfig[] =>
   (s.options.hooks ?? []) as unknown as readonly HookConfig[];
+/** The hooks that hold what they guard (a tool call, a task): blocking ones; async ones only hear of it. */
+const holding = (s: RunState): readonly HookConfig[] => hooksOf(s).filter((h) => h.mode === 'blocking');
 
 /** Run and task state changes that notification hooks hear about. */
 const NOTIFIED = new Set([
@@ -127,8 +129,12 @@ export class RunHookHost {
     if (!pre.ok) throw new ToolDenied(pre);
     const result = await fn(pre.args);
     const post = `post_${kind}` as HookTrigger;
-    if (kind !== 'search' && hooksOf(s).some((h) => h.trigger === post && h.enabled)) {
-      const subject = toolSubject(at.key, at.attempt, at.call);
+    const subject = toolSubject(at.key, at.attempt, at.call);
+    if (kind !== 'search') {
+      const ctx = { tool: kind, args: pre.args, result };
+      this.fire(s, hooksOf(s), post, subject, ctx, at.key, false);
+    }
+    if (kind !== 'search' && holding(s).some((h) => h.trigger === post && h.enabled)) {
       if (hookRecord(s, post, subject) === undefined) {
         const base = this.invocation(
           s,
@@ -142,7 +148,7 @@ export class RunHookHost {
             ...(at.agent !== undefined ? { agent: at.agent } : {}),
           },
         );
-        const r = await runChain(hooksOf(s), base, undefined, signal, this.opts);
+        const r = await runChain(holding(s), base, undefined, signal, this.opts);
         await journal(decided(post, subject, r, () => ({})));
       }
     }
@@ -159,8 +165,10 @@ export class RunHookHost {
   ): Promise<ToolVerdict> {
     const trigger = `pre_${kind}` as HookTrigger;
     const subject = toolSubject(at.key, at.attempt, at.call);
-    if (!hooksOf(s).some((h) => h.trigger === trigger && h.enabled)) return { ok: true, args };
     let v = hookRecord(s, trigger, subject);
+    // Async pre-hooks hear of the call (once: queued ones by idempotency key) but never hold it.
+    if (v === undefined) this.fire(s, hooksOf(s), trigger, subject, { tool: kind, args }, at.key, false);
+    if (!holding(s).some((h) => h.trigger === trigger && h.enabled)) return { ok: true, args };
     if (v === undefined) {
       const base = this.invocation(
         s,
@@ -174,7 +182,7 @@ export class RunHookHost {
           ...(at.agent !== undefined ? { agent: at.agent } : {}),
         },
       );
-      const r = await runChain(hooksOf(s), base, { value: { args } }, signal, this.opts);
+      const r = await runChain(holding(s), base, { value: { args } }, signal, this.opts);
       const fields = decided(trigger, subject, r, (g) => (r.outcome === 'transform' ? { args: g.args } : {}));
       await journal(fields);
       v = hookRecord(s, trigger, subject) ?? (fields as unknown as typeof v)!;

@@ -271,6 +271,29 @@ describe('hooks in runs (in-process agents)', () => {
     expect(attempts).toBe(1);
   });
 
+  it('an async pre_command hook never holds the tool call, even when it would deny', async () => {
+    let ran = false;
+    const a = await app({
+      a: (ctx) =>
+        ctx.tool('command', { cmd: 'ls' }, () => {
+          ran = true;
+          return 'listed';
+        }),
+    });
+    const run = await a.engine.start(
+      wf(
+        [{ id: 'one', agent: 'a', retry: { max_attempts: 1 } }],
+        [sh('audit', 'pre_command', `echo '{"verdict":"deny","message":"too late"}'`, { mode: 'async' })],
+      ),
+      {},
+    );
+    const s = await a.engine.settled(run.runId);
+    expect(s.status).toBe('completed');
+    expect(ran).toBe(true);
+    expect((await journal(a, run.runId)).filter((e) => e.type === 'HookDecided')).toEqual([]);
+    await until(() => logLines().some((l) => l.startsWith('audit ')), 'the async hook to run');
+  });
+
   it('global hooks are bound when a run starts; logs get every execution', async () => {
     const global: HookConfig[] = [
       hookConfig(

@@ -351,6 +351,58 @@ export interface WorkRequest {
   status?: StatusEvent | undefined;
   result?: AssignmentResult | undefined;
   inputRequired?: InputRequest | undefined;
+  toolCall?: ToolCall | undefined;
+  toolResult?: ToolResult | undefined;
+}
+
+/**
+ * A worker's handler is about to run a tool (ctx.tool): the run's pre-hooks for it decide, at the
+ * run's owner, and the answer comes back as a ToolVerdict. The tool runs only after an allow or a
+ * transform, with the verdict's args.
+ */
+export interface ToolCall {
+  leaseId: string;
+  /**
+   * The call's number in the attempt, from 1 in the order the handler makes them: with the attempt it
+   * names the hooks' decision, so a re-issued attempt gets the decision journaled the first time.
+   */
+  call: number;
+  /** search, edit or command. */
+  kind: string;
+  /** The tool's arguments, as JSON. */
+  args: any | undefined;
+}
+
+/** The pre-hooks' verdict on a ToolCall. */
+export interface ToolVerdict {
+  leaseId: string;
+  call: number;
+  /**
+   * True: run the tool with `args`. False: do not run it; `code` and `message` say why (a hook's
+   * deny names the hook in `hook`).
+   */
+  allowed: boolean;
+  args: any | undefined;
+  message: string;
+  hook: string;
+  /** The error code when not allowed (BATON_E_HOOK_DENIED for a hook's deny). */
+  code: string;
+  /**
+   * True in the answer to a ToolResult: the post-hooks have run (their decision is journaled), and the
+   * handler's ctx.tool returns the tool's result.
+   */
+  finished: boolean;
+}
+
+/**
+ * What the tool of an allowed ToolCall returned, so the run's post-hooks run (edit and command).
+ * A tool that threw sends `failed` instead: no post-hooks run.
+ */
+export interface ToolResult {
+  leaseId: string;
+  call: number;
+  result: any | undefined;
+  failed: boolean;
 }
 
 /**
@@ -401,6 +453,7 @@ export interface WorkResponse {
   revocation?: Revocation | undefined;
   receipt?: ResultReceipt | undefined;
   inputProvided?: InputProvided | undefined;
+  toolVerdict?: ToolVerdict | undefined;
 }
 
 function createBaseAgent(): Agent {
@@ -2937,6 +2990,8 @@ function createBaseWorkRequest(): WorkRequest {
     status: undefined,
     result: undefined,
     inputRequired: undefined,
+    toolCall: undefined,
+    toolResult: undefined,
   };
 }
 
@@ -2959,6 +3014,12 @@ export const WorkRequest: MessageFns<WorkRequest> = {
     }
     if (message.inputRequired !== undefined) {
       InputRequest.encode(message.inputRequired, writer.uint32(50).fork()).join();
+    }
+    if (message.toolCall !== undefined) {
+      ToolCall.encode(message.toolCall, writer.uint32(58).fork()).join();
+    }
+    if (message.toolResult !== undefined) {
+      ToolResult.encode(message.toolResult, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -3024,6 +3085,22 @@ export const WorkRequest: MessageFns<WorkRequest> = {
             message.inputRequired = InputRequest.decode(reader, reader.uint32());
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.toolCall = ToolCall.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.toolResult = ToolResult.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3048,6 +3125,16 @@ export const WorkRequest: MessageFns<WorkRequest> = {
         : isSet(object.input_required)
         ? InputRequest.fromJSON(object.input_required)
         : undefined,
+      toolCall: isSet(object.toolCall)
+        ? ToolCall.fromJSON(object.toolCall)
+        : isSet(object.tool_call)
+        ? ToolCall.fromJSON(object.tool_call)
+        : undefined,
+      toolResult: isSet(object.toolResult)
+        ? ToolResult.fromJSON(object.toolResult)
+        : isSet(object.tool_result)
+        ? ToolResult.fromJSON(object.tool_result)
+        : undefined,
     };
   },
 
@@ -3070,6 +3157,12 @@ export const WorkRequest: MessageFns<WorkRequest> = {
     }
     if (message.inputRequired !== undefined) {
       obj.inputRequired = InputRequest.toJSON(message.inputRequired);
+    }
+    if (message.toolCall !== undefined) {
+      obj.toolCall = ToolCall.toJSON(message.toolCall);
+    }
+    if (message.toolResult !== undefined) {
+      obj.toolResult = ToolResult.toJSON(message.toolResult);
     }
     return obj;
   },
@@ -3097,6 +3190,439 @@ export const WorkRequest: MessageFns<WorkRequest> = {
     message.inputRequired = (object.inputRequired !== undefined && object.inputRequired !== null)
       ? InputRequest.fromPartial(object.inputRequired)
       : undefined;
+    message.toolCall = (object.toolCall !== undefined && object.toolCall !== null)
+      ? ToolCall.fromPartial(object.toolCall)
+      : undefined;
+    message.toolResult = (object.toolResult !== undefined && object.toolResult !== null)
+      ? ToolResult.fromPartial(object.toolResult)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseToolCall(): ToolCall {
+  return { leaseId: "", call: 0, kind: "", args: undefined };
+}
+
+export const ToolCall: MessageFns<ToolCall> = {
+  encode(message: ToolCall, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.leaseId !== "") {
+      writer.uint32(10).string(message.leaseId);
+    }
+    if (message.call !== 0) {
+      writer.uint32(16).uint32(message.call);
+    }
+    if (message.kind !== "") {
+      writer.uint32(26).string(message.kind);
+    }
+    if (message.args !== undefined) {
+      Value.encode(Value.wrap(message.args), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ToolCall {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseToolCall();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.leaseId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.call = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.args = Value.unwrap(Value.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ToolCall {
+    return {
+      leaseId: isSet(object.leaseId)
+        ? globalThis.String(object.leaseId)
+        : isSet(object.lease_id)
+        ? globalThis.String(object.lease_id)
+        : "",
+      call: isSet(object.call) ? globalThis.Number(object.call) : 0,
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      args: isSet(object?.args) ? object.args : undefined,
+    };
+  },
+
+  toJSON(message: ToolCall): unknown {
+    const obj: any = {};
+    if (message.leaseId !== "") {
+      obj.leaseId = message.leaseId;
+    }
+    if (message.call !== 0) {
+      obj.call = Math.round(message.call);
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.args !== undefined) {
+      obj.args = message.args;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ToolCall>, I>>(base?: I): ToolCall {
+    return ToolCall.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ToolCall>, I>>(object: I): ToolCall {
+    const message = createBaseToolCall();
+    message.leaseId = object.leaseId ?? "";
+    message.call = object.call ?? 0;
+    message.kind = object.kind ?? "";
+    message.args = object.args === undefined ? undefined : object.args;
+    return message;
+  },
+};
+
+function createBaseToolVerdict(): ToolVerdict {
+  return { leaseId: "", call: 0, allowed: false, args: undefined, message: "", hook: "", code: "", finished: false };
+}
+
+export const ToolVerdict: MessageFns<ToolVerdict> = {
+  encode(message: ToolVerdict, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.leaseId !== "") {
+      writer.uint32(10).string(message.leaseId);
+    }
+    if (message.call !== 0) {
+      writer.uint32(16).uint32(message.call);
+    }
+    if (message.allowed !== false) {
+      writer.uint32(24).bool(message.allowed);
+    }
+    if (message.args !== undefined) {
+      Value.encode(Value.wrap(message.args), writer.uint32(34).fork()).join();
+    }
+    if (message.message !== "") {
+      writer.uint32(42).string(message.message);
+    }
+    if (message.hook !== "") {
+      writer.uint32(50).string(message.hook);
+    }
+    if (message.code !== "") {
+      writer.uint32(58).string(message.code);
+    }
+    if (message.finished !== false) {
+      writer.uint32(64).bool(message.finished);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ToolVerdict {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseToolVerdict();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.leaseId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.call = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.allowed = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.args = Value.unwrap(Value.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.hook = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.finished = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ToolVerdict {
+    return {
+      leaseId: isSet(object.leaseId)
+        ? globalThis.String(object.leaseId)
+        : isSet(object.lease_id)
+        ? globalThis.String(object.lease_id)
+        : "",
+      call: isSet(object.call) ? globalThis.Number(object.call) : 0,
+      allowed: isSet(object.allowed) ? globalThis.Boolean(object.allowed) : false,
+      args: isSet(object?.args) ? object.args : undefined,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      hook: isSet(object.hook) ? globalThis.String(object.hook) : "",
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+      finished: isSet(object.finished) ? globalThis.Boolean(object.finished) : false,
+    };
+  },
+
+  toJSON(message: ToolVerdict): unknown {
+    const obj: any = {};
+    if (message.leaseId !== "") {
+      obj.leaseId = message.leaseId;
+    }
+    if (message.call !== 0) {
+      obj.call = Math.round(message.call);
+    }
+    if (message.allowed !== false) {
+      obj.allowed = message.allowed;
+    }
+    if (message.args !== undefined) {
+      obj.args = message.args;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.hook !== "") {
+      obj.hook = message.hook;
+    }
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    if (message.finished !== false) {
+      obj.finished = message.finished;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ToolVerdict>, I>>(base?: I): ToolVerdict {
+    return ToolVerdict.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ToolVerdict>, I>>(object: I): ToolVerdict {
+    const message = createBaseToolVerdict();
+    message.leaseId = object.leaseId ?? "";
+    message.call = object.call ?? 0;
+    message.allowed = object.allowed ?? false;
+    message.args = object.args === undefined ? undefined : object.args;
+    message.message = object.message ?? "";
+    message.hook = object.hook ?? "";
+    message.code = object.code ?? "";
+    message.finished = object.finished ?? false;
+    return message;
+  },
+};
+
+function createBaseToolResult(): ToolResult {
+  return { leaseId: "", call: 0, result: undefined, failed: false };
+}
+
+export const ToolResult: MessageFns<ToolResult> = {
+  encode(message: ToolResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.leaseId !== "") {
+      writer.uint32(10).string(message.leaseId);
+    }
+    if (message.call !== 0) {
+      writer.uint32(16).uint32(message.call);
+    }
+    if (message.result !== undefined) {
+      Value.encode(Value.wrap(message.result), writer.uint32(26).fork()).join();
+    }
+    if (message.failed !== false) {
+      writer.uint32(32).bool(message.failed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ToolResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseToolResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.leaseId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.call = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.result = Value.unwrap(Value.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.failed = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ToolResult {
+    return {
+      leaseId: isSet(object.leaseId)
+        ? globalThis.String(object.leaseId)
+        : isSet(object.lease_id)
+        ? globalThis.String(object.lease_id)
+        : "",
+      call: isSet(object.call) ? globalThis.Number(object.call) : 0,
+      result: isSet(object?.result) ? object.result : undefined,
+      failed: isSet(object.failed) ? globalThis.Boolean(object.failed) : false,
+    };
+  },
+
+  toJSON(message: ToolResult): unknown {
+    const obj: any = {};
+    if (message.leaseId !== "") {
+      obj.leaseId = message.leaseId;
+    }
+    if (message.call !== 0) {
+      obj.call = Math.round(message.call);
+    }
+    if (message.result !== undefined) {
+      obj.result = message.result;
+    }
+    if (message.failed !== false) {
+      obj.failed = message.failed;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ToolResult>, I>>(base?: I): ToolResult {
+    return ToolResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ToolResult>, I>>(object: I): ToolResult {
+    const message = createBaseToolResult();
+    message.leaseId = object.leaseId ?? "";
+    message.call = object.call ?? 0;
+    message.result = object.result === undefined ? undefined : object.result;
+    message.failed = object.failed ?? false;
     return message;
   },
 };
@@ -3427,6 +3953,7 @@ function createBaseWorkResponse(): WorkResponse {
     revocation: undefined,
     receipt: undefined,
     inputProvided: undefined,
+    toolVerdict: undefined,
   };
 }
 
@@ -3446,6 +3973,9 @@ export const WorkResponse: MessageFns<WorkResponse> = {
     }
     if (message.inputProvided !== undefined) {
       InputProvided.encode(message.inputProvided, writer.uint32(42).fork()).join();
+    }
+    if (message.toolVerdict !== undefined) {
+      ToolVerdict.encode(message.toolVerdict, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -3503,6 +4033,14 @@ export const WorkResponse: MessageFns<WorkResponse> = {
             message.inputProvided = InputProvided.decode(reader, reader.uint32());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.toolVerdict = ToolVerdict.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3526,6 +4064,11 @@ export const WorkResponse: MessageFns<WorkResponse> = {
         : isSet(object.input_provided)
         ? InputProvided.fromJSON(object.input_provided)
         : undefined,
+      toolVerdict: isSet(object.toolVerdict)
+        ? ToolVerdict.fromJSON(object.toolVerdict)
+        : isSet(object.tool_verdict)
+        ? ToolVerdict.fromJSON(object.tool_verdict)
+        : undefined,
     };
   },
 
@@ -3545,6 +4088,9 @@ export const WorkResponse: MessageFns<WorkResponse> = {
     }
     if (message.inputProvided !== undefined) {
       obj.inputProvided = InputProvided.toJSON(message.inputProvided);
+    }
+    if (message.toolVerdict !== undefined) {
+      obj.toolVerdict = ToolVerdict.toJSON(message.toolVerdict);
     }
     return obj;
   },
@@ -3568,6 +4114,9 @@ export const WorkResponse: MessageFns<WorkResponse> = {
       : undefined;
     message.inputProvided = (object.inputProvided !== undefined && object.inputProvided !== null)
       ? InputProvided.fromPartial(object.inputProvided)
+      : undefined;
+    message.toolVerdict = (object.toolVerdict !== undefined && object.toolVerdict !== null)
+      ? ToolVerdict.fromPartial(object.toolVerdict)
       : undefined;
     return message;
   },

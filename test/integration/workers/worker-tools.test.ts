@@ -1,0 +1,150 @@
+// A gRPC worker (the SDK, in a process of its own) whose handler runs tool calls (Task.tool) under its
+// run's hooks: a pre_command hook transforms one command, allows another and denies a third (which never
+// runs, failing the task naming the hook); a post_command hook runs after each tool that ran. The hooks'
+// decisions are journaled as for an in-process agent (subjects KEY/ATTEMPT/toolN). With the worker on
+// another instance than the run's owner, tool calls are refused with a coded error (not forwarded yet).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import type { Bus } from '../../../src/bus/bus.js';
+import { openMemoryBus } from '../../../src/bus/memory/memory-bus.js';
+import { Workflow } from '../../../src/spec/schema.js';
+import { startInstance, type Instance } from './instances.js';
+
+const FIXTURE = fileURLToPath(new URL('../../fixtures/workers/tool-worker.ts', import.meta.url));
+const LEASE_MS = 400;
+let dir: string;
+let bus: Bus;
+let instances: Instance[] = [];
+const children: ChildProcess[] = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'baton-worker-tools-'));
+  bus = openMemoryBus();
+});
+
+afterEach(async () => {
+  for (const c of children.splice(0)) {
+    if (c.exitCode === null && c.signalCode === null) {
+      c.kill('SIGTERM');
+      await once(c, 'exit');
+    }
+  }
+  for (const i of instances) await i.close();
+  instances = [];
+  await bus.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const instance = async (name: string): Promise<Instance> => {
+  const i = await startInstance(name, join(dir, 'data'), bus, LEASE_MS);
+  instances.push(i);
+  return i;
+};
+
+/** The tool worker in a process of its own, connected to `address`; resolves once it is welcomed. */
+async function toolWorker(address: string, id: string): Promise<string> {
+  const log = join(dir, `${id}.log`);
+  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, address, id, 'shell', log], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+  expect(line).toBe('ready');
+  return log;
+}
+
+type Line = { event: string; args?: unknown; message?: string; code?: string; retryable?: boolean };
+const lines = (log: string): Line[] =>
+  existsSync(log)
+    ? readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Line)
+    : [];
+
+/** pre_command: `rm ...` becomes `ls`, `curl ...` is denied, anything else allowed; post_command logs. */
+const POLICY = [
+  'input=$(cat)',
+  'case "$input" in',
+  `  *'"cmd":"rm'*) echo '{"verdict":"transform","patch":{"args":{"cmd":"ls /tmp/x"}}}' ;;`,
+  `  *'"cmd":"curl'*) echo '{"verdict":"deny","message":"no network"}' ;;`,
+  `  *) echo '{"verdict":"allow"}' ;;`,
+  'esac',
+].join('\n');
+
+const spec = (commands: string[]) =>
+  Workflow.parse({
+    name: 'tools',
+    version: '1',
+    agents: { shell: { type: 'tool', endpoint: { queue: 'shell' } } },
+    tasks: [{ id: 'work', agent: 'shell', retry: { max_attempts: 1 }, input: JSON.stringify({ commands }) }],
+    hooks: [
+      { name: 'policy', trigger: 'pre_command', command: 'sh', args: ['-c', POLICY] },
+      { name: 'audit', trigger: 'post_command', command: 'sh', args: ['-c', 'cat > /dev/null'] },
+    ],
+  });
+
+type Row = Record<string, unknown> & { type: string };
+const journal = async (i: Instance, runId: string): Promise<Row[]> =>
+  (await i.app.store.read('default', runId)).map((r) => ({
+    ...(r.data as Record<string, unknown>),
+    type: r.type,
+  }));
+
+it('a worker on the owner runs its tool calls under the run hooks: transformed, allowed, denied', async () => {
+  const a = await instance('a');
+  const log = await toolWorker(a.address, 'tools');
+  const run = await a.app.engine.start(spec(['rm -rf /tmp/x', 'git status', 'curl evil.example']), {});
+  const s = await a.app.engine.settled(run.runId);
+  expect(s.status).toBe('failed');
+  expect(s.error?.message).toContain('hook "policy" denied pre_command: no network');
+  expect(s.error?.code).toBe('BATON_E_AGENT_REJECTED');
+  // The tool got the transformed args, then the allowed ones, and never ran the denied call.
+  const seen = lines(log);
+  expect(seen.filter((l) => l.event === 'ran').map((l) => l.args)).toEqual([
+    { cmd: 'ls /tmp/x' },
+    { cmd: 'git status' },
+  ]);
+  expect(seen.find((l) => l.event === 'refused')).toMatchObject({
+    code: 'BATON_E_HOOK_DENIED',
+    retryable: false,
+    message: expect.stringContaining('hook "policy" denied pre_command: no network') as unknown,
+  });
+  const decided = (await journal(a, run.runId))
+    .filter((e) => e.type === 'HookDecided')
+    .map((e) => ({ trigger: e.trigger, subject: e.subject, outcome: e.outcome, hook: e.hook, args: e.args }));
+  expect(decided).toEqual([
+    {
+      trigger: 'pre_command',
+      subject: 'work/1/tool1',
+      outcome: 'transform',
+      hook: 'policy',
+      args: { cmd: 'ls /tmp/x' },
+    },
+    { trigger: 'post_command', subject: 'work/1/tool1', outcome: 'allow', hook: undefined, args: undefined },
+    { trigger: 'pre_command', subject: 'work/1/tool2', outcome: 'allow', hook: undefined, args: undefined },
+    { trigger: 'post_command', subject: 'work/1/tool2', outcome: 'allow', hook: undefined, args: undefined },
+    { trigger: 'pre_command', subject: 'work/1/tool3', outcome: 'deny', hook: 'policy', args: undefined },
+  ]);
+});
+
+it('a worker on another instance than the owner has its tool calls refused with a coded error', async () => {
+  const a = await instance('a');
+  const b = await instance('b');
+  const log = await toolWorker(b.address, 'far');
+  const run = await a.app.engine.start(spec(['git status']), {});
+  const s = await a.app.engine.settled(run.runId);
+  expect(s.status).toBe('failed');
+  expect(s.error?.message).toContain('tool calls of workers are put to hooks only at the run');
+  const seen = lines(log);
+  expect(seen.filter((l) => l.event === 'ran')).toEqual([]);
+  expect(seen.find((l) => l.event === 'refused')).toMatchObject({ code: 'BATON_E_TOOL_CALL_REFUSED' });
+});
