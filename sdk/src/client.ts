@@ -12,10 +12,12 @@ import {
   AgentServiceService,
   DeregisterAgentRequest,
   ListAgentsRequest,
+  ListWorkersRequest,
   RegisterAgentRequest,
   type Agent,
   type DeepPartial,
   type ListAgentsResponse,
+  type ListWorkersResponse,
   type WorkRequest,
   type WorkResponse,
 } from './gen/baton/v1/agent.js';
@@ -195,6 +197,8 @@ export interface AgentsClient {
   register(agent: Req<Agent>, options?: CallOptions): Promise<Agent>;
   list(request?: Req<ListAgentsRequest>, options?: CallOptions): Promise<ListAgentsResponse>;
   deregister(agentId: string, options?: CallOptions): Promise<void>;
+  /** The workers connected to every instance sharing the server's store, and its own queued jobs. */
+  listWorkers(options?: CallOptions): Promise<ListWorkersResponse>;
   /**
    * Opens a worker's Work stream as is (send a WorkerHello first).
    * @experimental `createWorker` wraps it with heartbeats, reconnection and draining.
@@ -321,6 +325,7 @@ export function createClient(options: ClientOptions): BatonClient {
     deregister: async (agentId, o = {}) => {
       await t.unary(A.deregisterAgent, DeregisterAgentRequest.fromPartial({ agentId }), o, false);
     },
+    listWorkers: (o = {}) => t.unary(A.listWorkers, ListWorkersRequest.fromPartial({}), o, true),
     work: (o = {}) => t.bidiStream(A.work, o),
   };
   const P = PluginServiceService;

@@ -273,11 +273,13 @@ describe('the process', () => {
 });
 
 describe('patterns', () => {
-  it('baton plugin list shows the built-in patterns, marked built-in', async () => {
+  it('baton plugin list shows the built-in patterns and hooks, marked built-in', async () => {
     const r = await baton(['plugin', 'list', '--data-dir', join(tmp.dir, 'plugins-none')]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^supervisor@1\.\d+\.\d+\s+pattern\s+[0-9a-f]{12}\s+\d+ bytes\s+built-in$/m);
-    expect(r.stdout.trimEnd().split('\n')).toHaveLength(11);
+    expect(r.stdout).toMatch(/^assign@1\.\d+\.\d+\s+hook\s+[0-9a-f]{12}\s+\d+ bytes\s+built-in$/m);
+    // The built-in pattern plugins (11 lines) and the automated-assignment hook plugin.
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(12);
     expect(r.stderr).toContain('no plugins installed in');
   });
 

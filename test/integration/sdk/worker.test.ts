@@ -187,6 +187,12 @@ it('close() drains: in-flight work finishes and is reported, then the worker sto
     },
   });
   await w.ready;
+  // ListWorkers names the connected worker, the queue it serves and its capacity.
+  const listed = await client.agents.listWorkers();
+  expect(listed.workers.find((x) => x.workerId === 'drainer-1')).toMatchObject({
+    routes: ['flaky'],
+    capacity: 1,
+  });
   const run = await client.runs.start({ workflowSource: FLAKY('{ max_attempts: 1 }') });
   await inHandler;
   expect(w.inFlight).toBe(1);
