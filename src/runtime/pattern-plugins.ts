@@ -5,6 +5,7 @@
 // catalog (the store), a plugin missing from the folders is copied from the store into the data
 // directory's folder first (runtime/plugin-cache.ts), so any instance can run what another registered.
 
+import { fault } from '../telemetry/faults.js';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AskPattern, PatternBinding, PatternDecision } from '../core/index.js';
@@ -97,7 +98,11 @@ export class PatternPlugins {
         }
         return loadPlugin(entry.path, { runner: entry.runner });
       })();
-      p.catch(() => this.raw.delete(ref)); // not cached: it may be registered later
+      // Not cached: it may be registered later. The caller awaiting `p` gets the error too.
+      p.catch((e: unknown) => {
+        this.raw.delete(ref);
+        fault('plugins', `loading ${this.kind} plugin ${ref}`, e);
+      });
       this.raw.set(ref, p);
     }
     return p;
@@ -228,7 +233,10 @@ export class PatternPlugins {
         return new PatternPlugin(loaded);
       });
       // A failed load is not cached: the next run retries (the bytes may have been restored).
-      p.catch(() => this.loaded.delete(cacheKey));
+      p.catch((e: unknown) => {
+        this.loaded.delete(cacheKey);
+        fault('plugins', `loading plugin ${cacheKey}`, e);
+      });
       this.loaded.set(cacheKey, p);
     }
     return p;

@@ -60,7 +60,10 @@ export class A2AConnections {
     const conn = this.build(agentId, endpoint, card, credential);
     this.open.set(key, { card, conn });
     // A failed build is not kept: the next attempt tries again (the card or the secret may be fixed).
-    conn.catch(() => this.open.get(key)?.conn === conn && this.open.delete(key));
+    conn.catch((e: unknown) => {
+      if (this.open.get(key)?.conn === conn) this.open.delete(key);
+      fault('a2a', `connecting to agent ${agentId} at ${endpoint}`, e);
+    });
     return conn;
   }
 
