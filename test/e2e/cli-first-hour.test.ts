@@ -74,6 +74,8 @@ describe('baton run --server and the run commands against a server', () => {
       env: { ...process.env, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // Listened for from the start: the run can end (and close) while `baton signal` below still exits.
+    const closed = once(run, 'close') as Promise<[number | null]>;
     let stderr = '';
     let stdout = '';
     run.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -119,7 +121,7 @@ describe('baton run --server and the run commands against a server', () => {
     ]);
 
     expect((await baton(['signal', waiting, 'approvals:approved', '--server', server.address])).code).toBe(0);
-    const [code] = (await once(run, 'close')) as [number | null];
+    const [code] = await closed;
     expect(code, stderr).toBe(0);
     expect(stderr).toMatch(/^\[\s+[\d.]+s\] run completed$/m);
     // The report is the run's output (no text report here: JSON), as a local run prints it.

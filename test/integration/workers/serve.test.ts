@@ -78,9 +78,10 @@ it('runs a workflow whose agent is a worker queue, served by a worker over Agent
 
   // SIGTERM with the worker still connected: the server ends its stream (OK, so it may reconnect
   // elsewhere) instead of waiting out the drain, and exits cleanly.
+  const exited = once(child, 'exit'); // listened for first: the server may exit before the worker ends
   child.kill('SIGTERM');
   expect(await worker.ended).toBeNull();
-  expect(await once(child, 'exit')).toEqual([0, null]);
+  expect(await exited).toEqual([0, null]);
   agents.close();
   runs.close();
 }, 60_000);
