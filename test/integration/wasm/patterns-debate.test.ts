@@ -2,34 +2,14 @@
 // rounds seeing each other's last arguments, the judge's verdict ends the debate and is the output, and
 // max_rounds bounds a debate that never converges.
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AgentHandler } from '../../../src/agents/handler.js';
-import { WorkerPool } from '../../../src/wasm/worker-pool.js';
 import {
-  buildPatternPlugins,
-  patternEngine,
   teamWorkflow as workflow,
-  type PatternEngine,
+  usePatternEngines,
 } from './patterns-harness.js';
 
-let plugins: string;
-let pool: WorkerPool;
-const engines: PatternEngine[] = [];
-
-beforeAll(async () => {
-  plugins = await buildPatternPlugins(['debate']);
-  pool = new WorkerPool({ size: 2 });
-}, 120_000);
-afterAll(() => pool.close());
-afterEach(async () => {
-  for (const e of engines.splice(0)) await e.close();
-});
-
-async function engine(handlers: Record<string, AgentHandler>): Promise<PatternEngine> {
-  const e = await patternEngine(plugins, pool, handlers);
-  engines.push(e);
-  return e;
-}
+const engine = usePatternEngines(['debate']);
 
 interface Argument {
   round: number;

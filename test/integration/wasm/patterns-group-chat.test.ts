@@ -1,34 +1,14 @@
 // The group_chat plugin through the engine (SQLite, in-process agents, sandboxed plugin): who spoke in
 // which order, the transcript each speaker received and the run's output, and each way a chat ends.
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AgentHandler, HandlerContext } from '../../../src/agents/handler.js';
-import { WorkerPool } from '../../../src/wasm/worker-pool.js';
 import {
-  buildPatternPlugins,
-  patternEngine,
   teamWorkflow as workflow,
-  type PatternEngine,
+  usePatternEngines,
 } from './patterns-harness.js';
 
-let plugins: string;
-let pool: WorkerPool;
-const engines: PatternEngine[] = [];
-
-beforeAll(async () => {
-  plugins = await buildPatternPlugins(['group-chat']);
-  pool = new WorkerPool({ size: 2 });
-}, 120_000);
-afterAll(() => pool.close());
-afterEach(async () => {
-  for (const e of engines.splice(0)) await e.close();
-});
-
-async function engine(handlers: Record<string, AgentHandler>): Promise<PatternEngine> {
-  const e = await patternEngine(plugins, pool, handlers);
-  engines.push(e);
-  return e;
-}
+const engine = usePatternEngines(['group-chat']);
 
 interface Turn {
   turn: number;

@@ -15,7 +15,8 @@ import type { JournalEntry as Entry } from '../../../src/core/index.js';
 import { PatternPlugins } from '../../../src/runtime/pattern-plugins.js';
 import { toEntry } from '../../../src/runtime/records.js';
 import { Workflow, type WorkflowSpec } from '../../../src/spec/schema.js';
-import type { WorkerPool } from '../../../src/wasm/worker-pool.js';
+import { WorkerPool } from '../../../src/wasm/worker-pool.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 // @ts-expect-error: a plain ESM script without type declarations.
 import { buildPlugin } from '../../../scripts/build-plugins.js';
 
@@ -133,6 +134,31 @@ export async function patternEngine(
   const e = new PatternEngine(plugins, pool);
   await e.open(handlers);
   return e;
+}
+
+/**
+ * For a test file about the plugins `names`: builds them and opens a sandbox pool once for the file,
+ * closes the engines a test opened after it; returns the function a test opens an engine with.
+ */
+export function usePatternEngines(
+  names: readonly string[],
+): (handlers: Record<string, AgentHandler>) => Promise<PatternEngine> {
+  let plugins: string;
+  let pool: WorkerPool;
+  const engines: PatternEngine[] = [];
+  beforeAll(async () => {
+    plugins = await buildPatternPlugins(names);
+    pool = new WorkerPool({ size: 2 });
+  }, 120_000);
+  afterAll(() => pool.close());
+  afterEach(async () => {
+    for (const e of engines.splice(0)) await e.close();
+  });
+  return async (handlers) => {
+    const e = await patternEngine(plugins, pool, handlers);
+    engines.push(e);
+    return e;
+  };
 }
 
 /** A workflow under `pattern` with one agent per id in `agents` (the team pattern tests' shape). */

@@ -2,34 +2,14 @@
 // ledgers, the specialists it instructs, stalls and re-plans, and each way a run ends (satisfied, out of
 // rounds, out of re-plans, the planner failing) plus the configs it refuses before a run exists.
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AgentHandler } from '../../../src/agents/handler.js';
-import { WorkerPool } from '../../../src/wasm/worker-pool.js';
 import {
-  buildPatternPlugins as builtPatterns,
-  patternEngine,
   teamWorkflow as workflow,
-  type PatternEngine,
+  usePatternEngines,
 } from './patterns-harness.js';
 
-let plugins: string;
-let pool: WorkerPool;
-const engines: PatternEngine[] = [];
-
-beforeAll(async () => {
-  plugins = await builtPatterns(['magentic']);
-  pool = new WorkerPool({ size: 2 });
-}, 120_000);
-afterAll(() => pool.close());
-afterEach(async () => {
-  for (const e of engines.splice(0)) await e.close();
-});
-
-async function engine(handlers: Record<string, AgentHandler>): Promise<PatternEngine> {
-  const e = await patternEngine(plugins, pool, handlers);
-  engines.push(e);
-  return e;
-}
+const engine = usePatternEngines(['magentic']);
 
 interface Entry {
   round: number;

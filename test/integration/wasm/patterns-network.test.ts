@@ -3,36 +3,16 @@
 // as each addressed peer's inbox, several peers at once; each way the network ends; the agent-failure
 // rule; and that the journal alone (replay, no plugin) gives the live state.
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AgentHandler, HandlerContext } from '../../../src/agents/handler.js';
 import { fold, snapshot } from '../../../src/core/index.js';
 import { toEntry } from '../../../src/runtime/records.js';
 import { Workflow, type WorkflowSpec } from '../../../src/spec/schema.js';
-import { WorkerPool } from '../../../src/wasm/worker-pool.js';
 import {
-  buildPatternPlugins as builtPatterns,
-  patternEngine,
-  type PatternEngine,
+  usePatternEngines,
 } from './patterns-harness.js';
 
-let plugins: string;
-let pool: WorkerPool;
-const engines: PatternEngine[] = [];
-
-beforeAll(async () => {
-  plugins = await builtPatterns(['network']);
-  pool = new WorkerPool({ size: 2 });
-}, 120_000);
-afterAll(() => pool.close());
-afterEach(async () => {
-  for (const e of engines.splice(0)) await e.close();
-});
-
-async function engine(handlers: Record<string, AgentHandler>): Promise<PatternEngine> {
-  const e = await patternEngine(plugins, pool, handlers);
-  engines.push(e);
-  return e;
-}
+const engine = usePatternEngines(['network']);
 
 interface Mail {
   seq: number;
