@@ -85,3 +85,83 @@ export class HookExistsError extends BatonError {
     super('BATON_E_HOOK_EXISTS', `hook "${hookName}" already exists in namespace "${ns}"`);
   }
 }
+
+// ── Rows, as both stores' SQL reads them ────────────────────────────────────────────────────────
+
+/**
+ * A workflow_hooks row as PostgreSQL (booleans) or SQLite (0/1) returns it. The specification's columns
+ * are nullable with defaults: a row written by hand may hold nulls, read as those defaults.
+ */
+export interface HookRow {
+  namespace: string;
+  hook_id: string;
+  name: string;
+  trigger: string;
+  command: string;
+  args: string | null;
+  always_run: boolean | number | null;
+  timeout_ms: number | null;
+  enabled: boolean | number | null;
+  priority: number | null;
+  kind: string | null;
+  mode: string | null;
+  fail: string | null;
+  matcher: string | null;
+  created_at: number | string;
+  updated_at: number | string;
+}
+
+const flag = (v: boolean | number | null, otherwise: boolean): boolean =>
+  v === null ? otherwise : v === true || v === 1;
+
+export const hookFromRow = (r: HookRow): HookRecord => ({
+  ns: r.namespace,
+  hookId: r.hook_id,
+  name: r.name,
+  trigger: r.trigger,
+  command: r.command,
+  args: r.args === null ? [] : (JSON.parse(r.args) as string[]),
+  alwaysRun: flag(r.always_run, false),
+  timeoutMs: r.timeout_ms ?? 30_000,
+  enabled: flag(r.enabled, true),
+  priority: r.priority ?? 100,
+  kind: r.kind,
+  mode: r.mode,
+  fail: r.fail,
+  matcher: r.matcher === null ? null : (JSON.parse(r.matcher) as Record<string, string>),
+  createdAt: Number(r.created_at),
+  updatedAt: Number(r.updated_at),
+});
+
+/** A hook_executions row (PostgreSQL returns BIGINT columns as strings). */
+export interface HookExecutionRow {
+  id: number | string;
+  namespace: string;
+  run_id: string;
+  hook: string;
+  trigger: string;
+  mode: string;
+  input_digest: string;
+  verdict: string;
+  message: string | null;
+  output: string | null;
+  duration_ms: number;
+  error: string | null;
+  at: number | string;
+}
+
+export const executionFromRow = (r: HookExecutionRow): HookExecutionRecord => ({
+  id: Number(r.id),
+  ns: r.namespace,
+  runId: r.run_id,
+  hook: r.hook,
+  trigger: r.trigger,
+  mode: r.mode,
+  inputDigest: r.input_digest,
+  verdict: r.verdict,
+  message: r.message,
+  output: r.output === null ? null : (JSON.parse(r.output) as unknown),
+  durationMs: r.duration_ms,
+  error: r.error,
+  at: Number(r.at),
+});

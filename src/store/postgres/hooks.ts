@@ -5,11 +5,14 @@ import {
   HookExistsError,
   type HookExecutionPage,
   type HookExecutionQuery,
-  type HookExecutionRecord,
   type HookRecord,
   type HookRecordUpdate,
   type NewHookExecutionRecord,
   type NewHookRecord,
+  executionFromRow,
+  hookFromRow,
+  type HookExecutionRow,
+  type HookRow,
 } from '../hook-records.js';
 import { batchLimit, decodeHookExecutionCursor, encodeHookExecutionCursor, toJson } from '../store-args.js';
 import type { Query } from './db.js';
@@ -29,76 +32,6 @@ const Q = {
   purge: named('hook_log_purge', HOOK_SQL.purge),
 };
 
-interface HookRow {
-  namespace: string;
-  hook_id: string;
-  name: string;
-  trigger: string;
-  command: string;
-  args: string | null;
-  always_run: boolean | null;
-  timeout_ms: number | null;
-  enabled: boolean | null;
-  priority: number | null;
-  kind: string | null;
-  mode: string | null;
-  fail: string | null;
-  matcher: string | null;
-  created_at: number;
-  updated_at: number;
-}
-
-/** The spec's columns are nullable with defaults: a row written by hand may hold nulls; read as the defaults. */
-const toHook = (r: HookRow): HookRecord => ({
-  ns: r.namespace,
-  hookId: r.hook_id,
-  name: r.name,
-  trigger: r.trigger,
-  command: r.command,
-  args: r.args === null ? [] : (JSON.parse(r.args) as string[]),
-  alwaysRun: r.always_run ?? false,
-  timeoutMs: r.timeout_ms ?? 30_000,
-  enabled: r.enabled ?? true,
-  priority: r.priority ?? 100,
-  kind: r.kind,
-  mode: r.mode,
-  fail: r.fail,
-  matcher: r.matcher === null ? null : (JSON.parse(r.matcher) as Record<string, string>),
-  createdAt: Number(r.created_at),
-  updatedAt: Number(r.updated_at),
-});
-
-interface ExecutionRow {
-  id: number;
-  namespace: string;
-  run_id: string;
-  hook: string;
-  trigger: string;
-  mode: string;
-  input_digest: string;
-  verdict: string;
-  message: string | null;
-  output: string | null;
-  duration_ms: number;
-  error: string | null;
-  at: number;
-}
-
-const toExecution = (r: ExecutionRow): HookExecutionRecord => ({
-  id: Number(r.id),
-  ns: r.namespace,
-  runId: r.run_id,
-  hook: r.hook,
-  trigger: r.trigger,
-  mode: r.mode,
-  inputDigest: r.input_digest,
-  verdict: r.verdict,
-  message: r.message,
-  output: r.output === null ? null : (JSON.parse(r.output) as unknown),
-  durationMs: r.duration_ms,
-  error: r.error,
-  at: Number(r.at),
-});
 
 export async function createHook(q: Query, h: NewHookRecord): Promise<void> {
   const { rowCount } = await q(Q.insert, [
@@ -123,11 +56,11 @@ export async function createHook(q: Query, h: NewHookRecord): Promise<void> {
 
 export async function getHook(q: Query, ns: string, name: string): Promise<HookRecord | undefined> {
   const row = (await q<HookRow>(Q.get, [ns, name])).rows[0];
-  return row && toHook(row);
+  return row && hookFromRow(row);
 }
 
 export async function listHooks(q: Query, ns: string, trigger: string | undefined): Promise<HookRecord[]> {
-  return (await q<HookRow>(Q.list, [ns, trigger ?? null])).rows.map(toHook);
+  return (await q<HookRow>(Q.list, [ns, trigger ?? null])).rows.map(hookFromRow);
 }
 
 export async function updateHook(q: Query, ns: string, name: string, u: HookRecordUpdate): Promise<boolean> {
@@ -185,14 +118,14 @@ export async function listHookExecutions(
   const limit = batchLimit('listHookExecutions', query.limit);
   const before =
     query.cursor === undefined ? Number.MAX_SAFE_INTEGER : decodeHookExecutionCursor(query.cursor);
-  const { rows } = await q<ExecutionRow>(Q.page, [
+  const { rows } = await q<HookExecutionRow>(Q.page, [
     ns,
     before,
     query.runId ?? null,
     query.hook ?? null,
     limit + 1,
   ]);
-  const executions = rows.slice(0, limit).map(toExecution);
+  const executions = rows.slice(0, limit).map(executionFromRow);
   const last = executions.at(-1);
   return rows.length > limit && last
     ? { executions, nextCursor: encodeHookExecutionCursor(last.id) }

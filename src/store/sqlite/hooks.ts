@@ -6,11 +6,14 @@ import {
   HookExistsError,
   type HookExecutionPage,
   type HookExecutionQuery,
-  type HookExecutionRecord,
   type HookRecord,
   type HookRecordUpdate,
   type NewHookExecutionRecord,
   type NewHookRecord,
+  executionFromRow,
+  hookFromRow,
+  type HookExecutionRow,
+  type HookRow,
 } from '../hook-records.js';
 import { batchLimit, decodeHookExecutionCursor, encodeHookExecutionCursor, toJson } from '../store-args.js';
 
@@ -60,75 +63,6 @@ export const HOOKS_DDL = `
   CREATE INDEX hook_executions_by_at ON hook_executions (at);
 `;
 
-interface HookRow {
-  namespace: string;
-  hook_id: string;
-  name: string;
-  trigger: string;
-  command: string;
-  args: string;
-  always_run: number;
-  timeout_ms: number;
-  enabled: number;
-  priority: number;
-  kind: string | null;
-  mode: string | null;
-  fail: string | null;
-  matcher: string | null;
-  created_at: number;
-  updated_at: number;
-}
-
-const toHook = (r: HookRow): HookRecord => ({
-  ns: r.namespace,
-  hookId: r.hook_id,
-  name: r.name,
-  trigger: r.trigger,
-  command: r.command,
-  args: JSON.parse(r.args) as string[],
-  alwaysRun: r.always_run === 1,
-  timeoutMs: r.timeout_ms,
-  enabled: r.enabled === 1,
-  priority: r.priority,
-  kind: r.kind,
-  mode: r.mode,
-  fail: r.fail,
-  matcher: r.matcher === null ? null : (JSON.parse(r.matcher) as Record<string, string>),
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
-
-interface ExecutionRow {
-  id: number;
-  namespace: string;
-  run_id: string;
-  hook: string;
-  trigger: string;
-  mode: string;
-  input_digest: string;
-  verdict: string;
-  message: string | null;
-  output: string | null;
-  duration_ms: number;
-  error: string | null;
-  at: number;
-}
-
-const toExecution = (r: ExecutionRow): HookExecutionRecord => ({
-  id: r.id,
-  ns: r.namespace,
-  runId: r.run_id,
-  hook: r.hook,
-  trigger: r.trigger,
-  mode: r.mode,
-  inputDigest: r.input_digest,
-  verdict: r.verdict,
-  message: r.message,
-  output: r.output === null ? null : (JSON.parse(r.output) as unknown),
-  durationMs: r.duration_ms,
-  error: r.error,
-  at: r.at,
-});
 
 const COLUMNS = `namespace, hook_id, name, "trigger" AS "trigger", command, args, always_run, timeout_ms,
   enabled, priority, kind, mode, fail, matcher, created_at, updated_at`;
@@ -189,7 +123,7 @@ export class SqliteHooks {
            output, duration_ms, error, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       // One statement for every filter: a null filter matches everything (the indexes serve run or hook).
-      page: db.prepare<[Ns, number, Opt, Opt, Opt, Opt, number], ExecutionRow>(
+      page: db.prepare<[Ns, number, Opt, Opt, Opt, Opt, number], HookExecutionRow>(
         `SELECT id, namespace, run_id, hook, "trigger" AS "trigger", mode, input_digest, verdict, message, output,
            duration_ms, error, at
          FROM hook_executions
@@ -227,12 +161,12 @@ export class SqliteHooks {
 
   get(ns: string, name: string): HookRecord | undefined {
     const row = this.#q.get.get(ns, name);
-    return row && toHook(row);
+    return row && hookFromRow(row);
   }
 
   list(ns: string, trigger: string | undefined): HookRecord[] {
     const rows = trigger === undefined ? this.#q.list.all(ns) : this.#q.listTrigger.all(ns, trigger);
-    return rows.map(toHook);
+    return rows.map(hookFromRow);
   }
 
   update(ns: string, name: string, u: HookRecordUpdate): boolean {
@@ -290,7 +224,7 @@ export class SqliteHooks {
     const run = query.runId ?? null;
     const hook = query.hook ?? null;
     const rows = this.#q.page.all(ns, before, run, run, hook, hook, limit + 1);
-    const executions = rows.slice(0, limit).map(toExecution);
+    const executions = rows.slice(0, limit).map(executionFromRow);
     const last = executions.at(-1);
     return rows.length > limit && last
       ? { executions, nextCursor: encodeHookExecutionCursor(last.id) }
