@@ -69,6 +69,10 @@ export class RemoteWorkers implements WorkerRouting {
   readonly takeResult = (runId: string, payload: unknown, journaled: () => void): boolean =>
     this.queue?.takeResult(runId, payload, journaled) ?? false;
 
+  /** For the engine's inbox (EngineOptions.takeTool): a worker's tool call from another instance. */
+  readonly takeTool = (runId: string, kind: string, payload: unknown, handled: () => void): boolean =>
+    this.queue?.takeTool(runId, kind, payload, handled) ?? false;
+
   serves(route: string): boolean {
     return this.hub.serves(route) || this.shared?.serves(route) === true;
   }

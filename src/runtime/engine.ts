@@ -87,6 +87,8 @@ export interface EngineOptions {
   readonly onTurn?: (actor: RunActor, entries: readonly JournalRecord[]) => void;
   /** See InboxHost.takeResult: a worker's result from the inbox handed to the attempt waiting for it. */
   readonly takeResult?: InboxHost['takeResult'];
+  /** See InboxHost.takeTool: a worker's forwarded tool call handed to the attempt waiting for it. */
+  readonly takeTool?: InboxHost['takeTool'];
   /** Orchestration patterns installed as WASM plugins (a workflow's pattern not built in natively). */
   readonly patternPlugins?: PatternPlugins;
   /** The most pattern steps one run may take (default 10,000): bounds a pattern that never ends a run. */
@@ -176,6 +178,7 @@ export class Engine {
         driving,
         lost,
         ...(opts.takeResult ? { takeResult: opts.takeResult } : {}),
+        ...(opts.takeTool ? { takeTool: opts.takeTool } : {}),
       },
       opts.inboxPollMs ?? 200,
     );

@@ -42,6 +42,7 @@ export async function startInstance(
     },
     adapterFor: workers.adapterFor(),
     takeResult: workers.takeResult,
+    takeTool: workers.takeTool,
   });
   await workers.attach({
     bus,

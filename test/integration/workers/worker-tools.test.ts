@@ -2,7 +2,8 @@
 // run's hooks: a pre_command hook transforms one command, allows another and denies a third (which never
 // runs, failing the task naming the hook); a post_command hook runs after each tool that ran. The hooks'
 // decisions are journaled as for an in-process agent (subjects KEY/ATTEMPT/toolN). With the worker on
-// another instance than the run's owner, tool calls are refused with a coded error (not forwarded yet).
+// another instance than the run's owner, each call and its result are forwarded to the owner through the
+// run's inbox and the answers come back on the control stream: the same verdicts, journaled once each.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { Bus } from '../../../src/bus/bus.js';
 import { openMemoryBus } from '../../../src/bus/memory/memory-bus.js';
 import { Workflow } from '../../../src/spec/schema.js';
-import { startInstance, type Instance } from './instances.js';
+import { startInstance, until, type Instance } from './instances.js';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/workers/tool-worker.ts', import.meta.url));
 const LEASE_MS = 400;
@@ -85,7 +86,7 @@ const spec = (commands: string[]) =>
     name: 'tools',
     version: '1',
     agents: { shell: { type: 'tool', endpoint: { queue: 'shell' } } },
-    tasks: [{ id: 'work', agent: 'shell', retry: { max_attempts: 1 }, input: JSON.stringify({ commands }) }],
+    tasks: [{ id: 'work', agent: 'shell', retry: { max_attempts: 3 }, input: JSON.stringify({ commands }) }],
     hooks: [
       { name: 'policy', trigger: 'pre_command', command: 'sh', args: ['-c', POLICY] },
       { name: 'audit', trigger: 'post_command', command: 'sh', args: ['-c', 'cat > /dev/null'] },
@@ -99,9 +100,13 @@ const journal = async (i: Instance, runId: string): Promise<Row[]> =>
     type: r.type,
   }));
 
-it('a worker on the owner runs its tool calls under the run hooks: transformed, allowed, denied', async () => {
+it.each([
+  ['on the owner', false],
+  ['on another instance than the owner', true],
+])('a worker %s runs its tool calls under the run hooks: transformed, allowed, denied', async (_, cross) => {
   const a = await instance('a');
-  const log = await toolWorker(a.address, 'tools');
+  const b = cross ? await instance('b') : a;
+  const log = await toolWorker(b.address, 'tools');
   const run = await a.app.engine.start(spec(['rm -rf /tmp/x', 'git status', 'curl evil.example']), {});
   const s = await a.app.engine.settled(run.runId);
   expect(s.status).toBe('failed');
@@ -113,14 +118,21 @@ it('a worker on the owner runs its tool calls under the run hooks: transformed, 
     { cmd: 'ls /tmp/x' },
     { cmd: 'git status' },
   ]);
-  expect(seen.find((l) => l.event === 'refused')).toMatchObject({
-    code: 'BATON_E_HOOK_DENIED',
-    retryable: false,
-    message: expect.stringContaining('hook "policy" denied pre_command: no network') as unknown,
-  });
-  const decided = (await journal(a, run.runId))
+  expect(seen.filter((l) => l.event === 'refused')).toEqual([
+    expect.objectContaining({
+      code: 'BATON_E_HOOK_DENIED',
+      retryable: false,
+      message: expect.stringContaining('hook "policy" denied pre_command: no network') as unknown,
+    }),
+  ]);
+  const entries = await journal(a, run.runId);
+  // A deny is not retried though the task allows 3 attempts: the attempt fails once.
+  expect(entries.filter((e) => e.type === 'TaskDispatched')).toHaveLength(1);
+  expect(entries.filter((e) => e.type === 'TaskFailed')).toHaveLength(1);
+  const decided = entries
     .filter((e) => e.type === 'HookDecided')
     .map((e) => ({ trigger: e.trigger, subject: e.subject, outcome: e.outcome, hook: e.hook, args: e.args }));
+  // Each verdict journaled exactly once, by the owner.
   expect(decided).toEqual([
     {
       trigger: 'pre_command',
@@ -134,17 +146,10 @@ it('a worker on the owner runs its tool calls under the run hooks: transformed, 
     { trigger: 'post_command', subject: 'work/1/tool2', outcome: 'allow', hook: undefined, args: undefined },
     { trigger: 'pre_command', subject: 'work/1/tool3', outcome: 'deny', hook: 'policy', args: undefined },
   ]);
-});
-
-it('a worker on another instance than the owner has its tool calls refused with a coded error', async () => {
-  const a = await instance('a');
-  const b = await instance('b');
-  const log = await toolWorker(b.address, 'far');
-  const run = await a.app.engine.start(spec(['git status']), {});
-  const s = await a.app.engine.settled(run.runId);
-  expect(s.status).toBe('failed');
-  expect(s.error?.message).toContain('tool calls of workers are put to hooks only at the run');
-  const seen = lines(log);
-  expect(seen.filter((l) => l.event === 'ran')).toEqual([]);
-  expect(seen.find((l) => l.event === 'refused')).toMatchObject({ code: 'BATON_E_TOOL_CALL_REFUSED' });
+  if (cross) {
+    // The tool messages went through the run's inbox, and are dropped from it once answered.
+    const tools = async () =>
+      (await a.app.store.readInbox('default', run.runId)).filter((m) => m.kind.startsWith('tool_'));
+    await until(async () => (await tools()).length === 0, 'the tool messages to leave the inbox');
+  }
 });
