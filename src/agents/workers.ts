@@ -24,6 +24,8 @@ export interface AttachOptions {
   readonly isDead?: (instance: string) => boolean;
   /** See WorkIntakeOptions.visibilityTimeoutMs (default 2 x the worker lease). */
   readonly visibilityTimeoutMs?: number;
+  /** See WorkIntakeOptions.toolAnswerMs (default 10 minutes). */
+  readonly toolAnswerMs?: number;
   /**
    * Reads the owner's inboxes now (the engine's pollInboxes): called when another instance posted a
    * worker's result for a run this one owns, so the result is journaled without waiting for the poll.
@@ -98,6 +100,7 @@ export class RemoteWorkers implements WorkerRouting {
       leaseMs,
       ...(o.visibilityTimeoutMs === undefined ? {} : { visibilityTimeoutMs: o.visibilityTimeoutMs }),
       ...(o.isDead ? { isDead: o.isDead } : {}),
+      ...(o.toolAnswerMs === undefined ? {} : { toolAnswerMs: o.toolAnswerMs }),
     });
     await this.intake.start();
     const { wake, deliver } = o;

@@ -6,7 +6,8 @@
 // run's inbox and the answers come back on the control stream: the same verdicts, journaled once each.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,6 +18,8 @@ import type { Bus } from '../../../src/bus/bus.js';
 import { openMemoryBus } from '../../../src/bus/memory/memory-bus.js';
 import { Workflow } from '../../../src/spec/schema.js';
 import { startInstance, until, type Instance } from './instances.js';
+import { openTestBus } from '../bus/redis-harness.js';
+import { dropSchema, pgTestSchema } from '../store/pg-schema.js';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/workers/tool-worker.ts', import.meta.url));
 const LEASE_MS = 400;
@@ -43,8 +46,18 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const instance = async (name: string): Promise<Instance> => {
-  const i = await startInstance(name, join(dir, 'data'), bus, LEASE_MS);
+const instance = async (
+  name: string,
+  over?: { bus?: Bus; store?: string; toolAnswerMs?: number },
+): Promise<Instance> => {
+  const i = await startInstance(
+    name,
+    join(dir, 'data'),
+    over?.bus ?? bus,
+    LEASE_MS,
+    over?.store,
+    over?.toolAnswerMs,
+  );
   instances.push(i);
   return i;
 };
@@ -106,6 +119,26 @@ it.each([
 ])('a worker %s runs its tool calls under the run hooks: transformed, allowed, denied', async (_, cross) => {
   const a = await instance('a');
   const b = cross ? await instance('b') : a;
+  await guardedTools(a, b);
+});
+
+it('over PostgreSQL + Redis, a worker on the non-owner has its tool calls put to the owner hooks', async () => {
+  const { schema, url } = pgTestSchema('wtools');
+  const prefix = `baton-test-${randomUUID()}`;
+  const buses = [await openTestBus({ prefix }), await openTestBus({ prefix })];
+  try {
+    const a = await instance('a', { bus: buses[0]!.bus, store: url });
+    const b = await instance('b', { bus: buses[1]!.bus, store: url });
+    await guardedTools(a, b);
+  } finally {
+    for (const i of instances.splice(0)) await i.close();
+    for (const t of buses) await t.cleanup();
+    await dropSchema(schema);
+  }
+});
+
+async function guardedTools(a: Instance, b: Instance): Promise<void> {
+  const cross = a !== b;
   const log = await toolWorker(b.address, 'tools');
   const run = await a.app.engine.start(spec(['rm -rf /tmp/x', 'git status', 'curl evil.example']), {});
   const s = await a.app.engine.settled(run.runId);
@@ -152,4 +185,87 @@ it.each([
       (await a.app.store.readInbox('default', run.runId)).filter((m) => m.kind.startsWith('tool_'));
     await until(async () => (await tools()).length === 0, 'the tool messages to leave the inbox');
   }
-});
+}
+
+it('the owner dies while a forwarded call is put to its hooks: the new owner asks again, same key', async () => {
+  const marks = join(dir, 'marks');
+  const release = join(dir, 'release');
+  // Records each ask; the first one hangs until released (its owner is killed meanwhile).
+  const gate = [
+    `echo "$BATON_IDEMPOTENCY_KEY" >> ${marks}`,
+    `while [ ! -f ${release} ]; do sleep 0.05; done`,
+    `echo '{"verdict":"transform","patch":{"args":{"cmd":"ls"}}}'`,
+  ].join('; ');
+  const wf = Workflow.parse({
+    name: 'tools',
+    version: '1',
+    agents: { shell: { type: 'tool', endpoint: { queue: 'shell' } } },
+    tasks: [{ id: 'work', agent: 'shell', input: JSON.stringify({ commands: ['rm -rf /'] }) }],
+    hooks: [{ name: 'gate', trigger: 'pre_command', command: 'sh', args: ['-c', gate], timeout_ms: 60_000 }],
+  });
+  const a = await instance('a');
+  const b = await instance('b');
+  const log = await toolWorker(b.address, 'tools');
+  const run = await a.app.engine.start(wf, {});
+  const asks = () => (existsSync(marks) ? readFileSync(marks, 'utf8').trim().split('\n') : []);
+  await until(() => asks().length === 1, 'the pre_command hook asked at the owner');
+  await a.kill();
+  instances = instances.filter((i) => i !== a);
+  writeFileSync(release, '');
+  await until(async () => {
+    try {
+      await b.app.engine.resume(run.runId);
+      return true;
+    } catch (e) {
+      if ((e as { code?: string }).code === 'BATON_E_RUN_OWNED') return false;
+      throw e;
+    }
+  }, 'the run taken over by B');
+  const s = await b.app.engine.settled(run.runId);
+  expect(s.status).toBe('completed');
+  expect(s.output).toEqual({ work: { results: [{ exit: 0, ran: 'ls' }] } });
+  expect(lines(log).filter((l) => l.event === 'ran')).toEqual([{ event: 'ran', args: { cmd: 'ls' } }]);
+  // Asked again by the new owner under the same key; its verdict journaled once.
+  expect(asks()).toEqual([
+    `${run.runId}/pre_command/work/1/tool1/gate`,
+    `${run.runId}/pre_command/work/1/tool1/gate`,
+  ]);
+  const decided = (await journal(b, run.runId)).filter((e) => e.type === 'HookDecided');
+  expect(decided).toHaveLength(1);
+  expect(decided[0]).toMatchObject({ subject: 'work/1/tool1', outcome: 'transform', args: { cmd: 'ls' } });
+}, 60_000);
+
+it('no answer from the owner in time: the forwarded call fails coded, the tool never runs', async () => {
+  const wf = Workflow.parse({
+    name: 'tools',
+    version: '1',
+    agents: { shell: { type: 'tool', endpoint: { queue: 'shell' } } },
+    tasks: [{ id: 'work', agent: 'shell', input: JSON.stringify({ commands: ['ls'] }) }],
+    hooks: [
+      {
+        name: 'hang',
+        trigger: 'pre_command',
+        command: 'sh',
+        args: ['-c', `touch ${join(dir, 'asked')}; sleep 30`],
+        timeout_ms: 60_000,
+      },
+    ],
+  });
+  const a = await instance('a');
+  // A task without a timeout: the wait is bounded by toolAnswerMs (10 minutes unless configured).
+  const b = await instance('b', { toolAnswerMs: 1500 });
+  const log = await toolWorker(b.address, 'tools');
+  await a.app.engine.start(wf, {});
+  // The owner dies while its hook hangs, and nobody takes the run over.
+  await until(() => existsSync(join(dir, 'asked')), 'the pre_command hook asked at the owner');
+  await a.kill();
+  instances = instances.filter((i) => i !== a);
+  await until(() => lines(log).some((l) => l.event === 'refused'), 'the call to fail');
+  expect(lines(log)).toEqual([
+    expect.objectContaining({
+      event: 'refused',
+      code: 'BATON_E_TOOL_CALL_TIMEOUT',
+      message: expect.stringContaining("no answer from the run's owner") as unknown,
+    }),
+  ]);
+}, 30_000);
