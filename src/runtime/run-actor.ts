@@ -263,7 +263,10 @@ export class RunActor implements CommitListener, AttemptJournal {
   }
 
   /** An input that arrived after the run ended (a late verdict, a late result): dropped, not journaled. */
-  private late(item: { fields: InputFields; after?: (changed: boolean, seq: number) => void }, effects: Effect[]) {
+  private late(
+    item: { fields: InputFields; after?: (changed: boolean, seq: number) => void },
+    effects: Effect[],
+  ) {
     logger('run-actor').debug(`run ${this.runId} has ended: ${item.fields.type} dropped, not journaled`);
     const after = item.after;
     if (after) effects.push(() => after(false, this.state.lastSeq));
