@@ -9,6 +9,7 @@ import {
   initialState,
   patternFor,
   restore,
+  sessionEndDue,
   statusOf,
   type ChildWorkflow,
   type RunSnapshot,
@@ -377,7 +378,8 @@ export class Engine {
   /** The run's state, when this engine can drive it (not ended, its pattern plugin installed). */
   private async resumable(runId: string): Promise<RunState> {
     const state = await this.load(runId);
-    if (hasEnded(state.status)) throw runEndedError(runId, state.status);
+    // An ended run is driven again only for its session_end hooks, when a crash lost them.
+    if (hasEnded(state.status) && !sessionEndDue(state)) throw runEndedError(runId, state.status);
     const binding = state.options.pattern;
     if (binding !== undefined) {
       if (this.opts.patternPlugins === undefined) {
@@ -411,7 +413,8 @@ export class Engine {
         state,
         this.gateway(state.workflow!, state.options.constraints, state.options.routes),
         this.host(),
-        state.status,
+        // An ended run owing its session_end hooks: its row does not show the end yet (run-actor runPatch).
+        sessionEndDue(state) ? '' : state.status,
         claim,
       ),
     );

@@ -23,6 +23,7 @@ import {
   type RunHooks,
   type RunState,
   hookRecord,
+  sessionEndDue,
 } from '../core/index.js';
 import type { TaskStatusUpdateEvent } from '@a2a-js/sdk';
 import type { Bus } from '../bus/bus.js';
@@ -455,6 +456,9 @@ export class RunActor implements CommitListener, AttemptJournal {
   private runPatch(): RunPatch | undefined {
     const s = this.state;
     if (s.status === this.lastReportedStatus) return undefined;
+    // The row shows the end once session_end's hooks are recorded: a crash before leaves the run (its
+    // lease lapsing) to a takeover, which asks them again.
+    if (this.ended && sessionEndDue(s)) return undefined;
     this.lastReportedStatus = s.status;
     this.released = this.ended && this.inflight.size === 0 && this.queue.length === 0;
     return {

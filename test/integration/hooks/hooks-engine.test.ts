@@ -124,6 +124,8 @@ describe('hooks in runs (in-process agents)', () => {
       'TaskCompleted',
       'HookDecided:post_task:warn',
       'RunCompleted',
+      // session_end's hooks are recorded once they ran: the only entry after the run's end.
+      'HookDecided:session_end:allow',
     ]);
     const pre = j.find((e) => e.trigger === 'pre_task')!;
     expect(pre).toMatchObject({ hook: 'shape', input: { q: 1, lang: 'en' }, agent: 'a' });
