@@ -129,7 +129,10 @@ export function parseToolAnswer(data: unknown): ToolAnswerEntry | undefined {
   const kind = data['kind'];
   if (kind !== 'tool_verdict' && kind !== 'tool_done') return undefined;
   if (!str(data['idem']) || !Number.isSafeInteger(data['call'])) return undefined;
-  if (kind === 'tool_verdict' && !(isObject(data['verdict']) && typeof data['verdict']['allowed'] === 'boolean'))
+  if (
+    kind === 'tool_verdict' &&
+    !(isObject(data['verdict']) && typeof data['verdict']['allowed'] === 'boolean')
+  )
     return undefined;
   return data as unknown as ToolAnswerEntry;
 }

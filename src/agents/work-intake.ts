@@ -652,7 +652,8 @@ export class WorkIntake implements HubObserver {
   private onControl(m: BusMessage): void {
     const tool = parseToolAnswer(m.data);
     if (tool) {
-      for (const take of [...(this.toolWaits.get(`${tool.kind}|${tool.idem}|${tool.call}`) ?? [])]) take(tool);
+      for (const take of [...(this.toolWaits.get(`${tool.kind}|${tool.idem}|${tool.call}`) ?? [])])
+        take(tool);
       return;
     }
     const answer = parseInputEntry(m.data);
