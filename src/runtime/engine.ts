@@ -20,6 +20,7 @@ import type { Bus } from '../bus/bus.js';
 import type { InboxMessage, JournalRecord, NewRun, RunClaim, Store } from '../store/store.js';
 import { RunNotFoundError, RunOwnershipLostError } from '../store/store.js';
 import { AgentAdapters } from '../agents/adapter-registry.js';
+import { fault } from '../telemetry/faults.js';
 import { BatonError, isErrorCode } from '../errors/registry.js';
 import type { ResourceConstraintsSpec, WorkflowSpec } from '../spec/schema.js';
 import { resolveRunInput } from '../spec/run-input.js';
@@ -423,14 +424,32 @@ export class Engine {
     // The journaled trace goes on: this process's span of the run is a child of the first one.
     actor.trace = resumedRunTrace(state, this.namespace, runId, epoch);
     if (takenOver && from !== undefined && from !== to) leaseTakeover(this.namespace);
+    const refire = takenOver && this.hookHost.fires(state) ? state.lastSeq : 0;
     actor.recover(
       takenOver
         ? { type: 'RunTakenOver', ...(from === undefined ? {} : { from }), fromEpoch, to, epoch }
         : undefined,
     );
     await this.inbox.readRun(runId);
+    if (refire > 0) await this.refireHooks(actor, refire);
     await liftDrainPause(this.opts.store, actor);
     return actor;
+  }
+
+  /**
+   * After a takeover: the async and notification hooks of the entries journaled before it fire again
+   * (they are not journaled: the last owner may have died before handing them over).
+   */
+  private async refireHooks(actor: RunActor, upToSeq: number): Promise<void> {
+    try {
+      const records = await this.opts.store.read(this.namespace, actor.runId);
+      this.hookHost.refire(
+        actor.state,
+        records.filter((r) => r.seq <= upToSeq),
+      );
+    } catch (e) {
+      fault('engine', `firing the async hooks of run ${actor.runId} again after its takeover`, e);
+    }
   }
 
   /** The run's state folded from its journal (snapshot + tail): the truth, whoever drives the run. */

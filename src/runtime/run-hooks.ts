@@ -253,6 +253,24 @@ export class RunHookHost {
     }
   }
 
+  /**
+   * True when the run has hooks that observe() fires (async ones, notification): they are not journaled,
+   * so a process that dies between a commit and handing them over loses them unless the next owner
+   * fires them again (see refire).
+   */
+  fires(s: RunState): boolean {
+    return hooksOf(s).some((h) => h.enabled && (h.mode === 'async' || h.trigger === 'notification'));
+  }
+
+  /**
+   * A takeover: the journal's entries up to it fire their async and notification hooks again, under
+   * their idempotency keys (at least once: the last owner may have died before handing them over; a
+   * receiver drops a key it has seen).
+   */
+  refire(s: RunState, records: readonly JournalRecord[]): void {
+    this.observe(s, records);
+  }
+
   /** Fires the non-holding hooks of `trigger` (`all`: blocking ones too) without waiting for them. */
   private fire(
     s: RunState,

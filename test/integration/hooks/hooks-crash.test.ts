@@ -159,6 +159,16 @@ it('kill -9 after the run ended, mid session_end: the takeover runs it again (sa
           timeout_ms: 120_000,
         },
         { name: 'audit', trigger: 'session_end', command: 'sh', args: ['-c', `${mark('audit')}; exit 0`] },
+        // Async (in process: no queue here): in the first process none gets to finish.
+        {
+          name: 'note',
+          trigger: 'notification',
+          command: 'sh',
+          args: [
+            '-c',
+            `${mark('note')}; while [ ! -f ${join(dir, 'release-end')} ]; do sleep 0.05; done; echo "$BATON_IDEMPOTENCY_KEY" >> ${join(dir, 'noted')}`,
+          ],
+        },
       ],
     }),
   );
@@ -174,6 +184,14 @@ it('kill -9 after the run ended, mid session_end: the takeover runs it again (sa
   await until(() => lines('bye').length === 1, 'the session_end hook running in the first process');
   child.kill('SIGKILL');
   await once(child, 'exit');
+  // The hooks it had started die with it.
+  for (const pid of lines('pids')) {
+    try {
+      process.kill(-Number(pid), 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
   writeFileSync(join(dir, 'release-end'), '');
 
   app = await openApp({ dataDir: data, adapterFor: () => inProcessAdapter(({ input }) => input) });
@@ -204,4 +222,11 @@ it('kill -9 after the run ended, mid session_end: the takeover runs it again (sa
   expect(resumeCommands(replayed)).toEqual([]);
   await expect(app.engine.resume(runId)).rejects.toMatchObject({ code: 'BATON_E_RUN_ENDED' });
   expect(lines('bye')).toHaveLength(2);
+  // Notifications are not journaled: the takeover fired those of the entries before it again (at least
+  // once, same keys), so each is delivered though the first process died before any finished.
+  const notified = ['RunStarted', 'TaskDispatched', 'TaskCompleted', 'RunCompleted'].map(
+    (t) => `${runId}/notification/${records.find((r) => r.type === t)!.seq}/note`,
+  );
+  await until(() => notified.every((k) => lines('noted').includes(k)), 'every notification delivered');
+  expect(new Set(lines('noted'))).toEqual(new Set(notified));
 }, 60_000);
