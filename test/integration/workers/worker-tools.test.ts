@@ -19,6 +19,7 @@ import { openMemoryBus } from '../../../src/bus/memory/memory-bus.js';
 import { Workflow } from '../../../src/spec/schema.js';
 import { startInstance, until, type Instance } from './instances.js';
 import { openTestBus } from '../bus/redis-harness.js';
+import { dropProxy } from '../sdk/worker-server.js';
 import { dropSchema, pgTestSchema } from '../store/pg-schema.js';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/workers/tool-worker.ts', import.meta.url));
@@ -268,4 +269,41 @@ it('no answer from the owner in time: the forwarded call fails coded, the tool n
       message: expect.stringContaining("no answer from the run's owner") as unknown,
     }),
   ]);
+}, 30_000);
+
+it('a worker on the non-owner that reconnects mid-call gets the same verdict: the hook is asked once', async () => {
+  const marks = join(dir, 'marks');
+  const release = join(dir, 'release');
+  const gate = [
+    `echo "$BATON_IDEMPOTENCY_KEY" >> ${marks}`,
+    `while [ ! -f ${release} ]; do sleep 0.05; done`,
+    `echo '{"verdict":"transform","patch":{"args":{"cmd":"ls"}}}'`,
+  ].join('; ');
+  const wf = Workflow.parse({
+    name: 'tools',
+    version: '1',
+    agents: { shell: { type: 'tool', endpoint: { queue: 'shell' } } },
+    tasks: [{ id: 'work', agent: 'shell', input: JSON.stringify({ commands: ['rm -rf /'] }) }],
+    hooks: [{ name: 'gate', trigger: 'pre_command', command: 'sh', args: ['-c', gate], timeout_ms: 60_000 }],
+  });
+  const a = await instance('a');
+  const b = await instance('b');
+  const proxy = await dropProxy(b.address);
+  try {
+    const log = await toolWorker(proxy.address, 'tools');
+    const run = await a.app.engine.start(wf, {});
+    const asks = () => (existsSync(marks) ? readFileSync(marks, 'utf8').trim().split('\n') : []);
+    await until(() => asks().length === 1, 'the pre_command hook asked at the owner');
+    // The connection drops while the hook decides; the verdict comes while the worker is away.
+    proxy.cut();
+    writeFileSync(release, '');
+    const s = await a.app.engine.settled(run.runId);
+    expect(s.status).toBe('completed');
+    expect(lines(log).filter((l) => l.event === 'ran')).toEqual([{ event: 'ran', args: { cmd: 'ls' } }]);
+    expect(asks()).toHaveLength(1);
+    const decided = (await journal(a, run.runId)).filter((e) => e.type === 'HookDecided');
+    expect(decided).toHaveLength(1);
+  } finally {
+    proxy.close();
+  }
 }, 30_000);
