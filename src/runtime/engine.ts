@@ -424,7 +424,8 @@ export class Engine {
     // The journaled trace goes on: this process's span of the run is a child of the first one.
     actor.trace = resumedRunTrace(state, this.namespace, runId, epoch);
     if (takenOver && from !== undefined && from !== to) leaseTakeover(this.namespace);
-    const refire = takenOver && this.hookHost.fires(state) ? state.lastSeq : 0;
+    // From an owner that did not let go (died, went silent): what it fired may never have been handed over.
+    const refire = takenOver && from !== undefined && this.hookHost.fires(state) ? state.lastSeq : 0;
     actor.recover(
       takenOver
         ? { type: 'RunTakenOver', ...(from === undefined ? {} : { from }), fromEpoch, to, epoch }
@@ -541,8 +542,11 @@ export class Engine {
       this.actors.delete(actor.runId);
       runDriven(this.namespace, -1);
       this.observeEnd(actor, undefined);
-      if (options.release !== false && actor.created && !actor.released)
+      if (options.release !== false && actor.created && !actor.released) {
+        // The next owner fires nothing again after a clean stop: what this one fired is queued first.
+        await this.hookHost.handedOver();
         await this.ownership.release(actor.runId, actor.fence);
+      }
     }
     await this.ownership.close(options.release !== false);
   }

@@ -63,7 +63,15 @@ const NOTIFIED = new Set([
 ]);
 
 export class RunHookHost {
+  /** Hand-overs to the queue under way: a clean stop waits for them before it lets its runs go. */
+  readonly #handing = new Set<Promise<void>>();
+
   constructor(private readonly opts: RunHooksOptions) {}
+
+  /** Resolves once every hook fired so far is in the queue (or its refusal reported). */
+  async handedOver(): Promise<void> {
+    await Promise.all([...this.#handing]);
+  }
 
   /** The hooks a new run is bound to: its workflow's, then the namespace's global ones. */
   async bind(ns: string, spec: WorkflowSpec, withGlobal = true): Promise<BoundHook[]> {
@@ -263,9 +271,10 @@ export class RunHookHost {
   }
 
   /**
-   * A takeover: the journal's entries up to it fire their async and notification hooks again, under
-   * their idempotency keys (at least once: the last owner may have died before handing them over; a
-   * receiver drops a key it has seen).
+   * A takeover from an owner that did not let go (it died, or went silent): the journal's entries up to
+   * it fire their async and notification hooks again, under their idempotency keys (at least once: that
+   * owner may have died before handing them over; a receiver drops a key it has seen). An owner that
+   * stopped cleanly handed them over before releasing its runs (Engine.close).
    */
   refire(s: RunState, records: readonly JournalRecord[]): void {
     this.observe(s, records);
@@ -288,9 +297,11 @@ export class RunHookHost {
     const queued = queue === undefined ? [] : chosen.filter((h) => h.mode === 'async');
     const local = chosen.filter((h) => !queued.includes(h));
     for (const h of queued) {
-      queue!
+      const handing = queue!
         .enqueue(h, { ...inv, idempotencyKey: `${inv.idempotencyKey}/${h.name}` })
-        .catch((e: unknown) => fault('hooks', `queueing hook ${h.name} (${trigger})`, e));
+        .catch((e: unknown) => fault('hooks', `queueing hook ${h.name} (${trigger})`, e))
+        .finally(() => this.#handing.delete(handing));
+      this.#handing.add(handing);
     }
     if (local.length === 0) return;
     // In process, after the commit, never awaited by the run: each hook still has its timeout.
