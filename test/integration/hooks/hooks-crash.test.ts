@@ -13,6 +13,7 @@ import { openApp, type App } from '../../../src/app.js';
 import { inProcessAdapter } from '../../../src/agents/in-process.js';
 import { fold, resumeCommands } from '../../../src/core/index.js';
 import { toEntry } from '../../../src/runtime/records.js';
+import { Workflow } from '../../../src/spec/schema.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 let child: ChildProcess | undefined;
@@ -230,3 +231,45 @@ it('kill -9 after the run ended, mid session_end: the takeover runs it again (sa
   await until(() => notified.every((k) => lines('noted').includes(k)), 'every notification delivered');
   expect(new Set(lines('noted'))).toEqual(new Set(notified));
 }, 60_000);
+
+it('a clean stop and resume elsewhere fires no notification twice', async () => {
+  mkdirSync(dir, { recursive: true });
+  const data = join(dir, 'data-clean');
+  const release = join(dir, 'release-clean');
+  const spec = Workflow.parse({
+    name: 'clean',
+    version: '1',
+    agents: { a: { type: 't' } },
+    tasks: [{ id: 'one', agent: 'a' }],
+    hooks: [
+      {
+        name: 'note',
+        trigger: 'notification',
+        command: 'sh',
+        args: ['-c', `echo "$BATON_IDEMPOTENCY_KEY" >> ${join(dir, 'noted-clean')}`],
+      },
+    ],
+  });
+  // The agent finishes only once released: the first process stops while it works.
+  const agent = () =>
+    inProcessAdapter(async () => {
+      while (!existsSync(release)) await new Promise((r) => setTimeout(r, 20));
+      return 'done';
+    });
+  const first = await openApp({ dataDir: data, adapterFor: agent });
+  const run = await first.engine.start(spec, {});
+  await until(() => lines('noted-clean').length === 2, 'RunStarted and TaskDispatched notified');
+  await first.close();
+  writeFileSync(release, '');
+  app = await openApp({ dataDir: data, adapterFor: agent });
+  await app.engine.resume(run.runId);
+  expect((await app.engine.settled(run.runId)).status).toBe('completed');
+  const records = await app.store.read('default', run.runId);
+  expect(records.map((r) => r.type)).toContain('RunTakenOver');
+  const notified = records
+    .filter((r) => ['RunStarted', 'TaskDispatched', 'TaskCompleted', 'RunCompleted'].includes(r.type))
+    .map((r) => `${run.runId}/notification/${r.seq}/note`);
+  await until(() => notified.every((k) => lines('noted-clean').includes(k)), 'every notification');
+  await new Promise((r) => setTimeout(r, 200));
+  expect(lines('noted-clean').sort()).toEqual([...notified].sort());
+}, 30_000);
