@@ -81,6 +81,62 @@ export interface InputEntry {
   readonly seq: number;
 }
 
+/**
+ * A worker's tool call forwarded to its run's owner through the run's inbox (kind `tool_call`, then
+ * `tool_result`), by the instance its worker is connected to (agents/work-intake.ts).
+ */
+export interface ToolCallPayload {
+  readonly idem: string;
+  readonly call: number;
+  readonly kind: 'search' | 'edit' | 'command';
+  /** The args the worker asked with (a `tool_result` carries them too: a new owner replays the call). */
+  readonly args: unknown;
+  /** `tool_result` only: what the tool returned, or that it failed on the worker. */
+  readonly result?: unknown;
+  readonly failed?: boolean;
+}
+
+/** The owner's answer to a forwarded tool call, on the control stream: its pre-hooks' verdict, or that its post-hooks ran. */
+export interface ToolAnswerEntry {
+  readonly v: 1;
+  readonly kind: 'tool_verdict' | 'tool_done';
+  readonly idem: string;
+  readonly call: number;
+  /** tool_verdict only. */
+  readonly verdict?: {
+    readonly allowed: boolean;
+    readonly args?: unknown;
+    readonly message?: string;
+    readonly hook?: string;
+    readonly code?: string;
+  };
+}
+
+const TOOL_KINDS = new Set(['search', 'edit', 'command']);
+
+export function parseToolPayload(data: unknown): ToolCallPayload | undefined {
+  if (!isObject(data)) return undefined;
+  return str(data['idem']) &&
+    Number.isSafeInteger(data['call']) &&
+    (data['call'] as number) >= 1 &&
+    TOOL_KINDS.has(data['kind'] as string)
+    ? (data as unknown as ToolCallPayload)
+    : undefined;
+}
+
+export function parseToolAnswer(data: unknown): ToolAnswerEntry | undefined {
+  if (!isObject(data) || data['v'] !== 1) return undefined;
+  const kind = data['kind'];
+  if (kind !== 'tool_verdict' && kind !== 'tool_done') return undefined;
+  if (!str(data['idem']) || !Number.isSafeInteger(data['call'])) return undefined;
+  if (
+    kind === 'tool_verdict' &&
+    !(isObject(data['verdict']) && typeof data['verdict']['allowed'] === 'boolean')
+  )
+    return undefined;
+  return data as unknown as ToolAnswerEntry;
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): v is string => typeof v === 'string' && v !== '';

@@ -14,7 +14,7 @@ import type { TaskStatusUpdateEvent } from '@a2a-js/sdk';
 import { FROM_END, type Bus, type BusMessage, type Subscription } from '../bus/bus.js';
 import type { ClaimOutcome, Store } from '../store/store.js';
 import { TaskState } from '@a2a-js/sdk';
-import type { AgentOutcome, ProvidedInput } from './adapter.js';
+import type { AgentOutcome, ProvidedInput, ToolKind } from './adapter.js';
 import type { AttemptJournal } from './a2a-parts.js';
 import {
   WORK_GROUP,
@@ -22,10 +22,13 @@ import {
   entryInvocation,
   parseCancelEntry,
   parseInputEntry,
+  parseToolAnswer,
   parseWorkEntry,
   runEventsStream,
   wakeStream,
   workStream,
+  type ToolAnswerEntry,
+  type ToolCallPayload,
   type WakeEntry,
   type WorkEntry,
 } from './work-entry.js';
@@ -53,6 +56,26 @@ export interface WorkIntakeOptions {
   /** True for an instance known to be dead (a process on this host that is gone): its claims are taken at once. */
   readonly isDead?: (instance: string) => boolean;
   readonly now?: () => number;
+  /**
+   * How long a tool call forwarded to the run's owner waits for each answer when its task has no
+   * deadline (default 10 minutes); the task's deadline bounds it otherwise.
+   */
+  readonly toolAnswerMs?: number;
+}
+
+/** A forwarded tool call's wait for an answer without a task deadline. */
+const TOOL_ANSWER_MS = 10 * 60 * 1000;
+
+/** A forwarded tool call the owner did not let through: worker-tools.ts turns it into the worker's verdict. */
+class ToolRefused extends Error {
+  override readonly name = 'ToolRefused';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly verdict: { readonly hook?: string },
+  ) {
+    super(message);
+  }
 }
 
 /** An attempt this instance took off the bus. */
@@ -69,6 +92,8 @@ interface Held {
   handedAt?: number;
   /** A post to the run's inbox is under way. */
   posting?: boolean;
+  /** The run's owner as the latest delivery of the attempt names it (a takeover re-issues it). */
+  owner: string;
 }
 
 /** Done claims (and claims nobody renews) are deleted after this long. */
@@ -79,6 +104,8 @@ export class WorkIntake implements HubObserver {
   private readonly held = new Map<string, Held>();
   /** Who takes the answers to an attempt's question here (the hub's job), by idempotency key. */
   private readonly answers = new Map<string, (answer: ProvidedInput) => void>();
+  /** Forwarded tool calls waiting for the owner's answer, by `kind|idem|call`. */
+  private readonly toolWaits = new Map<string, Set<(answer: ToolAnswerEntry) => void>>();
   /** Per route, deliveries waiting for a worker here to have room. */
   private readonly waiting = new Map<string, Array<(ok: boolean) => void>>();
   /** Per route, slots promised to entries whose claim is under way (not yet handed to the hub). */
@@ -256,7 +283,7 @@ export class WorkIntake implements HubObserver {
     }
     // A worker had it before (the holder died or went silent): that worker may come back for it.
     const grace = (claim.previous?.workerId ?? '') !== '';
-    const held: Held = { entry, entryIds: ids, abort: new AbortController() };
+    const held: Held = { entry, entryIds: ids, abort: new AbortController(), owner: entry.owner };
     this.held.set(entry.idem, held);
     const inv = entryInvocation(entry, grace, (u) => this.progress(entry, u), this.questions(entry));
     // The hub takes the slot as it queues the job (synchronously): the reservation gives way to it.
@@ -293,6 +320,7 @@ export class WorkIntake implements HubObserver {
     const known = this.held.get(entry.idem);
     if (!known) return false;
     known.entryIds.add(m.id);
+    known.owner = entry.owner;
     // Issued again while its outcome waits to be journaled: the owner that had it no longer does.
     if (known.outcome) void this.deliver(known, known.outcome);
     return true;
@@ -485,17 +513,11 @@ export class WorkIntake implements HubObserver {
       remoteTaskAttached: () => undefined,
       pendingInput: () => undefined,
       inputRequired: (_key, _attempt, request) => void this.asked(entry, request),
-      // Tool calls go through the owner's gate when the run is owned in this process; hooks are not
-      // forwarded to an owner elsewhere yet, so there the call is refused (never run unguarded).
+      // Tool calls go through the owner's gate: directly when the run is owned in this process, else
+      // forwarded to the owner through the run's inbox (never run without its verdict).
       toolCall: (_key, _attempt, call, kind, args, fn) => {
         const local = this.o.queue?.local(entry.idem);
-        if (local === undefined)
-          return Promise.reject(
-            new BatonError(
-              'BATON_E_TOOL_CALL_REFUSED',
-              `run "${entry.runId}" is owned by instance "${entry.owner}", not the one this worker is connected to: tool calls of workers are put to hooks only at the run's owner`,
-            ),
-          );
+        if (local === undefined) return this.forwardTool(entry, call, kind, args, fn);
         const gate = local.invocation.tools;
         return gate !== undefined ? gate.run(kind, args, fn, call) : Promise.resolve().then(() => fn(args));
       },
@@ -506,6 +528,108 @@ export class WorkIntake implements HubObserver {
         };
       },
     };
+  }
+
+  /**
+   * A tool call of a worker here for a run owned elsewhere: posted to the run's inbox (the owner puts it
+   * to the pre-hooks and answers with their verdict on the control stream); `fn` (the worker running the
+   * tool) only on an allow, with the verdict's args; then the result goes the same way for the post-hooks.
+   */
+  private async forwardTool<T>(
+    entry: WorkEntry,
+    call: number,
+    kind: ToolKind,
+    args: unknown,
+    fn: (args: unknown) => T | Promise<T>,
+  ): Promise<T> {
+    const base = { idem: entry.idem, call, kind, args };
+    const v = (await this.askOwner(entry, 'tool_call', base)).verdict!;
+    if (!v.allowed)
+      throw new ToolRefused(
+        v.code ?? 'BATON_E_HOOK_DENIED',
+        v.message ?? `tool call ${call} was refused`,
+        v.hook === undefined ? {} : { hook: v.hook },
+      );
+    let result: T;
+    try {
+      result = await fn(v.args === undefined ? args : v.args);
+    } catch (e) {
+      // The owner's gate stops waiting for it; no post-hooks for a tool that failed (nothing to wait for).
+      void this.post(entry, 'tool_result', { ...base, result: null, failed: true }).catch((err: unknown) =>
+        fault('work-intake', `telling the owner that tool call ${call} of ${entry.idem} failed`, err),
+      );
+      throw e;
+    }
+    await this.askOwner(entry, 'tool_result', { ...base, result: result ?? null, failed: false });
+    return result;
+  }
+
+  /**
+   * Posts `payload` to the run's inbox and waits for the owner's answer on the control stream, posting
+   * again every lease (a new owner after a takeover reads it then). The wait ends with the attempt here
+   * (taken back) or, without an answer, at the task's deadline with BATON_E_TOOL_CALL_TIMEOUT.
+   */
+  private askOwner(
+    entry: WorkEntry,
+    kind: 'tool_call' | 'tool_result',
+    payload: ToolCallPayload,
+  ): Promise<ToolAnswerEntry> {
+    const slot = `${kind === 'tool_call' ? 'tool_verdict' : 'tool_done'}|${entry.idem}|${payload.call}`;
+    const limit = entry.deadline ?? this.now() + (this.o.toolAnswerMs ?? TOOL_ANSWER_MS);
+    const signal = this.held.get(entry.idem)?.abort.signal;
+    return new Promise<ToolAnswerEntry>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      let waits = this.toolWaits.get(slot);
+      if (waits === undefined) this.toolWaits.set(slot, (waits = new Set()));
+      const end = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        waits.delete(take);
+        if (waits.size === 0 && this.toolWaits.get(slot) === waits) this.toolWaits.delete(slot);
+      };
+      const take = (a: ToolAnswerEntry): void => {
+        end();
+        resolve(a);
+      };
+      const onAbort = (): void => {
+        end();
+        reject(signal?.reason instanceof Error ? signal.reason : new Error('the attempt was taken back'));
+      };
+      const send = (): void => {
+        const left = limit - this.now();
+        if (left <= 0) {
+          end();
+          const what = kind === 'tool_call' ? "its hooks' verdict" : 'the end of its post-hooks';
+          const owner = this.held.get(entry.idem)?.owner ?? entry.owner;
+          return reject(
+            new BatonError(
+              'BATON_E_TOOL_CALL_TIMEOUT',
+              `tool call ${payload.call} (${payload.kind}) of task ${entry.key}: no answer from the run's owner "${owner}" (${what}) in time`,
+            ),
+          );
+        }
+        this.post(entry, kind, payload).catch((e: unknown) =>
+          fault('work-intake', `forwarding tool call ${payload.call} of ${entry.idem} to its run's owner`, e),
+        );
+        timer = setTimeout(send, Math.min(left, Math.max(this.o.leaseMs, 50)));
+        timer.unref();
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      waits.add(take);
+      send();
+    });
+  }
+
+  /** Posts a tool message to the run's inbox and wakes the owner with it (so it need not poll). */
+  private async post(entry: WorkEntry, kind: string, payload: ToolCallPayload): Promise<void> {
+    const { namespace: ns } = this.o;
+    const message = { kind, payload, at: this.now() };
+    const id = await this.o.store.postToInbox(ns, entry.runId, message);
+    const owner = this.held.get(entry.idem)?.owner ?? entry.owner;
+    if (owner === this.o.instance) return;
+    const wake: WakeEntry = { runId: entry.runId, message: { id, runId: entry.runId, ...message } };
+    await this.o.bus.publish(wakeStream(ns, owner), wake);
   }
 
   private async asked(entry: WorkEntry, request: { question: string; data?: unknown }): Promise<void> {
@@ -526,6 +650,12 @@ export class WorkIntake implements HubObserver {
   }
 
   private onControl(m: BusMessage): void {
+    const tool = parseToolAnswer(m.data);
+    if (tool) {
+      for (const take of [...(this.toolWaits.get(`${tool.kind}|${tool.idem}|${tool.call}`) ?? [])])
+        take(tool);
+      return;
+    }
     const answer = parseInputEntry(m.data);
     if (answer) return this.answers.get(answer.idem)?.({ input: answer.input, seq: answer.seq });
     const cancel = parseCancelEntry(m.data);

@@ -21,7 +21,16 @@ import {
   type AgentOutcome,
   type ProvidedInput,
 } from './adapter.js';
-import { controlStream, workEntry, workStream, type CancelEntry, type InputEntry } from './work-entry.js';
+import {
+  controlStream,
+  parseToolPayload,
+  workEntry,
+  workStream,
+  type CancelEntry,
+  type InputEntry,
+  type ToolAnswerEntry,
+} from './work-entry.js';
+import { toolCall, toolResult } from './worker-tools.js';
 import { fault } from '../telemetry/faults.js';
 
 /** An attempt this process published and waits for. */
@@ -133,6 +142,37 @@ export class WorkQueue {
           : { code, message, retryable, retryAfterMs };
       p.settle({ ...failed(error), ...hook });
     }
+    return true;
+  }
+
+  /**
+   * For the engine's inbox: a tool call (`tool_call`) or its result (`tool_result`) of a worker on
+   * another instance, for an attempt waiting here. The call goes through the attempt's gate as a local
+   * worker's would (worker-tools.ts: the pre-hooks' verdict journaled, a repeat answered with the same
+   * verdict); the verdict, then the end of the post-hooks, go back on the control stream to whichever
+   * instance the worker is on. A result for a call this process never saw (the run was taken over since)
+   * replays the call first: its journaled verdict lets it through, and the post-hooks run here.
+   * `handled` runs once the answer is sent. False when no attempt here waits for it.
+   */
+  takeTool(runId: string, kind: string, payload: unknown, handled: () => void): boolean {
+    const t = parseToolPayload(payload);
+    const inv = t === undefined ? undefined : this.pending.get(t.idem)?.invocation;
+    if (t === undefined || inv === undefined || inv.runId !== runId) return false;
+    const answer = (entry: ToolAnswerEntry): void => {
+      this.opts.bus
+        .publish(controlStream(this.opts.namespace), entry)
+        .catch((e: unknown) => fault('work-queue', `answering tool call ${t.call} of ${t.idem}`, e))
+        .finally(handled);
+    };
+    const { idem, call } = t;
+    const verdict = toolCall(inv, call, t.kind, t.args);
+    if (kind === 'tool_call') {
+      void verdict.then((v) => answer({ v: 1, kind: 'tool_verdict', idem, call, verdict: v }));
+      return true;
+    }
+    void verdict
+      .then(() => toolResult(inv, call, t.result ?? null, t.failed === true))
+      .then(() => answer({ v: 1, kind: 'tool_done', idem, call }));
     return true;
   }
 

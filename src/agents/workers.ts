@@ -24,6 +24,8 @@ export interface AttachOptions {
   readonly isDead?: (instance: string) => boolean;
   /** See WorkIntakeOptions.visibilityTimeoutMs (default 2 x the worker lease). */
   readonly visibilityTimeoutMs?: number;
+  /** See WorkIntakeOptions.toolAnswerMs (default 10 minutes). */
+  readonly toolAnswerMs?: number;
   /**
    * Reads the owner's inboxes now (the engine's pollInboxes): called when another instance posted a
    * worker's result for a run this one owns, so the result is journaled without waiting for the poll.
@@ -69,6 +71,10 @@ export class RemoteWorkers implements WorkerRouting {
   readonly takeResult = (runId: string, payload: unknown, journaled: () => void): boolean =>
     this.queue?.takeResult(runId, payload, journaled) ?? false;
 
+  /** For the engine's inbox (EngineOptions.takeTool): a worker's tool call from another instance. */
+  readonly takeTool = (runId: string, kind: string, payload: unknown, handled: () => void): boolean =>
+    this.queue?.takeTool(runId, kind, payload, handled) ?? false;
+
   serves(route: string): boolean {
     return this.hub.serves(route) || this.shared?.serves(route) === true;
   }
@@ -94,6 +100,7 @@ export class RemoteWorkers implements WorkerRouting {
       leaseMs,
       ...(o.visibilityTimeoutMs === undefined ? {} : { visibilityTimeoutMs: o.visibilityTimeoutMs }),
       ...(o.isDead ? { isDead: o.isDead } : {}),
+      ...(o.toolAnswerMs === undefined ? {} : { toolAnswerMs: o.toolAnswerMs }),
     });
     await this.intake.start();
     const { wake, deliver } = o;

@@ -4,7 +4,14 @@
 import { BatonError } from '../errors/registry.js';
 import type { Command } from './commands.js';
 import type { HookDecided, JournalEntry, RunError, TimerFired } from './entries.js';
-import { askPostTask, askSessionRestore, deniedError, holdForSessionStart, preTaskUnit } from './hooks.js';
+import {
+  askPostTask,
+  askSessionEnd,
+  askSessionRestore,
+  deniedError,
+  holdForSessionStart,
+  preTaskUnit,
+} from './hooks.js';
 import { matchEvent } from './events.js';
 import { armRetry, failRun, sagaStep, unitFailed } from './failure.js';
 import { parseKey, parseTimerId, timerId } from './keys.js';
@@ -98,10 +105,11 @@ function decideEntry(out: Outbox, e: JournalEntry): void {
     case 'CompensationStarted':
     case 'CompensationDone':
       return sagaStep(out);
-    case 'RunPaused':
     case 'RunCompleted':
     case 'RunFailed':
     case 'RunCancelled':
+      return askSessionEnd(out);
+    case 'RunPaused':
     case 'PatternStep':
     case 'TaskAttemptAttached':
     case 'TaskInputRequired':

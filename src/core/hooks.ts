@@ -176,6 +176,31 @@ export function preTaskGate(
   return { input: v.input !== undefined ? v.input : input, agent: v.agent ?? agent };
 }
 
+const ENDED = new Set(['completed', 'failed', 'cancelled']);
+
+/**
+ * The run has ended and its session_end hooks (every enabled one, whatever its mode: nothing is left to
+ * hold) have no record yet: they are owed, by whoever drives the run, until HookDecided records them.
+ */
+export function sessionEndDue(s: RunState): boolean {
+  return (
+    ENDED.has(s.status) &&
+    (s.options.hooks ?? []).some((h) => h.trigger === 'session_end' && h.enabled) &&
+    hookRecord(s, 'session_end', RUN_SUBJECT) === undefined
+  );
+}
+
+/** The run's terminal entry (or a takeover of an ended run): ask session_end's hooks, if owed. */
+export function askSessionEnd(out: Outbox): void {
+  const s = out.state;
+  if (!sessionEndDue(s)) return;
+  ask(out, {
+    trigger: 'session_end',
+    subject: RUN_SUBJECT,
+    context: { status: s.status, output: s.output, error: s.error, metrics: s.metrics },
+  });
+}
+
 /** TaskCompleted held for post_task: ask its hooks about the result. */
 export function askPostTask(out: Outbox, u: UnitState): void {
   const s = out.state;

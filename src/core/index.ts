@@ -6,7 +6,7 @@ export type * from './commands.js';
 export { apply, fold } from './fold.js';
 export { decide } from './decide.js';
 export { resumeCommands } from './resume.js';
-export { hookRecord, hookSubject, hasBlockingHooks, toolSubject } from './hooks.js';
+export { hookRecord, hookSubject, hasBlockingHooks, sessionEndDue, toolSubject } from './hooks.js';
 export { pendingTimers, type PendingTimer } from './timers.js';
 export { statusOf, waitsOf, type EventWait, type WorkflowStatusView } from './status.js';
 export {

@@ -11,7 +11,7 @@ import { hosted } from './patterns/registry.js';
 import { completeRunIfDone, decideRepeat, dispatchUnit, fillFanOut, startTask } from './schedule.js';
 import { contextOf, isActive, type RunState } from './state.js';
 import { pendingTimers } from './timers.js';
-import { askPostTask, holdForSessionStart } from './hooks.js';
+import { askPostTask, askSessionEnd, holdForSessionStart } from './hooks.js';
 
 /**
  * The commands to issue when a runtime takes over a run (after loading its snapshot and replaying the
@@ -24,6 +24,8 @@ import { askPostTask, holdForSessionStart } from './hooks.js';
 export function resumeCommands(state: RunState): Command[] {
   if (state.ctx === null) return [];
   const out = outbox(state, state.lastSeq, state.lastAt, true);
+  // An ended run owes nothing but its session_end hooks, if they were not recorded before a crash.
+  askSessionEnd(out);
   advance(out, true);
   const armed = new Set(out.commands.flatMap((c) => (c.type === 'ArmTimer' ? [c.timerId] : [])));
   for (const t of pendingTimers(state)) {

@@ -156,8 +156,12 @@ export const ERRORS = {
     "A worker named a lease the server never gave it (a typo, or another worker's lease).",
   ),
   BATON_E_TOOL_CALL_REFUSED: def(
-    "A worker's tool call (ctx.tool) could not be put to its run's hooks: its assignment has ended, or the run is owned by another server instance than the one the worker is connected to (hooks for such tool calls are not forwarded yet). The tool is not run.",
+    "A worker's tool call (ctx.tool) could not be put to its run's hooks: the assignment it belongs to has ended (its lease lapsed, was taken back, or its result is in). The tool is not run.",
     'FAILED_PRECONDITION',
+  ),
+  BATON_E_TOOL_CALL_TIMEOUT: def(
+    "A worker's tool call (ctx.tool) on another server instance than its run's owner got no answer from the owner (the hooks' verdict, or the end of its post-hooks) within the task's timeout (10 minutes for a task without one). A call without a verdict is not run.",
+    'DEADLINE_EXCEEDED',
   ),
   BATON_E_WORKER_REPLACED: def(
     'A Work stream was closed because another stream connected with the same worker_id (the newer one keeps its leases).',

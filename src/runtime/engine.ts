@@ -9,6 +9,7 @@ import {
   initialState,
   patternFor,
   restore,
+  sessionEndDue,
   statusOf,
   type ChildWorkflow,
   type RunSnapshot,
@@ -19,6 +20,7 @@ import type { Bus } from '../bus/bus.js';
 import type { InboxMessage, JournalRecord, NewRun, RunClaim, Store } from '../store/store.js';
 import { RunNotFoundError, RunOwnershipLostError } from '../store/store.js';
 import { AgentAdapters } from '../agents/adapter-registry.js';
+import { fault } from '../telemetry/faults.js';
 import { BatonError, isErrorCode } from '../errors/registry.js';
 import type { ResourceConstraintsSpec, WorkflowSpec } from '../spec/schema.js';
 import { resolveRunInput } from '../spec/run-input.js';
@@ -87,6 +89,8 @@ export interface EngineOptions {
   readonly onTurn?: (actor: RunActor, entries: readonly JournalRecord[]) => void;
   /** See InboxHost.takeResult: a worker's result from the inbox handed to the attempt waiting for it. */
   readonly takeResult?: InboxHost['takeResult'];
+  /** See InboxHost.takeTool: a worker's forwarded tool call handed to the attempt waiting for it. */
+  readonly takeTool?: InboxHost['takeTool'];
   /** Orchestration patterns installed as WASM plugins (a workflow's pattern not built in natively). */
   readonly patternPlugins?: PatternPlugins;
   /** The most pattern steps one run may take (default 10,000): bounds a pattern that never ends a run. */
@@ -176,6 +180,7 @@ export class Engine {
         driving,
         lost,
         ...(opts.takeResult ? { takeResult: opts.takeResult } : {}),
+        ...(opts.takeTool ? { takeTool: opts.takeTool } : {}),
       },
       opts.inboxPollMs ?? 200,
     );
@@ -374,7 +379,8 @@ export class Engine {
   /** The run's state, when this engine can drive it (not ended, its pattern plugin installed). */
   private async resumable(runId: string): Promise<RunState> {
     const state = await this.load(runId);
-    if (hasEnded(state.status)) throw runEndedError(runId, state.status);
+    // An ended run is driven again only for its session_end hooks, when a crash lost them.
+    if (hasEnded(state.status) && !sessionEndDue(state)) throw runEndedError(runId, state.status);
     const binding = state.options.pattern;
     if (binding !== undefined) {
       if (this.opts.patternPlugins === undefined) {
@@ -408,7 +414,8 @@ export class Engine {
         state,
         this.gateway(state.workflow!, state.options.constraints, state.options.routes),
         this.host(),
-        state.status,
+        // An ended run owing its session_end hooks: its row does not show the end yet (run-actor runPatch).
+        sessionEndDue(state) ? '' : state.status,
         claim,
       ),
     );
@@ -417,14 +424,33 @@ export class Engine {
     // The journaled trace goes on: this process's span of the run is a child of the first one.
     actor.trace = resumedRunTrace(state, this.namespace, runId, epoch);
     if (takenOver && from !== undefined && from !== to) leaseTakeover(this.namespace);
+    // From an owner that did not let go (died, went silent): what it fired may never have been handed over.
+    const refire = takenOver && from !== undefined && this.hookHost.fires(state) ? state.lastSeq : 0;
     actor.recover(
       takenOver
         ? { type: 'RunTakenOver', ...(from === undefined ? {} : { from }), fromEpoch, to, epoch }
         : undefined,
     );
     await this.inbox.readRun(runId);
+    if (refire > 0) await this.refireHooks(actor, refire);
     await liftDrainPause(this.opts.store, actor);
     return actor;
+  }
+
+  /**
+   * After a takeover: the async and notification hooks of the entries journaled before it fire again
+   * (they are not journaled: the last owner may have died before handing them over).
+   */
+  private async refireHooks(actor: RunActor, upToSeq: number): Promise<void> {
+    try {
+      const records = await this.opts.store.read(this.namespace, actor.runId);
+      this.hookHost.refire(
+        actor.state,
+        records.filter((r) => r.seq <= upToSeq),
+      );
+    } catch (e) {
+      fault('engine', `firing the async hooks of run ${actor.runId} again after its takeover`, e);
+    }
   }
 
   /** The run's state folded from its journal (snapshot + tail): the truth, whoever drives the run. */
@@ -516,8 +542,11 @@ export class Engine {
       this.actors.delete(actor.runId);
       runDriven(this.namespace, -1);
       this.observeEnd(actor, undefined);
-      if (options.release !== false && actor.created && !actor.released)
+      if (options.release !== false && actor.created && !actor.released) {
+        // The next owner fires nothing again after a clean stop: what this one fired is queued first.
+        await this.hookHost.handedOver();
         await this.ownership.release(actor.runId, actor.fence);
+      }
     }
     await this.ownership.close(options.release !== false);
   }

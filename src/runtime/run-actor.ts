@@ -23,6 +23,7 @@ import {
   type RunHooks,
   type RunState,
   hookRecord,
+  sessionEndDue,
 } from '../core/index.js';
 import type { TaskStatusUpdateEvent } from '@a2a-js/sdk';
 import type { Bus } from '../bus/bus.js';
@@ -40,6 +41,7 @@ import { TimerSet } from './timers.js';
 import { attemptFailed, childResult, dispatched, journaledHook, progressEvent, unitOf } from './outcomes.js';
 import { askPattern, type AskPatternFn } from './pattern-ask.js';
 import { fault } from '../telemetry/faults.js';
+import { logger } from '../telemetry/logger.js';
 import type { RunHookHost } from './run-hooks.js';
 import type { ToolKind } from '../agents/adapter.js';
 
@@ -94,6 +96,10 @@ const NO_RECORDS: JournalRecord[] = [];
 const NO_EFFECTS: Effect[] = [];
 
 const FINAL = new Set(['completed', 'failed', 'cancelled']);
+
+/** What a run still journals once it has ended: its session_end hooks' record, nothing else. */
+const journaledAfterEnd = (f: InputFields): boolean =>
+  f.type === 'HookDecided' && (f as { trigger?: unknown }).trigger === 'session_end';
 
 export class RunActor implements CommitListener, AttemptJournal {
   private queue: Array<{ fields: InputFields; after?: (changed: boolean, seq: number) => void }> = [];
@@ -237,6 +243,10 @@ export class RunActor implements CommitListener, AttemptJournal {
         const effects: Effect[] = [];
         const first = this.nextSeq;
         for (const item of batch) {
+          if (this.ended && !journaledAfterEnd(item.fields)) {
+            this.late(item, effects);
+            continue;
+          }
           const entry = this.stamp(item.fields);
           const changed = this.process(entry, records, effects);
           if (item.after) effects.push(() => item.after!(changed, entry.seq));
@@ -251,6 +261,16 @@ export class RunActor implements CommitListener, AttemptJournal {
     }
     this.running = false;
     this.settleIfDone();
+  }
+
+  /** An input that arrived after the run ended (a late verdict, a late result): dropped, not journaled. */
+  private late(
+    item: { fields: InputFields; after?: (changed: boolean, seq: number) => void },
+    effects: Effect[],
+  ) {
+    logger('run-actor').debug(`run ${this.runId} has ended: ${item.fields.type} dropped, not journaled`);
+    const after = item.after;
+    if (after) effects.push(() => after(false, this.state.lastSeq));
   }
 
   /**
@@ -313,6 +333,8 @@ export class RunActor implements CommitListener, AttemptJournal {
   private afterCommit(records: JournalRecord[], effects: Effect[]): boolean {
     if (this.stopped) return false;
     const t1 = performance.now();
+    // The run ended: hook chains still asking about it are abandoned (session_end's is its own end).
+    if (this.ended && this.inflight.size > 0) this.abandonHooks();
     for (const effect of effects) effect();
     this.host.hooks?.observe(this.state, records);
     this.engineMs += performance.now() - t1;
@@ -362,7 +384,18 @@ export class RunActor implements CommitListener, AttemptJournal {
     }
     if (this.inflight.get(key) === ac) this.inflight.delete(key);
     if (this.stopped || ac.signal.aborted) return this.settleIfDone();
+    // The run ended (a cancel) while the chain ran: its verdict decides nothing any more.
+    if (this.ended && c.trigger !== 'session_end') {
+      logger('run-actor').debug(`run ${this.runId} has ended: ${c.trigger} verdict on ${c.subject} dropped`);
+      return this.settleIfDone();
+    }
     this.submit(fields);
+  }
+
+  private abandonHooks(): void {
+    for (const [key, ac] of this.inflight)
+      if (key.startsWith('hook:') && !key.startsWith('hook:session_end:'))
+        ac.abort(new Error(`run ${this.runId} has ended`));
   }
 
   /** An agent's tool call under the run's hooks (ctx.tool): see RunHookHost.tool. */
@@ -423,6 +456,9 @@ export class RunActor implements CommitListener, AttemptJournal {
   private runPatch(): RunPatch | undefined {
     const s = this.state;
     if (s.status === this.lastReportedStatus) return undefined;
+    // The row shows the end once session_end's hooks are recorded: a crash before leaves the run (its
+    // lease lapsing) to a takeover, which asks them again.
+    if (this.ended && sessionEndDue(s)) return undefined;
     this.lastReportedStatus = s.status;
     this.released = this.ended && this.inflight.size === 0 && this.queue.length === 0;
     return {

@@ -1,8 +1,8 @@
 // The runtime's side of hooks: binds a run's hooks when it starts (its workflow's and the namespace's
 // global ones, journaled in RunStarted), answers decide()'s RunHooks by running the blocking chain (the
-// actor journals the verdict as HookDecided before anything acts on it), fires the hooks that never hold
-// a run (async ones, notification, session_end) after the commit that caused them, and runs the tool
-// triggers an agent asks for (ctx.tool).
+// actor journals the verdict as HookDecided before anything acts on it; session_end's too, once the run
+// ended), fires the hooks that never hold a run (async ones, notification) after the commit that caused
+// them, and runs the tool triggers an agent asks for (ctx.tool).
 
 import type { BoundHook, InputFields, RunHooks, RunState } from '../core/index.js';
 import type { JournalRecord } from '../store/store.js';
@@ -61,10 +61,17 @@ const NOTIFIED = new Set([
   'RetryScheduled',
   'CompensationStarted',
 ]);
-const ENDS = new Set(['RunCompleted', 'RunFailed', 'RunCancelled']);
 
 export class RunHookHost {
+  /** Hand-overs to the queue under way: a clean stop waits for them before it lets its runs go. */
+  readonly #handing = new Set<Promise<void>>();
+
   constructor(private readonly opts: RunHooksOptions) {}
+
+  /** Resolves once every hook fired so far is in the queue (or its refusal reported). */
+  async handedOver(): Promise<void> {
+    await Promise.all([...this.#handing]);
+  }
 
   /** The hooks a new run is bound to: its workflow's, then the namespace's global ones. */
   async bind(ns: string, spec: WorkflowSpec, withGlobal = true): Promise<BoundHook[]> {
@@ -76,6 +83,7 @@ export class RunHookHost {
   /** Answers a RunHooks command: the blocking hooks of its trigger, folded into a HookDecided entry. */
   async answer(s: RunState, c: RunHooks, signal: AbortSignal): Promise<InputFields> {
     const trigger = c.trigger as HookTrigger;
+    if (trigger === 'session_end') return this.sessionEnd(s, c, signal);
     const blocking = hooksOf(s).filter((h) => h.mode === 'blocking');
     const base = this.invocation(s, trigger, c.subject, await this.withStats(s, trigger, c.context), {
       ...(c.key !== undefined ? { task: c.key } : {}),
@@ -87,6 +95,25 @@ export class RunHookHost {
     return decided(trigger, c.subject, r, (g) =>
       trigger === 'pre_task' && r.outcome === 'transform' ? { input: g.input, agent: g.agent } : {},
     );
+  }
+
+  /**
+   * session_end, once the run ended: every enabled hook of it (nothing is left to hold), async ones handed
+   * to the queue (durable once the bus has them), the others run here; then the record (HookDecided).
+   * Until it is journaled the run's end is not final in the store: a process that dies before leaves the
+   * run to a takeover, which asks them again under the same idempotency keys.
+   */
+  private async sessionEnd(s: RunState, c: RunHooks, signal: AbortSignal): Promise<InputFields> {
+    const chosen = hooksOf(s).filter((h) => h.trigger === 'session_end' && h.enabled);
+    const base = this.invocation(s, 'session_end', c.subject, c.context, {});
+    const queue = this.opts.queue;
+    const queued = queue === undefined ? [] : chosen.filter((h) => h.mode === 'async');
+    await Promise.all(
+      queued.map((h) => queue!.enqueue(h, { ...base, idempotencyKey: `${base.idempotencyKey}/${h.name}` })),
+    );
+    const local = chosen.filter((h) => !queued.includes(h));
+    const r = await runChain(local, base, undefined, signal, this.opts);
+    return decided('session_end', c.subject, r, () => ({}));
   }
 
   /** A pre_task context with each candidate's record (context.stats), when a source is wired. */
@@ -204,8 +231,8 @@ export class RunHookHost {
 
   /**
    * After a commit: the hooks that never hold the run. Async hooks of every trigger fire at their
-   * point (handed to the queue when there is one), notification hooks on run and task state changes,
-   * session_end hooks (blocking ones too: nothing is left to hold) when the run ends.
+   * point (handed to the queue when there is one), notification hooks on run and task state changes.
+   * (session_end's are asked by decide(), like a blocking trigger's: see sessionEnd.)
    */
   observe(s: RunState, records: readonly JournalRecord[]): void {
     const hooks = hooksOf(s);
@@ -231,11 +258,26 @@ export class RunHookHost {
         this.fire(s, hooks, 'post_task', `${e.key}/${e.attempt}`, { entry: e }, e.key, false);
       if (e.type === 'RunTakenOver' || e.type === 'RunResumed')
         this.fire(s, hooks, 'session_restore', `restore@${r.seq}`, { entry: e }, undefined, false);
-      if (ENDS.has(e.type)) {
-        const ctx = { status: s.status, output: s.output, error: s.error, metrics: s.metrics };
-        this.fire(s, hooks, 'session_end', 'run', ctx, undefined, true);
-      }
     }
+  }
+
+  /**
+   * True when the run has hooks that observe() fires (async ones, notification): they are not journaled,
+   * so a process that dies between a commit and handing them over loses them unless the next owner
+   * fires them again (see refire).
+   */
+  fires(s: RunState): boolean {
+    return hooksOf(s).some((h) => h.enabled && (h.mode === 'async' || h.trigger === 'notification'));
+  }
+
+  /**
+   * A takeover from an owner that did not let go (it died, or went silent): the journal's entries up to
+   * it fire their async and notification hooks again, under their idempotency keys (at least once: that
+   * owner may have died before handing them over; a receiver drops a key it has seen). An owner that
+   * stopped cleanly handed them over before releasing its runs (Engine.close).
+   */
+  refire(s: RunState, records: readonly JournalRecord[]): void {
+    this.observe(s, records);
   }
 
   /** Fires the non-holding hooks of `trigger` (`all`: blocking ones too) without waiting for them. */
@@ -255,9 +297,11 @@ export class RunHookHost {
     const queued = queue === undefined ? [] : chosen.filter((h) => h.mode === 'async');
     const local = chosen.filter((h) => !queued.includes(h));
     for (const h of queued) {
-      queue!
+      const handing = queue!
         .enqueue(h, { ...inv, idempotencyKey: `${inv.idempotencyKey}/${h.name}` })
-        .catch((e: unknown) => fault('hooks', `queueing hook ${h.name} (${trigger})`, e));
+        .catch((e: unknown) => fault('hooks', `queueing hook ${h.name} (${trigger})`, e))
+        .finally(() => this.#handing.delete(handing));
+      this.#handing.add(handing);
     }
     if (local.length === 0) return;
     // In process, after the commit, never awaited by the run: each hook still has its timeout.

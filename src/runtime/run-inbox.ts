@@ -25,7 +25,16 @@ export interface InboxHost {
    * rather than the result being journaled first and the attempt let go after.
    */
   readonly takeResult?: (runId: string, payload: unknown, journaled: () => void) => boolean;
+  /**
+   * A worker's tool call (`tool_call`) or its result (`tool_result`), forwarded by the instance its
+   * worker is on, for an attempt of a run this engine drives: true when the attempt waiting here took
+   * it, calling `handled` once it has answered. Nothing is journaled for the message itself (the
+   * hooks' verdicts are); one nobody here takes is dropped, and its sender asks again.
+   */
+  readonly takeTool?: (runId: string, kind: string, payload: unknown, handled: () => void) => boolean;
 }
+
+const TOOL_MESSAGES = new Set(['tool_call', 'tool_result']);
 
 export class RunInbox {
   /** Highest inbox id this engine has read. */
@@ -119,6 +128,10 @@ export class RunInbox {
         void this.#delete(actor, upTo);
       };
       for (const m of mine) {
+        if (TOOL_MESSAGES.has(m.kind)) {
+          if (!this.host.takeTool?.(runId, m.kind, m.payload, done)) done();
+          continue;
+        }
         const cmd = { kind: m.kind, ...(m.payload as object) } as RunCommand;
         // A result is checked here (its attempt still in flight, the first copy of it) before anything
         // takes it. A modification that no longer fits the run is not journaled; its sender sees none.

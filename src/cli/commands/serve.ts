@@ -61,6 +61,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     },
     adapterFor: workers.adapterFor(),
     takeResult: workers.takeResult,
+    takeTool: workers.takeTool,
     claimExpired: true,
     leaseMs: config.leaseMs,
     // Async hooks go through the bus: this instance and every other consume them (HookQueueConsumer).

@@ -2,7 +2,7 @@
 // processes and an http hook on loopback. Every trigger fires where documented (journal order), the
 // verdicts do what they say, and a hook's verdict is journaled before the engine acts on it.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -124,6 +124,8 @@ describe('hooks in runs (in-process agents)', () => {
       'TaskCompleted',
       'HookDecided:post_task:warn',
       'RunCompleted',
+      // session_end's hooks are recorded once they ran: the only entry after the run's end.
+      'HookDecided:session_end:allow',
     ]);
     const pre = j.find((e) => e.trigger === 'pre_task')!;
     expect(pre).toMatchObject({ hook: 'shape', input: { q: 1, lang: 'en' }, agent: 'a' });
@@ -326,6 +328,29 @@ describe('hooks in runs (in-process agents)', () => {
     expect(logged).toMatchObject([
       { hook: 'g', trigger: 'pre_task', verdict: 'transform', runId: run.runId },
     ]);
+  });
+});
+
+describe('a run cancelled while a hook chain is asked', () => {
+  it('abandons the chain: its late verdict is not journaled after the run ended', async () => {
+    const a = await app({ a: () => 'never' });
+    const release = join(dir, 'release');
+    const spec = wf(
+      [{ id: 'one', agent: 'a' }],
+      [sh('slow', 'pre_task', `while [ ! -f ${release} ]; do sleep 0.05; done; exit 0`)],
+    );
+    const run = await a.engine.start(spec, {});
+    await until(() => logLines().length === 1, 'the pre_task hook asked');
+    await a.engine.command(run.runId, { kind: 'cancel', by: 'test', reason: 'changed my mind' });
+    const state = await a.engine.settled(run.runId);
+    expect(state.status).toBe('cancelled');
+    // The hook answers only now (its chain was abandoned, and what it says is dropped).
+    writeFileSync(release, '');
+    await new Promise((r) => setTimeout(r, 300));
+    const types = (await journal(a, run.runId)).map((e) => e.type);
+    expect(types.at(-1)).toBe('RunCancelled');
+    expect(types).not.toContain('HookDecided');
+    expect(types).not.toContain('TaskDispatched');
   });
 });
 

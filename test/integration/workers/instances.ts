@@ -27,11 +27,16 @@ export async function startInstance(
   dataDir: string,
   bus: Bus,
   leaseMs: number,
+  /** A store URL (PostgreSQL); default: SQLite in `dataDir`. */
+  store?: string,
+  /** How long a forwarded tool call waits for the owner without a task deadline (AttachOptions). */
+  toolAnswerMs?: number,
 ): Promise<Instance> {
   const workers = new RemoteWorkers({ leaseMs });
   const feed = new RunFeed();
   const app = await openApp({
     dataDir,
+    ...(store === undefined ? {} : { store }),
     bus,
     owner: `${name}-${Math.random().toString(36).slice(2, 8)}`,
     inboxPollMs: 20,
@@ -42,6 +47,7 @@ export async function startInstance(
     },
     adapterFor: workers.adapterFor(),
     takeResult: workers.takeResult,
+    takeTool: workers.takeTool,
   });
   await workers.attach({
     bus,
@@ -50,6 +56,7 @@ export async function startInstance(
     instance: app.engine.owner,
     wake: () => void app.engine.pollInboxes(),
     deliver: (messages) => app.engine.deliverInbox(messages),
+    ...(toolAnswerMs === undefined ? {} : { toolAnswerMs }),
   });
   const api = createServer({ runs: { engine: app.engine, store: app.store, feed }, workers });
   const port = await listen(api.server, '127.0.0.1:0');

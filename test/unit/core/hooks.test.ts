@@ -196,6 +196,48 @@ describe('hooks in decide()', () => {
     expect(restored.hooks?.['pre_task:x/1']).toEqual({ outcome: 'transform', input: { changed: true } });
   });
 
+  it('session_end is asked once the run ended (any mode), recorded after the end; recovery asks until it is', () => {
+    const wf = workflow([{ id: 'x', agent: 'a' }]);
+    const sim = new Sim().start(
+      wf,
+      {},
+      bound(hook('session_end', { mode: 'async' }), hook('pre_task', { mode: 'async' })),
+    );
+    expect(sim.hookAsks).toEqual([]);
+    sim.complete('x', 'ok');
+    expect(sim.state.status).toBe('completed');
+    expect(sim.hookAsks).toEqual([
+      expect.objectContaining({
+        trigger: 'session_end',
+        subject: 'run',
+        context: expect.objectContaining({ status: 'completed', output: { x: 'ok' } }) as unknown,
+      }),
+    ]);
+    // A crash before the record: the ended run owes its session_end hooks, asked again.
+    expect(Sim.recover(sim.journal, sim.now).hookAsks.map((c) => c.trigger)).toEqual(['session_end']);
+    answer(sim, 'session_end', { outcome: 'warn', message: 'saved' });
+    expect(sim.state.status).toBe('completed');
+    expect(sim.state.hooks?.['session_end:run']).toEqual({ outcome: 'warn', message: 'saved' });
+    expect(Sim.recover(sim.journal, sim.now).hookAsks).toEqual([]);
+  });
+
+  it('session_end: a failed or cancelled run asks too; disabled hooks or none ask nothing', () => {
+    const wf = workflow([{ id: 'x', agent: 'a', retry: { max_attempts: 1 } }]);
+    const failed = new Sim().start(wf, {}, bound(hook('session_end')));
+    failed.fail('x', { code: 'E_BAD', retryable: false });
+    expect(failed.state.status).toBe('failed');
+    expect(failed.hookAsks[0]).toMatchObject({ trigger: 'session_end', context: { status: 'failed' } });
+    const cancelled = new Sim().start(wf, {}, bound(hook('session_end')));
+    cancelled.input({ type: 'RunCancelRequested', by: 'me', reason: 'stop' });
+    expect(cancelled.state.status).toBe('cancelled');
+    expect(cancelled.hookAsks[0]).toMatchObject({ trigger: 'session_end', context: { status: 'cancelled' } });
+    const off = new Sim().start(wf, {}, bound(hook('session_end', { enabled: false })));
+    off.complete('x', 1);
+    expect(off.state.status).toBe('completed');
+    expect(off.hookAsks).toEqual([]);
+    expect(Sim.recover(off.journal, off.now).hookAsks).toEqual([]);
+  });
+
   it('session_restore is asked on a takeover and on resume; a deny fails the run', () => {
     const wf = workflow([{ id: 'x', agent: 'a' }]);
     const sim = new Sim().start(wf, {}, bound(hook('session_restore')));
