@@ -123,22 +123,45 @@ ORDER BY 1`,
 /**
  * The common case of APPEND (one run, no create and no run-row update: most turns of a run) as a bare
  * INSERT, the least work the server can do for a fenced append: the run row locked FOR SHARE where it
- * holds the fence, the journal's next seq, and the rows of $6 (RECORDS' JSON; `n` and `r` are this
- * run's), all written or none. $1 namespace, $2 run id, $3 expected next seq, $4/$5 the fence (NULL
- * owner: none). The command's row count says which: the records' count, or 0 when a check failed
- * (journal.ts then reads why; a turn with no records takes APPEND).
+ * holds the fence, the journal's next seq, and the rows of `source` (`n` and `r` are this run's), all
+ * written or none. $1 namespace, $2 run id, $3 expected next seq, $4/$5 the fence (NULL owner: none). The
+ * command's row count says which: the records' count, or 0 when a check failed (journal.ts then reads
+ * why; a turn with no records takes APPEND).
  */
-export const APPEND_ONE = named(
-  'append_one',
-  `WITH fenced AS MATERIALIZED (
+const appendOne = (name: string, source: string): Named =>
+  named(
+    name,
+    `WITH fenced AS MATERIALIZED (
     SELECT 1 FROM runs WHERE namespace = $1 AND run_id = $2 AND owner = $4 AND epoch = $5 FOR SHARE
   )
   INSERT INTO journal (namespace, run_id, seq, type, v, at, data)
   SELECT $1, $2, r.s, r.t, r.v, r.a, r.d
-  FROM json_to_recordset($6::json) AS r(s bigint, t text, v int, a bigint, d text)
+  FROM ${source}
   WHERE ($4::text IS NULL OR EXISTS (SELECT 1 FROM fenced))
     AND (SELECT coalesce(max(seq), 0) + 1 FROM journal WHERE namespace = $1 AND run_id = $2) = $3`,
+  );
+
+/** APPEND_ONE of any number of records: $6 is RECORDS' JSON. */
+export const APPEND_ONE = appendOne(
+  'append_one',
+  'json_to_recordset($6::json) AS r(s bigint, t text, v int, a bigint, d text)',
 );
+
+/** Up to this many records, APPEND_ONE_ROWS[k - 1] takes them as plain parameters. */
+export const APPEND_ONE_MAX_ROWS = 4;
+
+/**
+ * APPEND_ONE of exactly k records (a turn writes one to three), each as four parameters from $6: type, v,
+ * at, data (its JSON text); seqs follow $3. No JSON document to build in the client or parse in the server,
+ * and a record's text travels as written instead of escaped a second time inside one.
+ */
+export const APPEND_ONE_ROWS: readonly Named[] = Array.from({ length: APPEND_ONE_MAX_ROWS }, (_, k) => {
+  const rows = Array.from({ length: k + 1 }, (_, i) => {
+    const p = 6 + 4 * i;
+    return `($3::bigint + ${i}, $${p}::text, $${p + 1}::int, $${p + 2}::bigint, $${p + 3}::text)`;
+  });
+  return appendOne(`append_one_${k + 1}`, `(VALUES ${rows.join(', ')}) AS r(s, t, v, a, d)`);
+});
 
 export const READ_JOURNAL = named(
   'read_journal',
