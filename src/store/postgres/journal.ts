@@ -121,14 +121,16 @@ function plan(batch: readonly AppendRequest[]): { heads: Head[]; rows: Row[] } {
 
 /** A field as JSON.stringify writes it inside an object (a missing one reaches the server as null). */
 const scalar = (x: unknown): string =>
-  typeof x === 'number' && Number.isFinite(x) ? String(x) : ((JSON.stringify(x)) ?? 'null');
+  typeof x === 'number' && Number.isFinite(x) ? String(x) : (JSON.stringify(x) ?? 'null');
 
 /**
- * The rows as RECORDS' JSON array (statements.ts): {n, r, s, t, v, a, d}, written out by hand so no
- * object is built per row and each run's names are escaped once, not once per record.
+ * The rows as RECORDS' two parameters (statements.ts): the JSON array of {n, r, s, t, v, a}, written out
+ * by hand so no object is built per row and each run's names are escaped once, not once per record; and
+ * the records' data texts joined by newlines.
  */
-function recordsJson(rows: readonly Row[], named: boolean): string {
+function records(rows: readonly Row[], named: boolean): [string, string] {
   let out = '[';
+  let texts = '';
   let head: Head | undefined;
   let names = '';
   for (let k = 0; k < rows.length; k++) {
@@ -137,10 +139,14 @@ function recordsJson(rows: readonly Row[], named: boolean): string {
       head = rows[k]!.head;
       names = `"n":${JSON.stringify(head.ns)},"r":${JSON.stringify(head.runId)},`;
     }
-    if (k > 0) out += ',';
-    out += `{${names}"s":${scalar(rec.seq)},"t":${scalar(rec.type)},"v":${scalar(rec.v)},"a":${scalar(rec.at)},"d":${JSON.stringify(d)}}`;
+    if (k > 0) {
+      out += ',';
+      texts += '\n';
+    }
+    out += `{${names}"s":${scalar(rec.seq)},"t":${scalar(rec.type)},"v":${scalar(rec.v)},"a":${scalar(rec.at)}}`;
+    texts += d;
   }
-  return out + ']';
+  return [out + ']', texts];
 }
 
 /** A run created in this batch is fenced by its creator (epoch 1); any other by the stored row. */
@@ -202,7 +208,7 @@ function columns(heads: readonly Head[], rows: readonly Row[]): unknown[] {
   const arrays = [...c.heads, ...c.fences, ...c.creates, ...c.patches] as Array<
     Array<string | number | boolean | null>
   >;
-  return [...arrays.map(arrayLiteral), recordsJson(rows, true)];
+  return [...arrays.map(arrayLiteral), ...records(rows, true)];
 }
 
 function pushCreate(cols: Columns['creates'], run: NewRun, patch: RunPatch | undefined): void {
@@ -264,7 +270,7 @@ async function appendOne(q: Query, h: Head, rows: readonly Row[]): Promise<void>
   if (rows.length <= APPEND_ONE_MAX_ROWS) {
     statement = APPEND_ONE_ROWS[rows.length - 1]!;
     for (const { rec, d } of rows) values.push(rec.type, rec.v, rec.at, d);
-  } else values.push(recordsJson(rows, false));
+  } else values.push(...records(rows, false));
   if ((await q(statement, values)).rowCount === rows.length) return;
   // Nothing was written: the fence no longer holds, or the journal is not where the writer thought.
   const deposed = fence === undefined ? undefined : await lost(q, h);
@@ -335,7 +341,10 @@ export async function readJournal(
   }));
 }
 
-/** A record's data as stored; the error naming the record is built only when it cannot be serialised. */
+/**
+ * A record's data as stored (JSON.stringify's text: never a raw newline, which RECORDS relies on); the
+ * error naming the record is built only when it cannot be serialised.
+ */
 function recordJson(r: JournalRecord, ns: string, runId: string): string {
   try {
     const text = JSON.stringify(r.data) as string | undefined;
