@@ -76,7 +76,8 @@ export function openPool(o: ConnectionOptions, onIdleError: (e: Error) => void):
  */
 export function poolQuery(pool: pg.Pool): Query {
   return ((statement, values) => {
-    const query = new pg.Query(statement.text, values as unknown[]) as pg.Query & { name: string };
+    // A copy: the values are serialised only once a connection is free, after the caller moved on.
+    const query = new pg.Query(statement.text, values.slice()) as pg.Query & { name: string };
     query.name = statement.name;
     // pg-pool answers a Submittable with the promise of its result, as for a config object.
     return pool.query(query) as unknown as Promise<pg.QueryResult>;
