@@ -100,12 +100,30 @@ function known(r: HookRecord): HookConfig[] {
   return [];
 }
 
-/** The engine's view: every global hook of the namespace (enabled or not), as HookConfigs. */
+/**
+ * The engine's view: every global hook of the namespace (enabled or not), as HookConfigs. Runs started
+ * together (a burst of StartRun, a fan-out of children) share one read: a call joins a read of its
+ * namespace that is not sent yet, so what it returns was read after the call was made (a hook created
+ * before a start is always seen by it), and a thousand starts cost one query, not a thousand.
+ */
 export class StoreGlobalHooks implements GlobalHooks {
+  /** By namespace: the read to be sent at the end of this microtask turn. */
+  readonly #unsent = new Map<string, Promise<readonly HookConfig[]>>();
+
   constructor(private readonly store: Store) {}
 
-  async list(namespace: string): Promise<readonly HookConfig[]> {
-    return (await this.store.listHooks(namespace)).flatMap(known);
+  list(namespace: string): Promise<readonly HookConfig[]> {
+    let read = this.#unsent.get(namespace);
+    if (read === undefined) {
+      read = Promise.resolve()
+        .then(() => {
+          this.#unsent.delete(namespace); // later calls send a read of their own
+          return this.store.listHooks(namespace);
+        })
+        .then((rows) => rows.flatMap(known));
+      this.#unsent.set(namespace, read);
+    }
+    return read;
   }
 }
 

@@ -4,6 +4,7 @@
 
 import pg from 'pg';
 import { StoreInvalidArgumentError } from '../store.js';
+import type { Query } from './db.js';
 
 /** OIDs of the types parsed here (pg_type). */
 const INT8 = 20;
@@ -67,4 +68,18 @@ export function openPool(o: ConnectionOptions, onIdleError: (e: Error) => void):
   // An idle connection that dies (server restart, network) is reported here; unhandled, it would crash the process.
   pool.on('error', onIdleError);
   return pool;
+}
+
+/**
+ * Runs a named statement on a pooled connection. pg copies a query config object (every property
+ * descriptor) at each call; a Query built from the statement's text and values is taken as it is.
+ */
+export function poolQuery(pool: pg.Pool): Query {
+  return ((statement, values) => {
+    // A copy: the values are serialised only once a connection is free, after the caller moved on.
+    const query = new pg.Query(statement.text, values.slice()) as pg.Query & { name: string };
+    query.name = statement.name;
+    // pg-pool answers a Submittable with the promise of its result, as for a config object.
+    return pool.query(query) as unknown as Promise<pg.QueryResult>;
+  }) as Query;
 }

@@ -15,8 +15,16 @@ import {
   type RunPatch,
 } from '../store.js';
 import { readRange, toJson } from '../store-args.js';
-import { constraintOf, sqlState, UNIQUE_VIOLATION, type Query } from './db.js';
-import { APPEND, APPEND_ONE, NEXT_SEQS, READ_JOURNAL, RUN_HOLDER } from './statements.js';
+import { arrayLiteral, constraintOf, sqlState, UNIQUE_VIOLATION, type Query } from './db.js';
+import {
+  APPEND,
+  APPEND_ONE,
+  APPEND_ONE_MAX_ROWS,
+  APPEND_ONE_ROWS,
+  NEXT_SEQS,
+  READ_JOURNAL,
+  RUN_HOLDER,
+} from './statements.js';
 
 /** One run of a batch: the first request for it and everything later requests add. */
 interface Head {
@@ -67,15 +75,10 @@ interface Columns {
   ];
 }
 
-/** A journal row as the statements read it from JSON (statements.ts RECORDS). */
-interface RecordRow {
-  readonly n: string;
-  readonly r: string;
-  readonly s: number;
-  readonly t: string;
-  readonly v: number;
-  readonly a: number;
-  /** The record's data as JSON text. */
+/** A record of the batch with its data as JSON text (what the data column stores). */
+interface Row {
+  readonly head: Head;
+  readonly rec: JournalRecord;
   readonly d: string;
 }
 
@@ -83,10 +86,10 @@ interface RecordRow {
  * Groups the batch by run and checks what needs no database: consecutive seqs within the batch, one
  * create per run, the fence of a run created in this batch (its creator's, epoch 1).
  */
-function plan(batch: readonly AppendRequest[]): { heads: Head[]; records: string } {
+function plan(batch: readonly AppendRequest[]): { heads: Head[]; rows: Row[] } {
   const byRun = new Map<string, Head>();
   const heads: Head[] = [];
-  const records: RecordRow[] = [];
+  const rows: Row[] = [];
   for (const req of batch) {
     const key = `${req.ns}\u0000${req.runId}`;
     let head = byRun.get(key);
@@ -110,13 +113,40 @@ function plan(batch: readonly AppendRequest[]): { heads: Head[]; records: string
     }
     if (req.fence) addFence(head, req.fence);
     if (req.run) mergePatch(head, req.run);
-    for (const r of req.records) {
-      const d = recordJson(r, req.ns, req.runId);
-      records.push({ n: req.ns, r: req.runId, s: r.seq, t: r.type, v: r.v, a: r.at, d });
-    }
+    for (const rec of req.records) rows.push({ head, rec, d: recordJson(rec, req.ns, req.runId) });
     head.end += req.records.length;
   }
-  return { heads, records: JSON.stringify(records) };
+  return { heads, rows };
+}
+
+/** A field as JSON.stringify writes it inside an object (a missing one reaches the server as null). */
+const scalar = (x: unknown): string =>
+  typeof x === 'number' && Number.isFinite(x) ? String(x) : (JSON.stringify(x) ?? 'null');
+
+/**
+ * The rows as RECORDS' two parameters (statements.ts): the JSON array of {n, r, s, t, v, a}, written out
+ * by hand so no object is built per row and each run's names are escaped once, not once per record; and
+ * the records' data texts joined by newlines.
+ */
+function records(rows: readonly Row[], named: boolean): [string, string] {
+  let out = '[';
+  let texts = '';
+  let head: Head | undefined;
+  let names = '';
+  for (let k = 0; k < rows.length; k++) {
+    const { rec, d } = rows[k]!;
+    if (named && rows[k]!.head !== head) {
+      head = rows[k]!.head;
+      names = `"n":${JSON.stringify(head.ns)},"r":${JSON.stringify(head.runId)},`;
+    }
+    if (k > 0) {
+      out += ',';
+      texts += '\n';
+    }
+    out += `{${names}"s":${scalar(rec.seq)},"t":${scalar(rec.type)},"v":${scalar(rec.v)},"a":${scalar(rec.at)}}`;
+    texts += d;
+  }
+  return [out + ']', texts];
 }
 
 /** A run created in this batch is fenced by its creator (epoch 1); any other by the stored row. */
@@ -142,7 +172,7 @@ function mergePatch(head: Head, p: RunPatch): void {
   else head.patch = merged;
 }
 
-function columns(heads: readonly Head[], records: string): unknown[] {
+function columns(heads: readonly Head[], rows: readonly Row[]): unknown[] {
   const c: Omit<Columns, 'records'> = {
     heads: [[], [], [], [], [], []],
     fences: [[], [], [], []],
@@ -175,7 +205,10 @@ function columns(heads: readonly Head[], records: string): unknown[] {
       c.patches[6].push(p.release === true);
     }
   }
-  return [...c.heads, ...c.fences, ...c.creates, ...c.patches, records];
+  const arrays = [...c.heads, ...c.fences, ...c.creates, ...c.patches] as Array<
+    Array<string | number | boolean | null>
+  >;
+  return [...arrays.map(arrayLiteral), ...records(rows, true)];
 }
 
 function pushCreate(cols: Columns['creates'], run: NewRun, patch: RunPatch | undefined): void {
@@ -211,17 +244,17 @@ export async function appendBatch(
   q: Query,
   batch: readonly AppendRequest[],
 ): Promise<Array<{ ns: string; runId: string; records: number }>> {
-  const { heads, records } = plan(batch);
+  const { heads, rows } = plan(batch);
   const appended = () => heads.map((h) => ({ ns: h.ns, runId: h.runId, records: h.end - h.expected }));
   const only = heads.length === 1 ? heads[0]! : undefined;
   try {
     if (only && !only.create && !only.patch && only.fences.length <= 1 && only.end > only.expected) {
-      await appendOne(q, only, records);
+      await appendOne(q, only, rows);
       return appended();
     }
-    const { rows } = await q<AppendRow>(APPEND, columns(heads, records));
-    if (rows[0]?.ok !== false) return appended();
-    await refusal(q, heads, rows);
+    const verdict = (await q<AppendRow>(APPEND, columns(heads, rows))).rows;
+    if (verdict[0]?.ok !== false) return appended();
+    await refusal(q, heads, verdict);
   } catch (e) {
     // Another writer committed the same seq (or run id) between our read and our insert.
     if (sqlState(e) === UNIQUE_VIOLATION) throw await raced(q, heads, e);
@@ -230,15 +263,20 @@ export async function appendBatch(
   throw new Error(`append: the database refused a batch of ${heads.length} runs without saying why`);
 }
 
-async function appendOne(q: Query, h: Head, records: string): Promise<void> {
+async function appendOne(q: Query, h: Head, rows: readonly Row[]): Promise<void> {
   const fence = h.fences[0];
-  const values = [h.ns, h.runId, h.expected, fence?.owner ?? null, fence?.epoch ?? null, records];
-  if ((await q(APPEND_ONE, values)).rowCount === h.end - h.expected) return;
+  const values: unknown[] = [h.ns, h.runId, h.expected, fence?.owner ?? null, fence?.epoch ?? null];
+  let statement = APPEND_ONE;
+  if (rows.length <= APPEND_ONE_MAX_ROWS) {
+    statement = APPEND_ONE_ROWS[rows.length - 1]!;
+    for (const { rec, d } of rows) values.push(rec.type, rec.v, rec.at, d);
+  } else values.push(...records(rows, false));
+  if ((await q(statement, values)).rowCount === rows.length) return;
   // Nothing was written: the fence no longer holds, or the journal is not where the writer thought.
   const deposed = fence === undefined ? undefined : await lost(q, h);
   if (deposed) throw deposed;
-  const { rows } = await q<{ next: number }>(NEXT_SEQS, [[h.ns], [h.runId]]);
-  throw new JournalConflictError(h.ns, h.runId, h.expected, rows[0]?.next);
+  const next = (await q<{ next: number }>(NEXT_SEQS, [[h.ns], [h.runId]])).rows[0]?.next;
+  throw new JournalConflictError(h.ns, h.runId, h.expected, next);
 }
 
 /** Throws the error of the first run (in batch order) whose check failed. */
@@ -303,7 +341,10 @@ export async function readJournal(
   }));
 }
 
-/** A record's data as stored; the error naming the record is built only when it cannot be serialised. */
+/**
+ * A record's data as stored (JSON.stringify's text: never a raw newline, which RECORDS relies on); the
+ * error naming the record is built only when it cannot be serialised.
+ */
 function recordJson(r: JournalRecord, ns: string, runId: string): string {
   try {
     const text = JSON.stringify(r.data) as string | undefined;

@@ -47,7 +47,7 @@ import { checkAppend } from '../store-args.js';
 import { StoreWatchers } from '../store-watchers.js';
 import { JournalAnnouncer } from './announce.js';
 import * as catalog from './catalog.js';
-import { clientConfig, openPool, type ConnectionOptions } from './connection.js';
+import { clientConfig, openPool, poolQuery, type ConnectionOptions } from './connection.js';
 import { DATA_EXCEPTION_CLASS, logged, sqlState, type Query } from './db.js';
 import { appendBatch, readJournal } from './journal.js';
 import * as leases from './leases.js';
@@ -120,8 +120,7 @@ class PostgresStore implements Store {
     this.#pool = pool;
     this.#feed = feed;
     this.#changes = changes;
-    this.#q = (statement, values) =>
-      pool.query({ name: statement.name, text: statement.text, values: [...values] });
+    this.#q = poolQuery(pool);
     this.#announcer = new JournalAnnouncer(this.#q);
   }
 

@@ -24,13 +24,18 @@ export const channelOf = (schema: string): string => `baton.${schema}`;
 const named = (name: string, text: string): Named => ({ name: `baton_${name}`, text });
 
 /**
- * The journal rows of an append, as one JSON array of {n: namespace, r: run id, s: seq, t: type, v, a: at,
- * d: data as JSON text}: native JSON.stringify in Node, one json parse in the server. `d` travels as a
- * string holding the record's JSON text, which the data column receives as written: PostgreSQL's json
- * functions refuse a \u0000 escape inside a document they take apart, never inside a string they unquote.
+ * The journal rows of an append: one JSON array of {n: namespace, r: run id, s: seq, t: type, v, a: at}
+ * beside one text of the records' data, their JSON texts joined by newlines, zipped row by row (ROWS
+ * FROM). A JSON text written by JSON.stringify never holds a raw newline (it escapes control characters),
+ * so the split gives back each text as written, which the data column receives: no second escaping in
+ * the client, no unquoting in the server (and PostgreSQL's json functions refuse a \u0000 escape inside
+ * a document they take apart, which the data never is here).
  */
-const RECORDS = (param: string) => `SELECT r.n, r.r, r.s, r.t, r.v, r.a, r.d
-    FROM json_to_recordset(${param}::json) AS r(n text, r text, s bigint, t text, v int, a bigint, d text)`;
+export const RECORDS_FROM = (json: string, texts: string): string =>
+  `ROWS FROM (json_to_recordset(${json}::json) AS (n text, r text, s bigint, t text, v int, a bigint),
+              unnest(string_to_array(${texts}::text, E'\\n'))) AS r(n, r, s, t, v, a, d)`;
+const RECORDS = (json: string, texts: string) => `SELECT r.n, r.r, r.s, r.t, r.v, r.a, r.d
+    FROM ${RECORDS_FROM(json, texts)}`;
 
 /**
  * Wakes other instances' watchers of the journals in `$1`: payloads ["journal", ns, [run ids]] built by
@@ -52,7 +57,8 @@ export const ANNOUNCE_JOURNAL = named(
  * one row (i = 0, ok); otherwise one row per run with what journal.ts needs to say which check failed.
  * Every row names its run itself (no join between the arrays), so a group commit of thousands of runs
  * stays linear: each step is one index lookup per row.
- * Parameters: heads $1-$6, fences $7-$10, creates $11-$24, patches $25-$31 (arrays), records $32 (JSON).
+ * Parameters: heads $1-$6, fences $7-$10, creates $11-$24, patches $25-$31 (arrays), records $32-$33
+ * (RECORDS).
  */
 export const APPEND = named(
   'append',
@@ -109,7 +115,7 @@ export const APPEND = named(
   ),
   appended AS (
     INSERT INTO journal (namespace, run_id, seq, type, v, at, data)
-    ${RECORDS('$32')}
+    ${RECORDS('$32', '$33')}
     WHERE (SELECT ok FROM verdict)
   )
 SELECT c.i, c.next, c.has_run, false AS ok
@@ -123,22 +129,42 @@ ORDER BY 1`,
 /**
  * The common case of APPEND (one run, no create and no run-row update: most turns of a run) as a bare
  * INSERT, the least work the server can do for a fenced append: the run row locked FOR SHARE where it
- * holds the fence, the journal's next seq, and the rows of $6 (RECORDS' JSON; `n` and `r` are this
- * run's), all written or none. $1 namespace, $2 run id, $3 expected next seq, $4/$5 the fence (NULL
- * owner: none). The command's row count says which: the records' count, or 0 when a check failed
- * (journal.ts then reads why; a turn with no records takes APPEND).
+ * holds the fence, the journal's next seq, and the rows of `source` (`n` and `r` are this run's), all
+ * written or none. $1 namespace, $2 run id, $3 expected next seq, $4/$5 the fence (NULL owner: none). The
+ * command's row count says which: the records' count, or 0 when a check failed (journal.ts then reads
+ * why; a turn with no records takes APPEND).
  */
-export const APPEND_ONE = named(
-  'append_one',
-  `WITH fenced AS MATERIALIZED (
+const appendOne = (name: string, source: string): Named =>
+  named(
+    name,
+    `WITH fenced AS MATERIALIZED (
     SELECT 1 FROM runs WHERE namespace = $1 AND run_id = $2 AND owner = $4 AND epoch = $5 FOR SHARE
   )
   INSERT INTO journal (namespace, run_id, seq, type, v, at, data)
   SELECT $1, $2, r.s, r.t, r.v, r.a, r.d
-  FROM json_to_recordset($6::json) AS r(s bigint, t text, v int, a bigint, d text)
+  FROM ${source}
   WHERE ($4::text IS NULL OR EXISTS (SELECT 1 FROM fenced))
     AND (SELECT coalesce(max(seq), 0) + 1 FROM journal WHERE namespace = $1 AND run_id = $2) = $3`,
-);
+  );
+
+/** APPEND_ONE of any number of records: $6 and $7 are RECORDS' (`n` and `r` unused). */
+export const APPEND_ONE = appendOne('append_one', RECORDS_FROM('$6', '$7'));
+
+/** Up to this many records, APPEND_ONE_ROWS[k - 1] takes them as plain parameters. */
+export const APPEND_ONE_MAX_ROWS = 4;
+
+/**
+ * APPEND_ONE of exactly k records (a turn writes one to three), each as four parameters from $6: type, v,
+ * at, data (its JSON text); seqs follow $3. No JSON document to build in the client or parse in the server,
+ * and a record's text travels as written instead of escaped a second time inside one.
+ */
+export const APPEND_ONE_ROWS: readonly Named[] = Array.from({ length: APPEND_ONE_MAX_ROWS }, (_, k) => {
+  const rows = Array.from({ length: k + 1 }, (_, i) => {
+    const p = 6 + 4 * i;
+    return `($3::bigint + ${i}, $${p}::text, $${p + 1}::int, $${p + 2}::bigint, $${p + 3}::text)`;
+  });
+  return appendOne(`append_one_${k + 1}`, `(VALUES ${rows.join(', ')}) AS r(s, t, v, a, d)`);
+});
 
 export const READ_JOURNAL = named(
   'read_journal',

@@ -99,6 +99,36 @@ describe.each(Object.keys(adapters))('global hooks on %s', (adapter) => {
     expect((await admin.list('acme')).map((h) => h.config.name)).toEqual(['notify']);
   });
 
+  it('gives runs started together one read of their hooks, and a start after a create sees the hook', async () => {
+    const store = await open();
+    const admin = new GlobalHookAdmin(store);
+    const reads: string[] = [];
+    const counted = new Proxy(store, {
+      get: (target, key, receiver) =>
+        key === 'listHooks'
+          ? (ns: string) => (reads.push(ns), target.listHooks(ns))
+          : (Reflect.get(target, key, receiver) as unknown),
+    });
+    const global = new StoreGlobalHooks(counted);
+    await admin.create('acme', { name: 'first', trigger: 'pre_task', command: './a.sh' });
+    const burst = await Promise.all([
+      ...Array.from({ length: 50 }, () => global.list('acme')),
+      global.list('globex'),
+    ]);
+    expect(reads.sort()).toEqual(['acme', 'globex']);
+    for (const hooks of burst.slice(0, 50)) expect(hooks.map((h) => h.name)).toEqual(['first']);
+    expect(burst[50]).toEqual([]);
+
+    // A read already sent is not joined: a start after the create reads again and sees the new hook.
+    const before = global.list('acme');
+    await Promise.resolve(); // the read is sent
+    await admin.create('acme', { name: 'second', trigger: 'pre_task', command: './b.sh' });
+    const after = global.list('acme');
+    expect((await after).map((h) => h.name).sort()).toEqual(['first', 'second']);
+    await before;
+    expect(reads.filter((ns) => ns === 'acme')).toHaveLength(3);
+  });
+
   it('refuses bad hooks, a duplicate name and a missing hook with coded errors', async () => {
     const store = await open();
     const admin = new GlobalHookAdmin(store);
