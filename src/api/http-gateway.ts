@@ -83,6 +83,7 @@ export function apiGateway(services: readonly ServedService[]): Router {
     }
   }
   const router = express.Router();
+  router.use(jsonBodyOnly);
   // JSON spells bytes longer than binary does; request-check.ts bounds the decoded request anyway.
   router.use(express.json({ limit: 2 * MAX_MESSAGE_BYTES, strict: false }));
   router.post('/:service/:method', (req: Request, res: Response) => {
@@ -123,6 +124,25 @@ export function apiGateway(services: readonly ServedService[]): Router {
     ),
   );
   return router;
+}
+
+/**
+ * A body that is not JSON (curl -d sends application/x-www-form-urlencoded) is refused with 415: read
+ * as no body at all, it would be answered as an empty request ("run_id is required").
+ */
+function jsonBodyOnly(req: Request, res: Response, next: () => void): void {
+  const length = req.get('content-length');
+  const hasBody = req.get('transfer-encoding') !== undefined || (length !== undefined && length !== '0');
+  if (!hasBody || req.is(['application/json', '+json'])) return next();
+  const type = req.get('content-type');
+  sendError(
+    res,
+    new BatonError(
+      'BATON_E_HTTP_BAD_REQUEST',
+      `the body is sent as ${type === undefined ? 'no Content-Type' : JSON.stringify(type)}: the API takes proto3 JSON with Content-Type: application/json`,
+    ),
+    415,
+  );
 }
 
 /** JSON -> the method's binary request -> the gRPC edge's checked decode: the same message gRPC would give. */
