@@ -14,7 +14,7 @@ import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import express, { type Request, type Response, type Router } from 'express';
 import { BatonError } from '../errors/registry.js';
 import { fault } from '../telemetry/faults.js';
-import { readErrorDetail, toServiceError } from './errors.js';
+import { ApiError, readErrorDetail, toServiceError } from './errors.js';
 import { MAX_MESSAGE_BYTES } from './limits.js';
 import { descriptors } from './request-edge.js';
 import { RejectedRequest } from './request-edge.js';
@@ -105,6 +105,14 @@ export function apiGateway(services: readonly ServedService[]): Router {
     }
     const metadata = new Metadata();
     const principal = req.get(PRINCIPAL_KEY);
+    // gRPC metadata is printable ASCII (grpc-js throws on anything else); HTTP headers may carry more.
+    if (principal !== undefined && !/^[\x20-\x7e]*$/.test(principal))
+      return sendError(
+        res,
+        new ApiError('BATON_E_REQUEST_INVALID', 'must be printable ASCII (a gRPC metadata value)', {
+          fieldPath: PRINCIPAL_KEY,
+        }),
+      );
     if (principal !== undefined) metadata.set(PRINCIPAL_KEY, principal);
     if (method.serverStreaming) return stream(method, request, metadata, req, res);
     method.handler({ request, metadata, cancelled: false }, (err: ServiceError | null, value: unknown) => {

@@ -65,6 +65,17 @@ describe('HTTP gateway (/api) and the UI files (/)', () => {
         message: `the body is sent as "${type}": the API takes proto3 JSON with Content-Type: application/json`,
       });
     }
+    // A principal header gRPC metadata cannot carry (not ASCII) is the caller's error, not a 500.
+    const latin1 = await fetch(`${served.url}/api/baton.v1.RunService/ListRuns`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-baton-principal': 'José' },
+      body: '{}',
+    });
+    expect(latin1.status).toBe(400);
+    expect(((await latin1.json()) as ErrorJson).error).toMatchObject({
+      code: 'BATON_E_REQUEST_INVALID',
+      fieldPath: 'x-baton-principal',
+    });
     const charset = await fetch(`${served.url}/api/baton.v1.RunService/GetRun`, {
       method: 'POST',
       headers: { 'content-type': 'application/json; charset=utf-8' },
