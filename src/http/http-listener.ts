@@ -217,10 +217,13 @@ const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
         : status >= 500
           ? 'BATON_E_HTTP_INTERNAL'
           : 'BATON_E_HTTP_BAD_REQUEST';
+  const { limit, length } = err as { limit?: unknown; length?: unknown };
   const message =
     status >= 500 && !(err instanceof BatonError)
       ? `the request failed inside Baton (${req.method} ${req.path}); the server log has the cause`
-      : (err as Error).message;
+      : status === 413 && typeof limit === 'number'
+        ? `the request body${typeof length === 'number' ? ` is ${length} bytes;` : ' is larger than'} ${req.method} ${req.path} takes at most ${limit} bytes`
+        : (err as Error).message;
   const body: HttpErrorBody = { error: { code, message } };
   res.status(status).json(body);
 };

@@ -61,7 +61,11 @@ describe('HttpListener', () => {
       body: JSON.stringify({ a: 'x'.repeat(5000) }),
     });
     expect(big.status).toBe(413);
-    expect(((await big.json()) as { error: { code: string } }).error.code).toBe('BATON_E_HTTP_TOO_LARGE');
+    // The refusal names the size and the limit, so the caller knows by how much to shrink it.
+    expect(((await big.json()) as { error: { code: string; message: string } }).error).toEqual({
+      code: 'BATON_E_HTTP_TOO_LARGE',
+      message: 'the request body is 5008 bytes; POST /j/echo takes at most 1024 bytes',
+    });
   });
 
   it('refuses a taken port with BATON_E_ADDRESS_IN_USE naming the address', async () => {
