@@ -7,39 +7,12 @@ import type { ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import { A2A_PROTOCOL_VERSION, type AgentCard } from '@a2a-js/sdk';
 import { RequestMalformedError } from '@a2a-js/sdk/errors';
 import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
-import { A2AService as SdkA2AService, grpcService, UserBuilder } from '@a2a-js/sdk/server/grpc';
-import { BatonError } from '../errors/registry.js';
-import { RejectedRequest } from '../api/request-edge.js';
+import { A2AService, grpcService, UserBuilder } from '@a2a-js/sdk/server/grpc';
 import { CALL_HEADER, openCall } from './call-signals.js';
 import type { A2AEdge } from './a2a-edge.js';
 import type { WorkflowAgent } from './workflow-agent.js';
 
-/**
- * The SDK's service definition with each request decoder made total: bytes that are not the method's
- * request (bad wire types, invalid UTF-8, truncated messages) become a RejectedRequest, which the gRPC
- * edge's interceptor (request-edge.ts) answers INVALID_ARGUMENT BATON_E_BAD_REQUEST naming the method;
- * grpc-js would answer a throwing decoder with INTERNAL.
- */
-export const A2AService = Object.fromEntries(
-  Object.entries(SdkA2AService).map(([name, method]) => [
-    name,
-    {
-      ...method,
-      requestDeserialize: (bytes: Buffer): unknown => {
-        try {
-          return method.requestDeserialize(bytes);
-        } catch (e) {
-          return new RejectedRequest(
-            new BatonError(
-              'BATON_E_BAD_REQUEST',
-              `the ${method.path.slice(1)} request could not be decoded: ${(e as Error).message}`,
-            ),
-          );
-        }
-      },
-    },
-  ]),
-) as typeof SdkA2AService;
+export { A2AService };
 
 type Handler = A2ARequestHandler;
 
