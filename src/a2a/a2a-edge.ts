@@ -13,6 +13,7 @@ import { agentCardHandler, jsonRpcHandler, restHandler, UserBuilder } from '@a2a
 import { fault } from '../telemetry/faults.js';
 import { type ServedAt } from './agent-card.js';
 import { CALL_HEADER, openCall } from './call-signals.js';
+import { checkShape, paramsShape, sendBodyShape } from './request-shape.js';
 import { ServedWorkflows } from './served-workflows.js';
 import { WorkflowAgent, type AgentDeps } from './workflow-agent.js';
 
@@ -140,6 +141,7 @@ export class A2AEdge {
       this.callSignal,
       express.json({ limit: A2A_BODY_LIMIT_BYTES, type: JSON_TYPES, strict: false }),
       restBodyError,
+      restSendShape,
       toServed('rest'),
     );
     router.post(
@@ -217,8 +219,17 @@ const jsonRpcEnvelope: RequestHandler = (req, res, next) => {
       : undefined;
   const id = r?.id;
   const idOk = id === undefined || id === null || typeof id === 'string' || Number.isInteger(id);
-  if (r !== undefined && r.jsonrpc === '2.0' && idOk && typeof r.method === 'string' && r.method !== '')
-    return next();
+  if (r !== undefined && r.jsonrpc === '2.0' && idOk && typeof r.method === 'string' && r.method !== '') {
+    // Params of the wrong JSON types are the caller's mistake (-32602 naming the field), never -32603.
+    const shape = paramsShape(r.method);
+    const problem = shape && (r.params !== undefined || hasRequired(shape)) && checkShape(shape, r.params);
+    if (!problem) return next();
+    return void res.status(200).json({
+      jsonrpc: '2.0',
+      id: id ?? null,
+      error: { code: -32602, message: `Invalid params of ${r.method}: ${problem}` },
+    });
+  }
   const problem =
     r === undefined
       ? 'the body is not a JSON-RPC request object'
@@ -231,6 +242,27 @@ const jsonRpcEnvelope: RequestHandler = (req, res, next) => {
     jsonrpc: '2.0',
     id: idOk && r !== undefined ? (id ?? null) : null,
     error: { code: -32600, message: `Request payload validation error: ${problem}` },
+  });
+};
+
+const hasRequired = (shape: object): boolean =>
+  Object.values(shape).some((f) => (f as { required?: boolean }).required === true);
+
+/** A send body (`/message:send`, `/message:stream`; v0.3's under /v1) of the wrong JSON types: 400. */
+const restSendShape: RequestHandler = (req, res, next) => {
+  if (req.method !== 'POST' || !/^(\/v1)?\/message:(send|stream)$/.test(req.path)) return next();
+  const problem =
+    req.body === undefined
+      ? 'the body must be a JSON object sent as application/json'
+      : checkShape(sendBodyShape(req.path.startsWith('/v1/')), req.body, '', 'the body');
+  if (!problem) return next();
+  res.status(400).json({
+    error: {
+      code: 400,
+      status: 'INVALID_ARGUMENT',
+      message: `Invalid request body: ${problem}`,
+      details: [],
+    },
   });
 };
 

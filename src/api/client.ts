@@ -176,6 +176,19 @@ const fromEvent = (e: RunEvent): RemoteEvent => ({
   data: e.data ?? {},
 });
 
+/**
+ * What a server that is not a gRPC server did, from grpc-js's status details: an HTTP/1 server (e.g.
+ * `baton serve --http`) breaks the HTTP/2 preface ("Protocol error"), a plain HTTP/2 one answers a
+ * status without grpc-status ("Received HTTP status code 404"). Undefined for a gRPC server's answer.
+ */
+export function notGrpc(details: string | undefined): string | undefined {
+  if (details === undefined) return undefined;
+  const http = /Received HTTP status code (\d+)/.exec(details)?.[1];
+  if (http !== undefined) return `it answered HTTP ${http}`;
+  if (/Protocol error/.test(details)) return 'it broke the HTTP/2 protocol: an HTTP/1 server?';
+  return undefined;
+}
+
 /** The BatonError a failed call stands for, naming the server and the RPC. */
 export function callError(err: unknown, address: string, rpc: string): BatonError {
   const e = err as Partial<ServiceError>;
@@ -185,6 +198,12 @@ export function callError(err: unknown, address: string, rpc: string): BatonErro
     return new BatonError(detail.code, `${where}${detail.message}`);
   }
   const details = e.details ?? (err instanceof Error ? err.message : String(err));
+  const http = notGrpc(details);
+  if (http !== undefined)
+    return new BatonError(
+      'BATON_E_SERVER_UNAVAILABLE',
+      `server ${address} does not speak gRPC (${http}): --server takes the gRPC address \`baton serve\` prints as "serving gRPC on HOST:PORT", not its --http one`,
+    );
   switch (e.code) {
     case status.UNAVAILABLE:
       return new BatonError('BATON_E_SERVER_UNAVAILABLE', `server ${address} is unavailable: ${details}`);

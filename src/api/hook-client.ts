@@ -6,7 +6,7 @@ import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js'
 import { BatonError } from '../errors/registry.js';
 import type { HookTrial } from '../hooks/hook-test.js';
 import type { ExecutionView, HookView } from '../hooks/hook-views.js';
-import { callError } from './client.js';
+import { callError, notGrpc } from './client.js';
 import {
   CreateHookRequest,
   HookServiceClient,
@@ -122,7 +122,11 @@ export class RemoteHooks {
     return new Promise((resolve, reject) => {
       fn.call(this.#client, req, new Metadata(), { deadline: Date.now() + CALL_DEADLINE_MS }, (err, res) => {
         if (!err) return resolve(res);
-        if (err.code === status.UNIMPLEMENTED && err.metadata.get('baton-error-bin').length === 0)
+        if (
+          err.code === status.UNIMPLEMENTED &&
+          err.metadata.get('baton-error-bin').length === 0 &&
+          notGrpc(err.details) === undefined
+        )
           return reject(
             new BatonError(
               'BATON_E_SERVER_UNIMPLEMENTED',

@@ -14,7 +14,7 @@ import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import express, { type Request, type Response, type Router } from 'express';
 import { BatonError } from '../errors/registry.js';
 import { fault } from '../telemetry/faults.js';
-import { readErrorDetail, toServiceError } from './errors.js';
+import { ApiError, readErrorDetail, toServiceError } from './errors.js';
 import { MAX_MESSAGE_BYTES } from './limits.js';
 import { descriptors } from './request-edge.js';
 import { RejectedRequest } from './request-edge.js';
@@ -83,6 +83,7 @@ export function apiGateway(services: readonly ServedService[]): Router {
     }
   }
   const router = express.Router();
+  router.use(jsonBodyOnly);
   // JSON spells bytes longer than binary does; request-check.ts bounds the decoded request anyway.
   router.use(express.json({ limit: 2 * MAX_MESSAGE_BYTES, strict: false }));
   router.post('/:service/:method', (req: Request, res: Response) => {
@@ -104,6 +105,14 @@ export function apiGateway(services: readonly ServedService[]): Router {
     }
     const metadata = new Metadata();
     const principal = req.get(PRINCIPAL_KEY);
+    // gRPC metadata is printable ASCII (grpc-js throws on anything else); HTTP headers may carry more.
+    if (principal !== undefined && !/^[\x20-\x7e]*$/.test(principal))
+      return sendError(
+        res,
+        new ApiError('BATON_E_REQUEST_INVALID', 'must be printable ASCII (a gRPC metadata value)', {
+          fieldPath: PRINCIPAL_KEY,
+        }),
+      );
     if (principal !== undefined) metadata.set(PRINCIPAL_KEY, principal);
     if (method.serverStreaming) return stream(method, request, metadata, req, res);
     method.handler({ request, metadata, cancelled: false }, (err: ServiceError | null, value: unknown) => {
@@ -123,6 +132,25 @@ export function apiGateway(services: readonly ServedService[]): Router {
     ),
   );
   return router;
+}
+
+/**
+ * A body that is not JSON (curl -d sends application/x-www-form-urlencoded) is refused with 415: read
+ * as no body at all, it would be answered as an empty request ("run_id is required").
+ */
+function jsonBodyOnly(req: Request, res: Response, next: () => void): void {
+  const length = req.get('content-length');
+  const hasBody = req.get('transfer-encoding') !== undefined || (length !== undefined && length !== '0');
+  if (!hasBody || req.is(['application/json', '+json'])) return next();
+  const type = req.get('content-type');
+  sendError(
+    res,
+    new BatonError(
+      'BATON_E_HTTP_BAD_REQUEST',
+      `the body is sent as ${type === undefined ? 'no Content-Type' : JSON.stringify(type)}: the API takes proto3 JSON with Content-Type: application/json`,
+    ),
+    415,
+  );
 }
 
 /** JSON -> the method's binary request -> the gRPC edge's checked decode: the same message gRPC would give. */

@@ -3,7 +3,7 @@
 
 import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { BatonError } from '../errors/registry.js';
-import { callError } from './client.js';
+import { callError, notGrpc } from './client.js';
 import { PluginServiceClient, type Plugin } from './gen/baton/v1/plugin.js';
 
 /** A stored plugin as the server reports it. */
@@ -57,7 +57,11 @@ export class RemotePlugins {
     return new Promise((resolve, reject) => {
       fn.call(this.#client, req, new Metadata(), { deadline: Date.now() + CALL_DEADLINE_MS }, (err, res) => {
         if (!err) return resolve(res);
-        if (err.code === status.UNIMPLEMENTED && err.metadata.get('baton-error-bin').length === 0)
+        if (
+          err.code === status.UNIMPLEMENTED &&
+          err.metadata.get('baton-error-bin').length === 0 &&
+          notGrpc(err.details) === undefined
+        )
           return reject(
             new BatonError(
               'BATON_E_SERVER_UNIMPLEMENTED',

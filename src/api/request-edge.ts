@@ -92,6 +92,35 @@ export function edgeService<T extends ServiceDefinition>(definition: T): T {
   return out as T;
 }
 
+/**
+ * `definition` with each request decoder made total, for services not described by Baton's descriptor
+ * set (the A2A gRPC transport, reflection): bytes that do not decode become a RejectedRequest, answered
+ * INVALID_ARGUMENT BATON_E_BAD_REQUEST naming the method by edgeInterceptor; grpc-js would answer a
+ * throwing decoder with INTERNAL.
+ */
+export function totalDecoders<T extends ServiceDefinition>(definition: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(definition)) {
+    const decode = method.requestDeserialize as (bytes: Buffer) => unknown;
+    out[name] = {
+      ...method,
+      requestDeserialize: (bytes: Buffer): unknown => {
+        try {
+          return decode(bytes);
+        } catch (e) {
+          return new RejectedRequest(
+            new BatonError(
+              'BATON_E_BAD_REQUEST',
+              `the ${method.path.slice(1)} request could not be decoded: ${(e as Error).message}`,
+            ),
+          );
+        }
+      },
+    };
+  }
+  return out as T;
+}
+
 /** Bytes of large requests being handled; a request that would overrun the budget is refused. */
 export class RequestBudget {
   private used = 0;

@@ -5,7 +5,7 @@
 import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { BatonError, isErrorCode } from '../errors/registry.js';
 import type { ScheduleSummary } from '../runtime/schedules.js';
-import { callError } from './client.js';
+import { callError, notGrpc } from './client.js';
 import { readErrorDetail } from './errors.js';
 import {
   CreateScheduleRequest,
@@ -107,7 +107,11 @@ export class RemoteSchedules {
     return new Promise((resolve, reject) => {
       fn.call(this.#client, req, new Metadata(), { deadline: Date.now() + CALL_DEADLINE_MS }, (err, res) => {
         if (!err) return resolve(res);
-        if (err.code === status.UNIMPLEMENTED && err.metadata.get('baton-error-bin').length === 0)
+        if (
+          err.code === status.UNIMPLEMENTED &&
+          err.metadata.get('baton-error-bin').length === 0 &&
+          notGrpc(err.details) === undefined
+        )
           return reject(
             new BatonError(
               'BATON_E_SERVER_UNIMPLEMENTED',

@@ -30,7 +30,7 @@ import { endWatches } from './run-watch.js';
 import { workflowService } from './workflow-service.js';
 import { guardRunService, type Admission } from './request-guard.js';
 import { MAX_MESSAGE_BYTES } from './limits.js';
-import { edgeInterceptor, edgeService, RequestBudget } from './request-edge.js';
+import { edgeInterceptor, edgeService, RequestBudget, totalDecoders } from './request-edge.js';
 import { rpcTracing } from './rpc-trace.js';
 
 /** What the services need from the rest of Baton. */
@@ -123,14 +123,18 @@ export function createServer(deps: ApiDeps = {}): BatonServer {
   if (deps.hooks) add('baton.v1.HookService', HookServiceService, hookService(deps.hooks));
   const services = served.map((s) => s.name);
   // Other edges' services (the A2A gRPC transport) check their own requests: health lists them, the
-  // HTTP gateway does not serve them.
+  // HTTP gateway does not serve them. Bytes that do not decode are still refused at the edge.
   for (const extra of deps.services ?? []) {
-    server.addService(extra.definition, extra.implementation);
+    server.addService(totalDecoders(extra.definition), extra.implementation);
     services.push(extra.name);
   }
   const health = new HealthStatus(services);
   server.addService(edgeService(HealthService), health.handlers);
-  addReflection(server);
+  // Reflection's services too go through totalDecoders (a garbage request is not INTERNAL).
+  addReflection({
+    addService: (definition: ServiceDefinition, implementation: UntypedServiceImplementation) =>
+      server.addService(totalDecoders(definition), implementation),
+  } as unknown as Server);
   return { server, services: served, health, ...(deps.runs && { feed: deps.runs.feed }) };
 }
 

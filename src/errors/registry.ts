@@ -468,6 +468,10 @@ export const ERRORS = {
     'The HTTP request is malformed (bad JSON, a bad header); the message says what (HTTP 400).',
   ),
   BATON_E_HTTP_TOO_LARGE: def('The HTTP request body is larger than the route accepts (HTTP 413).'),
+  BATON_E_HTTP_BODY_TIMEOUT: def(
+    "The HTTP request body stopped arriving before its end (a truncated body on a connection left open): no byte came for the listener's body idle time (HTTP 408); the message says how much arrived.",
+    'DEADLINE_EXCEEDED',
+  ),
   BATON_E_HTTP_INTERNAL: def(
     'An HTTP route failed inside Baton (HTTP 500); the server log names the cause. Please report it.',
     'INTERNAL',

@@ -18,6 +18,12 @@ export interface HttpErrorBody {
   readonly error: { readonly code: string; readonly message: string };
 }
 
+/**
+ * How long a request body may stop arriving before the request is answered 408: a client that sends
+ * fewer bytes than its Content-Length and keeps the connection open would otherwise hold it forever.
+ */
+export const BODY_IDLE_MS = 3_000;
+
 const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/;
 
 /**
@@ -36,6 +42,7 @@ export class HttpListener {
     this.app.disable('x-powered-by');
     // Behind a proxy the client's address is the proxy's; nothing here trusts X-Forwarded-*.
     this.app.set('trust proxy', false);
+    this.app.use(bodyDeadline(BODY_IDLE_MS));
   }
 
   /** Mounts `handler` under `prefix` (e.g. "/a2a", "/metrics", "/"). */
@@ -70,9 +77,9 @@ export class HttpListener {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
-    server.on('clientError', (err, socket) => {
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
       fault('http', 'client error', err);
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      if (socket.writable) socket.end(clientErrorAnswer(err));
       else socket.destroy();
     });
     await new Promise<void>((resolve, reject) => {
@@ -127,6 +134,65 @@ export class HttpListener {
   }
 }
 
+/** The raw answer to a request Node's HTTP parser refused (bad request line or headers, headers too slow). */
+function clientErrorAnswer(err: NodeJS.ErrnoException): string {
+  const [status, reason, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'the request headers are too large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'the request headers did not arrive in time']
+        : err.code === 'HPE_INVALID_EOF_STATE'
+          ? [400, 'Bad Request', 'the connection ended before the request did (a truncated body)']
+          : [400, 'Bad Request', `the request is not valid HTTP/1.1 (${err.code ?? err.message})`];
+  const body = JSON.stringify({
+    error: { code: status === 408 ? 'BATON_E_HTTP_BODY_TIMEOUT' : 'BATON_E_HTTP_BAD_REQUEST', message },
+  } satisfies HttpErrorBody);
+  return (
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+  );
+}
+
+/**
+ * Answers 408 BATON_E_HTTP_BODY_TIMEOUT when a request's body stops arriving for `idleMs` (the socket
+ * reads nothing more while the request is incomplete), then closes the connection. It watches the
+ * socket's byte count rather than setting a socket timeout, which Node's keep-alive handling owns.
+ */
+function bodyDeadline(idleMs: number): RequestHandler {
+  const tick = Math.max(50, Math.floor(idleMs / 4));
+  return (req, res, next) => {
+    if (req.complete) return next();
+    const socket = req.socket;
+    let seen = socket.bytesRead;
+    let idleSince = Date.now();
+    const timer = setInterval(() => {
+      if (req.complete || res.writableEnded) return stop();
+      if (socket.bytesRead !== seen) {
+        seen = socket.bytesRead;
+        idleSince = Date.now();
+        return;
+      }
+      if (Date.now() - idleSince < idleMs) return;
+      stop();
+      if (res.headersSent) return void socket.destroy();
+      const expected = req.get('content-length');
+      const body: HttpErrorBody = {
+        error: {
+          code: 'BATON_E_HTTP_BODY_TIMEOUT',
+          message: `the request body stopped arriving: nothing came for ${idleMs} ms${expected === undefined ? '' : ` (Content-Length says ${expected} bytes)`}; send the whole body`,
+        },
+      };
+      res.status(408).set('connection', 'close').json(body);
+      res.once('finish', () => socket.destroy());
+    }, tick);
+    timer.unref();
+    const stop = () => clearInterval(timer);
+    req.once('end', stop);
+    res.once('close', stop);
+    next();
+  };
+}
+
 const notFound: RequestHandler = (req, res) => {
   const body: HttpErrorBody = {
     error: { code: 'BATON_E_HTTP_NOT_FOUND', message: `no such path: ${req.method} ${req.path}` },
@@ -151,10 +217,13 @@ const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
         : status >= 500
           ? 'BATON_E_HTTP_INTERNAL'
           : 'BATON_E_HTTP_BAD_REQUEST';
+  const { limit, length } = err as { limit?: unknown; length?: unknown };
   const message =
     status >= 500 && !(err instanceof BatonError)
       ? `the request failed inside Baton (${req.method} ${req.path}); the server log has the cause`
-      : (err as Error).message;
+      : status === 413 && typeof limit === 'number'
+        ? `the request body${typeof length === 'number' ? ` is ${length} bytes;` : ' is larger than'} ${req.method} ${req.path} takes at most ${limit} bytes`
+        : (err as Error).message;
   const body: HttpErrorBody = { error: { code, message } };
   res.status(status).json(body);
 };

@@ -110,10 +110,10 @@ function analyse(source: string): Analysis {
     if (!checked.valid && checked.error && checked.error.code !== 'unknown_variable') {
       return celError(source, checked.error);
     }
+    return { ok: true, source, program, ...references(program.ast) };
   } catch (e) {
     return celError(source, e);
   }
-  return { ok: true, source, program, ...references(program.ast) };
 }
 
 function celError(source: string, e: unknown): CelError {
@@ -122,6 +122,14 @@ function celError(source: string, e: unknown): CelError {
 
 /** The library's errors carry a one-line summary and a range; anything else is described plainly. */
 function describe(e: unknown): { message: string; offset: number } {
+  // The parser and the walks recurse: a chain of thousands of operators overflows the stack, which is
+  // the expression's size, not a fault of Baton.
+  if (e instanceof RangeError && /call stack/i.test(e.message))
+    return {
+      message:
+        'the expression is too large to compile (operators chained or nested thousands deep): split it, or compute the value in an agent',
+      offset: 0,
+    };
   const { summary, range } = (e ?? {}) as { summary?: string; range?: { start: number } };
   return { message: summary ?? (e instanceof Error ? e.message : String(e)), offset: range?.start ?? 0 };
 }

@@ -5,6 +5,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { Client as GrpcClient, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { Role, TaskState, type Message, type StreamResponse, type Task } from '@a2a-js/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentServer } from '../integration/a2a/agents.js';
@@ -200,7 +201,7 @@ describe('plain HTTP requests get the spec’s errors (and the server stays up)'
   const rpc = async (body: string | object, version = '1.0'): Promise<{ status: number; code?: number }> => {
     const res = await fetch(`${server.http}/a2a/trio`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'A2A-Version': version },
+      headers: { 'content-type': 'application/json', ...(version !== '0.3' && { 'A2A-Version': version }) },
       body: typeof body === 'string' ? body : JSON.stringify({ jsonrpc: '2.0', id: 7, ...body }),
     });
     const json = (await res.json()) as { error?: { code: number } };
@@ -230,8 +231,55 @@ describe('plain HTTP requests get the spec’s errors (and the server stays up)'
     ['the extended card (there is none)', () => ({ method: 'GetExtendedAgentCard', params: {} }), -32004],
     ['files only', () => sendOf([{ url: 'http://x/f.pdf', mediaType: 'application/pdf' }]), -32005],
     ['an unsupported A2A-Version', () => ({ method: 'GetTask', params: { id: ended } }), -32009, '9.9'],
+    // Params of the wrong JSON types are -32602 at the edge, never -32603 from inside the SDK or Baton.
+    ['a null part', () => sendOf([null]), -32602],
+    ['a task id that is a number', () => ({ method: 'GetTask', params: { id: 42 } }), -32602],
+    [
+      'v0.3: acceptedOutputModes that is not a list',
+      () => ({
+        method: 'message/send',
+        params: {
+          message: {
+            kind: 'message',
+            messageId: randomUUID(),
+            role: 'user',
+            parts: [{ kind: 'text', text: 'x' }],
+          },
+          configuration: { acceptedOutputModes: 5 },
+        },
+      }),
+      -32602,
+      '0.3',
+    ],
+    ['v0.3: a task id that is an object', () => ({ method: 'tasks/get', params: { id: {} } }), -32602, '0.3'],
+    ['v0.3: a cancel without a task id', () => ({ method: 'tasks/cancel', params: {} }), -32602, '0.3'],
+    [
+      'v0.3: a null push config',
+      () => ({
+        method: 'tasks/pushNotificationConfig/set',
+        params: { taskId: ended, pushNotificationConfig: null },
+      }),
+      -32602,
+      '0.3',
+    ],
   ])('JSON-RPC: %s -> %i', async (_what, body, code, version) => {
     expect(await rpc(body(), version)).toEqual({ status: 200, code });
+  });
+
+  it('JSON-RPC: a param of the wrong type is named by its path', async () => {
+    const res = await fetch(`${server.http}/a2a/trio`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'A2A-Version': '1.0' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 3, ...sendOf([{ text: 'a' }, null]) }),
+    });
+    expect(await res.json()).toEqual({
+      jsonrpc: '2.0',
+      id: 3,
+      error: {
+        code: -32602,
+        message: 'Invalid params of SendMessage: message.parts.1 must be an object, not null',
+      },
+    });
   });
 
   it('HTTP+JSON: statuses per the spec', async () => {
@@ -246,6 +294,17 @@ describe('plain HTTP requests get the spec’s errors (and the server stays up)'
     expect((await rest(`/tasks/${ended}:cancel`, { method: 'POST', body: '{}' })).status).toBe(400);
     expect((await rest('/message:send', { method: 'POST', body: '{bad' })).status).toBe(400);
     expect((await rest('/tasks?pageSize=150')).status).toBe(400);
+    // A send body of the wrong JSON types: 400 naming the field (v1.0 and v0.3 paths), not a 500.
+    const nullPart = await rest('/message:send', { method: 'POST', body: '{"message":{"parts":[null]}}' });
+    expect(nullPart.status).toBe(400);
+    expect(((await nullPart.json()) as { error: { message: string } }).error.message).toMatch(
+      /message\.parts\.0/,
+    );
+    const v03 = await rest('/v1/message:send', {
+      method: 'POST',
+      body: '{"message":{"messageId":"m","parts":7}}',
+    });
+    expect(v03.status).toBe(400);
     const big = JSON.stringify({
       message: { messageId: 'big', parts: [{ text: 'x'.repeat(5 * 1024 * 1024) }] },
     });
@@ -263,6 +322,23 @@ describe('plain HTTP requests get the spec’s errors (and the server stays up)'
     const right = await server.client('trio', 'GRPC');
     const got = await right.getTask({ tenant: '', id: ended, historyLength: undefined });
     expect(got.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+  });
+
+  it('gRPC: bytes that are not the request are INVALID_ARGUMENT naming the method, not INTERNAL', async () => {
+    const raw = new GrpcClient(server.grpc, credentials.createInsecure());
+    const same = (b: Buffer) => b;
+    // Field 1 (tenant) as a string holding invalid UTF-8, then garbage.
+    const bytes = Buffer.from([0x0a, 0x02, 0xff, 0xfe, 0xff, 0xff, 0xff, 0xff, 0x0f]);
+    const err = await new Promise<ServiceError | null>((resolve) =>
+      raw.makeUnaryRequest('/lf.a2a.v1.A2AService/GetTask', same, same, bytes, new Metadata(), {}, (e) =>
+        resolve(e),
+      ),
+    );
+    raw.close();
+    expect(err?.code).toBe(status.INVALID_ARGUMENT);
+    expect(err?.details).toMatch(/lf\.a2a\.v1\.A2AService\/GetTask request could not be decoded/);
+    const right = await server.client('trio', 'GRPC');
+    expect((await right.getTask({ tenant: '', id: ended, historyLength: undefined })).id).toBe(ended);
   });
 
   it('an unknown workflow is a 404; a request without A2A-Version speaks v0.3', async () => {

@@ -103,6 +103,12 @@ describe('baton run', () => {
     expect(r.stderr).toContain('BATON_E_MISSING_INPUT');
     expect(r.stderr).toContain('"topic" (what to write about)');
     expect((await baton(['run', wf, '--input', '{not json', '--data-dir', dataDir])).code).toBe(2);
+    // An @file past 16 MiB (here endless) is a usage error at once, not a read to exhaustion.
+    const endless = await baton(['run', wf, '--input', '@/dev/zero', '--data-dir', dataDir]);
+    expect(endless.code).toBe(2);
+    expect(endless.stderr).toContain(
+      'BATON_E_USAGE  --input @/dev/zero: /dev/zero is larger than 16 MiB; a JSON value from a file may be at most that',
+    );
   });
 
   it('waits for a signal sent from another process, and cancels with compensation', async () => {

@@ -5,6 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttp2Server } from 'node:http2';
 import { createServer as netServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -234,4 +236,43 @@ describe('CLI run commands against a server', () => {
     expect(types.at(-1)).toBe('RunCompleted');
     await stop(server);
   }, 120_000);
+});
+
+describe('--server given something that is not a Baton gRPC server', () => {
+  it('an HTTP/1 server (the --http address) or a plain HTTP/2 one: unavailable, saying it does not speak gRPC', async () => {
+    const http1 = createHttpServer((_req, res) => res.writeHead(404).end());
+    const http2 = createHttp2Server((_req, res) => res.writeHead(404).end());
+    for (const s of [http1, http2]) {
+      s.listen(0, '127.0.0.1');
+      await once(s, 'listening');
+    }
+    try {
+      for (const [server, what] of [
+        [http1, 'it broke the HTTP/2 protocol'],
+        [http2, 'it answered HTTP 404'],
+      ] as const) {
+        const address = `127.0.0.1:${(server.address() as { port: number }).port}`;
+        for (const args of [['runs'], ['schedule', 'list']]) {
+          const r = await baton([...args, '--server', address], { env: envWith({}) });
+          expect(r.code, r.stderr).toBe(1);
+          expect(r.stderr).toContain(
+            `BATON_E_SERVER_UNAVAILABLE  server ${address} does not speak gRPC (${what}`,
+          );
+          expect(r.stderr).toContain('--server takes the gRPC address');
+        }
+      }
+    } finally {
+      http2.close();
+      http1.close();
+      http1.closeAllConnections();
+    }
+  });
+
+  it('runs --limit past the page the store serves is a usage error naming the range', async () => {
+    const r = await baton(['runs', '--limit', '5000', '--data-dir', join(tmp.dir, 'data-limit')], {
+      env: envWith({}),
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('BATON_E_USAGE  --limit must be a whole number from 1 to 1000, not "5000"');
+  });
 });

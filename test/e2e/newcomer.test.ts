@@ -4,7 +4,7 @@
 // this test runs the new text.
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startServer, type ServerHandle } from '../integration/sdk/server.js';
@@ -45,6 +45,33 @@ it("the README's first command runs the reference workflow and prints its report
   expect(r.stderr).not.toMatch(/Warning|--trace-warnings/);
   expect(r.stderr).toMatch(/^run run_[0-9a-z]+_[0-9a-f]{10} \(data dir \.baton\)$/m);
 }, 90_000);
+
+it('the first `npx baton` in a built checkout runs the bin at once: it does not build the checkout again', async () => {
+  // npx installs the checkout itself (a link in its cache) to find the `baton` bin, and runs its
+  // `prepare`; a fresh npm cache makes this the newcomer's first npx.
+  const main = join(ROOT, 'dist/src/cli/main.js');
+  const before = statSync(main).mtimeMs;
+  const t0 = Date.now();
+  const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn('npx', ['baton', '--version'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        npm_config_cache: join(tmp.dir, 'npm-cache'),
+        npm_config_update_notifier: 'false',
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  expect(statSync(main).mtimeMs, 'dist/ was rebuilt').toBe(before);
+  expect(Date.now() - t0).toBeLessThan(20_000);
+}, 60_000);
 
 it("the README's SDK snippet runs as written against `baton serve` started with the README's flags", async () => {
   const serve = readmeServe();

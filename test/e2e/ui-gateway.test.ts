@@ -52,6 +52,36 @@ describe('HTTP gateway (/api) and the UI files (/)', () => {
     expect([listed.status, listed.json.workers ?? []]).toEqual([200, []]);
     const work = await api<ErrorJson>(served.url, 'AgentService', 'Work', {});
     expect(work.json.error.message).toContain('over gRPC');
+    // A body that is not JSON (curl -d's form encoding) is refused, not read as an empty request.
+    for (const type of ['application/x-www-form-urlencoded', 'text/plain']) {
+      const form = await fetch(`${served.url}/api/baton.v1.RunService/GetRun`, {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body: '{"runId":"run_nope"}',
+      });
+      expect(form.status).toBe(415);
+      expect(((await form.json()) as ErrorJson).error).toEqual({
+        code: 'BATON_E_HTTP_BAD_REQUEST',
+        message: `the body is sent as "${type}": the API takes proto3 JSON with Content-Type: application/json`,
+      });
+    }
+    // A principal header gRPC metadata cannot carry (not ASCII) is the caller's error, not a 500.
+    const latin1 = await fetch(`${served.url}/api/baton.v1.RunService/ListRuns`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-baton-principal': 'José' },
+      body: '{}',
+    });
+    expect(latin1.status).toBe(400);
+    expect(((await latin1.json()) as ErrorJson).error).toMatchObject({
+      code: 'BATON_E_REQUEST_INVALID',
+      fieldPath: 'x-baton-principal',
+    });
+    const charset = await fetch(`${served.url}/api/baton.v1.RunService/GetRun`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: '{"runId":"run_nope"}',
+    });
+    expect(charset.status).toBe(404);
     const get = await fetch(`${served.url}/api/baton.v1.RunService/ListRuns`);
     expect(get.status).toBe(404);
     expect(((await get.json()) as ErrorJson).error.code).toBe('BATON_E_HTTP_NOT_FOUND');

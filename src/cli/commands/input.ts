@@ -2,10 +2,9 @@
 // lists them). Locally the answer goes to the process driving the run through the run's inbox (or
 // waits there for whoever resumes the run); with --server / BATON_SERVER, to RunService.ProvideInput.
 
-import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { BatonError } from '../../errors/registry.js';
-import type { Output } from '../io.js';
+import { readValueFile, type Output } from '../io.js';
 import { serverAddress, withRemote } from '../remote.js';
 import { withApp } from './status.js';
 
@@ -61,9 +60,7 @@ async function parseAnswer(arg: string | undefined, text: boolean): Promise<unkn
     source = 'the answer on standard input';
   } else if (arg.startsWith('@')) {
     const file = arg.slice(1);
-    raw = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-      throw new BatonError('BATON_E_USAGE', `${arg}: cannot read ${file} (${e.code ?? e.message})`);
-    });
+    raw = await readValueFile(file, arg);
     source = file;
   } else raw = arg;
   if (text) return raw;

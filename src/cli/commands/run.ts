@@ -3,14 +3,13 @@
 // id is printed once the run's first entry is committed). Resuming a run that has ended prints its
 // report and exits as `baton run` did (0 when it completed).
 
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { A2A_CREDENTIALS_ENV, openApp, type App } from '../../app.js';
 import { startTelemetry } from '../../app-telemetry.js';
 import { BatonError } from '../../errors/registry.js';
 import { formatDiagnostics } from '../../spec/index.js';
 import type { RunState } from '../../core/index.js';
-import type { Output } from '../io.js';
+import { readValueFile, type Output } from '../io.js';
 import { Progress } from '../progress.js';
 import { printOutcome } from '../report.js';
 import { statusJson } from './status.js';
@@ -122,14 +121,7 @@ async function drive(
 /** `--input '{"q": 1}'` or `--input @file.json`; the usage is wrong when it is not JSON. */
 export async function parseInputOption(value: string | undefined): Promise<unknown> {
   if (value === undefined) return undefined;
-  const text = value.startsWith('@')
-    ? await readFile(value.slice(1), 'utf8').catch((e: NodeJS.ErrnoException) => {
-        throw new BatonError(
-          'BATON_E_USAGE',
-          `--input ${value}: cannot read ${value.slice(1)} (${e.code ?? e.message})`,
-        );
-      })
-    : value;
+  const text = value.startsWith('@') ? await readValueFile(value.slice(1), `--input ${value}`) : value;
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {

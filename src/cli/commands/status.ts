@@ -3,7 +3,7 @@
 
 import { openApp, type App } from '../../app.js';
 import { ENTRY_VERSION, type WorkflowStatusView } from '../../core/index.js';
-import { RunNotFoundError, type JournalRecord } from '../../store/store.js';
+import { MAX_PAGE, RunNotFoundError, type JournalRecord } from '../../store/store.js';
 import { BatonError } from '../../errors/registry.js';
 import type { Output } from '../io.js';
 import { serverAddress, withRemote } from '../remote.js';
@@ -59,8 +59,12 @@ export async function runsCommand(
   o: Output,
 ): Promise<number> {
   const limit = opts.limit ? Number(opts.limit) : 20;
-  if (!Number.isInteger(limit) || limit < 1)
-    throw new BatonError('BATON_E_USAGE', `--limit must be a positive whole number, not "${opts.limit}"`);
+  // The store pages at most MAX_PAGE runs: past it, a usage error here rather than the store's own.
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE)
+    throw new BatonError(
+      'BATON_E_USAGE',
+      `--limit must be a whole number from 1 to ${MAX_PAGE}, not "${opts.limit}"`,
+    );
   const address = serverAddress(opts);
   if (address) {
     const runs = await withRemote(address, (r) =>

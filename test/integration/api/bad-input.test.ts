@@ -259,6 +259,24 @@ describe('bad input over every RPC', () => {
     }
   }, 60_000);
 
+  it('server reflection (v1, v1alpha): bytes that are not a request are INVALID_ARGUMENT, not INTERNAL', async () => {
+    for (const version of ['v1', 'v1alpha']) {
+      const path = `/grpc.reflection.${version}.ServerReflection/ServerReflectionInfo`;
+      const err = await new Promise<ServiceError>((resolve) => {
+        const call = raw.makeBidiStreamRequest(path, identity, identity, new Metadata(), {
+          deadline: Date.now() + 5_000,
+        });
+        call.on('error', resolve);
+        call.on('data', () => undefined);
+        call.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]));
+      });
+      expect(err.code, err.details).toBe(status.INVALID_ARGUMENT);
+      expect(readErrorDetail(err.metadata)?.code).toBe('BATON_E_BAD_REQUEST');
+      expect(err.details).toContain(path.slice(1));
+      await answersNext();
+    }
+  });
+
   it('an oversized value in every string, bytes and repeated field: BATON_E_FIELD_TOO_LARGE naming it', async () => {
     let checked = 0;
     for (const t of allTargets) {

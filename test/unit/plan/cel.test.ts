@@ -90,6 +90,14 @@ describe('compileCel', () => {
     expect(b.outOfScope).toHaveLength(0);
   });
 
+  it('refuses an expression too large for the parser with its own message, not a stack overflow', () => {
+    const chain = compileCel('input.a + '.repeat(5_000) + '1', CEL_SCOPES.task);
+    expect(isCelError(chain) && chain.message).toMatch(/^the expression is too large to compile/);
+    // Nesting has the parser's own limit.
+    const nested = compileCel('('.repeat(5_000) + '1' + ')'.repeat(5_000), CEL_SCOPES.task);
+    expect(isCelError(nested) && nested.message).toMatch(/maxDepth/);
+  });
+
   it('keeps working past the cache limit', () => {
     for (let i = 0; i < 10_050; i++) compiled(`input.n == ${i}`);
     expect(evaluateCel(compiled('input.n == 3'), { input: { n: 3 } })).toBe(true);
