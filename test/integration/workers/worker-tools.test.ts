@@ -188,22 +188,30 @@ async function guardedTools(a: Instance, b: Instance): Promise<void> {
   }
 }
 
-it('the owner dies while a forwarded call is put to its hooks: the new owner asks again, same key', async () => {
-  const marks = join(dir, 'marks');
-  const release = join(dir, 'release');
-  // Records each ask; the first one hangs until released (its owner is killed meanwhile).
+/**
+ * A one-task workflow whose pre_command hook records each ask (its idempotency key, in `marks`) and
+ * hangs until the file `release` exists, then rewrites the command to `ls`.
+ */
+function gatedWorkflow(marks: string, release: string) {
   const gate = [
     `echo "$BATON_IDEMPOTENCY_KEY" >> ${marks}`,
     `while [ ! -f ${release} ]; do sleep 0.05; done`,
     `echo '{"verdict":"transform","patch":{"args":{"cmd":"ls"}}}'`,
   ].join('; ');
-  const wf = Workflow.parse({
+  return Workflow.parse({
     name: 'tools',
     version: '1',
     agents: { shell: { type: 'tool', endpoint: { queue: 'shell' } } },
     tasks: [{ id: 'work', agent: 'shell', input: JSON.stringify({ commands: ['rm -rf /'] }) }],
     hooks: [{ name: 'gate', trigger: 'pre_command', command: 'sh', args: ['-c', gate], timeout_ms: 60_000 }],
   });
+}
+
+it('the owner dies while a forwarded call is put to its hooks: the new owner asks again, same key', async () => {
+  const marks = join(dir, 'marks');
+  const release = join(dir, 'release');
+  // Each ask is recorded; the first one hangs until released (its owner is killed meanwhile).
+  const wf = gatedWorkflow(marks, release);
   const a = await instance('a');
   const b = await instance('b');
   const log = await toolWorker(b.address, 'tools');
@@ -274,18 +282,7 @@ it('no answer from the owner in time: the forwarded call fails coded, the tool n
 it('a worker on the non-owner that reconnects mid-call gets the same verdict: the hook is asked once', async () => {
   const marks = join(dir, 'marks');
   const release = join(dir, 'release');
-  const gate = [
-    `echo "$BATON_IDEMPOTENCY_KEY" >> ${marks}`,
-    `while [ ! -f ${release} ]; do sleep 0.05; done`,
-    `echo '{"verdict":"transform","patch":{"args":{"cmd":"ls"}}}'`,
-  ].join('; ');
-  const wf = Workflow.parse({
-    name: 'tools',
-    version: '1',
-    agents: { shell: { type: 'tool', endpoint: { queue: 'shell' } } },
-    tasks: [{ id: 'work', agent: 'shell', input: JSON.stringify({ commands: ['rm -rf /'] }) }],
-    hooks: [{ name: 'gate', trigger: 'pre_command', command: 'sh', args: ['-c', gate], timeout_ms: 60_000 }],
-  });
+  const wf = gatedWorkflow(marks, release);
   const a = await instance('a');
   const b = await instance('b');
   const proxy = await dropProxy(b.address);
