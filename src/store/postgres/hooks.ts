@@ -32,7 +32,6 @@ const Q = {
   purge: named('hook_log_purge', HOOK_SQL.purge),
 };
 
-
 export async function createHook(q: Query, h: NewHookRecord): Promise<void> {
   const { rowCount } = await q(Q.insert, [
     h.ns,

@@ -63,7 +63,6 @@ export const HOOKS_DDL = `
   CREATE INDEX hook_executions_by_at ON hook_executions (at);
 `;
 
-
 const COLUMNS = `namespace, hook_id, name, "trigger" AS "trigger", command, args, always_run, timeout_ms,
   enabled, priority, kind, mode, fail, matcher, created_at, updated_at`;
 

@@ -3,10 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { AgentHandler, HandlerContext } from '../../../src/agents/handler.js';
-import {
-  teamWorkflow as workflow,
-  usePatternEngines,
-} from './patterns-harness.js';
+import { teamWorkflow as workflow, usePatternEngines } from './patterns-harness.js';
 
 const engine = usePatternEngines(['group-chat']);
 

@@ -8,9 +8,7 @@ import type { AgentHandler, HandlerContext } from '../../../src/agents/handler.j
 import { fold, snapshot } from '../../../src/core/index.js';
 import { toEntry } from '../../../src/runtime/records.js';
 import { Workflow, type WorkflowSpec } from '../../../src/spec/schema.js';
-import {
-  usePatternEngines,
-} from './patterns-harness.js';
+import { usePatternEngines } from './patterns-harness.js';
 
 const engine = usePatternEngines(['network']);
 
