@@ -135,6 +135,16 @@ export class WorkerHub implements SessionHost {
     return free;
   }
 
+  /** The connected worker a new job for `route` would go to now, if one has room (a hint: see pick). */
+  nextWorker(route: string): string | undefined {
+    let best: Worker | undefined;
+    for (const w of this.workers.values()) {
+      if (!w.link || !w.routes.has(route) || w.inFlight >= w.capacity) continue;
+      if (!best || w.inFlight / w.capacity < best.inFlight / best.capacity) best = w;
+    }
+    return best?.id;
+  }
+
   /** True while the job for `messageId` waits in the queue (no worker holds it). */
   isQueued(messageId: string): boolean {
     const job = this.jobs.get(messageId);
