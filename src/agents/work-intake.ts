@@ -115,6 +115,8 @@ export class WorkIntake implements HubObserver {
   private readonly waiting = new Map<string, Array<(ok: boolean) => void>>();
   /** Per route, slots promised to entries whose claim is under way (not yet handed to the hub). */
   private readonly reserved = new Map<string, number>();
+  /** Per worker, claims under way that name it (nextWorker counts them as its load). */
+  private readonly promised = new Map<string, number>();
   /** Attempts whose claim is under way, with the bus entries that carried them here so far. */
   private readonly claiming = new Map<string, Set<string>>();
   /** Entries another live instance holds, retried here when that claim would go stale. */
@@ -263,11 +265,16 @@ export class WorkIntake implements HubObserver {
     this.claiming.set(entry.idem, ids);
     // The claim names the worker the hub would give it to now (it has room: a slot is reserved), so
     // the usual case costs no second write to say which worker has it.
-    const worker = this.o.hub.nextWorker(route) ?? '';
+    const worker = this.o.hub.nextWorker(route, (id) => this.promised.get(id) ?? 0) ?? '';
+    this.promise(worker, 1);
     this.claim(entry, m.id, worker).then(
-      (claim) => this.claimed(route, entry, m, ids, claim, worker),
+      (claim) => {
+        this.promise(worker, -1);
+        this.claimed(route, entry, m, ids, claim, worker);
+      },
       (e: unknown) => {
         // Left pending: the bus delivers it again after its visibility timeout.
+        this.promise(worker, -1);
         this.claiming.delete(entry.idem);
         this.reserve(route, -1);
         console.error(`baton: work intake: claiming ${entry.idem} on route "${route}" failed:`, e);
@@ -300,7 +307,7 @@ export class WorkIntake implements HubObserver {
     this.held.set(entry.idem, held);
     const inv = entryInvocation(entry, grace, (u) => this.progress(entry, u), this.questions(entry));
     // The hub takes the slot as it queues the job (synchronously): the reservation gives way to it.
-    const outcome = this.o.hub.adapter(route).invoke(inv, held.abort.signal);
+    const outcome = this.o.hub.invokeOn(route, inv, held.abort.signal, named);
     this.reserve(route, -1);
     // Not given to the worker the claim names (queued, or gone meanwhile): the claim says no worker.
     if (held.named !== undefined && held.named !== '' && this.o.hub.isQueued(entry.idem)) {
@@ -342,6 +349,13 @@ export class WorkIntake implements HubObserver {
     // Issued again while its outcome waits to be journaled: the owner that had it no longer does.
     if (known.outcome) void this.deliver(known, known.outcome);
     return true;
+  }
+
+  private promise(workerId: string, n: number): void {
+    if (workerId === '') return;
+    const left = (this.promised.get(workerId) ?? 0) + n;
+    if (left > 0) this.promised.set(workerId, left);
+    else this.promised.delete(workerId);
   }
 
   /** Free room for `route`: the hub's free slots less those promised to claims under way. */
