@@ -61,7 +61,9 @@ export async function startCluster(tag: string, count: number): Promise<Cluster>
 
 async function serve(name: string, dataDir: string, store: string, bus: string): Promise<Serve> {
   const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--store', store, '--bus', bus];
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_NODE_ARGS: flags for the children's node (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+  const node = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...node, BIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
   const address = /on (\S+:\d+)$/.exec(line)?.[1];
   if (!address) {

@@ -94,6 +94,11 @@ interface Held {
   posting?: boolean;
   /** The run's owner as the latest delivery of the attempt names it (a takeover re-issues it). */
   owner: string;
+  /**
+   * The worker the claim already names (the one the hub was expected to pick): its assignment needs no
+   * write of its own. Cleared once used, so a later assignment (a lapsed lease) is written.
+   */
+  named?: string;
 }
 
 /** Done claims (and claims nobody renews) are deleted after this long. */
@@ -110,6 +115,8 @@ export class WorkIntake implements HubObserver {
   private readonly waiting = new Map<string, Array<(ok: boolean) => void>>();
   /** Per route, slots promised to entries whose claim is under way (not yet handed to the hub). */
   private readonly reserved = new Map<string, number>();
+  /** Per worker, claims under way that name it (nextWorker counts them as its load). */
+  private readonly promised = new Map<string, number>();
   /** Attempts whose claim is under way, with the bus entries that carried them here so far. */
   private readonly claiming = new Map<string, Set<string>>();
   /** Entries another live instance holds, retried here when that claim would go stale. */
@@ -192,7 +199,11 @@ export class WorkIntake implements HubObserver {
   }
 
   assigned(messageId: string, workerId: string): void {
-    if (!this.held.has(messageId)) return;
+    const held = this.held.get(messageId);
+    if (!held) return;
+    const named = held.named;
+    held.named = undefined;
+    if (named === workerId) return; // the claim said so already
     const { namespace: ns, instance } = this.o;
     this.o.store.assignWork(ns, messageId, instance, workerId, this.now()).catch((e: unknown) => {
       fault('work-intake', `recording that worker "${workerId}" has ${messageId}`, e);
@@ -252,10 +263,18 @@ export class WorkIntake implements HubObserver {
     if (this.again(entry, m)) return this.reserve(route, -1);
     const ids = new Set([m.id]);
     this.claiming.set(entry.idem, ids);
-    this.claim(entry, m.id).then(
-      (claim) => this.claimed(route, entry, m, ids, claim),
+    // The claim names the worker the hub would give it to now (it has room: a slot is reserved), so
+    // the usual case costs no second write to say which worker has it.
+    const worker = this.o.hub.nextWorker(route, (id) => this.promised.get(id) ?? 0) ?? '';
+    this.promise(worker, 1);
+    this.claim(entry, m.id, worker).then(
+      (claim) => {
+        this.promise(worker, -1);
+        this.claimed(route, entry, m, ids, claim, worker);
+      },
       (e: unknown) => {
         // Left pending: the bus delivers it again after its visibility timeout.
+        this.promise(worker, -1);
         this.claiming.delete(entry.idem);
         this.reserve(route, -1);
         console.error(`baton: work intake: claiming ${entry.idem} on route "${route}" failed:`, e);
@@ -269,6 +288,7 @@ export class WorkIntake implements HubObserver {
     m: BusMessage,
     ids: Set<string>,
     claim: ClaimOutcome,
+    named: string,
   ): void {
     this.claiming.delete(entry.idem);
     if (claim.kind !== 'claimed' || this.closed) {
@@ -283,12 +303,17 @@ export class WorkIntake implements HubObserver {
     }
     // A worker had it before (the holder died or went silent): that worker may come back for it.
     const grace = (claim.previous?.workerId ?? '') !== '';
-    const held: Held = { entry, entryIds: ids, abort: new AbortController(), owner: entry.owner };
+    const held: Held = { entry, entryIds: ids, abort: new AbortController(), owner: entry.owner, named };
     this.held.set(entry.idem, held);
     const inv = entryInvocation(entry, grace, (u) => this.progress(entry, u), this.questions(entry));
     // The hub takes the slot as it queues the job (synchronously): the reservation gives way to it.
-    const outcome = this.o.hub.adapter(route).invoke(inv, held.abort.signal);
+    const outcome = this.o.hub.invokeOn(route, inv, held.abort.signal, named);
     this.reserve(route, -1);
+    // Not given to the worker the claim names (queued, or gone meanwhile): the claim says no worker.
+    if (held.named !== undefined && held.named !== '' && this.o.hub.isQueued(entry.idem)) {
+      held.named = undefined;
+      this.assigned(entry.idem, '');
+    }
     void outcome
       .then((o) => this.settled(held, o))
       .catch((e: unknown) => fault('work-intake', `taking ${entry.idem}`, e));
@@ -326,6 +351,13 @@ export class WorkIntake implements HubObserver {
     return true;
   }
 
+  private promise(workerId: string, n: number): void {
+    if (workerId === '') return;
+    const left = (this.promised.get(workerId) ?? 0) + n;
+    if (left > 0) this.promised.set(workerId, left);
+    else this.promised.delete(workerId);
+  }
+
   /** Free room for `route`: the hub's free slots less those promised to claims under way. */
   private free(route: string): number {
     return this.o.hub.freeSlots(route) - (this.reserved.get(route) ?? 0);
@@ -353,10 +385,10 @@ export class WorkIntake implements HubObserver {
     });
   }
 
-  private async claim(entry: WorkEntry, entryId: string): Promise<ClaimOutcome> {
+  private async claim(entry: WorkEntry, entryId: string, workerId: string): Promise<ClaimOutcome> {
     const { namespace: ns, instance, leaseMs } = this.o;
     const now = this.now();
-    const req = { idem: entry.idem, runId: entry.runId, route: entry.route, entryId, instance, workerId: '' };
+    const req = { idem: entry.idem, runId: entry.runId, route: entry.route, entryId, instance, workerId };
     const first = await this.o.store.claimWork(ns, { ...req, now, staleBefore: now - leaseMs });
     if (first.kind !== 'held' || !this.o.isDead?.(first.claim.instance)) return first;
     return this.o.store.claimWork(ns, {
@@ -451,8 +483,9 @@ export class WorkIntake implements HubObserver {
     }
     outcome.journaled?.(true);
     // The owner would read it from its inbox (woken by the store, or its poll): sent along, it is
-    // journaled without that read. What is sent is what was committed, inbox id included.
-    if (entry && entry.owner !== this.o.instance) {
+    // journaled without that read. What is sent is what was committed, inbox id included. A store whose
+    // change feed carries the message to every instance (PostgreSQL) has sent it already.
+    if (entry && entry.owner !== this.o.instance && this.o.store.sendsResults !== true) {
       const wake: WakeEntry = { runId, message: { id, runId, ...message } };
       this.o.bus
         .publish(wakeStream(ns, entry.owner), wake)

@@ -135,6 +135,35 @@ export class WorkerHub implements SessionHost {
     return free;
   }
 
+  /**
+   * The connected worker with room for a new job of `route` now, the least loaded counting `promised`
+   * (jobs on their way to it, not yet here): the one to name in a claim and pass to invoke as preferred.
+   */
+  nextWorker(route: string, promised: (workerId: string) => number = () => 0): string | undefined {
+    let best: Worker | undefined;
+    let bestLoad = Infinity;
+    for (const w of this.workers.values()) {
+      if (!w.link || !w.routes.has(route)) continue;
+      const busy = w.inFlight + promised(w.id);
+      if (busy >= w.capacity) continue;
+      if (busy / w.capacity < bestLoad) {
+        best = w;
+        bestLoad = busy / w.capacity;
+      }
+    }
+    return best?.id;
+  }
+
+  /** invoke() through adapter(route), given to worker `preferred` when it has room (else as usual). */
+  invokeOn(
+    route: string,
+    invocation: AgentInvocation,
+    signal: AbortSignal,
+    preferred: string | undefined,
+  ): Promise<AgentOutcome> {
+    return this.invoke(route, invocation, signal, preferred);
+  }
+
   /** True while the job for `messageId` waits in the queue (no worker holds it). */
   isQueued(messageId: string): boolean {
     const job = this.jobs.get(messageId);
@@ -335,7 +364,12 @@ export class WorkerHub implements SessionHost {
 
   // ── Jobs ──────────────────────────────────────────────────────────────────────────────────────
 
-  private invoke(route: string, invocation: AgentInvocation, signal: AbortSignal): Promise<AgentOutcome> {
+  private invoke(
+    route: string,
+    invocation: AgentInvocation,
+    signal: AbortSignal,
+    preferred?: string,
+  ): Promise<AgentOutcome> {
     if (signal.aborted) return Promise.resolve(canceled(reasonText(signal.reason)));
     return new Promise<AgentOutcome>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
@@ -351,6 +385,7 @@ export class WorkerHub implements SessionHost {
         lapsedOn: new Map(),
         openAt: this.now() + grace,
         queuedAt: this.now(),
+        ...(preferred === undefined || preferred === '' ? {} : { preferred }),
         settle: (outcome) => {
           clearTimeout(timer);
           signal.removeEventListener('abort', onAbort);
@@ -489,13 +524,24 @@ export class WorkerHub implements SessionHost {
   }
 
   private pick(job: Job): Worker | undefined {
+    const preferred = job.preferred === undefined ? undefined : this.workers.get(job.preferred);
+    if (preferred && this.open(preferred, job)) return preferred;
     let best: Worker | undefined;
     for (const w of this.workers.values()) {
-      if (!w.link || !w.routes.has(job.route) || w.inFlight >= w.capacity) continue;
-      if (job.lapsedOn.get(w.id) === w.generation) continue;
+      if (!this.open(w, job)) continue;
       if (!best || w.inFlight / w.capacity < best.inFlight / best.capacity) best = w;
     }
     return best;
+  }
+
+  /** `w` may take `job` now: connected, serving its route, with room, and not silent on it before. */
+  private open(w: Worker, job: Job): boolean {
+    return (
+      w.link !== undefined &&
+      w.routes.has(job.route) &&
+      w.inFlight < w.capacity &&
+      job.lapsedOn.get(w.id) !== w.generation
+    );
   }
 
   /**

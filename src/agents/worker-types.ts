@@ -64,4 +64,6 @@ export interface Job {
   unlisten?: () => void;
   /** When it was queued here (dispatch latency, the queue's oldest age). */
   readonly queuedAt: number;
+  /** The worker it goes to when that one has room (the one its claim names: work-intake.ts). */
+  readonly preferred?: string;
 }

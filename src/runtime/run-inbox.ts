@@ -57,7 +57,10 @@ export class RunInbox {
     this.#timer = setInterval(() => this.wake(), pollMs);
     this.#timer.unref();
     this.#unwatch = host.store.watch((change) => {
-      if (change.kind === 'inbox' && change.ns === host.namespace && host.actor(change.runId)) this.wake();
+      if (change.kind !== 'inbox' || change.ns !== host.namespace || !host.actor(change.runId)) return;
+      // A worker's result sent along with the change is journaled without a read.
+      if (change.message) this.deliver([change.message]);
+      else this.wake();
     });
   }
 

@@ -122,6 +122,11 @@ export interface StoreChange {
   readonly kind: 'journal' | 'inbox';
   readonly ns: string;
   readonly runId: string;
+  /**
+   * A worker's result posted by postResult, sent along when the store can (PostgreSQL: in the
+   * notification, up to a size): the run's owner journals it without reading its inbox.
+   */
+  readonly message?: InboxMessage;
 }
 
 /** A run's row as stored: what it was created with, and what updates and claims made of it since. */
@@ -276,6 +281,12 @@ export interface Store {
    * turn of the event loop, whatever its size (SQLite commits in this process's own thread).
    */
   readonly pipelineBatch?: number;
+  /**
+   * True when watch() on every instance is told of a postResult with the message itself
+   * (StoreChange.message; PostgreSQL's notifications carry it): the instance posting a result need not
+   * wake the run's owner another way (agents/work-intake.ts sends it on the bus otherwise).
+   */
+  readonly sendsResults?: boolean;
   /** A run's records in seq order. */
   read(ns: string, runId: string, options?: ReadOptions): Promise<JournalRecord[]>;
 

@@ -5,7 +5,7 @@
 // (watchers keep a polling backstop), and each loss is logged and counted.
 
 import pg from 'pg';
-import type { StoreChange } from '../store.js';
+import type { InboxMessage, StoreChange } from '../store.js';
 import type { StoreWatchers } from '../store-watchers.js';
 import { logged } from './db.js';
 import { channelOf } from './statements.js';
@@ -57,13 +57,24 @@ export class ChangeFeed {
     this.#retryMs = RETRY_MIN_MS;
   }
 
-  /** Payloads: ["journal", ns, [run ids]] (one per namespace and chunk of a commit), ["inbox", ns, run id]. */
+  /**
+   * Payloads: ["journal", ns, [run ids]] (one per namespace and chunk of a commit), ["inbox", ns, run id],
+   * and a worker's result with its message: ["inbox", ns, run id, {id, kind, payload, at}].
+   */
   #notified(m: pg.Notification): void {
     if (this.ownPids.has(m.processId) || m.payload === undefined) return;
     let changes: StoreChange[];
     try {
-      const [kind, ns, runs] = JSON.parse(m.payload) as [StoreChange['kind'], string, string | string[]];
-      changes = (Array.isArray(runs) ? runs : [runs]).map((runId) => ({ kind, ns, runId }));
+      const [kind, ns, runs, sent] = JSON.parse(m.payload) as [
+        StoreChange['kind'],
+        string,
+        string | string[],
+        unknown,
+      ];
+      const message = typeof runs === 'string' ? sentMessage(runs, sent) : undefined;
+      changes = (Array.isArray(runs) ? runs : [runs]).map((runId) =>
+        message ? { kind, ns, runId, message } : { kind, ns, runId },
+      );
     } catch (e) {
       console.warn(
         `[postgres store] ignored a notification on ${m.channel} that is not Baton's: ${m.payload}`,
@@ -111,4 +122,12 @@ export class ChangeFeed {
       await client.end().catch((e: unknown) => console.warn('[postgres store] closing the change feed:', e));
     }
   }
+}
+
+/** The inbox message a notification carries (postResult's), if it is a well-formed one. */
+function sentMessage(runId: string, sent: unknown): InboxMessage | undefined {
+  if (typeof sent !== 'object' || sent === null) return undefined;
+  const m = sent as { id?: unknown; kind?: unknown; payload?: unknown; at?: unknown };
+  if (!Number.isSafeInteger(m.id) || typeof m.kind !== 'string' || typeof m.at !== 'number') return undefined;
+  return { id: m.id as number, runId, kind: m.kind, payload: m.payload, at: m.at };
 }

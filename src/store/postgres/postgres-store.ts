@@ -109,6 +109,8 @@ const PIPELINE_BATCH = 250;
 
 class PostgresStore implements Store {
   readonly pipelineBatch = PIPELINE_BATCH;
+  /** postResult's notification carries the message (work.ts), to every instance's change feed. */
+  readonly sendsResults = true;
   readonly #pool: pg.Pool;
   readonly #feed: ChangeFeed;
   readonly #changes: StoreWatchers;
@@ -446,7 +448,7 @@ class PostgresStore implements Store {
     const id = await this.#do(`postResult "${idem}" for run "${runId}" (namespace "${ns}")`, (q) =>
       work.postResult(q, ns, runId, message, idem, now),
     );
-    this.#changes.notify({ kind: 'inbox', ns, runId });
+    this.#changes.notify({ kind: 'inbox', ns, runId, message: { id, runId, ...message } });
     return id;
   }
 

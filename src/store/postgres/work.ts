@@ -10,6 +10,12 @@ import { CHANNEL_SQL, LOCK_INBOX, type Named } from './statements.js';
 
 const named = (name: string, text: string): Named => ({ name: `baton_${name}`, text });
 
+/**
+ * A result whose payload and run id take fewer bytes than this goes to the run's owner in the
+ * notification itself (the payload limit is 8,000 bytes); a larger one is read from the inbox.
+ */
+const RESULT_NOTIFY_BYTES = 7000;
+
 const Q = {
   /** This instance's rows replaced by `workers` (upserted), and every stale row deleted: one statement. */
   putWorkers: named(
@@ -99,14 +105,18 @@ const Q = {
   ),
   /**
    * A result posted to its run's inbox (as POST_INBOX: ids under the namespace's advisory lock, a
-   * notification) and its claim marked done (as finish), in one durable transaction.
+   * notification, which carries the message when it is small: ["inbox", ns, run id, {id, kind,
+   * payload, at}], so the owner journals it without a read) and its claim marked done (as finish), in
+   * one durable transaction.
    */
   postResult: named(
     'work_post_result',
     `WITH serial AS MATERIALIZED (SELECT pg_advisory_xact_lock(${LOCK_INBOX}, hashtext(current_schema() || '.' || $1))),
      posted AS (
        INSERT INTO inbox (namespace, run_id, kind, payload, at) SELECT $1, $2, $3, $4, $5 FROM serial
-       RETURNING id, pg_notify(${CHANNEL_SQL}, json_build_array('inbox', $1::text, $2::text)::text) AS notified
+       RETURNING id, pg_notify(${CHANNEL_SQL}, (CASE WHEN octet_length($4) + octet_length($2) < ${RESULT_NOTIFY_BYTES}
+         THEN json_build_array('inbox', $1::text, $2::text, json_build_object('id', id, 'kind', $3::text, 'payload', $4::json, 'at', $5::bigint))
+         ELSE json_build_array('inbox', $1::text, $2::text) END)::text) AS notified
      ),
      marked AS (
        UPDATE work_claims SET done = true, updated_at = $7 WHERE namespace = $1 AND idem = $6 AND NOT done

@@ -155,6 +155,26 @@ describe('openPostgresStore', () => {
     }
   });
 
+  it("tells another instance's watchers of a posted result with the message itself, up to the notification's size", async () => {
+    const { open } = fresh();
+    const store = await open();
+    const other = await open();
+    expect(store.sendsResults).toBe(true);
+    const seen: StoreChange[] = [];
+    store.watch((c) => seen.push(c));
+    const payload = { idem: 'r1/t1/1', key: 't1', attempt: 1, output: { ok: true, text: 'é' } };
+    const id = await other.postResult('acme', 'r1', { kind: 'result', payload, at: 1234 }, 'r1/t1/1', 1234);
+    const message = { id, runId: 'r1', kind: 'result', payload, at: 1234 };
+    await vi.waitFor(() => expect(seen).toEqual([{ kind: 'inbox', ns: 'acme', runId: 'r1', message }]));
+    // What the notification carried is what the inbox holds.
+    expect(await store.readInbox('acme', 'r1')).toEqual([message]);
+    // Too large for a notification: the change says only that the inbox grew (the owner reads it).
+    const big = { idem: 'r1/t2/1', output: 'x'.repeat(10_000) };
+    await other.postResult('acme', 'r1', { kind: 'result', payload: big, at: 1300 }, 'r1/t2/1', 1300);
+    await vi.waitFor(() => expect(seen).toHaveLength(2));
+    expect(seen[1]).toEqual({ kind: 'inbox', ns: 'acme', runId: 'r1' });
+  });
+
   it('commits inbox ids in id order: a post waits while a lower id is still uncommitted', async () => {
     const { schema, open } = fresh();
     const store = await open();

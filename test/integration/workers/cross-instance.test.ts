@@ -132,6 +132,28 @@ it('a worker connected to B takes the tasks of a run A owns; A journals each res
   expect(seen.map((s) => s.key)).toEqual(dispatched);
 });
 
+it("each attempt's claim names the worker on B that ran it, however many run at once", async () => {
+  const a = await instance('a');
+  const b = await instance('b');
+  const ran = new Map<string, string>();
+  for (const id of ['w1', 'w2', 'w3'])
+    await worker(b.address, id, { queues: ['pq'] }, async (task) => {
+      ran.set(task.idempotencyKey, id);
+      await new Promise((r) => setTimeout(r, 30));
+      return { by: id };
+    });
+  await until(
+    async () => (await listAgents(a.address)).agents.some((x) => x.connectedWorkers === 3),
+    'A to list the three workers',
+  );
+  const tasks = Array.from({ length: 9 }, (_, i) => ({ id: `t${i}`, agent: 'p' }));
+  const run = await a.app.engine.start(spec({ p: { type: 'tool', endpoint: { queue: 'pq' } } }, tasks), {});
+  expect((await a.app.engine.settled(run.runId)).status).toBe('completed');
+  expect(ran.size).toBe(9);
+  for (const [idem, id] of ran)
+    expect(await b.app.store.getWork(b.app.engine.namespace, idem)).toMatchObject({ workerId: id, done: true });
+});
+
 it('an agent without an endpoint served only by a worker on B is routed to workers by a run on A', async () => {
   const a = await instance('a');
   const b = await instance('b');
