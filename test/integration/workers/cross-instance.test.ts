@@ -151,7 +151,10 @@ it("each attempt's claim names the worker on B that ran it, however many run at 
   expect((await a.app.engine.settled(run.runId)).status).toBe('completed');
   expect(ran.size).toBe(9);
   for (const [idem, id] of ran)
-    expect(await b.app.store.getWork(b.app.engine.namespace, idem)).toMatchObject({ workerId: id, done: true });
+    expect(await b.app.store.getWork(b.app.engine.namespace, idem)).toMatchObject({
+      workerId: id,
+      done: true,
+    });
 });
 
 it('an agent without an endpoint served only by a worker on B is routed to workers by a run on A', async () => {
