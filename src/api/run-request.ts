@@ -75,6 +75,10 @@ export async function parseStartRequest(
   };
 }
 
+/** Whether a request runs one version (pinned, or the source it sends) rather than the latest registered. */
+export const versionPinned = (req: StartRunRequest): boolean =>
+  req.workflowSource !== '' || req.workflowVersion !== '' || req.workflowId.includes('@');
+
 interface WorkflowWanted {
   readonly name?: string;
   readonly version?: string;

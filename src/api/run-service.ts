@@ -30,7 +30,8 @@ import { ApiError, unary } from './errors.js';
 import { modifyRun, principalOf } from './run-modify.js';
 import type { RunFeed } from './run-feed.js';
 import { decodePageToken, encodePageToken, listFilter } from './run-list.js';
-import { parseStartRequest, type StartPlan } from './run-request.js';
+import { checkSameStart } from './request-reuse.js';
+import { parseStartRequest, versionPinned, type StartPlan } from './run-request.js';
 import { watchRun } from './run-watch.js';
 import { cursorOf, recordToEvent, runToProto, seqOfCursor } from './run-wire.js';
 import { quote } from '../errors/quote.js';
@@ -79,11 +80,16 @@ export function runService(deps: RunServiceDeps): RunServiceHandlers {
     });
     const requestId = plan.options.requestId;
     if (requestId === undefined) return startNew(plan);
-    // Run ids are Baton's (run_<time>_<random>, as the CLI makes them); request_id only finds a run again.
+    // Run ids are Baton's (run_<time>_<random>, as the CLI makes them); request_id only finds a run again,
+    // and only for a request with the same content (request-reuse.ts).
     // Only the outcome of the first start matters here (its caller reports its error): wait for it to settle.
     while (starting.has(requestId)) await Promise.allSettled([starting.get(requestId)!]);
+    const content = { plan, versionPinned: versionPinned(req) };
     const known = await store.findRunByRequest(ns, requestId);
-    if (known !== undefined) return { run: await run(known) };
+    if (known !== undefined) {
+      await checkSameStart(store, ns, requestId, known, content);
+      return { run: await run(known) };
+    }
     const started = startNew(plan);
     starting.set(requestId, started);
     try {
@@ -91,7 +97,10 @@ export function runService(deps: RunServiceDeps): RunServiceHandlers {
     } catch (e) {
       // Another server of the same store created the request's run first: that run is the answer.
       const first = e instanceof RunExistsError && (await store.findRunByRequest(ns, requestId));
-      if (first) return { run: await run(first) };
+      if (first) {
+        await checkSameStart(store, ns, requestId, first, content);
+        return { run: await run(first) };
+      }
       throw e;
     } finally {
       starting.delete(requestId);

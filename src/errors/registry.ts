@@ -376,6 +376,13 @@ export const ERRORS = {
   ),
   BATON_E_RUN_EXISTS: def('A run with this id already exists in this namespace.', 'ALREADY_EXISTS'),
   BATON_E_RUN_NOT_FOUND: def('No run with this id exists in this namespace.', 'NOT_FOUND'),
+  // ALREADY_EXISTS, not FAILED_PRECONDITION: the conflict is with something that exists (the run the key
+  // started), and no change of server state makes the request succeed; only another key or the first
+  // request's content does (FAILED_PRECONDITION says: fix the system's state, then retry).
+  BATON_E_REQUEST_ID_REUSED: def(
+    'This request_id (idempotency key) already started a run with other content (another workflow, version, input or execution options; the message names the run and what differs): resend the same content to get that run, or use a new request_id for a new run.',
+    'ALREADY_EXISTS',
+  ),
   BATON_E_WORKFLOW_CONFLICT: def(
     'This workflow name and version is already stored with a different source: give the change a new version.',
     'ALREADY_EXISTS',

@@ -97,6 +97,17 @@ const CHAIN = workflow(
 `,
 );
 
+/** A workflow with inputs, one of them defaulted: a request_id retry is compared with defaults applied. */
+const KEYED = workflow(
+  'keyed',
+  `    - { id: one, agent: work }
+`,
+  `  inputs:
+    topic: { description: what about }
+    depth: { description: how deep, default: 2 }
+`,
+);
+
 /** Request and response types of each unary RPC, by handler name. */
 type Unary = {
   [
@@ -242,6 +253,55 @@ describe('RunService: starting and following a run', () => {
     const first = await start(CHAIN, { requestId: 'retry-me' });
     const again = await start(CHAIN, { requestId: 'retry-me' });
     expect(again.runId).toBe(first.runId);
+  });
+
+  it('takes a retry with the same content (input keys in any order, defaults spelled out) as the same start', async () => {
+    const first = await start(KEYED, { requestId: 'same-content', inputData: { topic: 'a', depth: 2 } });
+    const reordered = await start(KEYED, {
+      requestId: 'same-content',
+      inputData: { depth: 2, topic: 'a' },
+    });
+    expect(reordered.runId).toBe(first.runId);
+    const defaulted = await start(KEYED, { requestId: 'same-content', inputData: { topic: 'a' } });
+    expect(defaulted.runId).toBe(first.runId);
+  });
+
+  it('refuses a request_id reused with another input, workflow, version or options, naming the run and what differs', async () => {
+    const first = await start(KEYED, { requestId: 'reused', inputData: { topic: 'a' } });
+    const refused = async (extra: DeepPartial<StartRunRequest>, source = KEYED) => {
+      const err = await failure(start(source, { requestId: 'reused', ...extra }));
+      expect(err.code).toBe(status.ALREADY_EXISTS);
+      expect(readErrorDetail(err.metadata)).toMatchObject({
+        code: 'BATON_E_REQUEST_ID_REUSED',
+        fieldPath: 'request_id',
+      });
+      expect(err.details).toContain('"reused"');
+      expect(err.details).toContain(first.runId);
+      return err.details;
+    };
+    expect(await refused({ inputData: { topic: 'b' } })).toMatch(/: input differs/);
+    expect(await refused({ inputData: { topic: 'a' } }, CHAIN)).toMatch(
+      /workflow \(the run is of "keyed", the request asks for "chain"\)/,
+    );
+    expect(
+      await refused({ inputData: { topic: 'a' } }, KEYED.replace('version: "2"', 'version: "3"')),
+    ).toMatch(/version \(the run is of "2", the request asks for "3"\)/);
+    expect(
+      await refused({ inputData: { topic: 'a' }, executionOptions: { timeout: { seconds: 60 } } }),
+    ).toMatch(/options \(timeout\)/);
+    expect(
+      await refused({
+        inputData: { topic: 'a' },
+        executionOptions: { retryPreset: RetryPreset.RETRY_PRESET_NONE },
+      }),
+    ).toMatch(/options \(retry policy\)/);
+    // Refusals start nothing, and the first request's content still gets its run.
+    const { runs } = await call(
+      'listRuns',
+      ListRunsRequest.fromPartial({ workflowName: 'keyed', pageSize: 500 }),
+    );
+    expect(runs.filter((r) => r.runId === first.runId)).toHaveLength(1);
+    expect((await start(KEYED, { requestId: 'reused', inputData: { topic: 'a' } })).runId).toBe(first.runId);
   });
 
   it('gives API runs the run ids the CLI gives (run_<time>_<random>), whatever the request_id', async () => {
