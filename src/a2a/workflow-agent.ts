@@ -26,6 +26,9 @@ import type { Engine } from '../runtime/engine.js';
 import { JOURNAL_WAIT_MS } from '../runtime/journal-wait.js';
 import { toEntry } from '../runtime/records.js';
 import { RunExistsError } from '../store/store.js';
+import { runStartedOf, sameJson } from '../api/request-reuse.js';
+import { quote } from '../errors/quote.js';
+import { resolveRunInput } from '../spec/run-input.js';
 import { agentCardOf, type ServedAt } from './agent-card.js';
 import { ServedError, taskNotFound, toA2AError } from './a2a-errors.js';
 import { callSignal } from './call-signals.js';
@@ -183,7 +186,7 @@ export class WorkflowAgent implements A2ARequestHandler {
     const requestId = requestIdOf(this.name, message.messageId);
     while (this.starting.has(requestId)) await Promise.allSettled([this.starting.get(requestId)!]);
     const known = await this.deps.store.findRunByRequest(this.deps.namespace, requestId);
-    if (known !== undefined) return this.run(known);
+    if (known !== undefined) return this.resent(message, known);
     const started = this.start(message, requestId);
     this.starting.set(requestId, started);
     try {
@@ -193,11 +196,39 @@ export class WorkflowAgent implements A2ARequestHandler {
       const first =
         e instanceof RunExistsError &&
         (await this.deps.store.findRunByRequest(this.deps.namespace, requestId));
-      if (first) return this.run(first);
+      if (first) return this.resent(message, first);
       throw e;
     } finally {
       this.starting.delete(requestId);
     }
+  }
+
+  /**
+   * The run a message id already started, for the same message sent again. A message with other
+   * content under that id (another input, another context) is a caller's bug, not a resend: it is
+   * refused (-32602, as payment APIs refuse a reused idempotency key) instead of answered with a run
+   * the message did not start.
+   */
+  private async resent(message: Message, runId: string): Promise<RunState> {
+    const first = await runStartedOf(this.deps.store, this.deps.namespace, runId);
+    if (first !== undefined) {
+      const differs: string[] = [];
+      let input: unknown;
+      try {
+        input = resolveRunInput(first.workflow, runInputOf(message, first.workflow));
+      } catch {
+        input = undefined; // not even an input of the run's workflow: it differs
+      }
+      if (!sameJson(input, first.input)) differs.push('its input');
+      const context = first.options.a2a?.contextId;
+      if (message.contextId !== '' && context !== undefined && message.contextId !== context)
+        differs.push(`its context id (task ${runId} is in context ${quote(context)})`);
+      if (differs.length > 0)
+        throw new RequestMalformedError(
+          `BATON_E_REQUEST_ID_REUSED: message id ${quote(message.messageId)} was already sent with other content and started task ${runId}: ${differs.join(' and ')} differ${differs.length === 1 ? 's' : ''}; resend the same message to get that task, or give a new message a new messageId`,
+        );
+    }
+    return this.run(runId);
   }
 
   private async start(message: Message, requestId: string): Promise<RunState> {

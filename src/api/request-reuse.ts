@@ -26,7 +26,8 @@ export interface StartContent {
 const asStored = (value: unknown): unknown =>
   value === undefined ? undefined : JSON.parse(JSON.stringify(value));
 
-const same = (a: unknown, b: unknown): boolean => isDeepStrictEqual(asStored(a), asStored(b));
+/** Equal as JSON values (key order aside). */
+export const sameJson = (a: unknown, b: unknown): boolean => isDeepStrictEqual(asStored(a), asStored(b));
 
 /** What differs between a start and the run its request_id already started: empty for a retry. */
 export function startDifferences(first: RunStarted, content: StartContent): string[] {
@@ -46,12 +47,12 @@ export function startDifferences(first: RunStarted, content: StartContent): stri
   } catch {
     resolved = input; // not even valid for the run's workflow: it differs
   }
-  if (!same(resolved, first.input)) out.push('input');
+  if (!sameJson(resolved, first.input)) out.push('input');
   const differing = [
-    !same(options.timeoutMs, first.options.timeoutMs) && 'timeout',
-    !same(options.constraints, first.options.constraints) && 'resource_constraints',
+    !sameJson(options.timeoutMs, first.options.timeoutMs) && 'timeout',
+    !sameJson(options.constraints, first.options.constraints) && 'resource_constraints',
     // The request's default retry policy lives in the run's workflow (when the workflow has none).
-    workflow.version === was.version && !same(workflow.retry, was.retry) && 'retry policy',
+    workflow.version === was.version && !sameJson(workflow.retry, was.retry) && 'retry policy',
   ].filter((d): d is string => d !== false);
   if (differing.length > 0) out.push(`options (${differing.join(', ')})`);
   return out;

@@ -25,7 +25,7 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-function message(parts: Message['parts'], messageId = randomUUID()): Message {
+function message(parts: Message['parts'], messageId: string = randomUUID()): Message {
   return {
     messageId,
     contextId: '',
@@ -130,6 +130,20 @@ describe.each<Binding>(['JSONRPC', 'HTTP+JSON', 'GRPC'])('over %s', (binding) =>
     expect(listed.tasks.map((t) => t.id)).toEqual([task.id]);
     expect(listed.totalSize).toBe(1);
     expect(outputOf(listed.tasks[0]!)).toEqual(outputOf(task));
+  });
+
+  it('another message under a message id already sent is refused, naming the id; the first message still finds its run', async () => {
+    const client = await server.client('trio', binding);
+    const id = `reused-${binding.replace(/\W/g, '')}`; // no regex characters
+    const task = asTask(await client.sendMessage(send(message([data({ topic: 'first' })], id))));
+    const reused = client.sendMessage(send(message([data({ topic: 'second' })], id)));
+    await expect(reused).rejects.toThrow(
+      new RegExp(
+        `BATON_E_REQUEST_ID_REUSED: message id "${id}" was already sent .*${task.id}: its input differs`,
+      ),
+    );
+    const again = asTask(await client.sendMessage(send(message([data({ topic: 'first' })], id))));
+    expect(again.id).toBe(task.id);
   });
 
   it('text parts are the one declared string input; the context id given is kept', async () => {
@@ -264,6 +278,23 @@ describe('plain HTTP requests get the spec’s errors (and the server stays up)'
     ],
   ])('JSON-RPC: %s -> %i', async (_what, body, code, version) => {
     expect(await rpc(body(), version)).toEqual({ status: 200, code });
+  });
+
+  it('JSON-RPC: a message id reused for another message is -32602 naming the id', async () => {
+    const messageId = randomUUID();
+    const sent = (topic: string) => ({
+      method: 'SendMessage',
+      params: { message: { messageId, role: 'ROLE_USER', parts: [{ data: { topic } }] } },
+    });
+    expect(await rpc(sent('a'))).toEqual({ status: 200, code: undefined });
+    const res = await fetch(`${server.http}/a2a/trio`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'A2A-Version': '1.0' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 8, ...sent('b') }),
+    });
+    const { error } = (await res.json()) as { error?: { code: number; message: string } };
+    expect(error?.code).toBe(-32602);
+    expect(error?.message).toContain(`message id "${messageId}"`);
   });
 
   it('JSON-RPC: a param of the wrong type is named by its path', async () => {
