@@ -128,7 +128,10 @@ export interface WorkflowsClient {
 }
 
 export interface RunsClient {
-  /** Starts a run; retried on UNAVAILABLE only when the request carries a requestId (idempotency key). */
+  /**
+   * Starts a run; retried on UNAVAILABLE only when the request carries a requestId (idempotency key).
+   * AlreadyExistsError (BATON_E_REQUEST_ID_REUSED) when that requestId started a run with other content.
+   */
   start(request: Req<StartRunRequest>, options?: CallOptions): Promise<Run>;
   get(runId: string, options?: CallOptions): Promise<Run>;
   list(request?: Req<ListRunsRequest>, options?: CallOptions): Promise<ListRunsResponse>;

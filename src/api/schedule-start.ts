@@ -37,7 +37,10 @@ export function fireStarter(deps: FireStarterDeps): FireStarter {
     });
     const requestId = plan.options.requestId!;
     const known = await store.findRunByRequest(ns, requestId);
-    if (known !== undefined) return known; // started before a crash: the same run
+    // Started before a crash: the same run. Not compared with the action as StartRun compares a reused
+    // request_id (api/request-reuse.ts): the id is the fire's, and an action edited since belongs to
+    // later fires.
+    if (known !== undefined) return known;
     try {
       const actor = await engine.start(plan.workflow, plan.input, {
         ...plan.options,

@@ -313,7 +313,11 @@ export interface StartRunRequest {
   executionOptions:
     | ExecutionOptions
     | undefined;
-  /** Makes Start idempotent: a second request with the same key returns the first run. */
+  /**
+   * Makes Start idempotent: a second request with the same key and the same content returns the first
+   * run. The same key with other content (workflow, pinned version, input, execution options) is
+   * ALREADY_EXISTS BATON_E_REQUEST_ID_REUSED, naming the run and what differs.
+   */
   requestId: string;
   /**
    * The workflow's YAML source, run as given; when empty, workflow_id names a registered workflow
@@ -4638,7 +4642,8 @@ export const RunServiceService = {
   /**
    * Starts a run of a workflow (the execution request of docs/specification-notes.md). Fails
    * before any run exists when the workflow is unknown (NOT_FOUND), or the input or options are
-   * invalid (INVALID_ARGUMENT naming the field).
+   * invalid (INVALID_ARGUMENT naming the field), or its request_id already started a run with other
+   * content (ALREADY_EXISTS BATON_E_REQUEST_ID_REUSED).
    */
   startRun: {
     path: "/baton.v1.RunService/StartRun" as const,
@@ -4785,7 +4790,8 @@ export interface RunServiceServer extends UntypedServiceImplementation {
   /**
    * Starts a run of a workflow (the execution request of docs/specification-notes.md). Fails
    * before any run exists when the workflow is unknown (NOT_FOUND), or the input or options are
-   * invalid (INVALID_ARGUMENT naming the field).
+   * invalid (INVALID_ARGUMENT naming the field), or its request_id already started a run with other
+   * content (ALREADY_EXISTS BATON_E_REQUEST_ID_REUSED).
    */
   startRun: handleUnaryCall<StartRunRequest, StartRunResponse>;
   /** Returns a run's status (the status response of docs/specification-notes.md). */
@@ -4834,7 +4840,8 @@ export interface RunServiceClient extends Client {
   /**
    * Starts a run of a workflow (the execution request of docs/specification-notes.md). Fails
    * before any run exists when the workflow is unknown (NOT_FOUND), or the input or options are
-   * invalid (INVALID_ARGUMENT naming the field).
+   * invalid (INVALID_ARGUMENT naming the field), or its request_id already started a run with other
+   * content (ALREADY_EXISTS BATON_E_REQUEST_ID_REUSED).
    */
   startRun(
     request: StartRunRequest,
