@@ -17,6 +17,7 @@ import {
   SpanKind,
   startSpan,
   traceparentOf,
+  tracingOn,
   withContext,
   type Context,
 } from '../telemetry/tracing.js';
@@ -148,21 +149,24 @@ export class AgentGateway {
     const t0 = performance.now();
     // One span per attempt (GenAI `invoke_agent`): CLIENT when it leaves the process (workers, A2A).
     const adapter = lease.adapter;
-    const span = startSpan(
-      `invoke_agent ${lease.agentId}`,
-      adapter.route !== undefined || adapter.remote === true ? SpanKind.CLIENT : SpanKind.INTERNAL,
-      {
-        'gen_ai.operation.name': 'invoke_agent',
-        'gen_ai.agent.name': lease.agentId,
-        'gen_ai.agent.id': `${lease.agentId}#${lease.slot}`,
-        'baton.run.id': a.runId,
-        'baton.task.key': a.key,
-        'baton.task.attempt': a.attempt,
-        'baton.attempt.kind': kind,
-        ...(adapter.route === undefined ? {} : { 'baton.route': adapter.route }),
-      },
-      a.trace,
-    );
+    // With tracing off (the usual case) no name or attributes are built: garbage on every attempt.
+    const span = tracingOn()
+      ? startSpan(
+          `invoke_agent ${lease.agentId}`,
+          adapter.route !== undefined || adapter.remote === true ? SpanKind.CLIENT : SpanKind.INTERNAL,
+          {
+            'gen_ai.operation.name': 'invoke_agent',
+            'gen_ai.agent.name': lease.agentId,
+            'gen_ai.agent.id': `${lease.agentId}#${lease.slot}`,
+            'baton.run.id': a.runId,
+            'baton.task.key': a.key,
+            'baton.task.attempt': a.attempt,
+            'baton.attempt.kind': kind,
+            ...(adapter.route === undefined ? {} : { 'baton.route': adapter.route }),
+          },
+          a.trace,
+        )
+      : undefined;
     let outcome: AgentOutcome | undefined;
     try {
       // The A2A message is built only if the adapter reads it (an in-process handler reads the input).

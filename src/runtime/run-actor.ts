@@ -697,7 +697,8 @@ export class RunActor implements CommitListener, AttemptJournal {
       description: spec.description,
       journal: this,
       redelivered: c.redispatch,
-      ...(this.trace === undefined ? {} : { trace: this.trace.ctx }),
+      // Not a spread of {} when untraced: that allocates on every attempt.
+      trace: this.trace?.ctx,
     };
     const outcome = await this.gateway.invoke(lease, attempt, ac.signal, 'task');
     if (this.inflight.get(c.key) === ac) this.inflight.delete(c.key);
