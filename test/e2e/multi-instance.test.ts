@@ -116,13 +116,25 @@ it('200 runs over three instances survive three kill -9s: all complete, nothing 
     const victim = live[k.victim]!;
     victim.freeze();
     if (ownedAtKill.length === 0) watchesCut = watched.size - watchDone.size;
-    // Statements it sent before it stopped still commit: let them, then read what it owns.
+    // Statements it sent before it stopped still commit (under load, a commit can take longer than a
+    // fixed pause: a run read as owned here then ended without a takeover). So read what it owns until
+    // the answer holds for three reads in a row, 250 ms apart, after at least 500 ms.
+    const owned = async () =>
+      (
+        await pgQuery<{ run_id: string }>(
+          `SELECT run_id FROM ${schema}.runs WHERE owner = $1 AND status <> ALL($2) ORDER BY run_id`,
+          [victim.owner, ENDED],
+        )
+      ).map((r) => r.run_id);
     await sleep(500);
-    const rows = await pgQuery<{ run_id: string }>(
-      `SELECT run_id FROM ${schema}.runs WHERE owner = $1 AND status <> ALL($2)`,
-      [victim.owner, ENDED],
-    );
-    ownedAtKill.push({ owner: victim.owner, runs: rows.map((r) => r.run_id) });
+    let runs = await owned();
+    for (let same = 0; same < 2;) {
+      await sleep(250);
+      const again = await owned();
+      same = again.join() === runs.join() ? same + 1 : 0;
+      runs = again;
+    }
+    ownedAtKill.push({ owner: victim.owner, runs });
     await victim.kill9();
   };
   const chaos: Array<Promise<void>> = [];
