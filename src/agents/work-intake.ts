@@ -9,32 +9,27 @@
 // key). The entry is acked once the result is recorded. Claims and the roster rows of this instance's
 // workers are renewed every third of the lease.
 
-import { BatonError } from '../errors/registry.js';
 import type { TaskStatusUpdateEvent } from '@a2a-js/sdk';
 import { FROM_END, type Bus, type BusMessage, type Subscription } from '../bus/bus.js';
 import type { ClaimOutcome, Store } from '../store/store.js';
 import { TaskState } from '@a2a-js/sdk';
-import type { AgentOutcome, ProvidedInput, ToolKind } from './adapter.js';
-import type { AttemptJournal } from './a2a-parts.js';
+import type { AgentOutcome } from './adapter.js';
 import {
   WORK_GROUP,
   controlStream,
   entryInvocation,
   parseCancelEntry,
-  parseInputEntry,
-  parseToolAnswer,
   parseWorkEntry,
   runEventsStream,
   wakeStream,
   workStream,
-  type ToolAnswerEntry,
-  type ToolCallPayload,
   type WakeEntry,
   type WorkEntry,
 } from './work-entry.js';
 import type { WorkQueue } from './work-queue.js';
 import type { HubObserver, ResultReceipt, WorkerHub, WorkerResult } from './worker-hub.js';
 import { outcomeOf } from './worker-result.js';
+import { OwnerLink } from './owner-link.js';
 import type { SharedRoster } from './worker-roster.js';
 import { fault } from '../telemetry/faults.js';
 import { logger } from '../telemetry/logger.js';
@@ -61,21 +56,6 @@ export interface WorkIntakeOptions {
    * deadline (default 10 minutes); the task's deadline bounds it otherwise.
    */
   readonly toolAnswerMs?: number;
-}
-
-/** A forwarded tool call's wait for an answer without a task deadline. */
-const TOOL_ANSWER_MS = 10 * 60 * 1000;
-
-/** A forwarded tool call the owner did not let through: worker-tools.ts turns it into the worker's verdict. */
-class ToolRefused extends Error {
-  override readonly name = 'ToolRefused';
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly verdict: { readonly hook?: string },
-  ) {
-    super(message);
-  }
 }
 
 /** An attempt this instance took off the bus. */
@@ -107,10 +87,8 @@ const CLAIM_RETENTION_MS = 60 * 60 * 1000;
 export class WorkIntake implements HubObserver {
   private readonly subs = new Map<string, Promise<Subscription>>();
   private readonly held = new Map<string, Held>();
-  /** Who takes the answers to an attempt's question here (the hub's job), by idempotency key. */
-  private readonly answers = new Map<string, (answer: ProvidedInput) => void>();
-  /** Forwarded tool calls waiting for the owner's answer, by `kind|idem|call`. */
-  private readonly toolWaits = new Map<string, Set<(answer: ToolAnswerEntry) => void>>();
+  /** Questions and tool calls of attempts held here, to their run's owner and back. */
+  private readonly owners: OwnerLink;
   /** Per route, deliveries waiting for a worker here to have room. */
   private readonly waiting = new Map<string, Array<(ok: boolean) => void>>();
   /** Per route, slots promised to entries whose claim is under way (not yet handed to the hub). */
@@ -132,6 +110,10 @@ export class WorkIntake implements HubObserver {
   constructor(private readonly o: WorkIntakeOptions) {
     this.now = o.now ?? Date.now;
     this.visibilityTimeoutMs = o.visibilityTimeoutMs ?? 2 * o.leaseMs;
+    this.owners = new OwnerLink(o, this.now, (idem) => {
+      const held = this.held.get(idem);
+      return held && { owner: held.owner, signal: held.abort.signal };
+    });
   }
 
   async start(): Promise<void> {
@@ -305,7 +287,7 @@ export class WorkIntake implements HubObserver {
     const grace = (claim.previous?.workerId ?? '') !== '';
     const held: Held = { entry, entryIds: ids, abort: new AbortController(), owner: entry.owner, named };
     this.held.set(entry.idem, held);
-    const inv = entryInvocation(entry, grace, (u) => this.progress(entry, u), this.questions(entry));
+    const inv = entryInvocation(entry, grace, (u) => this.progress(entry, u), this.owners.journal(entry));
     // The hub takes the slot as it queues the job (synchronously): the reservation gives way to it.
     const outcome = this.o.hub.invokeOn(route, inv, held.abort.signal, named);
     this.reserve(route, -1);
@@ -535,162 +517,8 @@ export class WorkIntake implements HubObserver {
       .catch((e: unknown) => fault('work-intake', `publishing an event of run "${entry.runId}"`, e));
   }
 
-  /**
-   * The attempt's link to its run for questions: a worker's question goes to the owner (directly in
-   * this process, else through the run's inbox); answers come back on the control stream.
-   */
-  private questions(entry: WorkEntry): AttemptJournal {
-    const { idem } = entry;
-    return {
-      remoteTaskOf: () => undefined,
-      remoteTaskAttached: () => undefined,
-      pendingInput: () => undefined,
-      inputRequired: (_key, _attempt, request) => void this.asked(entry, request),
-      // Tool calls go through the owner's gate: directly when the run is owned in this process, else
-      // forwarded to the owner through the run's inbox (never run without its verdict).
-      toolCall: (_key, _attempt, call, kind, args, fn) => {
-        const local = this.o.queue?.local(entry.idem);
-        if (local === undefined) return this.forwardTool(entry, call, kind, args, fn);
-        const gate = local.invocation.tools;
-        return gate !== undefined ? gate.run(kind, args, fn, call) : Promise.resolve().then(() => fn(args));
-      },
-      onInput: (_key, _attempt, listener) => {
-        this.answers.set(idem, listener);
-        return () => {
-          if (this.answers.get(idem) === listener) this.answers.delete(idem);
-        };
-      },
-    };
-  }
-
-  /**
-   * A tool call of a worker here for a run owned elsewhere: posted to the run's inbox (the owner puts it
-   * to the pre-hooks and answers with their verdict on the control stream); `fn` (the worker running the
-   * tool) only on an allow, with the verdict's args; then the result goes the same way for the post-hooks.
-   */
-  private async forwardTool<T>(
-    entry: WorkEntry,
-    call: number,
-    kind: ToolKind,
-    args: unknown,
-    fn: (args: unknown) => T | Promise<T>,
-  ): Promise<T> {
-    const base = { idem: entry.idem, call, kind, args };
-    const v = (await this.askOwner(entry, 'tool_call', base)).verdict!;
-    if (!v.allowed)
-      throw new ToolRefused(
-        v.code ?? 'BATON_E_HOOK_DENIED',
-        v.message ?? `tool call ${call} was refused`,
-        v.hook === undefined ? {} : { hook: v.hook },
-      );
-    let result: T;
-    try {
-      result = await fn(v.args === undefined ? args : v.args);
-    } catch (e) {
-      // The owner's gate stops waiting for it; no post-hooks for a tool that failed (nothing to wait for).
-      void this.post(entry, 'tool_result', { ...base, result: null, failed: true }).catch((err: unknown) =>
-        fault('work-intake', `telling the owner that tool call ${call} of ${entry.idem} failed`, err),
-      );
-      throw e;
-    }
-    await this.askOwner(entry, 'tool_result', { ...base, result: result ?? null, failed: false });
-    return result;
-  }
-
-  /**
-   * Posts `payload` to the run's inbox and waits for the owner's answer on the control stream, posting
-   * again every lease (a new owner after a takeover reads it then). The wait ends with the attempt here
-   * (taken back) or, without an answer, at the task's deadline with BATON_E_TOOL_CALL_TIMEOUT.
-   */
-  private askOwner(
-    entry: WorkEntry,
-    kind: 'tool_call' | 'tool_result',
-    payload: ToolCallPayload,
-  ): Promise<ToolAnswerEntry> {
-    const slot = `${kind === 'tool_call' ? 'tool_verdict' : 'tool_done'}|${entry.idem}|${payload.call}`;
-    const limit = entry.deadline ?? this.now() + (this.o.toolAnswerMs ?? TOOL_ANSWER_MS);
-    const signal = this.held.get(entry.idem)?.abort.signal;
-    return new Promise<ToolAnswerEntry>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      let waits = this.toolWaits.get(slot);
-      if (waits === undefined) this.toolWaits.set(slot, (waits = new Set()));
-      const end = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        waits.delete(take);
-        if (waits.size === 0 && this.toolWaits.get(slot) === waits) this.toolWaits.delete(slot);
-      };
-      const take = (a: ToolAnswerEntry): void => {
-        end();
-        resolve(a);
-      };
-      const onAbort = (): void => {
-        end();
-        reject(signal?.reason instanceof Error ? signal.reason : new Error('the attempt was taken back'));
-      };
-      const send = (): void => {
-        const left = limit - this.now();
-        if (left <= 0) {
-          end();
-          const what = kind === 'tool_call' ? "its hooks' verdict" : 'the end of its post-hooks';
-          const owner = this.held.get(entry.idem)?.owner ?? entry.owner;
-          return reject(
-            new BatonError(
-              'BATON_E_TOOL_CALL_TIMEOUT',
-              `tool call ${payload.call} (${payload.kind}) of task ${entry.key}: no answer from the run's owner "${owner}" (${what}) in time`,
-            ),
-          );
-        }
-        this.post(entry, kind, payload).catch((e: unknown) =>
-          fault('work-intake', `forwarding tool call ${payload.call} of ${entry.idem} to its run's owner`, e),
-        );
-        timer = setTimeout(send, Math.min(left, Math.max(this.o.leaseMs, 50)));
-        timer.unref();
-      };
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      waits.add(take);
-      send();
-    });
-  }
-
-  /** Posts a tool message to the run's inbox and wakes the owner with it (so it need not poll). */
-  private async post(entry: WorkEntry, kind: string, payload: ToolCallPayload): Promise<void> {
-    const { namespace: ns } = this.o;
-    const message = { kind, payload, at: this.now() };
-    const id = await this.o.store.postToInbox(ns, entry.runId, message);
-    const owner = this.held.get(entry.idem)?.owner ?? entry.owner;
-    if (owner === this.o.instance) return;
-    const wake: WakeEntry = { runId: entry.runId, message: { id, runId: entry.runId, ...message } };
-    await this.o.bus.publish(wakeStream(ns, owner), wake);
-  }
-
-  private async asked(entry: WorkEntry, request: { question: string; data?: unknown }): Promise<void> {
-    const local = this.o.queue?.local(entry.idem);
-    if (local) return local.invocation.remote?.inputRequired(request);
-    const { namespace: ns } = this.o;
-    const payload = { idem: entry.idem, key: entry.key, attempt: entry.attempt, ...request };
-    try {
-      await this.o.store.postToInbox(ns, entry.runId, { kind: 'asked', payload, at: this.now() });
-    } catch (e) {
-      // The worker asks again if it reconnects; meanwhile the run does not show the question.
-      return fault('work-intake', `posting the question of ${entry.idem} to run "${entry.runId}"`, e);
-    }
-    if (entry.owner !== this.o.instance)
-      this.o.bus
-        .publish(wakeStream(ns, entry.owner), { runId: entry.runId })
-        .catch((e: unknown) => fault('work-intake', `waking the owner of run "${entry.runId}"`, e));
-  }
-
   private onControl(m: BusMessage): void {
-    const tool = parseToolAnswer(m.data);
-    if (tool) {
-      for (const take of [...(this.toolWaits.get(`${tool.kind}|${tool.idem}|${tool.call}`) ?? [])])
-        take(tool);
-      return;
-    }
-    const answer = parseInputEntry(m.data);
-    if (answer) return this.answers.get(answer.idem)?.({ input: answer.input, seq: answer.seq });
+    if (this.owners.answer(m.data)) return;
     const cancel = parseCancelEntry(m.data);
     const held = cancel && this.held.get(cancel.idem);
     if (!held || held.outcome) return;
