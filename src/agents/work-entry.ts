@@ -20,11 +20,26 @@ export const controlStream = (ns: string): string => `work-control:${ns}`;
 /** Tells an instance that a run it owns has something in its inbox (a worker's result): poll now. */
 export const wakeStream = (ns: string, instance: string): string => `inbox-wake:${ns}:${instance}`;
 
-/** The bus stream a run's watchers read (runtime/run-actor.ts publishes the engine's side of it). */
-/** On the wake stream: a run's inbox got a message (sent along when it is a worker's result). */
+/**
+ * On the wake stream: a run's inbox got a message (sent along when it is a worker's result), or a
+ * worker's result sent AHEAD of its durable post (`ahead`, the result payload): the owner may journal
+ * it at once instead of after the other instance's commit and its notification; the inbox copy that
+ * follows is then a duplicate, dropped by the run. The post stays the record: an owner that misses the
+ * ahead copy journals the posted one, and the worker hears its result was taken only once it is posted.
+ */
 export interface WakeEntry {
   readonly runId: string;
   readonly message?: InboxMessage;
+  readonly ahead?: unknown;
+}
+
+/** The result a wake entry sends ahead, if it carries one with an idempotency key. */
+export function wakeAhead(data: unknown): { runId: string; result: unknown } | undefined {
+  const w = data as Partial<WakeEntry> | null;
+  const idem = (w?.ahead as { idem?: unknown } | null | undefined)?.idem;
+  return typeof w?.runId === 'string' && typeof idem === 'string'
+    ? { runId: w.runId, result: w.ahead }
+    : undefined;
 }
 
 /** The inbox message a wake entry carries, if it carries a well-formed one. */
@@ -39,6 +54,7 @@ export function wakeMessage(data: unknown): InboxMessage | undefined {
   return ok ? m : undefined;
 }
 
+/** The bus stream a run's watchers read (runtime/run-actor.ts publishes the engine's side of it). */
 export const runEventsStream = (ns: string, runId: string): string => `ns:${ns}:run:${runId}:events`;
 
 /** One attempt for a worker, as published by the run's owner. */

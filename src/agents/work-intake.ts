@@ -450,6 +450,14 @@ export class WorkIntake implements HubObserver {
     };
     const { namespace: ns } = this.o;
     const message = { kind: 'result', payload, at: this.now() };
+    // The owner elsewhere gets the result ahead of the durable post (one bus hop instead of a commit and
+    // its notification), so the run goes on meanwhile; the post below stays the record.
+    if (entry && entry.owner !== this.o.instance) {
+      const ahead: WakeEntry = { runId, ahead: payload };
+      this.o.bus
+        .publish(wakeStream(ns, entry.owner), ahead)
+        .catch((e: unknown) => fault('work-intake', `sending the result of ${idem} ahead to its owner`, e));
+    }
     let id: number;
     for (let tries = 1; ; tries++) {
       try {

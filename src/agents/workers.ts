@@ -7,7 +7,7 @@
 import { FROM_END, type Bus, type Subscription } from '../bus/bus.js';
 import type { InboxMessage, Store } from '../store/store.js';
 import type { AgentAdapter } from './adapter.js';
-import { wakeMessage, wakeStream } from './work-entry.js';
+import { wakeAhead, wakeMessage, wakeStream } from './work-entry.js';
 import { WorkIntake } from './work-intake.js';
 import { WorkQueue } from './work-queue.js';
 import { WorkerHub, type WorkerHubOptions } from './worker-hub.js';
@@ -36,6 +36,11 @@ export interface AttachOptions {
    * posted by another instance reaches the run without a read of the inbox. Without it, `wake` reads.
    */
   readonly deliver?: (messages: readonly InboxMessage[]) => void;
+  /**
+   * A worker's result another instance sent ahead of posting it (the engine's deliverResultAhead): the
+   * run journals it now if its attempt still waits; the posted copy that follows is dropped.
+   */
+  readonly deliverAhead?: (runId: string, result: unknown) => void;
 }
 
 export class RemoteWorkers implements WorkerRouting {
@@ -103,9 +108,11 @@ export class RemoteWorkers implements WorkerRouting {
       ...(o.toolAnswerMs === undefined ? {} : { toolAnswerMs: o.toolAnswerMs }),
     });
     await this.intake.start();
-    const { wake, deliver } = o;
-    if (wake || deliver)
+    const { wake, deliver, deliverAhead } = o;
+    if (wake || deliver || deliverAhead)
       this.wakeups = await o.bus.subscribe(wakeStream(o.namespace, o.instance), { fromId: FROM_END }, (m) => {
+        const ahead = wakeAhead(m.data);
+        if (ahead) return void deliverAhead?.(ahead.runId, ahead.result);
         const message = deliver && wakeMessage(m.data);
         if (message) deliver([message]);
         else wake?.();

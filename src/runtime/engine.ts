@@ -177,6 +177,7 @@ export class Engine {
         store,
         namespace: this.namespace,
         actor,
+        endedHere: (runId) => this.recentlyEnded.has(runId),
         driving,
         lost,
         ...(opts.takeResult ? { takeResult: opts.takeResult } : {}),
@@ -655,6 +656,14 @@ export class Engine {
    */
   deliverInbox(messages: readonly InboxMessage[]): void {
     this.inbox.deliver(messages);
+  }
+
+  /**
+   * A worker's result another instance sent ahead of posting it to the run's inbox: journaled now when
+   * its attempt is still in flight in a run this engine drives, else ignored (the posted copy decides).
+   */
+  deliverResultAhead(runId: string, result: unknown): void {
+    this.inbox.deliverAhead(runId, result);
   }
 
   /** Reads the inboxes of the runs this engine drives now (another instance posted a worker's result). */

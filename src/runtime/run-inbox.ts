@@ -15,6 +15,11 @@ export interface InboxHost {
   readonly namespace: string;
   /** The actor driving a run in this engine, if any. */
   actor(runId: string): RunActor | undefined;
+  /**
+   * True for a run that ended in this engine lately: what still reaches its inbox (a worker's result
+   * that was sent ahead and journaled, a late retry) can never be taken, and is deleted.
+   */
+  endedHere?(runId: string): boolean;
   readonly driving: () => boolean;
   /** A write of the actor's was refused: this engine no longer owns its run. */
   lost(actor: RunActor, error: RunOwnershipLostError): void;
@@ -57,7 +62,8 @@ export class RunInbox {
     this.#timer = setInterval(() => this.wake(), pollMs);
     this.#timer.unref();
     this.#unwatch = host.store.watch((change) => {
-      if (change.kind !== 'inbox' || change.ns !== host.namespace || !host.actor(change.runId)) return;
+      if (change.kind !== 'inbox' || change.ns !== host.namespace) return;
+      if (!host.actor(change.runId) && !host.endedHere?.(change.runId)) return;
       // A worker's result sent along with the change is journaled without a read.
       if (change.message) this.deliver([change.message]);
       else this.wake();
@@ -114,7 +120,10 @@ export class RunInbox {
     }
     for (const [runId, all] of byRun) {
       const actor = this.host.actor(runId);
-      if (!actor) continue;
+      if (!actor) {
+        if (this.host.endedHere?.(runId)) void this.#deleteEnded(runId, all.at(-1)!.id);
+        continue;
+      }
       let delivered = this.#delivered.get(actor);
       if (!delivered) this.#delivered.set(actor, (delivered = new Set()));
       // Delivered twice (sent along on the bus and read, or read for a run taken over): the first copy
@@ -143,6 +152,30 @@ export class RunInbox {
         else if (!(m.kind === 'result' && this.host.takeResult?.(runId, m.payload, done)))
           actor.submit(entry as InputFields, done);
       }
+    }
+  }
+
+  /**
+   * A worker's result sent ahead of its inbox post (agents/work-entry.ts WakeEntry.ahead): checked as a
+   * posted result is (its attempt in flight, not taken yet; marking it taken makes the posted copy a
+   * duplicate), then given to the attempt waiting here or journaled. Nothing to delete: the posted copy
+   * is deleted when it arrives and is dropped.
+   */
+  deliverAhead(runId: string, result: unknown): void {
+    const actor = this.host.actor(runId);
+    if (!actor || actor.isStopped || result === null || typeof result !== 'object') return;
+    const cmd = { kind: 'result', ...result } as unknown as RunCommand;
+    const entry = commandEntry('ahead', cmd, actor.state);
+    if (Array.isArray(entry)) return;
+    if (!this.host.takeResult?.(runId, result, () => undefined)) actor.submit(entry as InputFields);
+  }
+
+  /** Drops what reached the inbox of a run that ended here (its lease is gone: no fence to carry). */
+  async #deleteEnded(runId: string, upToId: number): Promise<void> {
+    try {
+      await this.host.store.deleteInbox(this.host.namespace, runId, upToId);
+    } catch (e) {
+      fault('run-inbox', `deleting what reached ended run ${runId} failed`, e);
     }
   }
 

@@ -75,6 +75,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     instance: app.engine.owner,
     wake: () => void app.engine.pollInboxes(),
     deliver: (messages) => app.engine.deliverInbox(messages),
+    deliverAhead: (runId, result) => app.engine.deliverResultAhead(runId, result),
     isDead: (owner) => app.engine.isDeadOwner(owner),
   });
   primeMetrics(app.engine.namespace);

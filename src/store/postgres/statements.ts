@@ -209,7 +209,7 @@ export const NEXT_SEQS = named(
  * Writes `$3..` only while the fence ($F owner, $F+1 epoch; NULL owner: no fence) holds the run row,
  * locked FOR SHARE to commit. Returns one row: whether the fence held.
  */
-const fencedWrite = (name: string, fenceAt: number, write: string): Named =>
+const fencedWrite = (name: string, fenceAt: number, write: string, async = false): Named =>
   named(
     name,
     `WITH fence AS MATERIALIZED (
@@ -218,7 +218,7 @@ const fencedWrite = (name: string, fenceAt: number, write: string): Named =>
      ),
      held AS MATERIALIZED (SELECT $${fenceAt}::text IS NULL OR EXISTS (SELECT 1 FROM fence) AS ok),
      written AS (${write})
-     SELECT ok FROM held`,
+     SELECT ok${async ? ", set_config('synchronous_commit', 'off', true) AS async" : ''} FROM held`,
   );
 
 export const SAVE_SNAPSHOT = fencedWrite(
@@ -229,10 +229,16 @@ export const SAVE_SNAPSHOT = fencedWrite(
    WHERE excluded.seq >= snapshots.seq`,
 );
 
+/**
+ * Committed without waiting for the WAL flush: a deletion lost to a crash of PostgreSQL itself brings
+ * back messages the run has journaled, which it drops as duplicates (the inbox id is the event id, a
+ * result's attempt is no longer in flight); the owner's next durable commit flushes it anyway.
+ */
 export const DELETE_INBOX = fencedWrite(
   'delete_inbox',
   4,
   'DELETE FROM inbox WHERE namespace = $1 AND run_id = $2 AND id <= $3 AND (SELECT ok FROM held)',
+  true,
 );
 
 export const LOAD_SNAPSHOT = named(

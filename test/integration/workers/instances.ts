@@ -56,6 +56,7 @@ export async function startInstance(
     instance: app.engine.owner,
     wake: () => void app.engine.pollInboxes(),
     deliver: (messages) => app.engine.deliverInbox(messages),
+    deliverAhead: (runId, result) => app.engine.deliverResultAhead(runId, result),
     ...(toolAnswerMs === undefined ? {} : { toolAnswerMs }),
   });
   const api = createServer({ runs: { engine: app.engine, store: app.store, feed }, workers });
