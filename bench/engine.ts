@@ -38,10 +38,12 @@ type Mode = 'durable' | 'memory' | 'postgres';
 
 const storeAt = process.argv.indexOf('--store');
 const pgUrl = storeAt >= 0 ? process.argv[storeAt + 1] : undefined;
-if (storeAt >= 0 && !pgUrl?.startsWith('postgres')) throw new Error('--store needs a postgres:// URL');
+if (storeAt >= 0 && !/^postgres(ql)?:\/\//.test(pgUrl ?? ''))
+  throw new Error(`--store needs a postgres://USER@HOST:PORT/DB URL, got ${pgUrl ?? 'nothing'}`);
 const busAt = process.argv.indexOf('--bus');
 const redisUrl = busAt >= 0 ? process.argv[busAt + 1] : undefined;
-if (busAt >= 0 && !redisUrl?.startsWith('redis')) throw new Error('--bus needs a redis:// URL');
+if (busAt >= 0 && !/^redis:\/\//.test(redisUrl ?? ''))
+  throw new Error(`--bus needs a redis://HOST:PORT URL, got ${redisUrl ?? 'nothing'}`);
 
 const telemetry: TelemetryBench | undefined =
   process.env.BENCH_TELEMETRY === '1' ? await telemetryBench() : undefined;
