@@ -40,6 +40,12 @@ export function startDifferences(first: RunStarted, content: StartContent): stri
     out.push(
       `version (the run is of ${quote(was.version)}, the request asks for ${quote(workflow.version)})`,
     );
+  // Same name and version, other tasks or agents (an edited source sent again under its old version).
+  const sameVersion = workflow.version === was.version;
+  const { retry: _r1, ...definition } = workflow;
+  const { retry: _r2, ...wasDefinition } = was;
+  if (sameVersion && !sameJson(definition, wasDefinition))
+    out.push(`workflow definition (the same name and version ${quote(was.version)}, other content)`);
   // The run's input has the workflow's defaults applied: the request's input is compared the same way.
   let resolved: unknown;
   try {
@@ -52,7 +58,7 @@ export function startDifferences(first: RunStarted, content: StartContent): stri
     !sameJson(options.timeoutMs, first.options.timeoutMs) && 'timeout',
     !sameJson(options.constraints, first.options.constraints) && 'resource_constraints',
     // The request's default retry policy lives in the run's workflow (when the workflow has none).
-    workflow.version === was.version && !sameJson(workflow.retry, was.retry) && 'retry policy',
+    sameVersion && !sameJson(workflow.retry, was.retry) && 'retry policy',
   ].filter((d): d is string => d !== false);
   if (differing.length > 0) out.push(`options (${differing.join(', ')})`);
   return out;

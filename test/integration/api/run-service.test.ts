@@ -286,6 +286,16 @@ describe('RunService: starting and following a run', () => {
     expect(
       await refused({ inputData: { topic: 'a' } }, KEYED.replace('version: "2"', 'version: "3"')),
     ).toMatch(/version \(the run is of "2", the request asks for "3"\)/);
+    // The same name and version with a task added: an edited source sent again under its old version.
+    expect(
+      await refused(
+        { inputData: { topic: 'a' } },
+        KEYED.replace(
+          '- { id: one, agent: work }',
+          '- { id: one, agent: work }\n    - { id: two, agent: work }',
+        ),
+      ),
+    ).toMatch(/workflow definition \(the same name and version "2", other content\)/);
     expect(
       await refused({ inputData: { topic: 'a' }, executionOptions: { timeout: { seconds: 60 } } }),
     ).toMatch(/options \(timeout\)/);
