@@ -380,7 +380,7 @@ export const ERRORS = {
   // started), and no change of server state makes the request succeed; only another key or the first
   // request's content does (FAILED_PRECONDITION says: fix the system's state, then retry).
   BATON_E_REQUEST_ID_REUSED: def(
-    'This request_id (idempotency key) already started a run with other content (another workflow, version, input or execution options; the message names the run and what differs): resend the same content to get that run, or use a new request_id for a new run.',
+    'This request_id (idempotency key) was already used with other content: it started a run with another workflow, definition, version, input or execution options (StartRun), or answered a task with another answer (ProvideInput); the message names the run and what differs. Resend the same content to get what the first request got, or use a new request_id.',
     'ALREADY_EXISTS',
   ),
   BATON_E_WORKFLOW_CONFLICT: def(

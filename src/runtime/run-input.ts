@@ -4,6 +4,7 @@
 // and only then sent to the agent (run-actor.ts hands it to the attempt in flight).
 
 import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { inputTarget, type InputFields, type InputTarget, type RunState } from '../core/index.js';
 import { BatonError } from '../errors/registry.js';
 import { RunNotFoundError } from '../store/store.js';
@@ -36,7 +37,7 @@ export async function provideRunInput(
   const actor = h.actor(runId);
   if (actor) {
     const t = waiting(actor.state, runId, task, opts.requestId);
-    if (t.kind === 'answered') return { seq: t.seq, key: t.key, attempt: t.attempt };
+    if (t.kind === 'answered') return retried(h, runId, t, input, opts.requestId!);
     const entry = answerEntry(t, input, opts.requestId ?? localId(h));
     const done = await submitAndWait(actor, entry);
     if (done !== undefined && !done.changed) throw notWaiting(runId, task, 'it stopped waiting meanwhile');
@@ -46,7 +47,7 @@ export async function provideRunInput(
   if (!run) throw new RunNotFoundError(h.namespace, runId);
   if (hasEnded(run.status)) throw runEndedError(runId, run.status);
   const t = waiting(await h.load(runId), runId, task, opts.requestId);
-  if (t.kind === 'answered') return { seq: t.seq, key: t.key, attempt: t.attempt };
+  if (t.kind === 'answered') return retried(h, runId, t, input, opts.requestId!);
   const requestId = opts.requestId ?? localId(h);
   const cmd: InputCommand = { kind: 'input', task: t.key, attempt: t.attempt, input, request_id: requestId };
   const { kind, ...payload } = cmd;
@@ -68,6 +69,30 @@ export async function provideRunInput(
 }
 
 type Waiting = Extract<InputTarget, { kind: 'waiting' | 'answered' }>;
+
+/**
+ * A request id this task's answers already used: the same answer again is a retry (the entry it became
+ * is the answer); another answer under it is refused, as a StartRun request_id reused with other content.
+ */
+async function retried(
+  h: SteeringHost,
+  runId: string,
+  t: Extract<InputTarget, { kind: 'answered' }>,
+  input: unknown,
+  requestId: string,
+): Promise<InputDelivery> {
+  const [record] = await h.store.read(h.namespace, runId, { afterSeq: t.seq - 1, limit: 1 });
+  const first = (record?.data as { input?: unknown } | undefined)?.input;
+  // JSON as the store gives it back (PostgreSQL's jsonb reorders keys; isDeepStrictEqual does not care).
+  const asJson = (v: unknown): unknown => (v === undefined ? null : JSON.parse(JSON.stringify(v)));
+  if (record?.type === 'TaskInputProvided' && !isDeepStrictEqual(asJson(first), asJson(input)))
+    throw new BatonError(
+      'BATON_E_REQUEST_ID_REUSED',
+      `request id "${requestId}" already answered task "${t.key}" of run "${runId}" (entry ${t.seq}) with ` +
+        'another answer: send the same answer to retry it, or a new request id for a new answer',
+    );
+  return { seq: t.seq, key: t.key, attempt: t.attempt };
+}
 
 /** The attempt that waits for `task`'s answer, or the coded error saying why none does. */
 function waiting(s: RunState, runId: string, task: string, requestId: string | undefined): Waiting {

@@ -137,6 +137,27 @@ describe('answering a remote agent that waits for input', () => {
     ).toBe(1);
   });
 
+  it('a request id already used for an answer takes the same answer again as a retry and refuses another one', async () => {
+    const a = await app();
+    const actor = await a.engine.start(wf('asks-twice'), {});
+    await waitingQuestion(a, actor.runId, 'Which year should I look at?');
+    const first = await a.engine.provideInput(actor.runId, 'ask', { year: 2025 }, { requestId: 'answer-1' });
+    // The agent asks again: the task waits, and the request id is this attempt's first answer.
+    await waitingQuestion(a, actor.runId, 'And question 2?');
+    const again = await a.engine.provideInput(actor.runId, 'ask', { year: 2025 }, { requestId: 'answer-1' });
+    expect(again.seq).toBe(first.seq);
+    expect(
+      await codeOf(a.engine.provideInput(actor.runId, 'ask', { year: 1999 }, { requestId: 'answer-1' })),
+    ).toMatch(
+      /^BATON_E_REQUEST_ID_REUSED: request id "answer-1" already answered task "ask" of run "run_.*" \(entry \d+\) with another answer/,
+    );
+    await a.engine.provideInput(actor.runId, 'ask', 'March', { requestId: 'answer-2' });
+    const final = await a.engine.settled(actor.runId);
+    expect(final.output).toMatchObject({ ask: { answer: { text: 'March' } } });
+    const provided = (await journal(a, actor.runId)).filter((e) => e.type === 'TaskInputProvided');
+    expect(provided.map((e) => (e as { request_id?: string }).request_id)).toEqual(['answer-1', 'answer-2']);
+  });
+
   it('refuses with a coded error a task that does not wait, an unknown run, a run that ended; a retried answer is taken once', async () => {
     const a = await app();
     const actor = await a.engine.start(wf('asks'), {});
