@@ -18,12 +18,26 @@ export interface ValidationContext {
   readonly topo: { readonly order: Int32Array; readonly complete: boolean };
   readonly layering: Layering;
   readonly registry: AgentRegistry | undefined;
+  readonly unreadable: Unreadable;
   readonly diagnostics: Diagnostic[];
   /** Pushes an error located at `path` (at its key when `atKey`). */
   report(code: ErrorCode, path: DocPath, message: string, detail?: Detail, atKey?: boolean): void;
   /** `did you mean "x"?`, while the budget lasts: a file with thousands of typos must stay fast. */
   suggest(word: string, candidates: Iterable<string>): string | undefined;
 }
+
+/**
+ * Names the file declares in parts that could not be read (a task whose id had the wrong form, an agent
+ * without a type): a reference to one is not reported as unknown, the part itself already is.
+ */
+export interface Unreadable {
+  readonly tasks: ReadonlySet<string>;
+  readonly agents: ReadonlySet<string>;
+  /** `agents:` itself could not be read: no agent name is known to be unknown. */
+  readonly everyAgent: boolean;
+}
+
+export const NOTHING_UNREADABLE: Unreadable = { tasks: new Set(), agents: new Set(), everyAgent: false };
 
 /** Fuzzy matching is O(candidates) per word: a 100,000-task file with many typos gets a few hints. */
 const SUGGESTION_BUDGET = 100;
@@ -39,6 +53,7 @@ export function createContext(
   spec: WorkflowSpec,
   locator: SourceLocator,
   registry: AgentRegistry | undefined,
+  unreadable: Unreadable = NOTHING_UNREADABLE,
 ): ValidationContext {
   const graph = buildGraph(spec);
   const topo = topoOrder(graph);
@@ -51,6 +66,7 @@ export function createContext(
     topo,
     layering: layer(graph, topo.order),
     registry,
+    unreadable,
     diagnostics,
     report(code, path, message, detail = {}, atKey = false) {
       diagnostics.push(errorAt(code, message, locator.locate(path, atKey), path, detail));

@@ -10,7 +10,7 @@ export function agentReferences(ctx: ValidationContext): void {
   const declared = Object.keys(ctx.spec.agents);
   const known = new Set(declared);
   const check = (id: string, path: DocPath, what: string) => {
-    if (known.has(id)) return;
+    if (known.has(id) || ctx.unreadable.everyAgent || ctx.unreadable.agents.has(id)) return;
     ctx.report(
       'BATON_E_UNKNOWN_AGENT',
       path,

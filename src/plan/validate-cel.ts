@@ -91,6 +91,7 @@ export function celExpressions(ctx: ValidationContext): void {
       for (const ref of c.taskRefs) {
         const j = graph.index.get(ref.name);
         if (j === undefined) {
+          if (ctx.unreadable.tasks.has(ref.name)) continue;
           ctx.report(
             'BATON_E_CEL_UNKNOWN_TASK',
             e.path,

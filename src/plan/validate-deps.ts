@@ -22,7 +22,7 @@ export function dependencyReferences(ctx: ValidationContext): void {
             hint: 'remove this entry; to run a task again until a condition holds, use repeat',
           },
         );
-      } else if (!ctx.graph.index.has(dep)) {
+      } else if (!ctx.graph.index.has(dep) && !ctx.unreadable.tasks.has(dep)) {
         ctx.report(
           'BATON_E_UNKNOWN_DEPENDENCY',
           taskPath(p, 'depends_on', k),

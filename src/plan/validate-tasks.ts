@@ -98,7 +98,7 @@ export function fanOutSources(ctx: ValidationContext): void {
 export function hookTasks(ctx: ValidationContext): void {
   ctx.spec.hooks?.forEach((h, hi) => {
     h.tasks?.forEach((id, k) => {
-      if (ctx.graph.index.has(id)) return;
+      if (ctx.graph.index.has(id) || ctx.unreadable.tasks.has(id)) return;
       ctx.report(
         'BATON_E_UNKNOWN_TASK',
         ['workflow', 'hooks', hi, 'tasks', k],
