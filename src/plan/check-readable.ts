@@ -81,6 +81,8 @@ function damageOf(dropped: readonly Dropped[]): Damage {
       if (key === undefined) unreadAgents.add(String(at));
     } else if (section === 'hooks' && typeof at === 'number') {
       damage.hooks.add(at);
+    } else {
+      damage.workflowKeys.add(String(section)); // e.g. a channel of coordination.event_driven
     }
   }
   return { ...damage, unreadable: { tasks: unreadTasks, agents: unreadAgents, everyAgent } };

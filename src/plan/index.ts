@@ -55,7 +55,10 @@ export type CheckResult =
     }
   | {
       readonly ok: false;
-      /** Present once the file parsed, even when validation found errors. */
+      /**
+       * Present once the file parsed, even when validation found errors; when the schema found
+       * problems, the part of the file that could be read (see spec/readable.ts).
+       */
       readonly spec?: WorkflowSpec;
       /** Present when the dependencies form no cycle (quota errors are among `diagnostics`). */
       readonly plan?: ExecutionPlan;
