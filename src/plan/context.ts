@@ -5,7 +5,7 @@ import type { ErrorCode } from '../errors/registry.js';
 import type { Diagnostic, DocPath, SourceLocator } from '../spec/diagnostic.js';
 import type { WorkflowSpec } from '../spec/schema.js';
 import { errorAt, type Detail } from '../spec/report.js';
-import { didYouMean } from '../spec/suggest.js';
+import { closestMatch, didYouMean } from '../spec/suggest.js';
 import type { AgentRegistry } from './agent-registry.js';
 import { buildGraph, topoOrder, type TaskGraph } from './graph.js';
 import { layer, type Layering } from './levels.js';
@@ -38,6 +38,21 @@ export interface Unreadable {
 }
 
 export const NOTHING_UNREADABLE: Unreadable = { tasks: new Set(), agents: new Set(), everyAgent: false };
+
+/** Fuzzy matching against unread names stops here: a file with thousands of broken ids must stay fast. */
+const UNREAD_FUZZY_LIMIT = 50;
+
+/**
+ * Whether a reference may mean a declaration that could not be read: its very name, or one a typo
+ * away (`agent: web_search` for the unreadable `web search:`), which fixing the declaration may fix.
+ */
+export function isUnread(ctx: ValidationContext, kind: 'tasks' | 'agents', name: string): boolean {
+  const u = ctx.unreadable;
+  if (kind === 'agents' && u.everyAgent) return true;
+  const names = u[kind];
+  if (names.size === 0) return false;
+  return names.has(name) || (names.size <= UNREAD_FUZZY_LIMIT && closestMatch(name, names) !== undefined);
+}
 
 /** Fuzzy matching is O(candidates) per word: a 100,000-task file with many typos gets a few hints. */
 const SUGGESTION_BUDGET = 100;

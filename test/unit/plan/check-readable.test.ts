@@ -192,6 +192,24 @@ describe('a part that could not be read', () => {
     ]);
   });
 
+  it('counts a reference a typo away from an unreadable name as meaning it', () => {
+    // Fixing `web search:` to `web_search:` fixes both; `writer` is unknown either way.
+    expect(
+      found(`workflow:
+  name: w
+  version: "1"
+  agents:
+    web search: { type: t }
+  tasks:
+    - id: first one
+      agent: web_search
+    - id: two
+      agent: writer
+      depends_on: [first_one]
+`),
+    ).toEqual(['BATON_E_INVALID_VALUE 5:5', 'BATON_E_INVALID_VALUE 7:11', 'BATON_E_UNKNOWN_AGENT 10:14']);
+  });
+
   it('counts as declared when all of `agents:` had the wrong type', () => {
     expect(
       found(`workflow:
