@@ -51,6 +51,7 @@ function damageOf(dropped: readonly Dropped[]): Damage {
   const unreadTasks = new Set<string>();
   const unreadAgents = new Set<string>();
   let everyAgent = false;
+  let everyTask = false;
   const damage = {
     workflowKeys: new Set<string>(),
     tasks: new Map<number, Set<string>>(),
@@ -74,8 +75,11 @@ function damageOf(dropped: readonly Dropped[]): Damage {
       keys.add(k);
       damage.tasks.set(at, keys);
       damage.anyTask.add(k);
-      const id = key === undefined ? idOf(d.written) : undefined;
-      if (id !== undefined) unreadTasks.add(id);
+      if (key === undefined) {
+        const id = idOf(d.written);
+        if (id === undefined) everyTask = true;
+        else unreadTasks.add(id);
+      }
     } else if (section === 'agents') {
       damage.agents.add(String(at));
       if (key === undefined) unreadAgents.add(String(at));
@@ -85,14 +89,17 @@ function damageOf(dropped: readonly Dropped[]): Damage {
       damage.workflowKeys.add(String(section)); // e.g. a channel of coordination.event_driven
     }
   }
-  return { ...damage, unreadable: { tasks: unreadTasks, agents: unreadAgents, everyAgent } };
+  return { ...damage, unreadable: { tasks: unreadTasks, agents: unreadAgents, everyAgent, everyTask } };
 }
 
-/** The id a dropped task was written with, if it has one that can be referred to. */
+/**
+ * The name a dropped task was meant to have: its id if that is text (`id: "web search"`), or the task
+ * itself written as text (`- research`); none when there is no telling (`- agent: a`, `id: [x]`).
+ */
 function idOf(task: unknown): string | undefined {
-  if (task === null || typeof task !== 'object') return undefined;
-  const id = (task as { id?: unknown }).id;
-  return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
+  if (typeof task === 'string') return task;
+  const id = task !== null && typeof task === 'object' ? (task as { id?: unknown }).id : undefined;
+  return typeof id === 'string' ? id : undefined;
 }
 
 /**

@@ -35,9 +35,16 @@ export interface Unreadable {
   readonly agents: ReadonlySet<string>;
   /** `agents:` itself could not be read: no agent name is known to be unknown. */
   readonly everyAgent: boolean;
+  /** A task without a readable id (`- agent: a`, `id: [x]`): any task name may be the one it meant. */
+  readonly everyTask: boolean;
 }
 
-export const NOTHING_UNREADABLE: Unreadable = { tasks: new Set(), agents: new Set(), everyAgent: false };
+export const NOTHING_UNREADABLE: Unreadable = {
+  tasks: new Set(),
+  agents: new Set(),
+  everyAgent: false,
+  everyTask: false,
+};
 
 /** Fuzzy matching against unread names stops here: a file with thousands of broken ids must stay fast. */
 const UNREAD_FUZZY_LIMIT = 50;
@@ -48,7 +55,7 @@ const UNREAD_FUZZY_LIMIT = 50;
  */
 export function isUnread(ctx: ValidationContext, kind: 'tasks' | 'agents', name: string): boolean {
   const u = ctx.unreadable;
-  if (kind === 'agents' && u.everyAgent) return true;
+  if (kind === 'agents' ? u.everyAgent : u.everyTask) return true;
   const names = u[kind];
   if (names.size === 0) return false;
   return names.has(name) || (names.size <= UNREAD_FUZZY_LIMIT && closestMatch(name, names) !== undefined);

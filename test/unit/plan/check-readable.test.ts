@@ -210,6 +210,31 @@ describe('a part that could not be read', () => {
     ).toEqual(['BATON_E_INVALID_VALUE 5:5', 'BATON_E_INVALID_VALUE 7:11', 'BATON_E_UNKNOWN_AGENT 10:14']);
   });
 
+  it('counts a task written as text by that name, and takes any name for a task without an id', () => {
+    const file = (second: string) => `workflow:
+  name: w
+  version: "1"
+  agents: { a: { type: t } }
+  tasks:
+    - id: one
+      agent: b
+${second}
+    - id: three
+      agent: a
+      depends_on: [research, two]
+      input: tasks.two.output
+`;
+    // "research" is the task written as text; "two" is not declared anywhere.
+    expect(found(file('    - research'))).toEqual([
+      'BATON_E_UNKNOWN_AGENT 7:14',
+      'BATON_E_WRONG_TYPE 8:7',
+      'BATON_E_UNKNOWN_DEPENDENCY 11:30',
+      'BATON_E_CEL_UNKNOWN_TASK 12:14',
+    ]);
+    // A task without an id may be "research" or "two": neither is reported, the missing id is.
+    expect(found(file('    - agent: a'))).toEqual(['BATON_E_UNKNOWN_AGENT 7:14', 'BATON_E_MISSING_KEY 8:7']);
+  });
+
   it('counts as declared when all of `agents:` had the wrong type', () => {
     expect(
       found(`workflow:
