@@ -4,6 +4,7 @@
 import type { Diagnostic } from '../spec/diagnostic.js';
 import { parseWorkflow, type LoadOptions } from '../spec/load.js';
 import type { WorkflowSpec } from '../spec/schema.js';
+import { checkReadablePart } from './check-readable.js';
 import type { ExecutionPlan } from './planner.js';
 import { validateAndPlan, type ValidateOptions } from './validate.js';
 
@@ -54,7 +55,10 @@ export type CheckResult =
     }
   | {
       readonly ok: false;
-      /** Present once the file parsed, even when validation found errors. */
+      /**
+       * Present once the file parsed, even when validation found errors; when the schema found
+       * problems, the part of the file that could be read (see spec/readable.ts).
+       */
       readonly spec?: WorkflowSpec;
       /** Present when the dependencies form no cycle (quota errors are among `diagnostics`). */
       readonly plan?: ExecutionPlan;
@@ -69,10 +73,16 @@ export function checkWorkflowSource(source: string | Uint8Array, opts: CheckOpti
   if (!loaded.ok) {
     const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
     const warnings = loaded.diagnostics.filter((d) => d.severity === 'warning');
-    // Unknown keys only: the rest of the file is still checked, so one pass reports everything.
+    // The checks after the schema still run on what could be read, so one pass reports everything.
     if (loaded.partial !== undefined) {
-      const more = withoutCascades(validateAndPlan(loaded.partial, loaded.locator, opts).diagnostics, errors);
-      return { ok: false, spec: loaded.partial, diagnostics: inFileOrder([...errors, ...more]), warnings };
+      const more = checkReadablePart(loaded.partial, loaded.locator, opts);
+      return {
+        ok: false,
+        spec: loaded.partial.value,
+        ...(more.plan ? { plan: more.plan } : {}),
+        diagnostics: inFileOrder([...errors, ...more.diagnostics]),
+        warnings: more.warnings.length === 0 ? warnings : inFileOrder([...warnings, ...more.warnings]),
+      };
     }
     return { ok: false, diagnostics: errors, warnings };
   }
@@ -82,17 +92,6 @@ export function checkWorkflowSource(source: string | Uint8Array, opts: CheckOpti
     return { ok: true, spec: loaded.spec, plan, diagnostics, warnings };
   }
   return { ok: false, spec: loaded.spec, ...(plan ? { plan } : {}), diagnostics, warnings };
-}
-
-/**
- * Drops what an unknown key caused rather than what is wrong: a task whose `agnet:` was dropped has no
- * agent, which is no news. Anything inside the task or agent that had an unknown key is left to the next pass.
- */
-function withoutCascades(more: Diagnostic[], unknownKeys: readonly Diagnostic[]): Diagnostic[] {
-  const owners = unknownKeys.map((d) => d.path.slice(0, -1));
-  const within = (path: Diagnostic['path'], owner: Diagnostic['path']) =>
-    owner.length >= 3 && owner.every((k, i) => path[i] === k);
-  return more.filter((d) => !owners.some((o) => within(d.path, o)));
 }
 
 function inFileOrder(list: Diagnostic[]): Diagnostic[] {

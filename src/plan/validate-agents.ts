@@ -3,20 +3,22 @@
 // and declare only capabilities their type provides; pattern names are built-in or plugin references.
 
 import type { DocPath } from '../spec/diagnostic.js';
-import { quoteList, taskPath, type ValidationContext } from './context.js';
+import { isUnread, quoteList, taskPath, type ValidationContext } from './context.js';
 import { BUILTIN_PATTERNS, isPatternName } from './patterns.js';
 
 export function agentReferences(ctx: ValidationContext): void {
   const declared = Object.keys(ctx.spec.agents);
   const known = new Set(declared);
   const check = (id: string, path: DocPath, what: string) => {
-    if (known.has(id)) return;
+    if (known.has(id) || isUnread(ctx, 'agents', id)) return;
     ctx.report(
       'BATON_E_UNKNOWN_AGENT',
       path,
       `${what} uses agent "${id}", which is not declared under agents`,
       {
-        hint: ctx.suggest(id, declared) ?? `declared agents: ${quoteList(declared)}`,
+        hint:
+          ctx.suggest(id, declared) ??
+          (declared.length > 0 ? `declared agents: ${quoteList(declared)}` : 'no agent is declared'),
       },
     );
   };

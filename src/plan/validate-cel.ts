@@ -15,7 +15,7 @@ import {
 } from '../spec/cel.js';
 import type { DocPath } from '../spec/diagnostic.js';
 import type { TaskSpec } from '../spec/schema.js';
-import { quoteList, taskPath, type ValidationContext } from './context.js';
+import { isUnread, quoteList, taskPath, type ValidationContext } from './context.js';
 import { areUpstream, type UpstreamQuery } from './upstream.js';
 import { isFanOut } from './validate-tasks.js';
 
@@ -91,6 +91,7 @@ export function celExpressions(ctx: ValidationContext): void {
       for (const ref of c.taskRefs) {
         const j = graph.index.get(ref.name);
         if (j === undefined) {
+          if (isUnread(ctx, 'tasks', ref.name)) continue;
           ctx.report(
             'BATON_E_CEL_UNKNOWN_TASK',
             e.path,

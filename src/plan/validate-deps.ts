@@ -2,7 +2,7 @@
 // A cycle is reported once per strongly connected component, with one concrete loop as its path;
 // tasks merely downstream of a cycle are not reported again (they cannot start for the same reason).
 
-import { taskPath, type ValidationContext } from './context.js';
+import { isUnread, taskPath, type ValidationContext } from './context.js';
 import { cycleThrough, cyclicComponents } from './cycles.js';
 
 export function dependencyReferences(ctx: ValidationContext): void {
@@ -22,7 +22,7 @@ export function dependencyReferences(ctx: ValidationContext): void {
             hint: 'remove this entry; to run a task again until a condition holds, use repeat',
           },
         );
-      } else if (!ctx.graph.index.has(dep)) {
+      } else if (!ctx.graph.index.has(dep) && !isUnread(ctx, 'tasks', dep)) {
         ctx.report(
           'BATON_E_UNKNOWN_DEPENDENCY',
           taskPath(p, 'depends_on', k),

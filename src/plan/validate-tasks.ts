@@ -7,7 +7,7 @@
 // would be silently ignored by the engine, so it is reported as a missing `parallel`.
 
 import type { TaskSpec } from '../spec/schema.js';
-import { quoteList, taskPath, type ValidationContext } from './context.js';
+import { isUnread, quoteList, taskPath, type ValidationContext } from './context.js';
 
 const RUN_KEYS = ['agent', 'workflow', 'block'] as const;
 
@@ -98,7 +98,7 @@ export function fanOutSources(ctx: ValidationContext): void {
 export function hookTasks(ctx: ValidationContext): void {
   ctx.spec.hooks?.forEach((h, hi) => {
     h.tasks?.forEach((id, k) => {
-      if (ctx.graph.index.has(id)) return;
+      if (ctx.graph.index.has(id) || isUnread(ctx, 'tasks', id)) return;
       ctx.report(
         'BATON_E_UNKNOWN_TASK',
         ['workflow', 'hooks', hi, 'tasks', k],

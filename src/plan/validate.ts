@@ -5,7 +5,7 @@
 import type { Diagnostic, DocPath, SourceLocator } from '../spec/diagnostic.js';
 import type { ResourceConstraintsSpec, WorkflowSpec } from '../spec/schema.js';
 import type { AgentRegistry } from './agent-registry.js';
-import { createContext, type ValidationContext } from './context.js';
+import { createContext, type Unreadable, type ValidationContext } from './context.js';
 import { planLayered, type ExecutionPlan } from './planner.js';
 import { agentReferences, agentTypes, patternNames, requiredCapabilities } from './validate-agents.js';
 import { celExpressions } from './validate-cel.js';
@@ -42,6 +42,8 @@ export interface ValidateOptions {
   readonly constraints?: ResourceConstraintsSpec;
   /** The cards of remote A2A agents, by agent id, fetched by the caller (`validate --resolve-agents`). */
   readonly agentCards?: ReadonlyMap<string, AgentCardCheck>;
+  /** Names declared where the file could not be read (see checkReadablePart): not unknown, just unread. */
+  readonly unreadable?: Unreadable;
 }
 
 /**
@@ -62,7 +64,7 @@ export function validateAndPlan(
   locator: SourceLocator,
   opts: ValidateOptions = {},
 ): { diagnostics: Diagnostic[]; plan: ExecutionPlan | undefined; warnings: Diagnostic[] } {
-  const ctx = createContext(spec, locator, opts.registry);
+  const ctx = createContext(spec, locator, opts.registry, opts.unreadable);
   for (const rule of RULES) rule(ctx);
   const warnings = opts.agentCards === undefined ? [] : remoteAgentCards(ctx, opts.agentCards);
   // The planner reuses the graph and levels the rules computed.

@@ -59,6 +59,59 @@ describe('baton validate', () => {
     expect(r.stderr).toContain('2 problems');
   });
 
+  it('reports schema problems and reference problems together, each at its FILE:LINE:COL, and exits 1', async () => {
+    const f = write(
+      'combined.yaml',
+      `workflow:
+  name: r
+  version: "1"
+  bogus: 1
+  agents:
+    a:
+      type: t
+      capabilities: [x]
+      endpoint: { builtin: echo }
+  tasks:
+    - id: t1
+      agent: nope
+      depends_on: [t9]
+    - id: t2
+      agent: [a]
+`,
+    );
+    const r = await baton(['validate', f]);
+    expect(r.code).toBe(1);
+    const places = r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith(f))
+      .map((l) =>
+        l
+          .slice(f.length + 1)
+          .split('  ')
+          .slice(0, 2)
+          .join(' '),
+      );
+    // In file order; t2's agent had the wrong type, so it is not also reported as unknown or missing.
+    expect(places).toEqual([
+      '4:3 BATON_E_UNKNOWN_KEY',
+      '9:19 BATON_E_UNKNOWN_KEY',
+      '12:14 BATON_E_UNKNOWN_AGENT',
+      '13:20 BATON_E_UNKNOWN_DEPENDENCY',
+      '15:14 BATON_E_WRONG_TYPE',
+    ]);
+    expect(r.stderr).toContain(`${f}: 5 problems`);
+  });
+
+  it('tells a file without `workflow:` so, in one problem', async () => {
+    const f = write('no-workflow.yaml', 'name: r\nversion: "1"\nagents: {}\ntasks: []\n');
+    const r = await baton(['validate', f]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `${f}:1:1  BATON_E_MISSING_KEY  "name", "version", "agents" and "tasks" belong under a top-level "workflow:" key`,
+    );
+    expect(r.stderr).toContain(`${f}: 1 problem`);
+  });
+
   it('validates several files and fails if any is invalid', async () => {
     const good = write('good.yaml', VALID);
     const bad = write(

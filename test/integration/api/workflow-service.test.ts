@@ -96,6 +96,25 @@ describe('WorkflowService.ValidateWorkflow', () => {
     ]);
   });
 
+  it('reports schema and reference problems of one source together, each at its place', async () => {
+    const res = await validate(`workflow:
+  name: review
+  version: "1.0"
+  agents:
+    writer: { type: llm, capabilites: [write] }
+  tasks:
+    - { id: edit, agent: writter, depends_on: [ghost] }
+    - { id: check, agent: [writer] }
+`);
+    expect(res.valid).toBe(false);
+    expect(res.diagnostics.map((d) => [d.code, `${d.line}:${d.column}`, d.fieldPath])).toEqual([
+      ['BATON_E_UNKNOWN_KEY', '5:26', 'workflow.agents.writer.capabilites'],
+      ['BATON_E_UNKNOWN_AGENT', '7:26', 'workflow.tasks.0.agent'],
+      ['BATON_E_UNKNOWN_DEPENDENCY', '7:48', 'workflow.tasks.0.depends_on.0'],
+      ['BATON_E_WRONG_TYPE', '8:27', 'workflow.tasks.1.agent'],
+    ]);
+  });
+
   it('refuses a request without a source as INVALID_ARGUMENT naming the field', async () => {
     const err = await failure(validate('  '));
     expect(err.code).toBe(status.INVALID_ARGUMENT);

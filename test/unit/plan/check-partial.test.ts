@@ -36,7 +36,8 @@ describe('checkWorkflowSource with unknown keys', () => {
     ).toEqual(['BATON_E_UNKNOWN_KEY 7:7', 'BATON_E_UNKNOWN_DEPENDENCY 10:20']);
   });
 
-  it('checks nothing further when the shape is wrong in other ways', () => {
+  it('checks the rest of the file when the shape is wrong in other ways too', () => {
+    // depends_on has the wrong type and is left out; the unknown agent is still reported.
     expect(
       codes(`workflow:
   name: w
@@ -48,6 +49,6 @@ describe('checkWorkflowSource with unknown keys', () => {
       agent: b
       depends_on: one
 `),
-    ).toEqual(['BATON_E_UNKNOWN_KEY 4:3', 'BATON_E_WRONG_TYPE 9:19']);
+    ).toEqual(['BATON_E_UNKNOWN_KEY 4:3', 'BATON_E_UNKNOWN_AGENT 8:14', 'BATON_E_WRONG_TYPE 9:19']);
   });
 });

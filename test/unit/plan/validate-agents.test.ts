@@ -23,6 +23,12 @@ describe('agent rules', () => {
     expect(ds[1]!.hint).toBe('declared agents: "a" and "b"');
   });
 
+  it('says so when no agent is declared at all', () => {
+    const ds = validate([{ id: 't', agent: 'worker' }], { agents: {} });
+    expect(found(ds)).toEqual([['BATON_E_UNKNOWN_AGENT', 'workflow.tasks.0.agent']]);
+    expect(ds[0]!.hint).toBe('no agent is declared');
+  });
+
   it('names missing capabilities and the agents that have them', () => {
     const ds = validate([{ id: 't', agent: 'a', requires: ['x', 'z'] }]);
     expect(found(ds)).toEqual([['BATON_E_CAPABILITY_MISMATCH', 'workflow.tasks.0.requires.1']]);
