@@ -28,7 +28,11 @@ export function dependencyReferences(ctx: ValidationContext): void {
           taskPath(p, 'depends_on', k),
           `task "${t.id}" depends on "${dep}", which is not a task`,
           {
-            hint: ctx.suggest(dep, ctx.graph.ids),
+            // Never the task itself: depending on itself is an error of its own.
+            hint: ctx.suggest(
+              dep,
+              ctx.graph.ids.filter((id) => id !== t.id),
+            ),
           },
         );
       }

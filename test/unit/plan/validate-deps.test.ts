@@ -15,6 +15,15 @@ describe('dependency rules', () => {
     expect(ds[0]!.hint).toBe('did you mean "fetch"?');
   });
 
+  it('never suggests the task itself for a dependency it misspells', () => {
+    const ds = validate([
+      { id: 't1', agent: 'a', depends_on: ['t9'] },
+      { id: 'load', agent: 'a' },
+    ]);
+    expect(found(ds)).toEqual([['BATON_E_UNKNOWN_DEPENDENCY', 'workflow.tasks.0.depends_on.0']]);
+    expect(ds[0]!.hint ?? '').not.toContain('"t1"');
+  });
+
   it('stops suggesting after a budget, so a file full of typos stays fast', () => {
     const tasks = [
       { id: 'fetch', agent: 'a' },
