@@ -43,18 +43,33 @@ interface Member {
   /** Released slots, reused before new ones. */
   readonly freeSlots: number[];
   nextSlot: number;
+  /** This agent's waiters in arrival order, from `head` on; withdrawn ones are dropped when reached. */
+  readonly waiting: Waiter[];
+  head: number;
 }
 
 interface Waiter {
   readonly member: Member;
+  /** Arrival order across all agents: the roster's FIFO. */
+  readonly seq: number;
   readonly grant: (lease: AgentLease) => void;
   /** Stops listening to the waiter's abort signal. */
   detach: () => void;
+  /** Withdrawn (its signal aborted): skipped, and dropped from its agent's queue when reached. */
+  withdrawn: boolean;
 }
 
 export class AgentRoster {
   private readonly members = new Map<string, Member>();
-  private readonly queue: Waiter[] = [];
+  /**
+   * Agents with waiters. The waiters are kept per agent, not in one list: a run of 50,000 ready tasks
+   * on one agent of max_instances 1 queues 50,000 waiters, and one list scanned at every lease,
+   * release and withdrawal (a cancelled run withdraws them all at once) cost O(n^2), blocking the
+   * process for a minute.
+   */
+  private readonly waitingMembers = new Set<Member>();
+  private waiters = 0;
+  private seq = 0;
   private agentsInUse = 0;
   private cpuInUse = 0;
   private memoryInUse = 0;
@@ -75,6 +90,8 @@ export class AgentRoster {
         leased: 0,
         freeSlots: [],
         nextSlot: 0,
+        waiting: [],
+        head: 0,
       });
     }
   }
@@ -118,18 +135,25 @@ export class AgentRoster {
     if (tooLarge) return Promise.reject(new BatonError('BATON_E_AGENT_TOO_LARGE', tooLarge));
     if (signal?.aborted) return Promise.reject(abortError(signal));
     return new Promise<AgentLease>((resolve, reject) => {
-      const waiter: Waiter = { member, grant: resolve, detach: () => {} };
+      const waiter: Waiter = { member, seq: this.seq++, grant: resolve, detach: () => {}, withdrawn: false };
       if (signal) {
         const onAbort = (): void => {
-          this.queue.splice(this.queue.indexOf(waiter), 1);
+          // Only the first waiter of an agent with a free instance can be holding the line (for a
+          // shared quota): withdrawing any other changes nothing for the rest.
+          const holding = this.headOf(member) === waiter && member.leased < member.maxInstances;
+          waiter.withdrawn = true;
+          this.waiters -= 1;
           reject(abortError(signal));
-          this.serve(); // the withdrawn request may have been holding the line
+          if (holding) this.serve();
         };
         signal.addEventListener('abort', onAbort, { once: true });
         waiter.detach = () => signal.removeEventListener('abort', onAbort);
       }
-      this.queue.push(waiter);
-      this.serve();
+      member.waiting.push(waiter);
+      this.waiters += 1;
+      this.waitingMembers.add(member);
+      // Behind another waiter of its agent, or with its agent at max_instances, it cannot be served now.
+      if (this.headOf(member) === waiter && member.leased < member.maxInstances) this.serve();
     });
   }
 
@@ -139,7 +163,7 @@ export class AgentRoster {
    */
   tryLease(agentId: string): AgentLease | undefined {
     const m = this.members.get(agentId);
-    if (!m || this.queue.length > 0 || m.leased >= m.maxInstances || !this.quotasFit(m)) return undefined;
+    if (!m || this.waiters > 0 || m.leased >= m.maxInstances || !this.quotasFit(m)) return undefined;
     return this.take(m);
   }
 
@@ -155,22 +179,51 @@ export class AgentRoster {
       agents: this.agentsInUse,
       cpu: this.cpuInUse,
       memory: this.memoryInUse,
-      queued: this.queue.length,
+      queued: this.waiters,
       byAgent,
     };
   }
 
+  /**
+   * Grants waiters in arrival order: the first waiter (across agents) whose agent has a free instance
+   * is served if the shared quotas fit, and holds everyone behind it if they do not. Waiters of an agent
+   * at its max_instances are passed over; only each agent's first waiter can be next.
+   */
   private serve(): void {
-    for (let i = 0; i < this.queue.length;) {
-      const w = this.queue[i]!;
-      if (w.member.leased >= w.member.maxInstances) {
-        i += 1;
-        continue;
+    for (;;) {
+      let next: Waiter | undefined;
+      for (const m of this.waitingMembers) {
+        if (m.leased >= m.maxInstances) continue;
+        const w = this.headOf(m);
+        if (w && (!next || w.seq < next.seq)) next = w;
       }
-      if (!this.quotasFit(w.member)) return;
-      this.queue.splice(i, 1);
-      w.detach();
-      w.grant(this.take(w.member));
+      if (!next || !this.quotasFit(next.member)) return;
+      const m = next.member;
+      m.head += 1;
+      this.waiters -= 1;
+      this.compact(m);
+      next.detach();
+      next.grant(this.take(m));
+    }
+  }
+
+  /** The agent's first waiter still waiting (withdrawn ones before it are dropped), or undefined. */
+  private headOf(m: Member): Waiter | undefined {
+    while (m.head < m.waiting.length && m.waiting[m.head]!.withdrawn) m.head += 1;
+    const w = m.waiting[m.head];
+    this.compact(m);
+    return w;
+  }
+
+  /** Frees what is behind an agent's head: all of it when none wait, else once it is half the array. */
+  private compact(m: Member): void {
+    if (m.head >= m.waiting.length) {
+      m.waiting.length = 0;
+      m.head = 0;
+      this.waitingMembers.delete(m);
+    } else if (m.head > 1024 && m.head * 2 > m.waiting.length) {
+      m.waiting.splice(0, m.head);
+      m.head = 0;
     }
   }
 

@@ -118,6 +118,14 @@ export class RunActor implements CommitListener, AttemptJournal {
   private readonly answers = new Map<string, Set<(answer: ProvidedInput) => void>>();
   /** Attempts (and lease waits) in flight, by unit key: aborted on CancelTask or stop. */
   private readonly inflight = new Map<string, AbortController>();
+  /**
+   * The keys of `inflight` that wait for an agent instance, and those running a hook chain: what the
+   * run's end abandons. Kept apart so a turn after the end looks at them, not at every entry in flight:
+   * a cancelled run with 40,000 tasks waiting for one agent otherwise scanned all of them once per
+   * waiter (O(n^2), the server's event loop blocked for a minute).
+   */
+  private readonly leaseWaits = new Map<string, AbortController>();
+  private readonly hookRuns = new Map<string, AbortController>();
   private readonly controllers = new AbortPool();
   private lastSnapshotSeq: number;
   private lastReportedStatus = '';
@@ -220,6 +228,8 @@ export class RunActor implements CommitListener, AttemptJournal {
     for (const ac of this.inflight.values())
       ac.abort(new AttemptAbandoned('the engine stopped driving this run'));
     this.inflight.clear();
+    this.leaseWaits.clear();
+    this.hookRuns.clear();
   }
 
   /** Live coordination overhead: engine time over wall time since this actor started. */
@@ -334,7 +344,7 @@ export class RunActor implements CommitListener, AttemptJournal {
     if (this.stopped) return false;
     const t1 = performance.now();
     // The run ended: hook chains still asking about it are abandoned (session_end's is its own end).
-    if (this.ended && this.inflight.size > 0) this.abandonHooks();
+    if (this.ended && (this.leaseWaits.size > 0 || this.hookRuns.size > 0)) this.abandonOnEnd();
     for (const effect of effects) effect();
     this.host.hooks?.observe(this.state, records);
     this.engineMs += performance.now() - t1;
@@ -372,6 +382,7 @@ export class RunActor implements CommitListener, AttemptJournal {
       return;
     const ac = new AbortController();
     this.inflight.set(key, ac);
+    this.hookRuns.set(key, ac);
     let fields: InputFields;
     try {
       fields =
@@ -383,6 +394,7 @@ export class RunActor implements CommitListener, AttemptJournal {
       fields = noHookRunner(c.trigger, c.subject, String(e));
     }
     if (this.inflight.get(key) === ac) this.inflight.delete(key);
+    if (this.hookRuns.get(key) === ac) this.hookRuns.delete(key);
     if (this.stopped || ac.signal.aborted) return this.settleIfDone();
     // The run ended (a cancel) while the chain ran: its verdict decides nothing any more.
     if (this.ended && c.trigger !== 'session_end') {
@@ -392,10 +404,14 @@ export class RunActor implements CommitListener, AttemptJournal {
     this.submit(fields);
   }
 
-  private abandonHooks(): void {
-    for (const [key, ac] of this.inflight)
-      if (key.startsWith('hook:') && !key.startsWith('hook:session_end:'))
-        ac.abort(new Error(`run ${this.runId} has ended`));
+  /**
+   * The run ended: hook chains still asking about it are abandoned (session_end's is its own end), and
+   * so are tasks still waiting for an agent instance (nothing of them would be journaled any more).
+   */
+  private abandonOnEnd(): void {
+    const why = new Error(`run ${this.runId} has ended`);
+    for (const [key, ac] of [...this.hookRuns]) if (!key.startsWith('hook:session_end:')) ac.abort(why);
+    for (const ac of [...this.leaseWaits.values()]) ac.abort(why);
   }
 
   /** An agent's tool call under the run's hooks (ctx.tool): see RunHookHost.tool. */
@@ -660,24 +676,30 @@ export class RunActor implements CommitListener, AttemptJournal {
   private async waitAndInvoke(c: Dispatch, instance: string, journal: boolean): Promise<void> {
     const ac = new AbortController();
     this.inflight.set(c.key, ac);
+    this.leaseWaits.set(c.key, ac);
     let lease: AgentLease;
     try {
       lease = await this.gateway.lease(instance, ac.signal);
     } catch (e) {
-      if (this.inflight.get(c.key) === ac) this.inflight.delete(c.key);
-      if (this.stopped || ac.signal.aborted) return;
+      this.endLeaseWait(c.key, ac);
+      if (this.stopped || ac.signal.aborted) return this.settleIfDone();
       // No instance can ever be had (unknown agent, larger than a quota): the attempt fails for good.
       const failed = attemptFailed(c, e, false);
       if (journal) this.submit(this.gateway.dispatched(c, instance), (ok) => ok && this.submit(failed));
       else this.submit(failed);
       return;
     }
-    if (this.inflight.get(c.key) === ac) this.inflight.delete(c.key);
+    this.endLeaseWait(c.key, ac);
     if (this.stopped) return lease.release();
     if (!journal) return void this.invoke(lease, c);
     this.submit(this.gateway.dispatched(c, instance), (changed) =>
       changed ? void this.invoke(lease, c) : lease.release(),
     );
+  }
+
+  private endLeaseWait(key: string, ac: AbortController): void {
+    if (this.inflight.get(key) === ac) this.inflight.delete(key);
+    if (this.leaseWaits.get(key) === ac) this.leaseWaits.delete(key);
   }
 
   private async invoke(lease: AgentLease, c: Dispatch): Promise<void> {

@@ -235,3 +235,31 @@ describe('agent roster: invariants under random load', () => {
     );
   });
 });
+
+describe('agent roster: many waiters', () => {
+  // A run of 50,000 ready tasks on one agent queues 50,000 waiters; cancelling the run withdraws them all
+  // in one go. With one list scanned at every lease and withdrawal this took minutes of blocked event
+  // loop (the whole server stalled); per-agent queues make each step O(1) but for the agents waiting.
+  it('queues 50,000 waiters on one agent and withdraws them all at once without stalling', async () => {
+    const r = roster({ w: agent({ max_instances: 1 }), other: agent() }, { max_agents: 2 });
+    const held = await r.lease('w');
+    // One controller per waiter, as a run gives each attempt its own.
+    const acs = Array.from({ length: 50_000 }, () => new AbortController());
+    const t0 = performance.now();
+    const waiting = acs.map((ac) => r.lease('w', ac.signal));
+    const last = r.lease('w');
+    expect(r.usage().queued).toBe(50_001);
+    for (const ac of acs) ac.abort(new Error('run cancelled'));
+    const outcomes = await Promise.allSettled(waiting);
+    const elapsed = performance.now() - t0;
+    expect(outcomes.every((o) => o.status === 'rejected')).toBe(true);
+    expect(r.usage().queued).toBe(1);
+    // Another agent is served at once (the quota has room), and the last waiter once `w` is free.
+    expect((await r.lease('other')).agentId).toBe('other');
+    held.release();
+    expect((await last).agentId).toBe('w');
+    expect(r.usage().queued).toBe(0);
+    // Linear work is well under a second; the one list took over 20 s here.
+    expect(elapsed).toBeLessThan(5000);
+  });
+});
