@@ -7,6 +7,12 @@ import { parseCpu, parseDuration, parseMemory, type Parsed } from './quantity.js
 
 /** Task and agent ids: usable as CEL identifiers (`tasks.research.output`); hyphens need `tasks["a-b"]`. */
 export const ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
+/**
+ * Longest workflow name, version and hook name: they are keys the stores index (a PostgreSQL index row
+ * holds at most 2,704 bytes) and the API's references to them are bounded alike (docs/api-limits.md).
+ */
+export const MAX_NAME = 256;
+
 const Id = z
   .string()
   .regex(ID_PATTERN, { message: 'an id: letters, digits, "_" or "-", starting with a letter or "_"' });
@@ -149,7 +155,7 @@ export const HookMatcher = z.strictObject({
 });
 
 export const Hook = z.strictObject({
-  name: z.string().min(1),
+  name: z.string().min(1).max(MAX_NAME),
   trigger: HookTrigger,
   command: z.string().min(1).meta({ description: 'A hook plugin (name@version) or a command' }),
   args: z.array(z.string()).default([]),
@@ -233,8 +239,8 @@ export const InputDecl = z.strictObject({
 });
 
 export const Workflow = z.strictObject({
-  name: z.string().min(1),
-  version: z.union([z.string().min(1), z.number()]).transform((v) => String(v)),
+  name: z.string().min(1).max(MAX_NAME),
+  version: z.union([z.string().min(1).max(MAX_NAME), z.number()]).transform((v) => String(v)),
   description: z.string().optional(),
   orchestration_pattern: z.string().min(1).default('graph'),
   inputs: z.record(z.string().regex(ID_PATTERN), InputDecl).optional().meta({
