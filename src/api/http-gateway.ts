@@ -7,6 +7,8 @@
 // (WatchRun) answers NDJSON, one `{"result": ...}` per message and a final `{"error": ...}` if it fails.
 // Errors are the ErrorDetail as JSON, `{"error": {"code": "BATON_E_...", "message", "fieldPath", ...}}`,
 // with the HTTP status Connect gives the gRPC code. Client- and bidi-streaming methods (Work) are gRPC only.
+// Limits are the edge's: JSON nesting is checked before the body is converted (gateway-depth.ts), and a
+// large unary request holds the server's budget of large requests while it is handled, as over gRPC.
 
 import { EventEmitter } from 'node:events';
 import { fromBinary, fromJson, toBinary, toJson, type DescMessage, type JsonValue } from '@bufbuild/protobuf';
@@ -15,9 +17,9 @@ import express, { type Request, type Response, type Router } from 'express';
 import { BatonError } from '../errors/registry.js';
 import { fault } from '../telemetry/faults.js';
 import { ApiError, readErrorDetail, toServiceError } from './errors.js';
-import { MAX_MESSAGE_BYTES } from './limits.js';
-import { descriptors } from './request-edge.js';
-import { RejectedRequest } from './request-edge.js';
+import { checkJsonDepth } from './gateway-depth.js';
+import { LARGE_REQUEST_BYTES, MAX_MESSAGE_BYTES } from './limits.js';
+import { descriptors, RejectedRequest, RequestBudget } from './request-edge.js';
 import { PRINCIPAL_KEY } from './run-modify.js';
 import type { ServedService } from './server.js';
 
@@ -61,8 +63,11 @@ interface Method {
   readonly handler: (call: unknown, callback?: unknown) => void;
 }
 
-/** The gateway's express router over `services` (mount it under "/api"). */
-export function apiGateway(services: readonly ServedService[]): Router {
+/**
+ * The gateway's express router over `services` (mount it under "/api"); `budget` is the gRPC server's
+ * (BatonServer.budget), so large requests count against one budget whichever way they come.
+ */
+export function apiGateway(services: readonly ServedService[], budget = new RequestBudget()): Router {
   const methods = new Map<string, Method>();
   for (const s of services) {
     const desc = descriptors().getService(s.name);
@@ -98,8 +103,9 @@ export function apiGateway(services: readonly ServedService[]): Router {
         404,
       );
     let request: unknown;
+    let size: number;
     try {
-      request = decodeRequest(method, req.body as JsonValue);
+      ({ request, size } = decodeRequest(method, req.body as JsonValue));
     } catch (e) {
       return sendError(res, e);
     }
@@ -115,7 +121,24 @@ export function apiGateway(services: readonly ServedService[]): Router {
       );
     if (principal !== undefined) metadata.set(PRINCIPAL_KEY, principal);
     if (method.serverStreaming) return stream(method, request, metadata, req, res);
+    // As at the gRPC edge (EdgeCall): a large unary request holds its size of the budget until answered.
+    const held = size > LARGE_REQUEST_BYTES ? size : 0;
+    if (held > 0 && !budget.take(held))
+      return sendError(
+        res,
+        new BatonError(
+          'BATON_E_SERVER_BUSY',
+          `the server is handling ${budget.inUse} bytes of large requests (its budget is ${budget.limit}); retry shortly`,
+        ),
+      );
+    let released = held === 0;
+    const release = () => {
+      if (!released) budget.give(held);
+      released = true;
+    };
+    res.on('close', release);
     method.handler({ request, metadata, cancelled: false }, (err: ServiceError | null, value: unknown) => {
+      release();
       if (err) return sendError(res, err);
       res.json(encodeResponse(method, value));
     });
@@ -153,8 +176,13 @@ function jsonBodyOnly(req: Request, res: Response, next: () => void): void {
   );
 }
 
-/** JSON -> the method's binary request -> the gRPC edge's checked decode: the same message gRPC would give. */
-function decodeRequest(method: Method, body: JsonValue): unknown {
+/**
+ * JSON -> the method's binary request -> the gRPC edge's checked decode: the same message gRPC would
+ * give, and its size in bytes.
+ */
+function decodeRequest(method: Method, body: JsonValue): { request: unknown; size: number } {
+  // Before fromJson, which refuses deep JSON with a message of its own, naming no field.
+  checkJsonDepth(method.input, body);
   let bytes: Uint8Array;
   try {
     bytes = toBinary(method.input, fromJson(method.input, body ?? {}, { registry: descriptors() }));
@@ -166,7 +194,7 @@ function decodeRequest(method: Method, body: JsonValue): unknown {
   }
   const decoded = method.deserialize(Buffer.from(bytes));
   if (decoded instanceof RejectedRequest) throw decoded.error;
-  return decoded;
+  return { request: decoded, size: bytes.length };
 }
 
 function encodeResponse(method: Method, value: unknown): JsonValue {

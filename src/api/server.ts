@@ -83,6 +83,8 @@ export interface BatonServer {
   readonly health: HealthStatus;
   /** The feed RunService's watches hang on, when RunService is served: shutdown ends them. */
   readonly feed?: RunFeed;
+  /** The budget of large requests handled at once: the HTTP gateway's calls count against it too. */
+  readonly budget: RequestBudget;
 }
 
 /**
@@ -92,9 +94,10 @@ export interface BatonServer {
  * a workflow source may be 16 MiB).
  */
 export function createServer(deps: ApiDeps = {}): BatonServer {
+  const budget = new RequestBudget(deps.largeRequestBudgetBytes);
   const server = new Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
-    interceptors: [rpcTracing(), edgeInterceptor(new RequestBudget(deps.largeRequestBudgetBytes))],
+    interceptors: [rpcTracing(), edgeInterceptor(budget)],
   });
   // The workflow registry lives in the store RunService runs from (one namespace for both).
   const registry = deps.runs && { store: deps.runs.store, namespace: deps.runs.engine.namespace };
@@ -135,7 +138,7 @@ export function createServer(deps: ApiDeps = {}): BatonServer {
     addService: (definition: ServiceDefinition, implementation: UntypedServiceImplementation) =>
       server.addService(totalDecoders(definition), implementation),
   } as unknown as Server);
-  return { server, services: served, health, ...(deps.runs && { feed: deps.runs.feed }) };
+  return { server, services: served, health, budget, ...(deps.runs && { feed: deps.runs.feed }) };
 }
 
 /**

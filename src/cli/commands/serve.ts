@@ -174,7 +174,7 @@ export async function serveCommand(sources: ConfigSources, o: Output): Promise<n
     probe.start();
     // The UI's API: the same handlers as gRPC (api/http-gateway.ts); the UI itself last, at "/".
     if (http !== undefined) {
-      http.mount('/api', apiGateway(api.services));
+      http.mount('/api', apiGateway(api.services, api.budget));
       http.mount('/', uiRouter());
     }
     const port = await listen(api.server, config.listen);
