@@ -12,7 +12,7 @@ import { Task, type TaskSpec } from '../spec/schema.js';
 import type { ModifyRunRequest, ModifyRunResponse, RunModification } from './gen/baton/v1/run.js';
 import { ApiError } from './errors.js';
 import { cursorOf, runToProto } from './run-wire.js';
-import { diagnosticToProto } from './wire.js';
+import { diagnosticsToProto } from './wire.js';
 
 /** The metadata key naming who asks; RBAC will check it later. */
 export const PRINCIPAL_KEY = 'x-baton-principal';
@@ -96,7 +96,7 @@ export function modifyRun(engine: Engine, check: CheckOptions) {
       return {
         run: runToProto(state, await engine.status(req.runId)),
         cursor: cursorOf(seq),
-        diagnostics: pre.warnings.map(diagnosticToProto),
+        diagnostics: diagnosticsToProto(pre.warnings),
       };
     } catch (e) {
       throw e instanceof ModifyRejectedError ? rejected(e) : e;

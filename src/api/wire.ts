@@ -30,6 +30,33 @@ export function diagnosticToProto(d: DomainDiagnostic): Diagnostic {
   };
 }
 
+/**
+ * Most diagnostics a response lists. A 7 MB source can hold 300,000 problems (~90 MB of response, past
+ * what a default gRPC client takes: it would fail with its own "message larger than max"); the first
+ * thousand say what is wrong, and a last one says how many more there are.
+ */
+export const MAX_LISTED_DIAGNOSTICS = 1000;
+
+/** `diagnostics` as a response lists them: the first MAX_LISTED_DIAGNOSTICS, then how many are left out. */
+export function diagnosticsToProto(diagnostics: readonly DomainDiagnostic[]): Diagnostic[] {
+  if (diagnostics.length <= MAX_LISTED_DIAGNOSTICS) return diagnostics.map(diagnosticToProto);
+  const left = diagnostics.length - MAX_LISTED_DIAGNOSTICS;
+  return [
+    ...diagnostics.slice(0, MAX_LISTED_DIAGNOSTICS).map(diagnosticToProto),
+    {
+      code: 'BATON_E_TOO_MANY_DIAGNOSTICS',
+      severity: Severity.SEVERITY_WARNING,
+      message: `${left} more diagnostics are not listed (a response lists at most ${MAX_LISTED_DIAGNOSTICS}): fix these first, or run \`baton validate\` on the file to see them all`,
+      line: 0,
+      column: 0,
+      fieldPath: '',
+      expected: '',
+      found: '',
+      hint: '',
+    },
+  ];
+}
+
 const usageToProto = (u: DomainUsage): Usage => ({
   agents: u.agents,
   cpuMillis: u.cpu,

@@ -20,7 +20,7 @@ import type {
   Workflow,
 } from './gen/baton/v1/workflow.js';
 import { ApiError } from './errors.js';
-import { diagnosticToProto } from './wire.js';
+import { diagnosticsToProto } from './wire.js';
 import { requireSource, workflowError } from './workflow-errors.js';
 import { quote } from '../errors/quote.js';
 
@@ -89,7 +89,7 @@ export function workflowRegistry(deps: RegistryDeps, check: CheckOptions) {
     return {
       workflow: toProto(def, true),
       created: !before,
-      diagnostics: r.warnings.map(diagnosticToProto),
+      diagnostics: diagnosticsToProto(r.warnings),
     };
   }
 

@@ -12,7 +12,7 @@ import type {
 } from './gen/baton/v1/workflow.js';
 import { unary } from './errors.js';
 import { requireSource, workflowError } from './workflow-errors.js';
-import { diagnosticToProto, parseConstraints, planToProto } from './wire.js';
+import { diagnosticsToProto, parseConstraints, planToProto } from './wire.js';
 import { workflowRegistry, type RegistryDeps } from './workflow-registry.js';
 
 /** The checkers alone, or with a registry every RPC. */
@@ -39,7 +39,7 @@ export function workflowService(opts: CheckOptions = {}, registry?: RegistryDeps
 function validate(req: ValidateWorkflowRequest, opts: CheckOptions): ValidateWorkflowResponse {
   const r = checkWorkflowSource(requireSource(req.source), opts);
   const all = [...r.diagnostics, ...r.warnings].sort((a, b) => a.line - b.line || a.col - b.col);
-  return { valid: r.ok, diagnostics: all.map(diagnosticToProto) };
+  return { valid: r.ok, diagnostics: diagnosticsToProto(all) };
 }
 
 function plan(req: PlanWorkflowRequest, opts: CheckOptions): PlanWorkflowResponse {
@@ -48,5 +48,5 @@ function plan(req: PlanWorkflowRequest, opts: CheckOptions): PlanWorkflowRespons
     req.resourceConstraints && parseConstraints(req.resourceConstraints, 'resource_constraints');
   const r = checkWorkflowSource(source, constraints ? { ...opts, constraints } : opts);
   if (!r.ok) throw workflowError(r.diagnostics);
-  return { plan: planToProto(r.plan), diagnostics: r.warnings.map(diagnosticToProto) };
+  return { plan: planToProto(r.plan), diagnostics: diagnosticsToProto(r.warnings) };
 }

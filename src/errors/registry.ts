@@ -422,6 +422,9 @@ export const ERRORS = {
   BATON_E_JSON_TOO_DEEP: def(
     'A JSON value in a request (run input, signal data, pattern_config, worker outputs) nests deeper than 64 levels; the detail names the field.',
   ),
+  BATON_E_TOO_MANY_DIAGNOSTICS: def(
+    'A response lists at most 1,000 diagnostics; this last one says how many more were found and left out.',
+  ),
   BATON_E_SERVER_BUSY: def(
     'The server is already handling as many large requests as its memory budget allows; retry shortly.',
     'RESOURCE_EXHAUSTED',
