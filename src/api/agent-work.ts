@@ -1,6 +1,9 @@
 // AgentService.Work: one worker's bidirectional stream. Validates every message (a malformed one
 // ends the stream with INVALID_ARGUMENT naming the field), drives the worker's hub session, and
 // writes assignments, revocations and receipts without outrunning the client (queued on 'drain').
+// The queue is bounded: a worker that sends (results, tool calls: each is answered) but does not read
+// would otherwise have the server hold every answer for it; past MAX_QUEUED its stream ends with
+// RESOURCE_EXHAUSTED (BATON_E_WORKER_TOO_SLOW), as for any disconnect its leases run on.
 
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import {
@@ -17,6 +20,11 @@ import { assignmentToProto, messageFromProto } from './agent-wire.js';
 
 /** More concurrent assignments than this per worker is a typo, not a plan. */
 const MAX_CAPACITY = 10_000;
+/**
+ * Messages held for a worker whose transport buffer is full. Assignments are bounded by its capacity;
+ * the rest answer what the worker sent, so only a worker that writes without reading reaches this.
+ */
+export const MAX_QUEUED = 2 * MAX_CAPACITY;
 
 type Call = ServerDuplexStream<WorkRequest, WorkResponse>;
 
@@ -31,6 +39,15 @@ export function workStream(hub: WorkerHub) {
 
     const send = (msg: WorkResponse): void => {
       if (ended) return;
+      if (outbox.length >= MAX_QUEUED) {
+        outbox.length = 0;
+        return stop(
+          new BatonError(
+            'BATON_E_WORKER_TOO_SLOW',
+            `the worker did not read its stream: ${MAX_QUEUED} messages were waiting for it; reconnect with the same worker_id and read what the server sends`,
+          ),
+        );
+      }
       if (outbox.length > 0) outbox.push(msg);
       else if (!call.write(msg)) outbox.push(msg); // written, but the buffer is full: hold the rest
     };

@@ -163,6 +163,11 @@ export const ERRORS = {
     "A worker's tool call (ctx.tool) on another server instance than its run's owner got no answer from the owner (the hooks' verdict, or the end of its post-hooks) within the task's timeout (10 minutes for a task without one). A call without a verdict is not run.",
     'DEADLINE_EXCEEDED',
   ),
+  BATON_E_WORKER_TOO_SLOW: def(
+    'A worker did not read its Work stream: the server ended it rather than hold more messages for it. Reconnect with the same worker_id (leases survive) and read what the server sends.',
+    'RESOURCE_EXHAUSTED',
+    true,
+  ),
   BATON_E_WORKER_REPLACED: def(
     'A Work stream was closed because another stream connected with the same worker_id (the newer one keeps its leases).',
     'ABORTED',
