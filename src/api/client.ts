@@ -222,6 +222,14 @@ export function callError(err: unknown, address: string, rpc: string): BatonErro
   }
 }
 
+/**
+ * grpc-js refuses an answer over 4 MiB by default ("Received message larger than max"), and what the
+ * server says about a run carries its workflow (a source may be 16 MiB), its outputs and its journal:
+ * `baton events` of a run started from a 6 MB workflow failed with BATON_E_INTERNAL. The server bounds
+ * what goes into a run (docs/api-limits.md); the CLI takes whatever comes back.
+ */
+export const ANSWERS_OF_ANY_SIZE = { 'grpc.max_receive_message_length': -1 } as const;
+
 /** How long a unary call may take before the CLI gives up on the server. */
 const CALL_DEADLINE_MS = 30_000;
 
@@ -229,7 +237,7 @@ export class RemoteRuns {
   readonly #client: RunServiceClient;
 
   constructor(readonly address: string) {
-    this.#client = new DeepRunServiceClient(address, credentials.createInsecure());
+    this.#client = new DeepRunServiceClient(address, credentials.createInsecure(), ANSWERS_OF_ANY_SIZE);
   }
 
   close(): void {

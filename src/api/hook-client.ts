@@ -6,7 +6,7 @@ import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js'
 import { BatonError } from '../errors/registry.js';
 import type { HookTrial } from '../hooks/hook-test.js';
 import type { ExecutionView, HookView } from '../hooks/hook-views.js';
-import { callError, notGrpc } from './client.js';
+import { ANSWERS_OF_ANY_SIZE, callError, notGrpc } from './client.js';
 import {
   CreateHookRequest,
   HookServiceClient,
@@ -104,7 +104,7 @@ export class RemoteHooks {
   readonly #client: HookServiceClient;
 
   constructor(readonly address: string) {
-    this.#client = new HookServiceClient(address, credentials.createInsecure());
+    this.#client = new HookServiceClient(address, credentials.createInsecure(), ANSWERS_OF_ANY_SIZE);
   }
 
   close(): void {

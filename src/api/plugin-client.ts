@@ -3,7 +3,7 @@
 
 import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { BatonError } from '../errors/registry.js';
-import { callError, notGrpc } from './client.js';
+import { ANSWERS_OF_ANY_SIZE, callError, notGrpc } from './client.js';
 import { PluginServiceClient, type Plugin } from './gen/baton/v1/plugin.js';
 
 /** A stored plugin as the server reports it. */
@@ -38,6 +38,7 @@ export class RemotePlugins {
   constructor(readonly address: string) {
     this.#client = new PluginServiceClient(address, credentials.createInsecure(), {
       'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+      ...ANSWERS_OF_ANY_SIZE,
     });
   }
 

@@ -5,7 +5,7 @@
 import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { BatonError, isErrorCode } from '../errors/registry.js';
 import type { ScheduleSummary } from '../runtime/schedules.js';
-import { callError, notGrpc } from './client.js';
+import { ANSWERS_OF_ANY_SIZE, callError, notGrpc } from './client.js';
 import { readErrorDetail } from './errors.js';
 import {
   CreateScheduleRequest,
@@ -89,7 +89,7 @@ export class RemoteSchedules {
   readonly #client: ScheduleServiceClient;
 
   constructor(readonly address: string) {
-    this.#client = new ScheduleServiceClient(address, credentials.createInsecure());
+    this.#client = new ScheduleServiceClient(address, credentials.createInsecure(), ANSWERS_OF_ANY_SIZE);
   }
 
   close(): void {

@@ -209,6 +209,26 @@ describe('CLI run commands against a server', () => {
     expect(down.stderr).toContain(`BATON_E_SERVER_UNAVAILABLE  server ${address} is unavailable`);
   }, 90_000);
 
+  it('shows, lists the events of and watches a run whose answers exceed 4 MiB (a 6 MB workflow)', async () => {
+    // grpc-js refuses answers over 4 MiB unless told otherwise: `baton events` of this run failed with
+    // BATON_E_INTERNAL "Received message larger than max (6000639 vs 4194304)".
+    const env = envWith({});
+    const address = `127.0.0.1:${await freePort()}`;
+    const server = await serve(join(tmp.dir, 'data-big'), address, env);
+    const big = CHAIN.replace(
+      '  version: "1"\n',
+      `  version: "1"\n  description: "${'d'.repeat(6_000_000)}"\n`,
+    );
+    const run = await startRun(address, big);
+    const watched = ok(await baton(['watch', run.runId, '--server', address], { env }));
+    expect(watched.stdout).toContain('completed');
+    const events = ok(await baton(['events', run.runId, '--server', address], { env }));
+    expect(events.stdout).toContain('RunStarted');
+    expect(events.stdout).toContain('RunCompleted');
+    ok(await baton(['status', run.runId, '--server', address], { env }));
+    await stop(server);
+  }, 90_000);
+
   it('a watch survives a server restart: resumes from its cursor, no entry missed or repeated', async () => {
     const env = envWith({ BATON_AGENT_DELAY_MS: '400', BATON_SIDE_EFFECTS: join(tmp.dir, 'effects-c.log') });
     const address = `127.0.0.1:${await freePort()}`;
