@@ -7,6 +7,7 @@
 
 import { isDeepStrictEqual } from 'node:util';
 import type { RunStarted } from '../core/entries.js';
+import type { WorkflowSpec } from '../spec/schema.js';
 import { quote } from '../errors/quote.js';
 import { toEntry } from '../runtime/records.js';
 import { resolveRunInput } from '../spec/run-input.js';
@@ -29,6 +30,22 @@ const asStored = (value: unknown): unknown =>
 /** Equal as JSON values (key order aside). */
 export const sameJson = (a: unknown, b: unknown): boolean => isDeepStrictEqual(asStored(a), asStored(b));
 
+/**
+ * A workflow as a reused request_id compares it: without its retry policy (compared apart, as an
+ * option) and without module endpoints' paths, which the run journals made absolute (against the
+ * server's agents directory): a retry sends them as written.
+ */
+function definitionOf(w: WorkflowSpec): unknown {
+  const { retry: _retry, ...rest } = w;
+  const agents = Object.fromEntries(
+    Object.entries(w.agents).map(([id, a]) => {
+      const ep = a.endpoint;
+      return [id, ep && 'module' in ep ? { ...a, endpoint: { ...ep, module: '' } } : a];
+    }),
+  );
+  return { ...rest, agents };
+}
+
 /** What differs between a start and the run its request_id already started: empty for a retry. */
 export function startDifferences(first: RunStarted, content: StartContent): string[] {
   const { workflow, input, options } = content.plan;
@@ -42,9 +59,7 @@ export function startDifferences(first: RunStarted, content: StartContent): stri
     );
   // Same name and version, other tasks or agents (an edited source sent again under its old version).
   const sameVersion = workflow.version === was.version;
-  const { retry: _r1, ...definition } = workflow;
-  const { retry: _r2, ...wasDefinition } = was;
-  if (sameVersion && !sameJson(definition, wasDefinition))
+  if (sameVersion && !sameJson(definitionOf(workflow), definitionOf(was)))
     out.push(`workflow definition (the same name and version ${quote(was.version)}, other content)`);
   // The run's input has the workflow's defaults applied: the request's input is compared the same way.
   let resolved: unknown;

@@ -255,6 +255,21 @@ describe('RunService: starting and following a run', () => {
     expect(again.runId).toBe(first.runId);
   });
 
+  it('returns the first run again for a retry of a workflow with relative module endpoints (journaled absolute)', async () => {
+    const source = `workflow:
+  name: modules
+  version: "1"
+  agents:
+    fx: { type: t, capabilities: [x], endpoint: { module: test/fixtures/agents/side-effect.js } }
+  tasks:
+    - { id: a, agent: fx }
+`;
+    const first = await start(source, { requestId: 'module-retry', inputData: { topic: 'x' } });
+    const again = await start(source, { requestId: 'module-retry', inputData: { topic: 'x' } });
+    expect(again.runId).toBe(first.runId);
+    await watch(first.runId);
+  });
+
   it('takes a retry with the same content (input keys in any order, defaults spelled out) as the same start', async () => {
     const first = await start(KEYED, { requestId: 'same-content', inputData: { topic: 'a', depth: 2 } });
     const reordered = await start(KEYED, {
