@@ -125,10 +125,7 @@ export class RunActor implements CommitListener {
     return this.row.pendingCreate === undefined;
   }
 
-  /**
-   * Resolves once the run's first entries (RunStarted) are durable and its row exists, so its id may be
-   * handed out; rejects with the commit's error (RunExistsError for a taken id) if they never will be.
-   */
+  /** Resolves once the run's row exists, so its id may be handed out: see RunRow.whenCreated. */
   whenCreated(): Promise<void> {
     return this.row.whenCreated();
   }
