@@ -1,6 +1,7 @@
 // A run's question to its pattern plugin (an AskPattern command), asked off the turn: plugin calls are
 // asynchronous and sandboxed. The answer is checked and submitted as a PatternDecided input entry; a
-// plugin that fails answers a `fail` verdict with its typed code.
+// plugin that fails answers a `fail` verdict with its typed code. A run's questions are asked one at a
+// time (PatternQuestions), each call timed and traced.
 
 import {
   awaitedVerdict,
@@ -11,6 +12,8 @@ import {
   type PatternDecision,
   type RunState,
 } from '../core/index.js';
+import { patternStep } from '../telemetry/metrics.js';
+import { inSpan, SpanKind, type Spanned } from '../telemetry/tracing.js';
 
 /** Calls the run's pattern plugin (pattern_step). */
 export type AskPatternFn = (
@@ -62,4 +65,51 @@ export async function askPattern(
 
 function failed(c: AskPattern, code: string, message: string): { state: unknown; decision: PatternDecision } {
   return { state: c.state, decision: { op: 'fail', error: { code, message: `${c.key}: ${message}` } } };
+}
+
+/** A run's pattern plugin call, timed (metric) and traced (`baton.pattern_step`, under the run's span). */
+export function tracedPatternStep(
+  run: { readonly runId: string; readonly trace: Spanned | undefined },
+  ask: AskPatternFn | undefined,
+): AskPatternFn | undefined {
+  if (ask === undefined) return undefined;
+  return async (binding, c, seed) => {
+    const t0 = performance.now();
+    try {
+      return await inSpan(
+        `baton.pattern_step ${binding.name}`,
+        SpanKind.INTERNAL,
+        {
+          'baton.run.id': run.runId,
+          'baton.pattern': binding.name,
+          'baton.task.key': c.key,
+          'baton.pattern.step': c.step,
+        },
+        run.trace?.ctx,
+        () => ask(binding, c, seed),
+      );
+    } finally {
+      patternStep(binding.name, (performance.now() - t0) / 1000);
+    }
+  };
+}
+
+/**
+ * The run's pattern questions, one at a time: each is asked with the pattern state the previous
+ * verdict left (journaled and applied), so verdicts on outputs that arrived together never start
+ * from the same state and overwrite each other.
+ */
+export class PatternQuestions {
+  private asks: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly run: AskingRun & { readonly runId: string; readonly trace: Spanned | undefined },
+    private readonly host: { readonly askPattern?: AskPatternFn },
+  ) {}
+
+  ask(c: AskPattern): void {
+    this.asks = this.asks.then(() =>
+      askPattern(this.run, tracedPatternStep(this.run, this.host.askPattern), c),
+    );
+  }
 }

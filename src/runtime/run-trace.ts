@@ -1,7 +1,8 @@
 // A run's span (`invoke_workflow {workflow}`, GenAI semantic conventions) in the process driving it. The
 // first one's traceparent is journaled in RunStarted.options, so a process that resumes or takes the
 // run over continues the same trace: its span is a child of the first. Replay emits nothing: spans start
-// only for what a process does, never for what it folds from the journal.
+// only for what a process does, never for what it folds from the journal. Also the spans of what a run
+// waits for (a retry's backoff, a `wait`), under the run's span.
 
 import type { RunState } from '../core/index.js';
 import { contextOf, endSpan, SpanKind, startSpan, tracingOn, type Spanned } from '../telemetry/tracing.js';
@@ -60,4 +61,21 @@ export function endRunTrace(span: Spanned | undefined, state: RunState, error: u
   const failure =
     error ?? (state.status === 'failed' ? (state.error ?? { message: 'the run failed' }) : undefined);
   endSpan(span, failure);
+}
+
+/** A span for a retry's backoff or a task's `wait` (other timers are deadlines that seldom fire). */
+export function timerSpan(trace: Spanned | undefined, runId: string, timerId: string): Spanned | undefined {
+  if (trace === undefined) return undefined;
+  const kind = timerId.slice(0, timerId.indexOf(':'));
+  if (kind !== 'retry' && kind !== 'wait') return undefined;
+  const name = kind === 'retry' ? 'baton.retry_backoff' : 'baton.wait';
+  return startSpan(
+    `${name} ${timerId.slice(kind.length + 1)}`,
+    SpanKind.INTERNAL,
+    {
+      'baton.run.id': runId,
+      'baton.timer.id': timerId,
+    },
+    trace.ctx,
+  );
 }

@@ -1,5 +1,10 @@
 // The in-memory side of durable timers: core derives which timers a run has (so they survive a crash);
 // this arms them with setTimeout. Re-arming an id replaces it; clearAll stops every timer of a run.
+// A run's timer fires as its TimerFired input (armRunTimer).
+
+import type { ArmTimer, InputFields } from '../core/index.js';
+import { endSpan, type Spanned } from '../telemetry/tracing.js';
+import { timerSpan } from './run-trace.js';
 
 /** setTimeout's ceiling (~24.8 days); longer timers re-arm in steps. */
 const MAX_DELAY = 2 ** 31 - 1;
@@ -40,4 +45,17 @@ export class TimerSet {
   get size(): number {
     return this.timers.size;
   }
+}
+
+/** A run's ArmTimer: TimerFired once it fires, in a span when it is a retry's backoff or a `wait`. */
+export function armRunTimer(
+  timers: TimerSet,
+  run: { readonly runId: string; readonly trace: Spanned | undefined; submit(fields: InputFields): void },
+  c: ArmTimer,
+): void {
+  const span = timerSpan(run.trace, run.runId, c.timerId);
+  timers.arm(c.timerId, c.fireAt, () => {
+    endSpan(span);
+    run.submit({ type: 'TimerFired', timerId: c.timerId });
+  });
 }
