@@ -5,13 +5,13 @@
 // RunStarted entry (workflow, input with defaults applied, timeout, constraints, default retry), which
 // every run keeps as its first journal entry.
 
-import { isDeepStrictEqual } from 'node:util';
 import type { RunStarted } from '../core/entries.js';
 import type { WorkflowSpec } from '../spec/schema.js';
 import { quote } from '../errors/quote.js';
 import { toEntry } from '../runtime/records.js';
 import { resolveRunInput } from '../spec/run-input.js';
 import type { Store } from '../store/store.js';
+import { sameJson } from '../store/store-args.js';
 import { ApiError } from './errors.js';
 import type { StartPlan } from './run-request.js';
 
@@ -22,13 +22,6 @@ export interface StartContent {
    * registered is still the same request, and gets the first run. */
   readonly versionPinned: boolean;
 }
-
-/** JSON as the store gives it back (PostgreSQL jsonb reorders keys; isDeepStrictEqual ignores order). */
-const asStored = (value: unknown): unknown =>
-  value === undefined ? undefined : JSON.parse(JSON.stringify(value));
-
-/** Equal as JSON values (key order aside). */
-export const sameJson = (a: unknown, b: unknown): boolean => isDeepStrictEqual(asStored(a), asStored(b));
 
 /**
  * A workflow as a reused request_id compares it: without its retry policy (compared apart, as an

@@ -8,6 +8,7 @@ import { BatonError } from '../errors/registry.js';
 import { coordinated, fencingRejection, runDriven, runEnded } from '../telemetry/metrics.js';
 import type { RunActor } from './run-actor.js';
 import { endRunTrace } from './run-trace.js';
+import { logger } from '../telemetry/logger.js';
 
 /** Ended runs whose final state settled() still answers with (older ones: BATON_E_RUN_NOT_FOUND). */
 export const RECENTLY_ENDED = 256;
@@ -65,7 +66,11 @@ export class LiveRuns {
       resolveFn = res;
       rejectFn = rej;
     });
-    promise.catch(() => undefined); // a caller that never awaits settled() must not see an unhandled rejection
+    // A caller that never awaits settled() must not see an unhandled rejection; the reason is counted
+    // where the actor stopped (stopped(): fencing rejections, the run's end) and logged here.
+    promise.catch((e: unknown) => {
+      logger('engine').debug({ err: e, run: actor.runId }, `run ${actor.runId}: no longer driven here`);
+    });
     this.waiters.set(actor.runId, { resolve: resolveFn, reject: rejectFn, promise });
     return actor;
   }

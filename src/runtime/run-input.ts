@@ -4,10 +4,10 @@
 // and only then sent to the agent (run-actor.ts hands it to the attempt in flight).
 
 import { randomBytes } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
 import { inputTarget, type InputFields, type InputTarget, type RunState } from '../core/index.js';
 import { BatonError } from '../errors/registry.js';
 import { RunNotFoundError } from '../store/store.js';
+import { sameJson } from '../store/store-args.js';
 import { hasEnded, runEndedError, type InputCommand } from './engine-policy.js';
 import { awaitEntry, submitAndWait } from './journal-wait.js';
 import type { SteeringHost } from './run-steering.js';
@@ -83,9 +83,7 @@ async function retried(
 ): Promise<InputDelivery> {
   const [record] = await h.store.read(h.namespace, runId, { afterSeq: t.seq - 1, limit: 1 });
   const first = (record?.data as { input?: unknown } | undefined)?.input;
-  // JSON as the store gives it back (PostgreSQL's jsonb reorders keys; isDeepStrictEqual does not care).
-  const asJson = (v: unknown): unknown => (v === undefined ? null : JSON.parse(JSON.stringify(v)));
-  if (record?.type === 'TaskInputProvided' && !isDeepStrictEqual(asJson(first), asJson(input)))
+  if (record?.type === 'TaskInputProvided' && !sameJson(first ?? null, input ?? null))
     throw new BatonError(
       'BATON_E_REQUEST_ID_REUSED',
       `request id "${requestId}" already answered task "${t.key}" of run "${runId}" (entry ${t.seq}) with ` +

@@ -1,6 +1,7 @@
 // Argument checks and encodings shared by every Store adapter, so SQLite and PostgreSQL reject the same
 // inputs with the same errors and hand out interchangeable cursors.
 
+import { isDeepStrictEqual } from 'node:util';
 import {
   DEFAULT_PAGE,
   MAX_PAGE,
@@ -134,3 +135,10 @@ export function decodeHookExecutionCursor(cursor: string): number {
     `listHookExecutions: cursor "${cursor}" is not one this store handed out`,
   );
 }
+
+/** JSON as a store gives it back: PostgreSQL's jsonb reorders keys, undefined members are dropped. */
+const asStored = (value: unknown): unknown =>
+  value === undefined ? undefined : JSON.parse(JSON.stringify(value));
+
+/** Equal as JSON values, key order aside: a value sent again against the one a store kept. */
+export const sameJson = (a: unknown, b: unknown): boolean => isDeepStrictEqual(asStored(a), asStored(b));
